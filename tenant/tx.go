@@ -1,0 +1,124 @@
+package tenant
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/fiatdashboard/fiatdashboard"
+)
+
+// Tx is a transaction scoped by row-level security, either to one tenant
+// (InTx) or to the named system path (SystemTx). It offers the query methods
+// of sqlx and nothing that could end or escape the transaction.
+type Tx struct {
+	conn     *sqlx.Conn
+	driver   string
+	tenantID uuid.UUID
+	system   string
+}
+
+var _ sqlx.ExtContext = (*Tx)(nil)
+
+// TenantID is the tenant this transaction is scoped to; uuid.Nil on the system path.
+func (tx *Tx) TenantID() uuid.UUID { return tx.tenantID }
+
+func (tx *Tx) DriverName() string     { return tx.driver }
+func (tx *Tx) Rebind(q string) string { return tx.conn.Rebind(q) }
+func (tx *Tx) BindNamed(q string, arg any) (string, []any, error) {
+	return sqlx.BindNamed(sqlx.BindType(tx.driver), q, arg)
+}
+
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.conn.QueryContext(ctx, q, args...)
+}
+
+func (tx *Tx) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
+	return tx.conn.QueryxContext(ctx, q, args...)
+}
+
+func (tx *Tx) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
+	return tx.conn.QueryRowxContext(ctx, q, args...)
+}
+
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.conn.ExecContext(ctx, q, args...)
+}
+
+// GetContext scans one row into dest; sql.ErrNoRows when there is none.
+func (tx *Tx) GetContext(ctx context.Context, dest any, q string, args ...any) error {
+	return sqlx.GetContext(ctx, tx.conn, dest, q, args...)
+}
+
+// SelectContext scans all rows into the slice dest.
+func (tx *Tx) SelectContext(ctx context.Context, dest any, q string, args ...any) error {
+	return sqlx.SelectContext(ctx, tx.conn, dest, q, args...)
+}
+
+// InTx runs fn in a transaction scoped to the tenant in ctx: PostgreSQL's
+// row-level security then shows and accepts only that tenant's rows. It is the
+// only way a store reaches tenant data. It returns EINTERNAL, without touching
+// the database, when ctx carries no tenant. fn's error rolls the transaction back.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(*Tx) error) error {
+	id, ok := IDFromContext(ctx)
+	if !ok {
+		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "tenant transaction without a tenant in the context")
+	}
+	// The uuid is printed by uuid.UUID itself (hex and hyphens only), so the
+	// literal cannot carry SQL. A literal lets BEGIN and the setting travel in
+	// one simple-protocol round trip instead of two.
+	begin := fmt.Sprintf("BEGIN; SELECT set_config('app.tenant_id', '%s', true)", id)
+	return run(ctx, db, begin, &Tx{tenantID: id}, fn)
+}
+
+// SystemTx runs fn in a transaction that sees every tenant's rows. It is the
+// named path for cross-tenant system work (renewal sweeps, reconcile, host
+// resolution, the super-admin console); reason names the work, for the log
+// and for the reader of the call site. Callers authorize before calling it.
+func SystemTx(ctx context.Context, db *sqlx.DB, reason string, fn func(*Tx) error) error {
+	if reason == "" {
+		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "system transaction without a reason")
+	}
+	// app.tenant_id is set to the nil uuid so that a policy never casts an empty
+	// setting left by an earlier transaction on the same pooled connection.
+	begin := "BEGIN; SELECT set_config('app.system', 'on', true), set_config('app.tenant_id', '00000000-0000-0000-0000-000000000000', true)"
+	return run(ctx, db, begin, &Tx{system: reason}, fn)
+}
+
+func run(ctx context.Context, db *sqlx.DB, begin string, tx *Tx, fn func(*Tx) error) error {
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("tenant tx: connect: %w", err)
+	}
+	tx.conn, tx.driver = conn, db.DriverName()
+	committed := false
+	defer func() { // also on a panic in fn, which then goes on up
+		if !committed {
+			// Roll back even when ctx is cancelled; a connection whose
+			// transaction cannot be ended is discarded, never pooled.
+			if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}
+		conn.Close()
+	}()
+	if _, err = conn.ExecContext(ctx, begin); err != nil {
+		return fmt.Errorf("tenant tx: begin: %w", err)
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if _, err = conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("tenant tx: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// IsNoRows reports whether err says a query found no row.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fiatdashboard/fiatdashboard/themes"
+)
+
+// healthz says the process is up; it checks nothing else.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz says whether the process can do its work: PostgreSQL and Redis answer.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	checks := fiber.Map{"postgres": "ok", "redis": "ok"}
+	ready := true
+	if err := s.deps.DB.PingContext(ctx); err != nil {
+		s.log.Warn("readyz: postgres unreachable", "err", err)
+		checks["postgres"], ready = "unreachable", false
+	}
+	if err := s.deps.Redis.Ping(ctx).Err(); err != nil {
+		s.log.Warn("readyz: redis unreachable", "err", err)
+		checks["redis"], ready = "unreachable", false
+	}
+	if !ready {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{}))
+}
+
+// SiteInfo is what the UI needs to brand itself; it is also injected into
+// index.html so the first paint is branded.
+type SiteInfo struct {
+	Realm      string     `json:"realm"`
+	Tenant     TenantInfo `json:"tenant"`
+	StripeMode string     `json:"stripe_mode"`
+	Version    string     `json:"version"`
+	theme      themes.Theme
+}
+
+// TenantInfo is the public face of a tenant.
+type TenantInfo struct {
+	Slug    string `json:"slug"`
+	Name    string `json:"name"`
+	Pitch   string `json:"pitch"`
+	LogoURL string `json:"logo_url"`
+	Status  string `json:"status,omitempty"`
+}
+
+func (s *Server) siteInfo(c *fiber.Ctx) SiteInfo {
+	site := siteOf(c)
+	info := SiteInfo{Realm: string(site.Realm), StripeMode: s.cfg.StripeMode, Version: s.cfg.Version, theme: themes.Default()}
+	if site.Tenant == nil {
+		info.Tenant = TenantInfo{Name: "fiatdashboard console", Pitch: "Run the marketplace: tenants, node operators, jobs."}
+		return info
+	}
+	t := site.Tenant
+	// A stored theme was validated when saved; a bad one falls back to the default.
+	if th, err := themes.Parse(t.Theme); err == nil {
+		info.theme = th
+	}
+	info.Tenant = TenantInfo{Slug: t.Slug, Name: t.Name, Pitch: t.Pitch, LogoURL: info.theme.LogoURL, Status: string(t.Status)}
+	return info
+}
+
+// site returns the realm and branding of the host the request came to.
+func (s *Server) site(c *fiber.Ctx) error {
+	return c.JSON(s.siteInfo(c))
+}

@@ -1,0 +1,115 @@
+// Package web owns the HTTP edge: the Fiber app, its middleware (request ids,
+// host → tenant, metrics), the JSON API handlers, and the embedded UI whose
+// index.html it brands per tenant.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Deps are what the server needs, built and wired by cmd.
+type Deps struct {
+	DB       *sqlx.DB // connected as the application role
+	Redis    redis.UniversalClient
+	Resolver *tenant.Resolver
+	Log      *slog.Logger
+	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
+	Registry *prometheus.Registry
+}
+
+// Config is the server's own settings.
+type Config struct {
+	Version string
+	// StripeMode is "mock" (stripe-mock; the UI shows a Test mode ribbon) or "live".
+	StripeMode string
+}
+
+// Server is the HTTP server.
+type Server struct {
+	app     *fiber.App
+	deps    Deps
+	cfg     Config
+	log     *slog.Logger
+	metrics httpMetrics
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New builds the server and registers every route.
+func New(cfg Config, deps Deps) *Server {
+	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
+	s.metrics = httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "fd_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method", "route"}),
+	}
+	deps.Registry.MustRegister(s.metrics.requests, s.metrics.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	s.app = fiber.New(fiber.Config{
+		AppName:               "fiatdashboard",
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          0, // Server-Sent Events stream for minutes
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             1 << 20,
+	})
+	s.routes()
+	return s
+}
+
+// routes registers every route. Each one is described in openapi.json; a
+// test fails when the two disagree.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.requestContext)
+
+	// Operations endpoints answer on any host.
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+
+	app.Use(s.resolveSite)
+	api := app.Group("/api")
+	api.Get("/openapi.json", s.openAPI)
+	api.Get("/site", s.site)
+
+	// Everything else is the single-page UI (or a JSON 404 under /api).
+	app.Use(s.ui)
+}
+
+// App exposes the Fiber app, for tests that drive it without a socket.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve accepts connections on ln until ctx is done, then stops accepting
+// and lets in-flight requests finish, for at most grace.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("http server stopping: finishing requests in flight")
+	return s.app.ShutdownWithTimeout(grace)
+}

@@ -1,0 +1,218 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
+	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/web"
+)
+
+type harness struct {
+	srv   *web.Server
+	store *tenant.Store
+	db    *dbtest.DB
+}
+
+func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+	t.Helper()
+	d := dbtest.New(t)
+	if rdb == nil {
+		rdb = jobstest.New(t).Client
+	}
+	store := tenant.NewStore(d.App)
+	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
+		DB:       d.App,
+		Redis:    rdb,
+		Resolver: tenant.NewResolver(store, "console.localhost", "localhost"),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Registry: prometheus.NewRegistry(),
+	})
+	return &harness{srv: srv, store: store, db: d}
+}
+
+func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	req.Host = host
+	res, err := h.srv.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s%s: %v", method, host, path, err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	h := newHarness(t, nil)
+	if res, body := h.do(t, "GET", "127.0.0.1:8080", "/healthz"); res.StatusCode != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("/healthz = %d %s, want 200 ok", res.StatusCode, body)
+	}
+	res, body := h.do(t, "GET", "127.0.0.1:8080", "/readyz")
+	if res.StatusCode != 200 || !strings.Contains(body, `"postgres":"ok"`) || !strings.Contains(body, `"redis":"ok"`) {
+		t.Errorf("/readyz = %d %s, want 200 with both checks ok", res.StatusCode, body)
+	}
+	if res.Header.Get("X-Request-Id") == "" {
+		t.Error("response has no X-Request-Id")
+	}
+}
+
+func TestReadinessFailsWhenRedisIsDown(t *testing.T) {
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	defer dead.Close()
+	h := newHarness(t, dead)
+	res, body := h.do(t, "GET", "127.0.0.1:8080", "/readyz")
+	if res.StatusCode != 503 || !strings.Contains(body, `"redis":"unreachable"`) || !strings.Contains(body, `"postgres":"ok"`) {
+		t.Errorf("/readyz with Redis down = %d %s, want 503 naming redis unreachable", res.StatusCode, body)
+	}
+}
+
+func TestHostDecidesTheSite(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if _, err := h.store.Create(ctx, tenant.NewTenant{Slug: "demo", Name: "Demo <Cloud>", Status: tenant.StatusActive, Pitch: "VMs", Theme: []byte(`{"primary":"#0ea5e9"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Create(ctx, tenant.NewTenant{Slug: "paused", Name: "Paused Co", Status: tenant.StatusSuspended}); err != nil {
+		t.Fatal(err)
+	}
+
+	res, body := h.do(t, "GET", "demo.localhost:8080", "/api/site")
+	var site web.SiteInfo
+	if err := json.Unmarshal([]byte(body), &site); err != nil || res.StatusCode != 200 {
+		t.Fatalf("/api/site on demo = %d %s", res.StatusCode, body)
+	}
+	if site.Realm != "tenant" || site.Tenant.Slug != "demo" || site.Tenant.Name != "Demo <Cloud>" || site.StripeMode != "mock" {
+		t.Errorf("demo site = %+v", site)
+	}
+
+	res, body = h.do(t, "GET", "console.localhost:8080", "/api/site")
+	if res.StatusCode != 200 || !strings.Contains(body, `"realm":"platform"`) {
+		t.Errorf("console /api/site = %d %s, want realm platform", res.StatusCode, body)
+	}
+
+	// An unknown host: neutral 404 page that names no tenant, JSON 404 under /api.
+	res, body = h.do(t, "GET", "nobody.localhost:8080", "/")
+	if res.StatusCode != 404 || strings.Contains(body, "Demo") || strings.Contains(body, "fiatdashboard") {
+		t.Errorf("unknown host / = %d %q, want a neutral 404", res.StatusCode, body)
+	}
+	res, body = h.do(t, "GET", "evil.example.com", "/api/site")
+	assertError(t, res, body, 404, "not_found")
+
+	// A suspended tenant's storefront shows a maintenance page.
+	res, body = h.do(t, "GET", "paused.localhost", "/deploy")
+	if res.StatusCode != 503 || !strings.Contains(body, "Paused Co is down for maintenance") {
+		t.Errorf("suspended storefront = %d %q, want 503 maintenance", res.StatusCode, body)
+	}
+}
+
+func TestUnknownAPIPathIsJSONError(t *testing.T) {
+	h := newHarness(t, nil)
+	res, body := h.do(t, "GET", "console.localhost", "/api/no-such-thing")
+	assertError(t, res, body, 404, "not_found")
+	res, body = h.do(t, "POST", "console.localhost", "/api/site")
+	if res.StatusCode < 400 || res.StatusCode >= 500 {
+		t.Errorf("POST /api/site = %d %s, want a 4xx", res.StatusCode, body)
+	}
+	assertErrorShape(t, body)
+}
+
+func TestMetricsCountRequestsByRoute(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do(t, "GET", "127.0.0.1", "/readyz")
+	_, body := h.do(t, "GET", "127.0.0.1", "/metrics")
+	if !strings.Contains(body, `fd_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+		t.Errorf("/metrics lacks the readyz request count:\n%s", grep(body, "fd_http"))
+	}
+	if !strings.Contains(body, `fd_http_request_duration_seconds_bucket{method="GET",route="/readyz"`) {
+		t.Error("/metrics lacks the readyz latency histogram")
+	}
+}
+
+// TestOpenAPIMatchesRoutes fails when a registered route is missing from
+// openapi.json or a documented route does not exist.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	h := newHarness(t, nil)
+	res, body := h.do(t, "GET", "console.localhost", "/api/openapi.json")
+	if res.StatusCode != 200 {
+		t.Fatalf("/api/openapi.json = %d", res.StatusCode)
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json is not an OpenAPI 3 document: %v", err)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	param := regexp.MustCompile(`:([A-Za-z0-9_]+)\??`)
+	registered := map[string]bool{}
+	for _, r := range h.srv.App().GetRoutes(true) {
+		if r.Method == "HEAD" || r.Method == "USE" {
+			continue
+		}
+		registered[r.Method+" "+param.ReplaceAllString(r.Path, "{$1}")] = true
+	}
+	for k := range registered {
+		if !documented[k] {
+			t.Errorf("route %s is registered but not in openapi.json", k)
+		}
+	}
+	for k := range documented {
+		if !registered[k] {
+			t.Errorf("route %s is in openapi.json but not registered", k)
+		}
+	}
+	if len(registered) < 5 {
+		t.Errorf("only %d routes registered; the route listing is wrong", len(registered))
+	}
+}
+
+func assertError(t *testing.T, res *http.Response, body string, status int, code string) {
+	t.Helper()
+	if res.StatusCode != status {
+		t.Errorf("status = %d, want %d (body %s)", res.StatusCode, status, body)
+	}
+	e := assertErrorShape(t, body)
+	if e.Error.Code != code {
+		t.Errorf("error code = %q, want %q", e.Error.Code, code)
+	}
+}
+
+func assertErrorShape(t *testing.T, body string) web.ErrorBody {
+	t.Helper()
+	var e web.ErrorBody
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" || e.Error.RequestID == "" {
+		t.Errorf("body %q is not the JSON error shape with code, message and request_id", body)
+	}
+	return e
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,101 @@
+import { Link } from 'react-router'
+import { ActivityIcon, ArrowRightIcon, KeyIcon } from '../components/icons'
+import { ButtonLink, Card, Container, IconBadge, usePageTitle } from '../components/ui'
+import { consoleSections } from '../sections'
+
+// Served by the Go server itself, outside the single-page app, so these are plain links.
+const serviceEndpoints = [
+  { label: 'Liveness', href: '/healthz' },
+  { label: 'Readiness', href: '/readyz' },
+  { label: 'Metrics', href: '/metrics' },
+  { label: 'API description', href: '/api/openapi.json' },
+]
+
+export function ConsoleHome() {
+  usePageTitle()
+  const sections = consoleSections.filter((s) => s.inNav)
+
+  return (
+    <div data-testid="console-home">
+      <section className="fd-hero-wash relative isolate overflow-hidden border-b border-border">
+        <div className="fd-grid pointer-events-none absolute inset-0 -z-10" />
+        <Container className="py-14 sm:py-16">
+          <p className="text-sm font-semibold text-primary">Operations</p>
+          <h1 data-testid="hero-title" className="mt-2 text-3xl font-bold tracking-tight text-fg sm:text-4xl">
+            Platform console
+          </h1>
+          <p className="mt-3 max-w-2xl text-base leading-7 text-muted">
+            Run the platform: the storefronts and their health, the node operators who supply capacity, accounts, and
+            the background work that deploys and renews every VM.
+          </p>
+        </Container>
+      </section>
+
+      <Container className="py-12">
+        <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between">
+          <div className="flex items-start gap-4">
+            <IconBadge>
+              <KeyIcon />
+            </IconBadge>
+            <div>
+              <h2 className="font-semibold text-fg">Sign in to see live figures</h2>
+              <p className="mt-0.5 text-sm text-muted">
+                Console pages need a platform account with two-factor authentication.
+              </p>
+            </div>
+          </div>
+          <ButtonLink to="/login" className="shrink-0">
+            Log in
+          </ButtonLink>
+        </Card>
+
+        <h2 className="sr-only">Sections</h2>
+        <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
+          {sections.map((s) => {
+            const Icon = s.icon
+            return (
+              <li key={s.path}>
+                <Link
+                  to={s.path}
+                  className="group flex h-full flex-col rounded-fd border border-border bg-surface p-6 shadow-xs transition hover:-translate-y-0.5 hover:border-primary/40 hover:shadow-md"
+                >
+                  <IconBadge>
+                    <Icon />
+                  </IconBadge>
+                  <h3 className="mt-5 text-base font-semibold text-fg">{s.label}</h3>
+                  <p className="mt-1.5 flex-1 text-sm leading-6 text-muted">{s.summary}</p>
+                  <span className="mt-5 inline-flex items-center gap-1.5 text-sm font-semibold text-primary">
+                    Open {s.label.toLowerCase()}
+                    <ArrowRightIcon className="size-4 transition-transform group-hover:translate-x-0.5" />
+                  </span>
+                </Link>
+              </li>
+            )
+          })}
+          <li>
+            <Card className="flex h-full flex-col p-6">
+              <IconBadge>
+                <ActivityIcon />
+              </IconBadge>
+              <h3 className="mt-5 text-base font-semibold text-fg">Service endpoints</h3>
+              <p className="mt-1.5 text-sm leading-6 text-muted">Probes and machine-readable views of this server.</p>
+              <ul className="mt-4 divide-y divide-border rounded-fd-sm border border-border text-sm">
+                {serviceEndpoints.map((e) => (
+                  <li key={e.href}>
+                    <a
+                      href={e.href}
+                      className="flex items-center justify-between gap-3 px-3 py-2 hover:bg-primary/5 hover:text-primary"
+                    >
+                      <span className="font-medium">{e.label}</span>
+                      <code className="font-mono text-xs text-muted">{e.href}</code>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          </li>
+        </ul>
+      </Container>
+    </div>
+  )
+}

@@ -52,7 +52,11 @@ func (s *Server) ui(c *fiber.Ctx) error {
 		if strings.HasPrefix(p, "/assets/") { // names carry a content hash
 			c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 		}
-		c.Set(fiber.HeaderContentType, mime.TypeByExtension(ext))
+		ctype := mime.TypeByExtension(ext)
+		if ext == ".woff2" { // not in Go's built-in table; /etc/mime.types may lack it
+			ctype = "font/woff2"
+		}
+		c.Set(fiber.HeaderContentType, ctype)
 		return c.Send(b)
 	}
 

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, read from FD_* environment variables only, here
+// and nowhere else.
+type Config struct {
+	Env                 string
+	HTTPAddr            string
+	DatabaseURL         string
+	DatabaseOwnerURL    string
+	RedisURL            string
+	ConsoleHost         string
+	BaseDomain          string
+	LogFormat           string
+	LogLevel            slog.Level
+	ShutdownTimeout     time.Duration
+	WorkerConcurrency   int
+	Scheduler           bool
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIURL        string
+	DataDir             string
+}
+
+// setting is one environment variable: its default, what it expects, and how
+// it is parsed into Config.
+type setting struct {
+	name, def, expect, doc string
+	set                    func(c *Config, v string) error
+	secret                 bool
+}
+
+var errExpect = fmt.Errorf("malformed")
+
+func settings() []setting {
+	return []setting{
+		{name: "FD_ENV", def: "development", expect: "development or production",
+			doc: "production refuses mock Stripe and development-only helpers",
+			set: func(c *Config, v string) error { c.Env = v; return oneOf(v, "development", "production") }},
+		{name: "FD_HTTP_ADDR", def: "127.0.0.1:8080", expect: "a host:port to listen on, e.g. :8080",
+			doc: "where serve (and dev) listen",
+			set: func(c *Config, v string) error { c.HTTPAddr = v; return hostPort(v) }},
+		{name: "FD_DATABASE_URL", def: "postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
+			expect: "a postgres:// URL for the application role, e.g. postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
+			doc:    "the server and worker connect as this role (NOSUPERUSER NOBYPASSRLS); binary_parameters=yes saves a round trip per query", secret: true,
+			set: func(c *Config, v string) error { c.DatabaseURL = v; return postgresURL(v) }},
+		{name: "FD_DATABASE_OWNER_URL", def: "postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
+			expect: "a postgres:// URL for the schema owner, e.g. postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
+			doc:    "used only by migrate (and dev, to create the database); never by serve or worker", secret: true,
+			set: func(c *Config, v string) error { c.DatabaseOwnerURL = v; return postgresURL(v) }},
+		{name: "FD_REDIS_URL", def: "redis://127.0.0.1:6379/0", expect: "a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0",
+			doc: "Asynq queues, rate limits, cache invalidation", secret: true,
+			set: func(c *Config, v string) error { c.RedisURL = v; return redisURL(v) }},
+		{name: "FD_CONSOLE_HOST", def: "console.localhost", expect: "a host name, e.g. console.example.com",
+			doc: "the super-admin and node-operator console answers on this host",
+			set: func(c *Config, v string) error { c.ConsoleHost = strings.ToLower(v); return hostName(v) }},
+		{name: "FD_BASE_DOMAIN", def: "localhost", expect: "a domain, e.g. example.com",
+			doc: "tenant storefronts answer on <slug>.<base domain>",
+			set: func(c *Config, v string) error { c.BaseDomain = strings.ToLower(v); return hostName(v) }},
+		{name: "FD_LOG_FORMAT", def: "text", expect: "text or json", doc: "json for production log shippers",
+			set: func(c *Config, v string) error { c.LogFormat = v; return oneOf(v, "text", "json") }},
+		{name: "FD_LOG_LEVEL", def: "info", expect: "debug, info, warn or error", doc: "minimum level logged",
+			set: func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+		{name: "FD_SHUTDOWN_TIMEOUT", def: "30s", expect: "a duration, e.g. 30s",
+			doc: "how long SIGTERM waits for in-flight requests and tasks",
+			set: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = positiveDuration(v); return }},
+		{name: "FD_WORKER_CONCURRENCY", def: "10", expect: "an integer from 1 to 1000", doc: "tasks a worker runs at once",
+			set: func(c *Config, v string) (err error) { c.WorkerConcurrency, err = intIn(v, 1, 1000); return }},
+		{name: "FD_SCHEDULER", def: "true", expect: "true or false",
+			doc: "run the periodic-task scheduler in this worker; exactly one worker per deployment should",
+			set: func(c *Config, v string) (err error) { c.Scheduler, err = strconv.ParseBool(v); return }},
+		{name: "FD_STRIPE_SECRET_KEY", def: "", expect: "a Stripe secret key (sk_live_… or sk_test_…) or empty for stripe-mock",
+			doc: "empty runs against stripe-mock (Test mode ribbon in the UI)", secret: true,
+			set: func(c *Config, v string) error {
+				c.StripeSecretKey = v
+				if v != "" && !strings.HasPrefix(v, "sk_") && !strings.HasPrefix(v, "rk_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_STRIPE_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of Stripe's webhook events; required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_STRIPE_API_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "Stripe API base; empty means api.stripe.com with a key, or a stripe-mock that dev starts",
+			set: func(c *Config, v string) error { c.StripeAPIURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
+			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
+			set: func(c *Config, v string) error {
+				c.DataDir = v
+				if v == "" {
+					return errExpect
+				}
+				return nil
+			}},
+	}
+}
+
+// loadConfig reads every setting through getenv. The error is one line that
+// names the variable and what it expects, and never echoes a secret.
+func loadConfig(getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, s := range settings() {
+		v, ok := strings.TrimSpace(getenv(s.name)), true
+		if v == "" {
+			v, ok = s.def, false
+		}
+		if err := s.set(c, v); err != nil {
+			shown := ""
+			if ok && !s.secret {
+				shown = fmt.Sprintf(", got %q", v)
+			}
+			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
+		}
+	}
+	if c.Env == "production" && c.StripeSecretKey == "" {
+		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
+	}
+	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
+	return c, nil
+}
+
+// StripeMode is "mock" without a real key, "live" with one.
+func (c *Config) StripeMode() string {
+	if c.StripeSecretKey == "" {
+		return "mock"
+	}
+	return "live"
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return errExpect
+}
+
+func hostPort(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return err
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return errExpect
+	}
+	return nil
+}
+
+func postgresURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.User == nil {
+		return errExpect
+	}
+	return nil
+}
+
+func redisURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errExpect
+	}
+	return nil
+}
+
+func optionalHTTPURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errExpect
+	}
+	return nil
+}
+
+func hostName(v string) error {
+	if v == "" || strings.ContainsAny(v, " /:@") {
+		return errExpect
+	}
+	return nil
+}
+
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errExpect
+	}
+	return d, nil
+}
+
+func intIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errExpect
+	}
+	return n, nil
+}

@@ -1,0 +1,133 @@
+// Command fiatdashboard is the one binary of the platform: the HTTP server,
+// the background worker, migrations, the all-in-one development mode and the
+// operator commands. It is the only place that reads the environment and
+// wires concrete types together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time: -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "", "run the HTTP server (API, storefronts, console)", runServe},
+		{"worker", "", "run the background worker (Asynq server and the periodic-task scheduler)", runWorker},
+		{"migrate", "up|down|status", "apply, roll back or list database migrations (as the owner role)", runMigrate},
+		{"dev", "", "everything for local use: services, migrations, demo data, stripe-mock, server and worker", runDev},
+		{"services", "up|down", "start (or stop) private PostgreSQL/Redis when none answer at the configured URLs", runServices},
+		// GRIDCMD
+		{"config", "", "list every FD_ environment variable with its default", runConfig},
+		{"version", "", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) int {
+			fmt.Fprintln(stdout, "fiatdashboard", version)
+			return 0
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "-h"}, stdout, stderr)
+		}
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "fiatdashboard: unknown command %q (see `fiatdashboard help`)\n", args[0])
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `fiatdashboard — a multi-tenant, white-label cloud marketplace on the ThreeFold Grid.
+
+Usage: fiatdashboard <command> [arguments]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %-15s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprint(w, `
+Configuration comes from FD_* environment variables only; ` + "`fiatdashboard config`" + ` lists them.
+Run ` + "`fiatdashboard <command> -h`" + ` for a command's own help.
+`)
+}
+
+// newFlags returns a flag set whose -h explains the command.
+func newFlags(name, synopsis, about string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: fiatdashboard %s\n\n%s\n", synopsis, about)
+		var n int
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(stderr, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns (exit code, true) when the command
+// should stop: 0 after -h, 2 after a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
+	}
+	return 0, false
+}
+
+// mustConfig loads the configuration or prints the one-line reason and
+// returns ok=false; the caller exits 2.
+func mustConfig(stderr io.Writer) (*Config, bool) {
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard: configuration: %v\n", err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("config", "config", "Lists every FD_ environment variable, its default and what it is for.", stderr)
+	if code, stop := parseFlags(fs, args); stop {
+		return code
+	}
+	for _, s := range settings() {
+		fmt.Fprintf(stdout, "%s=%s\n    %s; %s\n", s.name, s.def, s.expect, s.doc)
+	}
+	return 0
+}

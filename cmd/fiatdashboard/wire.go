@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fiatdashboard/fiatdashboard/jobs"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/web"
+)
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// platform is the concrete wiring shared by serve, worker and dev.
+type platform struct {
+	cfg      *Config
+	log      *slog.Logger
+	db       *sqlx.DB // application role
+	rdb      *redis.Client
+	redisOpt asynq.RedisConnOpt
+}
+
+func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
+	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
+	}
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(ropt)
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		db.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("Redis at FD_REDIS_URL does not answer: %w", err)
+	}
+	aopt, err := asynq.ParseRedisURI(cfg.RedisURL)
+	if err != nil {
+		db.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
+	}
+	return &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}, nil
+}
+
+func (p *platform) Close() {
+	p.db.Close()
+	p.rdb.Close()
+}
+
+// serve runs the HTTP server on ln until ctx is done.
+func (p *platform) serve(ctx context.Context, ln net.Listener) error {
+	reg := prometheus.NewRegistry()
+	inspector := asynq.NewInspector(p.redisOpt)
+	defer inspector.Close()
+	reg.MustRegister(jobs.NewQueueCollector(inspector))
+	store := tenant.NewStore(p.db)
+	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode()}, web.Deps{
+		DB:       p.db,
+		Redis:    p.rdb,
+		Resolver: tenant.NewResolver(store, p.cfg.ConsoleHost, p.cfg.BaseDomain),
+		Log:      p.log,
+		Registry: reg,
+	})
+	return srv.Serve(ctx, ln, p.cfg.ShutdownTimeout)
+}
+
+// work runs the background worker until ctx is done.
+func (p *platform) work(ctx context.Context) error {
+	w := jobs.NewWorker(p.redisOpt, p.rdb, jobs.WorkerConfig{
+		Concurrency:     p.cfg.WorkerConcurrency,
+		ShutdownTimeout: p.cfg.ShutdownTimeout,
+		Scheduler:       p.cfg.Scheduler,
+	}, p.log)
+	return w.Run(ctx)
+}

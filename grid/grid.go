@@ -1,0 +1,617 @@
+// Package grid is the platform's port to the ThreeFold Grid: nodes and their
+// catalog, exact TFChain pricing, deployments by project name, twin wallets
+// and the bills the chain writes.
+package grid
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/fiatdashboard/fiatdashboard"
+)
+
+// Grid is the ThreeFold Grid as the platform uses it. A Grid acts as one
+// twin, the wallet that signs and pays for what it deploys (a tenant's
+// wallet); reads of nodes, balances and KYC status cover every twin.
+//
+// Errors are *fiatdashboard.Error values with codes; deployment refusals
+// also carry a Reason (see FailureReason). Every method honours ctx.
+type Grid interface {
+	// ListNodes returns one page of the nodes matching f, ordered by node
+	// id, and how many match in all. An empty page past the end is not an
+	// error. Returns EINVALID for a malformed filter or page.
+	ListNodes(ctx context.Context, f NodeFilter) (NodePage, error)
+
+	// Node returns one node. Returns ENOTFOUND if no node has that id.
+	Node(ctx context.Context, id uint32) (Node, error)
+
+	// Quote prices w with the chain's current pricing policy and TFT price
+	// for this Grid's twin (its balance decides the staking discount).
+	// Returns EINVALID for an impossible workload.
+	Quote(ctx context.Context, w Workload) (Quote, error)
+
+	// DeployVM deploys a VM and its private network on spec.NodeID as the
+	// project named project. It is idempotent by project name: when the
+	// project already holds a VM with the same spec, its contracts are
+	// returned as they are and nothing new is created, so a retry after a
+	// timeout never duplicates contracts. Returns EINVALID for a bad spec,
+	// ECONFLICT if the project exists with a different VM, ENOTFOUND if the
+	// node does not exist, and a Failure (FailureReason) for refusals: twin
+	// not KYC-verified (EFORBIDDEN), insufficient funds or node lacking
+	// capacity (ECONFLICT), node down, timeout or failed deploy (EUNAVAILABLE).
+	DeployVM(ctx context.Context, project string, spec VMSpec) (Project, error)
+
+	// DeployStandbyVM adds a standby copy of the project's primary VM on
+	// spec.NodeID, which must be another node in another farm than the
+	// primary's (EINVALID otherwise). Idempotent like DeployVM. Returns
+	// ENOTFOUND if the project has no primary VM.
+	DeployStandbyVM(ctx context.Context, project string, spec VMSpec) (Project, error)
+
+	// DeployQSFS deploys a quantum-safe file system into the project: one
+	// zdb backend per data node (distinct nodes, as many as spec.Expected),
+	// metadata backends on spec.MetaNodes, mounted into the project's VM
+	// spec.VMName. Idempotent by spec.Name. Returns ENOTFOUND if the project
+	// or VM does not exist, EINVALID for a bad spec.
+	DeployQSFS(ctx context.Context, project string, spec QSFSSpec) (Project, error)
+
+	// Project returns the state of a project of this twin: its active
+	// contracts, VMs with their IPs, QSFS and health. Returns ENOTFOUND if
+	// the twin has no active contract under that name (never deployed, or
+	// cancelled).
+	Project(ctx context.Context, name string) (Project, error)
+
+	// CancelProject cancels every contract of the project; its capacity
+	// and public IPs are freed and billing stops. Returns ENOTFOUND if the
+	// twin has no active contract under that name, which a retried cancel
+	// may treat as done.
+	CancelProject(ctx context.Context, name string) error
+
+	// Twin returns the id of the twin this Grid acts as.
+	Twin(ctx context.Context) (uint32, error)
+
+	// TwinBalance returns the free balance of a twin's account. Returns
+	// ENOTFOUND if the twin does not exist.
+	TwinBalance(ctx context.Context, twinID uint32) (TFTUnits, error)
+
+	// TwinKYC reports whether a twin is KYC-verified, which the grid
+	// requires before it lets the twin deploy. Returns ENOTFOUND if the
+	// twin does not exist.
+	TwinKYC(ctx context.Context, twinID uint32) (bool, error)
+
+	// TransferTFT moves amount from this Grid's twin to another twin's
+	// account. Returns EINVALID for a non-positive amount, ENOTFOUND if the
+	// twin does not exist, and a Failure with ReasonInsufficientFunds
+	// (ECONFLICT) when the balance does not cover it.
+	TransferTFT(ctx context.Context, toTwin uint32, amount TFTUnits) error
+
+	// BillReports returns the chain's hourly bills matching q, oldest
+	// first: what each contract was billed and the node farmer's share.
+	// Returns EINVALID if q has neither contracts, twin nor nodes, or its
+	// window is reversed.
+	BillReports(ctx context.Context, q BillQuery) ([]BillReport, error)
+}
+
+var projectNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidateProjectName returns EINVALID unless name can name a grid project:
+// 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or
+// digit (the platform derives it from the deployment id).
+func ValidateProjectName(name string) error {
+	if !projectNamePattern.MatchString(name) {
+		return fiatdashboard.Invalid("project", "a project name is 1 to 64 lowercase letters, digits, '-' or '_'")
+	}
+	return nil
+}
+
+// Resources are node capacities or a contract's use: cores and bytes.
+type Resources struct {
+	CRU uint64 // virtual cores
+	MRU uint64 // memory, bytes
+	SRU uint64 // SSD, bytes
+	HRU uint64 // HDD, bytes
+}
+
+// Add returns r + o.
+func (r Resources) Add(o Resources) Resources {
+	return Resources{r.CRU + o.CRU, r.MRU + o.MRU, r.SRU + o.SRU, r.HRU + o.HRU}
+}
+
+// Sub returns r − o, each field floored at zero.
+func (r Resources) Sub(o Resources) Resources {
+	sub := func(a, b uint64) uint64 {
+		if b > a {
+			return 0
+		}
+		return a - b
+	}
+	return Resources{sub(r.CRU, o.CRU), sub(r.MRU, o.MRU), sub(r.SRU, o.SRU), sub(r.HRU, o.HRU)}
+}
+
+// Covers reports whether r is at least o in every field.
+func (r Resources) Covers(o Resources) bool {
+	return r.CRU >= o.CRU && r.MRU >= o.MRU && r.SRU >= o.SRU && r.HRU >= o.HRU
+}
+
+// NodeStatus is a node's power state as the grid reports it.
+type NodeStatus string
+
+// Node statuses.
+const (
+	NodeUp      NodeStatus = "up"
+	NodeDown    NodeStatus = "down"
+	NodeStandby NodeStatus = "standby" // powered off by the farmerbot; wakes up on demand
+)
+
+// GPU is a graphics card on a node.
+type GPU struct {
+	ID     string
+	Vendor string
+	Device string
+}
+
+// Node is a ZOS node as the platform sees it.
+type Node struct {
+	ID         uint32
+	TwinID     uint32 // the node's own twin
+	FarmID     uint32
+	FarmName   string
+	FarmTwinID uint32 // the farmer's twin: the node operator who earns from it
+	Country    string
+	City       string
+	Region     string // continent-level region ("Europe", "Africa", …)
+
+	Total Resources
+	Used  Resources
+
+	PublicIPv4 uint32 // free public IPv4 addresses in the node's farm
+	IPv6       bool   // the node has public IPv6
+	GPUs       []GPU
+
+	Certified    bool
+	Dedicated    bool   // the farm only rents its nodes whole
+	Rentable     bool   // dedicated and not rented now
+	RentedByTwin uint32 // the twin renting the node, or 0
+	Light        bool   // ZOS 4 light: deploys through the light workload types
+
+	Status     NodeStatus
+	Uptime     time.Duration // since the last boot
+	LastSeenAt time.Time
+}
+
+// Free returns the capacity the node still has.
+func (n Node) Free() Resources { return n.Total.Sub(n.Used) }
+
+// NodeFilter selects nodes. Zero fields do not filter.
+type NodeFilter struct {
+	FarmIDs     []uint32 // only these farms
+	NodeIDs     []uint32 // only these nodes
+	Countries   []string // only these countries (names as the grid spells them)
+	Region      string
+	Status      []NodeStatus // only these statuses
+	MinFree     Resources    // at least this much free capacity
+	PublicIPv4  bool         // only farms with a free public IPv4
+	IPv6        bool         // only nodes with public IPv6
+	GPU         bool         // only nodes with a GPU
+	Certified   bool         // only certified nodes
+	Rentable    bool         // only dedicated nodes nobody rents
+	Dedicated   *bool        // only dedicated (true) or shared (false) nodes
+	Light       *bool        // only ZOS 4 light (true) or full (false) nodes
+	ExcludeFarm []uint32     // not these farms (a standby VM avoids its primary's)
+	ExcludeNode []uint32     // not these nodes
+
+	Page Page
+}
+
+// Page selects a page of results: Number from 1, Size up to MaxPageSize.
+// The zero Page is the first page of DefaultPageSize.
+type Page struct {
+	Number int
+	Size   int
+}
+
+// Page sizes.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// Normalize fills the defaults of p, or returns EINVALID.
+func (p Page) Normalize() (Page, error) {
+	if p.Number < 0 || p.Size < 0 || p.Size > MaxPageSize {
+		return p, fiatdashboard.Invalid("page", "page number must be ≥ 1 and size between 1 and %d", MaxPageSize)
+	}
+	if p.Number == 0 {
+		p.Number = 1
+	}
+	if p.Size == 0 {
+		p.Size = DefaultPageSize
+	}
+	return p, nil
+}
+
+// Bounds returns the slice bounds of the page in a list of total items.
+func (p Page) Bounds(total int) (from, to int) {
+	from = min((p.Number-1)*p.Size, total)
+	to = min(from+p.Size, total)
+	return from, to
+}
+
+// NodePage is one page of nodes and the number of all matching nodes.
+type NodePage struct {
+	Nodes []Node
+	Total int
+	Page  Page
+}
+
+// Match reports whether n passes every condition of f except paging.
+func (f NodeFilter) Match(n Node) bool {
+	if len(f.FarmIDs) > 0 && !slices.Contains(f.FarmIDs, n.FarmID) {
+		return false
+	}
+	if len(f.NodeIDs) > 0 && !slices.Contains(f.NodeIDs, n.ID) {
+		return false
+	}
+	if len(f.Countries) > 0 && !slices.Contains(f.Countries, n.Country) {
+		return false
+	}
+	if f.Region != "" && f.Region != n.Region {
+		return false
+	}
+	if len(f.Status) > 0 && !slices.Contains(f.Status, n.Status) {
+		return false
+	}
+	if !n.Free().Covers(f.MinFree) {
+		return false
+	}
+	if f.PublicIPv4 && n.PublicIPv4 == 0 ||
+		f.IPv6 && !n.IPv6 ||
+		f.GPU && len(n.GPUs) == 0 ||
+		f.Certified && !n.Certified ||
+		f.Rentable && !n.Rentable {
+		return false
+	}
+	if f.Dedicated != nil && *f.Dedicated != n.Dedicated {
+		return false
+	}
+	if f.Light != nil && *f.Light != n.Light {
+		return false
+	}
+	if slices.Contains(f.ExcludeFarm, n.FarmID) || slices.Contains(f.ExcludeNode, n.ID) {
+		return false
+	}
+	return true
+}
+
+// Disk is an extra SSD disk mounted into a VM.
+type Disk struct {
+	Name       string
+	Size       uint64 // bytes
+	MountPoint string
+}
+
+// VMSpec describes a VM to deploy.
+type VMSpec struct {
+	Name       string // unique within the project
+	NodeID     uint32
+	Flist      string // the image, as a ZOS flist URL
+	Entrypoint string
+	CPU        uint64 // virtual cores
+	Memory     uint64 // bytes
+	RootFS     uint64 // bytes of SSD for the root file system
+	Disks      []Disk
+	Env        map[string]string
+	SSHKeys    []string
+	PublicIPv4 bool
+	PublicIPv6 bool
+	Mycelium   bool // give the VM a Mycelium address (the platform turns it on)
+	GPUs       []string
+	Gateway    string // a gateway name to reserve (a name contract), or ""
+}
+
+// Resources returns what the VM uses on its node.
+func (s VMSpec) Resources() Resources {
+	r := Resources{CRU: s.CPU, MRU: s.Memory, SRU: s.RootFS}
+	for _, d := range s.Disks {
+		r.SRU += d.Size
+	}
+	return r
+}
+
+// Validate returns EINVALID naming the first bad field of s.
+func (s VMSpec) Validate() error {
+	switch {
+	case s.Name == "":
+		return fiatdashboard.Invalid("name", "the VM needs a name")
+	case s.NodeID == 0:
+		return fiatdashboard.Invalid("node_id", "the VM needs a node")
+	case s.Flist == "":
+		return fiatdashboard.Invalid("flist", "the VM needs an image")
+	case s.CPU == 0 || s.CPU > 32:
+		return fiatdashboard.Invalid("cpu", "a VM has 1 to 32 virtual cores")
+	case s.Memory < 256<<20:
+		return fiatdashboard.Invalid("memory", "a VM needs at least 256 MB of memory")
+	}
+	for _, d := range s.Disks {
+		if d.Name == "" || d.Size == 0 || d.MountPoint == "" {
+			return fiatdashboard.Invalid("disks", "every disk needs a name, a size and a mount point")
+		}
+	}
+	return nil
+}
+
+// QSFSSpec describes a quantum-safe file system: data is cut into
+// Expected shards, any Minimal of which rebuild it, so it survives the loss
+// of Expected − Minimal data nodes.
+type QSFSSpec struct {
+	Name       string
+	VMName     string // the VM it is mounted into
+	MountPoint string
+	Expected   uint32   // data shards, one zdb per data node
+	Minimal    uint32   // shards needed to rebuild
+	DataNodes  []uint32 // Expected distinct nodes
+	MetaNodes  []uint32 // distinct nodes for the metadata zdbs
+	ShardSize  uint64   // bytes per data zdb
+	MetaSize   uint64   // bytes per metadata zdb
+	CacheSize  uint64   // bytes of SSD cache on the VM's node
+	Password   string   // zdb namespace password
+	EncryptKey string   // 64 hex characters
+}
+
+// Validate returns EINVALID naming the first bad field of s.
+func (s QSFSSpec) Validate() error {
+	switch {
+	case s.Name == "":
+		return fiatdashboard.Invalid("name", "the QSFS needs a name")
+	case s.VMName == "":
+		return fiatdashboard.Invalid("vm_name", "the QSFS must be mounted into a VM")
+	case s.MountPoint == "":
+		return fiatdashboard.Invalid("mount_point", "the QSFS needs a mount point")
+	case s.Minimal == 0 || s.Expected <= s.Minimal:
+		return fiatdashboard.Invalid("expected", "expected shards must exceed minimal shards, which must be at least 1")
+	case len(s.DataNodes) != int(s.Expected):
+		return fiatdashboard.Invalid("data_nodes", "%d data nodes given for %d expected shards", len(s.DataNodes), s.Expected)
+	case len(s.MetaNodes) == 0:
+		return fiatdashboard.Invalid("meta_nodes", "the QSFS needs metadata nodes")
+	case s.ShardSize == 0 || s.MetaSize == 0:
+		return fiatdashboard.Invalid("shard_size", "zdb sizes must be positive")
+	}
+	if hasDuplicate(s.DataNodes) {
+		return fiatdashboard.Invalid("data_nodes", "data shards must sit on distinct nodes")
+	}
+	if hasDuplicate(s.MetaNodes) {
+		return fiatdashboard.Invalid("meta_nodes", "metadata zdbs must sit on distinct nodes")
+	}
+	return nil
+}
+
+func hasDuplicate(ids []uint32) bool {
+	seen := make(map[uint32]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+	}
+	return false
+}
+
+// ContractKind is the kind of a TFChain contract.
+type ContractKind string
+
+// Contract kinds.
+const (
+	NodeContract ContractKind = "node" // a deployment on a node (VM, network, zdbs)
+	NameContract ContractKind = "name" // a gateway name
+	RentContract ContractKind = "rent" // a whole node rented
+)
+
+// ContractState is the chain state of a contract.
+type ContractState string
+
+// Contract states.
+const (
+	ContractCreated     ContractState = "created"
+	ContractGracePeriod ContractState = "grace_period" // unpaid: workloads stopped until funded
+	ContractDeleted     ContractState = "deleted"
+)
+
+// Contract is one TFChain contract.
+type Contract struct {
+	ID         uint64
+	Kind       ContractKind
+	TwinID     uint32
+	NodeID     uint32 // 0 for name contracts
+	Name       string // the gateway name, for name contracts
+	Purpose    string // what it holds: "network", "vm:<name>", "zdb:<qsfs>", "rent", "name"
+	Resources  Resources
+	PublicIPs  []string
+	State      ContractState
+	CreatedAt  time.Time
+	HourlyCost TFTUnits // what the chain bills now per hour, at the twin's current discount
+}
+
+// Health of a VM, a QSFS or a project.
+type Health string
+
+// Health values.
+const (
+	Healthy  Health = "healthy"
+	Degraded Health = "degraded" // working with lost redundancy (a standby or QSFS shards down)
+	Down     Health = "down"
+)
+
+// VMRole tells a primary VM from its standby copy.
+type VMRole string
+
+// VM roles.
+const (
+	Primary VMRole = "primary"
+	Standby VMRole = "standby"
+)
+
+// VM is a deployed VM.
+type VM struct {
+	Name       string
+	Role       VMRole
+	NodeID     uint32
+	FarmID     uint32
+	ContractID uint64
+	PublicIPv4 string // "a.b.c.d/24", or ""
+	PublicIPv6 string
+	MyceliumIP string
+	PrivateIP  string
+	Health     Health
+}
+
+// QSFS is a deployed quantum-safe file system.
+type QSFS struct {
+	Name        string
+	VMName      string
+	MountPoint  string
+	Expected    uint32
+	Minimal     uint32
+	DataNodes   []uint32
+	MetaNodes   []uint32
+	ContractIDs []uint64
+	ShardsUp    uint32 // data shards on nodes that are up
+	Health      Health
+}
+
+// Project is what a twin deployed under one name.
+type Project struct {
+	Name      string
+	TwinID    uint32
+	Contracts []Contract // ordered by id
+	VMs       []VM       // primary first
+	QSFS      []QSFS
+	Health    Health
+}
+
+// ContractIDs returns the ids of p's contracts in order.
+func (p Project) ContractIDs() []uint64 {
+	ids := make([]uint64, len(p.Contracts))
+	for i, c := range p.Contracts {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// VM returns the project's VM with the given name.
+func (p Project) VM(name string) (VM, bool) {
+	for _, vm := range p.VMs {
+		if vm.Name == name {
+			return vm, true
+		}
+	}
+	return VM{}, false
+}
+
+// BillQuery selects bill reports: by contracts, by twin or by nodes (a
+// node operator's earnings), within [From, To) when set.
+type BillQuery struct {
+	ContractIDs []uint64
+	TwinID      uint32
+	NodeIDs     []uint32
+	From, To    time.Time
+}
+
+// Validate returns EINVALID if q selects nothing in particular.
+func (q BillQuery) Validate() error {
+	if len(q.ContractIDs) == 0 && q.TwinID == 0 && len(q.NodeIDs) == 0 {
+		return fiatdashboard.Invalid("contract_ids", "select bills by contracts, a twin or nodes")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return fiatdashboard.Invalid("to", "the window ends before it starts")
+	}
+	return nil
+}
+
+// Match reports whether r is selected by q.
+func (q BillQuery) Match(r BillReport) bool {
+	if len(q.ContractIDs) > 0 && !slices.Contains(q.ContractIDs, r.ContractID) {
+		return false
+	}
+	if q.TwinID != 0 && q.TwinID != r.TwinID {
+		return false
+	}
+	if len(q.NodeIDs) > 0 && !slices.Contains(q.NodeIDs, r.NodeID) {
+		return false
+	}
+	if !q.From.IsZero() && r.At.Before(q.From) {
+		return false
+	}
+	if !q.To.IsZero() && !r.At.Before(q.To) {
+		return false
+	}
+	return true
+}
+
+// FarmerSharePct is the node farmer's share of each contract bill (the
+// chain's current split: 50 % farmer, 40 % foundation, 10 % staking pool).
+const FarmerSharePct = 50
+
+// FarmerShare returns the farmer's share of a bill, rounded down to the unit.
+func FarmerShare(amount TFTUnits) TFTUnits { return amount * FarmerSharePct / 100 }
+
+// BillReport is one bill the chain charged a contract.
+type BillReport struct {
+	ContractID  uint64
+	TwinID      uint32
+	NodeID      uint32 // 0 for name contracts
+	FarmID      uint32
+	At          time.Time
+	Amount      TFTUnits
+	Discount    DiscountPackage
+	FarmerShare TFTUnits // what the node's farmer earned from this bill
+}
+
+// Reason says why the grid refused or failed a deployment.
+type Reason string
+
+// Reasons.
+const (
+	ReasonKYCMissing        Reason = "kyc_missing"
+	ReasonInsufficientFunds Reason = "insufficient_funds"
+	ReasonNodeDown          Reason = "node_down"
+	ReasonNodeCapacity      Reason = "node_capacity"
+	ReasonTimeout           Reason = "timeout"
+	ReasonDeployFailed      Reason = "deploy_failed"
+)
+
+// Failure is a refused or failed grid operation: a coded error for the user
+// and a Reason for the code that decides what to do next (top up, pick
+// another node, retry).
+type Failure struct {
+	Reason Reason
+	Err    *fiatdashboard.Error
+}
+
+func (f *Failure) Error() string { return f.Err.Error() }
+
+// Unwrap lets fiatdashboard.ErrorCode find the coded error.
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Fail returns a Failure with the code that goes with reason and a plain
+// message.
+func Fail(reason Reason, format string, args ...any) *Failure {
+	code := fiatdashboard.EUNAVAILABLE
+	switch reason {
+	case ReasonKYCMissing:
+		code = fiatdashboard.EFORBIDDEN
+	case ReasonInsufficientFunds, ReasonNodeCapacity:
+		code = fiatdashboard.ECONFLICT
+	}
+	return &Failure{Reason: reason, Err: fiatdashboard.Errorf(code, format, args...)}
+}
+
+// FailureReason returns the Reason of the first Failure in err's chain, or "".
+func FailureReason(err error) Reason {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Reason
+	}
+	return ""
+}

@@ -32,10 +32,7 @@ func commands() []command {
 		{"services", "up|down", "start (or stop) private PostgreSQL/Redis when none answer at the configured URLs", runServices},
 		// GRIDCMD
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
-		{"version", "", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) int {
-			fmt.Fprintln(stdout, "fiatdashboard", version)
-			return 0
-		}},
+		{"version", "", "print the version", runVersion},
 	}
 }
 
@@ -77,8 +74,8 @@ Commands:
 		fmt.Fprintf(w, "  %-9s %-15s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprint(w, `
-Configuration comes from FD_* environment variables only; ` + "`fiatdashboard config`" + ` lists them.
-Run ` + "`fiatdashboard <command> -h`" + ` for a command's own help.
+Configuration comes from FD_* environment variables only; `+"`fiatdashboard config`"+` lists them.
+Run `+"`fiatdashboard <command> -h`"+` for a command's own help.
 `)
 }
 
@@ -129,5 +126,14 @@ func runConfig(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, s := range settings() {
 		fmt.Fprintf(stdout, "%s=%s\n    %s; %s\n", s.name, s.def, s.expect, s.doc)
 	}
+	return 0
+}
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("version", "version", "Prints the version this binary was built as.", stderr)
+	if code, stop := parseFlags(fs, args); stop {
+		return code
+	}
+	fmt.Fprintln(stdout, "fiatdashboard", version)
 	return 0
 }

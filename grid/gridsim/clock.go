@@ -84,6 +84,12 @@ func (w *world) bill(c *contract, at time.Time) {
 		case c.State == grid.ContractCreated:
 			c.State, c.graceSince = grid.ContractGracePeriod, at
 		case at.Sub(c.graceSince) >= w.gracePeriod:
+			// The deployment is gone: its network and name go with it.
+			if p := w.projects[c.project]; p != nil {
+				for _, id := range p.contracts {
+					w.deleteContract(w.contracts[id])
+				}
+			}
 			w.deleteContract(c)
 		}
 		return

@@ -1,0 +1,54 @@
+# fiatdashboard — the README's two commands are `make run` and `make test`.
+SHELL   := /bin/bash
+GO      ?= go
+BIN     := bin/fiatdashboard
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+UI      := web/ui
+UI_SRC  := $(shell find $(UI)/src $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json $(UI)/package.json -type f 2>/dev/null)
+
+.PHONY: run test build ui lint chromium node clean
+
+## run: build everything and start the platform for local use (prints URLs and credentials)
+run: build
+	./$(BIN) dev
+
+## test: every test against real PostgreSQL, Redis, stripe-mock and headless Chromium
+test: ui chromium
+	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
+	FD_E2E=required $(GO) test -count=1 ./...
+
+## build: the UI, then the one binary with the UI embedded
+build: ui
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fiatdashboard
+
+## ui: build web/ui (React + Vite + Tailwind) into web/dist
+ui: web/dist/index.html
+
+web/dist/index.html: $(UI)/node_modules/.package-lock.json $(UI_SRC)
+	cd $(UI) && npm run build
+
+$(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json | node
+	cd $(UI) && npm ci --no-audit --no-fund
+
+node:
+	@command -v npm >/dev/null || { echo "make: npm is missing: install Debian's packages nodejs and npm (Node.js 20 or newer)" >&2; exit 1; }
+
+## chromium: Debian's chromium for the browser tests (Playwright drives it; no browser download)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "make: installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: install Debian's package chromium (apt-get install chromium) for the browser tests" >&2; exit 1; fi; \
+	fi
+
+## lint: gofmt and go vet
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## clean: remove build output and stop private services
+clean:
+	-$(GO) run ./cmd/fiatdashboard services down
+	rm -rf bin web/dist/assets web/dist/index.html

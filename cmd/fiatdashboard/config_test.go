@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	cfg, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatalf("defaults do not load: %v", err)
+	}
+	if cfg.StripeMode() != "mock" || cfg.ConsoleHost != "console.localhost" || !strings.Contains(cfg.DatabaseURL, "fd_app@") {
+		t.Errorf("defaults = %+v", cfg)
+	}
+}
+
+// TestBadConfigNamesTheVariable proves a malformed value stops the program
+// with one line naming the variable and what it expects, without echoing a
+// secret.
+func TestBadConfigNamesTheVariable(t *testing.T) {
+	tests := []struct {
+		env      map[string]string
+		variable string
+		leak     string // must not appear in the message
+	}{
+		{map[string]string{"FD_DATABASE_URL": "nonsense"}, "FD_DATABASE_URL", "nonsense"},
+		{map[string]string{"FD_DATABASE_URL": "mysql://u:hunter2@h/db"}, "FD_DATABASE_URL", "hunter2"},
+		{map[string]string{"FD_REDIS_URL": "localhost:6379"}, "FD_REDIS_URL", ""},
+		{map[string]string{"FD_HTTP_ADDR": "8080"}, "FD_HTTP_ADDR", ""},
+		{map[string]string{"FD_SHUTDOWN_TIMEOUT": "soon"}, "FD_SHUTDOWN_TIMEOUT", ""},
+		{map[string]string{"FD_WORKER_CONCURRENCY": "0"}, "FD_WORKER_CONCURRENCY", ""},
+		{map[string]string{"FD_LOG_FORMAT": "xml"}, "FD_LOG_FORMAT", ""},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "pk_live_secretish"}, "FD_STRIPE_SECRET_KEY", "secretish"},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x"}, "FD_STRIPE_WEBHOOK_SECRET", "sk_test_x"},
+		{map[string]string{"FD_ENV": "production"}, "FD_STRIPE_SECRET_KEY", ""},
+	}
+	for _, tt := range tests {
+		_, err := loadConfig(env(tt.env))
+		if err == nil {
+			t.Errorf("%v loaded, want an error naming %s", tt.env, tt.variable)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, tt.variable+": expected ") || strings.Contains(msg, "\n") {
+			t.Errorf("%v: message %q, want one line starting %q", tt.env, msg, tt.variable+": expected ")
+		}
+		if tt.leak != "" && strings.Contains(msg, tt.leak) {
+			t.Errorf("%v: message %q echoes the secret value", tt.env, msg)
+		}
+	}
+}
+
+// TestServeWithBadConfigExitsWithOneLine runs the command as main does.
+func TestServeWithBadConfigExitsWithOneLine(t *testing.T) {
+	t.Setenv("FD_DATABASE_URL", "nonsense")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, &stdout, &stderr)
+	if code == 0 {
+		t.Fatal("serve with FD_DATABASE_URL=nonsense exited 0")
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "FD_DATABASE_URL") || strings.Contains(lines[0], "goroutine") {
+		t.Errorf("stderr = %q, want one line naming FD_DATABASE_URL", stderr.String())
+	}
+}
+
+// TestEnvExampleListsEverySetting keeps .env.example in step with the code.
+func TestEnvExampleListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings() {
+		if !strings.Contains(string(b), "\n"+s.name+"="+s.def+"\n") {
+			t.Errorf(".env.example lacks %s=%s", s.name, s.def)
+		}
+	}
+}
+
+func TestHelpExplainsEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{c.name, "-h"}, &stdout, &stderr)
+		if code != 0 || !strings.Contains(stdout.String()+stderr.String(), "Usage: fiatdashboard "+c.name) {
+			t.Errorf("%s -h: exit %d, output %q; want 0 and a usage line", c.name, code, stdout.String()+stderr.String())
+		}
+	}
+}

@@ -63,7 +63,11 @@ func ensurePostgres(ctx context.Context, cfg *Config, dataDir string, out io.Wri
 	}
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); err != nil {
 		os.RemoveAll(dir)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		// The data folder must be traversable by the postgres user when run as root.
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Mkdir(dir, 0o700); err != nil {
 			return err
 		}
 		if err := chownForPostgres(dir); err != nil {

@@ -101,3 +101,11 @@ func (p *platform) work(ctx context.Context) error {
 	}, p.log)
 	return w.Run(ctx)
 }
+
+// quietRedisLogger keeps go-redis's own pool chatter (e.g. failed dials while
+// probing for a server) out of the output; errors reach us as return values.
+type quietRedisLogger struct{}
+
+func (quietRedisLogger) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quietRedisLogger{}) }

@@ -5,6 +5,7 @@ package fiatdashboard
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The web package maps each to one HTTP status; jobs decide from
@@ -26,6 +27,8 @@ type Error struct {
 	Code    string // one of the E* constants
 	Message string // plain words for a person; never contains a secret
 	Field   string // the input field at fault, for EINVALID
+	// RetryAfter is how long to wait, for ETOOMANYREQUEST (and EUNAVAILABLE).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

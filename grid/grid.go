@@ -587,12 +587,24 @@ const (
 type Failure struct {
 	Reason Reason
 	Err    *fiatdashboard.Error
+	Cause  error // what the grid said, for the log; may be nil
 }
 
-func (f *Failure) Error() string { return f.Err.Error() }
+func (f *Failure) Error() string {
+	if f.Cause != nil {
+		return f.Err.Error() + ": " + f.Cause.Error()
+	}
+	return f.Err.Error()
+}
 
-// Unwrap lets fiatdashboard.ErrorCode find the coded error.
-func (f *Failure) Unwrap() error { return f.Err }
+// Unwrap lets fiatdashboard.ErrorCode find the coded error, and errors.Is
+// the cause.
+func (f *Failure) Unwrap() []error {
+	if f.Cause != nil {
+		return []error{f.Err, f.Cause}
+	}
+	return []error{f.Err}
+}
 
 // Fail returns a Failure with the code that goes with reason and a plain
 // message.

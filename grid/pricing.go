@@ -322,6 +322,14 @@ type Quote struct {
 //  6. billed USD per hour = list × (100 − discount %) / 100, billed TFT per
 //     hour = ceil(billed USD / tftPrice), a month = 720 of those.
 //
+// Two knowing departures from tfchain's cost.rs, which ARCHITECTURE.md §2
+// decides: cost.rs currently bills every contract as DIY
+// (calculate_contract_cost_tft hard-codes NodeCertification::Diy) while we
+// apply the certified ×1.25 as the SDK calculator and the manual do; and
+// cost.rs converts to TFT, floors, then applies the discount, where we keep
+// USD exact and round once, up, per hourly bill. The discount threshold is
+// the contract's list month including its certified and dedicated factors.
+//
 // It returns EINVALID when tftPrice is missing or not positive, or balance
 // is negative.
 func QuoteWorkload(w Workload, policy PricingPolicy, tftPrice *big.Rat, balance TFTUnits) (Quote, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -29,37 +30,88 @@ type Store struct {
 // NewStore returns a Store on db, connected as the application role.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// EnsurePlatformAccount creates the platform-realm account with the e-mail,
-// or sets its password when it exists, verified, holding role in the platform
-// domain. It is for first setup and the development seed; it returns the
-// account id.
-func (s *Store) EnsurePlatformAccount(ctx context.Context, email, password, role string) (uuid.UUID, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if !strings.Contains(email, "@") {
-		return uuid.Nil, fiatdashboard.Invalid("email", "email must be an e-mail address")
+// EnsureAccount makes the account with the e-mail exist in the realm
+// (tenantID, or uuid.Nil for the platform) with the password, its e-mail
+// verified, holding role in the realm's domain. It is for first setup, scripts
+// and the development seed; callers reload the Authorizer afterwards (or use
+// a fresh one). It returns the account id.
+func (s *Store) EnsureAccount(ctx context.Context, tenantID uuid.UUID, email, password, role string) (uuid.UUID, error) {
+	email, err := normalizeEmail("email", email)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if err := CheckPassword("password", password); err != nil {
+		return uuid.Nil, err
+	}
+	domain, conflict := DomainPlatform, `(email) WHERE tenant_id IS NULL`
+	var tid *uuid.UUID
+	if tenantID != uuid.Nil {
+		domain, conflict, tid = tenantID.String(), `(tenant_id, email) WHERE tenant_id IS NOT NULL`, &tenantID
+		if role == RoleSuperAdmin {
+			return uuid.Nil, fiatdashboard.Invalid("role", "super_admin is a platform role")
+		}
+	} else if role != RoleSuperAdmin && role != RoleNodeOperator {
+		return uuid.Nil, fiatdashboard.Invalid("role", "platform roles are super_admin and node_operator")
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return uuid.Nil, err
 	}
 	var id uuid.UUID
-	err = tenant.SystemTx(ctx, s.db, "create platform account", func(tx *tenant.Tx) error {
+	err = tenant.SystemTx(ctx, s.db, "ensure account", func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &id, `
 			INSERT INTO accounts (tenant_id, email, password_hash, email_verified_at)
-			VALUES (NULL, $1, $2, now())
-			ON CONFLICT (email) WHERE tenant_id IS NULL
-			DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = now()
-			RETURNING id`, email, hash)
+			VALUES ($1, $2, $3, now())
+			ON CONFLICT `+conflict+`
+			DO UPDATE SET password_hash = EXCLUDED.password_hash, email_verified_at = coalesce(accounts.email_verified_at, now()), updated_at = now()
+			RETURNING id`, tid, email, hash)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO casbin_rules (ptype, v0, v1, v2) VALUES ('g', $1, $2, $3)
-			ON CONFLICT DO NOTHING`, id.String(), role, DomainPlatform)
-		return err
+		if err := grant(ctx, tx, id, role, domain); err != nil {
+			return err
+		}
+		actx := tenant.WithActor(ctx, tenant.System("operator command"))
+		return tenant.Audit(actx, tx, tenantID, "role.granted", email, map[string]any{"role": role, "account_id": id})
 	})
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("ensure platform account: %w", err)
+		return uuid.Nil, fmt.Errorf("ensure account: %w", err)
 	}
 	return id, nil
 }
+
+// CreateTokenFor makes a personal API token for the account with the e-mail
+// in the realm, for scripts; the token is returned once.
+func (s *Store) CreateTokenFor(ctx context.Context, tenantID uuid.UUID, email, name string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	token, hash := newToken("fd_")
+	err := tenant.SystemTx(ctx, s.db, "token for script", func(tx *tenant.Tx) error {
+		var id uuid.UUID
+		q := `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`
+		args := []any{email}
+		if tenantID != uuid.Nil {
+			q, args = `SELECT id FROM accounts WHERE email = $1 AND tenant_id = $2`, append(args, tenantID)
+		}
+		if err := tx.GetContext(ctx, &id, q, args...); err != nil {
+			if tenant.IsNoRows(err) {
+				return fiatdashboard.Invalid("email", "no account with this e-mail in that realm")
+			}
+			return err
+		}
+		var tid *uuid.UUID
+		if tenantID != uuid.Nil {
+			tid = &tenantID
+		}
+		// Made by the operator of the machine, it counts as two-factor checked.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (tenant_id, account_id, name, prefix, token_hash, mfa) VALUES ($1, $2, $3, $4, $5, true)`,
+			tid, id, name, token[:10], hash); err != nil {
+			return err
+		}
+		actx := tenant.WithActor(ctx, tenant.System("operator command"))
+		return tenant.Audit(actx, tx, tenantID, "token.created", name, map[string]any{"account_id": id, "prefix": token[:10]})
+	})
+	return token, err
+}
+
+// pqArray passes a string slice as a PostgreSQL text[] parameter.
+func pqArray(v []string) any { return pq.Array(v) }

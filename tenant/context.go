@@ -23,6 +23,13 @@ type Actor struct {
 	ID   uuid.UUID `json:"id,omitempty"`
 	// Name is the account e-mail for users and tokens, the job name for the system.
 	Name string `json:"name"`
+	// MFA is true when the actor's session passed two-factor authentication
+	// (or the actor is an API token created from such a session).
+	MFA bool `json:"mfa,omitempty"`
+	// SessionID is the session (refresh-token family) of a signed-in user.
+	SessionID uuid.UUID `json:"session_id,omitempty"`
+	// IP is where the request came from, for the audit log.
+	IP string `json:"ip,omitempty"`
 }
 
 // System returns the actor for named background work, never "nobody".

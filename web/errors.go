@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"math"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,6 +50,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		status = statusByCode[ae.Code]
 		if status == 0 {
 			status = fiber.StatusInternalServerError
+		}
+		if ae.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 		}
 	case errors.As(err, &fe):
 		status = fe.Code

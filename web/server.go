@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -23,6 +24,7 @@ type Deps struct {
 	DB       *sqlx.DB // connected as the application role
 	Redis    redis.UniversalClient
 	Resolver *tenant.Resolver
+	Identity *rbac.Service
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -89,9 +91,53 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.metricsHandler())
 
 	app.Use(s.resolveSite)
-	api := app.Group("/api")
+	api := app.Group("/api", s.authenticate)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/site", s.site)
+
+	// Identity, in the realm of the host.
+	api.Post("/auth/signup", s.signup)
+	api.Post("/auth/verify-email", s.verifyEmail)
+	api.Post("/auth/resend-verification", s.resendVerification)
+	api.Post("/auth/login", s.login)
+	api.Post("/auth/login/mfa", s.loginMFA)
+	api.Post("/auth/refresh", s.refresh)
+	api.Post("/auth/logout", s.logout)
+	api.Post("/auth/logout-all", s.logoutAll)
+	api.Post("/auth/password-reset/request", s.requestPasswordReset)
+	api.Post("/auth/password-reset/confirm", s.confirmPasswordReset)
+	api.Get("/me", s.me)
+	api.Post("/account/password", s.changePassword)
+	api.Post("/account/2fa/enroll", s.enrollTOTP)
+	api.Post("/account/2fa/confirm", s.confirmTOTP)
+	api.Post("/account/2fa/disable", s.disableTOTP)
+	api.Get("/account/sessions", s.sessions)
+	api.Delete("/account/sessions/:id", s.revokeSession)
+	api.Get("/tokens", s.tokens)
+	api.Post("/tokens", s.createToken)
+	api.Delete("/tokens/:id", s.revokeToken)
+
+	// Tenant administration, on the tenant's host.
+	admin := api.Group("/admin", requireTenantHost)
+	admin.Get("/members", s.adminMembers)
+	admin.Post("/members", s.adminInviteMember)
+	admin.Put("/members/:id/roles", s.adminSetRoles)
+	admin.Get("/node-operator-requests", s.adminNodeRequests)
+	admin.Post("/node-operator-requests/:id/approve", s.adminDecideNodeRequest("approve"))
+	admin.Post("/node-operator-requests/:id/reject", s.adminDecideNodeRequest("reject"))
+	admin.Post("/node-operator-requests/:id/revoke", s.adminDecideNodeRequest("revoke"))
+	admin.Get("/audit", s.auditLog)
+
+	// Node operators and super-admins, on the console host.
+	operator := api.Group("/node-operator", requireConsoleHost)
+	operator.Get("/tenants", s.operatorTenants)
+	operator.Post("/requests", s.operatorRequest)
+	console := api.Group("/console", requireConsoleHost)
+	console.Get("/super-admins", s.consoleSuperAdmins)
+	console.Post("/super-admins", s.consoleAddSuperAdmin)
+	console.Get("/audit", s.auditLog)
+	console.Get("/outbox", s.consoleOutbox)
+	console.Get("/outbox/:id", s.consoleOutboxMessage)
 
 	// Everything else is the single-page UI (or a JSON 404 under /api).
 	app.Use(s.ui)

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/web"
 )
@@ -25,23 +28,40 @@ type harness struct {
 	srv   *web.Server
 	store *tenant.Store
 	db    *dbtest.DB
+	authz *rbac.Authorizer
+	rdb   redis.UniversalClient
 }
 
 func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	t.Helper()
 	d := dbtest.New(t)
+	policyRedis := rdb
 	if rdb == nil {
 		rdb = jobstest.New(t).Client
+		policyRedis = rdb
+	} else {
+		policyRedis = nil // a dead Redis: no policy watcher
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	authz, err := rbac.NewAuthorizer(context.Background(), d.App, policyRedis, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(authz.Close)
+	keys, err := rbac.ParseKeyring("t1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+	if err != nil {
+		t.Fatal(err)
 	}
 	store := tenant.NewStore(d.App)
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: tenant.NewResolver(store, "console.localhost", "localhost"),
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Identity: rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log),
+		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})
-	return &harness{srv: srv, store: store, db: d}
+	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb}
 }
 
 func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, string) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 )
 
 // Config is every setting, read from FD_* environment variables only, here
@@ -29,7 +31,13 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIURL        string
 	DataDir             string
+	SecretKeys          *rbac.Keyring
+	SMTPURL             string
 }
+
+// devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
+// is public, so production refuses to run without keys of its own.
+const devSecretKey = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi0wMTIzNDU2Nzg5"
 
 // setting is one environment variable: its default, what it expects, and how
 // it is parsed into Config.
@@ -99,6 +107,27 @@ func settings() []setting {
 		{name: "FD_STRIPE_API_URL", def: "", expect: "an http(s) URL or empty",
 			doc: "Stripe API base; empty means api.stripe.com with a key, or a stripe-mock that dev starts",
 			set: func(c *Config, v string) error { c.StripeAPIURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_SECRET_KEYS", def: "", secret: true,
+			expect: "comma-separated kid:base64 keys of at least 32 bytes, newest first (e.g. k1:$(openssl rand -base64 32))",
+			doc:    "sign sessions and encrypt two-factor secrets; the first key signs, all verify, so keys rotate; empty in development uses a public dev key",
+			set: func(c *Config, v string) (err error) {
+				if v == "" {
+					v = devSecretKey
+				}
+				c.SecretKeys, err = rbac.ParseKeyring(v)
+				return err
+			}},
+		{name: "FD_SMTP_URL", def: "", secret: true,
+			expect: "smtp://user:password@host:587?from=noreply@example.com (or smtps://) or empty",
+			doc:    "outgoing mail; empty stores mail in the development outbox, readable by super-admins in the console",
+			set: func(c *Config, v string) error {
+				c.SMTPURL = v
+				if v == "" {
+					return nil
+				}
+				_, err := rbac.ParseSMTP(v)
+				return err
+			}},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -130,6 +159,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
+	}
+	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
+		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")
 	}
 	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -47,7 +49,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		return fail("%v", err)
 	}
 	defer p.Close()
-	creds, err := seedDemo(ctx, p)
+	accounts, err := seedDemo(ctx, p)
 	if err != nil {
 		return fail("seed: %v", err)
 	}
@@ -70,16 +72,18 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 fiatdashboard %s is running (development)
 
   Console      http://%s:%d
-               super-admin  %s
-               password     %s
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
   Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
   Stripe       %s
+  Mail         %s
 
-Press Ctrl-C to stop.
-`, version, cfg.ConsoleHost, port, creds.email, creds.password,
-		cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote)
+  Accounts (passwords are new on every run):
+`, version, cfg.ConsoleHost, port, cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote, mailNote(cfg))
+	for _, a := range accounts {
+		fmt.Fprintf(stdout, "    %-14s %-32s %s   on http://%s:%d/login\n", a.role, a.email, a.password, a.host, port)
+	}
+	fmt.Fprintln(stdout, "\n  Super-admins and tenant owners set up two-factor authentication at first login.\n\nPress Ctrl-C to stop.")
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -96,12 +100,12 @@ Press Ctrl-C to stop.
 	return 0
 }
 
-type devCredentials struct{ email, password string }
+type devAccount struct{ role, email, password, host string }
 
 // seedDemo makes the demo data exist: two storefronts with their own
-// branding and a super-admin whose password is new on every run (it is
-// printed, never stored in plain text).
-func seedDemo(ctx context.Context, p *platform) (devCredentials, error) {
+// branding, a super-admin, the demo tenant's owner, a node operator and a
+// customer. Passwords are new on every run (printed, stored only hashed).
+func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 	store := tenant.NewStore(p.db)
 	demos := []tenant.NewTenant{
 		{Slug: "demo", Name: "Demo Cloud", Status: tenant.StatusActive,
@@ -111,18 +115,43 @@ func seedDemo(ctx context.Context, p *platform) (devCredentials, error) {
 			Pitch: "Sovereign compute for European teams. Hourly precision, monthly simplicity.",
 			Theme: []byte(`{"primary":"#c2410c","primary_contrast":"#ffffff","radius":"0.375rem"}`)},
 	}
+	ids := map[string]uuid.UUID{}
 	for _, n := range demos {
-		if _, err := store.BySlug(ctx, n.Slug); fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
-			if _, err := store.Create(ctx, n); err != nil {
-				return devCredentials{}, err
-			}
-		} else if err != nil {
-			return devCredentials{}, err
+		t, err := store.BySlug(ctx, n.Slug)
+		if fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
+			t, err = store.Create(ctx, n)
 		}
+		if err != nil {
+			return nil, err
+		}
+		ids[n.Slug] = t.ID
 	}
-	creds := devCredentials{email: "admin@" + p.cfg.ConsoleHost, password: rbac.NewPassword(16)}
-	if _, err := rbac.NewStore(p.db).EnsurePlatformAccount(ctx, creds.email, creds.password, rbac.RoleSuperAdmin); err != nil {
-		return devCredentials{}, err
+	console := p.cfg.ConsoleHost
+	demo := "demo." + p.cfg.BaseDomain
+	accounts := []struct {
+		devAccount
+		tenant uuid.UUID
+	}{
+		{devAccount{role: rbac.RoleSuperAdmin, email: "admin@" + console, host: console}, uuid.Nil},
+		{devAccount{role: rbac.RoleNodeOperator, email: "farmer@" + console, host: console}, uuid.Nil},
+		{devAccount{role: rbac.RoleOwner, email: "owner@" + demo, host: demo}, ids["demo"]},
+		{devAccount{role: rbac.RoleCustomer, email: "customer@" + demo, host: demo}, ids["demo"]},
 	}
-	return creds, nil
+	rs := rbac.NewStore(p.db)
+	var out []devAccount
+	for _, a := range accounts {
+		a.password = rbac.NewPassword(16)
+		if _, err := rs.EnsureAccount(ctx, a.tenant, a.email, a.password, a.role); err != nil {
+			return nil, err
+		}
+		out = append(out, a.devAccount)
+	}
+	return out, p.authz.Reload()
+}
+
+func mailNote(cfg *Config) string {
+	if cfg.SMTPURL != "" {
+		return "sent through FD_SMTP_URL"
+	}
+	return "kept in the development outbox: console → Outbox"
 }

@@ -30,7 +30,9 @@ func commands() []command {
 		{"migrate", "up|down|status", "apply, roll back or list database migrations (as the owner role)", runMigrate},
 		{"dev", "", "everything for local use: services, migrations, demo data, stripe-mock, server and worker", runDev},
 		{"services", "up|down", "start (or stop) private PostgreSQL/Redis when none answer at the configured URLs", runServices},
-		// GRIDCMD
+		{"grid", "quote|sim", "price a workload on TFGrid, or summarize the grid simulator", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+			return runGridCommand(args, stdout, stderr)
+		}},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}

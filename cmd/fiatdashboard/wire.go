@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/jobs"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/web"
 )
@@ -34,6 +35,8 @@ type platform struct {
 	db       *sqlx.DB // application role
 	rdb      *redis.Client
 	redisOpt asynq.RedisConnOpt
+	authz    *rbac.Authorizer
+	identity *rbac.Service
 }
 
 func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
@@ -67,10 +70,27 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		rdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
-	return &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}, nil
+	p := &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}
+	p.authz, err = rbac.NewAuthorizer(ctx, db, rdb, log)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("authorization policy: %w", err)
+	}
+	var mailer rbac.Mailer = rbac.NewOutbox(db)
+	if cfg.SMTPURL != "" {
+		if mailer, err = rbac.ParseSMTP(cfg.SMTPURL); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("FD_SMTP_URL: %w", err)
+		}
+	}
+	p.identity = rbac.NewService(db, rdb, p.authz, mailer, cfg.SecretKeys, log)
+	return p, nil
 }
 
 func (p *platform) Close() {
+	if p.authz != nil {
+		p.authz.Close()
+	}
 	p.db.Close()
 	p.rdb.Close()
 }
@@ -86,6 +106,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		DB:       p.db,
 		Redis:    p.rdb,
 		Resolver: tenant.NewResolver(store, p.cfg.ConsoleHost, p.cfg.BaseDomain),
+		Identity: p.identity,
 		Log:      p.log,
 		Registry: reg,
 	})

@@ -1,17 +1,23 @@
+import type { Me } from './api'
 import {
   BuildingIcon,
   CardIcon,
+  CoinsIcon,
+  HistoryIcon,
   KeyIcon,
   LayersIcon,
+  LinkIcon,
   ListChecksIcon,
   MailIcon,
   RocketIcon,
   ServerIcon,
+  ShieldCheckIcon,
   UserIcon,
   UsersIcon,
   type Icon,
 } from './components/icons'
 import type { Realm } from './config'
+import { hasRole } from './session'
 
 /** A section is one top-level page of a realm: its route, its nav label and its blurb. */
 export interface Section {
@@ -23,6 +29,10 @@ export interface Section {
   icon: Icon
   /** Shown in the header nav (auth pages are reached through buttons instead). */
   inNav: boolean
+  /** Console only: the platform roles that may open it (any signed-in account when empty). */
+  roles?: string[]
+  /** Console only: listed in the nav of a visitor who has not signed in. */
+  public?: boolean
 }
 
 export const storefrontSections: Section[] = [
@@ -82,6 +92,8 @@ export const consoleSections: Section[] = [
       'Every storefront on the platform: status, Stripe and wallet health, revenue and deployments. Create, approve or suspend.',
     icon: BuildingIcon,
     inNav: true,
+    roles: ['super_admin'],
+    public: true,
   },
   {
     path: '/node-operators',
@@ -90,6 +102,8 @@ export const consoleSections: Section[] = [
       'Farmers who contribute nodes: linked twins, registered nodes, the dashboards they expose them to, and their earnings.',
     icon: ServerIcon,
     inNav: true,
+    roles: ['super_admin'],
+    public: true,
   },
   {
     path: '/accounts',
@@ -97,6 +111,24 @@ export const consoleSections: Section[] = [
     summary: 'Platform accounts and their roles, two-factor status and API tokens.',
     icon: UsersIcon,
     inNav: true,
+    roles: ['super_admin'],
+    public: true,
+  },
+  {
+    path: '/super-admins',
+    label: 'Super-admins',
+    summary: 'The people who run this platform. Add one by e-mail; each must set up two-factor authentication.',
+    icon: ShieldCheckIcon,
+    inNav: true,
+    roles: ['super_admin'],
+  },
+  {
+    path: '/audit',
+    label: 'Audit log',
+    summary: 'Every sign-in, role change, approval and admin action on the platform and its storefronts.',
+    icon: HistoryIcon,
+    inNav: true,
+    roles: ['super_admin'],
   },
   {
     path: '/jobs',
@@ -104,6 +136,8 @@ export const consoleSections: Section[] = [
     summary: 'Background work: queue sizes, failures and retries for deployments, renewals and top-ups.',
     icon: ListChecksIcon,
     inNav: true,
+    roles: ['super_admin'],
+    public: true,
   },
   {
     path: '/outbox',
@@ -111,6 +145,41 @@ export const consoleSections: Section[] = [
     summary: 'E-mails the platform has sent, with their content, so flows can be followed without a mail server.',
     icon: MailIcon,
     inNav: true,
+    roles: ['super_admin'],
+    public: true,
+  },
+  {
+    path: '/dashboards',
+    label: 'Dashboards',
+    summary: 'The storefronts you can supply with nodes: ask to join their pool and follow each request.',
+    icon: LayersIcon,
+    inNav: true,
+    roles: ['node_operator'],
+  },
+  {
+    path: '/twin',
+    label: 'Twin',
+    title: 'TFChain twin',
+    summary: 'Link your TFChain twin by signing a challenge, so your nodes and earnings can be matched to you.',
+    icon: LinkIcon,
+    inNav: true,
+    roles: ['node_operator'],
+  },
+  {
+    path: '/nodes',
+    label: 'My nodes',
+    summary: 'Register nodes by ID, watch their status and capacity, and choose which dashboards may use each.',
+    icon: ServerIcon,
+    inNav: true,
+    roles: ['node_operator'],
+  },
+  {
+    path: '/earnings',
+    label: 'Earnings',
+    summary: 'What your nodes earned, per node, dashboard and month, in TFT and USD, with a CSV export.',
+    icon: CoinsIcon,
+    inNav: true,
+    roles: ['node_operator'],
   },
   {
     path: '/login',
@@ -121,6 +190,17 @@ export const consoleSections: Section[] = [
     inNav: false,
   },
 ]
+
+/**
+ * visibleSections is what the nav offers: on the console, the sections of the signed-in
+ * account's roles (or the public overview for a visitor); on a storefront, all of them.
+ */
+export function visibleSections(realm: Realm, me: Me | null): Section[] {
+  const all = sectionsFor(realm).filter((s) => s.inNav)
+  if (realm !== 'platform') return all
+  if (!me) return all.filter((s) => s.public)
+  return all.filter((s) => !s.roles || s.roles.length === 0 || hasRole(me, ...s.roles))
+}
 
 export function sectionsFor(realm: Realm): Section[] {
   return realm === 'platform' ? consoleSections : storefrontSections

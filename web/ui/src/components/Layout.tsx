@@ -1,9 +1,22 @@
-import { useEffect, useId, useState } from 'react'
-import { Link, NavLink, Outlet, useLocation } from 'react-router'
+import { useEffect, useId, useRef, useState } from 'react'
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
+import { api, setApiHandlers, type Me } from '../api'
 import { config, isStorefront, isTestMode } from '../config'
-import { sectionsFor } from '../sections'
+import { visibleSections } from '../sections'
+import { enrolPath, isStaff, loadMe, roleLabel, rolesHere, setMe, useSession } from '../session'
 import { BrandMark } from './Brand'
-import { CloseIcon, FlaskIcon, HomeIcon, LayoutIcon, MenuIcon, type Icon } from './icons'
+import {
+  ChevronDownIcon,
+  CloseIcon,
+  FlaskIcon,
+  GaugeIcon,
+  HomeIcon,
+  LayoutIcon,
+  LogOutIcon,
+  MenuIcon,
+  UserIcon,
+  type Icon,
+} from './icons'
 import { ButtonLink, Container, cx } from './ui'
 
 interface NavItem {
@@ -13,11 +26,10 @@ interface NavItem {
 }
 
 // The storefront lists Home explicitly; the console's home is its brand link (and
-// "Overview" in the mobile menu).
-const navItems: NavItem[] = [
-  ...(isStorefront ? [{ path: '/', label: 'Home', icon: HomeIcon }] : []),
-  ...sectionsFor(config.realm).filter((s) => s.inNav),
-]
+// "Overview" in the mobile menu). The console shows only what the signed-in role may open.
+function navItemsFor(me: Me | null): NavItem[] {
+  return [...(isStorefront ? [{ path: '/', label: 'Home', icon: HomeIcon }] : []), ...visibleSections(config.realm, me)]
+}
 
 function TestModeBadge() {
   return (
@@ -66,10 +78,182 @@ function AuthActions({ stacked = false }: { stacked?: boolean }) {
   )
 }
 
+function useLogout() {
+  const navigate = useNavigate()
+  return async () => {
+    try {
+      await api.post('/api/auth/logout', undefined, { auth: 'none' })
+    } catch {
+      // The cookies may already be gone; signing out locally is what matters.
+    }
+    setMe(null)
+    navigate('/login', { replace: true, state: { loggedOut: true } })
+  }
+}
+
+function Avatar({ email, className }: { email: string; className?: string }) {
+  return (
+    <span
+      aria-hidden="true"
+      className={cx(
+        'inline-flex size-8 shrink-0 items-center justify-center rounded-full bg-primary/12 text-sm font-semibold text-primary ring-1 ring-primary/20 ring-inset',
+        className,
+      )}
+    >
+      {(Array.from(email)[0] ?? '?').toUpperCase()}
+    </span>
+  )
+}
+
+function rolesLine(me: Me): string {
+  const roles = rolesHere(me).filter((r) => isStorefront || r !== 'customer')
+  return roles.length ? roles.map(roleLabel).join(', ') : isStorefront ? 'Customer' : 'Platform account'
+}
+
+interface MenuLink {
+  to: string
+  label: string
+  icon: Icon
+  testId: string
+}
+
+function userLinks(me: Me): MenuLink[] {
+  const links: MenuLink[] = [{ to: '/account', label: 'Account', icon: UserIcon, testId: 'menu-account' }]
+  if (isStorefront && isStaff(me)) links.push({ to: '/admin', label: 'Admin', icon: GaugeIcon, testId: 'menu-admin' })
+  return links
+}
+
+/** UserMenu is the signed-in account's disclosure menu in the header. */
+function UserMenu({ me }: { me: Me }) {
+  const [open, setOpen] = useState(false)
+  const ref = useRef<HTMLDivElement>(null)
+  const buttonRef = useRef<HTMLButtonElement>(null)
+  const location = useLocation()
+  const menuId = useId()
+  const logout = useLogout()
+
+  useEffect(() => setOpen(false), [location.pathname])
+  useEffect(() => {
+    if (!open) return
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false)
+    }
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false)
+        buttonRef.current?.focus()
+      }
+    }
+    document.addEventListener('mousedown', onDown)
+    document.addEventListener('keydown', onKey)
+    return () => {
+      document.removeEventListener('mousedown', onDown)
+      document.removeEventListener('keydown', onKey)
+    }
+  }, [open])
+
+  const email = me.account.email
+  return (
+    <div ref={ref} className="relative">
+      <button
+        ref={buttonRef}
+        type="button"
+        data-testid="user-menu-button"
+        aria-expanded={open}
+        aria-controls={menuId}
+        aria-label={`Account menu for ${email}`}
+        onClick={() => setOpen((v) => !v)}
+        className="flex items-center gap-2 rounded-full border border-border bg-surface py-1 pr-2.5 pl-1 text-sm text-fg shadow-xs hover:border-primary/40 hover:bg-primary/5"
+      >
+        <Avatar email={email} className="size-7" />
+        <span className="hidden max-w-44 truncate font-medium xl:inline">{email}</span>
+        <ChevronDownIcon className={cx('size-4 text-muted transition-transform', open && 'rotate-180')} />
+      </button>
+      <div
+        id={menuId}
+        hidden={!open}
+        data-testid="user-menu"
+        className="absolute right-0 z-50 mt-2 w-64 overflow-hidden rounded-fd border border-border bg-surface shadow-xl shadow-slate-900/10"
+      >
+        <div className="border-b border-border px-4 py-3">
+          <p data-testid="user-email" className="truncate text-sm font-semibold text-fg">
+            {email}
+          </p>
+          <p className="mt-0.5 truncate text-xs text-muted">{rolesLine(me)}</p>
+        </div>
+        <ul className="p-1.5">
+          {userLinks(me).map((l) => {
+            const I = l.icon
+            return (
+              <li key={l.to}>
+                <Link
+                  to={l.to}
+                  data-testid={l.testId}
+                  className="flex items-center gap-3 rounded-fd-sm px-2.5 py-2 text-sm font-medium text-fg hover:bg-primary/5"
+                >
+                  <I className="size-4.5 text-muted" />
+                  {l.label}
+                </Link>
+              </li>
+            )
+          })}
+          <li className="mt-1 border-t border-border pt-1">
+            <button
+              type="button"
+              data-testid="menu-logout"
+              onClick={logout}
+              className="flex w-full items-center gap-3 rounded-fd-sm px-2.5 py-2 text-left text-sm font-medium text-fg hover:bg-primary/5"
+            >
+              <LogOutIcon className="size-4.5 text-muted" />
+              Log out
+            </button>
+          </li>
+        </ul>
+      </div>
+    </div>
+  )
+}
+
+function MobileUserSection({ me }: { me: Me }) {
+  const logout = useLogout()
+  return (
+    <div className="flex flex-col gap-1">
+      <div className="flex items-center gap-3 px-3 py-2">
+        <Avatar email={me.account.email} />
+        <div className="min-w-0">
+          <p className="truncate text-sm font-semibold text-fg">{me.account.email}</p>
+          <p className="truncate text-xs text-muted">{rolesLine(me)}</p>
+        </div>
+      </div>
+      {userLinks(me).map((l) => {
+        const I = l.icon
+        return (
+          <NavLink key={l.to} to={l.to} className={mobileNavLinkClass}>
+            <I className="size-5 text-muted" />
+            {l.label}
+          </NavLink>
+        )
+      })}
+      <button
+        type="button"
+        onClick={logout}
+        className="flex items-center gap-3 rounded-fd-sm px-3 py-2.5 text-left text-base font-medium text-fg hover:bg-primary/5"
+      >
+        <LogOutIcon className="size-5 text-muted" />
+        Log out
+      </button>
+    </div>
+  )
+}
+
 function Header() {
   const [open, setOpen] = useState(false)
   const location = useLocation()
   const menuId = useId()
+  const session = useSession()
+  const navItems = navItemsFor(session.me)
+  // A super-admin's console nav is long: fold it into the menu until the screen is wide.
+  const wide = navItems.length > 6
 
   // Close the mobile menu after navigating, and on Escape.
   useEffect(() => setOpen(false), [location.pathname])
@@ -96,7 +280,7 @@ function Header() {
           </span>
         </Link>
 
-        <nav aria-label="Main" className="ml-4 hidden items-center gap-1 lg:flex">
+        <nav aria-label="Main" className={cx('ml-4 hidden items-center gap-1', wide ? 'xl:flex' : 'lg:flex')}>
           {navItems.map((s) => (
             <NavLink key={s.path} to={s.path} end={s.path === '/'} className={navLinkClass}>
               {s.label}
@@ -106,12 +290,23 @@ function Header() {
 
         <div className="ml-auto flex shrink-0 items-center gap-2 sm:gap-3">
           {isTestMode ? <TestModeBadge /> : null}
-          <div className="hidden lg:block">
-            <AuthActions />
-          </div>
+          {session.status === 'signed-in' ? (
+            <div className="hidden lg:block">
+              <UserMenu me={session.me} />
+            </div>
+          ) : session.status === 'signed-out' ? (
+            <div className="hidden lg:block">
+              <AuthActions />
+            </div>
+          ) : (
+            <span className="hidden h-10 w-24 lg:block" aria-hidden="true" />
+          )}
           <button
             type="button"
-            className="inline-flex size-10 items-center justify-center rounded-fd-sm border border-border bg-surface text-fg hover:bg-primary/5 lg:hidden"
+            className={cx(
+              'inline-flex size-10 items-center justify-center rounded-fd-sm border border-border bg-surface text-fg hover:bg-primary/5',
+              wide ? 'xl:hidden' : 'lg:hidden',
+            )}
             aria-expanded={open}
             aria-controls={menuId}
             aria-label={open ? 'Close menu' : 'Open menu'}
@@ -122,7 +317,7 @@ function Header() {
         </div>
       </Container>
 
-      <div id={menuId} hidden={!open} className="border-t border-border bg-surface lg:hidden">
+      <div id={menuId} hidden={!open} className={cx('border-t border-border bg-surface', wide ? 'xl:hidden' : 'lg:hidden')}>
         <Container className="py-3">
           <nav aria-label="Main" className="flex flex-col gap-1">
             {isStorefront ? null : (
@@ -141,9 +336,15 @@ function Header() {
               )
             })}
           </nav>
-          <div className="mt-3 border-t border-border pt-3">
-            <AuthActions stacked />
-          </div>
+          {session.status === 'signed-in' ? (
+            <div className="mt-3 border-t border-border pt-3 lg:hidden">
+              <MobileUserSection me={session.me} />
+            </div>
+          ) : session.status === 'signed-out' ? (
+            <div className="mt-3 border-t border-border pt-3">
+              <AuthActions stacked />
+            </div>
+          ) : null}
         </Container>
       </div>
     </header>
@@ -153,6 +354,7 @@ function Header() {
 function Footer() {
   const year = new Date().getFullYear()
   const { name, pitch } = config.tenant
+  const session = useSession()
 
   if (!isStorefront) {
     return (
@@ -181,8 +383,12 @@ function Footer() {
       links: [
         { to: '/billing', label: 'Billing' },
         { to: '/account', label: 'Account' },
-        { to: '/login', label: 'Log in' },
-        { to: '/signup', label: 'Sign up' },
+        ...(session.status === 'signed-in'
+          ? []
+          : [
+              { to: '/login', label: 'Log in' },
+              { to: '/signup', label: 'Sign up' },
+            ]),
       ],
     },
   ]
@@ -224,8 +430,28 @@ function Footer() {
   )
 }
 
+/** useSessionWiring loads the session once and lets the API client navigate. */
+function useSessionWiring() {
+  const navigate = useNavigate()
+  useEffect(() => {
+    setApiHandlers({
+      onSignedOut: (next) => {
+        setMe(null)
+        navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true })
+      },
+      onMfaRequired: (next) => {
+        // The account may have changed since it was loaded (2FA turned off elsewhere).
+        void loadMe().catch(() => {})
+        navigate(enrolPath(next), { replace: true })
+      },
+    })
+    void loadMe().catch(() => {})
+  }, [navigate])
+}
+
 export function Layout() {
   const location = useLocation()
+  useSessionWiring()
 
   // Single-page navigation keeps the scroll position; start each page at the top
   // unless the link targets an anchor on it.

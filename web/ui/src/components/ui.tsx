@@ -6,7 +6,7 @@ export function cx(...parts: Array<string | false | null | undefined>): string {
   return parts.filter(Boolean).join(' ')
 }
 
-type Variant = 'primary' | 'secondary' | 'ghost' | 'inverse'
+type Variant = 'primary' | 'secondary' | 'ghost' | 'inverse' | 'danger' | 'danger-ghost'
 type Size = 'sm' | 'md' | 'lg'
 
 const base =
@@ -24,6 +24,9 @@ const variants: Record<Variant, string> = {
   // For use on a primary-coloured band.
   inverse:
     'bg-primary-contrast text-primary shadow-sm hover:brightness-95 focus-visible:outline-primary-contrast',
+  // Destructive actions keep a fixed red whatever the tenant's palette.
+  danger: 'bg-red-600 text-white shadow-sm shadow-red-600/20 hover:bg-red-700 focus-visible:outline-red-600',
+  'danger-ghost': 'text-red-700 hover:bg-red-50 focus-visible:outline-red-600',
 }
 
 const sizes: Record<Size, string> = {
@@ -34,6 +37,40 @@ const sizes: Record<Size, string> = {
 
 export function buttonClass(variant: Variant = 'primary', size: Size = 'md', extra?: string) {
   return cx(base, variants[variant], sizes[size], extra)
+}
+
+type ButtonProps = ComponentProps<'button'> & { variant?: Variant; size?: Size; busy?: boolean }
+
+/** Button is a real <button>; busy shows a spinner and blocks double submits. */
+export function Button({ variant, size, busy = false, className, children, disabled, type = 'button', ...rest }: ButtonProps) {
+  return (
+    <button
+      type={type}
+      className={buttonClass(variant, size, className)}
+      disabled={disabled || busy}
+      aria-busy={busy || undefined}
+      {...rest}
+    >
+      {busy ? <Spinner className="size-4" /> : null}
+      {children}
+    </button>
+  )
+}
+
+export function Spinner({ className, label }: { className?: string; label?: string }) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      fill="none"
+      className={cx('animate-spin', className ?? 'size-5')}
+      role={label ? 'img' : undefined}
+      aria-label={label}
+      aria-hidden={label ? undefined : true}
+    >
+      <circle cx="12" cy="12" r="9" stroke="currentColor" strokeOpacity="0.25" strokeWidth="3" />
+      <path d="M21 12a9 9 0 0 0-9-9" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+    </svg>
+  )
 }
 
 type ButtonLinkProps = ComponentProps<typeof Link> & { variant?: Variant; size?: Size }

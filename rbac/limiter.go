@@ -1,0 +1,74 @@
+package rbac
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fiatdashboard/fiatdashboard"
+)
+
+// Limits on failed sign-ins, counted in Redis so every instance sees them.
+const (
+	accountFailures = 5                // per account (realm + e-mail) …
+	ipFailures      = 30               // … and per IP address …
+	failureWindow   = 15 * time.Minute // … within this window
+)
+
+// Limiter counts failed attempts per account and per IP.
+type Limiter struct {
+	rdb redis.UniversalClient
+}
+
+// NewLimiter returns a Limiter on rdb.
+func NewLimiter(rdb redis.UniversalClient) *Limiter { return &Limiter{rdb: rdb} }
+
+func accountKey(realm, email string) string {
+	h := sha256.Sum256([]byte(realm + "\x00" + email))
+	return "fd:authfail:acct:" + hex.EncodeToString(h[:16])
+}
+
+func ipKey(ip string) string { return "fd:authfail:ip:" + ip }
+
+// Check returns ETOOMANYREQUEST with RetryAfter when the account or the IP has
+// failed too often. The message is the same whether or not the account exists.
+func (l *Limiter) Check(ctx context.Context, realm, email, ip string) error {
+	ak, ik := accountKey(realm, email), ipKey(ip)
+	pipe := l.rdb.Pipeline()
+	ac, ic := pipe.Get(ctx, ak), pipe.Get(ctx, ik)
+	at, it := pipe.PTTL(ctx, ak), pipe.PTTL(ctx, ik)
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return fmt.Errorf("limiter: %w", err)
+	}
+	var wait time.Duration
+	if n, _ := ac.Int(); n >= accountFailures {
+		wait = max(wait, at.Val())
+	}
+	if n, _ := ic.Int(); n >= ipFailures {
+		wait = max(wait, it.Val())
+	}
+	if wait > 0 {
+		return &fiatdashboard.Error{Code: fiatdashboard.ETOOMANYREQUEST, RetryAfter: wait,
+			Message: fmt.Sprintf("too many failed attempts; try again in %d minutes", int(wait.Minutes())+1)}
+	}
+	return nil
+}
+
+// Fail counts a failed attempt.
+func (l *Limiter) Fail(ctx context.Context, realm, email, ip string) {
+	pipe := l.rdb.Pipeline()
+	for _, k := range []string{accountKey(realm, email), ipKey(ip)} {
+		pipe.Incr(ctx, k)
+		pipe.ExpireNX(ctx, k, failureWindow)
+	}
+	pipe.Exec(ctx)
+}
+
+// Succeed forgets the account's failures.
+func (l *Limiter) Succeed(ctx context.Context, realm, email string) {
+	l.rdb.Del(ctx, accountKey(realm, email))
+}

@@ -1,0 +1,105 @@
+import { Link } from 'react-router'
+import { PageHeader, Panel, useApi } from '../../components/data'
+import { BuildingIcon, ChevronRightIcon, GaugeIcon, HistoryIcon, UsersIcon, WrenchIcon } from '../../components/icons'
+import { Card, cx, usePageTitle } from '../../components/ui'
+import { Badge } from '../../components/data'
+import { config } from '../../config'
+import type { NodeOperatorRequest } from './NodeOperatorRequests'
+import type { PendingAdminSection } from './AdminLayout'
+
+export function AdminOverview() {
+  usePageTitle('Admin')
+  const pending = useApi<{ items: NodeOperatorRequest[] }>('/api/admin/node-operator-requests?status=pending')
+  const count = pending.data?.items.length ?? 0
+
+  const links = [
+    {
+      to: '/admin/node-operator-requests',
+      icon: BuildingIcon,
+      title: 'Node-operator requests',
+      body: 'Farmers asking to add their nodes to your pool.',
+      badge: pending.loading ? null : count > 0 ? (
+        <Badge tone="warning" dot data-testid="pending-requests-count">
+          {count} pending
+        </Badge>
+      ) : (
+        <Badge>None pending</Badge>
+      ),
+    },
+    {
+      to: '/admin/members',
+      icon: UsersIcon,
+      title: 'Members & roles',
+      body: 'Who can run this storefront, and what each of them may do.',
+      badge: null,
+    },
+    {
+      to: '/admin/audit',
+      icon: HistoryIcon,
+      title: 'Audit log',
+      body: 'Sign-ins, role changes and every admin action, with who and when.',
+      badge: null,
+    },
+  ]
+
+  return (
+    <div className="space-y-8" data-testid="admin-overview">
+      <PageHeader
+        title="Overview"
+        icon={GaugeIcon}
+        description={`How ${config.tenant.name} is doing and what needs your attention.`}
+      />
+
+      <Panel title="Team and access">
+        <ul className="divide-y divide-border">
+          {links.map((l) => {
+            const I = l.icon
+            return (
+              <li key={l.to}>
+                <Link to={l.to} className="group flex items-center gap-4 px-4 py-4 hover:bg-primary/[0.03] sm:px-5">
+                  <I className="size-5 shrink-0 text-muted" />
+                  <span className="min-w-0 flex-1">
+                    <span className="block text-sm font-medium text-fg">{l.title}</span>
+                    <span className="block text-sm text-muted">{l.body}</span>
+                  </span>
+                  {l.badge}
+                  <ChevronRightIcon className="size-4 shrink-0 text-muted transition-transform group-hover:translate-x-0.5" />
+                </Link>
+              </li>
+            )
+          })}
+        </ul>
+      </Panel>
+
+      <AdminPendingCard
+        title="Business dashboard"
+        summary="Revenue this month, active deployments, margin, wallet runway, discount tier and alerts (failing top-ups, offline nodes, payment disputes) will appear here."
+      />
+    </div>
+  )
+}
+
+export function AdminPendingCard({ title, summary, className }: { title: string; summary: string; className?: string }) {
+  return (
+    <Card data-testid="section-pending" className={cx('p-6 sm:p-8', className)}>
+      <span className="inline-flex size-11 items-center justify-center rounded-full bg-amber-50 text-amber-700 ring-1 ring-amber-600/20 ring-inset">
+        <WrenchIcon className="size-5.5" />
+      </span>
+      <h2 className="mt-4 text-lg font-semibold text-fg">{title} is being built</h2>
+      <p className="mt-1.5 max-w-2xl text-sm leading-6 text-muted">{summary}</p>
+    </Card>
+  )
+}
+
+export function AdminPending({ section }: { section: PendingAdminSection }) {
+  usePageTitle(section.label)
+  return (
+    <div className="space-y-8">
+      <PageHeader title={section.label} icon={section.icon} description={section.summary} />
+      <AdminPendingCard
+        title={section.label}
+        summary="This section is not available yet. It will appear here in an upcoming release; nothing else is affected in the meantime."
+      />
+    </div>
+  )
+}

@@ -217,3 +217,15 @@ func (a *Authorizer) applied(added, removed [][]string) {
 		a.e.AddGroupingPolicies(added)
 	}
 }
+
+// Broadcast reloads the policy and tells every other instance to reload it,
+// after a change written outside the Authorizer (operator commands, seeds).
+func (a *Authorizer) Broadcast() error {
+	if err := a.e.LoadPolicy(); err != nil {
+		return err
+	}
+	if a.watcher != nil {
+		return a.watcher.Update()
+	}
+	return nil
+}

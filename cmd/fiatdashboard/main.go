@@ -33,6 +33,9 @@ func commands() []command {
 		{"grid", "quote|sim", "price a workload on TFGrid, or summarize the grid simulator", func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runGridCommand(args, stdout, stderr)
 		}},
+		{"tenant", "create", "create a tenant (and its owner) for scripts and first setup", runTenant},
+		{"user", "create", "create an account with a role in a tenant or the platform", runUser},
+		{"token", "create", "create a personal API token for an account (printed once)", runToken},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}

@@ -1,26 +1,130 @@
-import { StrictMode } from 'react'
+import { StrictMode, type ReactNode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createBrowserRouter, type RouteObject } from 'react-router'
 import { RouterProvider } from 'react-router/dom'
+import { RequireRole } from './components/Guard'
 import { Layout } from './components/Layout'
 import { config } from './config'
 import './index.css'
+import { AccountLayout } from './pages/account/AccountLayout'
+import { Password } from './pages/account/Password'
+import { Profile } from './pages/account/Profile'
+import { Sessions } from './pages/account/Sessions'
+import { Tokens } from './pages/account/Tokens'
+import { TwoFactor } from './pages/account/TwoFactor'
+import { AdminLayout, pendingAdminSections } from './pages/admin/AdminLayout'
+import { AdminOverview, AdminPending } from './pages/admin/AdminOverview'
+import { Members } from './pages/admin/Members'
+import { NodeOperatorRequests } from './pages/admin/NodeOperatorRequests'
+import { AuditLog } from './pages/AuditLog'
+import { Login } from './pages/auth/Login'
+import { ForgotPassword, ResetPassword } from './pages/auth/PasswordReset'
+import { Signup } from './pages/auth/Signup'
+import { VerifyEmail } from './pages/auth/VerifyEmail'
 import { ConsoleHome } from './pages/ConsoleHome'
+import { Dashboards } from './pages/console/Dashboards'
+import { Outbox, OutboxMessageView } from './pages/console/Outbox'
+import { SuperAdmins } from './pages/console/SuperAdmins'
 import { NotFound } from './pages/NotFound'
 import { SectionPending } from './pages/SectionPending'
 import { StorefrontHome } from './pages/StorefrontHome'
 import { sectionsFor } from './sections'
+
+const isConsole = config.realm === 'platform'
+
+// Pages both realms share: the sign-in family and account settings.
+const identityRoutes: RouteObject[] = [
+  { path: 'login', element: <Login /> },
+  { path: 'signup', element: <Signup /> },
+  { path: 'verify-email', element: <VerifyEmail /> },
+  { path: 'forgot-password', element: <ForgotPassword /> },
+  { path: 'reset-password', element: <ResetPassword /> },
+  {
+    path: 'account',
+    element: <AccountLayout />,
+    children: [
+      { index: true, element: <Profile /> },
+      { path: 'password', element: <Password /> },
+      { path: 'two-factor', element: <TwoFactor /> },
+      { path: 'sessions', element: <Sessions /> },
+      { path: 'tokens', element: <Tokens /> },
+    ],
+  },
+]
+
+const storefrontRoutes: RouteObject[] = [
+  {
+    path: 'admin',
+    element: <AdminLayout />,
+    children: [
+      { index: true, element: <AdminOverview /> },
+      { path: 'members', element: <Members /> },
+      { path: 'node-operator-requests', element: <NodeOperatorRequests /> },
+      {
+        path: 'audit',
+        element: (
+          <AuditLog
+            path="/api/admin/audit"
+            description="Sign-ins, failed sign-ins, role changes, approvals, 2FA and API-token changes and every admin action on this storefront."
+          />
+        ),
+      },
+      ...pendingAdminSections.map((s) => ({ path: s.path, element: <AdminPending section={s} /> })),
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]
+
+const superAdmin = (el: ReactNode) => <RequireRole roles={['super_admin']}>{el}</RequireRole>
+const operator = (el: ReactNode) => <RequireRole roles={['node_operator']}>{el}</RequireRole>
+
+const consoleRoutes: RouteObject[] = [
+  { path: 'super-admins', element: superAdmin(<SuperAdmins />) },
+  {
+    path: 'audit',
+    element: superAdmin(
+      <div className="mx-auto w-full max-w-6xl px-4 py-10 sm:px-6 lg:px-8">
+        <AuditLog
+          path="/api/console/audit"
+          showTenant
+          description="Everything recorded on the platform and on every storefront, newest first."
+        />
+      </div>,
+    ),
+  },
+  { path: 'outbox', element: superAdmin(<Outbox />) },
+  { path: 'outbox/:id', element: superAdmin(<OutboxMessageView />) },
+  { path: 'dashboards', element: operator(<Dashboards />) },
+]
+
+const specific = isConsole ? consoleRoutes : storefrontRoutes
+const taken = new Set([...identityRoutes, ...specific].map((r) => r.path))
+
+// Sections without a page of their own yet keep their "being built" card. On the console
+// they are still guarded by the roles that will use them.
+const pendingRoutes: RouteObject[] = sectionsFor(config.realm)
+  .filter((s) => !taken.has(s.path.slice(1)))
+  .map((s) => ({
+    path: s.path.slice(1),
+    element:
+      isConsole && s.roles?.length ? (
+        <RequireRole roles={s.roles}>
+          <SectionPending section={s} />
+        </RequireRole>
+      ) : (
+        <SectionPending section={s} />
+      ),
+  }))
 
 // One bundle serves both realms; the server-injected config decides which routes exist.
 const routes: RouteObject[] = [
   {
     element: <Layout />,
     children: [
-      { index: true, element: config.realm === 'platform' ? <ConsoleHome /> : <StorefrontHome /> },
-      ...sectionsFor(config.realm).map((s) => ({
-        path: s.path.slice(1),
-        element: <SectionPending section={s} />,
-      })),
+      { index: true, element: isConsole ? <ConsoleHome /> : <StorefrontHome /> },
+      ...identityRoutes,
+      ...specific,
+      ...pendingRoutes,
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -1,7 +1,8 @@
 import { Link } from 'react-router'
-import { ActivityIcon, ArrowRightIcon, KeyIcon } from '../components/icons'
+import { ActivityIcon, ArrowRightIcon, FingerprintIcon, KeyIcon, UserIcon } from '../components/icons'
 import { ButtonLink, Card, Container, IconBadge, usePageTitle } from '../components/ui'
-import { consoleSections } from '../sections'
+import { visibleSections } from '../sections'
+import { enrolPath, hasRole, mustEnrolMfa, roleLabel, rolesHere, useSession } from '../session'
 
 // Served by the Go server itself, outside the single-page app, so these are plain links.
 const serviceEndpoints = [
@@ -13,7 +14,10 @@ const serviceEndpoints = [
 
 export function ConsoleHome() {
   usePageTitle()
-  const sections = consoleSections.filter((s) => s.inNav)
+  const session = useSession()
+  const me = session.me
+  const sections = visibleSections('platform', me)
+  const operatorOnly = !!me && !hasRole(me, 'super_admin')
 
   return (
     <div data-testid="console-home">
@@ -25,29 +29,65 @@ export function ConsoleHome() {
             Platform console
           </h1>
           <p className="mt-3 max-w-2xl text-base leading-7 text-muted">
-            Run the platform: the storefronts and their health, the node operators who supply capacity, accounts, and
-            the background work that deploys and renews every VM.
+            {operatorOnly
+              ? 'Supply capacity to the storefronts on this platform: join their node pools, expose your nodes and follow what they earn.'
+              : 'Run the platform: the storefronts and their health, the node operators who supply capacity, accounts, and the background work that deploys and renews every VM.'}
           </p>
         </Container>
       </section>
 
       <Container className="py-12">
-        <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between">
-          <div className="flex items-start gap-4">
-            <IconBadge>
-              <KeyIcon />
-            </IconBadge>
-            <div>
-              <h2 className="font-semibold text-fg">Sign in to see live figures</h2>
-              <p className="mt-0.5 text-sm text-muted">
-                Console pages need a platform account with two-factor authentication.
-              </p>
+        {session.status === 'signed-out' ? (
+          <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between">
+            <div className="flex items-start gap-4">
+              <IconBadge>
+                <KeyIcon />
+              </IconBadge>
+              <div>
+                <h2 className="font-semibold text-fg">Sign in to see live figures</h2>
+                <p className="mt-0.5 text-sm text-muted">
+                  Console pages need a platform account with two-factor authentication.
+                </p>
+              </div>
             </div>
-          </div>
-          <ButtonLink to="/login" className="shrink-0">
-            Log in
-          </ButtonLink>
-        </Card>
+            <div className="flex shrink-0 flex-col gap-2 sm:flex-row">
+              <ButtonLink to="/signup" variant="secondary">
+                Register as a node operator
+              </ButtonLink>
+              <ButtonLink to="/login">Log in</ButtonLink>
+            </div>
+          </Card>
+        ) : me && mustEnrolMfa(me) ? (
+          <Card className="mb-8 flex flex-col gap-4 border-amber-300 bg-amber-50/60 p-5 sm:flex-row sm:items-center sm:justify-between">
+            <div className="flex items-start gap-4">
+              <IconBadge className="bg-amber-100 text-amber-800 ring-amber-600/20">
+                <FingerprintIcon />
+              </IconBadge>
+              <div>
+                <h2 className="font-semibold text-fg">Set up two-factor authentication</h2>
+                <p className="mt-0.5 text-sm text-muted">Your role requires it before the console pages open.</p>
+              </div>
+            </div>
+            <ButtonLink to={enrolPath('/')} className="shrink-0">
+              Set it up
+            </ButtonLink>
+          </Card>
+        ) : me ? (
+          <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between" data-testid="console-signed-in">
+            <div className="flex min-w-0 items-start gap-4">
+              <IconBadge>
+                <UserIcon />
+              </IconBadge>
+              <div className="min-w-0">
+                <h2 className="truncate font-semibold text-fg">Signed in as {me.account.email}</h2>
+                <p className="mt-0.5 text-sm text-muted">{rolesHere(me).map(roleLabel).join(', ') || 'Platform account'}</p>
+              </div>
+            </div>
+            <ButtonLink to="/account" variant="secondary" className="shrink-0">
+              Account settings
+            </ButtonLink>
+          </Card>
+        ) : null}
 
         <h2 className="sr-only">Sections</h2>
         <ul className="grid gap-5 sm:grid-cols-2 lg:grid-cols-3">
@@ -72,6 +112,7 @@ export function ConsoleHome() {
               </li>
             )
           })}
+          {operatorOnly ? null : (
           <li>
             <Card className="flex h-full flex-col p-6">
               <IconBadge>
@@ -94,6 +135,7 @@ export function ConsoleHome() {
               </ul>
             </Card>
           </li>
+          )}
         </ul>
       </Container>
     </div>

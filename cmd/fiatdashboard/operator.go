@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// operatorPlatform opens the platform for a one-shot operator command.
+func operatorPlatform(ctx context.Context, stderr io.Writer) (*platform, int) {
+	cfg, ok := mustConfig(stderr)
+	if !ok {
+		return nil, 2
+	}
+	p, err := openPlatform(ctx, cfg, newLogger(cfg, io.Discard))
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard: %v\n", err)
+		return nil, 1
+	}
+	return p, 0
+}
+
+// realmID turns --realm (a tenant slug, or "platform") into a tenant id
+// (uuid.Nil for the platform).
+func realmID(ctx context.Context, p *platform, realm string) (uuid.UUID, error) {
+	if realm == "platform" {
+		return uuid.Nil, nil
+	}
+	t, err := tenant.NewStore(p.db).BySlug(ctx, realm)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("--realm: no tenant with slug %q (use a tenant slug or platform)", realm)
+	}
+	return t.ID, nil
+}
+
+func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			args = []string{"create", "-h"}
+		} else {
+			fmt.Fprintln(stderr, "fiatdashboard user: expected create (see `fiatdashboard user create -h`)")
+			return 2
+		}
+	}
+	fs := newFlags("user", "user create --realm <tenant slug|platform> --email … --role … [--password-stdin]",
+		`Creates an account (or updates its password) with its e-mail verified and
+grants it a role in the realm: owner, admin, support or customer in a tenant;
+super_admin or node_operator on the platform. Without --password-stdin a
+password is generated and printed once.`, stderr)
+	realm := fs.String("realm", "", "tenant slug, or platform")
+	email := fs.String("email", "", "the account's e-mail")
+	role := fs.String("role", "", "role to grant")
+	stdinPw := fs.Bool("password-stdin", false, "read the password from standard input")
+	if code, stop := parseFlags(fs, args[1:]); stop {
+		return code
+	}
+	for _, f := range []struct{ name, v string }{{"--realm", *realm}, {"--email", *email}, {"--role", *role}} {
+		if f.v == "" {
+			fmt.Fprintf(stderr, "fiatdashboard user create: %s is required\n", f.name)
+			return 2
+		}
+	}
+	password := rbac.NewPassword(20)
+	generated := true
+	if *stdinPw {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			fmt.Fprintln(stderr, "fiatdashboard user create: --password-stdin: no password on standard input")
+			return 2
+		}
+		password, generated = strings.TrimRight(line, "\r\n"), false
+	}
+	p, code := operatorPlatform(ctx, stderr)
+	if p == nil {
+		return code
+	}
+	defer p.Close()
+	tid, err := realmID(ctx, p, *realm)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard user create: %v\n", err)
+		return 2
+	}
+	id, err := rbac.NewStore(p.db).EnsureAccount(ctx, tid, *email, password, *role)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard user create: %s\n", userMessage(err))
+		return 1
+	}
+	if err := p.authz.Broadcast(); err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard user create: tell running instances: %v\n", err)
+	}
+	fmt.Fprintf(stdout, "account %s (%s) has role %s in %s\n", id, strings.ToLower(*email), *role, *realm)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", password)
+	}
+	return 0
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			args = []string{"create", "-h"}
+		} else {
+			fmt.Fprintln(stderr, "fiatdashboard token: expected create (see `fiatdashboard token create -h`)")
+			return 2
+		}
+	}
+	fs := newFlags("token", "token create --realm <tenant slug|platform> --email … [--name …]",
+		`Creates a personal API token for the account and prints it once. Use it as
+Authorization: Bearer <token> on the realm's host; revoke it in the UI.`, stderr)
+	realm := fs.String("realm", "", "tenant slug, or platform")
+	email := fs.String("email", "", "the account's e-mail")
+	name := fs.String("name", "cli", "a name to recognise the token by")
+	if code, stop := parseFlags(fs, args[1:]); stop {
+		return code
+	}
+	if *realm == "" || *email == "" {
+		fmt.Fprintln(stderr, "fiatdashboard token create: --realm and --email are required")
+		return 2
+	}
+	p, code := operatorPlatform(ctx, stderr)
+	if p == nil {
+		return code
+	}
+	defer p.Close()
+	tid, err := realmID(ctx, p, *realm)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard token create: %v\n", err)
+		return 2
+	}
+	token, err := rbac.NewStore(p.db).CreateTokenFor(ctx, tid, *email, *name)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard token create: %s\n", userMessage(err))
+		return 1
+	}
+	fmt.Fprintln(stdout, token)
+	return 0
+}
+
+func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			args = []string{"create", "-h"}
+		} else {
+			fmt.Fprintln(stderr, "fiatdashboard tenant: expected create (see `fiatdashboard tenant create -h`)")
+			return 2
+		}
+	}
+	fs := newFlags("tenant", "tenant create --slug … --name … [--kind operator|coop] [--owner-email …]",
+		`Creates an active tenant whose storefront answers on <slug>.<FD_BASE_DOMAIN>.
+With --owner-email it also creates the owner's account and prints its password once.`, stderr)
+	slug := fs.String("slug", "", "DNS label of the storefront")
+	name := fs.String("name", "", "display name")
+	kind := fs.String("kind", "operator", "operator or coop")
+	owner := fs.String("owner-email", "", "e-mail of the tenant's owner")
+	if code, stop := parseFlags(fs, args[1:]); stop {
+		return code
+	}
+	p, code := operatorPlatform(ctx, stderr)
+	if p == nil {
+		return code
+	}
+	defer p.Close()
+	t, err := tenant.NewStore(p.db).Create(ctx, tenant.NewTenant{Slug: *slug, Name: *name, Kind: tenant.Kind(*kind), Status: tenant.StatusActive})
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard tenant create: %s\n", userMessage(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "tenant %s (%s) created: http://%s.%s\n", t.Slug, t.ID, t.Slug, p.cfg.BaseDomain)
+	if *owner != "" {
+		password := rbac.NewPassword(20)
+		if _, err := rbac.NewStore(p.db).EnsureAccount(ctx, t.ID, *owner, password, rbac.RoleOwner); err != nil {
+			fmt.Fprintf(stderr, "fiatdashboard tenant create: owner: %s\n", userMessage(err))
+			return 1
+		}
+		p.authz.Broadcast()
+		fmt.Fprintf(stdout, "owner %s, password: %s (two-factor set-up at first login)\n", strings.ToLower(*owner), password)
+	}
+	return 0
+}
+
+// userMessage shows an application error with its field, any other as is.
+func userMessage(err error) string {
+	if e, ok := err.(*fiatdashboard.Error); ok && e.Field != "" {
+		return "--" + strings.ReplaceAll(e.Field, "_", "-") + ": " + e.Message
+	}
+	return err.Error()
+}

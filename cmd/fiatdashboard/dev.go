@@ -12,6 +12,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -63,6 +64,12 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		cfg.StripeAPIURL = sm.URL
 		stripeNote = "stripe-mock at " + sm.URL + " (Test mode)"
 	}
+	// The grid simulator stands in for TFGrid in development: deterministic
+	// from its seed, billing on its own clock.
+	sim := gridsim.New(gridsim.Config{Seed: 1})
+	sum := sim.Summary()
+	gridNote := fmt.Sprintf("simulator (seed %d): %d nodes (%d up) in %d farms, %d countries; %d GPU, %d certified, %d with public IPv4",
+		sum.Seed, sum.Nodes, sum.Up, sum.Farms, sum.Countries, sum.GPU, sum.Certified, sum.IPv4)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail("FD_HTTP_ADDR: %v (is another `make run` still running?)", err)
@@ -76,10 +83,11 @@ fiatdashboard %s is running (development)
                http://acme.%s:%d   (Acme Compute)
   Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
   Stripe       %s
+  Grid         %s
   Mail         %s
 
   Accounts (passwords are new on every run):
-`, version, cfg.ConsoleHost, port, cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote, mailNote(cfg))
+`, version, cfg.ConsoleHost, port, cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote, gridNote, mailNote(cfg))
 	for _, a := range accounts {
 		fmt.Fprintf(stdout, "    %-14s %-32s %s   on http://%s:%d/login\n", a.role, a.email, a.password, a.host, port)
 	}

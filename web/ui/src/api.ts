@@ -66,9 +66,10 @@ export interface RoleGrant {
 
 export interface Me {
   account: { id: string; email: string; email_verified: boolean }
-  realm: { kind: RealmKind; tenant_slug: string }
+  realm: { kind: RealmKind; tenant_slug?: string }
   roles: RoleGrant[]
-  mfa: { enabled: boolean; required: boolean }
+  /** session: this session passed two-factor authentication (absent on older servers). */
+  mfa: { enabled: boolean; required: boolean; session?: boolean }
 }
 
 export interface Page<T> {

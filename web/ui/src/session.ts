@@ -112,6 +112,14 @@ export function mustEnrolMfa(me: Me | null): boolean {
   return !!me && me.mfa.required && !me.mfa.enabled
 }
 
+/**
+ * mustStepUp: 2FA is set up, the role needs it, but this session began without it
+ * (2FA was turned on in another browser): only a new login with a code opens admin pages.
+ */
+export function mustStepUp(me: Me | null): boolean {
+  return !!me && me.mfa.required && me.mfa.enabled && me.mfa.session === false
+}
+
 /** homeFor is where a freshly signed-in account lands when no ?next= says otherwise. */
 export function homeFor(me: Me): string {
   if (config.realm === 'platform') {

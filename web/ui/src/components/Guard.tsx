@@ -1,8 +1,11 @@
 import type { ReactNode } from 'react'
-import { Navigate, useLocation } from 'react-router'
+import { Navigate, useLocation, useNavigate } from 'react-router'
+import { api } from '../api'
 import { NotFound } from '../pages/NotFound'
-import { enrolPath, hasRole, mustEnrolMfa, useSession } from '../session'
+import { enrolPath, hasRole, mustEnrolMfa, mustStepUp, setMe, useSession } from '../session'
 import { Loading } from './data'
+import { FingerprintIcon } from './icons'
+import { Button, Card, Container, IconBadge } from './ui'
 
 function useHere() {
   const loc = useLocation()
@@ -31,5 +34,35 @@ export function RequireRole({ roles, children }: { roles: string[]; children: Re
   const me = session.me
   if (!hasRole(me, ...roles)) return <NotFound />
   if (mustEnrolMfa(me)) return <Navigate to={enrolPath(here)} replace />
+  if (mustStepUp(me)) return <StepUp next={here} />
   return <>{children}</>
+}
+
+/** StepUp asks for a fresh login when this session has not passed two-factor authentication. */
+function StepUp({ next }: { next: string }) {
+  const navigate = useNavigate()
+  return (
+    <Container className="py-16">
+      <Card className="mx-auto max-w-lg p-6 text-center sm:p-8" data-testid="mfa-step-up">
+        <IconBadge className="size-12">
+          <FingerprintIcon className="size-6" />
+        </IconBadge>
+        <h1 className="mt-4 text-xl font-semibold text-fg">Log in again with your code</h1>
+        <p className="mt-2 text-sm leading-6 text-muted">
+          Two-factor authentication was turned on after this session started. Log in again and enter a code from your
+          authenticator app to open this page.
+        </p>
+        <Button
+          className="mt-6"
+          onClick={async () => {
+            await api.post('/api/auth/logout', undefined, { auth: 'none' }).catch(() => {})
+            setMe(null)
+            navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true })
+          }}
+        >
+          Log in again
+        </Button>
+      </Card>
+    </Container>
+  )
 }

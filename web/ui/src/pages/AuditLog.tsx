@@ -12,11 +12,11 @@ import { HistoryIcon } from '../components/icons'
 import { usePageTitle } from '../components/ui'
 
 export interface AuditEntry {
-  id: string
+  id: string | number
   actor: string
   action: string
   target: string
-  ip: string
+  ip?: string | null
   created_at: string
   detail: unknown
   tenant?: string
@@ -89,7 +89,7 @@ export function AuditLog({ path, showTenant = false, description }: { path: stri
           caption="Audit log"
           columns={columns}
           rows={paged.items}
-          rowKey={(e) => e.id}
+          rowKey={(e) => String(e.id)}
           rowProps={(e) => ({ 'data-testid': 'audit-row', 'data-action': e.action })}
           loading={paged.loading}
           error={paged.error}

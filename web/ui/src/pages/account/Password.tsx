@@ -42,7 +42,7 @@ export function Password() {
         >
           {done ? (
             <Alert tone="success" data-testid="password-changed">
-              Password changed. Use the new one the next time you log in.
+              Password changed. Your other sessions were signed out; this one stays open.
             </Alert>
           ) : null}
           <FormError form={form} />

@@ -12,7 +12,7 @@ export interface AccountSession {
   created_at: string
   last_used_at: string
   user_agent: string
-  ip: string
+  ip: string | null
   current: boolean
 }
 

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
-import { api, refreshSession, safeNext } from '../../api'
+import { api, safeNext } from '../../api'
 import { Badge, CopyButton, PageHeader, Panel, downloadText } from '../../components/data'
 import {
   Alert,
@@ -161,8 +161,8 @@ function Enrol({ onConfirmed }: { onConfirmed: (codes: string[]) => void }) {
               onSubmit={confirm.submit(async () => {
                 const res = await api.post<{ recovery_codes: string[] }>('/api/account/2fa/confirm', { code: code.trim() })
                 onConfirmed(res.recovery_codes ?? [])
-                // The session's 2FA state changed: get a token and a Me that say so.
-                if (!(await refreshSession())) await loadMe().catch(() => null)
+                // The server re-issued this session's tokens as two-factor; reload Me to match.
+                await loadMe().catch(() => null)
               })}
             >
               <FormError form={confirm} />
@@ -329,7 +329,7 @@ function Enabled({ required }: { required: boolean }) {
               className="max-w-sm space-y-4"
               onSubmit={form.submit(async () => {
                 await api.post('/api/account/2fa/disable', { password, code: code.trim() })
-                if (!(await refreshSession())) await loadMe().catch(() => null)
+                await loadMe().catch(() => null)
               })}
             >
               <p className="text-sm text-muted">Confirm with your password and a current code.</p>

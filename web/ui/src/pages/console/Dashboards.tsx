@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { Dialog, DialogActions } from '../../components/Dialog'
-import { DataTable, EmptyState, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
+import { DataTable, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
 import { Alert, FormError, SubmitButton, TextArea, useForm } from '../../components/forms'
 import { LayersIcon, SendIcon } from '../../components/icons'
 import { Button, Container, usePageTitle } from '../../components/ui'
@@ -22,7 +22,7 @@ const stateText: Record<RequestStatus, string> = {
 
 export function Dashboards() {
   usePageTitle('Dashboards')
-  const list = useApi<{ items: TenantForOperator[] }>('/api/node-operator/tenants')
+  const list = usePaged<TenantForOperator>('/api/node-operator/tenants')
   const [asking, setAsking] = useState<TenantForOperator | null>(null)
   const [notice, setNotice] = useState('')
 
@@ -86,7 +86,7 @@ export function Dashboards() {
         <DataTable
           caption="Storefronts"
           columns={columns}
-          rows={list.data?.items ?? []}
+          rows={list.items}
           rowKey={(t) => t.slug}
           rowProps={(t) => ({ 'data-testid': 'dashboard-row', 'data-slug': t.slug, 'data-status': t.request?.status ?? 'none' })}
           loading={list.loading}
@@ -98,6 +98,7 @@ export function Dashboards() {
             </EmptyState>
           }
         />
+        <Pager paged={list} noun="storefronts" />
       </Panel>
 
       <Dialog

@@ -18,7 +18,7 @@ import { ArrowLeftIcon, ExternalLinkIcon, InboxIcon, MailIcon } from '../../comp
 import { Button, Container, usePageTitle } from '../../components/ui'
 
 interface OutboxItem {
-  id: string
+  id: string | number
   to: string
   subject: string
   created_at: string
@@ -26,7 +26,7 @@ interface OutboxItem {
 }
 
 interface OutboxMessage {
-  id: string
+  id: string | number
   to: string
   subject: string
   text: string
@@ -44,7 +44,7 @@ export function Outbox() {
       primary: true,
       cell: (m) => (
         <Link
-          to={`/outbox/${encodeURIComponent(m.id)}`}
+          to={`/outbox/${encodeURIComponent(String(m.id))}`}
           className="rounded-sm font-medium text-fg hover:text-primary hover:underline"
           data-testid="outbox-open"
         >
@@ -82,7 +82,7 @@ export function Outbox() {
           caption="Outbox"
           columns={columns}
           rows={paged.items}
-          rowKey={(m) => m.id}
+          rowKey={(m) => String(m.id)}
           rowProps={(m) => ({ 'data-testid': 'outbox-row', 'data-to': m.to })}
           loading={paged.loading}
           error={paged.error}

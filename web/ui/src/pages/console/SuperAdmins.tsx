@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { Dialog, DialogActions } from '../../components/Dialog'
-import { Badge, DataTable, EmptyState, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
+import { Badge, DataTable, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
 import { Alert, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
 import { ShieldCheckIcon, UserPlusIcon } from '../../components/icons'
 import { Button, Container, usePageTitle } from '../../components/ui'
@@ -17,7 +17,7 @@ interface SuperAdmin {
 export function SuperAdmins() {
   usePageTitle('Super-admins')
   const { me } = useSession()
-  const list = useApi<{ items: SuperAdmin[]; next_cursor?: string }>('/api/console/super-admins')
+  const list = usePaged<SuperAdmin>('/api/console/super-admins')
   const [adding, setAdding] = useState(false)
   const [notice, setNotice] = useState('')
 
@@ -68,7 +68,7 @@ export function SuperAdmins() {
         <DataTable
           caption="Super-admins"
           columns={columns}
-          rows={list.data?.items ?? []}
+          rows={list.items}
           rowKey={(a) => a.id}
           rowProps={(a) => ({ 'data-testid': 'super-admin-row', 'data-email': a.email })}
           loading={list.loading}
@@ -80,6 +80,7 @@ export function SuperAdmins() {
             </EmptyState>
           }
         />
+        <Pager paged={list} noun="super-admins" />
       </Panel>
 
       <Dialog

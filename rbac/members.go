@@ -287,3 +287,18 @@ func (s *Service) OutboxMessage(ctx context.Context, id int64) (*OutboxMail, err
 	}
 	return &m, err
 }
+
+// InviteOwner gives the owner role of the tenant to the e-mail's account in
+// that tenant's realm, creating it and mailing a set-password link to origin
+// when needed. The tenant service calls it when a tenant is created or an
+// application approved; it authorizes before calling.
+func (s *Service) InviteOwner(ctx context.Context, tenantID uuid.UUID, email, origin string) error {
+	email, err := normalizeEmail("owner_email", email)
+	if err != nil {
+		return err
+	}
+	return s.inviteTo(tenant.WithID(ctx, tenantID), email, RoleOwner, ClientMeta{Origin: origin}, "member.invited")
+}
+
+var _ tenant.OwnerInviter = (*Service)(nil)
+var _ tenant.Authorizer = (*Authorizer)(nil)

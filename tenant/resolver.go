@@ -2,10 +2,13 @@ package tenant
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/fiatdashboard/fiatdashboard"
 )
@@ -24,19 +27,22 @@ type Site struct {
 	Tenant *Tenant // nil for the platform realm
 }
 
-// Resolver maps a request's host to its Site. Answers are cached in memory so
-// that host resolution costs no database query per request; Invalidate drops
-// a tenant's entries when it changes.
+// Resolver maps a request's host to its Site: the console host, a tenant's
+// <slug>.<base domain>, or a verified custom domain. Answers are cached in
+// memory, so a warm host costs no database query; Invalidate (on this
+// instance, and through Redis on the others) drops a tenant's entries when
+// it changes.
 type Resolver struct {
-	store       *Store
+	db          *sqlx.DB
 	consoleHost string
 	baseDomain  string
 	ttl         time.Duration
 	missTTL     time.Duration
 	now         func() time.Time
 
-	mu    sync.RWMutex
-	cache map[string]cacheEntry // by slug
+	mu       sync.RWMutex
+	bySlug   map[string]cacheEntry
+	byDomain map[string]cacheEntry
 }
 
 type cacheEntry struct {
@@ -46,47 +52,61 @@ type cacheEntry struct {
 
 // NewResolver returns a Resolver for the console host (e.g. console.localhost)
 // and the base domain whose subdomains are tenant slugs (e.g. localhost).
-func NewResolver(store *Store, consoleHost, baseDomain string) *Resolver {
+func NewResolver(db *sqlx.DB, consoleHost, baseDomain string) *Resolver {
 	return &Resolver{
-		store:       store,
+		db:          db,
 		consoleHost: strings.ToLower(consoleHost),
 		baseDomain:  strings.ToLower(baseDomain),
 		ttl:         5 * time.Minute,
 		missTTL:     15 * time.Second,
 		now:         time.Now,
-		cache:       map[string]cacheEntry{},
+		bySlug:      map[string]cacheEntry{},
+		byDomain:    map[string]cacheEntry{},
 	}
 }
 
+// BaseDomain is the domain under which tenant slugs are hosts.
+func (r *Resolver) BaseDomain() string { return r.baseDomain }
+
+// ConsoleHost is the console's host name.
+func (r *Resolver) ConsoleHost() string { return r.consoleHost }
+
 // Resolve returns the Site for host (port and case ignored). It returns
-// ENOTFOUND for a host that names no known tenant; the caller shows a neutral
-// page that names no tenant.
+// ENOTFOUND for a host that names no known tenant or verified domain; the
+// caller shows a neutral page that names no tenant.
 func (r *Resolver) Resolve(ctx context.Context, host string) (Site, error) {
-	host = strings.ToLower(host)
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	if host == r.consoleHost {
 		return Site{Realm: RealmPlatform}, nil
 	}
-	slug, ok := strings.CutSuffix(host, "."+r.baseDomain)
-	if !ok || slug == "" || strings.Contains(slug, ".") {
-		return Site{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "unknown host")
+	var t *Tenant
+	var err error
+	if slug, ok := strings.CutSuffix(host, "."+r.baseDomain); ok {
+		if slug == "" || strings.Contains(slug, ".") {
+			return Site{}, errUnknownHost
+		}
+		t, err = r.cached(ctx, r.bySlug, slug, r.loadSlug)
+	} else {
+		t, err = r.cached(ctx, r.byDomain, host, r.loadDomain)
 	}
-	t, err := r.bySlug(ctx, slug)
 	if err != nil {
 		return Site{}, err
 	}
 	return Site{Realm: RealmTenant, Tenant: t}, nil
 }
 
-func (r *Resolver) bySlug(ctx context.Context, slug string) (*Tenant, error) {
+var errUnknownHost = fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "unknown host")
+
+func (r *Resolver) cached(ctx context.Context, m map[string]cacheEntry, key string, load func(context.Context, string) (*Tenant, error)) (*Tenant, error) {
 	now := r.now()
 	r.mu.RLock()
-	e, ok := r.cache[slug]
+	e, ok := m[key]
 	r.mu.RUnlock()
 	if !ok || now.After(e.expires) {
-		t, err := r.store.BySlug(ctx, slug)
+		t, err := load(ctx, key)
 		switch fiatdashboard.ErrorCode(err) {
 		case "":
 			e = cacheEntry{tenant: t, expires: now.Add(r.ttl)}
@@ -96,18 +116,63 @@ func (r *Resolver) bySlug(ctx context.Context, slug string) (*Tenant, error) {
 			return nil, err
 		}
 		r.mu.Lock()
-		r.cache[slug] = e
+		m[key] = e
 		r.mu.Unlock()
 	}
 	if e.tenant == nil {
-		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "unknown host")
+		return nil, errUnknownHost
 	}
 	return e.tenant, nil
 }
 
-// Invalidate forgets what is cached for the slug, so the next request reads it anew.
+func (r *Resolver) loadSlug(ctx context.Context, slug string) (*Tenant, error) {
+	return NewStore(r.db).BySlug(ctx, slug)
+}
+
+// loadDomain finds the tenant a verified custom domain belongs to; domains
+// are tenant data, read here on the system path for host resolution.
+func (r *Resolver) loadDomain(ctx context.Context, domain string) (*Tenant, error) {
+	if !validDomain(domain) {
+		return nil, errUnknownHost
+	}
+	var t Tenant
+	err := SystemTx(ctx, r.db, "host resolution: custom domain", func(tx *Tx) error {
+		return tx.GetContext(ctx, &t, `SELECT `+prefixed("t.", tenantColumns)+` FROM tenant_domains d JOIN tenants t ON t.id = d.tenant_id
+			WHERE d.domain = $1 AND d.status = 'verified'`, domain)
+	})
+	if IsNoRows(err) {
+		return nil, errUnknownHost
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolve domain: %w", err)
+	}
+	return &t, nil
+}
+
+// Invalidate forgets what is cached for the tenant with the slug (its
+// subdomain and its custom domains), so the next request reads it anew.
 func (r *Resolver) Invalidate(slug string) {
 	r.mu.Lock()
-	delete(r.cache, slug)
+	defer r.mu.Unlock()
+	delete(r.bySlug, slug)
+	for k, e := range r.byDomain {
+		if e.tenant == nil || e.tenant.Slug == slug {
+			delete(r.byDomain, k)
+		}
+	}
+}
+
+// InvalidateDomain forgets a custom domain (added, verified or removed).
+func (r *Resolver) InvalidateDomain(domain string) {
+	r.mu.Lock()
+	delete(r.byDomain, domain)
 	r.mu.Unlock()
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }

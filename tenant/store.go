@@ -21,7 +21,8 @@ type Store struct {
 // NewStore returns a Store on db, connected as the application role.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
-const tenantColumns = `id, slug, name, kind, status, pitch, settings, theme, created_at, updated_at`
+const tenantColumns = `id, slug, name, kind, status, pitch, settings, theme, created_at, updated_at,
+	base_currency, support_email, legal_name, suspended_reason, platform_fee_bps, platform_fee_fixed_cents`
 
 // NewTenant is what it takes to create a tenant.
 type NewTenant struct {
@@ -109,4 +110,9 @@ func (s *Store) SetStatus(ctx context.Context, id uuid.UUID, st Status) error {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "tenant not found")
 	}
 	return nil
+}
+
+func isUnique(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
 }

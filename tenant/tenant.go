@@ -42,7 +42,20 @@ type Tenant struct {
 	Theme     json.RawMessage `db:"theme" json:"theme"`
 	CreatedAt time.Time       `db:"created_at" json:"created_at"`
 	UpdatedAt time.Time       `db:"updated_at" json:"updated_at"`
+
+	BaseCurrency    string `db:"base_currency" json:"base_currency"`
+	SupportEmail    string `db:"support_email" json:"support_email"`
+	LegalName       string `db:"legal_name" json:"legal_name"`
+	SuspendedReason string `db:"suspended_reason" json:"suspended_reason,omitempty"`
+	// PlatformFeeBPS and PlatformFeeFixedCents override the platform fee for
+	// this tenant when set (basis points: 100 = 1 %).
+	PlatformFeeBPS        *int `db:"platform_fee_bps" json:"platform_fee_bps"`
+	PlatformFeeFixedCents *int `db:"platform_fee_fixed_cents" json:"platform_fee_fixed_cents"`
 }
+
+// TakesOrders reports whether the storefront may accept new orders: only an
+// active tenant does. A suspended tenant's running VMs keep running.
+func (t *Tenant) TakesOrders() bool { return t.Status == StatusActive }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 

@@ -55,15 +55,17 @@ type TenantInfo struct {
 	Slug    string `json:"slug"`
 	Name    string `json:"name"`
 	Pitch   string `json:"pitch"`
-	LogoURL string `json:"logo_url"`
-	Status  string `json:"status,omitempty"`
+	LogoURL    string `json:"logo_url"`
+	FaviconURL string `json:"favicon_url,omitempty"`
+	Mode       string `json:"mode"`
+	Status     string `json:"status,omitempty"`
 }
 
 func (s *Server) siteInfo(c *fiber.Ctx) SiteInfo {
 	site := siteOf(c)
 	info := SiteInfo{Realm: string(site.Realm), StripeMode: s.cfg.StripeMode, Version: s.cfg.Version, theme: themes.Default()}
 	if site.Tenant == nil {
-		info.Tenant = TenantInfo{Name: "fiatdashboard console", Pitch: "Run the marketplace: tenants, node operators, jobs."}
+		info.Tenant = TenantInfo{Name: "fiatdashboard console", Pitch: "Run the marketplace: tenants, node operators, jobs.", Mode: "light"}
 		return info
 	}
 	t := site.Tenant
@@ -71,7 +73,12 @@ func (s *Server) siteInfo(c *fiber.Ctx) SiteInfo {
 	if th, err := themes.Parse(t.Theme); err == nil {
 		info.theme = th
 	}
-	info.Tenant = TenantInfo{Slug: t.Slug, Name: t.Name, Pitch: t.Pitch, LogoURL: info.theme.LogoURL, Status: string(t.Status)}
+	name := t.Name
+	if info.theme.ProductName != "" {
+		name = info.theme.ProductName
+	}
+	info.Tenant = TenantInfo{Slug: t.Slug, Name: name, Pitch: t.Pitch, LogoURL: info.theme.LogoURL,
+		FaviconURL: info.theme.FaviconURL, Mode: info.theme.Mode, Status: string(t.Status)}
 	return info
 }
 

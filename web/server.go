@@ -17,6 +17,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/themes"
 )
 
 // Deps are what the server needs, built and wired by cmd.
@@ -25,6 +26,8 @@ type Deps struct {
 	Redis    redis.UniversalClient
 	Resolver *tenant.Resolver
 	Identity *rbac.Service
+	Tenants  *tenant.Service
+	Branding *themes.Service
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -89,8 +92,10 @@ func (s *Server) routes() {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsHandler())
+	app.Get("/internal/tls-ask", s.tlsAsk)
 
 	app.Use(s.resolveSite)
+	app.Get("/branding/:kind", s.brandingAsset)
 	api := app.Group("/api", s.authenticate)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/site", s.site)
@@ -127,12 +132,36 @@ func (s *Server) routes() {
 	admin.Post("/node-operator-requests/:id/reject", s.adminDecideNodeRequest("reject"))
 	admin.Post("/node-operator-requests/:id/revoke", s.adminDecideNodeRequest("revoke"))
 	admin.Get("/audit", s.auditLog)
+	admin.Get("/settings", s.adminSettings)
+	admin.Put("/settings", s.adminSaveSettings)
+	admin.Get("/branding", s.adminBranding)
+	admin.Put("/branding", s.adminSaveBranding)
+	admin.Put("/branding/:kind", s.adminUploadAsset)
+	admin.Delete("/branding/:kind", s.adminRemoveAsset)
+	admin.Get("/domains", s.adminDomains)
+	admin.Post("/domains", s.adminAddDomain)
+	admin.Post("/domains/:id/verify", s.adminVerifyDomain)
+	admin.Delete("/domains/:id", s.adminRemoveDomain)
+	admin.Get("/coop-members", s.adminCoopMembers)
+	admin.Post("/coop-members", s.adminAddCoopMember)
+	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
 
 	// Node operators and super-admins, on the console host.
 	operator := api.Group("/node-operator", requireConsoleHost)
 	operator.Get("/tenants", s.operatorTenants)
 	operator.Post("/requests", s.operatorRequest)
+	api.Post("/applications", requireConsoleHost, s.apply)
 	console := api.Group("/console", requireConsoleHost)
+	console.Get("/tenants", s.consoleTenants)
+	console.Post("/tenants", s.consoleCreateTenant)
+	console.Post("/tenants/:id/suspend", s.consoleTenantStatus(tenant.StatusSuspended))
+	console.Post("/tenants/:id/activate", s.consoleTenantStatus(tenant.StatusActive))
+	console.Get("/applications", s.consoleApplications)
+	console.Post("/applications/:id/approve", s.consoleDecideApplication(true))
+	console.Post("/applications/:id/reject", s.consoleDecideApplication(false))
+	console.Get("/settings", s.consoleSettings)
+	console.Put("/settings", s.consoleSaveSettings)
+	console.Get("/domains", s.consoleDomains)
 	console.Get("/super-admins", s.consoleSuperAdmins)
 	console.Post("/super-admins", s.consoleAddSuperAdmin)
 	console.Get("/audit", s.auditLog)

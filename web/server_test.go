@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,10 +23,33 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/themes"
 	"github.com/fiatdashboard/fiatdashboard/web"
 )
 
+// fakeDNS is a table of TXT records, standing in for net.Resolver in tests.
+type fakeDNS struct {
+	mu      sync.Mutex
+	records map[string][]string
+}
+
+func (f *fakeDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r, ok := f.records[name]; ok {
+		return r, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (f *fakeDNS) set(name string, values ...string) {
+	f.mu.Lock()
+	f.records[name] = values
+	f.mu.Unlock()
+}
+
 type harness struct {
+	dns   *fakeDNS
 	srv   *web.Server
 	store *tenant.Store
 	db    *dbtest.DB
@@ -53,15 +78,21 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		t.Fatal(err)
 	}
 	store := tenant.NewStore(d.App)
+	resolver := tenant.NewResolver(d.App, "console.localhost", "localhost")
+	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log)
+	dns := &fakeDNS{records: map[string][]string{}}
+	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver)
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
-		Resolver: tenant.NewResolver(store, "console.localhost", "localhost"),
-		Identity: rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log),
+		Resolver: resolver,
+		Identity: identity,
+		Tenants:  tenants,
+		Branding: themes.NewService(d.App, authz, tenants),
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})
-	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb}
+	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb, dns: dns}
 }
 
 func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, string) {

@@ -83,7 +83,11 @@ func renderIndex(index []byte, info SiteInfo) []byte {
 	var head bytes.Buffer
 	head.WriteString("<title>")
 	head.WriteString(html.EscapeString(info.Tenant.Name))
-	head.WriteString(`</title><style id="fd-theme">`)
+	head.WriteString(`</title>`)
+	if info.Tenant.FaviconURL != "" { // a validated /branding/favicon?v=… path
+		head.WriteString(`<link rel="icon" href="` + html.EscapeString(info.Tenant.FaviconURL) + `">`)
+	}
+	head.WriteString(`<style id="fd-theme">`)
 	head.WriteString(info.theme.CSS()) // validated tokens only
 	head.WriteString(`</style><script id="fd-config" type="application/json">`)
 	head.Write(cfg)

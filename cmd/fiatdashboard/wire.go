@@ -17,6 +17,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/themes"
 	"github.com/fiatdashboard/fiatdashboard/web"
 )
 
@@ -37,6 +38,10 @@ type platform struct {
 	redisOpt asynq.RedisConnOpt
 	authz    *rbac.Authorizer
 	identity *rbac.Service
+	resolver *tenant.Resolver
+	changes  *tenant.Changes
+	tenants  *tenant.Service
+	branding *themes.Service
 }
 
 func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
@@ -84,6 +89,10 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 	}
 	p.identity = rbac.NewService(db, rdb, p.authz, mailer, cfg.SecretKeys, log)
+	p.resolver = tenant.NewResolver(db, cfg.ConsoleHost, cfg.BaseDomain)
+	p.changes = tenant.NewChanges(rdb, p.resolver, log)
+	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
+	p.branding = themes.NewService(db, p.authz, p.tenants)
 	return p, nil
 }
 
@@ -101,15 +110,21 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
-	store := tenant.NewStore(p.db)
 	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode()}, web.Deps{
 		DB:       p.db,
 		Redis:    p.rdb,
-		Resolver: tenant.NewResolver(store, p.cfg.ConsoleHost, p.cfg.BaseDomain),
+		Resolver: p.resolver,
 		Identity: p.identity,
+		Tenants:  p.tenants,
+		Branding: p.branding,
 		Log:      p.log,
 		Registry: reg,
 	})
+	go func() {
+		if err := p.changes.Listen(ctx); err != nil {
+			p.log.Error("tenant change listener stopped", "err", err)
+		}
+	}()
 	return srv.Serve(ctx, ln, p.cfg.ShutdownTimeout)
 }
 
@@ -120,6 +135,9 @@ func (p *platform) work(ctx context.Context) error {
 		ShutdownTimeout: p.cfg.ShutdownTimeout,
 		Scheduler:       p.cfg.Scheduler,
 	}, p.log)
+	if err := w.RegisterDomainVerification(p.tenants); err != nil {
+		return err
+	}
 	return w.Run(ctx)
 }
 

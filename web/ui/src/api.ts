@@ -48,9 +48,17 @@ export function isApiError(err: unknown): err is ApiError {
 
 /** errorMessage is what to show for any thrown value. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message
-  if (err instanceof Error && err.message) return err.message
+  if (err instanceof ApiError) return sentence(err.message)
+  if (err instanceof Error && err.message) return sentence(err.message)
   return 'Something went wrong. Try again.'
+}
+
+/** sentence capitalises a server message ("password is too short") for display. */
+export function sentence(msg: string): string {
+  const s = msg.trim()
+  if (!s) return s
+  const first = s.charAt(0)
+  return first.toUpperCase() + s.slice(1)
 }
 
 // ——— Shapes the server answers with ———

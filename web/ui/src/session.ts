@@ -7,7 +7,8 @@ import { config } from './config'
 
 export type Session =
   | { status: 'loading'; me: null }
-  | { status: 'signed-out'; me: null }
+  /** loggedOut: the user logged out here (as opposed to never having signed in). */
+  | { status: 'signed-out'; me: null; loggedOut?: boolean }
   | { status: 'signed-in'; me: Me }
 
 let state: Session = { status: 'loading', me: null }
@@ -20,6 +21,14 @@ function emit(next: Session) {
 
 export function setMe(me: Me | null) {
   emit(me ? { status: 'signed-in', me } : { status: 'signed-out', me: null })
+}
+
+/**
+ * signedOut forgets the account after a logout. Guarded pages then send the user to the
+ * login page with "You have been logged out" instead of a ?next= back to where they were.
+ */
+export function signedOut() {
+  emit({ status: 'signed-out', me: null, loggedOut: true })
 }
 
 let loading: Promise<Me | null> | null = null

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { sentence } from '../api'
 import { Alert, useForm } from './forms'
 import { CloseIcon } from './icons'
 import { Button, cx } from './ui'
@@ -163,7 +164,7 @@ export function ConfirmDialog({
         {children}
         {form.error ? (
           <Alert tone="error" data-testid="form-error">
-            {form.error.message}
+            {sentence(form.error.message)}
           </Alert>
         ) : null}
       </div>

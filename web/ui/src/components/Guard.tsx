@@ -2,7 +2,7 @@ import type { ReactNode } from 'react'
 import { Navigate, useLocation, useNavigate } from 'react-router'
 import { api } from '../api'
 import { NotFound } from '../pages/NotFound'
-import { enrolPath, hasRole, mustEnrolMfa, mustStepUp, setMe, useSession } from '../session'
+import { enrolPath, hasRole, mustEnrolMfa, mustStepUp, setMe, useSession, type Session } from '../session'
 import { Loading } from './data'
 import { FingerprintIcon } from './icons'
 import { Button, Card, Container, IconBadge } from './ui'
@@ -12,12 +12,17 @@ function useHere() {
   return loc.pathname + loc.search
 }
 
+function ToLogin({ session, here }: { session: Session; here: string }) {
+  if (session.status === 'signed-out' && session.loggedOut) return <Navigate to="/login" replace state={{ loggedOut: true }} />
+  return <Navigate to={`/login?next=${encodeURIComponent(here)}`} replace />
+}
+
 /** RequireAuth shows its children to a signed-in account and sends anyone else to log in. */
 export function RequireAuth({ children }: { children: ReactNode }) {
   const session = useSession()
   const here = useHere()
   if (session.status === 'loading') return <Loading label="Checking your session…" />
-  if (session.status === 'signed-out') return <Navigate to={`/login?next=${encodeURIComponent(here)}`} replace />
+  if (session.status === 'signed-out') return <ToLogin session={session} here={here} />
   return <>{children}</>
 }
 
@@ -30,7 +35,7 @@ export function RequireRole({ roles, children }: { roles: string[]; children: Re
   const session = useSession()
   const here = useHere()
   if (session.status === 'loading') return <Loading label="Checking your session…" />
-  if (session.status === 'signed-out') return <Navigate to={`/login?next=${encodeURIComponent(here)}`} replace />
+  if (session.status === 'signed-out') return <ToLogin session={session} here={here} />
   const me = session.me
   if (!hasRole(me, ...roles)) return <NotFound />
   if (mustEnrolMfa(me)) return <Navigate to={enrolPath(here)} replace />

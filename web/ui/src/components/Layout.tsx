@@ -3,7 +3,7 @@ import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { api, setApiHandlers, type Me } from '../api'
 import { config, isStorefront, isTestMode } from '../config'
 import { visibleSections } from '../sections'
-import { enrolPath, isStaff, loadMe, roleLabel, rolesHere, setMe, useSession } from '../session'
+import { enrolPath, isStaff, loadMe, roleLabel, rolesHere, setMe, signedOut, useSession } from '../session'
 import { BrandMark } from './Brand'
 import {
   ChevronDownIcon,
@@ -47,7 +47,7 @@ function TestModeBadge() {
 
 function navLinkClass({ isActive }: { isActive: boolean }) {
   return cx(
-    'rounded-fd-sm px-3 py-2 text-sm font-medium transition-colors',
+    'rounded-fd-sm px-3 py-2 text-sm font-medium whitespace-nowrap transition-colors',
     isActive ? 'bg-primary/10 text-primary' : 'text-muted hover:bg-primary/5 hover:text-fg',
   )
 }
@@ -86,7 +86,7 @@ function useLogout() {
     } catch {
       // The cookies may already be gone; signing out locally is what matters.
     }
-    setMe(null)
+    signedOut()
     navigate('/login', { replace: true, state: { loggedOut: true } })
   }
 }
@@ -124,7 +124,7 @@ function userLinks(me: Me): MenuLink[] {
 }
 
 /** UserMenu is the signed-in account's disclosure menu in the header. */
-function UserMenu({ me }: { me: Me }) {
+function UserMenu({ me, compact }: { me: Me; compact: boolean }) {
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   const buttonRef = useRef<HTMLButtonElement>(null)
@@ -166,7 +166,8 @@ function UserMenu({ me }: { me: Me }) {
         className="flex items-center gap-2 rounded-full border border-border bg-surface py-1 pr-2.5 pl-1 text-sm text-fg shadow-xs hover:border-primary/40 hover:bg-primary/5"
       >
         <Avatar email={email} className="size-7" />
-        <span className="hidden max-w-44 truncate font-medium xl:inline">{email}</span>
+        {/* A long nav leaves no room for the address; the open menu shows it. */}
+        <span className={cx('hidden max-w-44 truncate font-medium', !compact && 'xl:inline')}>{email}</span>
         <ChevronDownIcon className={cx('size-4 text-muted transition-transform', open && 'rotate-180')} />
       </button>
       <div
@@ -292,7 +293,7 @@ function Header() {
           {isTestMode ? <TestModeBadge /> : null}
           {session.status === 'signed-in' ? (
             <div className="hidden lg:block">
-              <UserMenu me={session.me} />
+              <UserMenu me={session.me} compact={wide} />
             </div>
           ) : session.status === 'signed-out' ? (
             <div className="hidden lg:block">

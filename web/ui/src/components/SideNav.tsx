@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react'
-import { NavLink } from 'react-router'
+import { useEffect, useRef, type ReactNode } from 'react'
+import { NavLink, useLocation } from 'react-router'
 import type { Icon } from './icons'
 import { Container, cx } from './ui'
 
@@ -36,6 +36,25 @@ export function SideNavLayout({
   children: ReactNode
 }) {
   const all = groups.flatMap((g) => g.items)
+  const strip = useRef<HTMLUListElement>(null)
+  const { pathname } = useLocation()
+
+  // On phones the tab strip scrolls sideways: keep the current tab in view.
+  useEffect(() => {
+    const reveal = () => {
+      const box = strip.current
+      const el = box?.querySelector<HTMLElement>('[aria-current="page"]')
+      if (!box || !el || box.clientWidth === 0) return
+      const left = el.offsetLeft // the strip is the tab's offset parent
+      if (left < box.scrollLeft || left + el.offsetWidth > box.scrollLeft + box.clientWidth) {
+        box.scrollLeft = Math.max(0, left - 16)
+      }
+    }
+    reveal()
+    window.addEventListener('resize', reveal)
+    return () => window.removeEventListener('resize', reveal)
+  }, [pathname])
+
   return (
     <Container className="py-8 sm:py-10">
       <div className="lg:grid lg:grid-cols-[14.5rem_minmax(0,1fr)] lg:gap-10">
@@ -44,7 +63,7 @@ export function SideNavLayout({
 
           {/* Phones and tablets: one scrollable row of tabs. */}
           <nav aria-label={label} className="-mx-4 border-b border-border px-4 sm:-mx-6 sm:px-6 lg:hidden">
-            <ul className="-mb-px flex gap-1 overflow-x-auto [scrollbar-width:none]">
+            <ul ref={strip} className="relative -mb-px flex gap-1 overflow-x-auto [scrollbar-width:none]">
               {all.map((item) => (
                 <li key={item.to} className="shrink-0">
                   <NavLink

@@ -100,9 +100,11 @@ export function PageHeader({
     <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
       <div className="flex min-w-0 items-start gap-4">
         {IconC ? (
-          <IconBadge className="hidden sm:inline-flex">
-            <IconC />
-          </IconBadge>
+          <span className="hidden sm:block">
+            <IconBadge>
+              <IconC />
+            </IconBadge>
+          </span>
         ) : null}
         <div className="min-w-0">
           <h1 className="text-2xl font-bold tracking-tight text-fg">{title}</h1>

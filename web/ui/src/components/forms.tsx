@@ -9,7 +9,7 @@ import {
   type ReactNode,
   type RefObject,
 } from 'react'
-import { ApiError, errorMessage, isApiError } from '../api'
+import { ApiError, errorMessage, isApiError, sentence } from '../api'
 import { AlertCircleIcon, CheckCircleIcon, EyeIcon, EyeOffIcon, InfoIcon, TriangleAlertIcon } from './icons'
 import { Button, cx } from './ui'
 
@@ -91,7 +91,7 @@ export function useForm(fields: string[]): FormState {
     },
     busy,
     error,
-    fieldError: (name) => (error && error.field === name ? error.message : undefined),
+    fieldError: (name) => (error && error.field === name ? sentence(error.message) : undefined),
     formError: error && (!error.field || !known.includes(error.field)) ? error : null,
     retryIn,
     setError,
@@ -380,7 +380,7 @@ export function FormError({ form, className }: { form: FormState; className?: st
   if (!err) return null
   return (
     <Alert tone="error" data-testid="form-error" className={className}>
-      {err.message}
+      {sentence(err.message)}
       {err.requestId && err.status >= 500 ? (
         <span className="mt-1 block text-xs opacity-80">
           Reference <code className="font-mono">{err.requestId}</code>

@@ -4,7 +4,7 @@ import {
   PageHeader,
   Pager,
   Panel,
-  Time,
+  formatDate,
   usePaged,
   type Column,
 } from '../components/data'
@@ -22,37 +22,43 @@ export interface AuditEntry {
   tenant?: string
 }
 
-function isEmptyDetail(d: unknown): boolean {
-  if (d === null || d === undefined || d === '') return true
-  if (typeof d === 'object' && !Array.isArray(d) && Object.keys(d as object).length === 0) return true
-  return false
+function detailEntries(d: unknown): Array<[string, string]> | null {
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return null
+  const out: Array<[string, string]> = []
+  for (const [k, v] of Object.entries(d as Record<string, unknown>)) {
+    if (v === null || v === undefined || v === '') continue
+    out.push([k, typeof v === 'object' ? JSON.stringify(v) : String(v)])
+  }
+  return out
 }
 
+/** Detail shows an entry's detail object as short key/value lines; long values are cut with the full text on hover. */
 function Detail({ detail }: { detail: unknown }) {
-  if (isEmptyDetail(detail)) return <span className="text-muted">—</span>
-  if (typeof detail === 'string') return <span className="text-sm break-words">{detail}</span>
-  if (typeof detail === 'object' && detail && !Array.isArray(detail)) {
-    const entries = Object.entries(detail as Record<string, unknown>)
-    // A couple of short fields read best inline; anything larger folds away.
-    if (entries.length <= 2 && entries.every(([, v]) => typeof v !== 'object' && String(v).length < 40)) {
-      return (
-        <span className="text-sm">
-          {entries.map(([k, v]) => (
-            <span key={k} className="mr-3 inline-block">
-              <span className="text-muted">{k}</span> <span className="font-mono text-xs">{String(v)}</span>
-            </span>
-          ))}
-        </span>
-      )
-    }
-  }
+  if (typeof detail === 'string' && detail) return <span className="text-sm break-words">{detail}</span>
+  const entries = detailEntries(detail)
+  if (!entries || entries.length === 0) return <span className="text-muted">—</span>
   return (
-    <details className="group text-sm">
-      <summary className="cursor-pointer rounded-sm font-medium text-primary select-none">Show details</summary>
-      <pre className="mt-2 max-w-md overflow-x-auto rounded-fd-sm bg-bg p-2.5 font-mono text-xs text-fg ring-1 ring-border">
-        {JSON.stringify(detail, null, 2)}
-      </pre>
-    </details>
+    <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-2 gap-y-0.5 text-xs">
+      {entries.map(([k, v]) => (
+        <div key={k} className="contents">
+          <dt className="text-muted">{k.replace(/_/g, ' ')}</dt>
+          <dd className="max-w-[14rem] truncate font-mono text-fg" title={v}>
+            {v}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  )
+}
+
+const stamp = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+
+function When({ iso }: { iso: string }) {
+  const d = new Date(iso)
+  return (
+    <time dateTime={iso} title={formatDate(iso)} className="whitespace-nowrap">
+      {Number.isNaN(d.getTime()) ? iso : stamp.format(d)}
+    </time>
   )
 }
 
@@ -66,18 +72,32 @@ export function AuditLog({ path, showTenant = false, description }: { path: stri
       header: 'Action',
       primary: true,
       cell: (e) => (
-        <code className="rounded bg-primary/8 px-1.5 py-0.5 font-mono text-xs font-semibold text-primary ring-1 ring-primary/15">
+        <code className="rounded bg-primary/8 px-1.5 py-0.5 font-mono text-xs font-semibold whitespace-nowrap text-primary ring-1 ring-primary/15">
           {e.action}
         </code>
       ),
     },
-    { header: 'When', cell: (e) => <Time iso={e.created_at} relative={false} /> },
-    { header: 'Actor', cell: (e) => <span className="break-all">{e.actor || <span className="text-muted">system</span>}</span> },
-    { header: 'Target', cell: (e) => <span className="break-all">{e.target || <span className="text-muted">—</span>}</span> },
+    {
+      header: 'Who → what',
+      cell: (e) => (
+        <span className="flex flex-col text-sm">
+          <span className="break-words text-fg">{e.actor || 'system'}</span>
+          {e.target && e.target !== e.actor ? <span className="break-words text-muted">→ {e.target}</span> : null}
+        </span>
+      ),
+    },
     ...(showTenant
-      ? [{ header: 'Tenant', cell: (e: AuditEntry) => e.tenant || <span className="text-muted">platform</span> }]
+      ? [{ header: 'Tenant', cell: (e: AuditEntry) => e.tenant || <span className="text-muted">Platform</span> }]
       : []),
-    { header: 'IP', cell: (e) => <span className="font-mono text-xs">{e.ip || '—'}</span> },
+    {
+      header: 'When',
+      cell: (e) => (
+        <span className="flex flex-col text-sm">
+          <When iso={e.created_at} />
+          {e.ip ? <span className="font-mono text-xs text-muted">{e.ip}</span> : null}
+        </span>
+      ),
+    },
     { header: 'Details', cell: (e) => <Detail detail={e.detail} /> },
   ]
 

@@ -5,7 +5,7 @@ import { ConfirmDialog } from '../../components/Dialog'
 import { Badge, DataTable, EmptyState, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
 import { LogOutIcon, MonitorIcon, SmartphoneIcon } from '../../components/icons'
 import { Button, usePageTitle } from '../../components/ui'
-import { setMe } from '../../session'
+import { signedOut } from '../../session'
 
 export interface AccountSession {
   id: string
@@ -153,7 +153,8 @@ export function Sessions() {
         confirmLabel="Log out everywhere"
         onConfirm={async () => {
           await api.post('/api/auth/logout-all')
-          setMe(null)
+          // This page unmounts as the session ends; the account guard then goes to /login.
+          signedOut()
           navigate('/login', { replace: true, state: { loggedOut: true } })
         }}
       >

@@ -235,7 +235,7 @@ function RecoveryCodes({ codes, next, onDone }: { codes: string[]; next: string;
         <div className="px-4 py-5 sm:px-6">
           <ul
             data-testid="recovery-codes"
-            className="grid grid-cols-1 gap-2 rounded-fd-sm border border-border bg-bg p-4 font-mono text-sm text-fg min-[420px]:grid-cols-2"
+            className="grid max-w-md grid-cols-1 gap-x-8 gap-y-2 rounded-fd-sm border border-border bg-bg p-4 font-mono text-sm text-fg min-[360px]:grid-cols-2"
           >
             {codes.map((c) => (
               <li key={c} data-testid="recovery-code" className="tracking-wider">

@@ -49,7 +49,7 @@ export function Members() {
       primary: true,
       cell: (m) => (
         <span className="inline-flex flex-wrap items-center gap-2">
-          <span className="font-medium break-all">{m.email}</span>
+          <span className="font-medium break-words">{m.email}</span>
           {me && m.id === me.account.id ? <Badge>You</Badge> : null}
         </span>
       ),

@@ -78,7 +78,7 @@ export function NodeOperatorRequests() {
     {
       header: 'Operator',
       primary: true,
-      cell: (r) => <span className="font-medium break-all">{r.operator_email}</span>,
+      cell: (r) => <span className="font-medium break-words">{r.operator_email}</span>,
     },
     {
       header: 'Message',

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { Link, Navigate, useLocation, useSearchParams } from 'react-router'
-import { api, safeNext, type Me } from '../../api'
+import { api, safeNext, sentence, type Me } from '../../api'
 import { Alert, FormError, PasswordField, SubmitButton, TextField, useForm } from '../../components/forms'
 import { ArrowLeftIcon, ShieldCheckIcon } from '../../components/icons'
 import { Button, IconBadge } from '../../components/ui'
@@ -123,7 +123,7 @@ function CredentialsStep({
             )
           }
         >
-          {form.formError?.message}
+          {sentence(form.formError?.message ?? '')}
         </Alert>
       ) : (
         <FormError form={form} />
@@ -210,7 +210,7 @@ function MfaStep({ mfaToken, onRestart }: { mfaToken: string; onRestart: () => v
             </Button>
           }
         >
-          {form.formError?.message}
+          {sentence(form.formError?.message ?? '')}
         </Alert>
       ) : (
         <FormError form={form} />

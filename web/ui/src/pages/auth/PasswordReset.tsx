@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
-import { api, ApiError } from '../../api'
+import { api, ApiError, sentence } from '../../api'
 import {
   Alert,
   FormError,
@@ -150,7 +150,7 @@ export function ResetPassword() {
       >
         {tokenProblem ? (
           <Alert tone="error" data-testid="form-error">
-            {form.formError?.message}{' '}
+            {sentence(form.formError?.message ?? '')}{' '}
             <Link to="/forgot-password" className="font-semibold underline">
               Ask for a new link
             </Link>

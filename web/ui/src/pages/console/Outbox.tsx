@@ -52,7 +52,7 @@ export function Outbox() {
         </Link>
       ),
     },
-    { header: 'To', cell: (m) => <span className="break-all">{m.to}</span> },
+    { header: 'To', cell: (m) => <span className="break-words">{m.to}</span> },
     { header: 'Tenant', cell: (m) => m.tenant || <span className="text-muted">platform</span> },
     { header: 'Sent', cell: (m) => <Time iso={m.created_at} /> },
   ]

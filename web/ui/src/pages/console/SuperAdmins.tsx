@@ -27,7 +27,7 @@ export function SuperAdmins() {
       primary: true,
       cell: (a) => (
         <span className="inline-flex flex-wrap items-center gap-2">
-          <span className="font-medium break-all">{a.email}</span>
+          <span className="font-medium break-words">{a.email}</span>
           {me && a.id === me.account.id ? <Badge>You</Badge> : null}
         </span>
       ),

@@ -1,0 +1,238 @@
+package tenant
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+)
+
+// Application is a would-be operator's or co-op's request for a storefront.
+type Application struct {
+	ID            uuid.UUID  `db:"id" json:"id"`
+	Kind          Kind       `db:"kind" json:"kind"`
+	Slug          string     `db:"slug" json:"slug"`
+	Name          string     `db:"name" json:"name"`
+	ContactEmail  string     `db:"contact_email" json:"contact_email"`
+	Message       string     `db:"message" json:"message"`
+	Status        string     `db:"status" json:"status"`
+	Reason        string     `db:"reason" json:"reason"`
+	CreatedTenant *uuid.UUID `db:"created_tenant" json:"tenant_id,omitempty"`
+	DecidedAt     *time.Time `db:"decided_at" json:"decided_at"`
+	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
+}
+
+const applicationColumns = `id, kind, slug, name, contact_email, message, status, reason, created_tenant, decided_at, created_at`
+
+// NewApplication is what a visitor sends from "Become an operator" or
+// "Register a co-op".
+type NewApplication struct {
+	Kind         Kind   `json:"kind"`
+	Slug         string `json:"slug"`
+	Name         string `json:"name"`
+	ContactEmail string `json:"contact_email"`
+	Message      string `json:"message"`
+}
+
+// Apply files an application; anyone may. EINVALID names the field;
+// ECONFLICT when the slug is taken or already applied for.
+func (s *Service) Apply(ctx context.Context, a NewApplication) (*Application, error) {
+	a.Slug = strings.ToLower(strings.TrimSpace(a.Slug))
+	a.Name, a.Message = strings.TrimSpace(a.Name), strings.TrimSpace(a.Message)
+	a.ContactEmail = strings.ToLower(strings.TrimSpace(a.ContactEmail))
+	if a.Kind != KindOperator && a.Kind != KindCoop {
+		return nil, fiatdashboard.Invalid("kind", "kind must be operator or coop")
+	}
+	if err := ValidateSlug(a.Slug); err != nil {
+		return nil, err
+	}
+	if a.Name == "" || len(a.Name) > 100 {
+		return nil, fiatdashboard.Invalid("name", "name must be 1-100 characters")
+	}
+	if addr, err := mail.ParseAddress(a.ContactEmail); err != nil || addr.Address != a.ContactEmail {
+		return nil, fiatdashboard.Invalid("contact_email", "enter a valid e-mail address")
+	}
+	if len(a.Message) > 4000 {
+		return nil, fiatdashboard.Invalid("message", "the message must be at most 4000 characters")
+	}
+	var out Application
+	err := SystemTx(ctx, s.db, "application: apply", func(tx *Tx) error {
+		var taken bool
+		if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)
+			OR EXISTS (SELECT 1 FROM tenant_applications WHERE slug = $1 AND status = 'pending')`, a.Slug); err != nil {
+			return err
+		}
+		if taken {
+			return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "slug", Message: "this address is taken; choose another"}
+		}
+		if err := tx.GetContext(ctx, &out, `INSERT INTO tenant_applications (kind, slug, name, contact_email, message)
+			VALUES ($1, $2, $3, $4, $5) RETURNING `+applicationColumns, a.Kind, a.Slug, a.Name, a.ContactEmail, a.Message); err != nil {
+			return err
+		}
+		return Audit(WithActor(ctx, Actor{Kind: ActorUser, Name: a.ContactEmail}), tx, uuid.Nil, "application.filed", a.Slug, map[string]any{"kind": a.Kind})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Applications lists applications, newest first, optionally by status
+// (console/tenants read).
+func (s *Service) Applications(ctx context.Context, status string, limit int) ([]Application, error) {
+	if err := s.authz.Require(ctx, "console/tenants", "read"); err != nil {
+		return nil, err
+	}
+	var out []Application
+	err := SystemTx(ctx, s.db, "console: applications", func(tx *Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+applicationColumns+` FROM tenant_applications
+			WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC LIMIT $2`, status, limit)
+	})
+	return out, err
+}
+
+// DecideApplication approves (creating the tenant, active, and inviting the
+// applicant as its owner) or rejects with a reason (console/tenants write).
+func (s *Service) DecideApplication(ctx context.Context, id uuid.UUID, approve bool, reason string, o Origin) (*Application, error) {
+	if err := s.authz.Require(ctx, "console/tenants", "write"); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if !approve && reason == "" {
+		return nil, fiatdashboard.Invalid("reason", "say why, for the applicant")
+	}
+	var a Application
+	var created *Tenant
+	err := SystemTx(ctx, s.db, "console: decide application", func(tx *Tx) error {
+		err := tx.GetContext(ctx, &a, `SELECT `+applicationColumns+` FROM tenant_applications WHERE id = $1 FOR UPDATE`, id)
+		if IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "application not found")
+		}
+		if err != nil {
+			return err
+		}
+		if a.Status != "pending" {
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this application was already %s", a.Status)
+		}
+		status := "rejected"
+		var tid *uuid.UUID
+		if approve {
+			status = "approved"
+			var t Tenant
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT app_tenant`); err != nil {
+				return err
+			}
+			err := tx.GetContext(ctx, &t, `INSERT INTO tenants (slug, name, kind, status) VALUES ($1, $2, $3, 'active') RETURNING `+tenantColumns, a.Slug, a.Name, a.Kind)
+			if isUnique(err) {
+				return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "slug", Message: "a tenant with this slug exists now; reject the application with a note"}
+			}
+			if err != nil {
+				return err
+			}
+			created, tid = &t, &t.ID
+		}
+		if err := tx.GetContext(ctx, &a, `UPDATE tenant_applications SET status = $2, reason = $3, created_tenant = $4, decided_at = now()
+			WHERE id = $1 RETURNING `+applicationColumns, id, status, reason, tid); err != nil {
+			return err
+		}
+		var target uuid.UUID
+		if tid != nil {
+			target = *tid
+		}
+		return Audit(ctx, tx, target, "application."+status, a.Slug, map[string]any{"reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if created != nil {
+		if err := s.invite.InviteOwner(ctx, created.ID, a.ContactEmail, s.storefrontOrigin(o.Scheme, o.Port, created.Slug)); err != nil {
+			return nil, err
+		}
+	}
+	return &a, nil
+}
+
+// CoopMember is a platform account that belongs to a co-op tenant.
+type CoopMember struct {
+	AccountID uuid.UUID `db:"account_id" json:"account_id"`
+	Email     string    `db:"email" json:"email"`
+	Role      string    `db:"role" json:"role"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+}
+
+// CoopMembers lists a co-op's members (admin/coop read); EINVALID on an
+// operator tenant.
+func (s *Service) CoopMembers(ctx context.Context) ([]CoopMember, error) {
+	if err := s.authz.Require(ctx, "admin/coop", "read"); err != nil {
+		return nil, err
+	}
+	var out []CoopMember
+	err := InTx(ctx, s.db, func(tx *Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT account_id, email, role, created_at FROM coop_members ORDER BY email LIMIT 500`)
+	})
+	return out, err
+}
+
+// AddCoopMember adds the platform account with the e-mail (a node operator
+// or dashboard operator, who must have signed up on the console) to the
+// co-op (admin/coop write).
+func (s *Service) AddCoopMember(ctx context.Context, email, role string) (*CoopMember, error) {
+	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {
+		return nil, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if role != "node_operator" && role != "dashboard_operator" {
+		return nil, fiatdashboard.Invalid("role", "role must be node_operator or dashboard_operator")
+	}
+	tid, _ := IDFromContext(ctx)
+	var m CoopMember
+	err := SystemTx(ctx, s.db, "co-op: add member", func(tx *Tx) error {
+		var kind Kind
+		if err := tx.GetContext(ctx, &kind, `SELECT kind FROM tenants WHERE id = $1`, tid); err != nil {
+			return err
+		}
+		if kind != KindCoop {
+			return fiatdashboard.Invalid("role", "only co-op tenants have members")
+		}
+		var account uuid.UUID
+		err := tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, email)
+		if IsNoRows(err) {
+			return fiatdashboard.Invalid("email", "no console account with this e-mail: ask them to register on the console first")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &m, `INSERT INTO coop_members (tenant_id, account_id, email, role) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (tenant_id, account_id) DO UPDATE SET role = EXCLUDED.role RETURNING account_id, email, role, created_at`, tid, account, email, role); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, tid, "coop.member_added", email, map[string]any{"role": role})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// RemoveCoopMember removes a member (admin/coop write).
+func (s *Service) RemoveCoopMember(ctx context.Context, account uuid.UUID) error {
+	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {
+		return err
+	}
+	tid, _ := IDFromContext(ctx)
+	return InTx(ctx, s.db, func(tx *Tx) error {
+		var email string
+		err := tx.GetContext(ctx, &email, `DELETE FROM coop_members WHERE account_id = $1 RETURNING email`, account)
+		if IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "member not found")
+		}
+		if err != nil {
+			return err
+		}
+		return Audit(ctx, tx, tid, "coop.member_removed", email, nil)
+	})
+}

@@ -52,9 +52,9 @@ type SiteInfo struct {
 
 // TenantInfo is the public face of a tenant.
 type TenantInfo struct {
-	Slug    string `json:"slug"`
-	Name    string `json:"name"`
-	Pitch   string `json:"pitch"`
+	Slug       string `json:"slug"`
+	Name       string `json:"name"`
+	Pitch      string `json:"pitch"`
 	LogoURL    string `json:"logo_url"`
 	FaviconURL string `json:"favicon_url,omitempty"`
 	Mode       string `json:"mode"`

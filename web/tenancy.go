@@ -330,4 +330,3 @@ func (s *Server) adminRemoveCoopMember(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
-

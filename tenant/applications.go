@@ -149,6 +149,7 @@ func (s *Service) DecideApplication(ctx context.Context, id uuid.UUID, approve b
 		return nil, err
 	}
 	if created != nil {
+		s.changes.TenantChanged(ctx, created.Slug) // forget a cached "no such host"
 		if err := s.invite.InviteOwner(ctx, created.ID, a.ContactEmail, s.storefrontOrigin(o.Scheme, o.Port, created.Slug)); err != nil {
 			return nil, err
 		}

@@ -116,7 +116,9 @@ func (r *Resolver) cached(ctx context.Context, m map[string]cacheEntry, key stri
 			return nil, err
 		}
 		r.mu.Lock()
-		m[key] = e
+		// Cloned: a caller's string may share a buffer that is reused later
+		// (Fiber's zero-copy strings), which would corrupt the map key.
+		m[strings.Clone(key)] = e
 		r.mu.Unlock()
 	}
 	if e.tenant == nil {

@@ -69,6 +69,7 @@ func (s *Service) CreateTenant(ctx context.Context, n NewTenant, ownerEmail stri
 	if err != nil {
 		return nil, err
 	}
+	s.changes.TenantChanged(ctx, t.Slug) // forget a cached "no such host"
 	if err := s.audit(ctx, t.ID, "tenant.created", t.Slug, map[string]any{"kind": t.Kind}); err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 // storefront and scopes the request's context to it. An unknown host gets a
 // neutral 404 that names no tenant.
 func (s *Server) resolveSite(c *fiber.Ctx) error {
-	site, err := s.deps.Resolver.Resolve(c.UserContext(), c.Hostname())
+	site, err := s.deps.Resolver.Resolve(c.UserContext(), utils.CopyString(c.Hostname()))
 	if err != nil {
 		if fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 			return err

@@ -49,7 +49,8 @@ func (f *fakeDNS) set(name string, values ...string) {
 }
 
 type harness struct {
-	dns   *fakeDNS
+	dns     *fakeDNS
+	tenants *tenant.Service
 	srv   *web.Server
 	store *tenant.Store
 	db    *dbtest.DB
@@ -92,7 +93,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})
-	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb, dns: dns}
+	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb, dns: dns, tenants: tenants}
 }
 
 func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, string) {

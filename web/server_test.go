@@ -51,11 +51,11 @@ func (f *fakeDNS) set(name string, values ...string) {
 type harness struct {
 	dns     *fakeDNS
 	tenants *tenant.Service
-	srv   *web.Server
-	store *tenant.Store
-	db    *dbtest.DB
-	authz *rbac.Authorizer
-	rdb   redis.UniversalClient
+	srv     *web.Server
+	store   *tenant.Store
+	db      *dbtest.DB
+	authz   *rbac.Authorizer
+	rdb     redis.UniversalClient
 }
 
 func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {

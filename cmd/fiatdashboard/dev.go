@@ -81,13 +81,14 @@ fiatdashboard %s is running (development)
   Console      http://%s:%d
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
+               http://commons.%s:%d   (Grid Commons Co-op)
   Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
   Stripe       %s
   Grid         %s
   Mail         %s
 
   Accounts (passwords are new on every run):
-`, version, cfg.ConsoleHost, port, cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote, gridNote, mailNote(cfg))
+`, version, cfg.ConsoleHost, port, cfg.BaseDomain, port, cfg.BaseDomain, port, cfg.BaseDomain, port, port, stripeNote, gridNote, mailNote(cfg))
 	for _, a := range accounts {
 		fmt.Fprintf(stdout, "    %-14s %-32s %s   on http://%s:%d/login\n", a.role, a.email, a.password, a.host, port)
 	}
@@ -123,16 +124,36 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 			Pitch: "Sovereign compute for European teams. Hourly precision, monthly simplicity.",
 			Theme: []byte(`{"primary":"#c2410c","primary_contrast":"#ffffff","radius":"0.375rem"}`)},
 	}
+	demos = append(demos, tenant.NewTenant{Slug: "commons", Name: "Grid Commons Co-op", Kind: tenant.KindCoop, Status: tenant.StatusActive,
+		Pitch: "A co-operative cloud run by the farmers whose nodes it runs on.",
+		Theme: []byte(`{"primary":"#818cf8","primary_contrast":"#0b1020","accent":"#34d399","background":"#0b1020","surface":"#131a2e","text":"#e5e7eb","muted":"#9ca3af","border":"#273049","mode":"dark"}`)})
 	ids := map[string]uuid.UUID{}
+	fresh := map[string]bool{}
 	for _, n := range demos {
 		t, err := store.BySlug(ctx, n.Slug)
 		if fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
 			t, err = store.Create(ctx, n)
+			fresh[n.Slug] = true
 		}
 		if err != nil {
 			return nil, err
 		}
 		ids[n.Slug] = t.ID
+	}
+	seed := func(slug string) context.Context {
+		c := tenant.WithActor(ctx, tenant.System("dev seed"))
+		if slug != "" {
+			c = tenant.WithID(c, ids[slug])
+		}
+		return c
+	}
+	for slug, logo := range demoLogos {
+		if b, err := p.branding.Branding(seed(slug)); err != nil || b.Theme.LogoURL != "" {
+			continue // keep the logo it has
+		}
+		if _, err := p.branding.UploadAsset(seed(slug), "logo", []byte(logo)); err != nil {
+			return nil, fmt.Errorf("logo of %s: %w", slug, err)
+		}
 	}
 	console := p.cfg.ConsoleHost
 	demo := "demo." + p.cfg.BaseDomain
@@ -154,7 +175,32 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		}
 		out = append(out, a.devAccount)
 	}
-	return out, p.authz.Reload()
+	if err := p.authz.Reload(); err != nil {
+		return nil, err
+	}
+	if fresh["commons"] {
+		// The co-op's members, a pending storefront application, and a node
+		// operator's pending request to Acme, so the console and the admin
+		// pages have something to show.
+		if _, err := p.tenants.AddCoopMember(seed("commons"), "farmer@"+console, "node_operator"); err != nil {
+			return nil, fmt.Errorf("co-op member: %w", err)
+		}
+		if _, err := p.tenants.Apply(ctx, tenant.NewApplication{Kind: tenant.KindOperator, Slug: "nordic", Name: "Nordic Nodes",
+			ContactEmail: "hello@nordic-nodes.test", Message: "We run 40 certified nodes in Oslo and Tromsø and want to sell VMs to local schools."}); err != nil {
+			return nil, fmt.Errorf("application: %w", err)
+		}
+		var farmer uuid.UUID
+		if err := tenant.SystemTx(ctx, p.db, "dev seed: farmer", func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &farmer, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, "farmer@"+console)
+		}); err != nil {
+			return nil, err
+		}
+		fctx := tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: farmer, Name: "farmer@" + console, MFA: true})
+		if _, err := p.identity.RequestToJoin(fctx, "acme", "Twelve nodes in Ghent, certified, 10 Gbit uplinks."); err != nil {
+			return nil, fmt.Errorf("node operator request: %w", err)
+		}
+	}
+	return out, nil
 }
 
 func mailNote(cfg *Config) string {
@@ -162,4 +208,11 @@ func mailNote(cfg *Config) string {
 		return "sent through FD_SMTP_URL"
 	}
 	return "kept in the development outbox: console → Outbox"
+}
+
+// demoLogos are the demo storefronts' logos (SVG, as a tenant would upload).
+var demoLogos = map[string]string{
+	"demo": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#14b8a6"/><stop offset="1" stop-color="#0f766e"/></linearGradient></defs><path d="M32 4l24 14v28L32 60 8 46V18z" fill="url(#g)"/><path d="M32 18l12 7v14l-12 7-12-7V25z" fill="#ffffff" opacity="0.9"/></svg>`,
+	"acme": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="4" width="56" height="56" rx="12" fill="#c2410c"/><path d="M18 46L32 16l14 30h-8l-6-14-6 14z" fill="#ffffff"/></svg>`,
+	"commons": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="28" fill="#818cf8"/><circle cx="22" cy="28" r="7" fill="#0b1020"/><circle cx="42" cy="28" r="7" fill="#0b1020"/><circle cx="32" cy="44" r="7" fill="#0b1020"/></svg>`,
 }

@@ -127,3 +127,41 @@ func TestHeartbeatIsRecorded(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestShutdownFinishesTasksInFlight proves that stopping the worker (SIGTERM
+// cancels Run's context) lets a running task finish instead of killing it.
+func TestShutdownFinishesTasksInFlight(t *testing.T) {
+	r := jobstest.New(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := jobs.NewWorker(r.Opt, r.Client, jobs.WorkerConfig{Concurrency: 1, ShutdownTimeout: 10 * time.Second}, log)
+	started, finished := make(chan struct{}), make(chan error, 1)
+	w.Handle("test:slow", asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		close(started)
+		select {
+		case <-time.After(700 * time.Millisecond):
+			finished <- nil
+		case <-ctx.Done():
+			finished <- ctx.Err()
+		}
+		return nil
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	client := asynq.NewClient(r.Opt)
+	defer client.Close()
+	task, _ := jobs.NewTask(tenant.WithActor(context.Background(), tenant.System("test")), "test:slow", nil)
+	if _, err := client.Enqueue(task, asynq.Queue(jobs.QueueCritical)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("task did not start")
+	}
+	cancel()
+	if err := <-finished; err != nil {
+		t.Errorf("task in flight was cancelled by shutdown: %v", err)
+	}
+	<-done
+}

@@ -33,6 +33,9 @@ type Config struct {
 	DataDir             string
 	SecretKeys          *rbac.Keyring
 	SMTPURL             string
+	GridNetwork         string
+	GridMnemonic        string
+	GridSimSeed         uint64
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -128,6 +131,15 @@ func settings() []setting {
 				_, err := rbac.ParseSMTP(v)
 				return err
 			}},
+		{name: "FD_GRID_NETWORK", def: "sim", expect: "sim, main, test, qa or dev",
+			doc: "which TFGrid to use: sim is the built-in simulator (development and tests); the others are the real networks",
+			set: func(c *Config, v string) error { c.GridNetwork = v; return oneOf(v, "sim", "main", "test", "qa", "dev") }},
+		{name: "FD_GRID_MNEMONIC", def: "", secret: true, expect: "the platform twin's mnemonic (required unless FD_GRID_NETWORK=sim)",
+			doc: "the platform's own twin, used to read the node catalog from a real network; tenants' wallets are their own",
+			set: func(c *Config, v string) error { c.GridMnemonic = v; return nil }},
+		{name: "FD_GRID_SIM_SEED", def: "1", expect: "a non-negative integer",
+			doc: "the simulator's seed: the same seed builds the same grid",
+			set: func(c *Config, v string) (err error) { c.GridSimSeed, err = strconv.ParseUint(v, 10, 64); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -162,6 +174,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
 		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")
+	}
+	if c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
+		return nil, fmt.Errorf("FD_GRID_MNEMONIC: expected the platform twin's mnemonic with FD_GRID_NETWORK=%s", c.GridNetwork)
 	}
 	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")

@@ -64,12 +64,14 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		cfg.StripeAPIURL = sm.URL
 		stripeNote = "stripe-mock at " + sm.URL + " (Test mode)"
 	}
-	// The grid simulator stands in for TFGrid in development: deterministic
-	// from its seed, billing on its own clock.
-	sim := gridsim.New(gridsim.Config{Seed: 1})
-	sum := sim.Summary()
-	gridNote := fmt.Sprintf("simulator (seed %d): %d nodes (%d up) in %d farms, %d countries; %d GPU, %d certified, %d with public IPv4",
-		sum.Seed, sum.Nodes, sum.Up, sum.Farms, sum.Countries, sum.GPU, sum.Certified, sum.IPv4)
+	// With FD_GRID_NETWORK=sim (the default) the grid simulator stands in for
+	// TFGrid: deterministic from its seed, billing on its own clock.
+	gridNote := "TFGrid " + cfg.GridNetwork + "net"
+	if sim, ok := p.grid.(*gridsim.Sim); ok {
+		sum := sim.Summary()
+		gridNote = fmt.Sprintf("simulator (seed %d): %d nodes (%d up) in %d farms, %d countries; %d GPU, %d certified, %d with public IPv4",
+			sum.Seed, sum.Nodes, sum.Up, sum.Farms, sum.Countries, sum.GPU, sum.Certified, sum.IPv4)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fail("FD_HTTP_ADDR: %v (is another `make run` still running?)", err)

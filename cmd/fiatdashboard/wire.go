@@ -14,6 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/tfgrid"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -42,6 +46,8 @@ type platform struct {
 	changes  *tenant.Changes
 	tenants  *tenant.Service
 	branding *themes.Service
+	grid     grid.Grid
+	catalog  *grid.Catalog
 }
 
 func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
@@ -93,6 +99,19 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.changes = tenant.NewChanges(rdb, p.resolver, log)
 	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
 	p.branding = themes.NewService(db, p.authz, p.tenants)
+	if cfg.GridNetwork == "sim" {
+		p.grid = gridsim.New(gridsim.Config{Seed: cfg.GridSimSeed})
+	} else {
+		tf, err := tfgrid.New(tfgrid.Config{Network: cfg.GridNetwork, Mnemonic: cfg.GridMnemonic})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("grid (%s): %s", cfg.GridNetwork, fiatdashboard.ErrorMessage(err))
+		}
+		p.grid = tf
+	}
+	// Storefronts and pool pages read nodes from this cache, never from the
+	// grid per page view.
+	p.catalog = grid.NewCatalog(p.grid, time.Minute)
 	return p, nil
 }
 
@@ -120,6 +139,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Log:      p.log,
 		Registry: reg,
 	})
+	go p.catalog.Run(ctx)
 	go func() {
 		if err := p.changes.Listen(ctx); err != nil {
 			p.log.Error("tenant change listener stopped", "err", err)

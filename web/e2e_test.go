@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -18,7 +21,7 @@ import (
 // storefront renders with the tenant's name and colours, the console as the
 // platform. With FD_E2E=required (make test, CI) a missing browser or UI
 // build is a failure; otherwise it is a skip that says what is missing.
-func TestBrowserRendersBrandedShell(t *testing.T) {
+func TestBrowserEndToEnd(t *testing.T) {
 	required := os.Getenv("FD_E2E") == "required"
 	missing := func(what string) {
 		if required {
@@ -45,10 +48,31 @@ func TestBrowserRendersBrandedShell(t *testing.T) {
 	}
 
 	h := newHarness(t, nil)
-	if _, err := h.store.Create(context.Background(), tenant.NewTenant{
+	demo, err := h.store.Create(context.Background(), tenant.NewTenant{
 		Slug: "demo", Name: "Demo Cloud", Status: tenant.StatusActive,
 		Pitch: "Fast VMs on the ThreeFold Grid", Theme: []byte(`{"primary":"#0f766e"}`),
-	}); err != nil {
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Accounts for the identity flow, without two-factor yet: the script
+	// walks the super-admin and the tenant admin through enrolment.
+	const e2ePassword = "end to end passphrase"
+	rs := rbac.NewStore(h.db.App)
+	for _, a := range []struct {
+		tenant uuid.UUID
+		email  string
+		role   string
+	}{
+		{uuid.Nil, "root@console.localhost", rbac.RoleSuperAdmin},
+		{uuid.Nil, "farmer@console.localhost", rbac.RoleNodeOperator},
+		{demo.ID, "admin@demo.localhost", rbac.RoleAdmin},
+	} {
+		if _, err := rs.EnsureAccount(context.Background(), a.tenant, a.email, e2ePassword, a.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.authz.Reload(); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -65,13 +89,16 @@ func TestBrowserRendersBrandedShell(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	ectx, ecancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ectx, ecancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer ecancel()
 	cmd := exec.CommandContext(ectx, node, "--test", "--test-reporter=spec", filepath.Join("ui", "e2e"))
 	cmd.Env = append(os.Environ(),
 		fmt.Sprintf("FD_E2E_STOREFRONT_URL=http://demo.localhost:%d/", port),
 		fmt.Sprintf("FD_E2E_CONSOLE_URL=http://console.localhost:%d/", port),
 		"FD_E2E_SCREENSHOT_DIR="+shots,
+		"FD_E2E_SUPERADMIN_EMAIL=root@console.localhost", "FD_E2E_SUPERADMIN_PASSWORD="+e2ePassword,
+		"FD_E2E_TENANT_ADMIN_EMAIL=admin@demo.localhost", "FD_E2E_TENANT_ADMIN_PASSWORD="+e2ePassword,
+		"FD_E2E_OPERATOR_EMAIL=farmer@console.localhost", "FD_E2E_OPERATOR_PASSWORD="+e2ePassword,
 		"FD_CHROMIUM="+chromium,
 	)
 	out, err := cmd.CombinedOutput()

@@ -261,7 +261,9 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   const mode = opts.auth ?? 'redirect'
   let res = await send(method, path, body)
   if (res.status === 401 && mode !== 'none') {
-    if (await refreshSession()) res = await send(method, path, body)
+    // The readable fd_csrf cookie lives as long as the refresh token: without it there is
+    // no session to refresh, so a visitor's probe of /api/me costs one request, not two.
+    if (csrfToken() && (await refreshSession())) res = await send(method, path, body)
     if (res.status === 401 && mode === 'redirect') {
       const err = await toApiError(res)
       handlers.onSignedOut(currentPath())

@@ -317,6 +317,11 @@ export function SelectField({ label, name, hint, error, wrapperClassName, classN
   )
 }
 
+function waitText(secs: number): string {
+  if (secs < 90) return `${secs} s`
+  return `${Math.ceil(secs / 60)} min`
+}
+
 /** SubmitButton disables itself while busy and while a 429 cools down. */
 export function SubmitButton({
   form,
@@ -326,7 +331,7 @@ export function SubmitButton({
 }: Omit<ComponentProps<typeof Button>, 'type' | 'form'> & { form: FormState }) {
   return (
     <Button type="submit" busy={form.busy} disabled={form.retryIn > 0} className={className} {...rest}>
-      {form.retryIn > 0 ? `Try again in ${form.retryIn} s` : children}
+      {form.retryIn > 0 ? `Try again in ${waitText(form.retryIn)}` : children}
     </Button>
   )
 }

@@ -46,7 +46,7 @@ export function ConsoleHome() {
               <div>
                 <h2 className="font-semibold text-fg">Sign in to see live figures</h2>
                 <p className="mt-0.5 text-sm text-muted">
-                  Console pages need a platform account with two-factor authentication.
+                  Super-admins and node operators see their pages here after signing in.
                 </p>
               </div>
             </div>

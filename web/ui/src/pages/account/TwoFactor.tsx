@@ -312,8 +312,8 @@ function Enabled({ required }: { required: boolean }) {
         <div className="px-4 py-5 sm:px-6">
           {required ? (
             <Alert tone="info">
-              Your role requires two-factor authentication, so it cannot be turned off. To move it to a new phone, ask
-              another administrator to reset it, or log in with a recovery code and set it up again.
+              Your role requires two-factor authentication, so it cannot be turned off. Keep your recovery codes safe:
+              they are how you log in if you lose this device.
             </Alert>
           ) : !open ? (
             <div className="flex flex-col gap-4 sm:flex-row sm:items-center sm:justify-between">

@@ -150,11 +150,10 @@ export function ResetPassword() {
       >
         {tokenProblem ? (
           <Alert tone="error" data-testid="form-error">
-            {sentence(form.formError?.message ?? '')}{' '}
-            <Link to="/forgot-password" className="font-semibold underline">
+            {sentence(form.formError?.message ?? '')}
+            <Link to="/forgot-password" className="mt-1 block font-semibold underline">
               Ask for a new link
             </Link>
-            .
           </Alert>
         ) : (
           <FormError form={form} />

@@ -151,6 +151,7 @@ function RequestForm({
       <TextArea
         label="Message"
         name="message"
+        optional
         rows={4}
         autoFocus
         data-testid="request-message"

@@ -1,0 +1,118 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+)
+
+// Emitter stands in for Stripe's event delivery in mock mode: stripe-mock
+// keeps no state and sends no events, so the emitter signs the events
+// Stripe would send and posts them to the platform's own webhook endpoint,
+// through the same signature check. It is nil (and does nothing) in any
+// other mode.
+type Emitter struct {
+	secret string
+	send   func(ctx context.Context, payload []byte, signature string) error
+	delay  time.Duration
+	log    *slog.Logger
+}
+
+// NewEmitter returns an emitter that signs with secret and delivers with
+// send after delay (0: synchronously, for tests).
+func NewEmitter(secret string, delay time.Duration, send func(ctx context.Context, payload []byte, signature string) error, log *slog.Logger) *Emitter {
+	return &Emitter{secret: secret, send: send, delay: delay, log: log}
+}
+
+type mockEvent struct {
+	ID         string         `json:"id"`
+	Object     string         `json:"object"`
+	APIVersion string         `json:"api_version"`
+	Created    int64          `json:"created"`
+	Type       string         `json:"type"`
+	Account    string         `json:"account"`
+	Livemode   bool           `json:"livemode"`
+	Data       map[string]any `json:"data"`
+}
+
+// Sign returns a signed Stripe event (payload and Stripe-Signature header)
+// of type on the connected account, at time at.
+func Sign(secret, typ, account string, object map[string]any, at time.Time) ([]byte, string) {
+	ev := mockEvent{ID: "evt_mock_" + uuid.NewString()[:18], Object: "event", APIVersion: stripe.APIVersion, Created: at.Unix(),
+		Type: typ, Account: account, Data: map[string]any{"object": object}}
+	payload, _ := json.Marshal(ev)
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at})
+	return payload, sp.Header
+}
+
+func (e *Emitter) emit(typ, account string, object map[string]any) {
+	if e == nil {
+		return
+	}
+	deliver := func() {
+		payload, sig := Sign(e.secret, typ, account, object, time.Now())
+		if err := e.send(context.Background(), payload, sig); err != nil {
+			e.log.Error("mock stripe event not delivered", "type", typ, "err", err)
+		}
+	}
+	if e.delay == 0 {
+		deliver()
+		return
+	}
+	go func() {
+		time.Sleep(e.delay)
+		deliver()
+	}()
+}
+
+// AccountOnboarded sends the account.updated Stripe sends once a tenant has
+// finished onboarding.
+func (e *Emitter) AccountOnboarded(_ uuid.UUID, account string) {
+	e.emit("account.updated", account, map[string]any{"id": account, "object": "account", "charges_enabled": true,
+		"payouts_enabled": true, "details_submitted": true, "requirements": map[string]any{"currently_due": []string{}}})
+}
+
+// SetupSucceeded sends setup_intent.succeeded for a confirmed SetupIntent.
+func (e *Emitter) SetupSucceeded(_ uuid.UUID, account, setupIntent, customer, paymentMethod string) {
+	e.emit("setup_intent.succeeded", account, map[string]any{"id": setupIntent, "object": "setup_intent", "status": "succeeded",
+		"customer": customer, "payment_method": paymentMethod, "usage": "off_session"})
+}
+
+// PaymentOutcome sends what Stripe would after a PaymentIntent is confirmed
+// with one of its test cards: declined cards fail, the 3-D Secure card waits
+// for MockAuthenticate, any other succeeds.
+func (e *Emitter) PaymentOutcome(_ uuid.UUID, account, paymentIntent string, o Order, paymentMethod string) {
+	switch paymentMethod {
+	case "pm_card_authenticationRequired":
+		return
+	case "pm_card_chargeDeclined":
+		e.emit("payment_intent.payment_failed", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),
+			"currency": o.Currency, "status": "requires_payment_method", "metadata": map[string]string{"order_id": o.ID.String()},
+			"last_payment_error": map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
+				"message": "Your card was declined. Use another card or contact your bank."}})
+	default:
+		e.PaymentSucceeded(account, paymentIntent, o)
+	}
+}
+
+// PaymentSucceeded sends payment_intent.succeeded.
+func (e *Emitter) PaymentSucceeded(account, paymentIntent string, o Order) {
+	e.emit("payment_intent.succeeded", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),
+		"amount_received": int64(o.Amount), "currency": o.Currency, "status": "succeeded", "metadata": map[string]string{"order_id": o.ID.String()},
+		"latest_charge": "ch_mock_" + o.ID.String()[:8]})
+}
+
+// Refunded sends charge.refunded with the charge's total refunded amount.
+func (e *Emitter) Refunded(_ uuid.UUID, account string, o Order, totalRefunded Cents) {
+	pi := ""
+	if o.PaymentIntentID != nil {
+		pi = *o.PaymentIntentID
+	}
+	e.emit("charge.refunded", account, map[string]any{"id": "ch_mock_" + o.ID.String()[:8], "object": "charge", "amount": int64(o.Amount),
+		"amount_refunded": int64(totalRefunded), "refunded": totalRefunded >= o.Amount, "currency": o.Currency, "payment_intent": pi})
+}

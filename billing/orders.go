@@ -1,0 +1,310 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Order states.
+const (
+	OrderAwaitingPayment = "awaiting_payment"
+	OrderRequiresAction  = "requires_action"
+	OrderPaid            = "paid"
+	OrderFailed          = "failed"
+	OrderRefunded        = "refunded"
+)
+
+// Order is one payment for a machine and a period.
+type Order struct {
+	ID              uuid.UUID       `db:"id" json:"id"`
+	AccountID       uuid.UUID       `db:"account_id" json:"-"`
+	Status          string          `db:"status" json:"status"`
+	Description     string          `db:"description" json:"description"`
+	Spec            json.RawMessage `db:"spec" json:"spec"`
+	Months          int             `db:"months" json:"months"`
+	Currency        string          `db:"currency" json:"currency"`
+	Subtotal        Cents           `db:"subtotal_cents" json:"subtotal_cents"`
+	Discount        Cents           `db:"discount_cents" json:"discount_cents"`
+	Amount          Cents           `db:"amount_cents" json:"amount_cents"`
+	ApplicationFee  Cents           `db:"application_fee_cents" json:"-"`
+	CouponCode      *string         `db:"coupon_code" json:"coupon_code"`
+	PaymentMethodID *string         `db:"payment_method_id" json:"-"`
+	PaymentIntentID *string         `db:"payment_intent_id" json:"-"`
+	FailureMessage  string          `db:"failure_message" json:"failure_message"`
+	Refunded        Cents           `db:"refunded_cents" json:"refunded_cents"`
+	PaidAt          *time.Time      `db:"paid_at" json:"paid_at"`
+	CreatedAt       time.Time       `db:"created_at" json:"created_at"`
+	// ClientSecret lets the browser finish 3-D Secure; only in the response
+	// that created or retried the payment.
+	ClientSecret string `db:"-" json:"client_secret,omitempty"`
+}
+
+const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
+	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at`
+
+// CheckoutInput is a customer's order.
+type CheckoutInput struct {
+	QuoteInput
+	PaymentMethod string `json:"payment_method"` // a saved card; the default when empty
+	Description   string `json:"description"`
+	// ClientKey is the browser's idempotency key for this checkout: a
+	// double-click or a retry with the same key returns the same order and
+	// never charges twice.
+	ClientKey string `json:"client_key"`
+}
+
+// Checkout prices the order on the server, stores it, and charges the card
+// with one PaymentIntent — a direct charge on the tenant's connected account
+// with the platform's application fee, idempotent by order id. The order
+// becomes paid only when Stripe's webhook says so (store/orders write).
+func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error) {
+	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
+		return nil, err
+	}
+	in.ClientKey = strings.TrimSpace(in.ClientKey)
+	if len(in.ClientKey) < 8 || len(in.ClientKey) > 64 {
+		return nil, fiatdashboard.Invalid("client_key", "send a unique client_key (8-64 characters) per checkout")
+	}
+	acct, err := s.chargeable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	var o Order
+	var existing bool
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND client_key = $2`, actor.ID, in.ClientKey)
+		if err == nil {
+			existing = true
+			return nil
+		}
+		if !tenant.IsNoRows(err) {
+			return err
+		}
+		q, err := s.quote(ctx, tx, in.QuoteInput, false)
+		if err != nil {
+			return err
+		}
+		pm := strings.TrimSpace(in.PaymentMethod)
+		var card string
+		err = tx.GetContext(ctx, &card, `SELECT id FROM payment_methods WHERE account_id = $1 AND ($2 = '' AND is_default OR id = $2)`, actor.ID, pm)
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Invalid("payment_method", "add a card first, or pick one of your saved cards")
+		}
+		if err != nil {
+			return err
+		}
+		fee, err := platformFee(ctx, tx, q.Total)
+		if err != nil {
+			return err
+		}
+		desc := strings.TrimSpace(in.Description)
+		if desc == "" {
+			desc = fmt.Sprintf("VM %d vCPU / %d GB / %d GB, %d month(s)", q.Spec.CPU, q.Spec.RAMGB, q.Spec.DiskGB, q.Months)
+		}
+		if len(desc) > 200 {
+			return fiatdashboard.Invalid("description", "the description must be at most 200 characters")
+		}
+		spec, _ := json.Marshal(q.Spec)
+		var coupon *string
+		if q.Coupon != "" {
+			coupon = &q.Coupon
+			if _, err := tx.ExecContext(ctx, `UPDATE coupons SET redeemed = redeemed + 1 WHERE code = $1`, q.Coupon); err != nil {
+				return err
+			}
+		}
+		return tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
+			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+orderColumns,
+			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if existing && o.Status != OrderAwaitingPayment {
+		return &o, nil
+	}
+	cus, err := s.customerFor(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	params := &stripe.PaymentIntentParams{
+		Amount:               stripe.Int64(int64(o.Amount)),
+		Currency:             stripe.String(o.Currency),
+		Customer:             stripe.String(cus),
+		PaymentMethod:        stripe.String(*o.PaymentMethodID),
+		Confirm:              stripe.Bool(true),
+		ApplicationFeeAmount: stripe.Int64(int64(o.ApplicationFee)),
+		Description:          stripe.String(o.Description),
+		PaymentMethodTypes:   stripe.StringSlice([]string{"card"}),
+		Metadata:             map[string]string{"order_id": o.ID.String(), "tenant_id": tid.String()},
+	}
+	params.SetStripeAccount(acct)
+	// Derived from our order id: however often this runs, Stripe makes one charge.
+	params.SetIdempotencyKey("order-" + o.ID.String())
+	pi, err := s.sc.PaymentIntents.New(params)
+	if err != nil {
+		if e, ok := stripeError("payment", err).(*fiatdashboard.Error); ok && e.Field == "card" {
+			s.setOrderFailed(ctx, o.ID, e.Message)
+		}
+		return nil, stripeError("payment", err)
+	}
+	status := OrderAwaitingPayment
+	if pi.Status == stripe.PaymentIntentStatusRequiresAction || (s.cfg.Mock && *o.PaymentMethodID == "pm_card_authenticationRequired") {
+		status = OrderRequiresAction
+	}
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &o, `UPDATE orders SET payment_intent_id = $2, status = CASE WHEN status IN ('awaiting_payment', 'requires_action') THEN $3 ELSE status END,
+			updated_at = now() WHERE id = $1 RETURNING `+orderColumns, o.ID, pi.ID, status)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Mock {
+		// stripe-mock answers with a fixture; Stripe would decide by the card.
+		s.emitter.PaymentOutcome(tid, acct, pi.ID, o, *o.PaymentMethodID)
+		fresh, err := s.Order(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		o = *fresh
+	}
+	o.ClientSecret = pi.ClientSecret
+	return &o, nil
+}
+
+func (s *Service) setOrderFailed(ctx context.Context, id uuid.UUID, msg string) {
+	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'failed', failure_message = $2, updated_at = now() WHERE id = $1 AND status IN ('awaiting_payment', 'requires_action')`, id, msg)
+		return err
+	})
+}
+
+// Order returns one of the customer's orders; ENOTFOUND for anyone else's.
+func (s *Service) Order(ctx context.Context, id uuid.UUID) (*Order, error) {
+	if err := s.authz.Require(ctx, "store/orders", "read"); err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	staff := s.authz.Require(ctx, "admin/billing", "read") == nil
+	var o Order
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
+	}
+	return &o, err
+}
+
+// Orders lists the customer's orders, newest first, before the cursor time.
+func (s *Service) Orders(ctx context.Context, before time.Time, limit int) ([]Order, error) {
+	if err := s.authz.Require(ctx, "store/orders", "read"); err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	var out []Order
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3`, actor.ID, before, limit)
+	})
+	return out, err
+}
+
+// Payments lists the tenant's orders for the admin billing page.
+func (s *Service) Payments(ctx context.Context, before time.Time, limit int) ([]Order, error) {
+	if err := s.authz.Require(ctx, "admin/billing", "read"); err != nil {
+		return nil, err
+	}
+	var out []Order
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+` FROM orders WHERE created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit)
+	})
+	return out, err
+}
+
+// Refund refunds an order in full or in part (amount 0: what is left), on
+// the tenant's account, giving back the platform fee in proportion. Used when
+// provisioning fails after payment, and by staff (admin/billing write).
+// The order shows refunded once Stripe's charge.refunded arrives.
+func (s *Service) Refund(ctx context.Context, id uuid.UUID, amount Cents, reason string) error {
+	if err := s.authz.Require(ctx, "admin/billing", "write"); err != nil {
+		return err
+	}
+	var o Order
+	var acct string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
+		}
+		if err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe`)
+	})
+	if err != nil {
+		return err
+	}
+	if o.Status != OrderPaid || o.PaymentIntentID == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "only a paid order can be refunded")
+	}
+	left := o.Amount - o.Refunded
+	if amount == 0 {
+		amount = left
+	}
+	if amount < 0 || amount > left {
+		return fiatdashboard.Invalid("amount_cents", "refund between 1 and %s", left)
+	}
+	params := &stripe.RefundParams{
+		PaymentIntent:        o.PaymentIntentID,
+		Amount:               stripe.Int64(int64(amount)),
+		RefundApplicationFee: stripe.Bool(true),
+		Metadata:             map[string]string{"order_id": o.ID.String(), "reason": reason},
+	}
+	params.SetStripeAccount(acct)
+	// One refund per order and amount already refunded: a retry is the same refund.
+	params.SetIdempotencyKey(fmt.Sprintf("refund-%s-%d", o.ID, o.Refunded))
+	r, err := s.sc.Refunds.New(params)
+	if err != nil {
+		return stripeError("refund", err)
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tenant.Audit(ctx, tx, tid, "order.refund_requested", o.ID.String(), map[string]any{"amount_cents": amount, "refund": r.ID, "reason": reason})
+	})
+	if err == nil && s.cfg.Mock {
+		s.emitter.Refunded(tid, acct, o, o.Refunded+amount)
+	}
+	return err
+}
+
+// MockAuthenticate completes 3-D Secure for an order in mock mode, as the
+// customer would in Stripe.js's dialog; Stripe then reports the payment.
+func (s *Service) MockAuthenticate(ctx context.Context, id uuid.UUID) (*Order, error) {
+	if !s.cfg.Mock {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	o, err := s.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != OrderRequiresAction || o.PaymentIntentID == nil {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this payment does not wait for authentication")
+	}
+	var acct string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe`) }); err != nil {
+		return nil, err
+	}
+	s.emitter.PaymentSucceeded(acct, *o.PaymentIntentID, *o)
+	return s.Order(ctx, id)
+}

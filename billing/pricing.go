@@ -1,0 +1,473 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Size is a VM preset a tenant sells.
+type Size struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	CPU        uint64 `json:"cpu"`
+	RAMGB      uint64 `json:"ram_gb"`
+	DiskGB     uint64 `json:"disk_gb"`
+	FixedCents Cents  `json:"fixed_cents,omitempty"` // the monthly price in fixed mode
+}
+
+// DefaultSizes are the presets of a tenant that has not set its own.
+var DefaultSizes = []Size{
+	{ID: "small", Name: "Small", CPU: 1, RAMGB: 2, DiskGB: 25, FixedCents: 900},
+	{ID: "medium", Name: "Medium", CPU: 2, RAMGB: 4, DiskGB: 50, FixedCents: 1800},
+	{ID: "large", Name: "Large", CPU: 4, RAMGB: 8, DiskGB: 100, FixedCents: 3600},
+}
+
+// PriceRule is how a tenant turns grid cost into its price.
+type PriceRule struct {
+	Mode      string `db:"mode" json:"mode"`             // margin or fixed
+	MarginBPS int64  `db:"margin_bps" json:"margin_bps"` // 5000 = grid list cost + 50 %
+	IPv4Cents Cents  `db:"ipv4_cents" json:"ipv4_cents"` // a public IPv4 per month, in fixed mode
+	Sizes     []Size `db:"-" json:"sizes"`
+}
+
+// DiscountTier gives a percentage off from a threshold on.
+type DiscountTier struct {
+	ID        uuid.UUID `db:"id" json:"id"`
+	Kind      string    `db:"kind" json:"kind"` // prepaid_months or active_deployments
+	Threshold int       `db:"threshold" json:"threshold"`
+	PctBPS    int64     `db:"pct_bps" json:"pct_bps"`
+}
+
+// Coupon is a code a customer enters for a percentage off.
+type Coupon struct {
+	ID             uuid.UUID  `db:"id" json:"id"`
+	Code           string     `db:"code" json:"code"`
+	PctBPS         int64      `db:"pct_bps" json:"pct_bps"`
+	MaxRedemptions *int       `db:"max_redemptions" json:"max_redemptions"`
+	Redeemed       int        `db:"redeemed" json:"redeemed"`
+	ExpiresAt      *time.Time `db:"expires_at" json:"expires_at"`
+}
+
+// Pricing is everything that sets a tenant's prices.
+type Pricing struct {
+	Currency string         `json:"currency"`
+	Rule     PriceRule      `json:"rule"`
+	Tiers    []DiscountTier `json:"tiers"`
+	Coupons  []Coupon       `json:"coupons,omitempty"`
+}
+
+// loadPricing reads the tenant's pricing in tx (the defaults when unset).
+func loadPricing(ctx context.Context, tx *tenant.Tx, withCoupons bool) (*Pricing, error) {
+	p := &Pricing{Rule: PriceRule{Mode: "margin", MarginBPS: 5000, IPv4Cents: 300, Sizes: DefaultSizes}}
+	if err := tx.GetContext(ctx, &p.Currency, `SELECT base_currency FROM tenants WHERE id = current_setting('app.tenant_id')::uuid`); err != nil {
+		return nil, err
+	}
+	var row struct {
+		PriceRule
+		Sizes string `db:"sizes"`
+	}
+	err := tx.GetContext(ctx, &row, `SELECT mode, margin_bps, ipv4_cents, sizes::text AS sizes FROM price_rules`)
+	if err == nil {
+		p.Rule = row.PriceRule
+		if err := json.Unmarshal([]byte(row.Sizes), &p.Rule.Sizes); err != nil {
+			return nil, fmt.Errorf("stored sizes: %w", err)
+		}
+	} else if !tenant.IsNoRows(err) {
+		return nil, err
+	}
+	if err := tx.SelectContext(ctx, &p.Tiers, `SELECT id, kind, threshold, pct_bps FROM discount_tiers ORDER BY kind, threshold`); err != nil {
+		return nil, err
+	}
+	if withCoupons {
+		if err := tx.SelectContext(ctx, &p.Coupons, `SELECT id, code, pct_bps, max_redemptions, redeemed, expires_at FROM coupons ORDER BY code`); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Pricing returns the tenant's pricing (admin/pricing read).
+func (s *Service) Pricing(ctx context.Context) (*Pricing, error) {
+	if err := s.authz.Require(ctx, "admin/pricing", "read"); err != nil {
+		return nil, err
+	}
+	var p *Pricing
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		p, err = loadPricing(ctx, tx, true)
+		return err
+	})
+	return p, err
+}
+
+// SavePricing replaces the tenant's price rule and discount tiers
+// (admin/pricing write). Coupons are managed one by one.
+func (s *Service) SavePricing(ctx context.Context, in Pricing) (*Pricing, error) {
+	if err := s.authz.Require(ctx, "admin/pricing", "write"); err != nil {
+		return nil, err
+	}
+	r := in.Rule
+	switch {
+	case r.Mode != "margin" && r.Mode != "fixed":
+		return nil, fiatdashboard.Invalid("rule.mode", "the price rule is margin or fixed")
+	case r.MarginBPS < 0 || r.MarginBPS > 100000:
+		return nil, fiatdashboard.Invalid("rule.margin_bps", "the margin must be 0-1000 %%")
+	case r.IPv4Cents < 0:
+		return nil, fiatdashboard.Invalid("rule.ipv4_cents", "the IPv4 price cannot be negative")
+	case len(r.Sizes) == 0 || len(r.Sizes) > 12:
+		return nil, fiatdashboard.Invalid("rule.sizes", "offer 1-12 sizes")
+	}
+	seen := map[string]bool{}
+	for i, z := range r.Sizes {
+		field := fmt.Sprintf("rule.sizes[%d]", i)
+		switch {
+		case z.ID == "" || seen[z.ID] || strings.ContainsAny(z.ID, " /"):
+			return nil, fiatdashboard.Invalid(field+".id", "each size needs its own id without spaces")
+		case z.Name == "":
+			return nil, fiatdashboard.Invalid(field+".name", "name the size")
+		case z.CPU < 1 || z.CPU > 64 || z.RAMGB < 1 || z.RAMGB > 512 || z.DiskGB < 15 || z.DiskGB > 10000:
+			return nil, fiatdashboard.Invalid(field, "a size has 1-64 vCPU, 1-512 GB RAM and 15-10000 GB disk")
+		case r.Mode == "fixed" && z.FixedCents <= 0:
+			return nil, fiatdashboard.Invalid(field+".fixed_cents", "in fixed mode every size needs a monthly price")
+		}
+		seen[z.ID] = true
+	}
+	for i, t := range in.Tiers {
+		if (t.Kind != "prepaid_months" && t.Kind != "active_deployments") || t.Threshold < 1 || t.PctBPS < 1 || t.PctBPS > 9000 {
+			return nil, fiatdashboard.Invalid(fmt.Sprintf("tiers[%d]", i), "a tier is prepaid_months or active_deployments, from a threshold ≥ 1, for 0.01-90 %% off")
+		}
+	}
+	sizes, _ := json.Marshal(r.Sizes)
+	tid, _ := tenant.IDFromContext(ctx)
+	var out *Pricing
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var currency string
+		if err := tx.GetContext(ctx, &currency, `SELECT base_currency FROM tenants WHERE id = $1`, tid); err != nil {
+			return err
+		}
+		if r.Mode == "margin" && currency != "usd" {
+			return fiatdashboard.Invalid("rule.mode", "the grid bills in USD: a %s storefront uses fixed prices", strings.ToUpper(currency))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO price_rules (tenant_id, mode, margin_bps, ipv4_cents, sizes) VALUES ($1, $2, $3, $4, $5::jsonb)
+			ON CONFLICT (tenant_id) DO UPDATE SET mode = EXCLUDED.mode, margin_bps = EXCLUDED.margin_bps, ipv4_cents = EXCLUDED.ipv4_cents,
+			sizes = EXCLUDED.sizes, updated_at = now()`, tid, r.Mode, r.MarginBPS, r.IPv4Cents, string(sizes)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM discount_tiers`); err != nil {
+			return err
+		}
+		for i, t := range in.Tiers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO discount_tiers (tenant_id, kind, threshold, pct_bps) VALUES ($1, $2, $3, $4)`, tid, t.Kind, t.Threshold, t.PctBPS); err != nil {
+				if isUnique(err) {
+					return fiatdashboard.Invalid(fmt.Sprintf("tiers[%d]", i), "two tiers of one kind share a threshold")
+				}
+				return err
+			}
+		}
+		if err := tenant.Audit(ctx, tx, tid, "pricing.changed", r.Mode, map[string]any{"margin_bps": r.MarginBPS, "sizes": len(r.Sizes), "tiers": len(in.Tiers)}); err != nil {
+			return err
+		}
+		var err error
+		out, err = loadPricing(ctx, tx, true)
+		return err
+	})
+	return out, err
+}
+
+// QuoteInput is what a customer picks.
+type QuoteInput struct {
+	Size   string `json:"size"` // a preset id, or "custom"
+	CPU    uint64 `json:"cpu"`
+	RAMGB  uint64 `json:"ram_gb"`
+	DiskGB uint64 `json:"disk_gb"`
+	IPv4   bool   `json:"ipv4"`
+	Months int    `json:"months"`
+	Coupon string `json:"coupon"`
+}
+
+// Line is one line of a price.
+type Line struct {
+	Label string `json:"label"`
+	Cents Cents  `json:"cents"`
+}
+
+// PriceQuote is what an order would cost.
+type PriceQuote struct {
+	Currency     string `json:"currency"`
+	MonthlyCents Cents  `json:"monthly_cents"` // list price per month
+	Months       int    `json:"months"`
+	Subtotal     Cents  `json:"subtotal_cents"`
+	Discounts    []Line `json:"discounts"`
+	Discount     Cents  `json:"discount_cents"`
+	Total        Cents  `json:"total_cents"`
+	Coupon       string `json:"coupon,omitempty"`
+	Spec         Spec   `json:"spec"`
+	// For tenant staff only.
+	Breakdown *Breakdown `json:"breakdown,omitempty"`
+}
+
+// Spec is the machine an order pays for.
+type Spec struct {
+	Size   string `json:"size"`
+	CPU    uint64 `json:"cpu"`
+	RAMGB  uint64 `json:"ram_gb"`
+	DiskGB uint64 `json:"disk_gb"`
+	IPv4   bool   `json:"ipv4"`
+}
+
+// Breakdown shows a tenant what a price is made of.
+type Breakdown struct {
+	GridUSDMonthCents Cents  `json:"grid_usd_month_cents"` // TFT cost at the wallet's staking tier, in USD cents
+	TFTMonth          string `json:"tft_month"`
+	StakingDiscount   string `json:"staking_discount"`
+	StripeFeeCents    Cents  `json:"stripe_fee_cents"`
+	PlatformFeeCents  Cents  `json:"platform_fee_cents"`
+	MarginCents       Cents  `json:"margin_cents"`
+}
+
+const gib = 1 << 30
+
+func ceilDiv(a, b *big.Int) *big.Int {
+	q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+	if m.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return q
+}
+
+// usdCents rounds a USD amount up to whole cents.
+func usdCents(usd *big.Rat) Cents {
+	c := new(big.Rat).Mul(usd, big.NewRat(100, 1))
+	return Cents(ceilDiv(c.Num(), c.Denom()).Int64())
+}
+
+// applyBPS returns ceil(c × bps / 10000).
+func applyBPS(c Cents, bps int64) Cents {
+	return Cents(ceilDiv(big.NewInt(int64(c)*bps), big.NewInt(10000)).Int64())
+}
+
+// StripeFee estimates Stripe's card fee: 2.9 % + 30 ¢ (standard European
+// and US card pricing), rounded up.
+func StripeFee(amount Cents) Cents {
+	if amount == 0 {
+		return 0
+	}
+	return applyBPS(amount, 290) + 30
+}
+
+// quote prices in tx; the caller has the tenant scope.
+func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff bool) (*PriceQuote, error) {
+	p, err := loadPricing(ctx, tx, false)
+	if err != nil {
+		return nil, err
+	}
+	if in.Months == 0 {
+		in.Months = 1
+	}
+	if in.Months < 1 || in.Months > 36 {
+		return nil, fiatdashboard.Invalid("months", "pay for 1 to 36 months")
+	}
+	spec := Spec{Size: in.Size, IPv4: in.IPv4}
+	var fixed Cents
+	if in.Size == "custom" {
+		if in.CPU < 1 || in.CPU > 32 {
+			return nil, fiatdashboard.Invalid("cpu", "choose 1-32 vCPU")
+		}
+		if in.RAMGB < 1 || in.RAMGB > 256 {
+			return nil, fiatdashboard.Invalid("ram_gb", "choose 1-256 GB of memory")
+		}
+		if in.DiskGB < 15 || in.DiskGB > 4000 {
+			return nil, fiatdashboard.Invalid("disk_gb", "choose 15-4000 GB of disk")
+		}
+		if p.Rule.Mode == "fixed" {
+			return nil, fiatdashboard.Invalid("size", "this storefront sells its sizes only; pick one")
+		}
+		spec.CPU, spec.RAMGB, spec.DiskGB = in.CPU, in.RAMGB, in.DiskGB
+	} else {
+		found := false
+		for _, z := range p.Rule.Sizes {
+			if z.ID == in.Size {
+				spec.CPU, spec.RAMGB, spec.DiskGB, fixed, found = z.CPU, z.RAMGB, z.DiskGB, z.FixedCents, true
+			}
+		}
+		if !found {
+			return nil, fiatdashboard.Invalid("size", "pick one of the sizes on offer")
+		}
+	}
+	ipv4 := uint32(0)
+	if in.IPv4 {
+		ipv4 = 1
+	}
+	wl := grid.Workload{CRU: spec.CPU, MRU: spec.RAMGB * gib, SRU: spec.DiskGB * gib, PublicIPv4: ipv4}
+	// The tenant's wallet and its staking tier arrive with the treasury; until
+	// then the grid cost is the list cost (no staking discount).
+	gq, err := grid.QuoteWorkload(wl, grid.MainnetPricingPolicy, referenceTFTPrice, 0)
+	if err != nil {
+		return nil, err
+	}
+	var monthly Cents
+	if p.Rule.Mode == "fixed" {
+		monthly = fixed
+		if in.IPv4 {
+			monthly += p.Rule.IPv4Cents
+		}
+	} else {
+		monthly = applyBPS(usdCents(gq.ListUSDMonth), 10000+p.Rule.MarginBPS)
+	}
+	q := &PriceQuote{Currency: p.Currency, MonthlyCents: monthly, Months: in.Months, Spec: spec}
+	q.Subtotal = monthly * Cents(in.Months)
+	// The best prepaid-months tier applies; tiers by active deployments
+	// apply once deployments exist.
+	var tierBPS int64
+	for _, t := range p.Tiers {
+		if t.Kind == "prepaid_months" && in.Months >= t.Threshold && t.PctBPS > tierBPS {
+			tierBPS = t.PctBPS
+		}
+	}
+	remaining := q.Subtotal
+	if tierBPS > 0 {
+		d := remaining * Cents(tierBPS) / 10000 // discounts round down: the customer never pays more than shown
+		q.Discounts = append(q.Discounts, Line{Label: fmt.Sprintf("%d months prepaid: %s %% off", in.Months, bpsPct(tierBPS)), Cents: d})
+		remaining -= d
+	}
+	if code := strings.ToUpper(strings.TrimSpace(in.Coupon)); code != "" {
+		var c Coupon
+		err := tx.GetContext(ctx, &c, `SELECT id, code, pct_bps, max_redemptions, redeemed, expires_at FROM coupons WHERE code = $1`, code)
+		switch {
+		case tenant.IsNoRows(err):
+			return nil, fiatdashboard.Invalid("coupon", "this coupon code is not valid")
+		case err != nil:
+			return nil, err
+		case c.ExpiresAt != nil && s.now().After(*c.ExpiresAt):
+			return nil, fiatdashboard.Invalid("coupon", "this coupon has expired")
+		case c.MaxRedemptions != nil && c.Redeemed >= *c.MaxRedemptions:
+			return nil, fiatdashboard.Invalid("coupon", "this coupon has been used up")
+		}
+		d := remaining * Cents(c.PctBPS) / 10000
+		q.Discounts = append(q.Discounts, Line{Label: fmt.Sprintf("Coupon %s: %s %% off", c.Code, bpsPct(c.PctBPS)), Cents: d})
+		remaining -= d
+		q.Coupon = c.Code
+	}
+	q.Discount = q.Subtotal - remaining
+	q.Total = remaining
+	if q.Discounts == nil {
+		q.Discounts = []Line{}
+	}
+	if staff {
+		fee, err := platformFee(ctx, tx, q.Total)
+		if err != nil {
+			return nil, err
+		}
+		grid := usdCents(gq.USDMonth) * Cents(in.Months)
+		b := &Breakdown{GridUSDMonthCents: usdCents(gq.USDMonth), TFTMonth: gq.TFTMonth.String(), StakingDiscount: fmt.Sprintf("%s (%d %%)", gq.Discount, gq.DiscountPct),
+			StripeFeeCents: StripeFee(q.Total), PlatformFeeCents: fee}
+		b.MarginCents = q.Total - grid - b.StripeFeeCents - b.PlatformFeeCents
+		q.Breakdown = b
+	}
+	return q, nil
+}
+
+func bpsPct(bps int64) string {
+	if bps%100 == 0 {
+		return fmt.Sprint(bps / 100)
+	}
+	return fmt.Sprintf("%d.%02d", bps/100, bps%100)
+}
+
+// platformFee is the platform's application fee on an amount: the tenant's
+// override, or the platform's setting.
+func platformFee(ctx context.Context, tx *tenant.Tx, amount Cents) (Cents, error) {
+	var f struct {
+		BPS   int64 `db:"bps"`
+		Fixed Cents `db:"fixed"`
+	}
+	err := tx.GetContext(ctx, &f, `SELECT coalesce(t.platform_fee_bps, p.platform_fee_bps) AS bps, coalesce(t.platform_fee_fixed_cents, p.platform_fee_fixed_cents) AS fixed
+		FROM tenants t, platform_settings p WHERE t.id = current_setting('app.tenant_id')::uuid`)
+	if err != nil {
+		return 0, err
+	}
+	if amount == 0 {
+		return 0, nil
+	}
+	return min(applyBPS(amount, f.BPS)+f.Fixed, amount), nil
+}
+
+// Quote prices a machine for the customer (store/orders read). Staff also
+// see the breakdown.
+func (s *Service) Quote(ctx context.Context, in QuoteInput) (*PriceQuote, error) {
+	if err := s.authz.Require(ctx, "store/orders", "read"); err != nil {
+		return nil, err
+	}
+	staff := s.authz.Require(ctx, "admin/pricing", "read") == nil
+	var q *PriceQuote
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		q, err = s.quote(ctx, tx, in, staff)
+		return err
+	})
+	return q, err
+}
+
+// PublicQuote prices a machine for a visitor (no account needed): the
+// storefront's live price.
+func (s *Service) PublicQuote(ctx context.Context, in QuoteInput) (*PriceQuote, error) {
+	var q *PriceQuote
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		q, err = s.quote(ctx, tx, in, false)
+		return err
+	})
+	return q, err
+}
+
+// Catalog is what a storefront sells: its sizes with monthly prices.
+type Catalog struct {
+	Currency string         `json:"currency"`
+	Sizes    []PricedSize   `json:"sizes"`
+	Custom   bool           `json:"custom"` // custom sizes are priced from grid cost
+	Tiers    []DiscountTier `json:"tiers"`
+}
+
+// PricedSize is a size with its monthly price.
+type PricedSize struct {
+	Size
+	MonthlyCents Cents `json:"monthly_cents"`
+}
+
+// Catalog returns the storefront's sizes and prices; public.
+func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
+	var c Catalog
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		p, err := loadPricing(ctx, tx, false)
+		if err != nil {
+			return err
+		}
+		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers}
+		for _, z := range p.Rule.Sizes {
+			q, err := s.quote(ctx, tx, QuoteInput{Size: z.ID}, false)
+			if err != nil {
+				return err
+			}
+			z.FixedCents = 0
+			c.Sizes = append(c.Sizes, PricedSize{Size: z, MonthlyCents: q.MonthlyCents})
+		}
+		return nil
+	})
+	return &c, err
+}
+
+var _ = uuid.Nil
+
+// referenceTFTPrice converts grid cost to TFT until a live TFT price feed
+// arrives with the treasury.
+var referenceTFTPrice, _ = grid.ParseDecimal(grid.ReferenceTFTPrice)

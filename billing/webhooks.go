@@ -1,0 +1,277 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// WebhookTolerance is how old a signed event may be.
+const WebhookTolerance = 5 * time.Minute
+
+// ReceiveWebhook checks the signature of one Stripe event, stores it once by
+// its id, maps it to its tenant by the connected account, and queues its
+// processing. A forged or stale signature is EINVALID and stores nothing; a
+// duplicate is accepted and ignored.
+func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature string) error {
+	// The event's API version may differ from the library's pinned one: we
+	// read only fields stable across versions, deliberately.
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.cfg.WebhookSecret,
+		webhook.ConstructEventOptions{Tolerance: WebhookTolerance, IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		return fiatdashboard.Invalid("stripe-signature", "the event's signature is not valid or too old")
+	}
+	if ev.ID == "" || ev.Type == "" {
+		return fiatdashboard.Invalid("body", "not a Stripe event")
+	}
+	var pending bool
+	err = tenant.SystemTx(ctx, s.db, "stripe webhook: store event", func(tx *tenant.Tx) error {
+		var tid *uuid.UUID
+		if ev.Account != "" {
+			var id uuid.UUID
+			err := tx.GetContext(ctx, &id, `SELECT tenant_id FROM tenant_stripe WHERE account_id = $1`, ev.Account)
+			if err == nil {
+				tid = &id
+			} else if !tenant.IsNoRows(err) {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
+			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload)); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &pending, `SELECT processed_at IS NULL FROM stripe_events WHERE id = $1`, ev.ID)
+	})
+	if err != nil {
+		return err
+	}
+	if !pending {
+		return nil // a duplicate of an event already handled
+	}
+	// The task id is the event id: a redelivery queued again is one task.
+	return s.enqueue.EnqueueStripeEvent(ctx, ev.ID)
+}
+
+// ProcessEvent handles a stored event once. Handlers compare with the stored
+// state, so events arriving out of order or twice change nothing wrongly.
+func (s *Service) ProcessEvent(ctx context.Context, id string) error {
+	var row struct {
+		TenantID  *uuid.UUID `db:"tenant_id"`
+		Type      string     `db:"type"`
+		Payload   string     `db:"payload"`
+		Processed bool       `db:"processed"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "stripe webhook: load event", func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &row, `SELECT tenant_id, type, payload::text AS payload, processed_at IS NOT NULL AS processed FROM stripe_events WHERE id = $1`, id)
+	})
+	if tenant.IsNoRows(err) {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "event %s not stored", id)
+	}
+	if err != nil || row.Processed {
+		return err
+	}
+	outcome := "ignored"
+	if row.TenantID == nil {
+		outcome = "unknown connected account"
+	} else {
+		var ev stripe.Event
+		if err := json.Unmarshal([]byte(row.Payload), &ev); err != nil {
+			return fiatdashboard.Invalid("payload", "stored event does not decode: %v", err)
+		}
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("stripe webhook")), *row.TenantID)
+		if outcome, err = s.handle(tctx, *row.TenantID, &ev); err != nil {
+			return fmt.Errorf("event %s (%s): %w", id, row.Type, err)
+		}
+	}
+	return tenant.SystemTx(ctx, s.db, "stripe webhook: mark processed", func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE stripe_events SET processed_at = now(), outcome = $2 WHERE id = $1`, id, outcome)
+		return err
+	})
+}
+
+func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (string, error) {
+	raw := ev.Data.Raw
+	switch ev.Type {
+	case "account.updated":
+		var a stripe.Account
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return "", err
+		}
+		due := []string{}
+		if a.Requirements != nil {
+			due = append(due, a.Requirements.CurrentlyDue...)
+		}
+		req, _ := json.Marshal(due)
+		return "account updated", tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE tenant_stripe SET charges_enabled = $2, payouts_enabled = $3, details_submitted = $4,
+				requirements = $5::jsonb, updated_at = now() WHERE account_id = $1`, a.ID, a.ChargesEnabled, a.PayoutsEnabled, a.DetailsSubmitted, string(req))
+			return err
+		})
+	case "setup_intent.succeeded":
+		var si stripe.SetupIntent
+		if err := json.Unmarshal(raw, &si); err != nil {
+			return "", err
+		}
+		if si.PaymentMethod == nil || si.Customer == nil {
+			return "no payment method", nil
+		}
+		return s.saveCard(ctx, tid, ev.Account, si.Customer.ID, si.PaymentMethod.ID)
+	case "payment_intent.succeeded":
+		var pi stripe.PaymentIntent
+		if err := json.Unmarshal(raw, &pi); err != nil {
+			return "", err
+		}
+		return s.orderPaid(ctx, tid, &pi)
+	case "payment_intent.payment_failed":
+		var pi stripe.PaymentIntent
+		if err := json.Unmarshal(raw, &pi); err != nil {
+			return "", err
+		}
+		msg := "Your card was declined."
+		if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
+			msg = pi.LastPaymentError.Msg
+		}
+		var n int
+		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &n, `WITH u AS (UPDATE orders SET status = 'failed', failure_message = $2, updated_at = now()
+				WHERE payment_intent_id = $1 AND status IN ('awaiting_payment', 'requires_action') RETURNING 1) SELECT count(*) FROM u`, pi.ID, msg)
+		})
+		if n == 0 {
+			return "order not awaiting payment", err
+		}
+		return "order failed", err
+	case "charge.refunded":
+		var ch stripe.Charge
+		if err := json.Unmarshal(raw, &ch); err != nil {
+			return "", err
+		}
+		return s.chargeRefunded(ctx, tid, &ch)
+	case "charge.dispute.created":
+		var d stripe.Dispute
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return "", err
+		}
+		var posted bool
+		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			var err error
+			if posted, err = post(ctx, tx, tid, "dispute", d.ID, string(d.Currency), "dispute "+string(d.Reason), disputePostings(Cents(d.Amount))); err != nil || !posted {
+				return err
+			}
+			return tenant.Audit(ctx, tx, tid, "payment.disputed", d.ID, map[string]any{"amount_cents": d.Amount, "reason": d.Reason})
+		})
+		return "dispute recorded", err
+	}
+	return "ignored", nil
+}
+
+func (s *Service) saveCard(ctx context.Context, tid uuid.UUID, acct, customer, pmID string) (string, error) {
+	params := &stripe.PaymentMethodParams{}
+	params.SetStripeAccount(acct)
+	pm, err := s.sc.PaymentMethods.Get(pmID, params)
+	if err != nil {
+		return "", stripeError("payment method", err)
+	}
+	brand, last4, month, year := "card", "????", 0, 0
+	if pm.Card != nil {
+		brand, last4, month, year = string(pm.Card.Brand), pm.Card.Last4, int(pm.Card.ExpMonth), int(pm.Card.ExpYear)
+	}
+	if s.cfg.Mock {
+		// stripe-mock answers every card with one fixture; show which test card it is.
+		switch pmID {
+		case "pm_card_chargeDeclined":
+			last4 = "0002"
+		case "pm_card_authenticationRequired":
+			last4 = "3184"
+		}
+	}
+	var saved bool
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var account uuid.UUID
+		err := tx.GetContext(ctx, &account, `SELECT account_id FROM stripe_customers WHERE customer_id = $1`, customer)
+		if tenant.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		saved = true
+		_, err = tx.ExecContext(ctx, `INSERT INTO payment_methods (id, tenant_id, account_id, brand, last4, exp_month, exp_year, is_default)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, NOT EXISTS (SELECT 1 FROM payment_methods WHERE account_id = $3 AND is_default))
+			ON CONFLICT (id) DO NOTHING`, pmID, tid, account, brand, last4, month, year)
+		return err
+	})
+	if !saved {
+		return "unknown customer", err
+	}
+	return "card saved", err
+}
+
+func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.PaymentIntent) (string, error) {
+	var o Order
+	var outcome string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &o, `UPDATE orders SET status = 'paid', paid_at = now(), failure_message = '', updated_at = now()
+			WHERE payment_intent_id = $1 AND status IN ('awaiting_payment', 'requires_action', 'failed') RETURNING `+orderColumns, pi.ID)
+		if tenant.IsNoRows(err) {
+			outcome = "order already settled or unknown"
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if Cents(pi.Amount) != o.Amount {
+			return fmt.Errorf("payment %s is %d, order %s is %d", pi.ID, pi.Amount, o.ID, o.Amount)
+		}
+		outcome = "order paid"
+		if _, err := post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, paymentPostings(o.Amount, o.ApplicationFee)); err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "order.paid", o.ID.String(), map[string]any{"amount_cents": o.Amount})
+	})
+	return outcome, err
+}
+
+func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.Charge) (string, error) {
+	if ch.PaymentIntent == nil {
+		return "no payment intent", nil
+	}
+	outcome := "order unknown"
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var o Order
+		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1 FOR UPDATE`, ch.PaymentIntent.ID)
+		if tenant.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		total := Cents(ch.AmountRefunded)
+		if total <= o.Refunded {
+			outcome = "refund already recorded"
+			return nil // an older event arriving late
+		}
+		delta := total - o.Refunded
+		status := o.Status
+		if total >= o.Amount {
+			status = OrderRefunded
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_cents = $2, status = $3, updated_at = now() WHERE id = $1`, o.ID, total, status); err != nil {
+			return err
+		}
+		if _, err := post(ctx, tx, tid, "refund", fmt.Sprintf("%s:%d", ch.ID, total), o.Currency, "refund of "+o.Description,
+			refundPostings(delta, o.Amount, o.ApplicationFee)); err != nil {
+			return err
+		}
+		outcome = "refund recorded"
+		return tenant.Audit(ctx, tx, tid, "order.refunded", o.ID.String(), map[string]any{"amount_cents": delta, "total_refunded_cents": total})
+	})
+	return outcome, err
+}

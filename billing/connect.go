@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -207,5 +206,3 @@ func (s *Service) chargeable(ctx context.Context) (string, error) {
 	}
 	return c.AccountID, nil
 }
-
-var _ = uuid.Nil

@@ -55,8 +55,18 @@ func (e *Emitter) emit(typ, account string, object map[string]any) {
 		return
 	}
 	deliver := func() {
-		payload, sig := Sign(e.secret, typ, account, object, time.Now())
-		if err := e.send(context.Background(), payload, sig); err != nil {
+		// Like Stripe, try again for a while when the endpoint does not answer.
+		var err error
+		for attempt := range 6 {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt) * time.Second)
+			}
+			payload, sig := Sign(e.secret, typ, account, object, time.Now())
+			if err = e.send(context.Background(), payload, sig); err == nil || e.delay == 0 {
+				break
+			}
+		}
+		if err != nil {
 			e.log.Error("mock stripe event not delivered", "type", typ, "err", err)
 		}
 	}

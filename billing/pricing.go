@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"regexp"
 	"strings"
 	"time"
 
@@ -466,8 +467,65 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 	return &c, err
 }
 
-var _ = uuid.Nil
-
 // referenceTFTPrice converts grid cost to TFT until a live TFT price feed
 // arrives with the treasury.
 var referenceTFTPrice, _ = grid.ParseDecimal(grid.ReferenceTFTPrice)
+
+// CreateCoupon adds a coupon code (admin/pricing write).
+func (s *Service) CreateCoupon(ctx context.Context, c Coupon) (*Coupon, error) {
+	if err := s.authz.Require(ctx, "admin/pricing", "write"); err != nil {
+		return nil, err
+	}
+	c.Code = strings.ToUpper(strings.TrimSpace(c.Code))
+	switch {
+	case !couponCode.MatchString(c.Code):
+		return nil, fiatdashboard.Invalid("code", "a code is 3-32 letters, digits, - or _")
+	case c.PctBPS < 1 || c.PctBPS > 10000:
+		return nil, fiatdashboard.Invalid("pct_bps", "the discount is 0.01-100 %%")
+	case c.MaxRedemptions != nil && *c.MaxRedemptions < 1:
+		return nil, fiatdashboard.Invalid("max_redemptions", "allow at least one use, or leave it empty for no limit")
+	case c.ExpiresAt != nil && c.ExpiresAt.Before(s.now()):
+		return nil, fiatdashboard.Invalid("expires_at", "the expiry is in the past")
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	var out Coupon
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT coupon`); err != nil {
+			return err
+		}
+		err := tx.GetContext(ctx, &out, `INSERT INTO coupons (tenant_id, code, pct_bps, max_redemptions, expires_at) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id, code, pct_bps, max_redemptions, redeemed, expires_at`, tid, c.Code, c.PctBPS, c.MaxRedemptions, c.ExpiresAt)
+		if isUnique(err) {
+			return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "code", Message: "this code exists already"}
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "coupon.created", c.Code, map[string]any{"pct_bps": c.PctBPS})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteCoupon removes a coupon (admin/pricing write).
+func (s *Service) DeleteCoupon(ctx context.Context, id uuid.UUID) error {
+	if err := s.authz.Require(ctx, "admin/pricing", "write"); err != nil {
+		return err
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var code string
+		err := tx.GetContext(ctx, &code, `DELETE FROM coupons WHERE id = $1 RETURNING code`, id)
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "coupon not found")
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "coupon.deleted", code, nil)
+	})
+}
+
+var couponCode = regexp.MustCompile(`^[A-Z0-9_-]{3,32}$`)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
@@ -28,6 +29,7 @@ type Deps struct {
 	Identity *rbac.Service
 	Tenants  *tenant.Service
 	Branding *themes.Service
+	Billing  *billing.Service
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -93,6 +95,7 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsHandler())
 	app.Get("/internal/tls-ask", s.tlsAsk)
+	app.Post("/webhooks/stripe", s.stripeWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -122,6 +125,20 @@ func (s *Server) routes() {
 	api.Post("/tokens", s.createToken)
 	api.Delete("/tokens/:id", s.revokeToken)
 
+	// The storefront: prices, cards, orders.
+	api.Get("/catalog", s.catalog)
+	api.Post("/quote", s.quote)
+	api.Get("/cards", s.cards)
+	api.Post("/cards/setup-intent", s.setupIntent)
+	api.Post("/cards/mock-confirm", s.mockConfirmSetup)
+	api.Post("/cards/:id/default", s.defaultCard)
+	api.Delete("/cards/:id", s.removeCard)
+	api.Get("/orders", s.orders)
+	api.Post("/orders", s.checkout)
+	api.Get("/orders/:id", s.order)
+	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Get("/orders/:id/receipt", s.receipt)
+
 	// Tenant administration, on the tenant's host.
 	admin := api.Group("/admin", requireTenantHost)
 	admin.Get("/members", s.adminMembers)
@@ -142,6 +159,16 @@ func (s *Server) routes() {
 	admin.Post("/domains", s.adminAddDomain)
 	admin.Post("/domains/:id/verify", s.adminVerifyDomain)
 	admin.Delete("/domains/:id", s.adminRemoveDomain)
+	admin.Get("/billing/connect", s.adminConnect)
+	admin.Post("/billing/connect", s.adminConnectLink)
+	admin.Get("/billing/payments", s.adminPayments)
+	admin.Get("/billing/payments.csv", s.adminPaymentsCSV)
+	admin.Get("/billing/balances", s.adminBalances)
+	admin.Post("/billing/orders/:id/refund", s.adminRefund)
+	admin.Get("/pricing", s.adminPricing)
+	admin.Put("/pricing", s.adminSavePricing)
+	admin.Post("/pricing/coupons", s.adminCreateCoupon)
+	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/coop-members", s.adminCoopMembers)
 	admin.Post("/coop-members", s.adminAddCoopMember)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)

@@ -19,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -48,7 +51,18 @@ func (f *fakeDNS) set(name string, values ...string) {
 	f.mu.Unlock()
 }
 
+// syncEvents processes Stripe events at once, as the worker would.
+type syncEvents struct{ svc **billing.Service }
+
+func (q syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
+	return (*q.svc).ProcessEvent(ctx, id)
+}
+
+// webhookSecret signs the mock Stripe events in tests.
+const webhookSecret = "whsec_web_test"
+
 type harness struct {
+	billing *billing.Service
 	dns     *fakeDNS
 	tenants *tenant.Service
 	srv     *web.Server
@@ -83,6 +97,12 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log)
 	dns := &fakeDNS{records: map[string][]string{}}
 	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver)
+	h := &harness{}
+	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
+		return h.billing.ReceiveWebhook(ctx, payload, sig)
+	}, log)
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+		authz, gridsim.New(gridsim.Config{Seed: 1}), syncEvents{&h.billing}, emitter, log)
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
@@ -90,10 +110,12 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Identity: identity,
 		Tenants:  tenants,
 		Branding: themes.NewService(d.App, authz, tenants),
+		Billing:  h.billing,
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})
-	return &harness{srv: srv, store: store, db: d, authz: authz, rdb: rdb, dns: dns, tenants: tenants}
+	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
+	return h
 }
 
 func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, string) {

@@ -133,7 +133,10 @@ func settings() []setting {
 			}},
 		{name: "FD_GRID_NETWORK", def: "sim", expect: "sim, main, test, qa or dev",
 			doc: "which TFGrid to use: sim is the built-in simulator (development and tests); the others are the real networks",
-			set: func(c *Config, v string) error { c.GridNetwork = v; return oneOf(v, "sim", "main", "test", "qa", "dev") }},
+			set: func(c *Config, v string) error {
+				c.GridNetwork = v
+				return oneOf(v, "sim", "main", "test", "qa", "dev")
+			}},
 		{name: "FD_GRID_MNEMONIC", def: "", secret: true, expect: "the platform twin's mnemonic (required unless FD_GRID_NETWORK=sim)",
 			doc: "the platform's own twin, used to read the node catalog from a real network; tenants' wallets are their own",
 			set: func(c *Config, v string) error { c.GridMnemonic = v; return nil }},

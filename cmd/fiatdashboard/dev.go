@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -45,15 +46,6 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		return fail("migrate: %v", err)
 	}
 	log := newLogger(cfg, os.Stderr).With("service", "dev")
-	p, err := openPlatform(ctx, cfg, log)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer p.Close()
-	accounts, err := seedDemo(ctx, p)
-	if err != nil {
-		return fail("seed: %v", err)
-	}
 	stripeNote := "live Stripe API"
 	if cfg.StripeSecretKey == "" && cfg.StripeAPIURL == "" {
 		sm, err := stripemock.Start(ctx)
@@ -63,6 +55,15 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		defer sm.Stop()
 		cfg.StripeAPIURL = sm.URL
 		stripeNote = "stripe-mock at " + sm.URL + " (Test mode)"
+	}
+	p, err := openPlatform(ctx, cfg, log)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer p.Close()
+	accounts, err := seedDemo(ctx, p)
+	if err != nil {
+		return fail("seed: %v", err)
 	}
 	// With FD_GRID_NETWORK=sim (the default) the grid simulator stands in for
 	// TFGrid: deterministic from its seed, billing on its own clock.
@@ -180,6 +181,24 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 	if err := p.authz.Reload(); err != nil {
 		return nil, err
 	}
+	// Demo Cloud takes cards (Connect through stripe-mock), with prepaid-month
+	// discounts and a launch coupon.
+	if st, err := p.billing.Connect(seed("demo")); err == nil && !st.Connected {
+		if _, err := p.billing.OnboardingLink(seed("demo"), "http://demo."+p.cfg.BaseDomain); err != nil {
+			return nil, fmt.Errorf("connect demo to Stripe: %w", err)
+		}
+		pr, err := p.billing.Pricing(seed("demo"))
+		if err != nil {
+			return nil, err
+		}
+		pr.Tiers = []billing.DiscountTier{{Kind: "prepaid_months", Threshold: 3, PctBPS: 500}, {Kind: "prepaid_months", Threshold: 6, PctBPS: 1000}, {Kind: "prepaid_months", Threshold: 12, PctBPS: 1500}}
+		if _, err := p.billing.SavePricing(seed("demo"), *pr); err != nil {
+			return nil, err
+		}
+		if _, err := p.billing.CreateCoupon(seed("demo"), billing.Coupon{Code: "WELCOME10", PctBPS: 1000}); err != nil {
+			return nil, err
+		}
+	}
 	if fresh["commons"] {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
@@ -214,7 +233,7 @@ func mailNote(cfg *Config) string {
 
 // demoLogos are the demo storefronts' logos (SVG, as a tenant would upload).
 var demoLogos = map[string]string{
-	"demo": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#14b8a6"/><stop offset="1" stop-color="#0f766e"/></linearGradient></defs><path d="M32 4l24 14v28L32 60 8 46V18z" fill="url(#g)"/><path d="M32 18l12 7v14l-12 7-12-7V25z" fill="#ffffff" opacity="0.9"/></svg>`,
-	"acme": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="4" width="56" height="56" rx="12" fill="#c2410c"/><path d="M18 46L32 16l14 30h-8l-6-14-6 14z" fill="#ffffff"/></svg>`,
+	"demo":    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#14b8a6"/><stop offset="1" stop-color="#0f766e"/></linearGradient></defs><path d="M32 4l24 14v28L32 60 8 46V18z" fill="url(#g)"/><path d="M32 18l12 7v14l-12 7-12-7V25z" fill="#ffffff" opacity="0.9"/></svg>`,
+	"acme":    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="4" width="56" height="56" rx="12" fill="#c2410c"/><path d="M18 46L32 16l14 30h-8l-6-14-6 14z" fill="#ffffff"/></svg>`,
 	"commons": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="28" fill="#818cf8"/><circle cx="22" cy="28" r="7" fill="#0b1020"/><circle cx="42" cy="28" r="7" fill="#0b1020"/><circle cx="32" cy="44" r="7" fill="#0b1020"/></svg>`,
 }

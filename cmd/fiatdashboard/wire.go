@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -15,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/grid/tfgrid"
@@ -48,6 +52,8 @@ type platform struct {
 	branding *themes.Service
 	grid     grid.Grid
 	catalog  *grid.Catalog
+	billing  *billing.Service
+	asynq    *asynq.Client
 }
 
 func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
@@ -112,10 +118,30 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
 	p.catalog = grid.NewCatalog(p.grid, time.Minute)
+	p.asynq = asynq.NewClient(aopt)
+	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}
+	var emitter *billing.Emitter
+	if cfg.StripeSecretKey == "" {
+		// Mock mode: stripe-mock takes the calls, the emitter sends the
+		// events, signed with a secret of this process's own.
+		if cfg.StripeAPIURL == "" {
+			p.Close()
+			return nil, errors.New("FD_STRIPE_API_URL: expected stripe-mock's URL when FD_STRIPE_SECRET_KEY is empty (`fiatdashboard dev` starts one)")
+		}
+		bcfg.Mock, bcfg.SecretKey = true, "sk_test_mock"
+		if bcfg.WebhookSecret == "" {
+			bcfg.WebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
+		}
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
+	}
+	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq), emitter, log)
 	return p, nil
 }
 
 func (p *platform) Close() {
+	if p.asynq != nil {
+		p.asynq.Close()
+	}
 	if p.authz != nil {
 		p.authz.Close()
 	}
@@ -136,6 +162,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Identity: p.identity,
 		Tenants:  p.tenants,
 		Branding: p.branding,
+		Billing:  p.billing,
 		Log:      p.log,
 		Registry: reg,
 	})
@@ -155,6 +182,7 @@ func (p *platform) work(ctx context.Context) error {
 		ShutdownTimeout: p.cfg.ShutdownTimeout,
 		Scheduler:       p.cfg.Scheduler,
 	}, p.log)
+	w.RegisterBilling(p.billing)
 	if err := w.RegisterDomainVerification(p.tenants); err != nil {
 		return err
 	}
@@ -168,3 +196,31 @@ type quietRedisLogger struct{}
 func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(quietRedisLogger{}) }
+
+// postToSelf delivers mock Stripe events to this platform's own webhook
+// endpoint, as Stripe would.
+func postToSelf(addr string) func(ctx context.Context, payload []byte, signature string) error {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/webhooks/stripe"
+	client := &http.Client{Timeout: 10 * time.Second}
+	return func(ctx context.Context, payload []byte, signature string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", signature)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("webhook answered %d", res.StatusCode)
+		}
+		return nil
+	}
+}

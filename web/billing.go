@@ -1,0 +1,348 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// stripeWebhook receives Stripe's events (Connect-enabled endpoint). A bad
+// signature is a 400 that changes nothing; a duplicate is a 200.
+func (s *Server) stripeWebhook(c *fiber.Ctx) error {
+	if err := s.deps.Billing.ReceiveWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}
+
+func (s *Server) catalog(c *fiber.Ctx) error {
+	if siteOf(c).Tenant == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	cat, err := s.deps.Billing.Catalog(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(cat)
+}
+
+func (s *Server) quote(c *fiber.Ctx) error {
+	if siteOf(c).Tenant == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	var in billing.QuoteInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	var q *billing.PriceQuote
+	var err error
+	if _, signedIn := actorOf(c); signedIn {
+		q, err = s.deps.Billing.Quote(c.UserContext(), in)
+	} else {
+		q, err = s.deps.Billing.PublicQuote(c.UserContext(), in)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+func (s *Server) cards(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Cards(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(out), "mode": s.deps.Billing.Mode(), "test_cards": mockCards(s.deps.Billing.Mode())})
+}
+
+func mockCards(mode string) []fiber.Map {
+	if mode != "mock" {
+		return []fiber.Map{}
+	}
+	out := []fiber.Map{}
+	for _, id := range []string{"pm_card_visa", "pm_card_chargeDeclined", "pm_card_authenticationRequired"} {
+		out = append(out, fiber.Map{"id": id, "label": billing.MockPaymentMethods[id]})
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) setupIntent(c *fiber.Ctx) error {
+	si, err := s.deps.Billing.NewSetupIntent(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(si)
+}
+
+func (s *Server) mockConfirmSetup(c *fiber.Ctx) error {
+	var in struct {
+		SetupIntent   string `json:"setup_intent"`
+		PaymentMethod string `json:"payment_method"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Billing.MockConfirmSetup(c.UserContext(), in.SetupIntent, in.PaymentMethod); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"confirmed": true})
+}
+
+func (s *Server) defaultCard(c *fiber.Ctx) error {
+	if err := s.deps.Billing.SetDefaultCard(c.UserContext(), utilsCopy(c.Params("id"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) removeCard(c *fiber.Ctx) error {
+	if err := s.deps.Billing.RemoveCard(c.UserContext(), utilsCopy(c.Params("id"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func timeCursor(c *fiber.Ctx) (time.Time, error) {
+	v := c.Query("cursor")
+	if v == "" {
+		return time.Now().Add(time.Hour), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
+	}
+	return t, nil
+}
+
+func (s *Server) orders(c *fiber.Ctx) error {
+	limit, err := page(c)
+	if err != nil {
+		return err
+	}
+	before, err := timeCursor(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.Orders(c.UserContext(), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(o billing.Order) string { return o.CreatedAt.Format(time.RFC3339Nano) }))
+}
+
+func (s *Server) checkout(c *fiber.Ctx) error {
+	var in billing.CheckoutInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.ClientKey == "" {
+		in.ClientKey = c.Get("Idempotency-Key")
+	}
+	o, err := s.deps.Billing.Checkout(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(o)
+}
+
+func (s *Server) order(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.Order(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s *Server) mockAuthenticate(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.MockAuthenticate(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+// receipt is a printable HTML receipt of a paid order, in the tenant's name.
+func (s *Server) receipt(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.Order(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if o.PaidAt == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this order is not paid")
+	}
+	info := s.siteInfo(c)
+	t := siteOf(c).Tenant
+	seller := t.Name
+	if t.LegalName != "" {
+		seller = t.LegalName
+	}
+	cur := strings.ToUpper(o.Currency)
+	row := func(label string, v billing.Cents) string {
+		return fmt.Sprintf(`<tr><td>%s</td><td class="r">%s %s</td></tr>`, html.EscapeString(label), cur, v)
+	}
+	body := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ` + o.ID.String()[:8] + `</title><style>` + info.theme.CSS() +
+		`body{font-family:var(--fd-font);color:#111;max-width:40rem;margin:3rem auto;padding:0 1rem}h1{color:var(--fd-primary);margin:0}table{width:100%;border-collapse:collapse;margin:2rem 0}td{padding:.5rem 0;border-bottom:1px solid #e5e7eb}.r{text-align:right}.muted{color:#6b7280}@media print{button{display:none}}</style></head><body>` +
+		`<h1>` + html.EscapeString(info.Tenant.Name) + `</h1><p class="muted">Receipt for payment ` + o.ID.String() + `<br>Sold by ` + html.EscapeString(seller) +
+		`<br>Paid ` + o.PaidAt.Format("2 January 2006 15:04 MST") + `</p><table>` +
+		row(o.Description, o.Subtotal) + row("Discounts", -o.Discount) + row("Total paid", o.Amount)
+	if o.Refunded > 0 {
+		body += row("Refunded", -o.Refunded)
+	}
+	body += `</table><button onclick="print()">Print</button></body></html>`
+	return c.Type("html").SendString(body)
+}
+
+func (s *Server) adminConnect(c *fiber.Ctx) error {
+	st, err := s.deps.Billing.Connect(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) adminConnectLink(c *fiber.Ctx) error {
+	url, err := s.deps.Billing.OnboardingLink(c.UserContext(), c.BaseURL())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"url": url})
+}
+
+func (s *Server) adminPayments(c *fiber.Ctx) error {
+	limit, err := page(c)
+	if err != nil {
+		return err
+	}
+	before, err := timeCursor(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.Payments(c.UserContext(), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(o billing.Order) string { return o.CreatedAt.Format(time.RFC3339Nano) }))
+}
+
+// adminPaymentsCSV exports up to 10,000 of the latest payments.
+func (s *Server) adminPaymentsCSV(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Payments(c.UserContext(), time.Now().Add(time.Hour), 10000)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="payments.csv"`)
+	w := csv.NewWriter(c.Response().BodyWriter())
+	w.Write([]string{"order_id", "created_at", "status", "description", "currency", "subtotal", "discount", "amount", "platform_fee", "refunded", "paid_at"})
+	for _, o := range out {
+		paid := ""
+		if o.PaidAt != nil {
+			paid = o.PaidAt.Format(time.RFC3339)
+		}
+		w.Write([]string{o.ID.String(), o.CreatedAt.Format(time.RFC3339), o.Status, o.Description, o.Currency,
+			o.Subtotal.String(), o.Discount.String(), o.Amount.String(), o.ApplicationFee.String(), o.Refunded.String(), paid})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (s *Server) adminBalances(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Balances(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(out)})
+}
+
+func (s *Server) adminRefund(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Amount billing.Cents `json:"amount_cents"`
+		Reason string        `json:"reason"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Billing.Refund(c.UserContext(), id, in.Amount, in.Reason); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"refund_requested": true})
+}
+
+func (s *Server) adminPricing(c *fiber.Ctx) error {
+	p, err := s.deps.Billing.Pricing(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) adminSavePricing(c *fiber.Ctx) error {
+	var in billing.Pricing
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	p, err := s.deps.Billing.SavePricing(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) adminCreateCoupon(c *fiber.Ctx) error {
+	var in billing.Coupon
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.CreateCoupon(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (s *Server) adminDeleteCoupon(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Billing.DeleteCoupon(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func actorOf(c *fiber.Ctx) (tenant.Actor, bool) { return tenant.ActorFromContext(c.UserContext()) }
+
+func utilsCopy(s string) string { return utils.CopyString(s) }

@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fiatdashboard/fiatdashboard/billing"
+)
+
+// TestCheckoutOverHTTP: the owner connects Stripe, a customer saves a test
+// card and pays; a declined card fails with a clear message; the webhook
+// endpoint refuses a forged event with a 400.
+func TestCheckoutOverHTTP(t *testing.T) {
+	w := newWorld(t)
+	ann := w.h.browser(t, "alpha.localhost")
+	ann.login("ann@alpha.test", pw)
+	if r := ann.do("POST", "/api/cards/setup-intent", nil); r.status != 409 || !strings.Contains(r.raw, "cannot take card payments yet") {
+		t.Errorf("setup intent before Connect = %d %s, want 409 with a clear message", r.status, r.raw)
+	}
+	owner := adminOf(t, w, "alpha.localhost", "owner@alpha.test")
+	link := owner.must(200, "POST", "/api/admin/billing/connect", nil)
+	if !strings.Contains(link.raw, "/admin/billing?connect=return") {
+		t.Errorf("onboarding link = %s", link.raw)
+	}
+	if st := owner.must(200, "GET", "/api/admin/billing/connect", nil); st.body["charges_enabled"] != true {
+		t.Fatalf("connect status = %s", st.raw)
+	}
+
+	cat := ann.must(200, "GET", "/api/catalog", nil)
+	if !strings.Contains(cat.raw, `"id":"small"`) || !strings.Contains(cat.raw, `"monthly_cents":608`) {
+		t.Errorf("catalog = %s", cat.raw)
+	}
+	if r := ann.do("POST", "/api/quote", map[string]any{"size": "custom", "cpu": 99, "ram_gb": 2, "disk_gb": 25}); r.status != 400 || r.errField() != "cpu" {
+		t.Errorf("bad custom size = %d %s, want 400 on cpu", r.status, r.raw)
+	}
+	for _, pm := range []string{"pm_card_visa", "pm_card_chargeDeclined"} {
+		si := ann.must(200, "POST", "/api/cards/setup-intent", nil)
+		ann.must(200, "POST", "/api/cards/mock-confirm", map[string]string{"setup_intent": si.body["id"].(string), "payment_method": pm})
+	}
+	cards := ann.must(200, "GET", "/api/cards", nil)
+	if len(cards.body["items"].([]any)) != 2 || len(cards.body["test_cards"].([]any)) != 3 {
+		t.Errorf("cards = %s", cards.raw)
+	}
+	if r := ann.do("POST", "/api/orders", map[string]any{"size": "small"}); r.status != 400 || r.errField() != "client_key" {
+		t.Errorf("checkout without a client key = %d %s", r.status, r.raw)
+	}
+	o := ann.must(201, "POST", "/api/orders", map[string]any{"size": "small", "client_key": "browser-key-1"})
+	if o.body["status"] != billing.OrderPaid || o.body["amount_cents"].(float64) != 608 {
+		t.Errorf("order = %s, want paid 608", o.raw)
+	}
+	again := ann.must(201, "POST", "/api/orders", map[string]any{"size": "small", "client_key": "browser-key-1"})
+	if again.body["id"] != o.body["id"] {
+		t.Errorf("double-click made a second order: %s", again.raw)
+	}
+	d := ann.must(201, "POST", "/api/orders", map[string]any{"size": "medium", "payment_method": "pm_card_chargeDeclined", "client_key": "browser-key-2"})
+	if d.body["status"] != billing.OrderFailed || !strings.Contains(d.body["failure_message"].(string), "declined") {
+		t.Errorf("declined order = %s", d.raw)
+	}
+	st, receipt := w.h.raw(t, "GET", "alpha.localhost", "/api/orders/"+o.body["id"].(string)+"/receipt", nil, "", ann)
+	if st != 200 || !strings.Contains(receipt, "Alpha Cloud") || !strings.Contains(receipt, "USD 6.08") {
+		t.Errorf("receipt = %d %s", st, receipt)
+	}
+	list := owner.must(200, "GET", "/api/admin/billing/payments", nil)
+	if len(list.body["items"].([]any)) != 2 {
+		t.Errorf("admin payments = %s", list.raw)
+	}
+	if st, csv := w.h.raw(t, "GET", "alpha.localhost", "/api/admin/billing/payments.csv", nil, "", owner); st != 200 || !strings.Contains(csv, "6.08") {
+		t.Errorf("csv = %d %s", st, csv)
+	}
+
+	payload, sig := billing.Sign("whsec_forged", "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	st, body := w.h.raw(t, "POST", "127.0.0.1:8080", "/webhooks/stripe", payload, "application/json", nil)
+	if st != 400 || !strings.Contains(body, "stripe-signature") {
+		t.Errorf("forged webhook = %d %s, want 400 naming stripe-signature", st, body)
+	}
+	_ = sig
+}

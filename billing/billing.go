@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -37,6 +39,27 @@ type Config struct {
 	WebhookSecret string // whsec_…
 	APIURL        string // stripe-mock's URL in mock mode; empty for api.stripe.com
 	Mock          bool   // stripe-mock: the development emitter sends the events
+	// RetryDays are the days after a failed renewal's due date on which it is
+	// tried again (default 1, 3, 5); GraceDays how long a suspended
+	// subscription waits before termination (default 14, the grid's own grace
+	// for unpaid contracts).
+	RetryDays []int
+	GraceDays int
+	// StorefrontURL gives a tenant's storefront address for links in mail.
+	StorefrontURL func(slug string) string
+}
+
+// Mailer sends mail for a tenant (rbac's outbox or SMTP sender).
+type Mailer interface {
+	Send(ctx context.Context, tenantID uuid.UUID, m rbac.Mail) error
+}
+
+// ServiceControl stops and starts what a subscription pays for (the
+// deployments domain implements it). Each call is idempotent.
+type ServiceControl interface {
+	SubscriptionSuspended(ctx context.Context, id uuid.UUID) error
+	SubscriptionResumed(ctx context.Context, id uuid.UUID) error
+	SubscriptionTerminated(ctx context.Context, id uuid.UUID) error
 }
 
 // Enqueuer starts background work (jobs implements it).
@@ -54,6 +77,8 @@ type Service struct {
 	grid    grid.Grid
 	enqueue Enqueuer
 	emitter *Emitter
+	mailer  Mailer
+	control ServiceControl
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -66,8 +91,26 @@ func NewService(db *sqlx.DB, cfg Config, authz tenant.Authorizer, g grid.Grid, e
 		bc.URL = stripe.String(cfg.APIURL)
 	}
 	sc := client.New(cfg.SecretKey, stripe.NewBackendsWithConfig(bc))
+	if len(cfg.RetryDays) == 0 {
+		cfg.RetryDays = []int{1, 3, 5}
+	}
+	if cfg.GraceDays == 0 {
+		cfg.GraceDays = 14
+	}
+	if cfg.StorefrontURL == nil {
+		cfg.StorefrontURL = func(slug string) string { return "https://" + slug }
+	}
 	return &Service{db: db, sc: sc, cfg: cfg, authz: authz, grid: g, enqueue: enqueue, emitter: emitter, log: log, now: time.Now}
 }
+
+// SetMailer sets where dunning mail goes.
+func (s *Service) SetMailer(m Mailer) { s.mailer = m }
+
+// SetServiceControl sets who suspends, resumes and terminates machines.
+func (s *Service) SetServiceControl(c ServiceControl) { s.control = c }
+
+// SetClock replaces the clock (tests of renewals).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // Mode is "mock" or "live".
 func (s *Service) Mode() string {

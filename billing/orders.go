@@ -42,6 +42,8 @@ type Order struct {
 	FailureMessage  string          `db:"failure_message" json:"failure_message"`
 	Refunded        Cents           `db:"refunded_cents" json:"refunded_cents"`
 	PaidAt          *time.Time      `db:"paid_at" json:"paid_at"`
+	SubscriptionID  *uuid.UUID      `db:"subscription_id" json:"subscription_id"`
+	Credit          Cents           `db:"credit_cents" json:"credit_cents"` // paid from account credit, on top of Amount
 	CreatedAt       time.Time       `db:"created_at" json:"created_at"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
@@ -49,7 +51,7 @@ type Order struct {
 }
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
-	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at`
+	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents`
 
 // CheckoutInput is a customer's order.
 type CheckoutInput struct {

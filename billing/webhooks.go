@@ -139,15 +139,20 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 		if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
 			msg = pi.LastPaymentError.Msg
 		}
+		var sub *uuid.UUID
 		var n int
 		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-			return tx.GetContext(ctx, &n, `WITH u AS (UPDATE orders SET status = 'failed', failure_message = $2, updated_at = now()
-				WHERE payment_intent_id = $1 AND status IN ('awaiting_payment', 'requires_action') RETURNING 1) SELECT count(*) FROM u`, pi.ID, msg)
+			return tx.QueryRowxContext(ctx, `WITH u AS (UPDATE orders SET status = 'failed', failure_message = $2, updated_at = now()
+				WHERE payment_intent_id = $1 AND status IN ('awaiting_payment', 'requires_action') RETURNING subscription_id)
+				SELECT count(*), max(subscription_id::text)::uuid FROM u`, pi.ID, msg).Scan(&n, &sub)
 		})
-		if n == 0 {
+		if err != nil || n == 0 {
 			return "order not awaiting payment", err
 		}
-		return "order failed", err
+		if sub != nil {
+			return "renewal failed", s.renewalFailed(ctx, tid, *sub, msg)
+		}
+		return "order failed", nil
 	case "charge.refunded":
 		var ch stripe.Charge
 		if err := json.Unmarshal(raw, &ch); err != nil {
@@ -216,6 +221,7 @@ func (s *Service) saveCard(ctx context.Context, tid uuid.UUID, acct, customer, p
 
 func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.PaymentIntent) (string, error) {
 	var o Order
+	var resumed *uuid.UUID
 	var outcome string
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &o, `UPDATE orders SET status = 'paid', paid_at = now(), failure_message = '', updated_at = now()
@@ -231,11 +237,12 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.Payme
 			return fmt.Errorf("payment %s is %d, order %s is %d", pi.ID, pi.Amount, o.ID, o.Amount)
 		}
 		outcome = "order paid"
-		if _, err := post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, paymentPostings(o.Amount, o.ApplicationFee)); err != nil {
-			return err
-		}
-		return tenant.Audit(ctx, tx, tid, "order.paid", o.ID.String(), map[string]any{"amount_cents": o.Amount})
+		resumed, err = s.settlePaid(ctx, tx, tid, &o)
+		return err
 	})
+	if err == nil && resumed != nil && s.control != nil {
+		err = s.control.SubscriptionResumed(ctx, *resumed)
+	}
 	return outcome, err
 }
 

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -52,4 +53,28 @@ func (w *Worker) RegisterBilling(p EventProcessor) {
 		}
 		return p.ProcessEvent(ctx, ev.ID)
 	})
+}
+
+// TypeRenewals charges the subscriptions whose renewal is due.
+const TypeRenewals = "billing:renewals"
+
+// Renewer is billing's renewal sweep.
+type Renewer interface {
+	RenewDue(ctx context.Context) (int, error)
+}
+
+// RegisterRenewals handles TypeRenewals and schedules it hourly.
+func (w *Worker) RegisterRenewals(r Renewer) error {
+	w.mux.HandleFunc(TypeRenewals, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := r.RenewDue(ctx)
+		if n > 0 {
+			w.log.Info("renewals attempted", "count", n)
+		}
+		return err
+	})
+	task, err := NewTask(tenant.WithActor(context.Background(), tenant.System("scheduler")), TypeRenewals, nil, asynq.Queue(QueueDefault))
+	if err != nil {
+		return err
+	}
+	return w.Periodic("@every 1h", task, time.Hour)
 }

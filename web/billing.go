@@ -346,3 +346,38 @@ func (s *Server) adminDeleteCoupon(c *fiber.Ctx) error {
 func actorOf(c *fiber.Ctx) (tenant.Actor, bool) { return tenant.ActorFromContext(c.UserContext()) }
 
 func utilsCopy(s string) string { return utils.CopyString(s) }
+
+func (s *Server) subscriptions(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Subscriptions(c.UserContext())
+	if err != nil {
+		return err
+	}
+	credit, err := s.deps.Billing.Credit(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(out), "credit_cents": credit})
+}
+
+func (s *Server) payNow(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Billing.PayNow(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"payment_started": true})
+}
+
+func (s *Server) cancelSubscription(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	credit, err := s.deps.Billing.Cancel(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"canceled": true, "credit_cents": credit})
+}

@@ -138,6 +138,9 @@ func (s *Server) routes() {
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Get("/orders/:id/receipt", s.receipt)
+	api.Get("/subscriptions", s.subscriptions)
+	api.Post("/subscriptions/:id/pay", s.payNow)
+	api.Post("/subscriptions/:id/cancel", s.cancelSubscription)
 
 	// Tenant administration, on the tenant's host.
 	admin := api.Group("/admin", requireTenantHost)

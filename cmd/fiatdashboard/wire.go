@@ -134,7 +134,16 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
 	}
+	_, port, _ := net.SplitHostPort(cfg.HTTPAddr)
+	bcfg.StorefrontURL = func(slug string) string {
+		host := slug + "." + cfg.BaseDomain
+		if cfg.Env != "production" && port != "" && port != "80" {
+			return "http://" + net.JoinHostPort(host, port)
+		}
+		return "https://" + host
+	}
 	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq), emitter, log)
+	p.billing.SetMailer(mailer)
 	return p, nil
 }
 
@@ -183,6 +192,9 @@ func (p *platform) work(ctx context.Context) error {
 		Scheduler:       p.cfg.Scheduler,
 	}, p.log)
 	w.RegisterBilling(p.billing)
+	if err := w.RegisterRenewals(p.billing); err != nil {
+		return err
+	}
 	if err := w.RegisterDomainVerification(p.tenants); err != nil {
 		return err
 	}

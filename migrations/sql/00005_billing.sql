@@ -103,6 +103,30 @@ CREATE INDEX orders_tenant ON orders (tenant_id, created_at DESC);
 CREATE UNIQUE INDEX orders_client_key ON orders (account_id, client_key) WHERE client_key IS NOT NULL;
 SELECT app_enable_tenant_rls('orders');
 
+-- A subscription is what a paid order keeps running: renewed before
+-- paid_through, with dunning when a renewal fails.
+CREATE TABLE subscriptions (
+    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    tenant_id         uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    account_id        uuid NOT NULL REFERENCES accounts(id),
+    first_order_id    uuid NOT NULL UNIQUE REFERENCES orders(id),
+    description       text NOT NULL,
+    spec              jsonb NOT NULL,
+    months            integer NOT NULL CHECK (months BETWEEN 1 AND 36),
+    currency          text NOT NULL,
+    renewal_cents     bigint NOT NULL CHECK (renewal_cents >= 0),
+    status            text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'past_due', 'suspended', 'canceled', 'terminated')),
+    paid_through      timestamptz NOT NULL,
+    failed_attempts   integer NOT NULL DEFAULT 0,
+    next_attempt_at   timestamptz NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX subscriptions_due ON subscriptions (next_attempt_at) WHERE status IN ('active', 'past_due', 'suspended');
+SELECT app_enable_tenant_rls('subscriptions');
+ALTER TABLE orders ADD COLUMN subscription_id uuid REFERENCES subscriptions(id);
+ALTER TABLE orders ADD COLUMN credit_cents bigint NOT NULL DEFAULT 0 CHECK (credit_cents >= 0);
+
 -- Every webhook event, stored once by Stripe's id; tenant_id is NULL when
 -- its connected account is not one of ours.
 CREATE TABLE stripe_events (
@@ -145,6 +169,8 @@ SELECT app_enable_tenant_rls('ledger_postings');
 DROP TABLE ledger_postings;
 DROP TABLE ledger_entries;
 DROP TABLE stripe_events;
+ALTER TABLE orders DROP COLUMN subscription_id;
+DROP TABLE subscriptions;
 DROP TABLE orders;
 DROP TABLE coupons;
 DROP TABLE discount_tiers;

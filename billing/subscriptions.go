@@ -1,0 +1,402 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Subscription states.
+const (
+	SubActive     = "active"
+	SubPastDue    = "past_due"
+	SubSuspended  = "suspended"
+	SubCanceled   = "canceled"
+	SubTerminated = "terminated"
+)
+
+// Subscription keeps a paid machine paid: renewed before PaidThrough.
+type Subscription struct {
+	ID             uuid.UUID       `db:"id" json:"id"`
+	AccountID      uuid.UUID       `db:"account_id" json:"-"`
+	FirstOrderID   uuid.UUID       `db:"first_order_id" json:"first_order_id"`
+	Description    string          `db:"description" json:"description"`
+	Spec           json.RawMessage `db:"spec" json:"spec"`
+	Months         int             `db:"months" json:"months"`
+	Currency       string          `db:"currency" json:"currency"`
+	RenewalCents   Cents           `db:"renewal_cents" json:"renewal_cents"`
+	Status         string          `db:"status" json:"status"`
+	PaidThrough    time.Time       `db:"paid_through" json:"paid_through"`
+	FailedAttempts int             `db:"failed_attempts" json:"failed_attempts"`
+	NextAttemptAt  time.Time       `db:"next_attempt_at" json:"next_attempt_at"`
+	CreatedAt      time.Time       `db:"created_at" json:"created_at"`
+}
+
+const subColumns = `id, account_id, first_order_id, description, spec, months, currency, renewal_cents, status, paid_through,
+	failed_attempts, next_attempt_at, created_at`
+
+// renewLead is how long before the paid period ends the renewal is charged.
+const renewLead = 24 * time.Hour
+
+func creditAccount(account uuid.UUID) string { return "customer_credit:" + account.String() }
+
+// settlePaid records a paid order in tx: its ledger entry (credit used
+// first), and its subscription — created by a new order, extended (and
+// resumed) by a renewal. It returns the subscription to resume, if any.
+func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, o *Order) (*uuid.UUID, error) {
+	postings := paymentPostings(o.Amount, o.ApplicationFee)
+	if o.Credit > 0 {
+		postings[creditAccount(o.AccountID)] = o.Credit
+		postings[AcctRevenue] -= o.Credit
+	}
+	if _, err := post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, postings); err != nil {
+		return nil, err
+	}
+	if err := tenant.Audit(ctx, tx, tid, "order.paid", o.ID.String(), map[string]any{"amount_cents": o.Amount, "credit_cents": o.Credit}); err != nil {
+		return nil, err
+	}
+	paidAt := s.now()
+	if o.SubscriptionID == nil {
+		var spec Spec
+		json.Unmarshal(o.Spec, &spec)
+		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Months: o.Months}, false)
+		if err != nil {
+			return nil, fmt.Errorf("renewal price: %w", err)
+		}
+		through := paidAt.AddDate(0, o.Months, 0)
+		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at)
+			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT (first_order_id) DO NOTHING`,
+			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead))
+		return nil, err
+	}
+	var was string
+	var through time.Time
+	err := tx.QueryRowxContext(ctx, `UPDATE subscriptions s SET paid_through = s.paid_through + make_interval(months => s.months),
+		next_attempt_at = s.paid_through + make_interval(months => s.months) - interval '24 hours',
+		status = 'active', failed_attempts = 0, updated_at = now()
+		FROM (SELECT status FROM subscriptions WHERE id = $1 FOR UPDATE) old
+		WHERE s.id = $1 AND s.status <> 'terminated' AND s.status <> 'canceled' RETURNING old.status, s.paid_through`, *o.SubscriptionID).Scan(&was, &through)
+	if tenant.IsNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if was == SubSuspended {
+		return o.SubscriptionID, tenant.Audit(ctx, tx, tid, "subscription.resumed", o.SubscriptionID.String(), nil)
+	}
+	return nil, nil
+}
+
+// RenewDue charges every subscription whose renewal is due, suspends and
+// terminates those whose dunning ran out (the scheduled job, hourly). It
+// returns how many it attempted.
+func (s *Service) RenewDue(ctx context.Context) (int, error) {
+	var due []struct {
+		ID       uuid.UUID `db:"id"`
+		TenantID uuid.UUID `db:"tenant_id"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "job: renewals due", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &due, `SELECT id, tenant_id FROM subscriptions WHERE status IN ('active', 'past_due', 'suspended')
+			AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 500`, s.now())
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range due {
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("renewals")), d.TenantID)
+		if err := s.renew(tctx, d.TenantID, d.ID); err != nil {
+			s.log.Error("renewal", "subscription", d.ID, "err", err)
+		}
+	}
+	return len(due), nil
+}
+
+// renew makes one renewal attempt: credit first, then the default card off-session.
+func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
+	now := s.now()
+	var sub Subscription
+	var o Order
+	var charge bool
+	var terminate bool
+	var card string
+	var acct string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		if sub.Status == SubSuspended && now.After(sub.PaidThrough.AddDate(0, 0, s.cfg.GraceDays)) {
+			terminate = true
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'terminated', updated_at = now() WHERE id = $1`, id); err != nil {
+				return err
+			}
+			return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "unpaid after the grace period"})
+		}
+		// Try again only after the webhook had time to answer the last try.
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_attempt_at = $2 WHERE id = $1`, id, now.Add(6*time.Hour)); err != nil {
+			return err
+		}
+		var credit Cents
+		if err := tx.GetContext(ctx, &credit, `SELECT coalesce(-sum(amount_cents), 0) FROM ledger_postings WHERE account = $1`, creditAccount(sub.AccountID)); err != nil {
+			return err
+		}
+		use := min(max(credit, 0), sub.RenewalCents)
+		amount := sub.RenewalCents - use
+		fee, err := platformFee(ctx, tx, amount)
+		if err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe WHERE charges_enabled`); err != nil && amount > 0 {
+			return fmt.Errorf("tenant cannot take charges: %w", err)
+		}
+		if amount > 0 {
+			if err := tx.GetContext(ctx, &card, `SELECT id FROM payment_methods WHERE account_id = $1 AND is_default`, sub.AccountID); tenant.IsNoRows(err) {
+				card = ""
+			} else if err != nil {
+				return err
+			}
+		}
+		key := fmt.Sprintf("renew:%s:%d:%d", id, sub.PaidThrough.Unix(), sub.FailedAttempts)
+		err = tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, amount_cents,
+			application_fee_cents, payment_method_id, client_key, subscription_id, credit_cents)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, nullif($10, ''), $11, $12, $13)
+			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO UPDATE SET updated_at = now() RETURNING `+orderColumns,
+			tid, sub.AccountID, "Renewal: "+sub.Description, string(sub.Spec), sub.Months, sub.Currency, sub.RenewalCents, amount, fee, card, key, id, use)
+		if err != nil {
+			return err
+		}
+		if o.Status != OrderAwaitingPayment {
+			return nil // this attempt happened already
+		}
+		if amount == 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'paid', paid_at = now() WHERE id = $1`, o.ID); err != nil {
+				return err
+			}
+			resumed, err := s.settlePaid(ctx, tx, tid, &o)
+			if err == nil && resumed != nil && s.control != nil {
+				return s.control.SubscriptionResumed(ctx, *resumed)
+			}
+			return err
+		}
+		charge = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if terminate {
+		if s.control != nil {
+			return s.control.SubscriptionTerminated(ctx, id)
+		}
+		return nil
+	}
+	if !charge {
+		return nil
+	}
+	if card == "" {
+		s.markFailed(ctx, o.ID, "No card on file")
+		return s.renewalFailed(ctx, tid, id, "No card on file")
+	}
+	var cus string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &cus, `SELECT customer_id FROM stripe_customers WHERE account_id = $1`, sub.AccountID)
+	}); err != nil {
+		return err
+	}
+	params := &stripe.PaymentIntentParams{
+		Amount: stripe.Int64(int64(o.Amount)), Currency: stripe.String(o.Currency), Customer: stripe.String(cus),
+		PaymentMethod: stripe.String(card), Confirm: stripe.Bool(true), OffSession: stripe.Bool(true),
+		ApplicationFeeAmount: stripe.Int64(int64(o.ApplicationFee)), Description: stripe.String(o.Description),
+		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
+		Metadata:           map[string]string{"order_id": o.ID.String(), "subscription_id": id.String()},
+	}
+	params.SetStripeAccount(acct)
+	// One charge per subscription, period and attempt: the order's key says which.
+	params.SetIdempotencyKey("order-" + o.ID.String())
+	pi, err := s.sc.PaymentIntents.New(params)
+	if err != nil {
+		e, ok := stripeError("renewal", err).(*fiatdashboard.Error)
+		if ok && e.Field == "card" {
+			s.markFailed(ctx, o.ID, e.Message)
+			return s.renewalFailed(ctx, tid, id, e.Message)
+		}
+		return err // transient: the next run tries again
+	}
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, o.ID, pi.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if s.cfg.Mock {
+		s.emitter.PaymentOutcome(tid, acct, pi.ID, o, card)
+	}
+	return nil
+}
+
+func (s *Service) markFailed(ctx context.Context, id uuid.UUID, msg string) {
+	s.setOrderFailed(ctx, id, msg)
+}
+
+// renewalFailed moves a subscription along the dunning schedule: another try
+// on the next retry day (with mail asking to update the card), then
+// suspension until the grace period ends.
+func (s *Service) renewalFailed(ctx context.Context, tid, id uuid.UUID, reason string) error {
+	var sub Subscription
+	var email, slug string
+	suspended := false
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		if sub.Status == SubCanceled || sub.Status == SubTerminated {
+			return nil
+		}
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
+			return err
+		}
+		attempts := sub.FailedAttempts + 1
+		status, next := SubPastDue, time.Time{}
+		if attempts <= len(s.cfg.RetryDays) {
+			next = sub.PaidThrough.AddDate(0, 0, s.cfg.RetryDays[attempts-1])
+		} else {
+			status, next = SubSuspended, sub.PaidThrough.AddDate(0, 0, s.cfg.GraceDays)
+			suspended = sub.Status != SubSuspended
+		}
+		sub.Status, sub.FailedAttempts, sub.NextAttemptAt = status, attempts, next
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = $2, failed_attempts = $3, next_attempt_at = $4, updated_at = now() WHERE id = $1`,
+			id, status, attempts, next); err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.renewal_failed", id.String(), map[string]any{"attempt": attempts, "reason": reason, "status": status})
+	})
+	if err != nil || email == "" {
+		return err
+	}
+	link := s.cfg.StorefrontURL(slug) + "/billing"
+	m := rbac.Mail{To: email, Subject: "Your payment did not go through"}
+	if suspended || sub.Status == SubSuspended {
+		m.Subject = "Your server is suspended: payment needed"
+		m.Text = fmt.Sprintf("We could not renew %q (%s). The server is suspended and will be deleted on %s unless the payment goes through.\n\nUpdate your card and pay here: %s\n",
+			sub.Description, reason, sub.NextAttemptAt.Format("2 January 2006"), link)
+	} else {
+		m.Text = fmt.Sprintf("We could not renew %q (%s). We will try again on %s.\n\nTo avoid an interruption, update your card here: %s\n",
+			sub.Description, reason, sub.NextAttemptAt.Format("2 January 2006"), link)
+	}
+	if s.mailer != nil {
+		if err := s.mailer.Send(ctx, tid, m); err != nil {
+			s.log.Error("dunning mail", "err", err)
+		}
+	}
+	if suspended && s.control != nil {
+		return s.control.SubscriptionSuspended(ctx, id)
+	}
+	return nil
+}
+
+// Subscriptions lists the customer's subscriptions (store/orders read).
+func (s *Service) Subscriptions(ctx context.Context) ([]Subscription, error) {
+	if err := s.authz.Require(ctx, "store/orders", "read"); err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	var out []Subscription
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+subColumns+` FROM subscriptions WHERE account_id = $1 ORDER BY created_at DESC LIMIT 200`, actor.ID)
+	})
+	return out, err
+}
+
+// PayNow retries a past-due or suspended subscription's renewal at once with
+// the default card (the customer's "pay the overdue amount").
+func (s *Service) PayNow(ctx context.Context, id uuid.UUID) error {
+	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
+		return err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	var status string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &status, `SELECT status FROM subscriptions WHERE id = $1 AND account_id = $2`, id, actor.ID)
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "subscription not found")
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if status != SubPastDue && status != SubSuspended {
+		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "nothing is overdue")
+	}
+	return s.renew(tenant.WithActor(ctx, tenant.System("renewals")), tid, id)
+}
+
+// Cancel ends a subscription now; the unused part of the paid period becomes
+// account credit, used before the card at the next charge.
+func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
+	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
+		return 0, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	now := s.now()
+	var credit Cents
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var sub Subscription
+		err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 AND account_id = $2 FOR UPDATE`, id, actor.ID)
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "subscription not found")
+		}
+		if err != nil {
+			return err
+		}
+		if sub.Status == SubCanceled || sub.Status == SubTerminated {
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this subscription has ended already")
+		}
+		if sub.Status == SubActive && sub.PaidThrough.After(now) {
+			// Unused time, by the hour, of what the period cost.
+			period := sub.PaidThrough.Sub(sub.PaidThrough.AddDate(0, -sub.Months, 0))
+			left := sub.PaidThrough.Sub(now)
+			credit = Cents(int64(sub.RenewalCents) * int64(left/time.Hour) / int64(period/time.Hour))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'canceled', updated_at = now() WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if credit > 0 {
+			if _, err := post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
+				map[string]Cents{AcctRefunds: credit, creditAccount(sub.AccountID): -credit}); err != nil {
+				return err
+			}
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.canceled", id.String(), map[string]any{"credit_cents": credit})
+	})
+	if err == nil && s.control != nil {
+		err = s.control.SubscriptionTerminated(ctx, id)
+	}
+	return credit, err
+}
+
+// Credit is the customer's account credit.
+func (s *Service) Credit(ctx context.Context) (Cents, error) {
+	if err := s.authz.Require(ctx, "store/orders", "read"); err != nil {
+		return 0, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	var c Cents
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &c, `SELECT coalesce(-sum(amount_cents), 0) FROM ledger_postings WHERE account = $1`, creditAccount(actor.ID))
+	})
+	return c, err
+}

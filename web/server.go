@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
@@ -30,6 +31,7 @@ type Deps struct {
 	Tenants  *tenant.Service
 	Branding *themes.Service
 	Billing  *billing.Service
+	Deploy   *deploy.Service
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -138,6 +140,7 @@ func (s *Server) routes() {
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Get("/orders/:id/receipt", s.receipt)
+	api.Get("/nodes", s.pickableNodes)
 	api.Get("/subscriptions", s.subscriptions)
 	api.Post("/subscriptions/:id/pay", s.payNow)
 	api.Post("/subscriptions/:id/cancel", s.cancelSubscription)
@@ -172,6 +175,11 @@ func (s *Server) routes() {
 	admin.Put("/pricing", s.adminSavePricing)
 	admin.Post("/pricing/coupons", s.adminCreateCoupon)
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
+	admin.Get("/pool", s.adminPool)
+	admin.Post("/pool", s.adminAddToPool)
+	admin.Get("/pool/catalog", s.adminPoolCatalog)
+	admin.Put("/pool/:id", s.adminSetPickable)
+	admin.Delete("/pool/:id", s.adminRemoveFromPool)
 	admin.Get("/coop-members", s.adminCoopMembers)
 	admin.Post("/coop-members", s.adminAddCoopMember)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
@@ -180,6 +188,14 @@ func (s *Server) routes() {
 	operator := api.Group("/node-operator", requireConsoleHost)
 	operator.Get("/tenants", s.operatorTenants)
 	operator.Post("/requests", s.operatorRequest)
+	operator.Get("/twin", s.myTwin)
+	operator.Post("/twin/challenge", s.twinChallenge)
+	operator.Post("/twin", s.linkTwin)
+	operator.Get("/nodes", s.myNodes)
+	operator.Post("/nodes", s.registerNode)
+	operator.Put("/nodes/:id/exposure", s.setExposure)
+	operator.Get("/earnings", s.earnings)
+	operator.Get("/earnings.csv", s.earnings)
 	api.Post("/applications", requireConsoleHost, s.apply)
 	console := api.Group("/console", requireConsoleHost)
 	console.Get("/tenants", s.consoleTenants)

@@ -15,12 +15,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
@@ -62,6 +65,7 @@ func (q syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 const webhookSecret = "whsec_web_test"
 
 type harness struct {
+	deploy  *deploy.Service
 	billing *billing.Service
 	dns     *fakeDNS
 	tenants *tenant.Service
@@ -103,6 +107,12 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	}, log)
 	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
 		authz, gridsim.New(gridsim.Config{Seed: 1}), syncEvents{&h.billing}, emitter, log)
+	sim := gridsim.New(gridsim.Config{Seed: 1})
+	catalog := grid.NewCatalog(sim, time.Hour)
+	if err := catalog.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log)
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
@@ -111,6 +121,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Tenants:  tenants,
 		Branding: themes.NewService(d.App, authz, tenants),
 		Billing:  h.billing,
+		Deploy:   h.deploy,
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +15,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -199,6 +202,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 			return nil, err
 		}
 	}
+	if err := seedNodes(ctx, p, seed("demo"), console); err != nil {
+		return nil, fmt.Errorf("nodes: %w", err)
+	}
 	if fresh["commons"] {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
@@ -236,4 +242,60 @@ var demoLogos = map[string]string{
 	"demo":    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#14b8a6"/><stop offset="1" stop-color="#0f766e"/></linearGradient></defs><path d="M32 4l24 14v28L32 60 8 46V18z" fill="url(#g)"/><path d="M32 18l12 7v14l-12 7-12-7V25z" fill="#ffffff" opacity="0.9"/></svg>`,
 	"acme":    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="4" width="56" height="56" rx="12" fill="#c2410c"/><path d="M18 46L32 16l14 30h-8l-6-14-6 14z" fill="#ffffff"/></svg>`,
 	"commons": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="28" fill="#818cf8"/><circle cx="22" cy="28" r="7" fill="#0b1020"/><circle cx="42" cy="28" r="7" fill="#0b1020"/><circle cx="32" cy="44" r="7" fill="#0b1020"/></svg>`,
+}
+
+// seedNodes fills Demo Cloud's node pool from the catalog and, on the
+// simulator, links the demo farmer's twin (signing the challenge with the
+// farm twin's simulated key) and registers two of its nodes.
+func seedNodes(ctx context.Context, p *platform, demo context.Context, console string) error {
+	if err := p.catalog.Refresh(ctx); err != nil {
+		return err
+	}
+	if pool, _, err := p.deploy.Pool(demo); err != nil || len(pool) > 0 {
+		return err
+	}
+	page, err := p.catalog.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 200 << 30}, Page: grid.Page{Size: 12}})
+	if err != nil {
+		return err
+	}
+	var ids []uint32
+	for _, n := range page.Nodes {
+		ids = append(ids, n.ID)
+	}
+	if err := p.deploy.AddToPool(demo, ids); err != nil {
+		return err
+	}
+	sim, ok := p.grid.(*gridsim.Sim)
+	if !ok {
+		return nil
+	}
+	var farmer uuid.UUID
+	if err := tenant.SystemTx(ctx, p.db, "dev seed: farmer", func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &farmer, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, "farmer@"+console)
+	}); err != nil {
+		return err
+	}
+	fctx := tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: farmer, Name: "farmer@" + console})
+	farm := sim.Farms()[0]
+	key, err := sim.TwinKey(farm.TwinID)
+	if err != nil {
+		return err
+	}
+	ch, err := p.deploy.NewChallenge(fctx, farm.TwinID)
+	if err != nil {
+		return err
+	}
+	if _, err := p.deploy.LinkTwin(fctx, "ed25519", hex.EncodeToString(ed25519.Sign(key, []byte(ch.Message)))); err != nil {
+		return err
+	}
+	nodes, err := p.catalog.ListNodes(ctx, grid.NodeFilter{FarmIDs: []uint32{farm.ID}, Page: grid.Page{Size: 2}})
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes.Nodes {
+		if _, err := p.deploy.RegisterNode(fctx, n.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/grid/tfgrid"
@@ -53,6 +54,7 @@ type platform struct {
 	grid     grid.Grid
 	catalog  *grid.Catalog
 	billing  *billing.Service
+	deploy   *deploy.Service
 	asynq    *asynq.Client
 }
 
@@ -144,6 +146,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq), emitter, log)
 	p.billing.SetMailer(mailer)
+	keys, ok := p.grid.(deploy.TwinKeys)
+	if !ok {
+		p.Close()
+		return nil, errors.New("the grid adapter cannot read twin keys")
+	}
+	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
 	return p, nil
 }
 
@@ -172,6 +180,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Tenants:  p.tenants,
 		Branding: p.branding,
 		Billing:  p.billing,
+		Deploy:   p.deploy,
 		Log:      p.log,
 		Registry: reg,
 	})

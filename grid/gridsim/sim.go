@@ -1002,3 +1002,13 @@ func (w *world) snapshot(p *project) grid.Project {
 	out.Health = health
 	return out
 }
+
+// TwinAccountKey returns the twin's 32-byte public key (simulated twins
+// hold ed25519 keys); ENOTFOUND for an unknown twin.
+func (s *Sim) TwinAccountKey(_ context.Context, twinID uint32) ([32]byte, error) {
+	k, err := s.TwinPublicKey(twinID)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return [32]byte(k), nil
+}

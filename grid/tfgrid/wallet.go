@@ -255,3 +255,14 @@ func sortBills(b []grid.BillReport) {
 		return cmp.Compare(x.ContractID, y.ContractID)
 	})
 }
+
+// TwinAccountKey returns the 32-byte public key of a twin's account, which
+// a node operator proves to hold by signing a challenge. ENOTFOUND for an
+// unknown twin.
+func (c *Client) TwinAccountKey(_ context.Context, twinID uint32) ([32]byte, error) {
+	a, err := c.twinAccount(twinID)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return [32]byte(a), nil
+}

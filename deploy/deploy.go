@@ -1,0 +1,39 @@
+// Package deploy owns the deployments domain: where machines may run (node
+// operators' linked twins and registered nodes, each tenant's node pool and
+// its exposure), what node operators earn, and — from a paid order to a
+// running VM — the lifecycle, backups and reconciliation.
+package deploy
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// TwinKeys reads a twin's account key from the chain (gridsim and the
+// tfgrid adapter implement it).
+type TwinKeys interface {
+	TwinAccountKey(ctx context.Context, twinID uint32) ([32]byte, error)
+}
+
+// Service is the deployments domain.
+type Service struct {
+	db      *sqlx.DB
+	authz   tenant.Authorizer
+	grid    grid.Grid
+	catalog *grid.Catalog
+	keys    TwinKeys
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewService wires the deployments domain. Node reads for pages go through
+// catalog (a cache), never to the grid per view.
+func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid.Catalog, keys TwinKeys, log *slog.Logger) *Service {
+	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now}
+}

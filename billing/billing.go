@@ -54,6 +54,12 @@ type Mailer interface {
 	Send(ctx context.Context, tenantID uuid.UUID, m rbac.Mail) error
 }
 
+// OrderHook hears of paid orders (the deployments domain starts
+// provisioning). It must be idempotent: webhooks can repeat.
+type OrderHook interface {
+	OrderPaid(ctx context.Context, orderID uuid.UUID) error
+}
+
 // ServiceControl stops and starts what a subscription pays for (the
 // deployments domain implements it). Each call is idempotent.
 type ServiceControl interface {
@@ -79,6 +85,7 @@ type Service struct {
 	emitter *Emitter
 	mailer  Mailer
 	control ServiceControl
+	hook    OrderHook
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -108,6 +115,9 @@ func (s *Service) SetMailer(m Mailer) { s.mailer = m }
 
 // SetServiceControl sets who suspends, resumes and terminates machines.
 func (s *Service) SetServiceControl(c ServiceControl) { s.control = c }
+
+// SetOrderHook sets who hears of paid orders.
+func (s *Service) SetOrderHook(h OrderHook) { s.hook = h }
 
 // SetClock replaces the clock (tests of renewals).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

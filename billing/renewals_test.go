@@ -25,9 +25,11 @@ func (m *machines) rec(what string) error {
 	m.mu.Unlock()
 	return nil
 }
-func (m *machines) SubscriptionSuspended(context.Context, uuid.UUID) error  { return m.rec("suspended") }
-func (m *machines) SubscriptionResumed(context.Context, uuid.UUID) error    { return m.rec("resumed") }
-func (m *machines) SubscriptionTerminated(context.Context, uuid.UUID) error { return m.rec("terminated") }
+func (m *machines) SubscriptionSuspended(context.Context, uuid.UUID) error { return m.rec("suspended") }
+func (m *machines) SubscriptionResumed(context.Context, uuid.UUID) error   { return m.rec("resumed") }
+func (m *machines) SubscriptionTerminated(context.Context, uuid.UUID) error {
+	return m.rec("terminated")
+}
 
 // TestRenewalsDunningAndCredit walks a subscription through a renewal, a
 // failing card with the dunning schedule (days 1, 3, 5), suspension, paying

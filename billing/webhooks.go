@@ -243,6 +243,9 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.Payme
 	if err == nil && resumed != nil && s.control != nil {
 		err = s.control.SubscriptionResumed(ctx, *resumed)
 	}
+	if err == nil && outcome == "order paid" && o.SubscriptionID == nil && s.hook != nil {
+		err = s.hook.OrderPaid(ctx, o.ID)
+	}
 	return outcome, err
 }
 

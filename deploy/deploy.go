@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -28,6 +30,8 @@ type Service struct {
 	grid    grid.Grid
 	catalog *grid.Catalog
 	keys    TwinKeys
+	billing *billing.Service
+	enqueue Enqueuer
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -37,3 +41,5 @@ type Service struct {
 func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid.Catalog, keys TwinKeys, log *slog.Logger) *Service {
 	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now}
 }
+
+func pqArray(v []string) any { return pq.Array(v) }

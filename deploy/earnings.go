@@ -6,7 +6,6 @@ import (
 	"sort"
 	"time"
 
-
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -110,4 +109,3 @@ func (s *Service) RecordContracts(ctx context.Context, project string, contracts
 		return nil
 	})
 }
-

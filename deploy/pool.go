@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -220,4 +219,3 @@ func (s *Service) EligibleNodes(ctx context.Context, need grid.Resources, custom
 	}
 	return page.Nodes, nil
 }
-

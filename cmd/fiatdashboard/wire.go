@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -56,6 +57,13 @@ type platform struct {
 	billing  *billing.Service
 	deploy   *deploy.Service
 	asynq    *asynq.Client
+	catalogs sync.Once
+}
+
+// runCatalog refreshes the node catalog in the background, once per process
+// (dev runs the server and the worker in one).
+func (p *platform) runCatalog(ctx context.Context) {
+	p.catalogs.Do(func() { go p.catalog.Run(ctx) })
 }
 
 func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
@@ -152,6 +160,10 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		return nil, errors.New("the grid adapter cannot read twin keys")
 	}
 	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
+	p.deploy.SetBilling(p.billing)
+	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq))
+	p.billing.SetOrderHook(p.deploy)
+	p.billing.SetServiceControl(p.deploy)
 	return p, nil
 }
 
@@ -184,7 +196,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Log:      p.log,
 		Registry: reg,
 	})
-	go p.catalog.Run(ctx)
+	p.runCatalog(ctx)
 	go func() {
 		if err := p.changes.Listen(ctx); err != nil {
 			p.log.Error("tenant change listener stopped", "err", err)
@@ -195,12 +207,15 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 
 // work runs the background worker until ctx is done.
 func (p *platform) work(ctx context.Context) error {
+	// Provisioning reads nodes from the catalog too.
+	p.runCatalog(ctx)
 	w := jobs.NewWorker(p.redisOpt, p.rdb, jobs.WorkerConfig{
 		Concurrency:     p.cfg.WorkerConcurrency,
 		ShutdownTimeout: p.cfg.ShutdownTimeout,
 		Scheduler:       p.cfg.Scheduler,
 	}, p.log)
 	w.RegisterBilling(p.billing)
+	w.RegisterDeploy(p.deploy)
 	if err := w.RegisterRenewals(p.billing); err != nil {
 		return err
 	}

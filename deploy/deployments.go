@@ -1,0 +1,364 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Deployment states (ARCHITECTURE.md §6).
+const (
+	AwaitingPayment = "awaiting_payment"
+	Paid            = "paid"
+	Provisioning    = "provisioning"
+	Running         = "running"
+	Suspended       = "suspended"
+	Terminating     = "terminating"
+	Terminated      = "terminated"
+	Failed          = "failed"
+)
+
+// transitions are the only moves the lifecycle allows.
+var transitions = map[string][]string{
+	AwaitingPayment: {Paid, Failed, Terminated},
+	Paid:            {Provisioning, Failed, Terminating},
+	Provisioning:    {Running, Failed, Terminating},
+	Running:         {Suspended, Terminating, Provisioning},
+	Suspended:       {Running, Terminating, Terminated},
+	Terminating:     {Terminated},
+}
+
+// Images a storefront offers, as grid flists.
+var Images = map[string]string{
+	"ubuntu-24.04": "https://hub.grid.tf/tf-official-vms/ubuntu-24.04-full.flist",
+	"ubuntu-22.04": "https://hub.grid.tf/tf-official-vms/ubuntu-22.04-full.flist",
+	"debian-12":    "https://hub.grid.tf/tf-official-vms/debian-12.flist",
+	"nixos":        "https://hub.grid.tf/tf-official-vms/nixos-micro.flist",
+}
+
+// Enqueuer starts provisioning in the background (jobs implements it).
+type Enqueuer interface {
+	// EnqueueDeploy queues the deploy:vm task with task id deploy:<id>.
+	EnqueueDeploy(ctx context.Context, id uuid.UUID) error
+}
+
+// SetBilling connects the deployments domain to payments.
+func (s *Service) SetBilling(b *billing.Service) { s.billing = b }
+
+// SetEnqueuer sets who queues provisioning.
+func (s *Service) SetEnqueuer(e Enqueuer) { s.enqueue = e }
+
+// Deployment is a customer's VM.
+type Deployment struct {
+	ID            uuid.UUID       `db:"id" json:"id"`
+	AccountID     uuid.UUID       `db:"account_id" json:"-"`
+	OrderID       uuid.UUID       `db:"order_id" json:"order_id"`
+	Name          string          `db:"name" json:"name"`
+	Image         string          `db:"image" json:"image"`
+	Spec          json.RawMessage `db:"spec" json:"spec"`
+	SSHKey        string          `db:"ssh_key" json:"ssh_key"`
+	Placement     string          `db:"placement" json:"placement"`
+	NodeID        *uint32         `db:"node_id" json:"node_id"`
+	Backup        string          `db:"backup" json:"backup"`
+	StandbyNodeID *uint32         `db:"standby_node_id" json:"standby_node_id"`
+	Status        string          `db:"status" json:"status"`
+	Project       string          `db:"project" json:"-"`
+	IPv4          string          `db:"ipv4" json:"ipv4"`
+	IPv6          string          `db:"ipv6" json:"ipv6"`
+	Mycelium      string          `db:"mycelium" json:"mycelium"`
+	Failure       string          `db:"failure" json:"failure"`
+	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time       `db:"updated_at" json:"updated_at"`
+	// Order is the payment, when the caller asked for it.
+	Order *billing.Order `db:"-" json:"order,omitempty"`
+}
+
+const depColumns = `id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, standby_node_id, status, project,
+	ipv4, ipv6, mycelium, failure, created_at, updated_at`
+
+// Event is one step of a deployment's life.
+type Event struct {
+	ID        int64     `db:"id" json:"id"`
+	Status    string    `db:"status" json:"status"`
+	Step      string    `db:"step" json:"step"`
+	Message   string    `db:"message" json:"message"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+}
+
+// CreateInput is the deploy form.
+type CreateInput struct {
+	Name          string `json:"name"`
+	Image         string `json:"image"`
+	SSHKey        string `json:"ssh_key"`
+	Placement     string `json:"placement"` // default or advanced
+	NodeID        uint32 `json:"node_id"`   // advanced: the customer's pick
+	Backup        string `json:"backup"`    // none, vm or qsfs
+	PaymentMethod string `json:"payment_method"`
+	ClientKey     string `json:"client_key"`
+	billing.QuoteInput
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,61}[a-z0-9]$`)
+
+func (in *CreateInput) validate() error {
+	in.Name = strings.TrimSpace(in.Name)
+	if !namePattern.MatchString(in.Name) {
+		return fiatdashboard.Invalid("name", "a name is 2-63 lowercase letters, digits and hyphens, starting with a letter")
+	}
+	if _, ok := Images[in.Image]; !ok {
+		return fiatdashboard.Invalid("image", "pick one of the images on offer")
+	}
+	in.SSHKey = strings.TrimSpace(in.SSHKey)
+	if _, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(in.SSHKey)); err != nil || len(strings.TrimSpace(string(rest))) > 0 {
+		return fiatdashboard.Invalid("ssh_key", "paste one SSH public key, e.g. ssh-ed25519 AAAA… you@laptop")
+	}
+	switch in.Placement {
+	case "":
+		in.Placement = "default"
+	case "default", "advanced":
+	default:
+		return fiatdashboard.Invalid("placement", "placement is default or advanced")
+	}
+	if in.Placement == "advanced" && in.NodeID == 0 {
+		return fiatdashboard.Invalid("node_id", "pick a node, or let us choose")
+	}
+	switch in.Backup {
+	case "":
+		in.Backup = "none"
+	case "none", "vm", "qsfs":
+	default:
+		return fiatdashboard.Invalid("backup", "backup is none, vm or qsfs")
+	}
+	return nil
+}
+
+// Create validates the deploy form, places the order (one PaymentIntent,
+// idempotent by client_key) and records the deployment awaiting payment.
+// Provisioning starts when the payment's webhook arrives (store/deployments write).
+func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, error) {
+	if err := s.authz.Require(ctx, "store/deployments", "write"); err != nil {
+		return nil, err
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	q, err := s.billing.Quote(ctx, in.QuoteInput)
+	if err != nil {
+		return nil, err
+	}
+	need := needOf(q.Spec)
+	if in.Placement == "advanced" {
+		nodes, err := s.EligibleNodes(ctx, need, true)
+		if err != nil {
+			return nil, err
+		}
+		if !slicesContainsNode(nodes, in.NodeID) {
+			return nil, fiatdashboard.Invalid("node_id", "node %d is not available for this size; pick another", in.NodeID)
+		}
+	} else if nodes, err := s.EligibleNodes(ctx, need, false); err != nil {
+		return nil, err
+	} else if len(nodes) == 0 {
+		return nil, fiatdashboard.Invalid("size", "no node has room for this size right now; pick a smaller one")
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	var taken bool
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM deployments d JOIN orders o ON o.id = d.order_id
+			WHERE d.account_id = $1 AND d.name = $2 AND d.status NOT IN ('terminated', 'failed') AND o.client_key IS DISTINCT FROM $3)`, actor.ID, in.Name, in.ClientKey)
+	}); err != nil {
+		return nil, err
+	}
+	if taken {
+		return nil, fiatdashboard.Invalid("name", "you already have a deployment called %s", in.Name)
+	}
+	order, err := s.billing.Checkout(ctx, billing.CheckoutInput{QuoteInput: in.QuoteInput, PaymentMethod: in.PaymentMethod,
+		ClientKey: in.ClientKey, Description: fmt.Sprintf("VM %s: %d vCPU, %d GB RAM, %d GB disk", in.Name, q.Spec.CPU, q.Spec.RAMGB, q.Spec.DiskGB)})
+	if err != nil {
+		return nil, err
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	id := uuid.New()
+	spec, _ := json.Marshal(q.Spec)
+	var node *uint32
+	if in.Placement == "advanced" {
+		node = &in.NodeID
+	}
+	var d Deployment
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order.ID)
+		if err == nil {
+			return nil // a retried form: the same deployment
+		}
+		if !tenant.IsNoRows(err) {
+			return err
+		}
+		if err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12) RETURNING `+depColumns,
+			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id)); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, tid, d.ID, AwaitingPayment, "order", "order placed; waiting for the payment")
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The payment may have been confirmed before the deployment existed.
+	if order.Status == billing.OrderPaid {
+		if err := s.OrderPaid(ctx, order.ID); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, d.ID)
+}
+
+// ProjectName is the grid project of a deployment: derived from its id, so
+// every attempt to provision it finds what earlier ones created.
+func ProjectName(id uuid.UUID) string { return "fd-" + id.String() }
+
+func needOf(spec billing.Spec) grid.Resources {
+	return grid.Resources{CRU: spec.CPU, MRU: spec.RAMGB << 30, SRU: spec.DiskGB << 30}
+}
+
+func slicesContainsNode(nodes []grid.Node, id uint32) bool {
+	for _, n := range nodes {
+		if n.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func addEvent(ctx context.Context, tx *tenant.Tx, tid, id uuid.UUID, status, step, msg string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deployment_events (tenant_id, deployment_id, status, step, message) VALUES ($1, $2, $3, $4, $5)`, tid, id, status, step, msg)
+	return err
+}
+
+// transition moves a deployment from one of the allowed states to `to` in
+// one guarded update and writes its event; it reports whether it moved.
+func (s *Service) transition(ctx context.Context, id uuid.UUID, to, step, msg string, set map[string]any) (bool, error) {
+	var from []string
+	for f, tos := range transitions {
+		for _, t := range tos {
+			if t == to {
+				from = append(from, f)
+			}
+		}
+	}
+	sort.Strings(from)
+	tid, _ := tenant.IDFromContext(ctx)
+	moved := false
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		q := `UPDATE deployments SET status = $2, updated_at = now()`
+		args := []any{id, to, pqArray(from)}
+		keys := make([]string, 0, len(set))
+		for k := range set {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			args = append(args, set[k])
+			q += fmt.Sprintf(", %s = $%d", k, len(args))
+		}
+		res, err := tx.ExecContext(ctx, q+` WHERE id = $1 AND status = ANY($3)`, args...)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			return nil
+		}
+		moved = true
+		return addEvent(ctx, tx, tid, id, to, step, msg)
+	})
+	return moved, err
+}
+
+// OrderPaid starts provisioning the deployment an order paid for (billing
+// calls it from the payment webhook; a replay changes nothing).
+func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID)
+	})
+	if tenant.IsNoRows(err) {
+		return nil // not a deployment's order (or not recorded yet: Create checks again)
+	}
+	if err != nil {
+		return err
+	}
+	moved, err := s.transition(ctx, id, Paid, "payment", "payment confirmed", nil)
+	if err != nil || !moved {
+		return err
+	}
+	return s.enqueue.EnqueueDeploy(ctx, id)
+}
+
+// Get returns one of the customer's deployments (staff: any of the
+// tenant's) with its order; ENOTFOUND otherwise.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
+	if err := s.authz.Require(ctx, "store/deployments", "read"); err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	staff := actor.Kind == tenant.ActorSystem || s.authz.Require(ctx, "admin/deployments", "read") == nil
+	var d Deployment
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "deployment not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if actor.Kind != tenant.ActorSystem {
+		if o, err := s.billing.Order(ctx, d.OrderID); err == nil {
+			d.Order = o
+		}
+	}
+	return &d, nil
+}
+
+// List returns the customer's deployments (staff with all=true: every
+// deployment of the tenant), newest first, before the cursor time.
+func (s *Service) List(ctx context.Context, all bool, before time.Time, limit int) ([]Deployment, error) {
+	obj := "store/deployments"
+	if all {
+		obj = "admin/deployments"
+	}
+	if err := s.authz.Require(ctx, obj, "read"); err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	var out []Deployment
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+depColumns+` FROM deployments WHERE ($1 OR account_id = $2) AND created_at < $3
+			ORDER BY created_at DESC LIMIT $4`, all, actor.ID, before, limit)
+	})
+	return out, err
+}
+
+// Events returns a deployment's events after the id (0: all), oldest first.
+func (s *Service) Events(ctx context.Context, id uuid.UUID, after int64) ([]Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	var out []Event
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT id, status, step, message, created_at FROM deployment_events
+			WHERE deployment_id = $1 AND id > $2 ORDER BY id LIMIT 200`, id, after)
+	})
+	return out, err
+}

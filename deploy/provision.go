@@ -1,0 +1,355 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// ErrPermanent marks a provisioning failure that retrying cannot fix; the
+// job does not retry it.
+var ErrPermanent = errors.New("permanent provisioning failure")
+
+// QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
+// survives 8 lost storage nodes.
+const (
+	qsfsExpected = 20
+	qsfsMinimal  = 12
+	qsfsMeta     = 4
+)
+
+// Provision takes a paid deployment to running (the deploy:vm task). It is
+// exactly-once in effect: the grid project is named after the deployment,
+// every grid call is idempotent by that name, and a node chosen once is
+// stored and reused, so a retried, duplicated or crashed-and-restarted task
+// finishes what an earlier attempt began instead of deploying again.
+// Transient grid errors are returned for a retry with backoff; a permanent
+// failure cancels what was created, refunds the order and fails the
+// deployment (and returns an error wrapping ErrPermanent).
+func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch d.Status {
+	case Running, Terminating, Terminated, Failed, Suspended:
+		return nil // done, or no longer wanted
+	case Paid:
+		if _, err := s.transition(ctx, id, Provisioning, "network", "creating the private network", nil); err != nil {
+			return err
+		}
+	case Provisioning:
+	default:
+		return fmt.Errorf("deployment %s is %s: %w", id, d.Status, ErrPermanent)
+	}
+	var spec billing.Spec
+	json.Unmarshal(d.Spec, &spec)
+	need := needOf(spec)
+	node, err := s.placeVM(ctx, d, need)
+	if err != nil {
+		return s.failOrRetry(ctx, d, err)
+	}
+	vm := grid.VMSpec{Name: "vm", NodeID: node, Flist: Images[d.Image], CPU: spec.CPU, Memory: spec.RAMGB << 30, RootFS: spec.DiskGB << 30,
+		SSHKeys: []string{d.SSHKey}, PublicIPv4: spec.IPv4, Mycelium: true, Env: map[string]string{"SSH_KEY": d.SSHKey}}
+	p, err := s.grid.DeployVM(ctx, d.Project, vm)
+	if err != nil {
+		return s.failOrRetry(ctx, d, err)
+	}
+	s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
+	switch d.Backup {
+	case "vm":
+		standby, err := s.placeStandby(ctx, d, need, node)
+		if err != nil {
+			return s.failOrRetry(ctx, d, err)
+		}
+		sv := vm
+		sv.Name, sv.NodeID, sv.PublicIPv4 = "standby", standby, false
+		if p, err = s.grid.DeployStandbyVM(ctx, d.Project, sv); err != nil {
+			return s.failOrRetry(ctx, d, err)
+		}
+		s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
+	case "qsfs":
+		data, meta, err := s.placeQSFS(ctx, node)
+		if err != nil {
+			return s.failOrRetry(ctx, d, err)
+		}
+		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
+			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
+			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
+		if p, err = s.grid.DeployQSFS(ctx, d.Project, q); err != nil {
+			return s.failOrRetry(ctx, d, err)
+		}
+		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
+	}
+	set := map[string]any{}
+	for _, v := range p.VMs {
+		if v.Role == grid.Primary {
+			set["ipv4"], set["ipv6"], set["mycelium"] = strings.Split(v.PublicIPv4, "/")[0], v.PublicIPv6, v.MyceliumIP
+		}
+	}
+	_, err = s.transition(ctx, id, Running, "running", "your server is running", set)
+	return err
+}
+
+// record stores the project's contracts and an event of progress.
+func (s *Service) record(ctx context.Context, d *Deployment, p grid.Project, step, msg string) {
+	if err := s.RecordContracts(ctx, d.Project, p.Contracts); err != nil {
+		s.log.Error("record contracts", "deployment", d.ID, "err", err)
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return addEvent(ctx, tx, tid, d.ID, Provisioning, step, msg) })
+}
+
+// placeVM returns the stored node, or chooses one and stores it with a
+// guarded update, so concurrent attempts agree on one node.
+func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resources) (uint32, error) {
+	if d.NodeID != nil {
+		return *d.NodeID, nil
+	}
+	nodes, err := s.EligibleNodes(ctx, need, false)
+	if err != nil {
+		return 0, err
+	}
+	pick, ok := s.bestNode(ctx, nodes, need, nil)
+	if !ok {
+		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
+	}
+	return s.storeNode(ctx, d.ID, "node_id", pick)
+}
+
+func (s *Service) storeNode(ctx context.Context, id uuid.UUID, column string, pick uint32) (uint32, error) {
+	var node uint32
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &node, `UPDATE deployments SET `+column+` = coalesce(`+column+`, $2) WHERE id = $1 RETURNING `+column, id, pick)
+	})
+	return node, err
+}
+
+func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Resources, primary uint32) (uint32, error) {
+	if d.StandbyNodeID != nil {
+		return *d.StandbyNodeID, nil
+	}
+	p, err := s.catalog.Node(ctx, primary)
+	if err != nil {
+		return 0, err
+	}
+	nodes, err := s.EligibleNodes(ctx, need, false)
+	if err != nil {
+		return 0, err
+	}
+	pick, ok := s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return n.ID != primary && n.FarmID != p.FarmID })
+	if !ok {
+		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
+	}
+	return s.storeNode(ctx, d.ID, "standby_node_id", pick)
+}
+
+// placeQSFS picks distinct up nodes with HDD or SSD room for the shards,
+// from the pool first and then the catalog.
+func (s *Service) placeQSFS(ctx context.Context, vmNode uint32) ([]uint32, []uint32, error) {
+	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{HRU: 20 << 30},
+		ExcludeNode: []uint32{vmNode}, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes := page.Nodes
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Free().HRU > nodes[j].Free().HRU })
+	if len(nodes) < qsfsExpected+qsfsMeta {
+		return nil, nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "not enough storage nodes for a QSFS swarm")
+	}
+	var data, meta []uint32
+	for _, n := range nodes[:qsfsExpected] {
+		data = append(data, n.ID)
+	}
+	for _, n := range nodes[qsfsExpected : qsfsExpected+qsfsMeta] {
+		meta = append(meta, n.ID)
+	}
+	return data, meta, nil
+}
+
+// bestNode scores nodes by free capacity after placing need, uptime, and
+// farm spread (farms already holding this tenant's VMs score lower).
+func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Resources, keep func(grid.Node) bool) (uint32, bool) {
+	perFarm := map[uint32]int{}
+	var used []uint32
+	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('provisioning', 'running', 'suspended')`)
+	})
+	byID := map[uint32]grid.Node{}
+	for _, n := range nodes {
+		byID[n.ID] = n
+	}
+	for _, id := range used {
+		if n, ok := byID[id]; ok {
+			perFarm[n.FarmID]++
+		}
+	}
+	best, bestScore := uint32(0), -1.0
+	for _, n := range nodes {
+		if n.Status != grid.NodeUp || (keep != nil && !keep(n)) {
+			continue
+		}
+		free := n.Free()
+		if free.CRU < need.CRU || free.MRU < need.MRU || free.SRU < need.SRU {
+			continue
+		}
+		// Scores are for ranking only; no money is computed here.
+		cap := float64(free.MRU-need.MRU)/float64(max(n.Total.MRU, 1)) + float64(free.CRU-need.CRU)/float64(max(n.Total.CRU, 1))
+		up := min(n.Uptime.Hours()/720, 1)
+		score := cap + 0.5*up - 0.3*float64(perFarm[n.FarmID])
+		if score > bestScore || (score == bestScore && n.ID < best) {
+			best, bestScore = n.ID, score
+		}
+	}
+	return best, bestScore >= 0
+}
+
+// failOrRetry returns a transient error for a retry, or fails the
+// deployment for good: cancels what exists, refunds, tells the customer.
+func (s *Service) failOrRetry(ctx context.Context, d *Deployment, err error) error {
+	code := fiatdashboard.ErrorCode(err)
+	if code == fiatdashboard.EUNAVAILABLE || code == fiatdashboard.EINTERNAL {
+		tid, _ := tenant.IDFromContext(ctx)
+		tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return addEvent(ctx, tx, tid, d.ID, Provisioning, "retry", "the grid did not answer; trying again")
+		})
+		return fmt.Errorf("provision %s: %w", d.ID, err)
+	}
+	if cerr := s.grid.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
+		return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
+	}
+	s.markCanceled(ctx, d.Project)
+	msg := fiatdashboard.ErrorMessage(err)
+	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
+		return terr
+	}
+	if rerr := s.billing.Refund(tenant.WithActor(ctx, tenant.System("provisioning failed")), d.OrderID, 0, "provisioning failed: "+msg); rerr != nil &&
+		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
+		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
+	}
+	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
+}
+
+func (s *Service) markCanceled(ctx context.Context, project string) {
+	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE grid_contracts SET canceled_at = now() WHERE project = $1 AND canceled_at IS NULL`, project)
+		return err
+	})
+}
+
+// Cancel ends a deployment at the customer's request: the grid contracts
+// are cancelled and the unused part of the period becomes credit.
+func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*Deployment, error) {
+	if err := s.authz.Require(ctx, "store/deployments", "write"); err != nil {
+		return nil, err
+	}
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	moved, err := s.transition(ctx, id, Terminating, "cancel", "cancelling: the server and its data are being deleted", nil)
+	if err != nil {
+		return nil, err
+	}
+	if !moved && d.Status != Terminating {
+		if d.Status == AwaitingPayment {
+			if _, err := s.transition(ctx, id, Terminated, "cancel", "cancelled before payment", nil); err != nil {
+				return nil, err
+			}
+			return s.Get(ctx, id)
+		}
+		return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "a %s deployment cannot be cancelled", d.Status)
+	}
+	if err := s.teardown(ctx, d); err != nil {
+		return nil, err
+	}
+	if sub, err := s.subscriptionOf(ctx, d.OrderID); err == nil && sub != uuid.Nil {
+		if _, err := s.billing.Cancel(ctx, sub); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, id)
+}
+
+func (s *Service) teardown(ctx context.Context, d *Deployment) error {
+	if err := s.grid.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	s.markCanceled(ctx, d.Project)
+	_, err := s.transition(ctx, d.ID, Terminated, "terminated", "the server is deleted", nil)
+	return err
+}
+
+func (s *Service) subscriptionOf(ctx context.Context, order uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT id FROM subscriptions WHERE first_order_id = $1`, order)
+	})
+	if tenant.IsNoRows(err) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}
+
+func (s *Service) deploymentOfSubscription(ctx context.Context, sub uuid.UUID) (*Deployment, error) {
+	var d Deployment
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &d, `SELECT `+prefixed("d.", depColumns)+` FROM deployments d JOIN subscriptions s ON s.first_order_id = d.order_id WHERE s.id = $1`, sub)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, nil
+	}
+	return &d, err
+}
+
+// SubscriptionSuspended implements billing.ServiceControl: the VM keeps its
+// contracts through the grace period, marked suspended.
+func (s *Service) SubscriptionSuspended(ctx context.Context, sub uuid.UUID) error {
+	d, err := s.deploymentOfSubscription(ctx, sub)
+	if err != nil || d == nil {
+		return err
+	}
+	_, err = s.transition(ctx, d.ID, Suspended, "suspended", "the renewal payment failed; the server is suspended until it is paid", nil)
+	return err
+}
+
+// SubscriptionResumed implements billing.ServiceControl.
+func (s *Service) SubscriptionResumed(ctx context.Context, sub uuid.UUID) error {
+	d, err := s.deploymentOfSubscription(ctx, sub)
+	if err != nil || d == nil || d.Status != Suspended {
+		return err
+	}
+	_, err = s.transition(ctx, d.ID, Running, "running", "payment received; the server is back", nil)
+	return err
+}
+
+// SubscriptionTerminated implements billing.ServiceControl: unpaid past the
+// grace period, or cancelled.
+func (s *Service) SubscriptionTerminated(ctx context.Context, sub uuid.UUID) error {
+	d, err := s.deploymentOfSubscription(ctx, sub)
+	if err != nil || d == nil || d.Status == Terminated {
+		return err
+	}
+	s.transition(ctx, d.ID, Terminating, "terminating", "the subscription ended; the server is being deleted", nil)
+	return s.teardown(ctx, d)
+}
+
+var _ billing.ServiceControl = (*Service)(nil)
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

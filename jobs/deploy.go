@@ -1,0 +1,55 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+)
+
+// TypeDeployVM provisions one paid deployment.
+const TypeDeployVM = "deploy:vm"
+
+type deployPayload struct {
+	ID uuid.UUID `json:"id"`
+}
+
+// EnqueueDeploy queues provisioning with task id deploy:<id>: a second
+// enqueue of the same deployment is the same task.
+func (e *Enqueuer) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
+	t, err := NewTask(ctx, TypeDeployVM, deployPayload{ID: id}, asynq.Queue(QueueCritical), asynq.TaskID("deploy:"+id.String()),
+		asynq.MaxRetry(12), asynq.Timeout(10*time.Minute), asynq.Retention(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	_, err = e.client.EnqueueContext(ctx, t)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// Provisioner is the deployments domain's provisioning step.
+type Provisioner interface {
+	Provision(ctx context.Context, id uuid.UUID) error
+}
+
+// RegisterDeploy handles deploy:vm. A permanent failure (refunded already)
+// is not retried; a transient one is, with Asynq's backoff.
+func (w *Worker) RegisterDeploy(p Provisioner) {
+	w.mux.HandleFunc(TypeDeployVM, func(ctx context.Context, t *asynq.Task) error {
+		var in deployPayload
+		if err := Decode(t, &in); err != nil {
+			return err
+		}
+		err := p.Provision(ctx, in.ID)
+		if errors.Is(err, deploy.ErrPermanent) {
+			return errors.Join(err, asynq.SkipRetry)
+		}
+		return err
+	})
+}

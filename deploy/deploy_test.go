@@ -36,7 +36,9 @@ func (q *queued) EnqueueDeploy(_ context.Context, id uuid.UUID) error {
 
 type syncEvents struct{ b **billing.Service }
 
-func (e syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error { return (*e.b).ProcessEvent(ctx, id) }
+func (e syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
+	return (*e.b).ProcessEvent(ctx, id)
+}
 
 type shop struct {
 	*world

@@ -362,3 +362,19 @@ func (s *Service) Events(ctx context.Context, id uuid.UUID, after int64) ([]Even
 	})
 	return out, err
 }
+
+// Retry queues provisioning again for a deployment stuck in paid or
+// provisioning (admin/deployments write).
+func (s *Service) Retry(ctx context.Context, id uuid.UUID) error {
+	if err := s.authz.Require(ctx, "admin/deployments", "write"); err != nil {
+		return err
+	}
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Status != Paid && d.Status != Provisioning {
+		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "only a paid or provisioning deployment can be retried")
+	}
+	return s.enqueue.EnqueueDeploy(ctx, id)
+}

@@ -274,7 +274,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*Deployment, error)
 		return nil, err
 	}
 	if sub, err := s.subscriptionOf(ctx, d.OrderID); err == nil && sub != uuid.Nil {
-		if _, err := s.billing.Cancel(ctx, sub); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		if _, err := s.billing.Cancel(ctx, sub); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 			return nil, err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -64,7 +65,17 @@ func (q syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 // webhookSecret signs the mock Stripe events in tests.
 const webhookSecret = "whsec_web_test"
 
+// provisionSoon runs the deploy task in the background, as the worker would.
+type provisionSoon struct{ svc **deploy.Service }
+
+func (p provisionSoon) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	go (*p.svc).Provision(tenant.WithActor(tenant.WithID(context.Background(), tid), tenant.System("deploy:vm")), id)
+	return nil
+}
+
 type harness struct {
+	sim     *gridsim.Sim
 	deploy  *deploy.Service
 	billing *billing.Service
 	dns     *fakeDNS
@@ -113,6 +124,11 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		t.Fatal(err)
 	}
 	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log)
+	h.deploy.SetBilling(h.billing)
+	h.deploy.SetEnqueuer(provisionSoon{&h.deploy})
+	h.billing.SetOrderHook(h.deploy)
+	h.billing.SetServiceControl(h.deploy)
+	h.sim = sim
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,

@@ -1,0 +1,167 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+func (s *Server) images(c *fiber.Ctx) error {
+	names := make([]string, 0, len(deploy.Images))
+	for k := range deploy.Images {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	labels := map[string]string{"ubuntu-24.04": "Ubuntu 24.04 LTS", "ubuntu-22.04": "Ubuntu 22.04 LTS", "debian-12": "Debian 12", "nixos": "NixOS"}
+	out := []fiber.Map{}
+	for _, n := range names {
+		out = append(out, fiber.Map{"id": n, "label": labels[n]})
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+func (s *Server) deployments(c *fiber.Ctx) error {
+	return s.listDeployments(c, false)
+}
+
+func (s *Server) adminDeployments(c *fiber.Ctx) error {
+	return s.listDeployments(c, true)
+}
+
+func (s *Server) listDeployments(c *fiber.Ctx, all bool) error {
+	limit, err := page(c)
+	if err != nil {
+		return err
+	}
+	before, err := timeCursor(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Deploy.List(c.UserContext(), all, before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(d deploy.Deployment) string { return d.CreatedAt.Format(time.RFC3339Nano) }))
+}
+
+func (s *Server) createDeployment(c *fiber.Ctx) error {
+	var in deploy.CreateInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.ClientKey == "" {
+		in.ClientKey = c.Get("Idempotency-Key")
+	}
+	d, err := s.deps.Deploy.Create(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+func (s *Server) deployment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deps.Deploy.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) cancelDeployment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deps.Deploy.Cancel(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// deploymentEvents streams a deployment's events as Server-Sent Events:
+// every event so far, then new ones as they happen, until the deployment
+// settles or the client goes away. Each event's id lets a reconnecting
+// browser resume (Last-Event-ID).
+func (s *Server) deploymentEvents(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var after int64
+	fmt.Sscan(c.Get("Last-Event-ID"), &after)
+	first, err := s.deps.Deploy.Events(ctx, id, after)
+	if err != nil {
+		return err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderConnection, "keep-alive")
+	c.Set("X-Accel-Buffering", "no")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		// The request's context ends with the handler: the stream runs on its own.
+		sctx, cancel := context.WithTimeout(tenant.WithActor(tenant.WithID(context.Background(), tid), actor), 15*time.Minute)
+		defer cancel()
+		events := first
+		for {
+			for _, e := range events {
+				b, _ := json.Marshal(e)
+				fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.ID, "deployment", b)
+				after = e.ID
+			}
+			if err := w.Flush(); err != nil {
+				return // the client left
+			}
+			if len(events) > 0 {
+				last := events[len(events)-1].Status
+				if last == deploy.Running || last == deploy.Failed || last == deploy.Terminated {
+					return
+				}
+			}
+			select {
+			case <-sctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			var err error
+			if events, err = s.deps.Deploy.Events(sctx, id, after); err != nil {
+				return
+			}
+			if len(events) == 0 {
+				fmt.Fprint(w, ": keep-alive\n\n")
+			}
+		}
+	})
+	return nil
+}
+
+func (s *Server) adminRetryDeployment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Deploy.Retry(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"queued": true})
+}
+
+var _ = uuid.Nil
+var _ = fiatdashboard.ENOTFOUND

@@ -245,3 +245,66 @@ func TestPermanentFailureRefundsAndCancel(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestNodeFailure takes a running deployment's node offline and checks the
+// health job fails over to the standby (backup) or re-provisions elsewhere
+// (no backup), and reconcile cancels orphans.
+func TestNodeFailure(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	for _, c := range []struct{ name, backup string }{{"with-backup", "vm"}, {"no-backup", "none"}} {
+		d := s.order(t, c.name, c.backup)
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := s.svc.Get(s.customer, d.ID)
+		if err := s.sim.SetNodeStatus(*before.NodeID, grid.NodeDown); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.svc.CheckHealth(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("%s: health moved %d, %v; want 1", c.name, n, err)
+		}
+		mid, _ := s.svc.Get(s.customer, d.ID)
+		if mid.Status != deploy.Provisioning {
+			t.Fatalf("%s: after the node failed = %s, want provisioning", c.name, mid.Status)
+		}
+		if c.backup == "vm" && (mid.NodeID == nil || *mid.NodeID != *before.StandbyNodeID) {
+			t.Errorf("failover put the primary on %v, want the standby's node %d", mid.NodeID, *before.StandbyNodeID)
+		}
+		if err := s.catalog.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("%s: re-provision: %v", c.name, err)
+		}
+		after, _ := s.svc.Get(s.customer, d.ID)
+		if after.Status != deploy.Running || *after.NodeID == *before.NodeID {
+			t.Errorf("%s: after recovery = %s on node %d (failed node %d)", c.name, after.Status, *after.NodeID, *before.NodeID)
+		}
+		events, _ := s.svc.Events(s.customer, d.ID, 0)
+		want := map[string]string{"vm": "failover", "none": "reprovision"}[c.backup]
+		found := false
+		for _, e := range events {
+			found = found || e.Step == want
+		}
+		if !found {
+			t.Errorf("%s: no %s event", c.name, want)
+		}
+	}
+	// An orphan: a failed deployment whose contracts are still on the grid.
+	d := s.order(t, "orphan", "none")
+	if err := s.svc.Provision(s.system(), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.d.Owner(t).Exec(`UPDATE deployments SET status = 'failed' WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	drift, err := s.svc.Reconcile(s.system())
+	if err != nil || len(drift) != 1 || drift[0].Problem != "orphan contracts cancelled" {
+		t.Fatalf("reconcile = %+v, %v", drift, err)
+	}
+	if _, err := s.sim.Project(ctx, deploy.ProjectName(d.ID)); err == nil {
+		t.Error("orphan contracts survived reconcile")
+	}
+}

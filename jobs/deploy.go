@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // TypeDeployVM provisions one paid deployment.
@@ -52,4 +53,48 @@ func (w *Worker) RegisterDeploy(p Provisioner) {
 		}
 		return err
 	})
+}
+
+// Periodic deployment upkeep.
+const (
+	TypeDeployHealth    = "deploy:health"
+	TypeDeployReconcile = "deploy:reconcile"
+)
+
+// Upkeep is the deployments domain's periodic work.
+type Upkeep interface {
+	CheckHealth(ctx context.Context) (int, error)
+	ReconcileAll(ctx context.Context) (int, error)
+}
+
+// RegisterUpkeep handles and schedules the health check (every minute) and
+// reconcile (every 30 minutes, low queue).
+func (w *Worker) RegisterUpkeep(u Upkeep) error {
+	w.mux.HandleFunc(TypeDeployHealth, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := u.CheckHealth(ctx)
+		if n > 0 {
+			w.log.Warn("deployments moved off failed nodes", "count", n)
+		}
+		return err
+	})
+	w.mux.HandleFunc(TypeDeployReconcile, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := u.ReconcileAll(ctx)
+		if n > 0 {
+			w.log.Warn("reconcile found drift", "count", n)
+		}
+		return err
+	})
+	sys := tenant.WithActor(context.Background(), tenant.System("scheduler"))
+	h, err := NewTask(sys, TypeDeployHealth, nil, asynq.Queue(QueueDefault))
+	if err != nil {
+		return err
+	}
+	if err := w.Periodic("@every 1m", h, time.Minute); err != nil {
+		return err
+	}
+	r, err := NewTask(sys, TypeDeployReconcile, nil, asynq.Queue(QueueLow))
+	if err != nil {
+		return err
+	}
+	return w.Periodic("@every 30m", r, 30*time.Minute)
 }

@@ -216,6 +216,9 @@ func (p *platform) work(ctx context.Context) error {
 	}, p.log)
 	w.RegisterBilling(p.billing)
 	w.RegisterDeploy(p.deploy)
+	if err := w.RegisterUpkeep(p.deploy); err != nil {
+		return err
+	}
 	if err := w.RegisterRenewals(p.billing); err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ type fixture struct {
 	owner    context.Context // tenant owner (MFA)
 	customer context.Context
 	custID   uuid.UUID
+	authz    *rbac.Authorizer
+	log      *slog.Logger
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -65,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	authz.Reload()
 	sm := stripemock.ForTest(t)
-	f := &fixture{t: t, d: d, tenantID: tn.ID, custID: cust}
+	f := &fixture{t: t, d: d, tenantID: tn.ID, custID: cust, authz: authz, log: log}
 	tctx := tenant.WithID(ctx, tn.ID)
 	f.owner = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: owner, Name: "owner@alpha.test", MFA: true})
 	f.customer = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: cust, Name: "ann@alpha.test"})

@@ -1,0 +1,563 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/cosmos/go-bip39"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// BridgeFee is what the TFChain bridge keeps of every deposit: 1 TFT.
+const BridgeFee = grid.TFTUnits(10_000_000)
+
+// Top-up states, in order.
+const (
+	TopupPlanned    = "planned"
+	TopupQuoted     = "quoted"
+	TopupSwapped    = "swapped"
+	TopupBridged    = "bridged"
+	TopupMinted     = "minted"
+	TopupReconciled = "reconciled"
+	TopupFailed     = "failed"
+)
+
+// ErrMintPending says the bridge has not minted yet: try the step later.
+var ErrMintPending = errors.New("the TFChain mint has not arrived yet")
+
+// TopupEnqueuer queues the next step of a top-up (jobs implements it).
+type TopupEnqueuer interface {
+	EnqueueTopupStep(ctx context.Context, id uuid.UUID, state string) error
+}
+
+// Treasury is each tenant's TFChain wallet, Stellar account and automatic
+// top-ups (USDC → TFT on the Stellar DEX → bridge → TFChain). Secrets are
+// encrypted under FD_MASTER_KEY and opened only inside the step that signs.
+type Treasury struct {
+	db          *sqlx.DB
+	authz       tenant.Authorizer
+	keys        *rbac.Keyring
+	ex          exchange.Exchange
+	grid        grid.Grid
+	vault       string
+	enqueue     TopupEnqueuer
+	MintTimeout time.Duration
+	log         *slog.Logger
+	now         func() time.Time
+}
+
+// NewTreasury wires the treasury; vault is the bridge's Stellar account.
+func NewTreasury(db *sqlx.DB, authz tenant.Authorizer, keys *rbac.Keyring, ex exchange.Exchange, g grid.Grid, vault string, enqueue TopupEnqueuer, log *slog.Logger) *Treasury {
+	return &Treasury{db: db, authz: authz, keys: keys, ex: ex, grid: g, vault: vault, enqueue: enqueue, MintTimeout: time.Hour, log: log, now: time.Now}
+}
+
+// SetClock replaces the clock (tests).
+func (t *Treasury) SetClock(now func() time.Time) { t.now = now }
+
+// WalletInput is what a tenant admin enters. Secrets are never returned.
+type WalletInput struct {
+	TwinID        uint32 `json:"twin_id"`
+	Mnemonic      string `json:"mnemonic"`
+	StellarSecret string `json:"stellar_secret"`
+}
+
+// SaveWallet stores (or replaces) the tenant's wallet, audited
+// (admin/wallet write; owners and admins, with two-factor).
+func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
+	if err := t.authz.Require(ctx, "admin/wallet", "write"); err != nil {
+		return err
+	}
+	mnemonic := strings.Join(strings.Fields(strings.ToLower(in.Mnemonic)), " ")
+	if !bip39.IsMnemonicValid(mnemonic) {
+		return fiatdashboard.Invalid("mnemonic", "this is not a valid 12 or 24 word recovery phrase (check the words and their order)")
+	}
+	if in.TwinID == 0 {
+		return fiatdashboard.Invalid("twin_id", "enter the twin id of this wallet")
+	}
+	if _, err := t.grid.TwinBalance(ctx, in.TwinID); fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
+		return fiatdashboard.Invalid("twin_id", "twin %d does not exist on the grid", in.TwinID)
+	} else if err != nil {
+		return err
+	}
+	account, err := t.ex.Account(strings.TrimSpace(in.StellarSecret))
+	if err != nil {
+		return err
+	}
+	mEnc, err := t.keys.Seal("treasury", []byte(mnemonic))
+	if err != nil {
+		return err
+	}
+	sEnc, err := t.keys.Seal("treasury", []byte(strings.TrimSpace(in.StellarSecret)))
+	if err != nil {
+		return err
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_wallets (tenant_id, twin_id, mnemonic_enc, stellar_account, stellar_secret_enc) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (tenant_id) DO UPDATE SET twin_id = EXCLUDED.twin_id, mnemonic_enc = EXCLUDED.mnemonic_enc, stellar_account = EXCLUDED.stellar_account,
+			stellar_secret_enc = EXCLUDED.stellar_secret_enc, updated_at = now()`, tid, in.TwinID, mEnc, account, sEnc); err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "wallet.saved", fmt.Sprint(in.TwinID), map[string]any{"stellar_account": account})
+	})
+}
+
+type walletRow struct {
+	TwinID       uint32 `db:"twin_id"`
+	Account      string `db:"stellar_account"`
+	SecretSealed string `db:"stellar_secret_enc"`
+}
+
+func (t *Treasury) wallet(ctx context.Context) (*walletRow, error) {
+	var w walletRow
+	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &w, `SELECT twin_id, stellar_account, stellar_secret_enc FROM tenant_wallets`)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "add a wallet first")
+	}
+	return &w, err
+}
+
+// WalletView is the wallet page: balances, KYC, tiers and top-ups. No secret.
+type WalletView struct {
+	TwinID         uint32     `json:"twin_id"`
+	StellarAccount string     `json:"stellar_account"`
+	TFT            string     `json:"tft_balance"`
+	KYCVerified    bool       `json:"kyc_verified"`
+	StellarUSDC    string     `json:"stellar_usdc"`
+	StellarTFT     string     `json:"stellar_tft"`
+	Tiers          TierReport `json:"tiers"`
+	Policy         *Policy    `json:"policy"`
+	Topups         []Topup    `json:"topups"`
+}
+
+// Wallet returns the wallet page's data (admin/wallet read).
+func (t *Treasury) Wallet(ctx context.Context) (*WalletView, error) {
+	if err := t.authz.Require(ctx, "admin/wallet", "read"); err != nil {
+		return nil, err
+	}
+	w, err := t.wallet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &WalletView{TwinID: w.TwinID, StellarAccount: w.Account}
+	bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+	if err != nil {
+		return nil, err
+	}
+	v.TFT = bal.String()
+	if v.KYCVerified, err = t.grid.TwinKYC(ctx, w.TwinID); err != nil {
+		return nil, err
+	}
+	if b, err := t.ex.Balances(ctx, w.Account); err == nil {
+		v.StellarUSDC, v.StellarTFT = b.USDC.String(), b.TFT.String()
+	}
+	costs, err := t.contractCosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.Tiers = Tiers(bal, costs)
+	if v.Policy, err = t.policy(ctx); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return nil, err
+	}
+	v.Topups, err = t.topups(ctx, 20)
+	return v, err
+}
+
+// contractCosts reads the running contracts' monthly cost from the grid.
+func (t *Treasury) contractCosts(ctx context.Context) ([]ContractCost, error) {
+	var projects []string
+	if err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &projects, `SELECT DISTINCT project FROM grid_contracts WHERE canceled_at IS NULL LIMIT 500`)
+	}); err != nil {
+		return nil, err
+	}
+	var out []ContractCost
+	for _, name := range projects {
+		p, err := t.grid.Project(ctx, name)
+		if fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range p.Contracts {
+			if c.Resources == (grid.Resources{}) && len(c.PublicIPs) == 0 {
+				continue // network and name contracts: no capacity, (almost) no cost
+			}
+			// The list cost (before the staking discount) of what the contract holds.
+			q, err := t.grid.Quote(ctx, grid.Workload{CRU: c.Resources.CRU, MRU: c.Resources.MRU, SRU: c.Resources.SRU, HRU: c.Resources.HRU, PublicIPv4: uint32(len(c.PublicIPs))})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ContractCost{ContractID: c.ID, MonthlyList: q.ListTFTMonth})
+		}
+	}
+	return out, nil
+}
+
+// Policy is a tenant's top-up policy. Amounts are TFT (7 decimals).
+type Policy struct {
+	Enabled       bool                 `db:"enabled" json:"enabled"`
+	MinRunwayDays int                  `db:"min_runway_days" json:"min_runway_days"`
+	TargetTier    grid.DiscountPackage `db:"target_tier" json:"target_tier"`
+	MaxPerTopup   grid.TFTUnits        `db:"max_per_topup" json:"-"`
+	MaxPerMonth   grid.TFTUnits        `db:"max_per_month" json:"-"`
+	SlippageBPS   int64                `db:"slippage_bps" json:"slippage_bps"`
+	MaxPerTopupS  string               `db:"-" json:"max_per_topup_tft"`
+	MaxPerMonthS  string               `db:"-" json:"max_per_month_tft"`
+}
+
+func (t *Treasury) policy(ctx context.Context) (*Policy, error) {
+	var p Policy
+	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &p, `SELECT enabled, min_runway_days, target_tier, max_per_topup, max_per_month, slippage_bps FROM topup_policies`)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "set a top-up policy first")
+	}
+	p.MaxPerTopupS, p.MaxPerMonthS = p.MaxPerTopup.String(), p.MaxPerMonth.String()
+	return &p, err
+}
+
+// SavePolicy stores the top-up policy (admin/wallet write).
+func (t *Treasury) SavePolicy(ctx context.Context, p Policy) (*Policy, error) {
+	if err := t.authz.Require(ctx, "admin/wallet", "write"); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.MaxPerTopup, err = grid.ParseTFT(p.MaxPerTopupS); err != nil || p.MaxPerTopup <= BridgeFee {
+		return nil, fiatdashboard.Invalid("max_per_topup_tft", "the most per top-up is a TFT amount above the 1 TFT bridge fee")
+	}
+	if p.MaxPerMonth, err = grid.ParseTFT(p.MaxPerMonthS); err != nil || p.MaxPerMonth < p.MaxPerTopup {
+		return nil, fiatdashboard.Invalid("max_per_month_tft", "the most per month is a TFT amount at least the most per top-up")
+	}
+	switch {
+	case p.MinRunwayDays < 1 || p.MinRunwayDays > 365:
+		return nil, fiatdashboard.Invalid("min_runway_days", "keep 1 to 365 days of runway")
+	case p.SlippageBPS < 1 || p.SlippageBPS > 2000:
+		return nil, fiatdashboard.Invalid("slippage_bps", "the slippage cap is 0.01-20 %%")
+	}
+	switch p.TargetTier {
+	case "":
+		p.TargetTier = grid.DiscountNone
+	case grid.DiscountNone, grid.DiscountDefault, grid.DiscountBronze, grid.DiscountSilver, grid.DiscountGold:
+	default:
+		return nil, fiatdashboard.Invalid("target_tier", "the target tier is none, default, bronze, silver or gold")
+	}
+	tid, _ := tenant.IDFromContext(ctx)
+	err = tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO topup_policies (tenant_id, enabled, min_runway_days, target_tier, max_per_topup, max_per_month, slippage_bps)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id) DO UPDATE SET enabled = EXCLUDED.enabled, min_runway_days = EXCLUDED.min_runway_days,
+			target_tier = EXCLUDED.target_tier, max_per_topup = EXCLUDED.max_per_topup, max_per_month = EXCLUDED.max_per_month, slippage_bps = EXCLUDED.slippage_bps, updated_at = now()`,
+			tid, p.Enabled, p.MinRunwayDays, p.TargetTier, p.MaxPerTopup, p.MaxPerMonth, p.SlippageBPS); err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "wallet.policy_changed", "", map[string]any{"min_runway_days": p.MinRunwayDays, "target_tier": p.TargetTier})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t.policy(ctx)
+}
+
+// Topup is one top-up and where it stands.
+type Topup struct {
+	ID        uuid.UUID     `db:"id" json:"id"`
+	State     string        `db:"state" json:"state"`
+	Reason    string        `db:"reason" json:"reason"`
+	Amount    grid.TFTUnits `db:"amount" json:"-"`
+	AmountS   string        `db:"-" json:"amount_tft"`
+	QuoteUSDC int64         `db:"quote_usdc" json:"-"`
+	SendMax   int64         `db:"send_max_usdc" json:"-"`
+	Alert     string        `db:"alert" json:"alert"`
+	Error     string        `db:"error" json:"error"`
+	CreatedAt time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time     `db:"updated_at" json:"updated_at"`
+	QuoteS    string        `db:"-" json:"quote_usdc"`
+}
+
+const topupColumns = `id, state, reason, amount, quote_usdc, send_max_usdc, alert, error, created_at, updated_at`
+
+func (t *Treasury) topups(ctx context.Context, limit int) ([]Topup, error) {
+	var out []Topup
+	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+topupColumns+` FROM topups ORDER BY created_at DESC LIMIT $1`, limit)
+	})
+	for i := range out {
+		out[i].AmountS, out[i].QuoteS = out[i].Amount.String(), exchange.Amount(out[i].QuoteUSDC).String()
+	}
+	return out, err
+}
+
+// Plan decides how much TFT the policy needs now — enough for the runway
+// and the target tier, within the per-top-up and monthly caps — and starts
+// a top-up; it returns nil when none is needed. With force ("Top up now")
+// it tops up the per-top-up maximum when the policy needs nothing.
+func (t *Treasury) Plan(ctx context.Context, reason string, force bool) (*Topup, error) {
+	if err := t.authz.Require(ctx, "admin/wallet", "write"); err != nil {
+		return nil, err
+	}
+	w, err := t.wallet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.policy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+	if err != nil {
+		return nil, err
+	}
+	costs, err := t.contractCosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := Tiers(bal, costs)
+	burn, _ := grid.ParseTFT(r.BurnMonth)
+	need := grid.TFTUnits(int64(burn)*int64(p.MinRunwayDays)/30) - bal
+	var maxCost grid.TFTUnits
+	for _, c := range costs {
+		maxCost = max(maxCost, c.MonthlyList)
+	}
+	for _, th := range tierHalfMonths {
+		if th.Package == p.TargetTier {
+			need = max(need, grid.TFTUnits(int64(maxCost)*th.Halves/2)-bal)
+		}
+	}
+	if need <= 0 && force {
+		need = p.MaxPerTopup - BridgeFee
+	}
+	if need <= 0 {
+		return nil, nil
+	}
+	amount := min(need, p.MaxPerTopup-BridgeFee)
+	tid, _ := tenant.IDFromContext(ctx)
+	var out Topup
+	err = tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		var month grid.TFTUnits
+		if err := tx.GetContext(ctx, &month, `SELECT coalesce(sum(buy), 0) FROM topups WHERE state <> 'failed' AND created_at >= date_trunc('month', now())`); err != nil {
+			return err
+		}
+		if left := p.MaxPerMonth - month - BridgeFee; left < amount {
+			amount = left
+		}
+		if amount <= 0 {
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this month's top-up budget is used up")
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT topup`); err != nil {
+			return err
+		}
+		err := tx.GetContext(ctx, &out, `INSERT INTO topups (tenant_id, reason, amount, buy) VALUES ($1, $2, $3, $4) RETURNING `+topupColumns,
+			tid, reason, amount, amount+BridgeFee)
+		if isUnique(err) {
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "a top-up is already under way")
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "wallet.topup_planned", out.ID.String(), map[string]any{"amount_tft": amount.String(), "reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.AmountS = out.Amount.String()
+	return &out, t.enqueue.EnqueueTopupStep(ctx, out.ID, out.State)
+}
+
+type topupRow struct {
+	ID            uuid.UUID  `db:"id"`
+	State         string     `db:"state"`
+	Amount        int64      `db:"amount"`
+	Buy           int64      `db:"buy"`
+	QuoteUSDC     int64      `db:"quote_usdc"`
+	SendMax       int64      `db:"send_max_usdc"`
+	SwapHash      string     `db:"swap_hash"`
+	SwapXDR       string     `db:"swap_xdr"`
+	BridgeHash    string     `db:"bridge_hash"`
+	BridgeXDR     string     `db:"bridge_xdr"`
+	BalanceBefore int64      `db:"balance_before"`
+	BridgedAt     *time.Time `db:"bridged_at"`
+	Alert         string     `db:"alert"`
+}
+
+// Step runs the top-up's current step, stores the new state, and queues
+// the next. Every step is idempotent and resumes from what is stored: a
+// signed transaction's hash is stored before it is submitted, so a step
+// that crashed finds out whether it applied instead of paying twice.
+func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
+	var r topupRow
+	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &r, `SELECT id, state, amount, buy, quote_usdc, send_max_usdc, swap_hash, swap_xdr, bridge_hash, bridge_xdr,
+			balance_before, bridged_at, alert FROM topups WHERE id = $1`, id)
+	})
+	if err != nil {
+		return err
+	}
+	w, err := t.wallet(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := t.step(ctx, &r, w)
+	if err != nil {
+		if fiatdashboard.ErrorCode(err) == fiatdashboard.ECONFLICT || fiatdashboard.ErrorCode(err) == fiatdashboard.EINVALID {
+			t.set(ctx, id, map[string]any{"state": TopupFailed, "error": fiatdashboard.ErrorMessage(err), "alert": "top-up failed: " + fiatdashboard.ErrorMessage(err)})
+			return nil
+		}
+		return err
+	}
+	if next == "" || next == r.State {
+		return nil
+	}
+	if next == TopupReconciled {
+		return nil
+	}
+	return t.enqueue.EnqueueTopupStep(ctx, id, next)
+}
+
+func (t *Treasury) set(ctx context.Context, id uuid.UUID, cols map[string]any) error {
+	q, args := `UPDATE topups SET updated_at = now()`, []any{id}
+	for _, k := range []string{"state", "quote_usdc", "send_max_usdc", "spent_usdc", "swap_hash", "swap_xdr", "bridge_hash", "bridge_xdr", "balance_before", "bridged_at", "alert", "error"} {
+		if v, ok := cols[k]; ok {
+			args = append(args, v)
+			q += fmt.Sprintf(", %s = $%d", k, len(args))
+		}
+	}
+	return tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, q+` WHERE id = $1`, args...)
+		return err
+	})
+}
+
+func (t *Treasury) secret(w *walletRow) (string, error) {
+	b, err := t.keys.Open("treasury", w.SecretSealed)
+	if err != nil {
+		return "", fmt.Errorf("open the Stellar secret: %w", err)
+	}
+	return string(b), nil
+}
+
+func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string, error) {
+	switch r.State {
+	case TopupPlanned:
+		q, err := t.ex.QuoteTFT(ctx, exchange.Amount(r.Buy))
+		if err != nil {
+			return "", err
+		}
+		var slip int64
+		if err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &slip, `SELECT slippage_bps FROM topup_policies`)
+		}); err != nil {
+			return "", err
+		}
+		sendMax := ceilDiv(big.NewInt(int64(q.SendUSDC)*(10000+slip)), big.NewInt(10000)).Int64()
+		bal, err := t.ex.Balances(ctx, w.Account)
+		if err != nil {
+			return "", err
+		}
+		if int64(bal.USDC) < sendMax {
+			return "", fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the Stellar account holds %s USDC; this top-up may need up to %s", bal.USDC, exchange.Amount(sendMax))
+		}
+		return TopupQuoted, t.set(ctx, r.ID, map[string]any{"state": TopupQuoted, "quote_usdc": int64(q.SendUSDC), "send_max_usdc": sendMax})
+	case TopupQuoted:
+		if r.SwapHash == "" {
+			secret, err := t.secret(w)
+			if err != nil {
+				return "", err
+			}
+			tx, err := t.ex.BuildSwap(ctx, secret, exchange.Amount(r.Buy), exchange.Amount(r.SendMax), "fd-topup-"+r.ID.String()[:8])
+			if err != nil {
+				return "", err
+			}
+			r.SwapHash, r.SwapXDR = tx.Hash, tx.XDR
+			// Stored before submitting: a crash from here on is resumable.
+			if err := t.set(ctx, r.ID, map[string]any{"swap_hash": tx.Hash, "swap_xdr": tx.XDR}); err != nil {
+				return "", err
+			}
+		}
+		if err := t.submitOnce(ctx, exchange.SignedTx{Hash: r.SwapHash, XDR: r.SwapXDR}); err != nil {
+			return "", err
+		}
+		return TopupSwapped, t.set(ctx, r.ID, map[string]any{"state": TopupSwapped, "spent_usdc": r.QuoteUSDC})
+	case TopupSwapped:
+		if r.BridgeHash == "" {
+			bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+			if err != nil {
+				return "", err
+			}
+			secret, err := t.secret(w)
+			if err != nil {
+				return "", err
+			}
+			tx, err := t.ex.BuildPayment(ctx, secret, t.vault, exchange.Amount(r.Buy), fmt.Sprintf("twin_%d", w.TwinID))
+			if err != nil {
+				return "", err
+			}
+			r.BridgeHash, r.BridgeXDR = tx.Hash, tx.XDR
+			if err := t.set(ctx, r.ID, map[string]any{"bridge_hash": tx.Hash, "bridge_xdr": tx.XDR, "balance_before": int64(bal)}); err != nil {
+				return "", err
+			}
+		}
+		if err := t.submitOnce(ctx, exchange.SignedTx{Hash: r.BridgeHash, XDR: r.BridgeXDR}); err != nil {
+			return "", err
+		}
+		return TopupBridged, t.set(ctx, r.ID, map[string]any{"state": TopupBridged, "bridged_at": t.now()})
+	case TopupBridged:
+		bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+		if err != nil {
+			return "", err
+		}
+		if int64(bal) >= r.BalanceBefore+r.Amount {
+			return TopupMinted, t.set(ctx, r.ID, map[string]any{"state": TopupMinted, "alert": ""})
+		}
+		if r.BridgedAt != nil && t.now().Sub(*r.BridgedAt) > t.MintTimeout {
+			// Never a second deposit: the TFT are at the bridge; people must look.
+			if r.Alert == "" {
+				t.set(ctx, r.ID, map[string]any{"alert": fmt.Sprintf("the bridge has not minted %s TFT to twin %d after %s; check the bridge (deposit %s)",
+					grid.TFTUnits(r.Amount), w.TwinID, t.MintTimeout, r.BridgeHash)})
+				t.log.Warn("top-up mint overdue", "topup", r.ID)
+			}
+			return TopupBridged, nil
+		}
+		return "", ErrMintPending
+	case TopupMinted:
+		// Post what the top-up cost in the ledger, in USDC cents: the TFT
+		// bought, and the bridge fee as a cost of its own.
+		spent := Cents(r.QuoteUSDC / 100_000)
+		fee := Cents(int64(spent) * int64(BridgeFee) / max(r.Buy, 1))
+		tid, _ := tenant.IDFromContext(ctx)
+		err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+			_, err := post(ctx, tx, tid, "topup", r.ID.String(), "usdc", "TFT top-up", map[string]Cents{
+				"treasury_tft": spent - fee, "bridge_fees": fee, "treasury_usdc": -spent})
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		return TopupReconciled, t.set(ctx, r.ID, map[string]any{"state": TopupReconciled})
+	}
+	return "", nil
+}
+
+// submitOnce submits a stored transaction unless it already applied.
+func (t *Treasury) submitOnce(ctx context.Context, tx exchange.SignedTx) error {
+	applied, err := t.ex.Applied(ctx, tx.Hash)
+	if err != nil || applied {
+		return err
+	}
+	return t.ex.Submit(ctx, tx)
+}

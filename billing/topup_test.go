@@ -1,0 +1,252 @@
+package billing_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cosmos/go-bip39"
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+)
+
+// steps records queued steps instead of running a worker.
+type steps struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (s *steps) EnqueueTopupStep(_ context.Context, _ uuid.UUID, state string) error {
+	s.mu.Lock()
+	s.list = append(s.list, state)
+	s.mu.Unlock()
+	return nil
+}
+
+type treasuryFixture struct {
+	*fixture
+	tr       *billing.Treasury
+	ex       *exchangesim.Sim
+	sim      *gridsim.Sim
+	twin     uint32
+	account  string
+	seed     string
+	deposits int
+	mint     bool
+	q        *steps
+	now      time.Time
+}
+
+const vault = "GBNOTAREALVAULTFORTESTSXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+
+func newTreasury(t *testing.T) *treasuryFixture {
+	t.Helper()
+	f := newFixture(t)
+	tf := &treasuryFixture{fixture: f, ex: exchangesim.New(exchangesim.Config{}), sim: gridsim.New(gridsim.Config{Seed: 3}), q: &steps{}, mint: true,
+		now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	tf.twin = tf.sim.CreateTwin(0, true)
+	tf.ex.OnBridgeDeposit(vaultAddr(t), func(twin uint32, amount exchange.Amount) {
+		tf.deposits++
+		if tf.mint {
+			tf.sim.Fund(twin, grid.TFTUnits(amount)-billing.BridgeFee)
+		}
+	})
+	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
+	tf.tr = billing.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, f.log)
+	tf.tr.SetClock(func() time.Time { return tf.now })
+	return tf
+}
+
+var vaultOnce struct {
+	sync.Once
+	addr string
+}
+
+func vaultAddr(t *testing.T) string {
+	vaultOnce.Do(func() {
+		a, _ := exchangesim.New(exchangesim.Config{}).Account(exchangesim.NewSeed())
+		vaultOnce.addr = a
+	})
+	return vaultOnce.addr
+}
+
+const mnemonicWords = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+func (tf *treasuryFixture) setup(t *testing.T) {
+	t.Helper()
+	seed := exchangesim.NewSeed()
+	tf.seed = seed
+	account, err := tf.ex.Account(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.account = account
+	if err := tf.ex.Fund(account, 1000*exchange.One); err != nil {
+		t.Fatal(err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+		t.Errorf("bad mnemonic = %v", err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
+		t.Errorf("bad secret = %v (must fail without echoing it)", err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tf.tr.SavePolicy(tf.owner, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "none", SlippageBPS: 100,
+		MaxPerTopupS: "500", MaxPerMonthS: "2000"}); err != nil {
+		t.Fatal(err)
+	}
+	if !bip39.IsMnemonicValid(mnemonicWords) {
+		t.Fatal("test mnemonic invalid")
+	}
+}
+
+// run drives the queued steps like the worker, until none is left.
+func (tf *treasuryFixture) run(t *testing.T, id uuid.UUID) {
+	t.Helper()
+	for range 10 {
+		tf.q.mu.Lock()
+		n := len(tf.q.list)
+		tf.q.list = nil
+		tf.q.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if err := tf.tr.Step(tf.owner, id); err != nil {
+			t.Fatalf("step: %v", err)
+		}
+	}
+}
+
+func (tf *treasuryFixture) state(t *testing.T) billing.Topup {
+	t.Helper()
+	v, err := tf.tr.Wallet(tf.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Topups[0]
+}
+
+// TestTopupRunsEveryStep: Top up now goes planned → quoted → swapped →
+// bridged → minted → reconciled against the simulators; the twin's balance
+// rises by the amount, the USDC spent is within the slippage cap, and the
+// ledger balances.
+func TestTopupRunsEveryStep(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	top, err := tf.tr.Plan(tf.owner, "top up now", true)
+	if err != nil || top == nil {
+		t.Fatalf("plan = %v, %v", top, err)
+	}
+	if top.AmountS != "499.0000000" {
+		t.Errorf("amount = %s, want 499 (500 per top-up minus the 1 TFT bridge fee)", top.AmountS)
+	}
+	if _, err := tf.tr.Plan(tf.owner, "again", true); err == nil {
+		t.Error("a second top-up started while one is under way")
+	}
+	tf.run(t, top.ID)
+	if st := tf.state(t); st.State != billing.TopupReconciled {
+		t.Fatalf("top-up = %+v, want reconciled", st)
+	}
+	bal, _ := tf.sim.TwinBalance(context.Background(), tf.twin)
+	if bal != 499*tft || tf.deposits != 1 {
+		t.Errorf("twin balance %s after %d deposits, want 499 after 1", bal, tf.deposits)
+	}
+	b, _ := tf.ex.Balances(context.Background(), tf.account)
+	spent := 1000*exchange.One - b.USDC
+	// 500 TFT at the best ask 0.0101: 5.05 USDC; the cap is 1 % more.
+	if spent != 505*exchange.One/100 || b.TFT != 0 {
+		t.Errorf("spent %s USDC, TFT left %s; want 5.05 and 0", spent, b.TFT)
+	}
+	if bad, _ := tf.svc.Unbalanced(tf.owner); len(bad) != 0 {
+		t.Errorf("unbalanced: %v", bad)
+	}
+}
+
+// TestCrashAfterSwapDoesNotSwapTwice: the swap applied but its answer was
+// lost; the retried step finds the stored transaction applied and goes on.
+func TestCrashAfterSwapDoesNotSwapTwice(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	if err := tf.tr.Step(tf.owner, top.ID); err != nil { // quote
+		t.Fatal(err)
+	}
+	tf.ex.FailNext(exchangesim.ResponseLost)
+	if err := tf.tr.Step(tf.owner, top.ID); err == nil { // swap: applied, answer lost
+		t.Fatal("a lost answer looked like success")
+	}
+	if st := tf.state(t); st.State != billing.TopupQuoted {
+		t.Fatalf("after the lost answer = %s, want still quoted", st.State)
+	}
+	tf.q.list = []string{"quoted"}
+	tf.run(t, top.ID)
+	b, _ := tf.ex.Balances(context.Background(), tf.account)
+	if spent := 1000*exchange.One - b.USDC; spent != 505*exchange.One/100 {
+		t.Errorf("spent %s USDC, want 5.05 (one swap)", spent)
+	}
+	if st := tf.state(t); st.State != billing.TopupReconciled || tf.deposits != 1 {
+		t.Errorf("end = %s with %d deposits", st.State, tf.deposits)
+	}
+}
+
+// TestMintThatNeverArrives raises the alert and never deposits twice.
+func TestMintThatNeverArrives(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	tf.mint = false
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	for range 3 {
+		if err := tf.tr.Step(tf.owner, top.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tf.tr.Step(tf.owner, top.ID); err != billing.ErrMintPending {
+		t.Fatalf("mint step = %v, want pending", err)
+	}
+	tf.now = tf.now.Add(2 * time.Hour)
+	for range 3 {
+		if err := tf.tr.Step(tf.owner, top.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := tf.state(t)
+	if st.State != billing.TopupBridged || !strings.Contains(st.Alert, "has not minted") || tf.deposits != 1 {
+		t.Errorf("overdue mint = %+v, %d deposits; want bridged with an alert and one deposit", st, tf.deposits)
+	}
+}
+
+// TestTreasurySecretsStayHidden: neither the mnemonic nor the Stellar
+// secret appears in the database, the wallet view or the audit log.
+func TestTreasurySecretsStayHidden(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	var dump string
+	tf.d.Owner(t).Get(&dump, `SELECT string_agg(w::text, ' ') FROM tenant_wallets w`)
+	var audit string
+	tf.d.Owner(t).Get(&audit, `SELECT string_agg(a::text, ' ') FROM audit_events a`)
+	v, err := tf.tr.Wallet(tf.owner)
+	if err != nil || v.StellarAccount != tf.account {
+		t.Fatalf("wallet view = %+v, %v", v, err)
+	}
+	view := fmt.Sprintf("%+v", v)
+	for _, where := range []string{dump, audit, view} {
+		if strings.Contains(where, "abandon") || strings.Contains(where, tf.seed) {
+			t.Errorf("a secret leaked: %s", where)
+		}
+	}
+	if !strings.Contains(dump, "m1$") {
+		t.Errorf("wallet row = %s, want sealed values", dump)
+	}
+}

@@ -561,3 +561,79 @@ func (t *Treasury) submitOnce(ctx context.Context, tx exchange.SignedTx) error {
 	}
 	return t.ex.Submit(ctx, tx)
 }
+
+// CheckAll starts the top-ups every tenant's policy needs and re-checks
+// mints that are waiting (the hourly job).
+func (t *Treasury) CheckAll(ctx context.Context) (int, error) {
+	var tenants []uuid.UUID
+	err := tenant.SystemTx(ctx, t.db, "job: treasury check", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &tenants, `SELECT p.tenant_id FROM topup_policies p JOIN tenant_wallets w ON w.tenant_id = p.tenant_id WHERE p.enabled`)
+	})
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, id := range tenants {
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("treasury")), id)
+		var waiting []uuid.UUID
+		tenant.InTx(tctx, t.db, func(tx *tenant.Tx) error {
+			return tx.SelectContext(tctx, &waiting, `SELECT id FROM topups WHERE state = 'bridged'`)
+		})
+		for _, w := range waiting {
+			if err := t.Step(tctx, w); err != nil && !errors.Is(err, ErrMintPending) {
+				t.log.Error("treasury mint check", "topup", w, "err", err)
+			}
+		}
+		top, err := t.Plan(tctx, "policy: runway or tier below target", false)
+		if err != nil {
+			if fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+				t.log.Error("treasury plan", "tenant", id, "err", err)
+			}
+			continue
+		}
+		if top != nil {
+			started++
+		}
+	}
+	return started, nil
+}
+
+// Rotate re-seals every wallet secret with the keyring's newest key
+// (`fiatdashboard keys rotate`); it returns how many wallets it re-sealed.
+func (t *Treasury) Rotate(ctx context.Context) (int, error) {
+	n := 0
+	err := tenant.SystemTx(ctx, t.db, "keys rotate", func(tx *tenant.Tx) error {
+		var rows []struct {
+			TenantID uuid.UUID `db:"tenant_id"`
+			M        string    `db:"mnemonic_enc"`
+			S        string    `db:"stellar_secret_enc"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT tenant_id, mnemonic_enc, stellar_secret_enc FROM tenant_wallets FOR UPDATE`); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			m, err := t.keys.Open("treasury", r.M)
+			if err != nil {
+				return fmt.Errorf("wallet of %s: %w", r.TenantID, err)
+			}
+			s, err := t.keys.Open("treasury", r.S)
+			if err != nil {
+				return fmt.Errorf("wallet of %s: %w", r.TenantID, err)
+			}
+			me, err := t.keys.Seal("treasury", m)
+			if err != nil {
+				return err
+			}
+			se, err := t.keys.Seal("treasury", s)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE tenant_wallets SET mnemonic_enc = $2, stellar_secret_enc = $3 WHERE tenant_id = $1`, r.TenantID, me, se); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -32,6 +32,7 @@ type Deps struct {
 	Branding *themes.Service
 	Billing  *billing.Service
 	Deploy   *deploy.Service
+	Treasury *billing.Treasury
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -184,6 +185,10 @@ func (s *Server) routes() {
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
 	admin.Post("/deployments/:id/cancel", s.cancelDeployment)
+	admin.Get("/wallet", s.adminWallet)
+	admin.Put("/wallet", s.adminSaveWallet)
+	admin.Put("/wallet/policy", s.adminSavePolicy)
+	admin.Post("/wallet/topups", s.adminTopUpNow)
 	admin.Get("/pool", s.adminPool)
 	admin.Post("/pool", s.adminAddToPool)
 	admin.Get("/pool/catalog", s.adminPoolCatalog)

@@ -32,6 +32,7 @@ type Config struct {
 	StripeAPIURL        string
 	DataDir             string
 	SecretKeys          *rbac.Keyring
+	MasterKeys          *rbac.Keyring
 	SMTPURL             string
 	GridNetwork         string
 	GridMnemonic        string
@@ -40,6 +41,9 @@ type Config struct {
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
 // is public, so production refuses to run without keys of its own.
+const devMasterKey = "devm:ZGV2ZWxvcG1lbnQtbWFzdGVyLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24hISE="
+
+// devSecretKey (below) and devMasterKey are public development keys.
 const devSecretKey = "dev:ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi0wMTIzNDU2Nzg5"
 
 // setting is one environment variable: its default, what it expects, and how
@@ -120,6 +124,16 @@ func settings() []setting {
 				c.SecretKeys, err = rbac.ParseKeyring(v)
 				return err
 			}},
+		{name: "FD_MASTER_KEY", def: "", secret: true,
+			expect: "comma-separated kid:base64 keys of at least 32 bytes, newest first",
+			doc:    "encrypts tenants' wallet secrets (AES-256-GCM); add a new key in front, then `fiatdashboard keys rotate`; empty in development uses a public dev key",
+			set: func(c *Config, v string) (err error) {
+				if v == "" {
+					v = devMasterKey
+				}
+				c.MasterKeys, err = rbac.ParseKeyring(v)
+				return err
+			}},
 		{name: "FD_SMTP_URL", def: "", secret: true,
 			expect: "smtp://user:password@host:587?from=noreply@example.com (or smtps://) or empty",
 			doc:    "outgoing mail; empty stores mail in the development outbox, readable by super-admins in the console",
@@ -174,6 +188,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
+	}
+	if c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
+		return nil, fmt.Errorf("FD_MASTER_KEY: expected keys of your own in production (the development key is public)")
 	}
 	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
 		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")

@@ -14,6 +14,8 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -205,6 +207,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 	if err := seedNodes(ctx, p, seed("demo"), console); err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
 	}
+	if err := seedWallet(ctx, p, seed("demo")); err != nil {
+		return nil, fmt.Errorf("wallet: %w", err)
+	}
 	if fresh["commons"] {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
@@ -298,4 +303,31 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 		}
 	}
 	return nil
+}
+
+// seedWallet gives Demo Cloud a TFChain wallet on the simulator (a
+// KYC-verified twin holding 300 TFT), a Stellar account with 250 USDC on the
+// exchange simulator, and a top-up policy.
+func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
+	sim, ok := p.grid.(*gridsim.Sim)
+	if !ok || p.exsim == nil {
+		return nil
+	}
+	// The simulators keep no state between runs: the wallet is made anew.
+	twin := sim.CreateTwin(300*10_000_000, true)
+	seed := exchangesim.NewSeed()
+	account, err := p.exsim.Account(seed)
+	if err != nil {
+		return err
+	}
+	if err := p.exsim.Fund(account, 250*exchange.One); err != nil {
+		return err
+	}
+	const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	if err := p.treasury.SaveWallet(demo, billing.WalletInput{TwinID: twin, Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
+		return err
+	}
+	_, err = p.treasury.SavePolicy(demo, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
+		MaxPerTopupS: "2000", MaxPerMonthS: "10000"})
+	return err
 }

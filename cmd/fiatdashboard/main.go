@@ -36,6 +36,7 @@ func commands() []command {
 		{"tenant", "create", "create a tenant (and its owner) for scripts and first setup", runTenant},
 		{"user", "create", "create an account with a role in a tenant or the platform", runUser},
 		{"token", "create", "create a personal API token for an account (printed once)", runToken},
+		{"keys", "rotate", "re-seal every wallet secret with the newest FD_MASTER_KEY key", runKeys},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}
@@ -140,5 +141,33 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	fmt.Fprintln(stdout, "fiatdashboard", version)
+	return 0
+}
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		args = []string{"rotate", "-h"}
+	}
+	if len(args) == 0 || args[0] != "rotate" {
+		fmt.Fprintln(stderr, "fiatdashboard keys: expected rotate (see `fiatdashboard keys rotate -h`)")
+		return 2
+	}
+	fs := newFlags("keys", "keys rotate", `Re-seals every tenant's wallet secrets with the first key of FD_MASTER_KEY.
+To rotate: put a new key in front (FD_MASTER_KEY=new:…,old:…), restart, run this,
+then drop the old key.`, stderr)
+	if code, stop := parseFlags(fs, args[1:]); stop {
+		return code
+	}
+	p, code := operatorPlatform(ctx, stderr)
+	if p == nil {
+		return code
+	}
+	defer p.Close()
+	n, err := p.treasury.Rotate(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "re-sealed %d wallets with the newest key\n", n)
 	return 0
 }

@@ -20,6 +20,9 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -58,6 +61,8 @@ type platform struct {
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
+	treasury *billing.Treasury
+	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
 }
 
 // runCatalog refreshes the node catalog in the background, once per process
@@ -163,6 +168,10 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.deploy.SetBilling(p.billing)
 	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq))
 	p.billing.SetOrderHook(p.deploy)
+	if err := p.openTreasury(); err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil
 }
@@ -193,6 +202,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Branding: p.branding,
 		Billing:  p.billing,
 		Deploy:   p.deploy,
+		Treasury: p.treasury,
 		Log:      p.log,
 		Registry: reg,
 	})
@@ -216,6 +226,9 @@ func (p *platform) work(ctx context.Context) error {
 	}, p.log)
 	w.RegisterBilling(p.billing)
 	w.RegisterDeploy(p.deploy)
+	if err := w.RegisterTreasury(p.treasury); err != nil {
+		return err
+	}
 	if err := w.RegisterUpkeep(p.deploy); err != nil {
 		return err
 	}
@@ -262,4 +275,36 @@ func postToSelf(addr string) func(ctx context.Context, payload []byte, signature
 		}
 		return nil
 	}
+}
+
+// openTreasury wires the tenants' wallets: on the grid simulator, the
+// exchange simulator whose bridge deposits credit the simulated twin (after
+// a short delay, minus the bridge fee); on a real grid, Stellar's public
+// network (mainnet) or testnet.
+func (p *platform) openTreasury() error {
+	var ex exchange.Exchange
+	vault := stellar.PublicBridgeVault
+	if sim, ok := p.grid.(*gridsim.Sim); ok {
+		es := exchangesim.New(exchangesim.Config{})
+		es.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
+			go func() {
+				time.Sleep(2 * time.Second)
+				if err := sim.Fund(twin, grid.TFTUnits(amount-exchange.BridgeFee)); err != nil {
+					p.log.Error("simulated mint", "twin", twin, "err", err)
+				}
+			}()
+		})
+		ex, p.exsim = es, es
+	} else {
+		cfg := stellar.Public()
+		if p.cfg.GridNetwork != "main" {
+			cfg, vault = stellar.Testnet(), stellar.TestnetBridgeVault
+		}
+		var err error
+		if ex, err = stellar.New(cfg); err != nil {
+			return fmt.Errorf("stellar: %w", err)
+		}
+	}
+	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	return nil
 }

@@ -1,0 +1,70 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// Treasury tasks: one per top-up step, and the hourly check.
+const (
+	TypeTopupStep     = "treasury:topup-step"
+	TypeTreasuryCheck = "treasury:check"
+)
+
+type topupStep struct {
+	ID uuid.UUID `json:"id"`
+}
+
+// EnqueueTopupStep queues a top-up's next step; the task id names the top-up
+// and the state it leaves, so a step is queued once.
+func (e *Enqueuer) EnqueueTopupStep(ctx context.Context, id uuid.UUID, state string) error {
+	if _, ok := tenant.ActorFromContext(ctx); !ok {
+		ctx = tenant.WithActor(ctx, tenant.System("treasury"))
+	}
+	t, err := NewTask(ctx, TypeTopupStep, topupStep{ID: id}, asynq.Queue(QueueDefault), asynq.TaskID("topup:"+id.String()+":"+state),
+		asynq.MaxRetry(30), asynq.Retention(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	_, err = e.client.EnqueueContext(ctx, t)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// TreasuryWork is the treasury's background work.
+type TreasuryWork interface {
+	Step(ctx context.Context, id uuid.UUID) error
+	CheckAll(ctx context.Context) (int, error)
+}
+
+// RegisterTreasury handles top-up steps (a pending mint is retried with
+// backoff) and schedules the hourly check.
+func (w *Worker) RegisterTreasury(t TreasuryWork) error {
+	w.mux.HandleFunc(TypeTopupStep, func(ctx context.Context, task *asynq.Task) error {
+		var in topupStep
+		if err := Decode(task, &in); err != nil {
+			return err
+		}
+		return t.Step(ctx, in.ID)
+	})
+	w.mux.HandleFunc(TypeTreasuryCheck, func(ctx context.Context, _ *asynq.Task) error {
+		_, err := t.CheckAll(ctx)
+		return err
+	})
+	task, err := NewTask(tenant.WithActor(context.Background(), tenant.System("scheduler")), TypeTreasuryCheck, nil, asynq.Queue(QueueDefault))
+	if err != nil {
+		return err
+	}
+	return w.Periodic("@every 1h", task, time.Hour)
+}
+
+var _ = billing.ErrMintPending

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -12,15 +13,26 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/themes"
 )
 
-// TestBrowserRendersBrandedShell starts the real server on a socket and runs
-// the Playwright end-to-end script (web/ui/e2e) in headless Chromium: the
-// storefront renders with the tenant's name and colours, the console as the
-// platform. With FD_E2E=required (make test, CI) a missing browser or UI
-// build is a failure; otherwise it is a skip that says what is missing.
+// The storefronts' logos, as their admins would upload them. They carry a
+// width and height so the browser reports a natural size for them.
+const (
+	e2eDemoLogo = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64"><path d="M32 4l24 14v28L32 60 8 46V18z" fill="#0f766e"/><path d="M32 18l12 7v14l-12 7-12-7V25z" fill="#ffffff"/></svg>`
+	e2eAcmeLogo = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64"><rect x="4" y="4" width="56" height="56" rx="12" fill="#c2410c"/><path d="M18 46L32 16l14 30h-8l-6-14-6 14z" fill="#ffffff"/></svg>`
+)
+
+// TestBrowserEndToEnd starts the real server on a socket and runs the
+// Playwright end-to-end scripts (web/ui/e2e) in headless Chromium: the shell,
+// identity, and tenancy (two branded storefronts and a suspended one on one
+// process, branding, domains and the console's tenant pages). With
+// FD_E2E=required (make test, CI) a missing browser or UI build is a
+// failure; otherwise it is a skip that says what is missing.
 func TestBrowserEndToEnd(t *testing.T) {
 	required := os.Getenv("FD_E2E") == "required"
 	missing := func(what string) {
@@ -48,13 +60,47 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 
 	h := newHarness(t, nil)
-	demo, err := h.store.Create(context.Background(), tenant.NewTenant{
+	ctx := context.Background()
+	demo, err := h.store.Create(ctx, tenant.NewTenant{
 		Slug: "demo", Name: "Demo Cloud", Status: tenant.StatusActive,
 		Pitch: "Fast VMs on the ThreeFold Grid", Theme: []byte(`{"primary":"#0f766e"}`),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second storefront on the same process with a theme of its own, and a
+	// suspended one: the tenancy script checks that each host shows only its
+	// own brand from the first paint, and the maintenance page.
+	acme, err := h.store.Create(ctx, tenant.NewTenant{
+		Slug: "acme", Name: "Acme Compute", Status: tenant.StatusActive,
+		Pitch: "Sovereign compute for European teams",
+		Theme: []byte(`{"primary":"#c2410c","primary_contrast":"#ffffff","accent":"#0f766e","background":"#fffaf5","surface":"#ffffff",` +
+			`"text":"#1c1917","muted":"#57534e","border":"#ece3da","radius":"0.375rem","font":"system","mode":"light"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Create(ctx, tenant.NewTenant{Slug: "paused", Name: "Paused Co", Status: tenant.StatusSuspended}); err != nil {
+		t.Fatal(err)
+	}
+	seed := func(id uuid.UUID) context.Context {
+		return tenant.WithActor(tenant.WithID(ctx, id), tenant.System("e2e seed"))
+	}
+	branding := themes.NewService(h.db.App, h.authz, h.tenants)
+	for id, logo := range map[uuid.UUID]string{demo.ID: e2eDemoLogo, acme.ID: e2eAcmeLogo} {
+		if _, err := branding.UploadAsset(seed(id), "logo", []byte(logo)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A custom domain of acme, pending, whose TXT record the fake DNS already
+	// answers: "Verify now" on the admin page verifies it, and the browser
+	// (which maps the name to 127.0.0.1) then reaches acme's storefront on it.
+	const customDomain = "shop.acme.test"
+	d, err := h.tenants.AddDomain(seed(acme.ID), customDomain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.dns.set(d.TXTName, d.TXTValue)
 	// Accounts for the identity flow, without two-factor yet: the script
 	// walks the super-admin and the tenant admin through enrolment.
 	const e2ePassword = "end to end passphrase"
@@ -67,12 +113,56 @@ func TestBrowserEndToEnd(t *testing.T) {
 		{uuid.Nil, "root@console.localhost", rbac.RoleSuperAdmin},
 		{uuid.Nil, "farmer@console.localhost", rbac.RoleNodeOperator},
 		{demo.ID, "admin@demo.localhost", rbac.RoleAdmin},
+		// The tenancy script's own accounts: the identity script enrols TOTP
+		// for the ones above, and both scripts run at the same time.
+		{acme.ID, "owner@acme.localhost", rbac.RoleOwner},
+		{uuid.Nil, "ops@console.localhost", rbac.RoleSuperAdmin},
+		// The payments script's verified customer of the demo storefront.
+		{demo.ID, "buyer@demo.localhost", rbac.RoleCustomer},
+		// The deployments script's node operator (who links a twin and brings two
+		// nodes) and the demo owner who approves it (TOTP enrolled by the script).
+		{uuid.Nil, "farmer2@console.localhost", rbac.RoleNodeOperator},
+		{demo.ID, "pooladmin@demo.localhost", rbac.RoleOwner},
+		// The deployments script's own verified customer (the payments script counts
+		// the cards and orders of its buyer, so the two do not share one).
+		{demo.ID, "deployer@demo.localhost", rbac.RoleCustomer},
 	} {
-		if _, err := rs.EnsureAccount(context.Background(), a.tenant, a.email, e2ePassword, a.role); err != nil {
+		if _, err := rs.EnsureAccount(ctx, a.tenant, a.email, e2ePassword, a.role); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := h.authz.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	// The demo storefront takes card payments: connected to Stripe (stripe-mock; the
+	// emitter's account.updated is processed synchronously in the harness).
+	if _, err := h.billing.OnboardingLink(seed(demo.ID), "http://demo.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	// The demo pool for the deployments script, and the farm its node operator owns.
+	opFarm, opNodes := e2eNodePool(t, h, seed(demo.ID))
+	twinKey, err := h.sim.TwinKey(opFarm.TwinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const deployName = "e2e-web"
+	// The deployments script's customer pays with a card saved here, not through the
+	// test-card form: in mock mode a saved card's id is the test card's own
+	// ("pm_card_visa", a global key) and stripe-mock gives every customer the same id,
+	// so a second account saving the test cards would take the payments script's.
+	deployer, err := rs.EnsureAccount(ctx, demo.ID, "deployer@demo.localhost", e2ePassword, rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tenant.SystemTx(ctx, h.db.App, "e2e: the deployer's card", func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_customers (tenant_id, account_id, customer_id) VALUES ($1, $2, 'cus_e2e_deployer')`, demo.ID, deployer); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO payment_methods (id, tenant_id, account_id, brand, last4, exp_month, exp_year, is_default)
+			VALUES ('pm_e2e_deployer_visa', $1, $2, 'visa', '4242', 12, 2034, true)`, demo.ID, deployer)
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -89,16 +179,29 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	ectx, ecancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ectx, ecancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer ecancel()
 	cmd := exec.CommandContext(ectx, node, "--test", "--test-reporter=spec", filepath.Join("ui", "e2e"))
 	cmd.Env = append(os.Environ(),
 		fmt.Sprintf("FD_E2E_STOREFRONT_URL=http://demo.localhost:%d/", port),
 		fmt.Sprintf("FD_E2E_CONSOLE_URL=http://console.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_SECOND_STOREFRONT_URL=http://acme.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_SUSPENDED_URL=http://paused.localhost:%d/", port),
+		"FD_E2E_CUSTOM_DOMAIN="+customDomain,
+		"FD_E2E_SECOND_ADMIN_EMAIL=owner@acme.localhost", "FD_E2E_SECOND_ADMIN_PASSWORD="+e2ePassword,
+		"FD_E2E_SECOND_SUPERADMIN_EMAIL=ops@console.localhost", "FD_E2E_SECOND_SUPERADMIN_PASSWORD="+e2ePassword,
 		"FD_E2E_SCREENSHOT_DIR="+shots,
 		"FD_E2E_SUPERADMIN_EMAIL=root@console.localhost", "FD_E2E_SUPERADMIN_PASSWORD="+e2ePassword,
 		"FD_E2E_TENANT_ADMIN_EMAIL=admin@demo.localhost", "FD_E2E_TENANT_ADMIN_PASSWORD="+e2ePassword,
 		"FD_E2E_OPERATOR_EMAIL=farmer@console.localhost", "FD_E2E_OPERATOR_PASSWORD="+e2ePassword,
+		"FD_E2E_CUSTOMER_EMAIL=buyer@demo.localhost", "FD_E2E_CUSTOMER_PASSWORD="+e2ePassword,
+		"FD_E2E_DEPLOYER_EMAIL=deployer@demo.localhost", "FD_E2E_DEPLOYER_PASSWORD="+e2ePassword,
+		"FD_E2E_OPERATOR2_EMAIL=farmer2@console.localhost", "FD_E2E_OPERATOR2_PASSWORD="+e2ePassword,
+		"FD_E2E_POOL_ADMIN_EMAIL=pooladmin@demo.localhost", "FD_E2E_POOL_ADMIN_PASSWORD="+e2ePassword,
+		fmt.Sprintf("FD_E2E_TWIN_ID=%d", opFarm.TwinID),
+		"FD_E2E_TWIN_SEED_HEX="+hex.EncodeToString(twinKey.Seed()),
+		fmt.Sprintf("FD_E2E_OPERATOR_NODES=%d,%d", opNodes[0], opNodes[1]),
+		"FD_E2E_DEPLOYMENT_NAME="+deployName,
 		"FD_CHROMIUM="+chromium,
 	)
 	out, err := cmd.CombinedOutput()
@@ -106,4 +209,78 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)
 	}
 	t.Logf("end-to-end script passed; screenshots in %s\n%s", shots, out)
+
+	// The deployments script cancelled its server in the browser: the grid had its
+	// contracts (the VM and its standby at least) and every one is cancelled now.
+	var project string
+	var contracts, open int
+	err = tenant.SystemTx(context.Background(), h.db.App, "e2e: the deployment's contracts", func(tx *tenant.Tx) error {
+		if err := tx.GetContext(context.Background(), &project, `SELECT project FROM deployments
+			WHERE tenant_id = $1 AND name = $2 ORDER BY created_at DESC LIMIT 1`, demo.ID, deployName); err != nil {
+			return fmt.Errorf("the deployment %s: %w", deployName, err)
+		}
+		return tx.QueryRowxContext(context.Background(), `SELECT count(*), count(*) FILTER (WHERE canceled_at IS NULL)
+			FROM grid_contracts WHERE project = $1`, project).Scan(&contracts, &open)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contracts < 2 || open != 0 {
+		t.Errorf("grid contracts of %s: %d created, %d still open; want at least 2, all cancelled", project, contracts, open)
+	}
+	if p, err := h.sim.Project(context.Background(), project); err == nil {
+		t.Errorf("the grid still has project %s after the cancel: %+v", project, p)
+	}
+}
+
+// e2eNodePool fills the demo storefront's pool for the deployments script and picks
+// the farm its node operator owns (two of whose nodes the operator registers). The
+// pool's own nodes come from other farms, with room for every size: they take default
+// placements and standby VMs, but customers may not pick them, so in advanced mode a
+// customer sees only the operator's nodes, and only the one the operator exposed.
+func e2eNodePool(t *testing.T, h *harness, admin context.Context) (gridsim.Farm, []uint32) {
+	t.Helper()
+	shared := false
+	list := func(f grid.NodeFilter) []grid.Node {
+		f.Status = []grid.NodeStatus{grid.NodeUp}
+		f.MinFree = grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 100 << 30}
+		f.Dedicated = &shared
+		f.Page = grid.Page{Size: grid.MaxPageSize}
+		page, err := h.sim.ListNodes(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Nodes
+	}
+	var farm gridsim.Farm
+	var mine []uint32
+	for _, f := range h.sim.Farms() {
+		if ns := list(grid.NodeFilter{FarmIDs: []uint32{f.ID}}); !f.Dedicated && len(ns) >= 2 {
+			farm, mine = f, []uint32{ns[0].ID, ns[1].ID}
+			break
+		}
+	}
+	if mine == nil {
+		t.Fatal("the grid simulator has no farm with two shared nodes with room")
+	}
+	var pool []uint32
+	perFarm := map[uint32]int{}
+	for _, n := range list(grid.NodeFilter{ExcludeFarm: []uint32{farm.ID}}) {
+		if perFarm[n.FarmID] < 2 && len(pool) < 8 {
+			perFarm[n.FarmID]++
+			pool = append(pool, n.ID)
+		}
+	}
+	if len(perFarm) < 2 {
+		t.Fatalf("the pool needs nodes of two farms for a standby VM, got %v", perFarm)
+	}
+	if err := h.deploy.AddToPool(admin, pool); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range pool {
+		if err := h.deploy.SetPickable(admin, id, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return farm, mine
 }

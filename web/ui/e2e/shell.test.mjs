@@ -145,8 +145,9 @@ describe('storefront', { skip: storefrontURL ? false : 'FD_E2E_STOREFRONT_URL is
       if (screenshotDir) await page.screenshot({ path: join(screenshotDir, 'storefront-375-menu.png') })
 
       await deployLink.click()
-      await page.waitForURL(/\/deployments$/)
-      await page.getByTestId('section-pending').waitFor({ state: 'visible' })
+      // The deployments list is the customer's own: a visitor is asked to log in first.
+      await page.waitForURL(/\/login\?next=%2Fdeployments$/)
+      await page.getByTestId('login-form').waitFor({ state: 'visible' })
       assert.equal(await deployLink.isVisible(), false, 'the menu should close after navigating')
 
       assert.deepEqual(errors, [])

@@ -141,6 +141,7 @@ const statusCodes: Record<number, ErrorCode> = {
   403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
+  413: 'invalid',
   429: 'too_many_requests',
   503: 'unavailable',
 }
@@ -170,7 +171,9 @@ async function toApiError(res: Response): Promise<ApiError> {
   const message =
     typeof e.message === 'string' && e.message
       ? e.message
-      : (fallbackMessages[code] ?? `The request failed (HTTP ${res.status}).`)
+      : res.status === 413
+        ? 'The upload is too large.'
+        : (fallbackMessages[code] ?? `The request failed (HTTP ${res.status}).`)
   return new ApiError({
     status: res.status,
     code,
@@ -184,8 +187,12 @@ async function toApiError(res: Response): Promise<ApiError> {
 async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken()
-  let payload: string | undefined
-  if (body !== undefined) {
+  let payload: BodyInit | undefined
+  if (body instanceof Blob) {
+    // A file upload: the bytes as they are, typed by the file (image/png, image/svg+xml).
+    headers['Content-Type'] = body.type || 'application/octet-stream'
+    payload = body
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json'
     payload = JSON.stringify(body)
   }
@@ -284,6 +291,8 @@ export const api = {
   put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, body ?? {}, opts),
   patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body ?? {}, opts),
   del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, undefined, opts),
+  /** upload PUTs a file as the raw request body, typed by the file. */
+  upload: <T>(path: string, file: Blob, opts?: RequestOptions) => request<T>('PUT', path, file, opts),
 }
 
 /** withQuery appends query parameters, skipping empty ones. */

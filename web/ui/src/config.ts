@@ -4,6 +4,8 @@
 // once and falls back to a neutral storefront when the page was served without it
 // (for example by `vite dev`).
 
+import { useSyncExternalStore } from 'react'
+
 export type Realm = 'tenant' | 'platform'
 export type StripeMode = 'mock' | 'live'
 
@@ -11,13 +13,21 @@ export interface TenantBrand {
   slug: string
   name: string
   pitch: string
+  /** A /branding/logo?v=… path on this host, or empty for the monogram. */
   logo_url: string
+  favicon_url: string
+  /** The theme's default colour scheme. */
+  mode: 'light' | 'dark'
+  /** pending | active | suspended (a suspended storefront is answered by the maintenance page). */
+  status: string
 }
 
 export interface FdConfig {
   realm: Realm
   tenant: TenantBrand
   stripe_mode: StripeMode
+  /** Live mode: the platform's publishable key for Stripe.js (empty until the server provides it). */
+  stripe_publishable_key: string
   version: string
 }
 
@@ -26,6 +36,9 @@ const defaultTenant: TenantBrand = {
   name: 'Cloud',
   pitch: 'Virtual machines in minutes, billed monthly by card.',
   logo_url: '',
+  favicon_url: '',
+  mode: 'light',
+  status: 'active',
 }
 
 const defaultConsole: TenantBrand = {
@@ -33,6 +46,9 @@ const defaultConsole: TenantBrand = {
   name: 'Platform console',
   pitch: '',
   logo_url: '',
+  favicon_url: '',
+  mode: 'light',
+  status: 'active',
 }
 
 function str(v: unknown, fallback: string): string {
@@ -68,8 +84,12 @@ export function parseConfig(text: string | null | undefined, devRealm?: string |
       name,
       pitch: str(t.pitch, base.pitch).trim(),
       logo_url: str(t.logo_url, base.logo_url).trim(),
+      favicon_url: str(t.favicon_url, base.favicon_url).trim(),
+      mode: t.mode === 'dark' ? 'dark' : 'light',
+      status: str(t.status, base.status),
     },
     stripe_mode: raw.stripe_mode === 'live' ? 'live' : 'mock',
+    stripe_publishable_key: str(raw.stripe_publishable_key, '').trim(),
     version: str(raw.version, 'dev'),
   }
 }
@@ -87,5 +107,35 @@ function readConfig(): FdConfig {
 
 export const config: FdConfig = readConfig()
 
+/** setModeAttribute tells CSS (the dark: variant) whether the theme is light or dark. */
+export function setModeAttribute(mode: 'light' | 'dark') {
+  if (typeof document !== 'undefined') document.documentElement.dataset.fdMode = mode
+}
+
+setModeAttribute(config.tenant.mode)
+
 export const isStorefront = config.realm === 'tenant'
 export const isTestMode = config.stripe_mode === 'mock'
+
+// ——— The brand as shown right now ———
+// The admin branding page changes the name and logo without a reload; the header,
+// footer and sign-in pages read them from here instead of the first-paint config.
+
+let brand: TenantBrand = config.tenant
+const brandListeners = new Set<() => void>()
+
+export function updateBrand(patch: Partial<TenantBrand>) {
+  brand = { ...brand, ...patch }
+  if (patch.mode) setModeAttribute(patch.mode)
+  for (const l of brandListeners) l()
+}
+
+export function useBrand(): TenantBrand {
+  return useSyncExternalStore(
+    (l) => {
+      brandListeners.add(l)
+      return () => brandListeners.delete(l)
+    },
+    () => brand,
+  )
+}

@@ -25,6 +25,7 @@ import { ConsoleHome } from './pages/ConsoleHome'
 import { Dashboards } from './pages/console/Dashboards'
 import { Outbox, OutboxMessageView } from './pages/console/Outbox'
 import { SuperAdmins } from './pages/console/SuperAdmins'
+import { TenancyLayout } from './pages/console/TenancyLayout'
 import { NotFound } from './pages/NotFound'
 import { SectionPending } from './pages/SectionPending'
 import { StorefrontHome } from './pages/StorefrontHome'
@@ -60,6 +61,17 @@ const storefrontRoutes: RouteObject[] = [
       { index: true, element: <AdminOverview /> },
       { path: 'members', element: <Members /> },
       { path: 'node-operator-requests', element: <NodeOperatorRequests /> },
+      // The storefront's branding, domains and settings load on first use.
+      { path: 'branding', lazy: async () => ({ Component: (await import('./pages/admin/Branding')).Branding }) },
+      { path: 'domains', lazy: async () => ({ Component: (await import('./pages/admin/Domains')).Domains }) },
+      { path: 'settings', lazy: async () => ({ Component: (await import('./pages/admin/Settings')).Settings }) },
+      { path: 'coop-members', lazy: async () => ({ Component: (await import('./pages/admin/CoopMembers')).CoopMembers }) },
+      // Payments: the storefront's Stripe account, payments and refunds; prices and coupons.
+      { path: 'billing', lazy: async () => ({ Component: (await import('./pages/admin/Billing')).AdminBilling }) },
+      { path: 'pricing', lazy: async () => ({ Component: (await import('./pages/admin/Pricing')).AdminPricing }) },
+      // Deployments: the node pool (catalog, operators' nodes, customer picks) and every customer's server.
+      { path: 'pool', lazy: async () => ({ Component: (await import('./pages/admin/NodePool')).NodePool }) },
+      { path: 'deployments', lazy: async () => ({ Component: (await import('./pages/admin/AdminDeployments')).AdminDeployments }) },
       {
         path: 'audit',
         element: (
@@ -73,12 +85,31 @@ const storefrontRoutes: RouteObject[] = [
       { path: '*', element: <NotFound /> },
     ],
   },
+  // The customer's side of payments: ordering on the deploy page, cards and receipts.
+  { path: 'deploy', lazy: async () => ({ Component: (await import('./pages/Deploy')).Deploy }) },
+  { path: 'billing', lazy: async () => ({ Component: (await import('./pages/Billing')).Billing }) },
+  // The customer's servers: the list, and each one's live progress, addresses and cancel.
+  { path: 'deployments', lazy: async () => ({ Component: (await import('./pages/deployments/Deployments')).Deployments }) },
+  { path: 'deployments/:id', lazy: async () => ({ Component: (await import('./pages/deployments/Deployments')).DeploymentPage }) },
 ]
 
 const superAdmin = (el: ReactNode) => <RequireRole roles={['super_admin']}>{el}</RequireRole>
 const operator = (el: ReactNode) => <RequireRole roles={['node_operator']}>{el}</RequireRole>
 
 const consoleRoutes: RouteObject[] = [
+  {
+    path: 'tenants',
+    element: <TenancyLayout />,
+    children: [
+      { index: true, lazy: async () => ({ Component: (await import('./pages/console/Tenants')).Tenants }) },
+      { path: 'applications', lazy: async () => ({ Component: (await import('./pages/console/Applications')).Applications }) },
+      { path: 'domains', lazy: async () => ({ Component: (await import('./pages/console/ConsoleDomains')).ConsoleDomains }) },
+      { path: 'platform-fee', lazy: async () => ({ Component: (await import('./pages/console/PlatformFee')).PlatformFeePage }) },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+  // Public: "Become an operator" and "Register a co-op" on the console's home page.
+  { path: 'apply', lazy: async () => ({ Component: (await import('./pages/console/Apply')).Apply }) },
   { path: 'super-admins', element: superAdmin(<SuperAdmins />) },
   {
     path: 'audit',
@@ -95,6 +126,28 @@ const consoleRoutes: RouteObject[] = [
   { path: 'outbox', element: superAdmin(<Outbox />) },
   { path: 'outbox/:id', element: superAdmin(<OutboxMessageView />) },
   { path: 'dashboards', element: operator(<Dashboards />) },
+  // The node operator's twin, nodes and earnings.
+  {
+    path: 'twin',
+    lazy: async () => {
+      const { TwinPage } = await import('./pages/console/Twin')
+      return { element: operator(<TwinPage />) }
+    },
+  },
+  {
+    path: 'nodes',
+    lazy: async () => {
+      const { MyNodes } = await import('./pages/console/MyNodes')
+      return { element: operator(<MyNodes />) }
+    },
+  },
+  {
+    path: 'earnings',
+    lazy: async () => {
+      const { Earnings } = await import('./pages/console/Earnings')
+      return { element: operator(<Earnings />) }
+    },
+  },
 ]
 
 const specific = isConsole ? consoleRoutes : storefrontRoutes

@@ -89,7 +89,7 @@ export const consoleSections: Section[] = [
     path: '/tenants',
     label: 'Tenants',
     summary:
-      'Every storefront on the platform: status, Stripe and wallet health, revenue and deployments. Create, approve or suspend.',
+      'Every storefront on the platform: status, Stripe and wallet health, domains. Create, approve or suspend; review applications; set the platform fee.',
     icon: BuildingIcon,
     inNav: true,
     roles: ['super_admin'],

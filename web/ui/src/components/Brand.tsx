@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { config } from '../config'
+import { useBrand } from '../config'
 import { cx } from './ui'
 
 /** monogram makes up to two initials from a brand name: "Demo Cloud" → "DC". */
@@ -14,18 +14,25 @@ export function monogram(name: string): string {
   return letters.join('').toUpperCase()
 }
 
-/** BrandMark is the tenant's logo, or a monogram badge in the primary colour when it has none. */
-export function BrandMark({ className }: { className?: string }) {
-  const { name, logo_url } = config.tenant
-  const [broken, setBroken] = useState(false)
+/**
+ * BrandMark is the tenant's logo, or a monogram badge in the primary colour when it has
+ * none (or the image fails to load). Without props it shows the current storefront's
+ * brand; the branding page's preview passes the values being edited.
+ */
+export function BrandMark({ className, logoUrl, name }: { className?: string; logoUrl?: string; name?: string }) {
+  const brand = useBrand()
+  const src = logoUrl ?? brand.logo_url
+  // Remember which address failed, so a newly uploaded logo gets its chance.
+  const [broken, setBroken] = useState('')
 
-  if (logo_url && !broken) {
+  if (src && broken !== src) {
     return (
       <img
-        src={logo_url}
+        src={src}
         alt=""
+        data-testid="brand-logo"
         className={cx('size-8 shrink-0 rounded-fd-sm object-contain', className)}
-        onError={() => setBroken(true)}
+        onError={() => setBroken(src)}
       />
     )
   }
@@ -37,7 +44,7 @@ export function BrandMark({ className }: { className?: string }) {
         className,
       )}
     >
-      {monogram(name)}
+      {monogram(name ?? brand.name)}
     </span>
   )
 }

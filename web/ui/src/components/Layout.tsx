@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { api, setApiHandlers, type Me } from '../api'
-import { config, isStorefront, isTestMode } from '../config'
+import { config, isStorefront, isTestMode, useBrand } from '../config'
 import { visibleSections } from '../sections'
 import { enrolPath, isStaff, loadMe, roleLabel, rolesHere, setMe, signedOut, useSession } from '../session'
 import { BrandMark } from './Brand'
@@ -36,7 +36,7 @@ function TestModeBadge() {
     <span
       data-testid="test-mode"
       title="Payments are simulated in test mode: no card is charged."
-      className="inline-flex shrink-0 items-center gap-1.5 rounded-full border border-amber-300 bg-amber-50 px-2 py-1 text-xs font-semibold whitespace-nowrap text-amber-800 sm:px-2.5"
+      className="inline-flex shrink-0 items-center gap-1.5 rounded-full border border-amber-300 bg-amber-50 px-2 py-1 text-xs font-semibold whitespace-nowrap text-amber-800 sm:px-2.5 dark:border-amber-400/30 dark:bg-amber-400/10 dark:text-amber-300"
     >
       <FlaskIcon className="size-3.5" />
       <span>Test mode</span>
@@ -252,6 +252,7 @@ function Header() {
   const location = useLocation()
   const menuId = useId()
   const session = useSession()
+  const brand = useBrand()
   const navItems = navItemsFor(session.me)
   // A super-admin's console nav is long: fold it into the menu until the screen is wide.
   const wide = navItems.length > 6
@@ -273,11 +274,11 @@ function Header() {
         <Link
           to="/"
           className="-mx-1 flex min-w-0 items-center gap-2.5 rounded-fd-sm px-1 py-1"
-          aria-label={`${config.tenant.name}, home`}
+          aria-label={`${brand.name}, home`}
         >
           <BrandMark />
           <span data-testid="brand-name" className="truncate text-[0.95rem] font-semibold tracking-tight text-fg">
-            {config.tenant.name}
+            {brand.name}
           </span>
         </Link>
 
@@ -354,7 +355,7 @@ function Header() {
 
 function Footer() {
   const year = new Date().getFullYear()
-  const { name, pitch } = config.tenant
+  const { name, pitch } = useBrand()
   const session = useSession()
 
   if (!isStorefront) {

@@ -111,7 +111,7 @@ export function SideNavLayout({
                               <I className={cx('size-4.5', isActive ? 'text-primary' : 'text-muted')} />
                               <span className="flex-1">{item.label}</span>
                               {item.soon ? (
-                                <span className="rounded-full bg-slate-100 px-1.5 py-px text-[0.65rem] font-semibold tracking-wide text-slate-500 uppercase">
+                                <span className="rounded-full bg-slate-100 px-1.5 py-px text-[0.65rem] font-semibold tracking-wide text-slate-500 uppercase dark:bg-slate-400/15 dark:text-slate-300">
                                   Soon
                                 </span>
                               ) : null}

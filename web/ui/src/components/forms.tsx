@@ -107,7 +107,7 @@ const inputBase =
   'placeholder:text-muted/70 focus:outline-2 focus:outline-offset-0 focus:outline-primary ' +
   'disabled:cursor-not-allowed disabled:opacity-60'
 
-function inputClass(invalid: boolean, extra?: string) {
+export function inputClass(invalid: boolean, extra?: string) {
   return cx(
     inputBase,
     invalid ? 'border-red-500 focus:outline-red-600' : 'border-border hover:border-muted/60',
@@ -118,7 +118,7 @@ function inputClass(invalid: boolean, extra?: string) {
 export function FieldError({ id, name, children }: { id: string; name: string; children?: ReactNode }) {
   if (!children) return null
   return (
-    <p id={id} data-testid={`field-error-${name}`} className="mt-1.5 flex items-start gap-1.5 text-sm text-red-700">
+    <p id={id} data-testid={`field-error-${name}`} className="mt-1.5 flex items-start gap-1.5 text-sm text-red-700 dark:text-red-400">
       <AlertCircleIcon className="mt-0.5 size-4 shrink-0" />
       <span>{children}</span>
     </p>
@@ -252,7 +252,7 @@ export function NewPasswordHint({ value, min = 12 }: { value: string; min?: numb
       </>
     )
   return (
-    <span className="inline-flex items-center gap-1 text-emerald-700">
+    <span className="inline-flex items-center gap-1 text-emerald-700 dark:text-emerald-400">
       <CheckCircleIcon className="size-4" /> Long enough
     </span>
   )
@@ -341,10 +341,19 @@ export function SubmitButton({
 type Tone = 'error' | 'success' | 'info' | 'warning'
 
 const tones: Record<Tone, { box: string; icon: typeof InfoIcon }> = {
-  error: { box: 'border-red-200 bg-red-50 text-red-800', icon: AlertCircleIcon },
-  success: { box: 'border-emerald-200 bg-emerald-50 text-emerald-800', icon: CheckCircleIcon },
+  error: {
+    box: 'border-red-200 bg-red-50 text-red-800 dark:border-red-400/30 dark:bg-red-500/10 dark:text-red-200',
+    icon: AlertCircleIcon,
+  },
+  success: {
+    box: 'border-emerald-200 bg-emerald-50 text-emerald-800 dark:border-emerald-400/30 dark:bg-emerald-500/10 dark:text-emerald-200',
+    icon: CheckCircleIcon,
+  },
   info: { box: 'border-primary/25 bg-primary/5 text-fg', icon: InfoIcon },
-  warning: { box: 'border-amber-200 bg-amber-50 text-amber-900', icon: TriangleAlertIcon },
+  warning: {
+    box: 'border-amber-200 bg-amber-50 text-amber-900 dark:border-amber-400/30 dark:bg-amber-500/10 dark:text-amber-200',
+    icon: TriangleAlertIcon,
+  },
 }
 
 export function Alert({

@@ -26,7 +26,8 @@ const variants: Record<Variant, string> = {
     'bg-primary-contrast text-primary shadow-sm hover:brightness-95 focus-visible:outline-primary-contrast',
   // Destructive actions keep a fixed red whatever the tenant's palette.
   danger: 'bg-red-600 text-white shadow-sm shadow-red-600/20 hover:bg-red-700 focus-visible:outline-red-600',
-  'danger-ghost': 'text-red-700 hover:bg-red-50 focus-visible:outline-red-600',
+  'danger-ghost':
+    'text-red-700 hover:bg-red-50 focus-visible:outline-red-600 dark:text-red-400 dark:hover:bg-red-400/10',
 }
 
 const sizes: Record<Size, string> = {

@@ -1,8 +1,38 @@
 import { Link } from 'react-router'
-import { ActivityIcon, ArrowRightIcon, FingerprintIcon, KeyIcon, UserIcon } from '../components/icons'
+import { useApi } from '../components/data'
+import { ActivityIcon, ArrowRightIcon, FileTextIcon, FingerprintIcon, HandshakeIcon, KeyIcon, StoreIcon, UserIcon } from '../components/icons'
 import { ButtonLink, Card, Container, IconBadge, usePageTitle } from '../components/ui'
 import { visibleSections } from '../sections'
-import { enrolPath, hasRole, mustEnrolMfa, roleLabel, rolesHere, useSession } from '../session'
+import { enrolPath, hasRole, mustEnrolMfa, mustStepUp, roleLabel, rolesHere, useSession } from '../session'
+import type { Application } from '../tenancy'
+
+/** PendingApplications tells a super-admin how many storefront applications wait for a decision. */
+function PendingApplications() {
+  const pending = useApi<{ items: Application[] }>('/api/console/applications?status=pending&limit=100')
+  const n = pending.data?.items.length ?? 0
+  if (n === 0) return null
+  return (
+    <Card
+      className="mb-8 flex flex-col gap-4 border-amber-300 bg-amber-50/60 p-5 sm:flex-row sm:items-center sm:justify-between"
+      data-testid="pending-applications"
+    >
+      <div className="flex items-start gap-4">
+        <IconBadge className="bg-amber-100 text-amber-800 ring-amber-600/20">
+          <FileTextIcon />
+        </IconBadge>
+        <div>
+          <h2 className="font-semibold text-fg">
+            {n === 1 ? 'One storefront application is' : `${n >= 100 ? '100+' : n} storefront applications are`} waiting
+          </h2>
+          <p className="mt-0.5 text-sm text-muted">Would-be operators and co-ops asked for a storefront. Approve or reject them.</p>
+        </div>
+      </div>
+      <ButtonLink to="/tenants/applications" className="shrink-0">
+        Review applications
+      </ButtonLink>
+    </Card>
+  )
+}
 
 // Served by the Go server itself, outside the single-page app, so these are plain links.
 const serviceEndpoints = [
@@ -33,6 +63,21 @@ export function ConsoleHome() {
               ? 'Supply capacity to the storefronts on this platform: join their node pools, expose your nodes and follow what they earn.'
               : 'Run the platform: the storefronts and their health, the node operators who supply capacity, accounts, and the background work that deploys and renews every VM.'}
           </p>
+          {session.status === 'signed-out' ? (
+            <div className="mt-8">
+              <p className="text-sm font-medium text-fg">Want a cloud storefront of your own?</p>
+              <div className="mt-3 flex flex-col gap-3 sm:flex-row">
+                <ButtonLink to="/apply?kind=operator" size="lg" data-testid="apply-operator">
+                  <StoreIcon className="size-4.5" />
+                  Become an operator
+                </ButtonLink>
+                <ButtonLink to="/apply?kind=coop" size="lg" variant="secondary" data-testid="apply-coop">
+                  <HandshakeIcon className="size-4.5" />
+                  Register a co-op
+                </ButtonLink>
+              </div>
+            </div>
+          ) : null}
         </Container>
       </section>
 
@@ -73,20 +118,23 @@ export function ConsoleHome() {
             </ButtonLink>
           </Card>
         ) : me ? (
-          <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between" data-testid="console-signed-in">
-            <div className="flex min-w-0 items-start gap-4">
-              <IconBadge>
-                <UserIcon />
-              </IconBadge>
-              <div className="min-w-0">
-                <h2 className="truncate font-semibold text-fg">Signed in as {me.account.email}</h2>
-                <p className="mt-0.5 text-sm text-muted">{rolesHere(me).map(roleLabel).join(', ') || 'Platform account'}</p>
+          <>
+            {hasRole(me, 'super_admin') && !mustStepUp(me) ? <PendingApplications /> : null}
+            <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between" data-testid="console-signed-in">
+              <div className="flex min-w-0 items-start gap-4">
+                <IconBadge>
+                  <UserIcon />
+                </IconBadge>
+                <div className="min-w-0">
+                  <h2 className="truncate font-semibold text-fg">Signed in as {me.account.email}</h2>
+                  <p className="mt-0.5 text-sm text-muted">{rolesHere(me).map(roleLabel).join(', ') || 'Platform account'}</p>
+                </div>
               </div>
-            </div>
-            <ButtonLink to="/account" variant="secondary" className="shrink-0">
-              Account settings
-            </ButtonLink>
-          </Card>
+              <ButtonLink to="/account" variant="secondary" className="shrink-0">
+                Account settings
+              </ButtonLink>
+            </Card>
+          </>
         ) : null}
 
         <h2 className="sr-only">Sections</h2>

@@ -1,4 +1,6 @@
-import { config } from '../config'
+import { money, type Catalog } from '../billing'
+import { useApi } from '../components/data'
+import { useBrand } from '../config'
 import {
   ArrowRightIcon,
   CardIcon,
@@ -20,15 +22,40 @@ interface Plan {
   diskGB: number
   blurb: string
   recommended?: boolean
+  /** The monthly price from /api/catalog, in the storefront's currency. */
+  price?: string
 }
 
-// The three sizes every storefront offers; their prices come from /api/catalog once the
-// payments work lands, until then the deploy page is where the price is shown.
+// The default sizes, shown while /api/catalog loads (or if it cannot be reached); the
+// storefront's own sizes and prices replace them.
 const plans: Plan[] = [
   { id: 'small', name: 'Small', vcpu: 1, ramGB: 2, diskGB: 25, blurb: 'Personal projects, bots, small websites and VPN endpoints.' },
   { id: 'medium', name: 'Medium', vcpu: 2, ramGB: 4, diskGB: 50, blurb: 'Web apps, databases, CI runners and game servers.', recommended: true },
   { id: 'large', name: 'Large', vcpu: 4, ramGB: 8, diskGB: 100, blurb: 'Busy services, build machines and heavier workloads.' },
 ]
+
+const blurbs: Record<string, string> = Object.fromEntries(plans.map((p) => [p.id, p.blurb]))
+
+/** useOffers is the storefront's sizes with their real monthly prices from /api/catalog. */
+function useOffers(): { offers: Plan[]; loading: boolean } {
+  const catalog = useApi<Catalog>('/api/catalog')
+  const c = catalog.data
+  if (!c?.sizes.length) return { offers: plans, loading: catalog.loading }
+  const middle = c.sizes.length >= 3 ? Math.floor((c.sizes.length - 1) / 2) : -1
+  return {
+    loading: false,
+    offers: c.sizes.map((z, i) => ({
+      id: z.id,
+      name: z.name,
+      vcpu: z.cpu,
+      ramGB: z.ram_gb,
+      diskGB: z.disk_gb,
+      blurb: blurbs[z.id] ?? `${z.cpu} vCPU and ${z.ram_gb} GB of memory for your workloads.`,
+      recommended: i === middle,
+      price: money(z.monthly_cents ?? 0, c.currency),
+    })),
+  }
+}
 
 const included = ['Full root access over SSH', 'Mycelium networking', 'Optional public IPv4', 'Cancel any time']
 
@@ -110,7 +137,8 @@ function Spec({ icon: Icon, label }: { icon: typeof CpuIcon; label: string }) {
 
 export function StorefrontHome() {
   usePageTitle()
-  const { name, pitch } = config.tenant
+  const { name, pitch } = useBrand()
+  const { offers, loading } = useOffers()
 
   return (
     <>
@@ -161,12 +189,15 @@ export function StorefrontHome() {
               A server for every workload
             </h2>
             <p className="mt-4 text-base leading-7 text-muted">
-              Three sizes of virtual machine with SSD storage. Start small and deploy a bigger one whenever you need it.
+              Virtual machines with SSD storage at a fixed monthly price. Start small and deploy a bigger one whenever you need it.
             </p>
           </div>
 
-          <div className="mt-14 grid gap-6 md:grid-cols-3">
-            {plans.map((p) => (
+          <div
+            className={cx('mt-14 grid gap-6', offers.length > 3 ? 'md:grid-cols-2 lg:grid-cols-4' : 'md:grid-cols-3')}
+            data-testid="offers"
+          >
+            {offers.map((p) => (
               <Card
                 key={p.id}
                 className={cx(
@@ -187,7 +218,16 @@ export function StorefrontHome() {
                   <Spec icon={DiskIcon} label={`${p.diskGB} GB SSD`} />
                 </ul>
                 <div className="mt-6 border-t border-border pt-5">
-                  <p className="text-sm font-medium text-fg">Price on the deploy page</p>
+                  {p.price ? (
+                    <p className="text-fg" data-testid="offer-price">
+                      <span className="text-2xl font-bold tracking-tight">{p.price}</span>
+                      <span className="text-sm text-muted"> / month</span>
+                    </p>
+                  ) : loading ? (
+                    <p className="h-8 w-24 animate-pulse rounded-fd-sm bg-border/70" aria-label="Loading the price" />
+                  ) : (
+                    <p className="text-sm font-medium text-fg">Price on the deploy page</p>
+                  )}
                   <p className="mt-0.5 text-xs text-muted">Billed monthly to your card</p>
                 </div>
                 <ButtonLink

@@ -1,4 +1,6 @@
-import { Outlet } from 'react-router'
+import { useState } from 'react'
+import { Outlet, useOutletContext } from 'react-router'
+import { useApi, type Loaded } from '../../components/data'
 import { RequireRole } from '../../components/Guard'
 import { SideNavLayout, type SideNavGroup } from '../../components/SideNav'
 import {
@@ -6,6 +8,7 @@ import {
   CardIcon,
   GaugeIcon,
   GlobeIcon,
+  HandshakeIcon,
   HistoryIcon,
   LayersIcon,
   PaletteIcon,
@@ -16,7 +19,8 @@ import {
   WalletIcon,
   type Icon,
 } from '../../components/icons'
-import { config } from '../../config'
+import { useBrand } from '../../config'
+import type { TenantRecord } from '../../tenancy'
 import { staffRoles } from '../../session'
 
 /** An admin section that is not built yet: its nav entry and its "being built" card. */
@@ -36,54 +40,10 @@ export const pendingAdminSections: PendingAdminSection[] = [
       'Your TFChain wallet: balances, KYC status, burn rate and runway, the staking-discount tier of each contract, and the top-up policy with the history of every top-up.',
   },
   {
-    path: 'node-pool',
-    label: 'Node pool',
-    icon: ServerIcon,
-    summary:
-      'Browse the grid’s nodes, add them to your pool, choose which ones customers may pick, and watch their health and who contributed them.',
-  },
-  {
-    path: 'pricing',
-    label: 'Pricing',
-    icon: TagIcon,
-    summary:
-      'Your price rule (a margin or fixed prices per size), discount tiers and coupons, with a preview of the customer price beside the grid cost, fees and your margin.',
-  },
-  {
     path: 'customers',
     label: 'Customers',
     icon: UsersIcon,
     summary: 'Search your customers, see their deployments, cards and payments.',
-  },
-  {
-    path: 'deployments',
-    label: 'Deployments',
-    icon: LayersIcon,
-    summary: 'Every VM on your storefront with its state, node and renewal; retry or cancel.',
-  },
-  {
-    path: 'billing',
-    label: 'Billing',
-    icon: CardIcon,
-    summary: 'Stripe Connect status and onboarding, payments, refunds, disputes and CSV export.',
-  },
-  {
-    path: 'branding',
-    label: 'Branding',
-    icon: PaletteIcon,
-    summary: 'Your name, logo, colours and pitch, with a live preview of the storefront.',
-  },
-  {
-    path: 'domains',
-    label: 'Domains',
-    icon: GlobeIcon,
-    summary: 'Serve the storefront on your own domain: the TXT record to add, a verify button and the certificate status.',
-  },
-  {
-    path: 'settings',
-    label: 'Settings',
-    icon: SettingsIcon,
-    summary: 'Storefront-wide settings such as contact details and sign-up rules.',
   },
 ]
 
@@ -92,36 +52,80 @@ const pending = (paths: string[]) =>
     .filter((s) => paths.includes(s.path))
     .map((s) => ({ to: `/admin/${s.path}`, label: s.label, icon: s.icon, soon: true }))
 
-const groups: SideNavGroup[] = [
-  { items: [{ to: '/admin', label: 'Overview', icon: GaugeIcon, end: true }] },
-  { heading: 'Business', items: pending(['wallet', 'node-pool', 'pricing', 'customers', 'deployments', 'billing']) },
-  { heading: 'Storefront', items: pending(['branding', 'domains']) },
-  {
-    heading: 'Team & security',
-    items: [
-      { to: '/admin/members', label: 'Members & roles', icon: UsersIcon, testId: 'admin-nav-members' },
-      { to: '/admin/node-operator-requests', label: 'Node-operator requests', icon: BuildingIcon, testId: 'admin-nav-requests' },
-      { to: '/admin/audit', label: 'Audit log', icon: HistoryIcon, testId: 'admin-nav-audit' },
-      ...pending(['settings']),
-    ],
-  },
-]
+function groupsFor(coop: boolean): SideNavGroup[] {
+  return [
+    { items: [{ to: '/admin', label: 'Overview', icon: GaugeIcon, end: true }] },
+    {
+      heading: 'Business',
+      items: [
+        ...pending(['wallet']),
+        { to: '/admin/pool', label: 'Node pool', icon: ServerIcon, testId: 'admin-nav-pool' },
+        { to: '/admin/pricing', label: 'Pricing', icon: TagIcon, testId: 'admin-nav-pricing' },
+        ...pending(['customers']),
+        { to: '/admin/deployments', label: 'Deployments', icon: LayersIcon, testId: 'admin-nav-deployments' },
+        { to: '/admin/billing', label: 'Billing', icon: CardIcon, testId: 'admin-nav-billing' },
+      ],
+    },
+    {
+      heading: 'Storefront',
+      items: [
+        { to: '/admin/branding', label: 'Branding', icon: PaletteIcon, testId: 'admin-nav-branding' },
+        { to: '/admin/domains', label: 'Domains', icon: GlobeIcon, testId: 'admin-nav-domains' },
+        { to: '/admin/settings', label: 'Settings', icon: SettingsIcon, testId: 'admin-nav-settings' },
+      ],
+    },
+    {
+      heading: 'Team & security',
+      items: [
+        { to: '/admin/members', label: 'Members & roles', icon: UsersIcon, testId: 'admin-nav-members' },
+        ...(coop
+          ? [{ to: '/admin/coop-members', label: 'Co-op members', icon: HandshakeIcon, testId: 'admin-nav-coop' }]
+          : []),
+        { to: '/admin/node-operator-requests', label: 'Node-operator requests', icon: BuildingIcon, testId: 'admin-nav-requests' },
+        { to: '/admin/audit', label: 'Audit log', icon: HistoryIcon, testId: 'admin-nav-audit' },
+      ],
+    },
+  ]
+}
+
+/** What every admin page knows about its storefront (GET /api/admin/settings). */
+export interface AdminContext {
+  tenant: Loaded<TenantRecord>
+  /** Replace the tenant after a save, without a new request. */
+  setTenant: (t: TenantRecord) => void
+}
+
+export function useAdmin(): AdminContext {
+  return useOutletContext<AdminContext>()
+}
 
 function Heading() {
+  const brand = useBrand()
   return (
     <div>
       <p className="text-sm font-semibold text-primary">Admin</p>
-      <p className="mt-1 truncate text-xl font-bold tracking-tight text-fg">{config.tenant.name}</p>
+      <p className="mt-1 truncate text-xl font-bold tracking-tight text-fg">{brand.name}</p>
     </div>
+  )
+}
+
+/** AdminFrame renders inside the role guard, so it only asks the API once access is settled. */
+function AdminFrame() {
+  const loaded = useApi<TenantRecord>('/api/admin/settings')
+  const [saved, setSaved] = useState<TenantRecord | null>(null)
+  const data = saved ?? loaded.data
+  const tenant: Loaded<TenantRecord> = { ...loaded, data }
+  return (
+    <SideNavLayout label="Admin" heading={<Heading />} groups={groupsFor(data?.kind === 'coop')}>
+      <Outlet context={{ tenant, setTenant: setSaved } satisfies AdminContext} />
+    </SideNavLayout>
   )
 }
 
 export function AdminLayout() {
   return (
     <RequireRole roles={[...staffRoles]}>
-      <SideNavLayout label="Admin" heading={<Heading />} groups={groups}>
-        <Outlet />
-      </SideNavLayout>
+      <AdminFrame />
     </RequireRole>
   )
 }

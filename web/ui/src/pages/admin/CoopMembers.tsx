@@ -1,0 +1,256 @@
+import { useState } from 'react'
+import { api } from '../../api'
+import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
+import { Badge, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
+import { Alert, ErrorPanel, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
+import { HandshakeIcon, TrashIcon, UserPlusIcon } from '../../components/icons'
+import { Button, cx, usePageTitle } from '../../components/ui'
+import { useBrand } from '../../config'
+import { canManageTenant, useSession } from '../../session'
+import { useAdmin } from './AdminLayout'
+
+interface CoopMember {
+  account_id: string
+  email: string
+  role: CoopRole
+  created_at: string
+}
+
+type CoopRole = 'node_operator' | 'dashboard_operator'
+
+const coopRoles: Array<{ id: CoopRole; label: string; description: string }> = [
+  {
+    id: 'node_operator',
+    label: 'Node operator',
+    description: 'Contributes nodes to the co-op’s pool and shares in what they earn.',
+  },
+  {
+    id: 'dashboard_operator',
+    label: 'Dashboard operator',
+    description: 'Helps run the storefront: customers, prices and support.',
+  },
+]
+
+const roleLabel = (r: string) => coopRoles.find((x) => x.id === r)?.label ?? r.replace(/_/g, ' ')
+
+export function CoopMembers() {
+  usePageTitle('Co-op members')
+  const { tenant } = useAdmin()
+  const brand = useBrand()
+
+  if (tenant.data && tenant.data.kind !== 'coop') {
+    return (
+      <div className="space-y-8">
+        <PageHeader title="Co-op members" icon={HandshakeIcon} />
+        <EmptyState icon={HandshakeIcon} title="Only co-ops have members" data-testid="not-a-coop">
+          {brand.name} is run by one operator. A co-op storefront is shared by several node and dashboard operators, who
+          are listed here. Ask the platform’s operators if you want to become one.
+        </EmptyState>
+      </div>
+    )
+  }
+  if (!tenant.data) return tenant.error ? <ErrorPanel error={tenant.error} onRetry={tenant.reload} /> : <Loading />
+  return <MemberList />
+}
+
+function MemberList() {
+  const { me } = useSession()
+  const manage = canManageTenant(me)
+  const brand = useBrand()
+  const list = useApi<{ items: CoopMember[] }>('/api/admin/coop-members')
+  const [adding, setAdding] = useState(false)
+  const [removing, setRemoving] = useState<CoopMember | null>(null)
+  const [notice, setNotice] = useState('')
+
+  const columns: Column<CoopMember>[] = [
+    { header: 'Member', primary: true, cell: (m) => <span className="font-medium break-words">{m.email}</span> },
+    {
+      header: 'Role in the co-op',
+      cell: (m) => <Badge tone={m.role === 'node_operator' ? 'warning' : 'primary'}>{roleLabel(m.role)}</Badge>,
+    },
+    { header: 'Member since', cell: (m) => <Time iso={m.created_at} /> },
+    ...(manage
+      ? [
+          {
+            header: '',
+            actions: true,
+            cell: (m: CoopMember) => (
+              <Button
+                size="sm"
+                variant="danger-ghost"
+                onClick={() => setRemoving(m)}
+                aria-label={`Remove ${m.email} from the co-op`}
+                data-testid="coop-remove"
+              >
+                <TrashIcon className="size-4" />
+                Remove
+              </Button>
+            ),
+          },
+        ]
+      : []),
+  ]
+
+  const addButton = manage ? (
+    <Button onClick={() => setAdding(true)} data-testid="coop-add">
+      <UserPlusIcon className="size-4" />
+      Add member
+    </Button>
+  ) : null
+
+  return (
+    <div className="space-y-8">
+      <PageHeader
+        title="Co-op members"
+        icon={HandshakeIcon}
+        description={`The node operators and dashboard operators who share ${brand.name}. Each has an account on the platform console.`}
+        actions={addButton}
+      />
+      {notice ? (
+        <Alert tone="success" data-testid="coop-notice">
+          {notice}
+        </Alert>
+      ) : null}
+      {!manage ? <Alert tone="info">Your support role can see the members but not change them.</Alert> : null}
+
+      <Panel>
+        <DataTable
+          caption="Co-op members"
+          columns={columns}
+          rows={list.data?.items ?? []}
+          rowKey={(m) => m.account_id}
+          rowProps={(m) => ({ 'data-testid': 'coop-row', 'data-email': m.email })}
+          loading={list.loading}
+          error={list.error}
+          onRetry={list.reload}
+          empty={
+            <EmptyState icon={HandshakeIcon} title="No members yet" action={addButton}>
+              Add the node operators and dashboard operators who run this co-op. They need an account on the platform
+              console first.
+            </EmptyState>
+          }
+        />
+      </Panel>
+
+      <Panel title="Roles in a co-op">
+        <dl className="divide-y divide-border">
+          {coopRoles.map((r) => (
+            <div key={r.id} className="flex flex-col gap-1 px-4 py-3.5 sm:flex-row sm:gap-6 sm:px-5">
+              <dt className="w-44 shrink-0">
+                <Badge tone={r.id === 'node_operator' ? 'warning' : 'primary'}>{r.label}</Badge>
+              </dt>
+              <dd className="text-sm text-muted">{r.description}</dd>
+            </div>
+          ))}
+        </dl>
+      </Panel>
+
+      <Dialog
+        open={adding}
+        onClose={() => setAdding(false)}
+        flush
+        title="Add a co-op member"
+        description="Enter the e-mail of their platform console account. People without one must register on the console first."
+        testId="coop-dialog"
+      >
+        <AddForm
+          onClose={() => setAdding(false)}
+          onDone={(m) => {
+            setAdding(false)
+            setNotice(`${m.email} is now a ${roleLabel(m.role).toLowerCase()} of ${brand.name}.`)
+            list.reload()
+          }}
+        />
+      </Dialog>
+
+      <ConfirmDialog
+        open={!!removing}
+        onClose={() => setRemoving(null)}
+        title="Remove this member?"
+        confirmLabel="Remove member"
+        onConfirm={async () => {
+          if (!removing) return
+          await api.del(`/api/admin/coop-members/${encodeURIComponent(removing.account_id)}`)
+          setNotice(`${removing.email} was removed from the co-op.`)
+          list.reload()
+        }}
+      >
+        <p>
+          <strong className="text-fg">{removing?.email}</strong> stops being a {removing ? roleLabel(removing.role).toLowerCase() : 'member'}{' '}
+          of {brand.name}. Their console account stays; you can add them again later.
+        </p>
+      </ConfirmDialog>
+    </div>
+  )
+}
+
+function AddForm({ onClose, onDone }: { onClose: () => void; onDone: (m: CoopMember) => void }) {
+  const [email, setEmail] = useState('')
+  const [role, setRole] = useState<CoopRole>('node_operator')
+  const form = useForm(['email', 'role'])
+  return (
+    <form
+      ref={form.formRef}
+      noValidate
+      className="space-y-5"
+      onSubmit={form.submit(async () => {
+        onDone(await api.post<CoopMember>('/api/admin/coop-members', { email: email.trim(), role }))
+      })}
+    >
+      <FormError form={form} />
+      <TextField
+        label="E-mail"
+        name="email"
+        type="email"
+        inputMode="email"
+        autoComplete="off"
+        autoCapitalize="off"
+        spellCheck={false}
+        autoFocus
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        error={form.fieldError('email')}
+      />
+      <fieldset aria-describedby={form.fieldError('role') ? 'coop-role-error' : undefined}>
+        <legend className="mb-1.5 text-sm font-medium text-fg">Role in the co-op</legend>
+        <div className="space-y-2">
+          {coopRoles.map((r) => (
+            <label
+              key={r.id}
+              className={cx(
+                'flex cursor-pointer gap-3 rounded-fd-sm border p-3.5 transition-colors has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-primary',
+                role === r.id ? 'border-primary bg-primary/5' : 'border-border hover:border-primary/40',
+              )}
+            >
+              <input
+                type="radio"
+                name="role"
+                value={r.id}
+                checked={role === r.id}
+                onChange={() => setRole(r.id)}
+                className="mt-0.5 size-4 shrink-0 accent-[var(--fd-primary)] focus:outline-none"
+              />
+              <span>
+                <span className="block text-sm font-semibold text-fg">{r.label}</span>
+                <span className="mt-0.5 block text-sm text-muted">{r.description}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+        {form.fieldError('role') ? (
+          <p id="coop-role-error" data-testid="field-error-role" className="mt-1.5 text-sm text-red-700 dark:text-red-400">
+            {form.fieldError('role')}
+          </p>
+        ) : null}
+      </fieldset>
+      <DialogActions>
+        <Button variant="secondary" onClick={onClose}>
+          Cancel
+        </Button>
+        <SubmitButton form={form} data-testid="coop-submit">
+          Add member
+        </SubmitButton>
+      </DialogActions>
+    </form>
+  )
+}

@@ -1,0 +1,738 @@
+// The server half of the deploy form: name, image, SSH key, placement and backup. The
+// Deploy page (which owns size, network, period, card and payment) puts each in one of
+// its numbered steps and sends everything in one POST /api/deployments.
+
+import { useEffect, useId, useMemo, useState, type ReactNode } from 'react'
+import { useApi } from '../../components/data'
+import { FieldError, inputClass } from '../../components/forms'
+import { CheckCircleIcon, CheckIcon, KeyIcon, ServerIcon, ShieldCheckIcon } from '../../components/icons'
+import { Badge } from '../../components/data'
+import { Button, cx } from '../../components/ui'
+import {
+  capacityLine,
+  checkName,
+  checkSSHKey,
+  countryCode,
+  free,
+  hasGPU,
+  imageLabel,
+  type Deployment,
+  type GridNode,
+  type OSImage,
+} from '../../deployments'
+import { useSession } from '../../session'
+
+export interface VmChoice {
+  name: string
+  image: string
+  ssh_key: string
+  placement: 'default' | 'advanced'
+  node_id: number | null
+  backup: 'none' | 'vm' | 'qsfs'
+}
+
+/** The request fields these sections own: useForm shows the server's errors beside them. */
+export const vmFields = ['name', 'image', 'ssh_key', 'placement', 'node_id', 'backup']
+
+export const initialVmChoice: VmChoice = {
+  name: '',
+  image: 'ubuntu-24.04',
+  ssh_key: '',
+  placement: 'default',
+  node_id: null,
+  backup: 'none',
+}
+
+export function useVmChoice(initial: Partial<VmChoice> = {}) {
+  const [choice, setChoice] = useState<VmChoice>({ ...initialVmChoice, ...initial })
+  return [choice, (patch: Partial<VmChoice>) => setChoice((c) => ({ ...c, ...patch }))] as const
+}
+
+/** The VM part of the POST /api/deployments body. */
+export function vmRequest(c: VmChoice) {
+  return {
+    name: c.name.trim(),
+    image: c.image,
+    ssh_key: c.ssh_key.trim(),
+    placement: c.placement,
+    ...(c.placement === 'advanced' && c.node_id ? { node_id: c.node_id } : {}),
+    backup: c.backup,
+  }
+}
+
+/** vmProblem is the first thing the customer still has to fix before paying, or ''. */
+export function vmProblem(c: VmChoice): string {
+  if (!c.name.trim()) return 'Name your server.'
+  if (checkName(c.name)) return 'Fix the server name.'
+  if (!c.image) return 'Pick an image.'
+  if (!c.ssh_key.trim()) return 'Add your SSH public key.'
+  if (checkSSHKey(c.ssh_key)) return 'Fix the SSH key.'
+  if (c.placement === 'advanced' && !c.node_id) return 'Pick a node, or let us choose.'
+  return ''
+}
+
+// ——— Name ———
+
+export function NameField({
+  value,
+  onChange,
+  error,
+}: {
+  value: string
+  onChange: (v: string) => void
+  error?: string
+}) {
+  const id = useId()
+  const local = checkName(value)
+  const shown = error || local
+  return (
+    <div className="rounded-fd border border-border bg-surface p-4 shadow-xs sm:p-5" data-testid="deploy-name-section">
+        <label htmlFor={id} className="text-sm font-medium text-fg">
+          Server name
+        </label>
+        <input
+          id={id}
+          name="name"
+          value={value}
+          onChange={(e) => onChange(e.target.value.toLowerCase().replace(/\s+/g, '-'))}
+          placeholder="web-1"
+          autoComplete="off"
+          autoCapitalize="off"
+          spellCheck={false}
+          maxLength={63}
+          aria-invalid={shown ? true : undefined}
+          aria-describedby={shown ? `${id}-error` : `${id}-hint`}
+          data-testid="deploy-name"
+          className={inputClass(!!shown, 'mt-1.5 h-10 font-mono sm:max-w-sm')}
+        />
+        {shown ? (
+          <FieldError id={`${id}-error`} name="name">
+            {shown}
+          </FieldError>
+        ) : (
+          <p id={`${id}-hint`} className="mt-1.5 text-sm text-muted">
+            Lowercase letters, digits and hyphens, starting with a letter. It also becomes the server’s hostname.
+          </p>
+        )}
+    </div>
+  )
+}
+
+// ——— Image ———
+
+const imageArt: Record<string, { mark: ReactNode; tint: string }> = {
+  ubuntu: {
+    tint: 'bg-[#E95420]',
+    mark: (
+      <svg viewBox="0 0 24 24" className="size-6" aria-hidden="true">
+        <circle cx="12" cy="12" r="6.2" fill="none" stroke="#fff" strokeWidth="2.2" />
+        <circle cx="5.2" cy="12" r="2.2" fill="#fff" />
+        <circle cx="15.4" cy="6.1" r="2.2" fill="#fff" />
+        <circle cx="15.4" cy="17.9" r="2.2" fill="#fff" />
+      </svg>
+    ),
+  },
+  debian: {
+    tint: 'bg-[#A80030]',
+    mark: (
+      <svg viewBox="0 0 24 24" className="size-6" aria-hidden="true">
+        <path
+          d="M13.6 5.2a6.9 6.9 0 0 0-7.3 4.6 6.6 6.6 0 0 0 2.2 7.4 6 6 0 0 0 6.3.6"
+          fill="none"
+          stroke="#fff"
+          strokeWidth="2"
+          strokeLinecap="round"
+        />
+        <path d="M13.2 9.4a2.9 2.9 0 0 0-3.6 2.4 2.7 2.7 0 0 0 2.5 3" fill="none" stroke="#fff" strokeWidth="1.8" strokeLinecap="round" />
+      </svg>
+    ),
+  },
+  nixos: {
+    tint: 'bg-[#5277C3]',
+    mark: (
+      <svg viewBox="0 0 24 24" className="size-6" aria-hidden="true">
+        {[0, 60, 120, 180, 240, 300].map((a) => (
+          <path
+            key={a}
+            d="M12 3.5l2 3.4h-4z"
+            fill={a % 120 === 0 ? '#fff' : '#C6D4EE'}
+            transform={`rotate(${a} 12 12) translate(0 1.2)`}
+          />
+        ))}
+      </svg>
+    ),
+  },
+}
+
+function artFor(id: string) {
+  const family = id.split('-')[0] ?? ''
+  return imageArt[family] ?? { tint: 'bg-slate-600', mark: <ServerIcon className="size-5 text-white" /> }
+}
+
+function imageParts(img: OSImage): { family: string; version: string } {
+  const label = img.label || img.id
+  const m = label.match(/^(\S+)\s+(.*)$/)
+  return m ? { family: m[1] ?? label, version: m[2] ?? '' } : { family: label, version: '' }
+}
+
+export function ImagePicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: string
+  onChange: (v: string) => void
+  error?: string
+}) {
+  const images = useApi<{ items: OSImage[] }>('/api/images')
+  const items = images.data?.items ?? []
+  const name = useId()
+  // Keep the choice valid when the storefront's list does not offer the default.
+  useEffect(() => {
+    const first = items[0]
+    if (first && !items.some((i) => i.id === value)) onChange(first.id)
+  }, [items, value, onChange])
+
+  return (
+    <div>
+      <div role="radiogroup" aria-label="Image" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        {images.loading && !items.length
+          ? [0, 1, 2, 3].map((i) => <div key={i} className="h-[4.5rem] animate-pulse rounded-fd border border-border bg-surface" />)
+          : items.map((img) => {
+              const art = artFor(img.id)
+              const { family, version } = imageParts(img)
+              const on = img.id === value
+              return (
+                <label
+                  key={img.id}
+                  data-testid="image-card"
+                  data-image={img.id}
+                  className={cx(
+                    'relative flex cursor-pointer items-center gap-3 rounded-fd border bg-surface p-3 shadow-xs transition-colors',
+                    'has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-primary',
+                    on ? 'border-primary ring-1 ring-primary' : 'border-border hover:border-primary/40',
+                  )}
+                >
+                  <input
+                    type="radio"
+                    name={`image-${name}`}
+                    value={img.id}
+                    checked={on}
+                    onChange={() => onChange(img.id)}
+                    className="sr-only"
+                  />
+                  <span className={cx('inline-flex size-10 shrink-0 items-center justify-center rounded-fd-sm', art.tint)}>
+                    {art.mark}
+                  </span>
+                  <span className="min-w-0">
+                    <span className="block truncate text-sm font-semibold text-fg">{family}</span>
+                    <span className="block truncate text-xs text-muted">{version || '\u00a0'}</span>
+                  </span>
+                  {on ? <CheckCircleIcon className="absolute top-2 right-2 size-4 text-primary" /> : null}
+                </label>
+              )
+            })}
+      </div>
+      {/* The server names the field "image"; this hidden input lets useForm focus near it. */}
+      <input type="hidden" name="image" value={value} />
+      <FieldError id={`${name}-error`} name="image">
+        {error}
+      </FieldError>
+    </div>
+  )
+}
+
+// ——— SSH key ———
+
+function keyLabel(key: string): { type: string; comment: string; tail: string } {
+  const [type = '', data = '', ...rest] = key.trim().split(/\s+/)
+  return { type: type.replace(/^ssh-/, ''), comment: rest.join(' '), tail: data.slice(-8) }
+}
+
+export function SshKeyField({
+  value,
+  onChange,
+  error,
+}: {
+  value: string
+  onChange: (v: string) => void
+  error?: string
+}) {
+  const id = useId()
+  const session = useSession()
+  // Keys of the customer's earlier servers, offered again (newest first, each once).
+  const previous = useApi<{ items: Deployment[] }>(session.status === 'signed-in' ? '/api/deployments?limit=50' : null)
+  const saved = useMemo(() => {
+    const seen = new Set<string>()
+    const out: string[] = []
+    for (const d of previous.data?.items ?? []) {
+      const k = d.ssh_key?.trim()
+      if (k && !seen.has(k)) {
+        seen.add(k)
+        out.push(k)
+      }
+    }
+    return out.slice(0, 4)
+  }, [previous.data])
+
+  const local = checkSSHKey(value)
+  const shown = error || local
+  const ok = value.trim() !== '' && !shown
+
+  return (
+    <div className="rounded-fd border border-border bg-surface p-4 shadow-xs sm:p-5" data-testid="deploy-ssh-section">
+        {saved.length ? (
+          <div className="mb-4">
+            <p className="text-sm font-medium text-fg">Keys you used before</p>
+            <div className="mt-2 flex flex-wrap gap-2">
+              {saved.map((k) => {
+                const l = keyLabel(k)
+                const on = value.trim() === k
+                return (
+                  <button
+                    key={k}
+                    type="button"
+                    onClick={() => onChange(k)}
+                    aria-pressed={on}
+                    data-testid="saved-key"
+                    className={cx(
+                      'inline-flex max-w-full items-center gap-2 rounded-full border px-3 py-1.5 text-sm',
+                      on ? 'border-primary bg-primary/10 text-primary' : 'border-border text-fg hover:border-primary/40',
+                    )}
+                  >
+                    <KeyIcon className="size-4 shrink-0" />
+                    <span className="truncate">{l.comment || l.type}</span>
+                    <span className="font-mono text-xs text-muted">…{l.tail}</span>
+                  </button>
+                )
+              })}
+            </div>
+          </div>
+        ) : null}
+        <label htmlFor={id} className="text-sm font-medium text-fg">
+          Public key
+        </label>
+        <textarea
+          id={id}
+          name="ssh_key"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          rows={3}
+          placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
+          spellCheck={false}
+          autoCapitalize="off"
+          autoCorrect="off"
+          aria-invalid={shown ? true : undefined}
+          aria-describedby={shown ? `${id}-error` : `${id}-hint`}
+          data-testid="deploy-ssh-key"
+          className={inputClass(!!shown, 'mt-1.5 min-h-20 py-2 font-mono text-xs break-all sm:text-xs')}
+        />
+        {shown ? (
+          <FieldError id={`${id}-error`} name="ssh_key">
+            {shown}
+          </FieldError>
+        ) : ok ? (
+          <p id={`${id}-hint`} className="mt-1.5 flex items-center gap-1.5 text-sm text-emerald-700" data-testid="ssh-key-ok">
+            <CheckIcon className="size-4" />
+            Looks like a valid {keyLabel(value).type} key.
+          </p>
+        ) : (
+          <p id={`${id}-hint`} className="mt-1.5 text-sm text-muted">
+            Paste the contents of <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code>. No key yet? Run{' '}
+            <code className="font-mono text-xs">ssh-keygen -t ed25519</code>.
+          </p>
+        )}
+    </div>
+  )
+}
+
+// ——— Placement ———
+
+export interface Need {
+  cpu: number
+  ram_gb: number
+  disk_gb: number
+}
+
+const GB = 1024 ** 3
+const PAGE = 8
+
+function fits(n: GridNode, need: Need | null): boolean {
+  if (!need) return true
+  const f = free(n)
+  return f.CRU >= need.cpu && f.MRU >= need.ram_gb * GB && f.SRU >= need.disk_gb * GB
+}
+
+export function CountryChip({ country }: { country: string }) {
+  return (
+    <span
+      className="inline-flex h-4 w-6 shrink-0 items-center justify-center rounded-[3px] bg-slate-100 font-mono text-[0.6rem] font-bold text-slate-600 ring-1 ring-slate-300 ring-inset"
+      aria-hidden="true"
+    >
+      {countryCode(country)}
+    </span>
+  )
+}
+
+export function CertifiedBadge() {
+  return (
+    <Badge tone="success" className="gap-1" title="Certified hardware in a professional data centre">
+      <ShieldCheckIcon className="size-3" />
+      Certified
+    </Badge>
+  )
+}
+
+export function PlacementPicker({
+  placement,
+  nodeId,
+  onChange,
+  error,
+  need,
+}: {
+  placement: VmChoice['placement']
+  nodeId: number | null
+  onChange: (patch: Partial<VmChoice>) => void
+  error?: string
+  /** The chosen size, to mark the nodes without room for it. */
+  need: Need | null
+}) {
+  const name = useId()
+  return (
+    <div>
+      <div role="radiogroup" aria-label="Placement" className="grid gap-3 sm:grid-cols-2">
+        <ChoiceCard
+          name={`placement-${name}`}
+          checked={placement === 'default'}
+          onSelect={() => onChange({ placement: 'default', node_id: null })}
+          title="Let us choose"
+          badge="Recommended"
+          testId="placement-default"
+        >
+          We pick a healthy node with room to spare, spreading servers across farms.
+        </ChoiceCard>
+        <ChoiceCard
+          name={`placement-${name}`}
+          checked={placement === 'advanced'}
+          onSelect={() => onChange({ placement: 'advanced' })}
+          title="Choose nodes"
+          testId="placement-advanced"
+        >
+          Pick the node yourself by country, farm, certification and free capacity.
+        </ChoiceCard>
+      </div>
+      <input type="hidden" name="placement" value={placement} />
+      {placement === 'advanced' ? (
+        <NodePicker value={nodeId} onChange={(id) => onChange({ node_id: id })} need={need} error={error} />
+      ) : (
+        <FieldError id={`${name}-error`} name="placement">
+          {error}
+        </FieldError>
+      )}
+    </div>
+  )
+}
+
+function NodePicker({
+  value,
+  onChange,
+  need,
+  error,
+}: {
+  value: number | null
+  onChange: (id: number | null) => void
+  need: Need | null
+  error?: string
+}) {
+  const nodes = useApi<{ items: GridNode[] }>('/api/nodes')
+  const all = useMemo(() => nodes.data?.items ?? [], [nodes.data])
+  const [country, setCountry] = useState('')
+  const [farm, setFarm] = useState('')
+  const [certified, setCertified] = useState(false)
+  const [gpu, setGpu] = useState(false)
+  const [roomy, setRoomy] = useState(true)
+  const [page, setPage] = useState(0)
+  const errId = useId()
+  const radio = useId()
+
+  const countries = useMemo(() => [...new Set(all.map((n) => n.Country).filter(Boolean))].sort(), [all])
+  const farms = useMemo(() => {
+    const m = new Map<number, string>()
+    for (const n of all) m.set(n.FarmID, n.FarmName || `Farm ${n.FarmID}`)
+    return [...m.entries()].sort((a, b) => a[1].localeCompare(b[1]))
+  }, [all])
+  const shown = all.filter(
+    (n) =>
+      (!country || n.Country === country) &&
+      (!farm || String(n.FarmID) === farm) &&
+      (!certified || n.Certified) &&
+      (!gpu || hasGPU(n)) &&
+      (!roomy || fits(n, need)),
+  )
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE))
+  const p = Math.min(page, pages - 1)
+  const rows = shown.slice(p * PAGE, p * PAGE + PAGE)
+  useEffect(() => setPage(0), [country, farm, certified, gpu, roomy])
+  // A picked node that no longer fits the size is unpicked.
+  const picked = all.find((n) => n.ID === value)
+  useEffect(() => {
+    if (picked && need && !fits(picked, need)) onChange(null)
+  }, [picked, need, onChange])
+
+  const selectCls = inputClass(false, 'h-9 pr-8 text-sm')
+  return (
+    <div className="mt-4 overflow-hidden rounded-fd border border-border bg-surface shadow-xs" data-testid="node-picker">
+      <div className="flex flex-col gap-3 border-b border-border p-4 sm:flex-row sm:flex-wrap sm:items-end">
+        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-44">
+          Country
+          <select value={country} onChange={(e) => setCountry(e.target.value)} className={selectCls} data-testid="node-filter-country">
+            <option value="">All countries</option>
+            {countries.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-44">
+          Farm
+          <select value={farm} onChange={(e) => setFarm(e.target.value)} className={selectCls} data-testid="node-filter-farm">
+            <option value="">All farms</option>
+            {farms.map(([id, label]) => (
+              <option key={id} value={id}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="flex flex-wrap gap-x-4 gap-y-2 pb-2 text-sm">
+          <Toggle checked={certified} onChange={setCertified} label="Certified only" />
+          <Toggle checked={gpu} onChange={setGpu} label="With GPU" />
+          {need ? <Toggle checked={roomy} onChange={setRoomy} label="Room for this size" /> : null}
+        </div>
+      </div>
+
+      {nodes.loading && !all.length ? (
+        <p className="p-5 text-sm text-muted">Loading nodes…</p>
+      ) : nodes.error ? (
+        <p className="p-5 text-sm text-red-700">The nodes could not be loaded. Try again in a moment, or let us choose.</p>
+      ) : !all.length ? (
+        <p className="p-5 text-sm text-muted" data-testid="node-picker-empty">
+          This store offers no nodes to pick right now. Let us choose instead.
+        </p>
+      ) : !rows.length ? (
+        <div className="p-5 text-sm text-muted">
+          No node matches these filters.{' '}
+          <button
+            type="button"
+            className="font-semibold text-primary hover:underline"
+            onClick={() => {
+              setCountry('')
+              setFarm('')
+              setCertified(false)
+              setGpu(false)
+            }}
+          >
+            Clear filters
+          </button>
+        </div>
+      ) : (
+        <div role="radiogroup" aria-label="Node" aria-describedby={error ? errId : undefined}>
+          <div className="hidden grid-cols-[2rem_5rem_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1.6fr)] gap-3 border-b border-border px-4 py-2 text-xs font-semibold tracking-wide text-muted uppercase md:grid">
+            <span />
+            <span>Node</span>
+            <span>Location</span>
+            <span>Farm</span>
+            <span>Free capacity</span>
+          </div>
+          <ul className="divide-y divide-border">
+            {rows.map((n) => {
+              const on = n.ID === value
+              const room = fits(n, need)
+              const f = free(n)
+              return (
+                <li key={n.ID}>
+                  <label
+                    data-testid="node-option"
+                    data-node={n.ID}
+                    className={cx(
+                      'grid cursor-pointer grid-cols-[2rem_minmax(0,1fr)] gap-x-3 gap-y-1 px-4 py-3 md:grid-cols-[2rem_5rem_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1.6fr)] md:items-center',
+                      on ? 'bg-primary/8' : 'hover:bg-primary/[0.03]',
+                      !room && 'cursor-not-allowed opacity-55',
+                    )}
+                  >
+                    <input
+                      type="radio"
+                      name={`node-${radio}`}
+                      value={n.ID}
+                      checked={on}
+                      disabled={!room}
+                      onChange={() => onChange(n.ID)}
+                      className="size-4 accent-[var(--fd-primary)] md:row-span-1"
+                    />
+                    <span className="font-mono text-sm font-semibold text-fg">#{n.ID}</span>
+                    <span className="col-start-2 flex min-w-0 items-center gap-2 text-sm text-fg md:col-start-auto">
+                      <CountryChip country={n.Country} />
+                      <span className="truncate">
+                        {n.City ? `${n.City}, ` : ''}
+                        {n.Country}
+                      </span>
+                    </span>
+                    <span className="col-start-2 flex min-w-0 flex-wrap items-center gap-2 text-sm text-muted md:col-start-auto">
+                      <span className="truncate">{n.FarmName || `Farm ${n.FarmID}`}</span>
+                      {n.Certified ? <CertifiedBadge /> : null}
+                      {hasGPU(n) ? <Badge tone="primary">GPU</Badge> : null}
+                    </span>
+                    <span className="col-start-2 text-sm text-fg md:col-start-auto">
+                      {capacityLine(f)}
+                      {!room ? <span className="block text-xs text-muted">Not enough room for this size</span> : null}
+                    </span>
+                  </label>
+                </li>
+              )
+            })}
+          </ul>
+        </div>
+      )}
+      {pages > 1 ? (
+        <div className="flex items-center justify-between gap-3 border-t border-border px-4 py-2.5">
+          <p className="text-sm text-muted">
+            {shown.length} nodes · page {p + 1} of {pages}
+          </p>
+          <div className="flex gap-2">
+            <Button size="sm" variant="secondary" disabled={p === 0} onClick={() => setPage(p - 1)}>
+              Previous
+            </Button>
+            <Button size="sm" variant="secondary" disabled={p >= pages - 1} onClick={() => setPage(p + 1)}>
+              Next
+            </Button>
+          </div>
+        </div>
+      ) : null}
+      <input type="hidden" name="node_id" value={value ?? ''} />
+      {error ? (
+        <div className="border-t border-border px-4 pb-3">
+          <FieldError id={errId} name="node_id">
+            {error}
+          </FieldError>
+        </div>
+      ) : null}
+    </div>
+  )
+}
+
+function Toggle({ checked, onChange, label }: { checked: boolean; onChange: (v: boolean) => void; label: string }) {
+  return (
+    <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-fg">
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        className="size-4 rounded accent-[var(--fd-primary)]"
+      />
+      {label}
+    </label>
+  )
+}
+
+// ——— Backup ———
+
+export function BackupPicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: VmChoice['backup']
+  onChange: (v: VmChoice['backup']) => void
+  error?: string
+}) {
+  const name = useId()
+  return (
+    <div>
+      <div role="radiogroup" aria-label="Backup" className="grid gap-3">
+        <ChoiceCard
+          name={`backup-${name}`}
+          checked={value === 'none'}
+          onSelect={() => onChange('none')}
+          title="No backup"
+          testId="backup-none"
+        >
+          If the node fails, we re-create the server on another node. Data on its disk is lost.
+        </ChoiceCard>
+        <ChoiceCard
+          name={`backup-${name}`}
+          checked={value === 'vm'}
+          onSelect={() => onChange('vm')}
+          title="Backup VM"
+          testId="backup-vm"
+        >
+          A standby copy runs on another node in another farm. If your node fails, the standby takes over (failover) and
+          we place a new standby.
+        </ChoiceCard>
+        <ChoiceCard
+          name={`backup-${name}`}
+          checked={value === 'qsfs'}
+          onSelect={() => onChange('qsfs')}
+          title="QSFS backup swarm"
+          testId="backup-qsfs"
+        >
+          Your /backup folder is spread over 20 storage nodes and survives 8 of the 20 storage nodes failing.
+        </ChoiceCard>
+      </div>
+      <input type="hidden" name="backup" value={value} />
+      <FieldError id={`${name}-error`} name="backup">
+        {error}
+      </FieldError>
+    </div>
+  )
+}
+
+function ChoiceCard({
+  name,
+  checked,
+  onSelect,
+  title,
+  badge,
+  children,
+  testId,
+}: {
+  name: string
+  checked: boolean
+  onSelect: () => void
+  title: string
+  badge?: string
+  children: ReactNode
+  testId: string
+}) {
+  return (
+    <label
+      data-testid={testId}
+      className={cx(
+        'relative flex cursor-pointer gap-3 rounded-fd border bg-surface p-4 shadow-xs transition-colors',
+        'has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-offset-2 has-[:focus-visible]:outline-primary',
+        checked ? 'border-primary ring-1 ring-primary' : 'border-border hover:border-primary/40',
+      )}
+    >
+      <input type="radio" name={name} checked={checked} onChange={onSelect} className="mt-0.5 size-4 shrink-0 accent-[var(--fd-primary)]" />
+      <span className="min-w-0">
+        <span className="flex flex-wrap items-center gap-2">
+          <span className="text-sm font-semibold text-fg">{title}</span>
+          {badge ? <Badge tone="primary">{badge}</Badge> : null}
+        </span>
+        <span className="mt-1 block text-sm leading-6 text-muted">{children}</span>
+      </span>
+    </label>
+  )
+}
+
+// ——— Summary ———
+
+/** The VM lines of the sticky order summary. */
+export function vmSummary(c: VmChoice, images?: OSImage[]): { label: string; value: string }[] {
+  return [
+    { label: 'Name', value: c.name.trim() || '—' },
+    { label: 'Image', value: c.image ? imageLabel(c.image, images) : '—' },
+    { label: 'Placement', value: c.placement === 'advanced' ? (c.node_id ? `Node ${c.node_id}` : 'Pick a node') : 'Chosen for you' },
+    { label: 'Backup', value: c.backup === 'vm' ? 'Backup VM' : c.backup === 'qsfs' ? 'QSFS swarm' : 'None' },
+  ]
+}

@@ -1,0 +1,465 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { Link, useParams } from 'react-router'
+import { api, isApiError } from '../../api'
+import { ConfirmDialog } from '../../components/Dialog'
+import { Badge, CopyButton, Loading, Time, formatDate, useApi } from '../../components/data'
+import { Alert, ErrorPanel } from '../../components/forms'
+import {
+  ArrowLeftIcon,
+  ExternalLinkIcon,
+  HistoryIcon,
+  LayersIcon,
+  NetworkIcon,
+  ReceiptIcon,
+  ShieldCheckIcon,
+  TerminalIcon,
+  TrashIcon,
+} from '../../components/icons'
+import { Button, Card, Container, IconBadge, cx, usePageTitle } from '../../components/ui'
+import {
+  backupLabel,
+  cancellable,
+  formatDay,
+  deploymentStatus,
+  imageLabel,
+  money,
+  orderPrice,
+  settling,
+  specLine,
+  type Deployment,
+  type DeploymentEvent,
+} from '../../deployments'
+import { NotFound } from '../NotFound'
+import { DeploymentProgress, progressOf } from './DeploymentProgress'
+import { useDeploymentEvents } from './useDeploymentEvents'
+
+export interface Subscription {
+  id: string
+  first_order_id: string
+  currency: string
+  renewal_cents: number
+  months: number
+  status: string
+  paid_through: string
+}
+
+export function StatusPill({ status }: { status: string }) {
+  const s = deploymentStatus[status] ?? { label: status, tone: 'neutral' as const }
+  return (
+    <Badge tone={s.tone} dot data-testid="deployment-status" data-status={status}>
+      {s.label}
+    </Badge>
+  )
+}
+
+/** The address to ssh to: the public IPv4 when there is one, else the Mycelium address. */
+function sshHost(d: Deployment): string {
+  const v4 = d.ipv4?.split('/')[0]
+  return v4 || d.mycelium?.split('/')[0] || ''
+}
+
+export function DeploymentDetail() {
+  const { id } = useParams()
+  const loaded = useApi<Deployment>(id ? `/api/deployments/${encodeURIComponent(id)}` : null)
+  const [d, setD] = useState<Deployment | undefined>(undefined)
+  const [generation, setGeneration] = useState(0)
+  const [cancelOpen, setCancelOpen] = useState(false)
+  const [notice, setNotice] = useState('')
+  usePageTitle(d?.name ?? 'Deployment')
+
+  useEffect(() => {
+    if (loaded.data) setD(loaded.data)
+  }, [loaded.data])
+
+  const stream = useDeploymentEvents(id, !!d, generation)
+  const events = stream.events
+
+  // A new state in the stream: fetch the record again for its addresses and order.
+  const lastStatus = events.at(-1)?.status ?? ''
+  const reload = loaded.reload
+  const lastSeen = useRef('')
+  useEffect(() => {
+    if (!lastStatus || !d || lastStatus === lastSeen.current) return
+    lastSeen.current = lastStatus
+    if (lastStatus !== d.status) reload()
+  }, [lastStatus, d, reload])
+
+  const subs = useApi<{ items: Subscription[]; credit_cents: number }>(d && d.status !== 'awaiting_payment' ? '/api/subscriptions' : null)
+  const sub = subs.data?.items?.find((s) => s.first_order_id === d?.order_id)
+
+  if (loaded.error && !d) {
+    if (isApiError(loaded.error) && loaded.error.status === 404) return <NotFound />
+    return (
+      <Container className="py-10">
+        <ErrorPanel error={loaded.error} onRetry={loaded.reload} />
+      </Container>
+    )
+  }
+  if (!d) return <Loading label="Loading your deployment…" />
+
+  const progress = progressOf(d, events)
+  const gone = d.status === 'terminated' || d.status === 'terminating'
+  const host = sshHost(d)
+  const ssh = host ? `ssh root@${host}` : ''
+
+  return (
+    <Container className="py-8 sm:py-10">
+      <Link to="/deployments" className="inline-flex items-center gap-1.5 rounded-sm text-sm font-medium text-muted hover:text-primary">
+        <ArrowLeftIcon className="size-4" />
+        Deployments
+      </Link>
+
+      <div className="mt-4 flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
+        <div className="min-w-0">
+          <div className="flex flex-wrap items-center gap-3">
+            <h1 className="truncate text-2xl font-bold tracking-tight text-fg" data-testid="deployment-name">
+              {d.name}
+            </h1>
+            <StatusPill status={d.status} />
+          </div>
+          <p className="mt-1 text-sm text-muted">
+            {[imageLabel(d.image), specLine(d.spec), d.spec?.ipv4 ? 'public IPv4' : null].filter(Boolean).join(' · ')}
+          </p>
+        </div>
+        {cancellable(d.status) ? (
+          <Button variant="secondary" onClick={() => setCancelOpen(true)} data-testid="cancel-deployment" className="text-red-700">
+            <TrashIcon className="size-4" />
+            Cancel server
+          </Button>
+        ) : null}
+      </div>
+
+      {notice ? (
+        <Alert tone="success" className="mt-6" data-testid="deployment-notice">
+          {notice}
+        </Alert>
+      ) : null}
+      {d.status === 'failed' ? (
+        <Alert tone="error" className="mt-6" title="This server could not be started">
+          {d.failure ? `${d.failure}. ` : ''}
+          {d.order?.status === 'refunded' || (d.order?.refunded_cents ?? 0) > 0
+            ? 'Your payment was refunded in full.'
+            : 'Your payment is refunded in full.'}{' '}
+          You can try again from the <Link className="font-semibold underline" to="/deploy">Deploy</Link> page.
+        </Alert>
+      ) : null}
+      {d.status === 'suspended' ? (
+        <Alert tone="warning" className="mt-6" title="Suspended: the renewal payment failed">
+          The server is stopped until the renewal is paid. Update your card on the{' '}
+          <Link className="font-semibold underline" to="/billing">
+            Billing
+          </Link>{' '}
+          page.
+        </Alert>
+      ) : null}
+
+      <div className="mt-6 grid gap-6 lg:grid-cols-3">
+        <div className="min-w-0 space-y-6 lg:col-span-2">
+          {gone ? (
+            <Card className="p-5 sm:p-6" data-testid="deployment-deleted">
+              <h2 className="text-base font-semibold text-fg">{d.status === 'terminating' ? 'Being deleted' : 'Deleted'}</h2>
+              <p className="mt-1 text-sm leading-6 text-muted">
+                This server and its data {d.status === 'terminating' ? 'are being' : 'were'} deleted
+                {d.status === 'terminated' ? <> on {formatDate(d.updated_at)}</> : null}. Any unused time went to your account
+                credit, which pays for your next deployment before your card does.
+              </p>
+            </Card>
+          ) : (
+            <Card className="p-5 sm:p-6">
+              <DeploymentProgress progress={progress} />
+            </Card>
+          )}
+
+          {!gone ? <AccessCard d={d} ssh={ssh} /> : null}
+
+          <Card className="overflow-hidden">
+            <div className="flex items-center justify-between gap-3 border-b border-border px-5 py-4">
+              <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
+                <HistoryIcon className="size-4.5 text-muted" />
+                Activity
+              </h2>
+              <StreamBadge state={stream.state} settled={!settling(d.status)} />
+            </div>
+            <EventLog events={events} />
+          </Card>
+        </div>
+
+        <div className="min-w-0 space-y-6">
+          <Card className="p-5">
+            <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
+              <LayersIcon className="size-4.5 text-muted" />
+              Server
+            </h2>
+            <dl className="mt-4 space-y-3 text-sm">
+              <Row label="Image">{imageLabel(d.image)}</Row>
+              <Row label="Size">{specLine(d.spec) || '—'}</Row>
+              <Row label="Placement">
+                {d.placement === 'advanced' ? 'Chosen by you' : 'Chosen for you'}
+                {d.node_id ? <span className="text-muted"> · node {d.node_id}</span> : null}
+              </Row>
+              <Row label="Created">
+                <Time iso={d.created_at} relative={false} />
+              </Row>
+            </dl>
+          </Card>
+
+          <BackupCard d={d} />
+
+          <Card className="p-5" data-testid="billing-card">
+            <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
+              <ReceiptIcon className="size-4.5 text-muted" />
+              Billing
+            </h2>
+            <dl className="mt-4 space-y-3 text-sm">
+              <Row label="Price">{orderPrice(d.order)}</Row>
+              {d.order ? (
+                <Row label="Paid">
+                  {d.order.status === 'paid' ? (
+                    <>
+                      {money(d.order.amount_cents, d.order.currency)} on {formatDate(d.order.paid_at)}
+                    </>
+                  ) : d.order.status === 'refunded' ? (
+                    'Refunded'
+                  ) : d.order.status === 'requires_action' ? (
+                    'Waiting for your bank’s confirmation'
+                  ) : d.order.status === 'failed' ? (
+                    d.order.failure_message || 'The payment failed'
+                  ) : (
+                    'Waiting for the payment'
+                  )}
+                </Row>
+              ) : null}
+              {sub && !gone ? (
+                <Row label="Renews">
+                  {sub.status === 'canceled' || sub.status === 'terminated' ? (
+                    'Does not renew'
+                  ) : (
+                    <>
+                      {formatDay(sub.paid_through)} · {money(sub.renewal_cents, sub.currency)}
+                    </>
+                  )}
+                </Row>
+              ) : null}
+            </dl>
+            {d.order && (d.order.status === 'paid' || d.order.status === 'refunded') ? (
+              <a
+                href={`/api/orders/${d.order.id}/receipt`}
+                target="_blank"
+                rel="noreferrer"
+                data-testid="receipt-link"
+                className="mt-4 inline-flex items-center gap-1.5 rounded-sm text-sm font-semibold text-primary hover:underline"
+              >
+                View receipt
+                <ExternalLinkIcon className="size-4" />
+              </a>
+            ) : null}
+          </Card>
+        </div>
+      </div>
+
+      <ConfirmDialog
+        open={cancelOpen}
+        onClose={() => setCancelOpen(false)}
+        title={`Cancel ${d.name}?`}
+        confirmLabel="Delete server and data"
+        testId="cancel-dialog"
+        onConfirm={async () => {
+          const next = await api.del<Deployment>(`/api/deployments/${encodeURIComponent(d.id)}`)
+          setD((prev) => ({ ...next, order: next.order ?? prev?.order }))
+          setNotice(`${d.name} is cancelled. Unused time is now credit on your account.`)
+          setGeneration((g) => g + 1)
+          subs.reload()
+        }}
+      >
+        <p>This deletes the server now. What is lost:</p>
+        <ul className="list-disc space-y-1 pl-5">
+          <li>the server and everything on its disk</li>
+          {d.backup !== 'none' ? <li>its {d.backup === 'vm' ? 'backup VM' : 'QSFS backup swarm'} and the data in it</li> : null}
+          {d.ipv4 ? <li>its public IPv4 address {d.ipv4.split('/')[0] ?? ''}</li> : null}
+        </ul>
+        <p>
+          It cannot be undone. The unused part of the period you paid for becomes credit on your account, used before your
+          card next time.
+        </p>
+      </ConfirmDialog>
+    </Container>
+  )
+}
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex justify-between gap-4">
+      <dt className="shrink-0 text-muted">{label}</dt>
+      <dd className="min-w-0 text-right break-words text-fg">{children}</dd>
+    </div>
+  )
+}
+
+function AccessCard({ d, ssh }: { d: Deployment; ssh: string }) {
+  const ready = d.status === 'running' || d.status === 'suspended'
+  return (
+    <Card className="p-5 sm:p-6" data-testid="access-card">
+      <div className="flex items-start gap-3">
+        <IconBadge className="size-9">
+          <NetworkIcon className="size-4.5" />
+        </IconBadge>
+        <div className="min-w-0 flex-1">
+          <h2 className="text-base font-semibold text-fg">Connect</h2>
+          <p className="mt-0.5 text-sm text-muted">
+            {ready ? 'Log in with the SSH key you gave us.' : 'Addresses appear here once the server is running.'}
+          </p>
+        </div>
+      </div>
+      {ready ? (
+        <>
+          <dl className="mt-5 grid gap-4">
+            {d.ipv4 ? <Address label="Public IPv4" value={d.ipv4.split('/')[0] ?? ''} testId="ipv4" /> : null}
+            {d.mycelium ? <Address label="Mycelium (IPv6 overlay)" value={d.mycelium.split('/')[0] ?? ''} testId="mycelium" /> : null}
+            {d.ipv6 ? <Address label="Public IPv6" value={d.ipv6.split('/')[0] ?? ''} testId="ipv6" /> : null}
+          </dl>
+          {ssh ? (
+            <div className="mt-5">
+              <p className="mb-1.5 flex items-center gap-1.5 text-sm font-medium text-fg">
+                <TerminalIcon className="size-4 text-muted" />
+                SSH
+              </p>
+              <div className="flex flex-col gap-2 rounded-fd-sm border border-border bg-bg p-2 sm:flex-row sm:items-center">
+                <code data-testid="ssh-command" className="min-w-0 flex-1 px-2 py-1 font-mono text-sm break-all text-fg select-all">
+                  {ssh}
+                </code>
+                <CopyButton text={ssh} label="Copy" data-testid="copy-ssh" />
+              </div>
+              {!d.ipv4 ? (
+                <p className="mt-2 text-xs leading-5 text-muted">
+                  No public IPv4: reach it over Mycelium, which your computer joins by running the{' '}
+                  <a className="underline hover:text-primary" href="https://github.com/threefoldtech/mycelium" target="_blank" rel="noreferrer">
+                    mycelium
+                  </a>{' '}
+                  client.
+                </p>
+              ) : null}
+            </div>
+          ) : null}
+        </>
+      ) : null}
+    </Card>
+  )
+}
+
+function Address({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs font-medium tracking-wide text-muted uppercase">{label}</dt>
+      <dd className="mt-1 flex items-center gap-2">
+        <code data-testid={testId} className="min-w-0 font-mono text-sm break-all text-fg">
+          {value}
+        </code>
+        <CopyButton text={value} label="Copy" variant="ghost" className="h-8 px-2" aria-label={`Copy ${label}`} />
+      </dd>
+    </div>
+  )
+}
+
+function BackupCard({ d }: { d: Deployment }) {
+  const running = d.status === 'running'
+  let body: ReactNode
+  let tone: 'success' | 'neutral' | 'warning' = 'neutral'
+  let state = ''
+  if (d.backup === 'none') {
+    body = 'No backup. If the node fails, the server is re-created on another node and the data on its disk is lost.'
+    state = 'None'
+  } else if (d.backup === 'vm') {
+    body = d.standby_node_id
+      ? `A standby VM on node ${d.standby_node_id}, on another farm, takes over if the primary’s node fails.`
+      : 'A standby VM on another farm takes over if the primary’s node fails.'
+    state = running && d.standby_node_id ? 'Standby ready' : running ? 'Placing standby' : 'Not started'
+    tone = running && d.standby_node_id ? 'success' : 'neutral'
+  } else {
+    body =
+      'Your data is spread over 20 storage nodes and mounted at /backup. It survives 8 of the 20 storage nodes failing; a lost one is replaced.'
+    state = running ? 'Healthy' : 'Not started'
+    tone = running ? 'success' : 'neutral'
+  }
+  if (d.status === 'terminated' || d.status === 'terminating') {
+    state = 'Deleted'
+    tone = 'neutral'
+  }
+  return (
+    <Card className="p-5" data-testid="backup-card" data-backup={d.backup}>
+      <div className="flex items-center justify-between gap-3">
+        <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
+          <ShieldCheckIcon className="size-4.5 text-muted" />
+          Backup
+        </h2>
+        <Badge tone={tone === 'neutral' && d.backup === 'none' ? 'warning' : tone} data-testid="backup-status">
+          {state}
+        </Badge>
+      </div>
+      <p className="mt-1 text-sm font-medium text-fg">{backupLabel[d.backup] ?? d.backup}</p>
+      <p className="mt-1 text-sm leading-6 text-muted">{body}</p>
+    </Card>
+  )
+}
+
+function StreamBadge({ state, settled }: { state: string; settled: boolean }) {
+  if (state === 'live')
+    return (
+      <Badge tone="success" dot>
+        Live
+      </Badge>
+    )
+  if (state === 'connecting' || state === 'reconnecting')
+    return <Badge tone="neutral">{state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</Badge>
+  return settled ? null : <Badge tone="neutral">Paused</Badge>
+}
+
+const stepNames: Record<string, string> = {
+  order: 'Order',
+  payment: 'Payment',
+  network: 'Network',
+  vm: 'VM',
+  backup: 'Backup',
+  running: 'Running',
+  retry: 'Retry',
+  failed: 'Failed',
+  cancel: 'Cancel',
+  terminated: 'Deleted',
+  terminating: 'Deleting',
+  failover: 'Failover',
+  reprovision: 'Re-created',
+  suspended: 'Suspended',
+  drift: 'Check',
+}
+
+function EventLog({ events }: { events: DeploymentEvent[] }) {
+  if (!events.length) return <p className="px-5 py-6 text-sm text-muted">Loading the activity…</p>
+  const shown = [...events].reverse()
+  return (
+    <ol className="divide-y divide-border" data-testid="event-log" aria-label="Activity, newest first">
+      {shown.map((e) => {
+        const bad = e.step === 'failed' || e.step === 'failover' || e.step === 'reprovision' || e.step === 'drift'
+        return (
+          <li key={e.id} className="flex gap-3 px-5 py-3" data-testid="event-row" data-step={e.step}>
+            <span
+              aria-hidden="true"
+              className={cx(
+                'mt-1.5 size-2 shrink-0 rounded-full',
+                bad ? 'bg-red-500' : e.step === 'running' ? 'bg-emerald-500' : e.step === 'retry' ? 'bg-amber-500' : 'bg-primary/60',
+              )}
+            />
+            <div className="min-w-0 flex-1">
+              <p className="text-sm text-fg">
+                <span className="font-semibold">{stepNames[e.step] ?? e.step}</span>
+                <span className="text-muted"> · </span>
+                {e.message}
+              </p>
+              <p className="mt-0.5 text-xs text-muted">
+                <Time iso={e.created_at} relative={false} />
+              </p>
+            </div>
+          </li>
+        )
+      })}
+    </ol>
+  )
+}

@@ -1,0 +1,126 @@
+// Shapes of the tenancy API (tenants, settings, domains, applications) shared by the
+// storefront admin pages and the console, with the labels the UI shows for them.
+
+export type TenantKind = 'operator' | 'coop'
+export type TenantStatus = 'pending' | 'active' | 'suspended'
+
+export interface TenantRecord {
+  id: string
+  slug: string
+  name: string
+  kind: TenantKind
+  status: TenantStatus
+  pitch: string
+  base_currency: string
+  support_email: string
+  legal_name: string
+  suspended_reason?: string
+  platform_fee_bps: number | null
+  platform_fee_fixed_cents: number | null
+  created_at: string
+}
+
+export interface ConsoleTenant extends TenantRecord {
+  domains: number
+  deployments: number
+  stripe_health: string
+  wallet_health: string
+}
+
+export interface Domain {
+  id: string
+  domain: string
+  status: 'pending' | 'verified'
+  txt_name: string
+  txt_value: string
+  cname_target: string
+  verified_at: string | null
+  last_checked_at: string | null
+  last_error: string
+  created_at: string
+  /** The tenant's name, in the console's overview. */
+  tenant?: string
+}
+
+export interface Application {
+  id: string
+  kind: TenantKind
+  slug: string
+  name: string
+  contact_email: string
+  message: string
+  status: 'pending' | 'approved' | 'rejected'
+  reason: string
+  tenant_id?: string
+  decided_at: string | null
+  created_at: string
+}
+
+export const kindLabels: Record<string, string> = {
+  operator: 'Operator',
+  coop: 'Co-op',
+}
+
+export const statusLabels: Record<string, string> = {
+  pending: 'Pending',
+  active: 'Active',
+  suspended: 'Suspended',
+  verified: 'Verified',
+  approved: 'Approved',
+  rejected: 'Rejected',
+}
+
+export type Tone = 'neutral' | 'success' | 'warning' | 'danger' | 'primary'
+
+export function statusTone(status: string): Tone {
+  switch (status) {
+    case 'active':
+    case 'verified':
+    case 'approved':
+      return 'success'
+    case 'pending':
+      return 'warning'
+    case 'suspended':
+    case 'rejected':
+      return 'danger'
+    default:
+      return 'neutral'
+  }
+}
+
+export const currencies: Array<{ code: string; label: string }> = [
+  { code: 'usd', label: 'US dollar (USD)' },
+  { code: 'eur', label: 'Euro (EUR)' },
+  { code: 'gbp', label: 'British pound (GBP)' },
+  { code: 'chf', label: 'Swiss franc (CHF)' },
+  { code: 'cad', label: 'Canadian dollar (CAD)' },
+  { code: 'aud', label: 'Australian dollar (AUD)' },
+]
+
+/**
+ * baseDomain guesses the storefronts' parent domain from the console's host: the
+ * console is conventionally console.<base domain> (FD_CONSOLE_HOST, FD_BASE_DOMAIN), so
+ * console.example.com → example.com, console.localhost:8080 → localhost:8080.
+ */
+export function baseHost(consoleHost: string = typeof window === 'undefined' ? '' : window.location.host): string {
+  const dot = consoleHost.indexOf('.')
+  return dot > 0 ? consoleHost.slice(dot + 1) : consoleHost
+}
+
+/** storefrontURL is the address of a tenant's storefront, seen from the console. */
+export function storefrontURL(slug: string): string {
+  const proto = typeof window === 'undefined' ? 'https:' : window.location.protocol
+  return `${proto}//${slug}.${baseHost()}/`
+}
+
+/** slugify proposes a storefront address from a name: "Nordic Nodes AB" → "nordic-nodes-ab". */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/g, '')
+}

@@ -396,3 +396,25 @@ func TestPricingRulesTiersAndCoupons(t *testing.T) {
 		t.Errorf("customer saving pricing = %v, want ENOTFOUND", err)
 	}
 }
+
+// TestTwoCustomersSaveTheSameTestCard: Stripe's test card ids are shared;
+// each customer keeps its own saved card.
+func TestTwoCustomersSaveTheSameTestCard(t *testing.T) {
+	f := newFixture(t)
+	f.connect()
+	f.addCard("pm_card_visa")
+	bob, err := rbac.NewStore(f.d.App).EnsureAccount(context.Background(), f.tenantID, "bob@alpha.test", "a long enough passphrase", rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.authz.Reload()
+	ann := f.customer
+	f.customer = tenant.WithActor(tenant.WithID(context.Background(), f.tenantID), tenant.Actor{Kind: tenant.ActorUser, ID: bob, Name: "bob@alpha.test"})
+	f.addCard("pm_card_visa")
+	for who, ctx := range map[string]context.Context{"ann": ann, "bob": f.customer} {
+		cards, err := f.svc.Cards(ctx)
+		if err != nil || len(cards) != 1 || !cards[0].IsDefault {
+			t.Errorf("%s's cards = %+v, %v; want one default card", who, cards, err)
+		}
+	}
+}

@@ -128,7 +128,7 @@ func (s *Service) SetDefaultCard(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE payment_methods SET is_default = false WHERE account_id = $1 AND is_default`, actor.ID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE payment_methods SET is_default = true WHERE id = $1`, id)
+		_, err := tx.ExecContext(ctx, `UPDATE payment_methods SET is_default = true WHERE id = $1 AND account_id = $2`, id, actor.ID)
 		return err
 	})
 }
@@ -143,6 +143,7 @@ func (s *Service) RemoveCard(ctx context.Context, id string) error {
 	var acct string
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &acct, `SELECT s.account_id FROM payment_methods p, tenant_stripe s WHERE p.id = $1 AND p.account_id = $2`, id, actor.ID)
+		// (tenant_stripe holds one row: the tenant's; RLS scopes both tables.)
 		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "card not found")
 		}

@@ -210,7 +210,7 @@ func (s *Service) saveCard(ctx context.Context, tid uuid.UUID, acct, customer, p
 		saved = true
 		_, err = tx.ExecContext(ctx, `INSERT INTO payment_methods (id, tenant_id, account_id, brand, last4, exp_month, exp_year, is_default)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, NOT EXISTS (SELECT 1 FROM payment_methods WHERE account_id = $3 AND is_default))
-			ON CONFLICT (id) DO NOTHING`, pmID, tid, account, brand, last4, month, year)
+			ON CONFLICT (account_id, id) DO NOTHING`, pmID, tid, account, brand, last4, month, year)
 		return err
 	})
 	if !saved {

@@ -43,6 +43,11 @@ type Config struct {
 	Version string
 	// StripeMode is "mock" (stripe-mock; the UI shows a Test mode ribbon) or "live".
 	StripeMode string
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed; from anyone else
+	// those headers are ignored, so rate limits and the audit log see the
+	// real client.
+	TrustedProxies []string
 }
 
 // Server is the HTTP server.
@@ -82,6 +87,10 @@ func New(cfg Config, deps Deps) *Server {
 		WriteTimeout:          0, // Server-Sent Events stream for minutes
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             1 << 20,
+		// Only configured proxies may say who the client is.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
 	s.routes()
 	return s
@@ -247,4 +256,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	}
 	s.log.Info("http server stopping: finishing requests in flight")
 	return s.app.ShutdownWithTimeout(grace)
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }

@@ -31,6 +31,7 @@ type Config struct {
 	StripeWebhookSecret string
 	StripeAPIURL        string
 	DataDir             string
+	TrustedProxies      []string
 	SecretKeys          *rbac.Keyring
 	MasterKeys          *rbac.Keyring
 	SMTPURL             string
@@ -157,6 +158,23 @@ func settings() []setting {
 		{name: "FD_GRID_SIM_SEED", def: "1", expect: "a non-negative integer",
 			doc: "the simulator's seed: the same seed builds the same grid",
 			set: func(c *Config, v string) (err error) { c.GridSimSeed, err = strconv.ParseUint(v, 10, 64); return }},
+		{name: "FD_TRUSTED_PROXIES", def: "", expect: "comma-separated IPs or CIDRs of reverse proxies, e.g. 127.0.0.1,10.0.0.0/8, or empty",
+			doc: "proxies (Caddy, a load balancer) whose X-Forwarded-For/-Proto are believed; empty believes nobody",
+			set: func(c *Config, v string) error {
+				c.TrustedProxies = nil
+				for _, p := range strings.Split(v, ",") {
+					if p = strings.TrimSpace(p); p == "" {
+						continue
+					}
+					if net.ParseIP(p) == nil {
+						if _, _, err := net.ParseCIDR(p); err != nil {
+							return errExpect
+						}
+					}
+					c.TrustedProxies = append(c.TrustedProxies, p)
+				}
+				return nil
+			}},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {

@@ -193,7 +193,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
-	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode()}, web.Deps{
+	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies}, web.Deps{
 		DB:       p.db,
 		Redis:    p.rdb,
 		Resolver: p.resolver,

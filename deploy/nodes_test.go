@@ -110,8 +110,13 @@ func TestOnlyTheTwinsKeyLinksAndOnlyItsFarmsNodesRegister(t *testing.T) {
 	if _, err := w.svc.RegisterNode(w.operator, nodes[0].ID); err == nil {
 		t.Error("a node registered after a failed link")
 	}
-	if err := w.link(t, w.farmKey); err != nil {
-		t.Fatalf("link with the twin's key: %v", err)
+	// Signed the way polkadot{.js}'s "Sign raw" does: wrapped in <Bytes>.
+	c, err := w.svc.NewChallenge(w.operator, w.farm.TwinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.LinkTwin(w.operator, "ed25519", hex.EncodeToString(ed25519.Sign(w.farmKey, []byte("<Bytes>"+c.Message+"</Bytes>")))); err != nil {
+		t.Fatalf("link with the twin's key (Bytes-wrapped): %v", err)
 	}
 	if _, err := w.svc.RegisterNode(w.operator, nodes[0].ID); err != nil {
 		t.Fatalf("register own node: %v", err)

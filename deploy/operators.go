@@ -96,7 +96,8 @@ func (s *Service) LinkTwin(ctx context.Context, keyType, signatureHex string) (*
 	if err != nil {
 		return nil, err
 	}
-	if !VerifyTwinSignature(keyType, key, []byte(ch.Challenge), sig) {
+	// polkadot{.js}'s "Sign raw" wraps the message in <Bytes>…</Bytes>.
+	if !VerifyTwinSignature(keyType, key, []byte(ch.Challenge), sig) && !VerifyTwinSignature(keyType, key, []byte("<Bytes>"+ch.Challenge+"</Bytes>"), sig) {
 		return nil, fiatdashboard.Invalid("signature", "the signature does not match twin %d's key; sign the exact challenge text with that twin's key", ch.TwinID)
 	}
 	t := &Twin{TwinID: ch.TwinID, KeyType: keyType}

@@ -80,7 +80,8 @@ func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
 		return err
 	}
 	mnemonic := strings.Join(strings.Fields(strings.ToLower(in.Mnemonic)), " ")
-	if !bip39.IsMnemonicValid(mnemonic) {
+	// IsMnemonicValid checks only the words; the byte conversion checks the checksum.
+	if _, err := bip39.MnemonicToByteArray(mnemonic); err != nil || !bip39.IsMnemonicValid(mnemonic) {
 		return fiatdashboard.Invalid("mnemonic", "this is not a valid 12 or 24 word recovery phrase (check the words and their order)")
 	}
 	if in.TwinID == 0 {

@@ -97,6 +97,10 @@ func (tf *treasuryFixture) setup(t *testing.T) {
 	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
 		t.Errorf("bad mnemonic = %v", err)
 	}
+	// Twelve known words with a wrong checksum.
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+		t.Errorf("bad checksum = %v", err)
+	}
 	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
 		t.Errorf("bad secret = %v (must fail without echoing it)", err)
 	}

@@ -8,11 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -126,6 +129,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		// The deployments script's own verified customer (the payments script counts
 		// the cards and orders of its buyer, so the two do not share one).
 		{demo.ID, "deployer@demo.localhost", rbac.RoleCustomer},
+		// The wallet script's owner of the demo storefront (TOTP enrolled by the script).
+		{demo.ID, "treasurer@demo.localhost", rbac.RoleOwner},
 	} {
 		if _, err := rs.EnsureAccount(ctx, a.tenant, a.email, e2ePassword, a.role); err != nil {
 			t.Fatal(err)
@@ -165,6 +170,20 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The wallet script's TFChain twin (100 TFT, KYC-verified) and Stellar account
+	// (500 USDC, on the harness's exchange simulator), and a running contract of
+	// the demo storefront whose staking tier the top-up raises.
+	walletTwin := h.sim.CreateTwin(100*1e7, true)
+	walletSeed := exchangesim.NewSeed()
+	walletAccount, err := h.exsim.Account(walletSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.exsim.Fund(walletAccount, 500*exchange.One); err != nil {
+		t.Fatal(err)
+	}
+	walletContract := e2eWalletContract(t, h, demo.ID, opFarm.ID)
+	const walletMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +221,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 		"FD_E2E_TWIN_SEED_HEX="+hex.EncodeToString(twinKey.Seed()),
 		fmt.Sprintf("FD_E2E_OPERATOR_NODES=%d,%d", opNodes[0], opNodes[1]),
 		"FD_E2E_DEPLOYMENT_NAME="+deployName,
+		"FD_E2E_TREASURER_EMAIL=treasurer@demo.localhost", "FD_E2E_TREASURER_PASSWORD="+e2ePassword,
+		fmt.Sprintf("FD_E2E_WALLET_TWIN=%d", walletTwin),
+		"FD_E2E_WALLET_SEED="+walletSeed,
+		"FD_E2E_WALLET_MNEMONIC="+walletMnemonic,
+		fmt.Sprintf("FD_E2E_WALLET_CONTRACT=%d", walletContract),
 		"FD_CHROMIUM="+chromium,
 	)
 	out, err := cmd.CombinedOutput()
@@ -283,4 +307,61 @@ func e2eNodePool(t *testing.T, h *harness, admin context.Context) (gridsim.Farm,
 		}
 	}
 	return farm, mine
+}
+
+// e2eWalletContract runs a small VM (1 vCPU, 2 GB, 25 GB: 405 TFT a month at list
+// price) for the demo storefront on a node outside the pool and the operator's farm,
+// and records its contracts as the platform does, so the wallet page has a contract
+// whose staking tier the wallet script's top-up raises. It returns the VM's contract.
+func e2eWalletContract(t *testing.T, h *harness, demo uuid.UUID, opFarm uint32) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	var pool []uint32
+	err := tenant.SystemTx(ctx, h.db.App, "e2e: the demo pool", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &pool, `SELECT node_id FROM pool_nodes WHERE tenant_id = $1`, demo)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := h.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, ExcludeFarm: []uint32{opFarm},
+		MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30}, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var node uint32
+	for _, n := range page.Nodes {
+		if !slices.Contains(pool, n.ID) {
+			node = n.ID
+			break
+		}
+	}
+	if node == 0 {
+		t.Fatal("the grid simulator has no free node outside the demo pool")
+	}
+	const project = "e2e-wallet"
+	p, err := h.sim.DeployVM(ctx, project, grid.VMSpec{Name: "vm", NodeID: node, Flist: "https://hub.grid.tf/tf-official-vms/debian-12.flist",
+		CPU: 1, Memory: 2 << 30, RootFS: 25 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vm uint64
+	err = tenant.SystemTx(ctx, h.db.App, "e2e: the wallet's contract", func(tx *tenant.Tx) error {
+		for _, c := range p.Contracts {
+			if c.Resources != (grid.Resources{}) {
+				vm = c.ID
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO grid_contracts (contract_id, tenant_id, node_id, project) VALUES ($1, $2, $3, $4)`,
+				c.ID, demo, c.NodeID, project); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm == 0 {
+		t.Fatalf("project %s has no VM contract: %+v", project, p.Contracts)
+	}
+	return vm
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +23,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -74,6 +77,27 @@ func (p provisionSoon) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
+// topupSoon runs each top-up step in the background, as the worker would: a
+// short pause first (so a page polling the wallet sees the steps go by), and
+// a pending mint is tried again, as the worker's retries would.
+type topupSoon struct{ treasury **billing.Treasury }
+
+const topupStepPause = 400 * time.Millisecond
+
+func (q topupSoon) EnqueueTopupStep(ctx context.Context, id uuid.UUID, _ string) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	go func() {
+		sctx := tenant.WithActor(tenant.WithID(context.Background(), tid), tenant.System("treasury"))
+		for range 50 {
+			time.Sleep(topupStepPause)
+			if err := (*q.treasury).Step(sctx, id); !errors.Is(err, billing.ErrMintPending) {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
 type harness struct {
 	sim     *gridsim.Sim
 	deploy  *deploy.Service
@@ -85,6 +109,9 @@ type harness struct {
 	db      *dbtest.DB
 	authz   *rbac.Authorizer
 	rdb     redis.UniversalClient
+	// The treasury, and its Stellar: bridge deposits mint on sim at once.
+	treasury *billing.Treasury
+	exsim    *exchangesim.Sim
 }
 
 func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
@@ -129,6 +156,24 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	h.billing.SetOrderHook(h.deploy)
 	h.billing.SetServiceControl(h.deploy)
 	h.sim = sim
+	// The treasury: wallet secrets sealed under a master keyring of its own, the
+	// exchange simulator, and a bridge vault whose deposits mint the TFT (minus
+	// the bridge fee) on the simulated twin at once.
+	masterKeys, err := rbac.ParseKeyring("m:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.exsim = exchangesim.New(exchangesim.Config{})
+	vault, err := exchangesim.New(exchangesim.Config{}).Account(exchangesim.NewSeed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.exsim.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
+		if err := sim.Fund(twin, grid.TFTUnits(amount-exchange.BridgeFee)); err != nil {
+			log.Error("simulated mint", "twin", twin, "err", err)
+		}
+	})
+	h.treasury = billing.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
@@ -138,6 +183,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Branding: themes.NewService(d.App, authz, tenants),
 		Billing:  h.billing,
 		Deploy:   h.deploy,
+		Treasury: h.treasury,
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 	})

@@ -72,6 +72,8 @@ const storefrontRoutes: RouteObject[] = [
       // Deployments: the node pool (catalog, operators' nodes, customer picks) and every customer's server.
       { path: 'pool', lazy: async () => ({ Component: (await import('./pages/admin/NodePool')).NodePool }) },
       { path: 'deployments', lazy: async () => ({ Component: (await import('./pages/admin/AdminDeployments')).AdminDeployments }) },
+      // The treasury: balances, staking tiers, the top-up policy and every top-up's steps.
+      { path: 'wallet', lazy: async () => ({ Component: (await import('./pages/admin/Wallet')).AdminWallet }) },
       {
         path: 'audit',
         element: (

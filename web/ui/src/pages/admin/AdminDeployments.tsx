@@ -62,7 +62,7 @@ export function AdminDeployments() {
         d.node_id ? (
           <span className="flex flex-col text-sm">
             <span className="font-mono">#{d.node_id}</span>
-            {d.standby_node_id ? <span className="text-xs text-muted">standby #{d.standby_node_id}</span> : null}
+            {d.standby_node_id ? <span className="text-xs whitespace-nowrap text-muted">standby #{d.standby_node_id}</span> : null}
           </span>
         ) : (
           <span className="text-muted">{d.placement === 'advanced' ? 'Picked by customer' : 'Not placed yet'}</span>

@@ -33,13 +33,6 @@ export interface PendingAdminSection {
 
 export const pendingAdminSections: PendingAdminSection[] = [
   {
-    path: 'wallet',
-    label: 'Wallet',
-    icon: WalletIcon,
-    summary:
-      'Your TFChain wallet: balances, KYC status, burn rate and runway, the staking-discount tier of each contract, and the top-up policy with the history of every top-up.',
-  },
-  {
     path: 'customers',
     label: 'Customers',
     icon: UsersIcon,
@@ -58,7 +51,7 @@ function groupsFor(coop: boolean): SideNavGroup[] {
     {
       heading: 'Business',
       items: [
-        ...pending(['wallet']),
+        { to: '/admin/wallet', label: 'Wallet', icon: WalletIcon, testId: 'admin-nav-wallet' },
         { to: '/admin/pool', label: 'Node pool', icon: ServerIcon, testId: 'admin-nav-pool' },
         { to: '/admin/pricing', label: 'Pricing', icon: TagIcon, testId: 'admin-nav-pricing' },
         ...pending(['customers']),

@@ -1,0 +1,213 @@
+// End-to-end test of the treasury (issue 9) in headless Chromium against the real server:
+// the storefront's owner enrols TOTP, adds the storefront's wallet (a wrong recovery phrase
+// and an unknown twin are refused beside their fields; the secrets are never shown back),
+// sets a top-up policy (a monthly cap under the per-top-up cap is refused beside its
+// field), presses "Top up now", watches the top-up's steps complete to "reconciled", and
+// sees the TFT balance and the staking tier of the storefront's running contract go up.
+//
+// Run with `node --test web/ui/e2e/`. It needs:
+//   FD_E2E_STOREFRONT_URL
+//   FD_E2E_TREASURER_EMAIL, FD_E2E_TREASURER_PASSWORD  an owner of the storefront, no 2FA yet
+//   FD_E2E_WALLET_TWIN        a KYC-verified TFChain twin holding less TFT than the Default
+//                             tier of the storefront's most expensive contract
+//   FD_E2E_WALLET_SEED        a Stellar secret seed whose account holds USDC
+//   FD_E2E_WALLET_MNEMONIC    a valid BIP-39 recovery phrase
+//   FD_E2E_WALLET_CONTRACT    optional; a running contract of the storefront (its tier is checked)
+//   FD_E2E_SCREENSHOT_DIR     optional; PNGs at 1440 and 375 px
+// The storefront must have no wallet yet and at least one running contract.
+
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { enrolTOTP, env, eventually, launch, logIn, missingEnv, person, shooter } from './support.mjs'
+
+const storefrontURL = env('FD_E2E_STOREFRONT_URL')
+const treasurer = { email: env('FD_E2E_TREASURER_EMAIL'), password: env('FD_E2E_TREASURER_PASSWORD') }
+const twin = env('FD_E2E_WALLET_TWIN')
+const seed = env('FD_E2E_WALLET_SEED')
+const mnemonic = env('FD_E2E_WALLET_MNEMONIC')
+const contract = env('FD_E2E_WALLET_CONTRACT')
+const shots = env('FD_E2E_SCREENSHOT_DIR')
+const shotBoth = shooter(shots, 'wallet')
+
+const skip = missingEnv({
+  FD_E2E_STOREFRONT_URL: storefrontURL,
+  FD_E2E_TREASURER_EMAIL: treasurer.email,
+  FD_E2E_TREASURER_PASSWORD: treasurer.password,
+  FD_E2E_WALLET_TWIN: twin,
+  FD_E2E_WALLET_SEED: seed,
+  FD_E2E_WALLET_MNEMONIC: mnemonic,
+})
+
+const tiers = ['none', 'default', 'bronze', 'silver', 'gold']
+
+/** @type {import('playwright-core').Browser | undefined} */
+let browser
+/** @type {Awaited<ReturnType<typeof person>> | undefined} */
+let admin
+
+before(async () => {
+  if (skip) return
+  browser = await launch()
+})
+
+after(async () => {
+  await admin?.context.close().catch(() => {})
+  await browser?.close()
+})
+
+/** tierOf reads the staking tier of the checked contract (or of the first one listed). */
+async function tierOf(page) {
+  const row = contract
+    ? page.locator(`[data-testid="tier-row"][data-contract="${contract}"]:visible`).first()
+    : page.locator('[data-testid="tier-row"]:visible').first()
+  await row.waitFor()
+  return (await row.getAttribute('data-package')) ?? ''
+}
+
+const balanceOf = async (page) => Number(await page.getByTestId('wallet-tft').getAttribute('data-value'))
+
+describe('the storefront owner funds the wallet with a top-up', { skip }, () => {
+  test('the owner enrols TOTP and opens the wallet page', { timeout: 90_000 }, async () => {
+    assert.ok(browser, 'the browser did not start')
+    admin = await person(browser, 'treasurer')
+    const { page } = admin
+    await logIn(page, storefrontURL, treasurer)
+    await page.waitForURL(/\/account\/two-factor\?/)
+    await enrolTOTP(page)
+    await page.waitForURL(/\/admin$/)
+    await page.getByTestId('admin-nav-wallet').click()
+    await page.waitForURL(/\/admin\/wallet$/)
+    await page.locator('[data-testid="wallet-page"][data-state="missing"]').waitFor()
+    assert.match(await page.getByTestId('secrets-note').innerText(), /encrypted and never shown again/i)
+    assert.equal(await page.getByTestId('section-pending').count(), 0, 'the wallet page is still "being built"')
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await shotBoth(page, 'admin-wallet-setup')
+    assert.deepEqual(admin.errors, [])
+  })
+
+  test('adds the wallet: wrong phrase and unknown twin refused beside their fields', { timeout: 60_000 }, async () => {
+    assert.ok(admin, 'the login step did not run')
+    const { page } = admin
+    const form = page.getByTestId('wallet-form')
+    const phrase = form.locator('textarea[name="mnemonic"]')
+    const secret = form.locator('input[name="stellar_secret"]')
+    assert.equal(await secret.getAttribute('type'), 'password', 'the Stellar secret is typed in the clear')
+    // The phrase is masked like a password until "Show".
+    assert.equal(await phrase.evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security')), 'disc')
+
+    await form.locator('input[name="twin_id"]').fill(twin)
+    await phrase.fill(`${Array(11).fill('abandon').join(' ')} abuot`) // a typo: not a word of the list
+    await secret.fill(seed)
+    await page.getByTestId('wallet-save').click()
+    assert.match(await form.getByTestId('field-error-mnemonic').innerText(), /not a valid 12 or 24 word recovery phrase/i)
+    assert.equal(await phrase.evaluate((el) => el === document.activeElement), true, 'the phrase is not focused')
+
+    await phrase.fill(mnemonic)
+    await form.locator('input[name="twin_id"]').fill('4000000000')
+    await page.getByTestId('wallet-save').click()
+    assert.match(await form.getByTestId('field-error-twin_id').innerText(), /does not exist/i)
+
+    await form.locator('input[name="twin_id"]').fill(twin)
+    await page.getByTestId('wallet-save').click()
+    await page.locator('[data-testid="wallet-page"][data-state="ready"]').waitFor()
+    await page.getByTestId('wallet-notice').filter({ hasText: /will not be shown again/i }).waitFor()
+
+    // The page shows the wallet, never its secrets.
+    const html = await page.content()
+    assert.ok(!html.includes(seed), 'the Stellar secret is in the page')
+    assert.ok(!html.includes(mnemonic), 'the recovery phrase is in the page')
+    assert.equal(await page.getByTestId('wallet-twin').innerText(), twin)
+    assert.match(await page.getByTestId('wallet-stellar-account').innerText(), /^G[A-Z2-7]{55}$/)
+    assert.equal(await page.getByTestId('kyc-status').getAttribute('data-verified'), 'true')
+    assert.equal(await page.getByTestId('kyc-warning').count(), 0)
+    assert.ok((await balanceOf(page)) > 0, 'no TFT balance shown')
+    assert.ok(Number(await page.getByTestId('wallet-usdc').getAttribute('data-value')) > 0, 'no USDC shown')
+    assert.match(await page.getByTestId('tier-headline').innerText(), /^Reach (Default|Bronze|Silver|Gold) with [\d,.]+ TFT more$/)
+    assert.equal(await tierOf(page), 'none', 'the contract already has a discount before the top-up')
+    assert.deepEqual(admin.errors, [])
+  })
+
+  test('sets a policy: a monthly cap under the per-top-up cap is refused beside it', { timeout: 60_000 }, async () => {
+    assert.ok(admin, 'the login step did not run')
+    const { page } = admin
+    await page.getByTestId('policy-missing').waitFor()
+    assert.ok(await page.getByTestId('topup-now').isDisabled(), '"Top up now" works without a policy')
+    const form = page.getByTestId('policy-form')
+    await form.locator('input[name="min_runway_days"]').fill('30')
+    await form.locator('select[name="target_tier"]').selectOption('bronze')
+    await form.locator('input[name="max_per_topup_tft"]').fill('2000')
+    await form.locator('input[name="max_per_month_tft"]').fill('100')
+    await form.locator('input[name="slippage_bps"]').fill('1')
+    await page.getByTestId('policy-save').click()
+    assert.match(await form.getByTestId('field-error-max_per_month_tft').innerText(), /at least the most per top-up/i)
+
+    await form.locator('input[name="max_per_month_tft"]').fill('10000')
+    await page.getByTestId('policy-save').click()
+    await page.getByTestId('wallet-notice').filter({ hasText: /policy saved/i }).waitFor()
+    await page.getByTestId('policy-missing').waitFor({ state: 'detached' })
+    assert.equal(await form.locator('select[name="target_tier"]').inputValue(), 'bronze')
+    assert.equal(await form.locator('input[name="max_per_month_tft"]').inputValue(), '10000')
+    assert.deepEqual(admin.errors, [])
+  })
+
+  test('"Top up now": the steps complete to reconciled, the balance and the tier go up', { timeout: 120_000 }, async () => {
+    assert.ok(admin, 'the login step did not run')
+    const { page } = admin
+    const balance = await balanceOf(page)
+    const tier = await tierOf(page)
+    const headline = await page.getByTestId('tier-headline').innerText()
+
+    await page.getByTestId('topup-now').click()
+    const topup = page.getByTestId('topup').first()
+    await topup.waitFor()
+    // Best effort: a picture of the stepper while the top-up is under way.
+    if (shots && (await topup.getAttribute('data-state')) !== 'reconciled') {
+      await page.getByTestId('wallet-topups').screenshot({ path: join(shots, 'wallet-topup-under-way-1440.png') }).catch(() => {})
+    }
+    // Follow the top-up as the page polls it, recording the states it shows.
+    const seen = []
+    await eventually(
+      async () => {
+        const state = await topup.getAttribute('data-state')
+        if (state && seen.at(-1) !== state) seen.push(state)
+        assert.notEqual(state, 'failed', `the top-up failed: ${await topup.innerText().catch(() => '')}`)
+        assert.equal(state, 'reconciled')
+      },
+      { timeout: 60_000, interval: 150 },
+    )
+    assert.ok(seen.length > 1, `the page never showed the top-up under way (states seen: ${seen.join(' → ')})`)
+    const steps = topup.locator('[data-testid="topup-step"]:visible')
+    assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-step'))), [
+      'planned',
+      'quoted',
+      'swapped',
+      'bridged',
+      'minted',
+      'reconciled',
+    ])
+    assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), Array(6).fill('done'))
+    assert.match(await topup.getByTestId('topup-amount').innerText(), /^[\d,.]+ TFT$/)
+    assert.equal(await page.getByTestId('topup-alert').count(), 0)
+
+    // The minted TFT show on the balance, and lift the contract's tier.
+    await eventually(async () => assert.ok((await balanceOf(page)) > balance, `the balance stayed at ${balance} TFT`), { timeout: 10_000 })
+    const after = await tierOf(page)
+    assert.ok(tiers.indexOf(after) > tiers.indexOf(tier), `the contract's tier stayed ${tier} (now ${after})`)
+    assert.notEqual(await page.getByTestId('tier-headline').innerText(), headline)
+    assert.ok(await page.getByTestId('topup-now').isEnabled(), '"Top up now" stays disabled after the top-up')
+    await page.getByTestId('wallet-notice').filter({ hasText: /TFT done/ }).waitFor()
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await shotBoth(page, 'admin-wallet')
+
+    // The replace dialog asks for both secrets again, with the same note.
+    await page.getByTestId('wallet-replace').click()
+    const dialog = page.getByTestId('wallet-replace-dialog')
+    await dialog.getByTestId('secrets-note').waitFor()
+    assert.equal(await dialog.locator('textarea[name="mnemonic"]').inputValue(), '')
+    assert.equal(await dialog.locator('input[name="stellar_secret"]').inputValue(), '')
+    await shotBoth(page, 'admin-wallet-replace')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    assert.deepEqual(admin.errors, [])
+  })
+})

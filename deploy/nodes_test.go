@@ -168,6 +168,17 @@ func TestExposureDecidesEligibility(t *testing.T) {
 	if err != nil || len(eligible) != 1 || eligible[0].ID != nodes[0].ID {
 		t.Fatalf("eligible = %+v, %v; want only the exposed node", eligible, err)
 	}
+	// Revoking the approval withdraws the operator's nodes at once.
+	if _, err := w.d.Owner(t).Exec(`DELETE FROM casbin_rules WHERE ptype = 'g' AND v0 = $1 AND v1 = 'node_operator' AND v2 = $2`, mustActor(w.operator).ID.String(), w.tenantID.String()); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := w.svc.EligibleNodes(tctx, grid.Resources{CRU: 1}, true); len(e) != 0 {
+		t.Errorf("after the approval was revoked, eligible = %+v; want none", e)
+	}
+	if _, err := w.d.Owner(t).Exec(`INSERT INTO casbin_rules (ptype, v0, v1, v2) VALUES ('g', $1, 'node_operator', $2)`, mustActor(w.operator).ID.String(), w.tenantID.String()); err != nil {
+		t.Fatal(err)
+	}
+	w.authz.Reload()
 	if _, err := w.svc.SetExposure(w.operator, nodes[0].ID, "demo", false); err != nil {
 		t.Fatal(err)
 	}

@@ -208,7 +208,13 @@ func (s *Service) SetPickable(ctx context.Context, nodeID uint32, pickable bool)
 func (s *Service) EligibleNodes(ctx context.Context, need grid.Resources, customerPick bool) ([]grid.Node, error) {
 	var ids []uint32
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &ids, `SELECT node_id FROM pool_nodes WHERE exposed AND ($1 = false OR customer_pickable) ORDER BY node_id`, customerPick)
+		// An operator's node counts only while the tenant's approval stands
+		// (the node_operator role in the tenant's domain): revoking it
+		// withdraws every node the operator exposed there.
+		return tx.SelectContext(ctx, &ids, `SELECT p.node_id FROM pool_nodes p WHERE p.exposed AND ($1 = false OR p.customer_pickable)
+			AND (p.source = 'tenant' OR EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = p.contributed_by::text
+				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text))
+			ORDER BY p.node_id`, customerPick)
 	})
 	if err != nil || len(ids) == 0 {
 		return []grid.Node{}, err

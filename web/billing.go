@@ -118,24 +118,24 @@ func (s *Server) removeCard(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func timeCursor(c *fiber.Ctx) (time.Time, error) {
+// timePage reads ?limit= and a creation-time ?cursor= (from next_cursor) of
+// lists ordered newest first.
+func timePage(c *fiber.Ctx) (before time.Time, limit int, err error) {
+	if limit, err = page(c); err != nil {
+		return
+	}
 	v := c.Query("cursor")
 	if v == "" {
-		return time.Now().Add(time.Hour), nil
+		return time.Now().Add(time.Hour), limit, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
+	if before, err = time.Parse(time.RFC3339Nano, v); err != nil {
+		return time.Time{}, 0, fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
 	}
-	return t, nil
+	return before, limit, nil
 }
 
 func (s *Server) orders(c *fiber.Ctx) error {
-	limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	before, err := timeCursor(c)
+	before, limit, err := timePage(c)
 	if err != nil {
 		return err
 	}
@@ -237,11 +237,7 @@ func (s *Server) adminConnectLink(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminPayments(c *fiber.Ctx) error {
-	limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	before, err := timeCursor(c)
+	before, limit, err := timePage(c)
 	if err != nil {
 		return err
 	}

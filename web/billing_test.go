@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -69,10 +72,35 @@ func TestCheckoutOverHTTP(t *testing.T) {
 		t.Errorf("csv = %d %s", st, csv)
 	}
 
+	// Signed with the wrong secret, and then not signed at all: both 400, nothing stored.
 	payload, sig := billing.Sign("whsec_forged", "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
-	st, body := w.h.raw(t, "POST", "127.0.0.1:8080", "/webhooks/stripe", payload, "application/json", nil)
-	if st != 400 || !strings.Contains(body, "stripe-signature") {
-		t.Errorf("forged webhook = %d %s, want 400 naming stripe-signature", st, body)
+	for _, header := range []string{sig, ""} {
+		req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(payload))
+		req.Host = "127.0.0.1:8080"
+		req.Header.Set("Content-Type", "application/json")
+		if header != "" {
+			req.Header.Set("Stripe-Signature", header)
+		}
+		res, err := w.h.srv.App().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 400 || !strings.Contains(string(body), "stripe-signature") {
+			t.Errorf("webhook with signature %q = %d %s, want 400 naming stripe-signature", header, res.StatusCode, body)
+		}
 	}
-	_ = sig
+	var stored int
+	w.h.db.Owner(t).Get(&stored, `SELECT count(*) FROM stripe_events WHERE account = 'acct_x'`)
+	if stored != 0 {
+		t.Errorf("%d forged events stored, want 0", stored)
+	}
+	// The same event correctly signed is accepted (it names an unknown account).
+	good, goodSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(good))
+	req.Host = "127.0.0.1:8080"
+	req.Header.Set("Stripe-Signature", goodSig)
+	if res, err := w.h.srv.App().Test(req, -1); err != nil || res.StatusCode != 200 {
+		t.Errorf("correctly signed webhook = %v, %v; want 200", res.StatusCode, err)
+	}
 }

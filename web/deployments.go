@@ -39,11 +39,7 @@ func (s *Server) adminDeployments(c *fiber.Ctx) error {
 }
 
 func (s *Server) listDeployments(c *fiber.Ctx, all bool) error {
-	limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	before, err := timeCursor(c)
+	before, limit, err := timePage(c)
 	if err != nil {
 		return err
 	}

@@ -113,16 +113,18 @@ func page(c *fiber.Ctx) (int, error) {
 	return limit, nil
 }
 
-func idCursor(c *fiber.Ctx) (int64, error) {
-	v := c.Query("cursor")
-	if v == "" {
-		return 0, nil
+// idPage reads ?limit= and an id ?cursor= (from next_cursor) of lists
+// ordered newest first.
+func idPage(c *fiber.Ctx) (before int64, limit int, err error) {
+	if limit, err = page(c); err != nil {
+		return
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
+	if v := c.Query("cursor"); v != "" {
+		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 0 {
+			return 0, 0, fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
+		}
 	}
-	return n, nil
+	return before, limit, nil
 }
 
 func pathUUID(c *fiber.Ctx, name string) (uuid.UUID, error) {
@@ -499,11 +501,7 @@ func (s *Server) adminDecideNodeRequest(decision string) fiber.Handler {
 }
 
 func (s *Server) auditLog(c *fiber.Ctx) error {
-	limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	before, err := idCursor(c)
+	before, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
@@ -567,11 +565,7 @@ func (s *Server) consoleAddSuperAdmin(c *fiber.Ctx) error {
 }
 
 func (s *Server) consoleOutbox(c *fiber.Ctx) error {
-	limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	before, err := idCursor(c)
+	before, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,7 +201,16 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	ectx, ecancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer ecancel()
-	cmd := exec.CommandContext(ectx, node, "--test", "--test-reporter=spec", filepath.Join("ui", "e2e"))
+	// FD_E2E_ONLY=wallet,deployments runs just those scripts (while working
+	// on one page); by default every script in ui/e2e runs.
+	scripts := []string{filepath.Join("ui", "e2e")}
+	if only := os.Getenv("FD_E2E_ONLY"); only != "" {
+		scripts = scripts[:0]
+		for _, name := range strings.Split(only, ",") {
+			scripts = append(scripts, filepath.Join("ui", "e2e", strings.TrimSpace(name)+".test.mjs"))
+		}
+	}
+	cmd := exec.CommandContext(ectx, node, append([]string{"--test", "--test-reporter=spec"}, scripts...)...)
 	cmd.Env = append(os.Environ(),
 		fmt.Sprintf("FD_E2E_STOREFRONT_URL=http://demo.localhost:%d/", port),
 		fmt.Sprintf("FD_E2E_CONSOLE_URL=http://console.localhost:%d/", port),

@@ -300,5 +300,16 @@ func (s *Service) InviteOwner(ctx context.Context, tenantID uuid.UUID, email, or
 	return s.inviteTo(tenant.WithID(ctx, tenantID), email, RoleOwner, ClientMeta{Origin: origin}, "member.invited")
 }
 
+// ApplicationRejected mails the applicant the console's decision and
+// reason, from the platform.
+func (s *Service) ApplicationRejected(ctx context.Context, email, name, reason string) error {
+	return s.mailer.Send(ctx, uuid.Nil, Mail{
+		To:      email,
+		Subject: "Your application for " + name,
+		Text: fmt.Sprintf("Hello,\n\nthank you for applying to run %s on our platform. We cannot accept the application as it stands:\n\n%s\n\n"+
+			"You are welcome to apply again once this is addressed.\n", name, reason),
+	})
+}
+
 var _ tenant.OwnerInviter = (*Service)(nil)
 var _ tenant.Authorizer = (*Authorizer)(nil)

@@ -337,12 +337,19 @@ func (s *Service) AuthenticateBearer(ctx context.Context, token, ip string) (ten
 		MFA       bool      `db:"mfa"`
 		Email     string    `db:"email"`
 	}
+	// One statement: read the token, and note its use at most once a
+	// minute, so busy API clients don't turn every request into a write.
 	err := s.realmTx(ctx, "bearer token", func(tx *tenant.Tx) error {
 		return tx.GetContext(ctx, &row, `
-			UPDATE api_tokens t SET last_used_at = now()
-			FROM accounts a
-			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.account_id AND a.disabled_at IS NULL AND `+realmFilter(ctx, "t.")+`
-			RETURNING t.account_id, t.mfa, a.email`, hashToken(token))
+			WITH tok AS (
+				SELECT t.id, t.account_id, t.mfa, a.email, t.last_used_at
+				FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+				WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.disabled_at IS NULL AND `+realmFilter(ctx, "t.")+`
+			), touched AS (
+				UPDATE api_tokens SET last_used_at = now()
+				WHERE id IN (SELECT id FROM tok WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+			)
+			SELECT account_id, mfa, email FROM tok`, hashToken(token))
 	})
 	if tenant.IsNoRows(err) {
 		return tenant.Actor{}, fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "invalid API token")

@@ -81,16 +81,16 @@ func (s *Service) Apply(ctx context.Context, a NewApplication) (*Application, er
 	return &out, nil
 }
 
-// Applications lists applications, newest first, optionally by status
-// (console/tenants read).
-func (s *Service) Applications(ctx context.Context, status string, limit int) ([]Application, error) {
+// Applications lists one page of applications created before before,
+// newest first, optionally by status (console/tenants read).
+func (s *Service) Applications(ctx context.Context, status string, before time.Time, limit int) ([]Application, error) {
 	if err := s.authz.Require(ctx, "console/tenants", "read"); err != nil {
 		return nil, err
 	}
 	var out []Application
 	err := SystemTx(ctx, s.db, "console: applications", func(tx *Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+applicationColumns+` FROM tenant_applications
-			WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC LIMIT $2`, status, limit)
+			WHERE ($1 = '' OR status = $1) AND created_at < $2 ORDER BY created_at DESC LIMIT $3`, status, before, limit)
 	})
 	return out, err
 }
@@ -147,6 +147,12 @@ func (s *Service) DecideApplication(ctx context.Context, id uuid.UUID, approve b
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !approve {
+		// The decision stands even if the mail fails; the console shows the reason.
+		if err := s.invite.ApplicationRejected(ctx, a.ContactEmail, a.Name, reason); err != nil {
+			return &a, err
+		}
 	}
 	if created != nil {
 		s.changes.TenantChanged(ctx, created.Slug) // forget a cached "no such host"

@@ -22,6 +22,9 @@ type Authorizer interface {
 // implements it). origin is the tenant's storefront address for the link.
 type OwnerInviter interface {
 	InviteOwner(ctx context.Context, tenantID uuid.UUID, email, origin string) error
+	// ApplicationRejected tells an applicant their application was
+	// declined, and why.
+	ApplicationRejected(ctx context.Context, email, name, reason string) error
 }
 
 // Service manages tenants: creation, applications, status, settings,

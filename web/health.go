@@ -47,6 +47,9 @@ type SiteInfo struct {
 	Tenant     TenantInfo `json:"tenant"`
 	StripeMode string     `json:"stripe_mode"`
 	Version    string     `json:"version"`
+	// BaseDomain is the domain under which storefronts are slug hosts
+	// (console only: it builds the links to each storefront).
+	BaseDomain string `json:"base_domain,omitempty"`
 	theme      themes.Theme
 }
 
@@ -66,6 +69,9 @@ func (s *Server) siteInfo(c *fiber.Ctx) SiteInfo {
 	info := SiteInfo{Realm: string(site.Realm), StripeMode: s.cfg.StripeMode, Version: s.cfg.Version, theme: themes.Default()}
 	if site.Tenant == nil {
 		info.Tenant = TenantInfo{Name: "fiatdashboard console", Pitch: "Run the marketplace: tenants, node operators, jobs.", Mode: "light"}
+		if s.deps.Resolver != nil {
+			info.BaseDomain = s.deps.Resolver.BaseDomain()
+		}
 		return info
 	}
 	t := site.Tenant

@@ -194,6 +194,21 @@ func TestCustomerOfOneTenantCannotReachAnother(t *testing.T) {
 	ownBearer := w.h.browser(t, "alpha.localhost")
 	ownBearer.bearer = token
 	ownBearer.must(200, "GET", "/api/me", nil)
+	// Its use is noted, at most once a minute: a second call within the
+	// minute leaves last_used_at as the first call wrote it.
+	lastUsed := func() string {
+		items := ann.must(200, "GET", "/api/tokens", nil).body["items"].([]any)
+		used, _ := items[0].(map[string]any)["last_used_at"].(string)
+		return used
+	}
+	first := lastUsed()
+	if first == "" {
+		t.Error("a used API token shows no last_used_at")
+	}
+	ownBearer.must(200, "GET", "/api/me", nil)
+	if again := lastUsed(); again != first {
+		t.Errorf("last_used_at moved from %s to %s within a minute; want one write a minute", first, again)
+	}
 
 	// bravo's objects are not found for alpha's people.
 	bob := w.h.browser(t, "bravo.localhost")

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"io"
 
 	"github.com/gofiber/fiber/v2"
@@ -121,15 +123,15 @@ func (s *Server) consoleTenantStatus(to tenant.Status) fiber.Handler {
 }
 
 func (s *Server) consoleApplications(c *fiber.Ctx) error {
-	limit, err := page(c)
+	before, limit, err := timePage(c)
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Tenants.Applications(c.UserContext(), c.Query("status"), limit)
+	out, err := s.deps.Tenants.Applications(c.UserContext(), c.Query("status"), before, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, 0, func(tenant.Application) string { return "" }))
+	return c.JSON(listOf(out, limit, func(a tenant.Application) string { return a.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
 func (s *Server) consoleDecideApplication(approve bool) fiber.Handler {

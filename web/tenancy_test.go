@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/url"
+
 	"bytes"
 	"context"
 	"image"
@@ -227,6 +229,32 @@ func TestApplicationBecomesTenant(t *testing.T) {
 		return tx.GetContext(context.Background(), &text, `SELECT body_text FROM outbox_emails WHERE to_addr = 'lead@gamma.test'`)
 	}); err != nil || !strings.Contains(text, "http://gamma.localhost/reset-password?token=") || !strings.Contains(text, "owner") {
 		t.Errorf("owner invitation = %q, %v", text, err)
+	}
+	// A rejection needs a reason, and the applicant is told it by e-mail.
+	second := visitor.must(201, "POST", "/api/applications", map[string]string{"kind": "operator", "slug": "delta", "name": "Delta Cloud", "contact_email": "ops@delta.test"})
+	third := visitor.must(201, "POST", "/api/applications", map[string]string{"kind": "operator", "slug": "epsilon", "name": "Epsilon", "contact_email": "ops@epsilon.test"})
+	if r := root.do("POST", "/api/console/applications/"+second.body["id"].(string)+"/reject", map[string]string{"reason": " "}); r.status != 400 || r.errField() != "reason" {
+		t.Errorf("rejecting without a reason = %d %s, want 400 on reason", r.status, r.raw)
+	}
+	root.must(200, "POST", "/api/console/applications/"+second.body["id"].(string)+"/reject", map[string]string{"reason": "We need a company registration number."})
+	var rejection string
+	if err := tenant.SystemTx(context.Background(), w.h.db.App, "test", func(tx *tenant.Tx) error {
+		return tx.GetContext(context.Background(), &rejection, `SELECT body_text FROM outbox_emails WHERE to_addr = 'ops@delta.test'`)
+	}); err != nil || !strings.Contains(rejection, "company registration number") || !strings.Contains(rejection, "Delta Cloud") {
+		t.Errorf("rejection mail = %q, %v", rejection, err)
+	}
+	// Applications page by creation time: two pages of one, then none.
+	p1 := root.must(200, "GET", "/api/console/applications?limit=1", nil)
+	cursor, _ := p1.body["next_cursor"].(string)
+	if items := p1.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != third.body["id"] || cursor == "" {
+		t.Fatalf("first page = %s", p1.raw)
+	}
+	p2 := root.must(200, "GET", "/api/console/applications?limit=1&cursor="+url.QueryEscape(cursor), nil)
+	if items := p2.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != second.body["id"] {
+		t.Errorf("second page = %s", p2.raw)
+	}
+	if r := root.do("GET", "/api/console/applications?cursor=yesterday", nil); r.status != 400 || r.errField() != "cursor" {
+		t.Errorf("bad cursor = %d %s", r.status, r.raw)
 	}
 	tenants := root.must(200, "GET", "/api/console/tenants", nil)
 	if !strings.Contains(tenants.raw, `"slug":"gamma"`) || !strings.Contains(tenants.raw, `"kind":"coop"`) {

@@ -29,6 +29,8 @@ export interface FdConfig {
   /** Live mode: the platform's publishable key for Stripe.js (empty until the server provides it). */
   stripe_publishable_key: string
   version: string
+  /** Console only: the domain under which storefronts are slug hosts. */
+  base_domain?: string
 }
 
 const defaultTenant: TenantBrand = {

@@ -1,3 +1,5 @@
+import { config } from './config'
+
 // Shapes of the tenancy API (tenants, settings, domains, applications) shared by the
 // storefront admin pages and the console, with the labels the UI shows for them.
 
@@ -98,11 +100,17 @@ export const currencies: Array<{ code: string; label: string }> = [
 ]
 
 /**
- * baseDomain guesses the storefronts' parent domain from the console's host: the
- * console is conventionally console.<base domain> (FD_CONSOLE_HOST, FD_BASE_DOMAIN), so
- * console.example.com → example.com, console.localhost:8080 → localhost:8080.
+ * baseHost is the storefronts' parent host as the console links to them: the server's
+ * FD_BASE_DOMAIN (sent in the page's config) with the port this page was served on, or —
+ * when the page came without it (vite dev) — a guess from the console's own host
+ * (console.example.com → example.com).
  */
 export function baseHost(consoleHost: string = typeof window === 'undefined' ? '' : window.location.host): string {
+  if (config.base_domain) {
+    const colon = consoleHost.lastIndexOf(':')
+    const port = colon > 0 && !consoleHost.endsWith(']') ? consoleHost.slice(colon) : ''
+    return config.base_domain + port
+  }
   const dot = consoleHost.indexOf('.')
   return dot > 0 ? consoleHost.slice(dot + 1) : consoleHost
 }

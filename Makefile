@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 UI      := web/ui
 UI_SRC  := $(shell find $(UI)/src $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json $(UI)/package.json -type f 2>/dev/null)
 
-.PHONY: run test build ui lint chromium node clean
+.PHONY: run test bench build ui lint chromium node clean
 
 ## run: build everything and start the platform for local use (prints URLs and credentials)
 run: build
@@ -17,6 +17,11 @@ run: build
 test: ui chromium
 	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
 	FD_E2E=required $(GO) test -count=1 ./...
+
+## bench: the benchmarks (Casbin, host resolution, RLS transaction, node catalog) against real PostgreSQL and Redis
+bench:
+	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## build: the UI, then the one binary with the UI embedded
 build: ui

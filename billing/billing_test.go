@@ -12,7 +12,9 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
@@ -39,6 +41,7 @@ type fixture struct {
 	custID   uuid.UUID
 	authz    *rbac.Authorizer
 	log      *slog.Logger
+	sim      *gridsim.Sim // the grid billing quotes on and reads wallets from
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -67,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	authz.Reload()
 	sm := stripemock.ForTest(t)
-	f := &fixture{t: t, d: d, tenantID: tn.ID, custID: cust, authz: authz, log: log}
+	f := &fixture{t: t, d: d, tenantID: tn.ID, custID: cust, authz: authz, log: log, sim: gridsim.New(gridsim.Config{Seed: 1})}
 	tctx := tenant.WithID(ctx, tn.ID)
 	f.owner = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: owner, Name: "owner@alpha.test", MFA: true})
 	f.customer = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: cust, Name: "ann@alpha.test"})
@@ -75,12 +78,30 @@ func newFixture(t *testing.T) *fixture {
 		return f.svc.ReceiveWebhook(ctx, payload, sig)
 	}, log)
 	f.svc = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, APIURL: sm.URL, Mock: true},
-		authz, gridsim.New(gridsim.Config{Seed: 1}), syncQueue{&f.svc}, emitter, log)
+		authz, f.sim, syncQueue{&f.svc}, emitter, log)
 	return f
 }
 
-// connect onboards the tenant to Stripe Connect (stripe-mock + emitted account.updated).
+// connect onboards the tenant to Stripe Connect (stripe-mock + emitted
+// account.updated) and gives it a grid wallet that can pay for orders.
 func (f *fixture) connect() string {
+	f.t.Helper()
+	acct := f.connectStripe()
+	f.fundWallet(10_000 * grid.UnitsPerTFT)
+	return acct
+}
+
+// fundWallet gives the tenant a KYC-verified grid wallet holding balance;
+// it returns the wallet's twin.
+func (f *fixture) fundWallet(balance grid.TFTUnits) uint32 {
+	f.t.Helper()
+	tr, ex := billingtest.Treasury(f.t, f.d.App, f.authz, f.sim)
+	twin, _ := billingtest.FundWallet(f.t, tr, f.sim, ex, f.tenantID, balance)
+	return twin
+}
+
+// connectStripe onboards the tenant to Stripe Connect only.
+func (f *fixture) connectStripe() string {
 	f.t.Helper()
 	link, err := f.svc.OnboardingLink(f.owner, "http://alpha.localhost")
 	if err != nil {

@@ -56,9 +56,9 @@ func (s *Service) NewSetupIntent(ctx context.Context) (*SetupIntent, error) {
 		Customer:           stripe.String(cus),
 		Usage:              stripe.String(string(stripe.SetupIntentUsageOffSession)),
 		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
-		Metadata:           map[string]string{"account_id": actor.ID.String()},
+		Metadata:           map[string]string{"account_id": actor.ID.String(), "tenant_id": tidOf(ctx).String()},
 	}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
 	si, err := s.sc.SetupIntents.New(params)
 	if err != nil {
 		return nil, stripeError("setup intent", err)
@@ -87,7 +87,7 @@ func (s *Service) MockConfirmSetup(ctx context.Context, setupIntent, paymentMeth
 		return err
 	}
 	params := &stripe.SetupIntentConfirmParams{PaymentMethod: stripe.String(paymentMethod)}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
 	if _, err := s.sc.SetupIntents.Confirm(setupIntent, params); err != nil {
 		return stripeError("setup intent", err)
 	}
@@ -142,8 +142,10 @@ func (s *Service) RemoveCard(ctx context.Context, id string) error {
 	actor, _ := tenant.ActorFromContext(ctx)
 	var acct string
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &acct, `SELECT s.account_id FROM payment_methods p, tenant_stripe s WHERE p.id = $1 AND p.account_id = $2`, id, actor.ID)
-		// (tenant_stripe holds one row: the tenant's; RLS scopes both tables.)
+		// (tenant_stripe holds one row: the tenant's; RLS scopes both tables. A
+		// co-op's cards live on the platform: account "".)
+		err := tx.GetContext(ctx, &acct, `SELECT CASE WHEN t.kind = 'coop' THEN '' ELSE coalesce(s.account_id, '') END
+			FROM payment_methods p JOIN tenants t ON t.id = p.tenant_id LEFT JOIN tenant_stripe s ON true WHERE p.id = $1 AND p.account_id = $2`, id, actor.ID)
 		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "card not found")
 		}
@@ -153,7 +155,7 @@ func (s *Service) RemoveCard(ctx context.Context, id string) error {
 		return err
 	}
 	params := &stripe.PaymentMethodDetachParams{}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
 	if _, err := s.sc.PaymentMethods.Detach(id, params); err != nil {
 		return stripeError("detach card", err)
 	}

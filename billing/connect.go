@@ -170,7 +170,7 @@ func (s *Service) customerFor(ctx context.Context, acct string) (string, error) 
 		return "", err
 	}
 	params := &stripe.CustomerParams{Email: stripe.String(actor.Name), Metadata: map[string]string{"account_id": actor.ID.String()}}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
 	params.SetIdempotencyKey("customer-" + tid.String() + "-" + actor.ID.String())
 	c, err := s.sc.Customers.New(params)
 	if err != nil {
@@ -186,6 +186,10 @@ func (s *Service) customerFor(ctx context.Context, acct string) (string, error) 
 // chargeable returns the tenant's connected account if it can take charges,
 // else EINVALID with the message the storefront shows.
 func (s *Service) chargeable(ctx context.Context) (string, error) {
+	// A co-op charges on the platform (separate charges and transfers).
+	if coop, err := s.coopChargeable(ctx); coop || err != nil {
+		return "", err
+	}
 	var c *ConnectStatus
 	var status tenant.Status
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {

@@ -88,21 +88,23 @@ func (e *Emitter) AccountOnboarded(_ uuid.UUID, account string) {
 }
 
 // SetupSucceeded sends setup_intent.succeeded for a confirmed SetupIntent.
-func (e *Emitter) SetupSucceeded(_ uuid.UUID, account, setupIntent, customer, paymentMethod string) {
+func (e *Emitter) SetupSucceeded(tid uuid.UUID, account, setupIntent, customer, paymentMethod string) {
+	// Stripe echoes the metadata NewSetupIntent set (a co-op's platform
+	// events are mapped to their tenant by it).
 	e.emit("setup_intent.succeeded", account, map[string]any{"id": setupIntent, "object": "setup_intent", "status": "succeeded",
-		"customer": customer, "payment_method": paymentMethod, "usage": "off_session"})
+		"customer": customer, "payment_method": paymentMethod, "usage": "off_session", "metadata": map[string]string{"tenant_id": tid.String()}})
 }
 
 // PaymentOutcome sends what Stripe would after a PaymentIntent is confirmed
 // with one of its test cards: declined cards fail, the 3-D Secure card waits
 // for MockAuthenticate, any other succeeds.
-func (e *Emitter) PaymentOutcome(_ uuid.UUID, account, paymentIntent string, o Order, paymentMethod string) {
+func (e *Emitter) PaymentOutcome(tid uuid.UUID, account, paymentIntent string, o Order, paymentMethod string) {
 	switch paymentMethod {
 	case "pm_card_authenticationRequired":
 		return
 	case "pm_card_chargeDeclined":
 		e.emit("payment_intent.payment_failed", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),
-			"currency": o.Currency, "status": "requires_payment_method", "metadata": map[string]string{"order_id": o.ID.String()},
+			"currency": o.Currency, "status": "requires_payment_method", "metadata": map[string]string{"order_id": o.ID.String(), "tenant_id": tid.String()},
 			"last_payment_error": map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
 				"message": "Your card was declined. Use another card or contact your bank."}})
 	default:

@@ -97,6 +97,9 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 		if err != nil {
 			return err
 		}
+		if err := s.walletCanPay(ctx, tx, q.Spec); err != nil {
+			return err
+		}
 		pm := strings.TrimSpace(in.PaymentMethod)
 		var card string
 		err = tx.GetContext(ctx, &card, `SELECT id FROM payment_methods WHERE account_id = $1 AND ($2 = '' AND is_default OR id = $2)`, actor.ID, pm)
@@ -125,10 +128,13 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 				return err
 			}
 		}
-		return tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
+		if err := tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
 			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key)
 			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+orderColumns,
-			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey)
+			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey); err != nil {
+			return err
+		}
+		return snapshotSplit(ctx, tx, &o) // a co-op's order keeps the split it was placed under
 	})
 	if err != nil {
 		return nil, err
@@ -151,7 +157,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 		PaymentMethodTypes:   stripe.StringSlice([]string{"card"}),
 		Metadata:             map[string]string{"order_id": o.ID.String(), "tenant_id": tid.String()},
 	}
-	params.SetStripeAccount(acct)
+	chargeOn(params, acct, o.ID) // a direct charge, or a co-op's charge on the platform
 	// Derived from our order id: however often this runs, Stripe makes one charge.
 	params.SetIdempotencyKey("order-" + o.ID.String())
 	pi, err := s.sc.PaymentIntents.New(params)
@@ -252,7 +258,8 @@ func (s *Service) Refund(ctx context.Context, id uuid.UUID, amount Cents, reason
 		if err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe`)
+		acct, err = chargeAccount(ctx, tx, false) // "" for a co-op: its charges are the platform's
+		return err
 	})
 	if err != nil {
 		return err
@@ -273,7 +280,12 @@ func (s *Service) Refund(ctx context.Context, id uuid.UUID, amount Cents, reason
 		RefundApplicationFee: stripe.Bool(true),
 		Metadata:             map[string]string{"order_id": o.ID.String(), "reason": reason},
 	}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
+	if acct == "" {
+		// A co-op's charge has no application fee; its members' transfers
+		// are reversed when Stripe reports the refund.
+		params.RefundApplicationFee = nil
+	}
 	// One refund per order and amount already refunded: a retry is the same refund.
 	params.SetIdempotencyKey(fmt.Sprintf("refund-%s-%d", o.ID, o.Refunded))
 	r, err := s.sc.Refunds.New(params)
@@ -304,7 +316,11 @@ func (s *Service) MockAuthenticate(ctx context.Context, id uuid.UUID) (*Order, e
 		return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this payment does not wait for authentication")
 	}
 	var acct string
-	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe`) }); err != nil {
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		acct, err = chargeAccount(ctx, tx, false)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	s.emitter.PaymentSucceeded(acct, *o.PaymentIntentID, *o)

@@ -154,7 +154,7 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe WHERE charges_enabled`); err != nil && amount > 0 {
+		if acct, err = chargeAccount(ctx, tx, true); err != nil && amount > 0 { // "" for a co-op
 			return fmt.Errorf("tenant cannot take charges: %w", err)
 		}
 		if amount > 0 {
@@ -171,6 +171,9 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO UPDATE SET updated_at = now() RETURNING `+orderColumns,
 			tid, sub.AccountID, "Renewal: "+sub.Description, string(sub.Spec), sub.Months, sub.Currency, sub.RenewalCents, amount, fee, card, key, id, use)
 		if err != nil {
+			return err
+		}
+		if err := snapshotSplit(ctx, tx, &o); err != nil { // a co-op's renewal: today's split
 			return err
 		}
 		if o.Status != OrderAwaitingPayment {
@@ -216,9 +219,9 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 		PaymentMethod: stripe.String(card), Confirm: stripe.Bool(true), OffSession: stripe.Bool(true),
 		ApplicationFeeAmount: stripe.Int64(int64(o.ApplicationFee)), Description: stripe.String(o.Description),
 		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
-		Metadata:           map[string]string{"order_id": o.ID.String(), "subscription_id": id.String()},
+		Metadata:           map[string]string{"order_id": o.ID.String(), "subscription_id": id.String(), "tenant_id": tid.String()},
 	}
-	params.SetStripeAccount(acct)
+	chargeOn(params, acct, o.ID) // a direct charge, or a co-op's charge on the platform
 	// One charge per subscription, period and attempt: the order's key says which.
 	params.SetIdempotencyKey("order-" + o.ID.String())
 	pi, err := s.sc.PaymentIntents.New(params)
@@ -343,8 +346,10 @@ func (s *Service) PayNow(ctx context.Context, id uuid.UUID) error {
 	return s.renew(tenant.WithActor(ctx, tenant.System("renewals")), tid, id)
 }
 
-// Cancel ends a subscription now; the unused part of the paid period becomes
-// account credit, used before the card at the next charge.
+// Cancel ends a subscription now. The unused part of the paid period goes
+// back as the tenant's setting says (cancellation.go): a prorated refund to
+// the card, or account credit, used before the card at the next charge. It
+// returns the credit given (0 when it was refunded).
 func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
 		return 0, err
@@ -353,6 +358,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 	tid, _ := tenant.IDFromContext(ctx)
 	now := s.now()
 	var credit Cents
+	var refund unusedRefund
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		var sub Subscription
 		err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 AND account_id = $2 FOR UPDATE`, id, actor.ID)
@@ -375,13 +381,22 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 			return err
 		}
 		if credit > 0 {
+			if refund, err = planRefund(ctx, tx, tid, &sub, credit); err != nil {
+				return err
+			}
+			credit -= refund.Amount
+		}
+		if credit > 0 {
 			if _, err := post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
 				map[string]Cents{AcctRefunds: credit, creditAccount(sub.AccountID): -credit}); err != nil {
 				return err
 			}
 		}
-		return tenant.Audit(ctx, tx, tid, "subscription.canceled", id.String(), map[string]any{"credit_cents": credit})
+		return tenant.Audit(ctx, tx, tid, "subscription.canceled", id.String(), map[string]any{"credit_cents": credit, "refund_cents": refund.Amount})
 	})
+	if err == nil && refund.Amount > 0 {
+		credit += s.refundUnused(ctx, tid, id, refund)
+	}
 	if err == nil && s.control != nil {
 		err = s.control.SubscriptionTerminated(ctx, id)
 	}

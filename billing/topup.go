@@ -56,6 +56,25 @@ type Treasury struct {
 	MintTimeout time.Duration
 	log         *slog.Logger
 	now         func() time.Time
+	stepUp      SecondFactor
+	mailer      Mailer
+	storefront  func(slug string) string
+	grids       walletGrids // each tenant's wallet as a grid (wallet_grid.go)
+}
+
+// SecondFactor asks the signed-in person for two-factor again (rbac's
+// ConfirmSecondFactor): EINVALID on field when the code is missing or wrong.
+type SecondFactor interface {
+	ConfirmSecondFactor(ctx context.Context, field, code string) error
+}
+
+// SetSecondFactor sets who checks the code that replacing a wallet asks for.
+func (t *Treasury) SetSecondFactor(f SecondFactor) { t.stepUp = f }
+
+// SetMailer sets where treasury alerts are mailed, and the storefront
+// address for the link in them.
+func (t *Treasury) SetMailer(m Mailer, storefrontURL func(slug string) string) {
+	t.mailer, t.storefront = m, storefrontURL
 }
 
 // NewTreasury wires the treasury; vault is the bridge's Stellar account.
@@ -67,14 +86,21 @@ func NewTreasury(db *sqlx.DB, authz tenant.Authorizer, keys *rbac.Keyring, ex ex
 func (t *Treasury) SetClock(now func() time.Time) { t.now = now }
 
 // WalletInput is what a tenant admin enters. Secrets are never returned.
+// The twin is not entered: it is the twin of the mnemonic's account.
 type WalletInput struct {
-	TwinID        uint32 `json:"twin_id"`
 	Mnemonic      string `json:"mnemonic"`
 	StellarSecret string `json:"stellar_secret"`
+	// TOTPCode confirms replacing a wallet that exists: a current code of
+	// the admin's authenticator app (or a recovery code).
+	TOTPCode string `json:"totp_code"`
 }
 
-// SaveWallet stores (or replaces) the tenant's wallet, audited
-// (admin/wallet write; owners and admins, with two-factor).
+// SaveWallet stores the tenant's wallet, deriving its twin from the
+// mnemonic, audited as wallet.saved (admin/wallet write; owners and admins,
+// with two-factor). Replacing a wallet that exists asks for two-factor again
+// (in.TOTPCode, EINVALID on "totp_code" when missing or wrong; nothing
+// changes) and is audited as wallet.replaced. Returns EINVALID on
+// "mnemonic" for a bad phrase or an account without a twin.
 func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
 	if err := t.authz.Require(ctx, "admin/wallet", "write"); err != nil {
 		return err
@@ -84,17 +110,34 @@ func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
 	if _, err := bip39.MnemonicToByteArray(mnemonic); err != nil || !bip39.IsMnemonicValid(mnemonic) {
 		return fiatdashboard.Invalid("mnemonic", "this is not a valid 12 or 24 word recovery phrase (check the words and their order)")
 	}
-	if in.TwinID == 0 {
-		return fiatdashboard.Invalid("twin_id", "enter the twin id of this wallet")
+	twins, ok := t.grid.(grid.MnemonicTwins)
+	if !ok {
+		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "the grid adapter cannot find the twin of a mnemonic")
 	}
-	if _, err := t.grid.TwinBalance(ctx, in.TwinID); fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
-		return fiatdashboard.Invalid("twin_id", "twin %d does not exist on the grid", in.TwinID)
-	} else if err != nil {
+	twin, err := twins.TwinOfMnemonic(ctx, mnemonic)
+	switch fiatdashboard.ErrorCode(err) {
+	case "":
+	case fiatdashboard.ENOTFOUND:
+		return fiatdashboard.Invalid("mnemonic", "no twin for this account — create one in the TF Dashboard first")
+	case fiatdashboard.EINVALID:
+		return fiatdashboard.Invalid("mnemonic", "this is not a valid 12 or 24 word recovery phrase (check the words and their order)")
+	default:
 		return err
 	}
 	account, err := t.ex.Account(strings.TrimSpace(in.StellarSecret))
 	if err != nil {
 		return err
+	}
+	var old *walletRow
+	if old, err = t.wallet(ctx); fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
+		old = nil
+	} else if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := t.confirmReplace(ctx, in.TOTPCode); err != nil {
+			return err
+		}
 	}
 	mEnc, err := t.keys.Seal("treasury", []byte(mnemonic))
 	if err != nil {
@@ -108,11 +151,29 @@ func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
 	return tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_wallets (tenant_id, twin_id, mnemonic_enc, stellar_account, stellar_secret_enc) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (tenant_id) DO UPDATE SET twin_id = EXCLUDED.twin_id, mnemonic_enc = EXCLUDED.mnemonic_enc, stellar_account = EXCLUDED.stellar_account,
-			stellar_secret_enc = EXCLUDED.stellar_secret_enc, updated_at = now()`, tid, in.TwinID, mEnc, account, sEnc); err != nil {
+			stellar_secret_enc = EXCLUDED.stellar_secret_enc, updated_at = now()`, tid, twin, mEnc, account, sEnc); err != nil {
 			return err
 		}
-		return tenant.Audit(ctx, tx, tid, "wallet.saved", fmt.Sprint(in.TwinID), map[string]any{"stellar_account": account})
+		if old != nil {
+			return tenant.Audit(ctx, tx, tid, "wallet.replaced", fmt.Sprint(twin), map[string]any{"stellar_account": account,
+				"previous_twin_id": old.TwinID, "previous_stellar_account": old.Account})
+		}
+		return tenant.Audit(ctx, tx, tid, "wallet.saved", fmt.Sprint(twin), map[string]any{"stellar_account": account})
 	})
+}
+
+// confirmReplace asks a person replacing the wallet for two-factor again.
+// Background work (the system actor, e.g. the development seed) is not a
+// person and has no second factor.
+func (t *Treasury) confirmReplace(ctx context.Context, code string) error {
+	actor, ok := tenant.ActorFromContext(ctx)
+	if ok && actor.Kind == tenant.ActorSystem {
+		return nil
+	}
+	if t.stepUp == nil {
+		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "replacing a wallet needs a two-factor check, and none is wired")
+	}
+	return t.stepUp.ConfirmSecondFactor(ctx, "totp_code", code)
 }
 
 type walletRow struct {
@@ -143,6 +204,9 @@ type WalletView struct {
 	Tiers          TierReport `json:"tiers"`
 	Policy         *Policy    `json:"policy"`
 	Topups         []Topup    `json:"topups"`
+	// Alert is the open treasury alert (the wallet cannot keep its runway,
+	// a top-up failed, a mint is overdue), or nil.
+	Alert *Alert `json:"alert"`
 }
 
 // Wallet returns the wallet page's data (admin/wallet read).
@@ -174,7 +238,10 @@ func (t *Treasury) Wallet(ctx context.Context) (*WalletView, error) {
 	if v.Policy, err = t.policy(ctx); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		return nil, err
 	}
-	v.Topups, err = t.topups(ctx, 20)
+	if v.Topups, err = t.topups(ctx, 20); err != nil {
+		return nil, err
+	}
+	v.Alert, err = t.openAlert(ctx)
 	return v, err
 }
 
@@ -286,12 +353,16 @@ type Topup struct {
 	SendMax   int64         `db:"send_max_usdc" json:"-"`
 	Alert     string        `db:"alert" json:"alert"`
 	Error     string        `db:"error" json:"error"`
-	CreatedAt time.Time     `db:"created_at" json:"created_at"`
-	UpdatedAt time.Time     `db:"updated_at" json:"updated_at"`
-	QuoteS    string        `db:"-" json:"quote_usdc"`
+	// FailedStep is the step a failed top-up stopped at (the state it did
+	// not reach: quoted, swapped, bridged, minted or reconciled), and when.
+	FailedStep string     `db:"failed_step" json:"failed_step,omitempty"`
+	FailedAt   *time.Time `db:"failed_at" json:"failed_at,omitempty"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt  time.Time  `db:"updated_at" json:"updated_at"`
+	QuoteS     string     `db:"-" json:"quote_usdc"`
 }
 
-const topupColumns = `id, state, reason, amount, quote_usdc, send_max_usdc, alert, error, created_at, updated_at`
+const topupColumns = `id, state, reason, amount, quote_usdc, send_max_usdc, alert, error, failed_step, failed_at, created_at, updated_at`
 
 func (t *Treasury) topups(ctx context.Context, limit int) ([]Topup, error) {
 	var out []Topup
@@ -308,27 +379,63 @@ func (t *Treasury) topups(ctx context.Context, limit int) ([]Topup, error) {
 // and the target tier, within the per-top-up and monthly caps — and starts
 // a top-up; it returns nil when none is needed. With force ("Top up now")
 // it tops up the per-top-up maximum when the policy needs nothing.
+// It records a snapshot of the balance and burn for the history.
 func (t *Treasury) Plan(ctx context.Context, reason string, force bool) (*Topup, error) {
 	if err := t.authz.Require(ctx, "admin/wallet", "write"); err != nil {
 		return nil, err
 	}
+	st, err := t.status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.policy == nil {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "set a top-up policy first")
+	}
+	if err := t.record(ctx, st); err != nil {
+		return nil, err
+	}
+	return t.plan(ctx, st, reason, force)
+}
+
+// walletStatus is where a wallet stands: its balance against its contracts.
+type walletStatus struct {
+	wallet  *walletRow
+	policy  *Policy // nil without a policy
+	balance grid.TFTUnits
+	costs   []ContractCost
+	report  TierReport
+}
+
+// status reads the wallet, its policy, its balance and its contracts' costs.
+// ENOTFOUND without a wallet.
+func (t *Treasury) status(ctx context.Context) (*walletStatus, error) {
 	w, err := t.wallet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := t.policy(ctx)
-	if err != nil {
+	st := &walletStatus{wallet: w}
+	if st.policy, err = t.policy(ctx); fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
+		st.policy = nil
+	} else if err != nil {
 		return nil, err
 	}
-	bal, err := t.grid.TwinBalance(ctx, w.TwinID)
-	if err != nil {
+	if st.balance, err = t.grid.TwinBalance(ctx, w.TwinID); err != nil {
 		return nil, err
 	}
-	costs, err := t.contractCosts(ctx)
-	if err != nil {
+	if st.costs, err = t.contractCosts(ctx); err != nil {
 		return nil, err
 	}
-	r := Tiers(bal, costs)
+	st.report = Tiers(st.balance, st.costs)
+	return st, nil
+}
+
+// short reports whether the runway is under the policy's minimum.
+func (st *walletStatus) short() bool {
+	return st.policy != nil && st.report.RunwayDays >= 0 && st.report.RunwayDays < int64(st.policy.MinRunwayDays)
+}
+
+func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, force bool) (*Topup, error) {
+	p, bal, costs, r := st.policy, st.balance, st.costs, st.report
 	burn, _ := grid.ParseTFT(r.BurnMonth)
 	need := grid.TFTUnits(int64(burn)*int64(p.MinRunwayDays)/30) - bal
 	var maxCost grid.TFTUnits
@@ -349,7 +456,7 @@ func (t *Treasury) Plan(ctx context.Context, reason string, force bool) (*Topup,
 	amount := min(need, p.MaxPerTopup-BridgeFee)
 	tid, _ := tenant.IDFromContext(ctx)
 	var out Topup
-	err = tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		var month grid.TFTUnits
 		if err := tx.GetContext(ctx, &month, `SELECT coalesce(sum(buy), 0) FROM topups WHERE state <> 'failed' AND created_at >= date_trunc('month', now())`); err != nil {
 			return err
@@ -416,8 +523,7 @@ func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
 	next, err := t.step(ctx, &r, w)
 	if err != nil {
 		if fiatdashboard.ErrorCode(err) == fiatdashboard.ECONFLICT || fiatdashboard.ErrorCode(err) == fiatdashboard.EINVALID {
-			t.set(ctx, id, map[string]any{"state": TopupFailed, "error": fiatdashboard.ErrorMessage(err), "alert": "top-up failed: " + fiatdashboard.ErrorMessage(err)})
-			return nil
+			return t.Fail(ctx, id, err)
 		}
 		return err
 	}
@@ -425,10 +531,55 @@ func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
 		return nil
 	}
 	if next == TopupReconciled {
+		t.resolveIfHealthy(ctx)
 		return nil
 	}
 	return t.enqueue.EnqueueTopupStep(ctx, id, next)
 }
+
+// nextStep names the step a top-up in state runs: the state it moves to.
+var nextStep = map[string]string{TopupPlanned: TopupQuoted, TopupQuoted: TopupSwapped, TopupSwapped: TopupBridged,
+	TopupBridged: TopupMinted, TopupMinted: TopupReconciled}
+
+// stepNames are the steps as people name them, for messages.
+var stepNames = map[string]string{TopupQuoted: "quote", TopupSwapped: "swap", TopupBridged: "bridge deposit",
+	TopupMinted: "mint", TopupReconciled: "ledger posting"}
+
+// Fail records that a top-up failed: the step it stopped at, when, and why
+// (err's message, which never carries a secret; anything but an *Error
+// shows as "internal error" and goes to the log), and raises the tenant's
+// treasury alert (mailed once per incident). The jobs call it when a step
+// keeps failing after its last retry. A top-up that is done or failed
+// already stays as it is.
+func (t *Treasury) Fail(ctx context.Context, id uuid.UUID, err error) error {
+	msg := fiatdashboard.ErrorMessage(err)
+	if fiatdashboard.ErrorCode(err) == fiatdashboard.EINTERNAL {
+		t.log.Error("top-up failed", "topup", id, "err", err)
+	}
+	var r Topup
+	e := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+		var state string
+		if err := tx.GetContext(ctx, &state, `SELECT state FROM topups WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		step := nextStep[state]
+		if step == "" {
+			return errTopupSettled
+		}
+		return tx.GetContext(ctx, &r, `UPDATE topups SET state = 'failed', failed_step = $2, failed_at = $3, error = $4, alert = $5, updated_at = now()
+			WHERE id = $1 RETURNING `+topupColumns, id, step, t.now(), msg, "top-up failed at the "+stepNames[step]+": "+msg)
+	})
+	if errors.Is(e, errTopupSettled) {
+		return nil
+	}
+	if e != nil {
+		return e
+	}
+	return t.raise(ctx, AlertTopupFailed, fmt.Sprintf("The top-up of %s TFT failed at the %s step on %s: %s.",
+		r.Amount, stepNames[r.FailedStep], r.FailedAt.UTC().Format("2 Jan 2006 15:04 UTC"), strings.TrimSuffix(msg, ".")), nil)
+}
+
+var errTopupSettled = errors.New("the top-up is settled")
 
 func (t *Treasury) set(ctx context.Context, id uuid.UUID, cols map[string]any) error {
 	q, args := `UPDATE topups SET updated_at = now()`, []any{id}
@@ -528,9 +679,13 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 		if r.BridgedAt != nil && t.now().Sub(*r.BridgedAt) > t.MintTimeout {
 			// Never a second deposit: the TFT are at the bridge; people must look.
 			if r.Alert == "" {
-				t.set(ctx, r.ID, map[string]any{"alert": fmt.Sprintf("the bridge has not minted %s TFT to twin %d after %s; check the bridge (deposit %s)",
-					grid.TFTUnits(r.Amount), w.TwinID, t.MintTimeout, r.BridgeHash)})
+				msg := fmt.Sprintf("the bridge has not minted %s TFT to twin %d after %s; check the bridge (deposit %s)",
+					grid.TFTUnits(r.Amount), w.TwinID, t.MintTimeout, r.BridgeHash)
+				t.set(ctx, r.ID, map[string]any{"alert": msg})
 				t.log.Warn("top-up mint overdue", "topup", r.ID)
+				if err := t.raise(ctx, AlertMintOverdue, sentenceOf(msg)+" No second deposit is made: the TFT are at the bridge.", nil); err != nil {
+					t.log.Error("treasury alert", "topup", r.ID, "err", err)
+				}
 			}
 			return TopupBridged, nil
 		}
@@ -563,19 +718,25 @@ func (t *Treasury) submitOnce(ctx context.Context, tx exchange.SignedTx) error {
 	return t.ex.Submit(ctx, tx)
 }
 
-// CheckAll starts the top-ups every tenant's policy needs and re-checks
-// mints that are waiting (the hourly job).
+// CheckAll is the hourly check of every wallet: it re-checks mints that
+// are waiting, records a snapshot of the balance and burn, starts the
+// top-ups each enabled policy needs, and raises (or resolves) the tenant's
+// treasury alert. It returns how many top-ups it started.
 func (t *Treasury) CheckAll(ctx context.Context) (int, error) {
-	var tenants []uuid.UUID
+	var tenants []struct {
+		ID      uuid.UUID `db:"tenant_id"`
+		Enabled bool      `db:"enabled"`
+	}
 	err := tenant.SystemTx(ctx, t.db, "job: treasury check", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &tenants, `SELECT p.tenant_id FROM topup_policies p JOIN tenant_wallets w ON w.tenant_id = p.tenant_id WHERE p.enabled`)
+		return tx.SelectContext(ctx, &tenants, `SELECT w.tenant_id, coalesce(p.enabled, false) AS enabled
+			FROM tenant_wallets w LEFT JOIN topup_policies p ON p.tenant_id = w.tenant_id ORDER BY w.tenant_id`)
 	})
 	if err != nil {
 		return 0, err
 	}
 	started := 0
-	for _, id := range tenants {
-		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("treasury")), id)
+	for _, tn := range tenants {
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("treasury")), tn.ID)
 		var waiting []uuid.UUID
 		tenant.InTx(tctx, t.db, func(tx *tenant.Tx) error {
 			return tx.SelectContext(tctx, &waiting, `SELECT id FROM topups WHERE state = 'bridged'`)
@@ -585,18 +746,37 @@ func (t *Treasury) CheckAll(ctx context.Context) (int, error) {
 				t.log.Error("treasury mint check", "topup", w, "err", err)
 			}
 		}
-		top, err := t.Plan(tctx, "policy: runway or tier below target", false)
+		ok, err := t.check(tctx, tn.Enabled)
 		if err != nil {
-			if fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
-				t.log.Error("treasury plan", "tenant", id, "err", err)
-			}
+			t.log.Error("treasury check", "tenant", tn.ID, "err", err)
 			continue
 		}
-		if top != nil {
+		if ok {
 			started++
 		}
 	}
 	return started, nil
+}
+
+// check is one tenant's part of the hourly check; it reports whether it
+// started a top-up.
+func (t *Treasury) check(ctx context.Context, enabled bool) (bool, error) {
+	st, err := t.status(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := t.record(ctx, st); err != nil {
+		return false, err
+	}
+	var top *Topup
+	var planErr error
+	if enabled && st.policy != nil {
+		top, planErr = t.plan(ctx, st, "policy: runway or tier below target", false)
+		if planErr != nil && fiatdashboard.ErrorCode(planErr) != fiatdashboard.ECONFLICT {
+			return false, planErr
+		}
+	}
+	return top != nil, t.evaluate(ctx, st, enabled, planErr)
 }
 
 // Rotate re-seals every wallet secret with the keyring's newest key

@@ -1,9 +1,12 @@
 package billing_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/cosmos/go-bip39"
 	"github.com/google/uuid"
 
+	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
@@ -45,6 +49,27 @@ type treasuryFixture struct {
 	mint     bool
 	q        *steps
 	now      time.Time
+	codes    *secondFactor
+	usdc     exchange.Amount // what setup puts on the Stellar account
+	logs     *lockedBuffer
+}
+
+// lockedBuffer is a log sink safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 const vault = "GBNOTAREALVAULTFORTESTSXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
@@ -52,9 +77,14 @@ const vault = "GBNOTAREALVAULTFORTESTSXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
 func newTreasury(t *testing.T) *treasuryFixture {
 	t.Helper()
 	f := newFixture(t)
-	tf := &treasuryFixture{fixture: f, ex: exchangesim.New(exchangesim.Config{}), sim: gridsim.New(gridsim.Config{Seed: 3}), q: &steps{}, mint: true,
-		now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
-	tf.twin = tf.sim.CreateTwin(0, true)
+	tf := &treasuryFixture{fixture: f, ex: exchangesim.New(exchangesim.Config{}), sim: f.sim, q: &steps{}, mint: true,
+		now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), codes: &secondFactor{}, usdc: 1000 * exchange.One}
+	// The wallet's twin is the twin of its recovery phrase's account.
+	twin, err := tf.sim.CreateTwinForMnemonic(mnemonicWords, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.twin = twin
 	tf.ex.OnBridgeDeposit(vaultAddr(t), func(twin uint32, amount exchange.Amount) {
 		tf.deposits++
 		if tf.mint {
@@ -62,9 +92,23 @@ func newTreasury(t *testing.T) *treasuryFixture {
 		}
 	})
 	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
-	tf.tr = billing.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, f.log)
+	// The treasury logs everything it says into tf.logs, which the secrets test greps.
+	tf.logs = &lockedBuffer{}
+	tf.tr = billing.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	tf.tr.SetClock(func() time.Time { return tf.now })
+	tf.tr.SetSecondFactor(tf.codes)
 	return tf
+}
+
+// secondFactor stands for rbac's two-factor check: "123456" is the code.
+type secondFactor struct{ asked int }
+
+func (s *secondFactor) ConfirmSecondFactor(_ context.Context, field, code string) error {
+	s.asked++
+	if code != "123456" {
+		return fiatdashboard.Invalid(field, "that code is not right")
+	}
+	return nil
 }
 
 var vaultOnce struct {
@@ -91,20 +135,20 @@ func (tf *treasuryFixture) setup(t *testing.T) {
 		t.Fatal(err)
 	}
 	tf.account = account
-	if err := tf.ex.Fund(account, 1000*exchange.One); err != nil {
+	if err := tf.ex.Fund(account, tf.usdc); err != nil {
 		t.Fatal(err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
 		t.Errorf("bad mnemonic = %v", err)
 	}
 	// Twelve known words with a wrong checksum.
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
 		t.Errorf("bad checksum = %v", err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
 		t.Errorf("bad secret = %v (must fail without echoing it)", err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{TwinID: tf.twin, Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tf.tr.SavePolicy(tf.owner, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "none", SlippageBPS: 100,
@@ -236,16 +280,45 @@ func TestMintThatNeverArrives(t *testing.T) {
 func TestTreasurySecretsStayHidden(t *testing.T) {
 	tf := newTreasury(t)
 	tf.setup(t)
+	// Everything that writes or logs: a top-up that fails (with its alert
+	// and mail), a mint that is overdue, a replacement refused for want of a
+	// code, the history and the console's health.
+	tf.tr.SetMailer(rbac.NewOutbox(tf.d.App), nil)
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	tf.ex.FailNext(exchangesim.PriceMoved)
+	tf.run(t, top.ID)
+	tf.mint = false
+	top, _ = tf.tr.Plan(tf.owner, "top up now", true)
+	tf.runQueued(t)
+	tf.now = tf.now.Add(2 * time.Hour)
+	tf.tr.Step(tf.owner, top.ID)
+	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed, TOTPCode: "999999"}); err == nil ||
+		strings.Contains(err.Error(), tf.seed) || strings.Contains(err.Error(), "abandon") {
+		t.Errorf("refused replacement = %v", err)
+	}
+	history, _ := tf.tr.History(tf.owner, 90)
+	health, _ := tf.tr.WalletHealth(tf.system(), []uuid.UUID{tf.tenantID})
 	var dump string
 	tf.d.Owner(t).Get(&dump, `SELECT string_agg(w::text, ' ') FROM tenant_wallets w`)
+	var rows string
+	tf.d.Owner(t).Get(&rows, `SELECT concat_ws(' ', (SELECT string_agg(x::text, ' ') FROM topups x), (SELECT string_agg(x::text, ' ') FROM treasury_alerts x),
+		(SELECT string_agg(x::text, ' ') FROM treasury_snapshots x), (SELECT string_agg(x::text, ' ') FROM outbox_emails x))`)
+	if !strings.Contains(rows, "overdue") && !strings.Contains(rows, "not minted") {
+		t.Errorf("the scenario did not raise the alerts it should: %s", rows)
+	}
 	var audit string
 	tf.d.Owner(t).Get(&audit, `SELECT string_agg(a::text, ' ') FROM audit_events a`)
 	v, err := tf.tr.Wallet(tf.owner)
 	if err != nil || v.StellarAccount != tf.account {
 		t.Fatalf("wallet view = %+v, %v", v, err)
 	}
-	view := fmt.Sprintf("%+v", v)
-	for _, where := range []string{dump, audit, view} {
+	api, _ := json.Marshal(map[string]any{"wallet": v, "history": history, "health": health})
+	view := fmt.Sprintf("%+v %s", v, api)
+	logs := tf.logs.String()
+	if logs == "" {
+		t.Error("nothing was logged: the log grep proves nothing")
+	}
+	for _, where := range []string{dump, rows, audit, view, logs} {
 		if strings.Contains(where, "abandon") || strings.Contains(where, tf.seed) {
 			t.Errorf("a secret leaked: %s", where)
 		}

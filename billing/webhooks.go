@@ -43,6 +43,12 @@ func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature 
 			} else if !tenant.IsNoRows(err) {
 				return err
 			}
+		} else if ev.Data != nil {
+			// The platform's own account: a co-op's payment (separate charges).
+			var perr error
+			if tid, perr = platformEventTenant(ctx, tx, ev.Data.Raw); perr != nil {
+				return perr
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
 			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload)); err != nil {
@@ -80,7 +86,10 @@ func (s *Service) ProcessEvent(ctx context.Context, id string) error {
 	}
 	outcome := "ignored"
 	if row.TenantID == nil {
-		outcome = "unknown connected account"
+		// Perhaps a co-op member's own connected account (its onboarding).
+		if outcome, err = s.memberEvent(ctx, row.Type, row.Payload); err != nil {
+			return fmt.Errorf("event %s (%s): %w", id, row.Type, err)
+		}
 	} else {
 		var ev stripe.Event
 		if err := json.Unmarshal([]byte(row.Payload), &ev); err != nil {
@@ -179,7 +188,7 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 
 func (s *Service) saveCard(ctx context.Context, tid uuid.UUID, acct, customer, pmID string) (string, error) {
 	params := &stripe.PaymentMethodParams{}
-	params.SetStripeAccount(acct)
+	onAccount(params, acct)
 	pm, err := s.sc.PaymentMethods.Get(pmID, params)
 	if err != nil {
 		return "", stripeError("payment method", err)
@@ -246,6 +255,15 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.Payme
 	if err == nil && outcome == "order paid" && o.SubscriptionID == nil && s.hook != nil {
 		err = s.hook.OrderPaid(ctx, o.ID)
 	}
+	if err == nil {
+		// A co-op's payment goes to its members; each time the event is
+		// processed, so a retry finishes what a failed attempt began.
+		charge := ""
+		if pi.LatestCharge != nil {
+			charge = pi.LatestCharge.ID
+		}
+		err = s.coopPaid(ctx, tid, pi.ID, charge)
+	}
 	return outcome, err
 }
 
@@ -283,5 +301,9 @@ func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.
 		outcome = "refund recorded"
 		return tenant.Audit(ctx, tx, tid, "order.refunded", o.ID.String(), map[string]any{"amount_cents": delta, "total_refunded_cents": total})
 	})
+	if err == nil {
+		// A co-op's members give back their part of the refund.
+		err = s.coopRefunded(ctx, tid, ch.PaymentIntent.ID)
+	}
 	return outcome, err
 }

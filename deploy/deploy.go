@@ -34,6 +34,13 @@ type Service struct {
 	enqueue Enqueuer
 	log     *slog.Logger
 	now     func() time.Time
+
+	// wallets gives each tenant's wallet as a grid: deployments run on the
+	// tenant's twin (tenantgrid.go).
+	wallets TenantGrids
+	// mailer tells customers of failovers; storefront links to their page.
+	mailer     billing.Mailer
+	storefront func(slug string) string
 }
 
 // NewService wires the deployments domain. Node reads for pages go through

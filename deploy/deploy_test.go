@@ -12,10 +12,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
+	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -45,6 +48,11 @@ type shop struct {
 	bill     *billing.Service
 	q        *queued
 	customer context.Context
+	// The tenant's wallet: its twin deploys and pays, so the grid as that
+	// twin (wallet) holds the tenant's projects.
+	treasury *billing.Treasury
+	twin     uint32
+	wallet   *gridsim.Sim
 }
 
 func newShop(t *testing.T) *shop {
@@ -58,6 +66,13 @@ func newShop(t *testing.T) *shop {
 		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
 	w.svc.SetBilling(s.bill)
 	w.svc.SetEnqueuer(s.q)
+	w.svc.SetMailer(rbac.NewOutbox(w.d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+	var ex *exchangesim.Sim
+	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim)
+	s.treasury.SetGridFactory(billingtest.SimWalletGrids(w.sim))
+	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)
+	s.wallet = w.sim.AsTwin(s.twin)
+	w.svc.SetTenantGrids(s.treasury)
 	s.bill.SetOrderHook(w.svc)
 	s.bill.SetServiceControl(w.svc)
 	if _, err := s.bill.OnboardingLink(w.owner, "http://demo.localhost"); err != nil {
@@ -140,7 +155,7 @@ func TestProvisioningIsExactlyOnce(t *testing.T) {
 	if err != nil || got.Status != deploy.Running || got.Mycelium == "" || got.NodeID == nil || got.StandbyNodeID == nil {
 		t.Fatalf("after provisioning = %+v, %v", got, err)
 	}
-	p, err := s.sim.Project(context.Background(), deploy.ProjectName(d.ID))
+	p, err := s.wallet.Project(context.Background(), deploy.ProjectName(d.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +173,7 @@ func TestProvisioningIsExactlyOnce(t *testing.T) {
 	if err := s.svc.Provision(s.system(), d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if p2, _ := s.sim.Project(context.Background(), deploy.ProjectName(d.ID)); len(p2.Contracts) != contracts {
+	if p2, _ := s.wallet.Project(context.Background(), deploy.ProjectName(d.ID)); len(p2.Contracts) != contracts {
 		t.Errorf("a repeated task changed contracts %d → %d", contracts, len(p2.Contracts))
 	}
 
@@ -171,14 +186,14 @@ func TestProvisioningIsExactlyOnce(t *testing.T) {
 	if err := s.svc.Provision(s.system(), d2.ID); err == nil {
 		t.Fatal("a timed-out deploy reported success")
 	}
-	mid, _ := s.sim.Project(context.Background(), deploy.ProjectName(d2.ID))
+	mid, _ := s.wallet.Project(context.Background(), deploy.ProjectName(d2.ID))
 	if st, _ := s.svc.Get(s.customer, d2.ID); st.Status != deploy.Provisioning || len(mid.Contracts) == 0 {
 		t.Fatalf("after the crash: %s with %d contracts; want provisioning with the VM's contracts", st.Status, len(mid.Contracts))
 	}
 	if err := s.svc.Provision(s.system(), d2.ID); err != nil {
 		t.Fatalf("the retry: %v", err)
 	}
-	final, _ := s.sim.Project(context.Background(), deploy.ProjectName(d2.ID))
+	final, _ := s.wallet.Project(context.Background(), deploy.ProjectName(d2.ID))
 	if len(final.VMs) != 2 || len(final.Contracts) != contracts {
 		t.Errorf("after the retry: %d VMs, %d contracts; want 2 and %d (one set)", len(final.VMs), len(final.Contracts), contracts)
 	}
@@ -211,7 +226,7 @@ func TestPermanentFailureRefundsAndCancel(t *testing.T) {
 	if got.Status != deploy.Failed || got.Order == nil || got.Order.Status != billing.OrderRefunded {
 		t.Errorf("after failure: %s, order %+v; want failed and refunded", got.Status, got.Order)
 	}
-	if _, err := s.sim.Project(context.Background(), deploy.ProjectName(d.ID)); err == nil {
+	if _, err := s.wallet.Project(context.Background(), deploy.ProjectName(d.ID)); err == nil {
 		t.Error("a failed deployment left a project on the grid")
 	}
 
@@ -237,7 +252,7 @@ func TestPermanentFailureRefundsAndCancel(t *testing.T) {
 	if err != nil || c.Status != deploy.Terminated {
 		t.Fatalf("cancel = %+v, %v", c, err)
 	}
-	if _, err := s.sim.Project(context.Background(), deploy.ProjectName(ok.ID)); err == nil {
+	if _, err := s.wallet.Project(context.Background(), deploy.ProjectName(ok.ID)); err == nil {
 		t.Error("cancelled deployment still has contracts")
 	}
 	if credit, _ := s.bill.Credit(s.customer); credit <= 0 {
@@ -304,7 +319,7 @@ func TestNodeFailure(t *testing.T) {
 	if err != nil || len(drift) != 1 || drift[0].Problem != "orphan contracts cancelled" {
 		t.Fatalf("reconcile = %+v, %v", drift, err)
 	}
-	if _, err := s.sim.Project(ctx, deploy.ProjectName(d.ID)); err == nil {
+	if _, err := s.wallet.Project(ctx, deploy.ProjectName(d.ID)); err == nil {
 		t.Error("orphan contracts survived reconcile")
 	}
 }

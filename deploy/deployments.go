@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
@@ -81,12 +80,29 @@ type Deployment struct {
 	Failure       string          `db:"failure" json:"failure"`
 	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
 	UpdatedAt     time.Time       `db:"updated_at" json:"updated_at"`
+	// Incident is the last time the server moved off a failed node:
+	// "failover" (the standby took over) or "reprovision" (re-created
+	// elsewhere, its disk lost); NotifiedAt when the customer was mailed.
+	Incident        string     `db:"incident" json:"incident"`
+	IncidentMessage string     `db:"incident_message" json:"incident_message"`
+	IncidentAt      *time.Time `db:"incident_at" json:"incident_at"`
+	NotifiedAt      *time.Time `db:"notified_at" json:"notified_at"`
 	// Order is the payment, when the caller asked for it.
 	Order *billing.Order `db:"-" json:"order,omitempty"`
+	// Swarm is the QSFS backup's backends and tolerance (backup "qsfs").
+	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
+	// OnCancel is what cancelling gives back: "refund" (to the card) or
+	// "credit" (account credit), as the tenant decided.
+	OnCancel string `db:"-" json:"on_cancel,omitempty"`
+	// For staff lists: the customer, and what the order cost.
+	CustomerEmail string `db:"customer_email" json:"customer_email,omitempty"`
+	PriceCents    int64  `db:"price_cents" json:"price_cents,omitempty"`
+	Currency      string `db:"currency" json:"currency,omitempty"`
+	Months        int    `db:"months" json:"months,omitempty"`
 }
 
 const depColumns = `id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, standby_node_id, status, project,
-	ipv4, ipv6, mycelium, failure, created_at, updated_at`
+	ipv4, ipv6, mycelium, failure, created_at, updated_at, incident, incident_message, incident_at, notified_at`
 
 // Event is one step of a deployment's life.
 type Event struct {
@@ -99,14 +115,22 @@ type Event struct {
 
 // CreateInput is the deploy form.
 type CreateInput struct {
-	Name          string `json:"name"`
-	Image         string `json:"image"`
-	SSHKey        string `json:"ssh_key"`
-	Placement     string `json:"placement"` // default or advanced
-	NodeID        uint32 `json:"node_id"`   // advanced: the customer's pick
-	Backup        string `json:"backup"`    // none, vm or qsfs
-	PaymentMethod string `json:"payment_method"`
-	ClientKey     string `json:"client_key"`
+	Name   string `json:"name"`
+	Image  string `json:"image"`
+	SSHKey string `json:"ssh_key"`
+	// SSHKeyID picks one of the customer's saved keys instead of SSHKey;
+	// SaveSSHKey saves a pasted SSHKey under SSHKeyName for next time.
+	SSHKeyID      *uuid.UUID `json:"ssh_key_id,omitempty"`
+	SaveSSHKey    bool       `json:"save_ssh_key"`
+	SSHKeyName    string     `json:"ssh_key_name"`
+	Placement     string     `json:"placement"` // default or advanced
+	NodeID        uint32     `json:"node_id"`   // advanced: the customer's pick
+	Backup        string     `json:"backup"`    // none, vm or qsfs
+	PaymentMethod string     `json:"payment_method"`
+	ClientKey     string     `json:"client_key"`
+	// OfferID: ordered from a co-op's offer, whose node capability (and
+	// size presets) restrict the order (offers.go).
+	OfferID *uuid.UUID `json:"offer_id,omitempty"`
 	billing.QuoteInput
 }
 
@@ -120,10 +144,11 @@ func (in *CreateInput) validate() error {
 	if _, ok := Images[in.Image]; !ok {
 		return fiatdashboard.Invalid("image", "pick one of the images on offer")
 	}
-	in.SSHKey = strings.TrimSpace(in.SSHKey)
-	if _, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(in.SSHKey)); err != nil || len(strings.TrimSpace(string(rest))) > 0 {
-		return fiatdashboard.Invalid("ssh_key", "paste one SSH public key, e.g. ssh-ed25519 AAAA… you@laptop")
+	key, err := ParseSSHKey("ssh_key", in.SSHKey)
+	if err != nil {
+		return err
 	}
+	in.SSHKey = key.Line
 	switch in.Placement {
 	case "":
 		in.Placement = "default"
@@ -151,26 +176,32 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err := s.authz.Require(ctx, "store/deployments", "write"); err != nil {
 		return nil, err
 	}
+	if in.SSHKeyID != nil {
+		k, err := s.savedSSHKey(ctx, "ssh_key_id", *in.SSHKeyID)
+		if err != nil {
+			return nil, err
+		}
+		in.SSHKey, in.SaveSSHKey = k.PublicKey, false
+	}
 	if err := in.validate(); err != nil {
 		return nil, err
+	}
+	if in.SaveSSHKey {
+		if err := s.keepSSHKey(ctx, in.SSHKey, in.SSHKeyName); err != nil {
+			return nil, err
+		}
 	}
 	q, err := s.billing.Quote(ctx, in.QuoteInput)
 	if err != nil {
 		return nil, err
 	}
 	need := needOf(q.Spec)
-	if in.Placement == "advanced" {
-		nodes, err := s.EligibleNodes(ctx, need, true)
-		if err != nil {
-			return nil, err
-		}
-		if !slicesContainsNode(nodes, in.NodeID) {
-			return nil, fiatdashboard.Invalid("node_id", "node %d is not available for this size; pick another", in.NodeID)
-		}
-	} else if nodes, err := s.EligibleNodes(ctx, need, false); err != nil {
+	offer, err := s.orderOffer(ctx, &in)
+	if err != nil {
 		return nil, err
-	} else if len(nodes) == 0 {
-		return nil, fiatdashboard.Invalid("size", "no node has room for this size right now; pick a smaller one")
+	}
+	if err := s.placementCheck(ctx, &in, need, offer); err != nil { // eligible nodes, with the offer's capability
+		return nil, err
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
@@ -207,6 +238,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 		if err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project)
 			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12) RETURNING `+depColumns,
 			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id)); err != nil {
+			return err
+		}
+		if err := setOffer(ctx, tx, d.ID, offer); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, tid, d.ID, AwaitingPayment, "order", "order placed; waiting for the payment")
@@ -327,6 +361,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 		if o, err := s.billing.Order(ctx, d.OrderID); err == nil {
 			d.Order = o
 		}
+		if err := s.detail(ctx, &d); err != nil {
+			return nil, err
+		}
 	}
 	return &d, nil
 }
@@ -344,8 +381,12 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Deployment
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+depColumns+` FROM deployments WHERE ($1 OR account_id = $2) AND created_at < $3
-			ORDER BY created_at DESC LIMIT $4`, all, actor.ID, before, limit)
+		// One query, joined: staff see each server's customer and price.
+		return tx.SelectContext(ctx, &out, `SELECT `+prefixed("d.", depColumns)+`,
+			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
+			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
+			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
+			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)
 	})
 	return out, err
 }

@@ -15,8 +15,9 @@ import (
 // (the health job, every minute, reading node status from the grid) and
 // moves them: with a standby VM the standby's node becomes the primary's
 // and a new standby is placed elsewhere; without a backup the VM is
-// re-provisioned on another pool node (its disk is lost; the event says so).
-// It returns how many deployments it moved.
+// re-provisioned on another pool node (its disk is lost; the event and an
+// e-mail say so). It also replaces QSFS backends on nodes that went
+// offline. It returns how many deployments it moved or repaired.
 func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 	var rows []struct {
 		ID       uuid.UUID `db:"id"`
@@ -29,16 +30,10 @@ func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	down := map[uint32]bool{}
+	h := nodeHealth{g: s.grid, down: map[uint32]bool{}}
 	moved := 0
 	for _, r := range rows {
-		isDown, seen := down[r.NodeID]
-		if !seen {
-			n, err := s.grid.Node(ctx, r.NodeID)
-			isDown = err == nil && n.Status != grid.NodeUp || fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND
-			down[r.NodeID] = isDown
-		}
-		if !isDown {
+		if !h.isDown(ctx, r.NodeID) {
 			continue
 		}
 		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("health")), r.TenantID)
@@ -48,7 +43,24 @@ func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 		}
 		moved++
 	}
-	return moved, nil
+	repaired, err := s.checkBackends(ctx, &h)
+	return moved + repaired, err
+}
+
+// nodeHealth reads each node's status from the shared grid once per run.
+type nodeHealth struct {
+	g    grid.Grid
+	down map[uint32]bool
+}
+
+func (h *nodeHealth) isDown(ctx context.Context, id uint32) bool {
+	isDown, seen := h.down[id]
+	if !seen {
+		n, err := h.g.Node(ctx, id)
+		isDown = err == nil && n.Status != grid.NodeUp || fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND
+		h.down[id] = isDown
+	}
+	return isDown
 }
 
 func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) error {
@@ -56,90 +68,35 @@ func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) erro
 	if err != nil {
 		return err
 	}
-	step, msg := "reprovision", fmt.Sprintf("node %d went offline: re-creating the server on another node; data on its disk is lost", failed)
+	g, err := s.gridFor(ctx)
+	if err != nil {
+		return err
+	}
+	kind := "reprovision"
+	msg := fmt.Sprintf("node %d went offline: re-creating the server on another node; data on its disk is lost", failed)
 	set := map[string]any{"node_id": nil, "standby_node_id": nil, "ipv4": "", "ipv6": "", "mycelium": ""}
 	if d.Backup == "vm" && d.StandbyNodeID != nil {
-		step, msg = "failover", fmt.Sprintf("node %d went offline: the standby on node %d takes over, and a new standby is being placed", failed, *d.StandbyNodeID)
+		kind = "failover"
+		msg = fmt.Sprintf("node %d went offline: the standby on node %d takes over, and a new standby is being placed", failed, *d.StandbyNodeID)
 		set["node_id"] = *d.StandbyNodeID
 	}
+	set["incident"], set["incident_message"], set["incident_at"], set["notified_at"] = kind, msg, s.now(), nil
 	// The project is rebuilt under the same name: first what is left of it goes.
-	if err := s.grid.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		return err
 	}
 	s.markCanceled(ctx, d.Project)
-	movedOK, err := s.transition(ctx, id, Provisioning, step, msg, set)
+	// A rebuilt QSFS swarm is placed anew.
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM qsfs_backends WHERE deployment_id = $1`, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	movedOK, err := s.transition(ctx, id, Provisioning, kind, msg, set)
 	if err != nil || !movedOK {
 		return err
 	}
+	s.tellCustomer(ctx, d, kind, failed)
 	return s.enqueue.EnqueueDeploy(ctx, id)
-}
-
-// Drift is a difference between our records and the grid.
-type Drift struct {
-	Project string `json:"project"`
-	Problem string `json:"problem"`
-}
-
-// Reconcile compares the tenant's deployments with the grid (the low-queue
-// job): contracts still active for deployments that ended are orphans and
-// are cancelled; running deployments without a project on the grid are
-// reported as drift (and get an event).
-func (s *Service) Reconcile(ctx context.Context) ([]Drift, error) {
-	var rows []struct {
-		ID      uuid.UUID `db:"id"`
-		Status  string    `db:"status"`
-		Project string    `db:"project"`
-		Live    bool      `db:"live"`
-	}
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT d.id, d.status, d.project,
-			EXISTS (SELECT 1 FROM grid_contracts c WHERE c.project = d.project AND c.canceled_at IS NULL) AS live
-			FROM deployments d WHERE d.status IN ('running', 'terminated', 'failed') ORDER BY d.created_at DESC LIMIT 5000`)
-	})
-	if err != nil {
-		return nil, err
-	}
-	tid, _ := tenant.IDFromContext(ctx)
-	drift := []Drift{}
-	for _, r := range rows {
-		_, perr := s.grid.Project(ctx, r.Project)
-		onGrid := perr == nil
-		if perr != nil && fiatdashboard.ErrorCode(perr) != fiatdashboard.ENOTFOUND {
-			return nil, perr
-		}
-		switch {
-		case (r.Status == Terminated || r.Status == Failed) && onGrid:
-			if err := s.grid.CancelProject(ctx, r.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
-				return nil, err
-			}
-			s.markCanceled(ctx, r.Project)
-			drift = append(drift, Drift{Project: r.Project, Problem: "orphan contracts cancelled"})
-		case r.Status == Running && !onGrid:
-			drift = append(drift, Drift{Project: r.Project, Problem: "running here but not on the grid"})
-			tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-				return addEvent(ctx, tx, tid, r.ID, Running, "drift", "the grid has no contracts for this server; staff are told")
-			})
-		}
-	}
-	return drift, nil
-}
-
-// ReconcileAll reconciles every tenant that has deployments (the job).
-func (s *Service) ReconcileAll(ctx context.Context) (int, error) {
-	var tenants []uuid.UUID
-	err := tenant.SystemTx(ctx, s.db, "job: reconcile tenants", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &tenants, `SELECT DISTINCT tenant_id FROM deployments`)
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
-		drift, err := s.Reconcile(tenant.WithID(tenant.WithActor(ctx, tenant.System("reconcile")), t))
-		if err != nil {
-			return n, err
-		}
-		n += len(drift)
-	}
-	return n, nil
 }

@@ -19,12 +19,15 @@ type PoolNode struct {
 	Exposed          bool      `json:"exposed"`
 	CustomerPickable bool      `json:"customer_pickable"`
 	AddedAt          time.Time `json:"added_at"`
+	// Approved: the tenant's own node, or its operator's approval stands
+	// (a revoked approval withdraws the node from new deployments).
+	Approved bool `json:"approved"`
 }
 
 // PoolSummary is the pool's capacity at a glance.
 type PoolSummary struct {
 	Nodes    int            `json:"nodes"`
-	Eligible int            `json:"eligible"` // exposed and up
+	Eligible int            `json:"eligible"` // exposed, approved and up
 	Up       int            `json:"up"`
 	Total    grid.Resources `json:"total"`
 	Free     grid.Resources `json:"free"`
@@ -37,13 +40,17 @@ type poolRow struct {
 	Exposed          bool      `db:"exposed"`
 	CustomerPickable bool      `db:"customer_pickable"`
 	AddedAt          time.Time `db:"added_at"`
+	Approved         bool      `db:"approved"`
 }
 
 func (s *Service) poolRows(ctx context.Context) ([]poolRow, error) {
 	var rows []poolRow
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT node_id, source, NULL::text AS email, exposed, customer_pickable, added_at
-			FROM pool_nodes ORDER BY node_id LIMIT 5000`)
+		// approved: the same rule as EligibleNodes.
+		return tx.SelectContext(ctx, &rows, `SELECT node_id, source, NULL::text AS email, exposed, customer_pickable, added_at,
+			(p.source = 'tenant' OR EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = p.contributed_by::text
+				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text)) AS approved
+			FROM pool_nodes p ORDER BY node_id LIMIT 5000`)
 	})
 	if err != nil || len(rows) == 0 {
 		return rows, err
@@ -86,7 +93,7 @@ func (s *Service) Pool(ctx context.Context) ([]PoolNode, PoolSummary, error) {
 		if err != nil {
 			n = grid.Node{ID: r.NodeID, Status: grid.NodeDown}
 		}
-		p := PoolNode{Node: n, Source: r.Source, Exposed: r.Exposed, CustomerPickable: r.CustomerPickable, AddedAt: r.AddedAt}
+		p := PoolNode{Node: n, Source: r.Source, Exposed: r.Exposed, CustomerPickable: r.CustomerPickable, AddedAt: r.AddedAt, Approved: r.Approved}
 		if r.ContributedBy != nil {
 			p.ContributedBy = *r.ContributedBy
 		}
@@ -95,7 +102,7 @@ func (s *Service) Pool(ctx context.Context) ([]PoolNode, PoolSummary, error) {
 			sum.Up++
 			sum.Total = sum.Total.Add(n.Total)
 			sum.Free = sum.Free.Add(n.Free())
-			if r.Exposed {
+			if r.Exposed && r.Approved {
 				sum.Eligible++
 			}
 		}

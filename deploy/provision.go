@@ -55,39 +55,44 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	var spec billing.Spec
 	json.Unmarshal(d.Spec, &spec)
 	need := needOf(spec)
+	// The tenant's wallet twin deploys and pays: no wallet, no server.
+	g, err := s.gridFor(ctx)
+	if err != nil {
+		return s.failOrRetry(ctx, nil, d, err)
+	}
 	node, err := s.placeVM(ctx, d, need)
 	if err != nil {
-		return s.failOrRetry(ctx, d, err)
+		return s.failOrRetry(ctx, g, d, err)
 	}
 	vm := grid.VMSpec{Name: "vm", NodeID: node, Flist: Images[d.Image], CPU: spec.CPU, Memory: spec.RAMGB << 30, RootFS: spec.DiskGB << 30,
 		SSHKeys: []string{d.SSHKey}, PublicIPv4: spec.IPv4, Mycelium: true, Env: map[string]string{"SSH_KEY": d.SSHKey}}
-	p, err := s.grid.DeployVM(ctx, d.Project, vm)
+	p, err := g.DeployVM(ctx, d.Project, vm)
 	if err != nil {
-		return s.failOrRetry(ctx, d, err)
+		return s.failOrRetry(ctx, g, d, err)
 	}
 	s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
 	switch d.Backup {
 	case "vm":
 		standby, err := s.placeStandby(ctx, d, need, node)
 		if err != nil {
-			return s.failOrRetry(ctx, d, err)
+			return s.failOrRetry(ctx, g, d, err)
 		}
 		sv := vm
 		sv.Name, sv.NodeID, sv.PublicIPv4 = "standby", standby, false
-		if p, err = s.grid.DeployStandbyVM(ctx, d.Project, sv); err != nil {
-			return s.failOrRetry(ctx, d, err)
+		if p, err = g.DeployStandbyVM(ctx, d.Project, sv); err != nil {
+			return s.failOrRetry(ctx, g, d, err)
 		}
 		s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
 	case "qsfs":
-		data, meta, err := s.placeQSFS(ctx, node)
+		data, meta, err := s.swarmNodes(ctx, d, node)
 		if err != nil {
-			return s.failOrRetry(ctx, d, err)
+			return s.failOrRetry(ctx, g, d, err)
 		}
 		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
 			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
 			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
-		if p, err = s.grid.DeployQSFS(ctx, d.Project, q); err != nil {
-			return s.failOrRetry(ctx, d, err)
+		if p, err = g.DeployQSFS(ctx, d.Project, q); err != nil {
+			return s.failOrRetry(ctx, g, d, err)
 		}
 		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
 	}
@@ -116,7 +121,7 @@ func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resource
 	if d.NodeID != nil {
 		return *d.NodeID, nil
 	}
-	nodes, err := s.EligibleNodes(ctx, need, false)
+	nodes, err := s.eligibleForDeployment(ctx, d.ID, need) // with its offer's capability
 	if err != nil {
 		return 0, err
 	}
@@ -215,8 +220,9 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 }
 
 // failOrRetry returns a transient error for a retry, or fails the
-// deployment for good: cancels what exists, refunds, tells the customer.
-func (s *Service) failOrRetry(ctx context.Context, d *Deployment, err error) error {
+// deployment for good: cancels what exists on g (nil: the tenant has no
+// wallet, so nothing can exist), refunds, tells the customer.
+func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, err error) error {
 	code := fiatdashboard.ErrorCode(err)
 	if code == fiatdashboard.EUNAVAILABLE || code == fiatdashboard.EINTERNAL {
 		tid, _ := tenant.IDFromContext(ctx)
@@ -225,10 +231,12 @@ func (s *Service) failOrRetry(ctx context.Context, d *Deployment, err error) err
 		})
 		return fmt.Errorf("provision %s: %w", d.ID, err)
 	}
-	if cerr := s.grid.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
-		return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
+	if g != nil {
+		if cerr := g.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
+			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
+		}
+		s.markCanceled(ctx, d.Project)
 	}
-	s.markCanceled(ctx, d.Project)
 	msg := fiatdashboard.ErrorMessage(err)
 	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
 		return terr
@@ -282,11 +290,28 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*Deployment, error)
 }
 
 func (s *Service) teardown(ctx context.Context, d *Deployment) error {
-	if err := s.grid.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	g, err := s.gridFor(ctx)
+	switch {
+	case noWallet(err):
+		// Without a wallet nothing was deployed, unless contracts are on record.
+		var live bool
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &live, `SELECT EXISTS (SELECT 1 FROM grid_contracts WHERE project = $1 AND canceled_at IS NULL)`, d.Project)
+		}); err != nil {
+			return err
+		}
+		if live {
+			return err
+		}
+	case err != nil:
 		return err
+	default:
+		if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+			return err
+		}
 	}
 	s.markCanceled(ctx, d.Project)
-	_, err := s.transition(ctx, d.ID, Terminated, "terminated", "the server is deleted", nil)
+	_, err = s.transition(ctx, d.ID, Terminated, "terminated", "the server is deleted", nil)
 	return err
 }
 

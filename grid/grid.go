@@ -57,6 +57,18 @@ type Grid interface {
 	// or VM does not exist, EINVALID for a bad spec.
 	DeployQSFS(ctx context.Context, project string, spec QSFSSpec) (Project, error)
 
+	// ReplaceQSFSBackend moves the zdb backends that the project's QSFS
+	// named qsfs keeps on node lost (its data shard, its metadata, or both)
+	// to node replacement, and cancels the zdb contract on lost: the swarm
+	// rebuilds the shard from the others. The replacement takes lost's place
+	// in the QSFS's lists of nodes. It is idempotent: when replacement
+	// already holds lost's place, the project is returned as it is. Returns
+	// ENOTFOUND if the project or QSFS does not exist or lost is not one of
+	// its backends, EINVALID if replacement already holds a backend of the
+	// QSFS, and a Failure for refusals as DeployVM does (node down, lacking
+	// disk, funds).
+	ReplaceQSFSBackend(ctx context.Context, project, qsfs string, lost, replacement uint32) (Project, error)
+
 	// Project returns the state of a project of this twin: its active
 	// contracts, VMs with their IPs, QSFS and health. Returns ENOTFOUND if
 	// the twin has no active contract under that name (never deployed, or

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,18 +44,36 @@ func (e *Enqueuer) EnqueueTopupStep(ctx context.Context, id uuid.UUID, state str
 // TreasuryWork is the treasury's background work.
 type TreasuryWork interface {
 	Step(ctx context.Context, id uuid.UUID) error
+	// Fail records that a top-up's step failed for good (its last retry).
+	Fail(ctx context.Context, id uuid.UUID, err error) error
 	CheckAll(ctx context.Context) (int, error)
 }
 
 // RegisterTreasury handles top-up steps (a pending mint is retried with
-// backoff) and schedules the hourly check.
+// backoff; a step still failing at its last retry fails the top-up, which
+// records the step and raises the tenant's alert) and schedules the hourly
+// check.
 func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 	w.mux.HandleFunc(TypeTopupStep, func(ctx context.Context, task *asynq.Task) error {
 		var in topupStep
 		if err := Decode(task, &in); err != nil {
 			return err
 		}
-		return t.Step(ctx, in.ID)
+		err := t.Step(ctx, in.ID)
+		if err == nil || errors.Is(err, billing.ErrMintPending) {
+			// A mint that never comes is the hourly check's: it raises the
+			// overdue alert and never deposits twice.
+			return err
+		}
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		if retried < maxRetry {
+			return err
+		}
+		if ferr := t.Fail(ctx, in.ID, err); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("top-up %s failed for good: %w", in.ID, err)
 	})
 	w.mux.HandleFunc(TypeTreasuryCheck, func(ctx context.Context, _ *asynq.Task) error {
 		_, err := t.CheckAll(ctx)
@@ -67,4 +86,4 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 	return w.Periodic("@every 1h", task, time.Hour)
 }
 
-var _ = billing.ErrMintPending
+var _ TreasuryWork = (*billing.Treasury)(nil)

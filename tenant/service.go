@@ -37,6 +37,7 @@ type Service struct {
 	changes  *Changes
 	dns      DNSResolver
 	resolver *Resolver
+	wallets  WalletHealthReader // nil until the treasury is wired
 }
 
 // NewService wires the tenant service.
@@ -87,9 +88,12 @@ type ConsoleTenant struct {
 	Tenant
 	Domains     int `db:"domains" json:"domains"`
 	Deployments int `db:"deployments" json:"deployments"`
-	// StripeHealth and WalletHealth arrive with payments and the treasury.
+	// StripeHealth arrives with payments. WalletHealth is the treasury's
+	// word for the tenant's grid wallet (not set up, healthy, low runway,
+	// failing) and WalletNote says why.
 	StripeHealth string `db:"-" json:"stripe_health"`
 	WalletHealth string `db:"-" json:"wallet_health"`
+	WalletNote   string `db:"-" json:"wallet_note,omitempty"`
 }
 
 // Tenants lists tenants by slug after the cursor, optionally by status
@@ -111,10 +115,13 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 			       0 AS deployments
 			FROM tenants t WHERE ($1 = '' OR t.status = $1) AND t.slug > $2 ORDER BY t.slug LIMIT $3`, status, after, limit)
 	})
-	for i := range out {
-		out[i].StripeHealth, out[i].WalletHealth = "not connected", "not connected"
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	for i := range out {
+		out[i].StripeHealth, out[i].WalletHealth = "not connected", "not set up"
+	}
+	return out, s.fillWalletHealth(ctx, out)
 }
 
 // SetStatus activates (approves or reactivates) or suspends a tenant
@@ -156,6 +163,9 @@ type Settings struct {
 	BaseCurrency string `json:"base_currency"`
 	SupportEmail string `json:"support_email"`
 	LegalName    string `json:"legal_name"`
+	// OnCancel: "credit" or "refund" (see Tenant.OnCancel); empty keeps
+	// the current choice.
+	OnCancel string `json:"on_cancel"`
 }
 
 // Current returns the tenant of ctx (admin/settings read).
@@ -188,15 +198,18 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Tenant, err
 		return nil, fiatdashboard.Invalid("support_email", "enter a valid e-mail address or leave it empty")
 	case len(in.LegalName) > 200:
 		return nil, fiatdashboard.Invalid("legal_name", "the legal name must be at most 200 characters")
+	case in.OnCancel != "" && in.OnCancel != "credit" && in.OnCancel != "refund":
+		return nil, fiatdashboard.Invalid("on_cancel", "on cancellation, give a prorated refund to the card (refund) or account credit (credit)")
 	}
 	id, _ := IDFromContext(ctx)
 	var t Tenant
 	err := InTx(ctx, s.db, func(tx *Tx) error {
-		if err := tx.GetContext(ctx, &t, `UPDATE tenants SET name = $2, pitch = $3, base_currency = $4, support_email = $5, legal_name = $6, updated_at = now()
-			WHERE id = $1 RETURNING `+tenantColumns, id, in.Name, in.Pitch, in.BaseCurrency, in.SupportEmail, in.LegalName); err != nil {
+		if err := tx.GetContext(ctx, &t, `UPDATE tenants SET name = $2, pitch = $3, base_currency = $4, support_email = $5, legal_name = $6,
+			on_cancel = coalesce(nullif($7, ''), on_cancel), updated_at = now()
+			WHERE id = $1 RETURNING `+tenantColumns, id, in.Name, in.Pitch, in.BaseCurrency, in.SupportEmail, in.LegalName, in.OnCancel); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, id, "tenant.settings_changed", t.Slug, map[string]any{"name": in.Name, "base_currency": in.BaseCurrency})
+		return Audit(ctx, tx, id, "tenant.settings_changed", t.Slug, map[string]any{"name": in.Name, "base_currency": in.BaseCurrency, "on_cancel": t.OnCancel})
 	})
 	if err != nil {
 		return nil, err

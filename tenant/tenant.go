@@ -51,6 +51,10 @@ type Tenant struct {
 	// this tenant when set (basis points: 100 = 1 %).
 	PlatformFeeBPS        *int `db:"platform_fee_bps" json:"platform_fee_bps"`
 	PlatformFeeFixedCents *int `db:"platform_fee_fixed_cents" json:"platform_fee_fixed_cents"`
+	// OnCancel is what a customer who cancels gets back for the unused
+	// part of the period: "credit" (account credit) or "refund" (a
+	// prorated refund to the card).
+	OnCancel string `db:"on_cancel" json:"on_cancel"`
 }
 
 // TakesOrders reports whether the storefront may accept new orders: only an

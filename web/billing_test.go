@@ -16,6 +16,7 @@ import (
 // endpoint refuses a forged event with a 400.
 func TestCheckoutOverHTTP(t *testing.T) {
 	w := newWorld(t)
+	w.h.fundWallet(t, w.alpha.ID) // orders need a grid wallet that can pay
 	ann := w.h.browser(t, "alpha.localhost")
 	ann.login("ann@alpha.test", pw)
 	if r := ann.do("POST", "/api/cards/setup-intent", nil); r.status != 409 || !strings.Contains(r.raw, "cannot take card payments yet") {
@@ -70,6 +71,19 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	}
 	if st, csv := w.h.raw(t, "GET", "alpha.localhost", "/api/admin/billing/payments.csv", nil, "", owner); st != 200 || !strings.Contains(csv, "6.08") {
 		t.Errorf("csv = %d %s", st, csv)
+	}
+	// The business dashboard counts the paid order (not the declined one)
+	// as today's revenue, less Stripe's and the platform's fees.
+	ov := owner.must(200, "GET", "/api/admin/overview", nil)
+	money := ov.body["money"].(map[string]any)
+	daily := money["daily_revenue_cents"].([]any)
+	fees := money["stripe_fees_cents"].(float64) + money["platform_fees_cents"].(float64)
+	if money["revenue_cents"].(float64) != 608 || len(daily) != time.Now().UTC().Day() || daily[len(daily)-1].(float64) != 608 ||
+		fees <= 0 || money["net_cents"].(float64) != 608-fees || money["currency"] != "usd" {
+		t.Errorf("overview money = %s", ov.raw)
+	}
+	if r := ann.do("GET", "/api/admin/overview", nil); r.status != 403 && r.status != 404 {
+		t.Errorf("a customer reading the overview = %d, want 403 or 404", r.status)
 	}
 
 	// Signed with the wrong secret, and then not signed at all: both 400, nothing stored.

@@ -159,5 +159,67 @@ func (s *Server) adminRetryDeployment(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"queued": true})
 }
 
+// sshKeys lists the customer's saved SSH keys (at most deploy.MaxSSHKeys,
+// so one page).
+func (s *Server) sshKeys(c *fiber.Ctx) error {
+	keys, err := s.deps.Deploy.SSHKeys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": keys})
+}
+
+func (s *Server) saveSSHKey(c *fiber.Ctx) error {
+	var in deploy.SSHKeyInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	k, err := s.deps.Deploy.SaveSSHKey(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(k)
+}
+
+func (s *Server) deleteSSHKey(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Deploy.DeleteSSHKey(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// adminHealth is the health page: the last reconcile, incidents, counts.
+func (s *Server) adminHealth(c *fiber.Ctx) error {
+	h, err := s.deps.Deploy.HealthReport(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(h)
+}
+
+func (s *Server) adminReconcileReports(c *fiber.Ctx) error {
+	before, limit, err := timePage(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Deploy.Reports(c.UserContext(), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(r deploy.Report) string { return r.RanAt.Format(time.RFC3339Nano) }))
+}
+
+func (s *Server) adminReconcileNow(c *fiber.Ctx) error {
+	r, err := s.deps.Deploy.ReconcileNow(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
 var _ = uuid.Nil
 var _ = fiatdashboard.ENOTFOUND

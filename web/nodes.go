@@ -243,7 +243,11 @@ func (s *Server) pickableNodes(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	nodes, err := s.deps.Deploy.EligibleNodes(c.UserContext(), grid.Resources{}, true)
+	capability, err := s.offerCapability(c) // ?offer=: only nodes with the offer's capability
+	if err != nil {
+		return err
+	}
+	nodes, err := s.deps.Deploy.EligibleForCapability(c.UserContext(), grid.Resources{}, true, capability)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
@@ -36,6 +37,8 @@ type Deps struct {
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
+	// Jobs is the console's view of the job queues; nil answers 503 there.
+	Jobs *jobs.Console
 }
 
 // Config is the server's own settings.
@@ -136,6 +139,9 @@ func (s *Server) routes() {
 	api.Get("/tokens", s.tokens)
 	api.Post("/tokens", s.createToken)
 	api.Delete("/tokens/:id", s.revokeToken)
+	api.Get("/account/ssh-keys", s.sshKeys)
+	api.Post("/account/ssh-keys", s.saveSSHKey)
+	api.Delete("/account/ssh-keys/:id", s.deleteSSHKey)
 
 	// The storefront: prices, cards, orders.
 	api.Get("/catalog", s.catalog)
@@ -151,6 +157,8 @@ func (s *Server) routes() {
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
+	api.Get("/offers", s.offers)
+	api.Get("/offers/:id", s.offer)
 	api.Get("/images", s.images)
 	api.Get("/deployments", s.deployments)
 	api.Post("/deployments", s.createDeployment)
@@ -163,6 +171,9 @@ func (s *Server) routes() {
 
 	// Tenant administration, on the tenant's host.
 	admin := api.Group("/admin", requireTenantHost)
+	admin.Get("/overview", s.adminOverview)
+	admin.Get("/customers", s.adminCustomers)
+	admin.Get("/customers/:id", s.adminCustomer)
 	admin.Get("/members", s.adminMembers)
 	admin.Post("/members", s.adminInviteMember)
 	admin.Put("/members/:id/roles", s.adminSetRoles)
@@ -194,7 +205,11 @@ func (s *Server) routes() {
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
 	admin.Post("/deployments/:id/cancel", s.cancelDeployment)
+	admin.Get("/health", s.adminHealth)
+	admin.Get("/health/reports", s.adminReconcileReports)
+	admin.Post("/health/reconcile", s.adminReconcileNow)
 	admin.Get("/wallet", s.adminWallet)
+	admin.Get("/wallet/history", s.adminWalletHistory)
 	admin.Put("/wallet", s.adminSaveWallet)
 	admin.Put("/wallet/policy", s.adminSavePolicy)
 	admin.Post("/wallet/topups", s.adminTopUpNow)
@@ -206,6 +221,13 @@ func (s *Server) routes() {
 	admin.Get("/coop-members", s.adminCoopMembers)
 	admin.Post("/coop-members", s.adminAddCoopMember)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
+	admin.Get("/coop/split", s.adminCoopSplit)
+	admin.Put("/coop/split", s.adminSaveCoopSplit)
+	admin.Get("/coop/payments", s.adminCoopPayments)
+	admin.Get("/offers", s.adminOffers)
+	admin.Post("/offers", s.adminSaveOffer(true))
+	admin.Put("/offers/:id", s.adminSaveOffer(false))
+	admin.Delete("/offers/:id", s.adminDeleteOffer)
 
 	// Node operators and super-admins, on the console host.
 	operator := api.Group("/node-operator", requireConsoleHost)
@@ -219,6 +241,12 @@ func (s *Server) routes() {
 	operator.Put("/nodes/:id/exposure", s.setExposure)
 	operator.Get("/earnings", s.earnings)
 	operator.Get("/earnings.csv", s.earnings)
+	// Co-op members (console accounts): their payout account and shares.
+	member := api.Group("/coop", requireConsoleHost)
+	member.Get("/payout-account", s.memberPayoutAccount)
+	member.Post("/payout-account", s.memberPayoutLink)
+	member.Get("/payments", s.memberPayments)
+	member.Get("/payments.csv", s.memberPaymentsCSV)
 	api.Post("/applications", requireConsoleHost, s.apply)
 	console := api.Group("/console", requireConsoleHost)
 	console.Get("/tenants", s.consoleTenants)
@@ -231,6 +259,14 @@ func (s *Server) routes() {
 	console.Get("/settings", s.consoleSettings)
 	console.Put("/settings", s.consoleSaveSettings)
 	console.Get("/domains", s.consoleDomains)
+	console.Get("/accounts", s.consoleAccounts)
+	console.Post("/accounts/:id/disable", s.consoleSetDisabled(true))
+	console.Post("/accounts/:id/enable", s.consoleSetDisabled(false))
+	console.Get("/node-operators", s.consoleNodeOperators)
+	console.Get("/jobs", s.consoleJobs)
+	console.Get("/jobs/:queue/tasks", s.consoleJobTasks)
+	console.Post("/jobs/:queue/tasks/:id/retry", s.consoleRetryJob)
+	console.Delete("/jobs/:queue/tasks/:id", s.consoleDeleteJob)
 	console.Get("/super-admins", s.consoleSuperAdmins)
 	console.Post("/super-admins", s.consoleAddSuperAdmin)
 	console.Get("/audit", s.auditLog)

@@ -19,16 +19,19 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
 	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -143,9 +146,11 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
 	}, log)
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
-		authz, gridsim.New(gridsim.Config{Seed: 1}), syncEvents{&h.billing}, emitter, log)
+	// One simulated grid for everything: billing reads the wallets' balances
+	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+		authz, sim, syncEvents{&h.billing}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -174,6 +179,13 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		}
 	})
 	h.treasury = billing.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
+	h.treasury.SetSecondFactor(identity)
+	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+	tenants.SetWalletHealth(h.treasury)
+	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
+	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
+	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
@@ -186,6 +198,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Treasury: h.treasury,
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
+		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
 	})
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
@@ -362,4 +375,13 @@ func grep(s, sub string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// fundWallet gives a tenant a grid wallet that can pay for its customers'
+// orders (billing refuses orders the wallet cannot pay): a KYC-verified twin
+// holding 20 000 TFT on the harness's grid. It returns the twin.
+func (h *harness) fundWallet(t *testing.T, tenantID uuid.UUID) uint32 {
+	t.Helper()
+	twin, _ := billingtest.FundWallet(t, h.treasury, h.sim, h.exsim, tenantID, 20_000*grid.UnitsPerTFT)
+	return twin
 }

@@ -1,7 +1,11 @@
 package web
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/fiatdashboard/fiatdashboard"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 )
@@ -43,4 +47,22 @@ func (s *Server) adminTopUpNow(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+// adminWalletHistory is the wallet's balance and burn, one point a day
+// (?days=1-90, default 90).
+func (s *Server) adminWalletHistory(c *fiber.Ctx) error {
+	days := billing.HistoryDays
+	if v := c.Query("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fiatdashboard.Invalid("days", "days must be a number from 1 to %d", billing.HistoryDays)
+		}
+		days = n
+	}
+	out, err := s.deps.Treasury.History(c.UserContext(), days)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"days": days, "items": out})
 }

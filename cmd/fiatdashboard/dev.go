@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -173,6 +174,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		{devAccount{role: rbac.RoleNodeOperator, email: "farmer@" + console, host: console}, uuid.Nil},
 		{devAccount{role: rbac.RoleOwner, email: "owner@" + demo, host: demo}, ids["demo"]},
 		{devAccount{role: rbac.RoleCustomer, email: "customer@" + demo, host: demo}, ids["demo"]},
+		// The co-op's owner and its second member (seedCoop).
+		{devAccount{role: rbac.RoleOwner, email: "owner@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
+		{devAccount{role: rbac.RoleNodeOperator, email: "member@" + console, host: console}, uuid.Nil},
 	}
 	rs := rbac.NewStore(p.db)
 	var out []devAccount
@@ -209,6 +213,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 	}
 	if err := seedWallet(ctx, p, seed("demo")); err != nil {
 		return nil, fmt.Errorf("wallet: %w", err)
+	}
+	if err := seedCoop(ctx, p, seed("commons"), console); err != nil {
+		return nil, fmt.Errorf("co-op: %w", err)
 	}
 	if fresh["commons"] {
 		// The co-op's members, a pending storefront application, and a node
@@ -305,16 +312,23 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 	return nil
 }
 
-// seedWallet gives Demo Cloud a TFChain wallet on the simulator (a
-// KYC-verified twin holding 300 TFT), a Stellar account with 250 USDC on the
-// exchange simulator, and a top-up policy.
+// seedWallet gives Demo Cloud a TFChain wallet on the simulator (the twin
+// of the demo recovery phrase, KYC-verified, holding 5 000 TFT), a Stellar
+// account with 250 USDC on the exchange simulator, a top-up policy, and 90
+// days of made-up balance and burn history, so the wallet page's chart has
+// something to show at once.
 func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 	sim, ok := p.grid.(*gridsim.Sim)
 	if !ok || p.exsim == nil {
 		return nil
 	}
-	// The simulators keep no state between runs: the wallet is made anew.
-	twin := sim.CreateTwin(300*10_000_000, true)
+	// The simulators keep no state between runs: the wallet is made anew
+	// (the twin the phrase's account has in this run's simulator).
+	const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	const balance = 5000 * grid.UnitsPerTFT
+	if _, err := sim.CreateTwinForMnemonic(demoMnemonic, balance, true); err != nil {
+		return err
+	}
 	seed := exchangesim.NewSeed()
 	account, err := p.exsim.Account(seed)
 	if err != nil {
@@ -323,11 +337,35 @@ func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 	if err := p.exsim.Fund(account, 250*exchange.One); err != nil {
 		return err
 	}
-	const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-	if err := p.treasury.SaveWallet(demo, billing.WalletInput{TwinID: twin, Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
+	if err := p.treasury.SaveWallet(demo, billing.WalletInput{Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
 		return err
 	}
-	_, err = p.treasury.SavePolicy(demo, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
-		MaxPerTopupS: "2000", MaxPerMonthS: "10000"})
-	return err
+	if _, err = p.treasury.SavePolicy(demo, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
+		MaxPerTopupS: "2000", MaxPerMonthS: "10000"}); err != nil {
+		return err
+	}
+	return p.treasury.ImportHistory(demo, demoHistory(time.Now(), balance))
+}
+
+// demoHistory makes up 90 days of a growing storefront's wallet, ending
+// yesterday at balance: the burn climbs from about 700 to 1 400 TFT a month
+// as customers arrive, and two 1 500 TFT top-ups land on the way. It is
+// built backwards from the end, so it meets today's real balance.
+func demoHistory(now time.Time, balance grid.TFTUnits) []billing.Snapshot {
+	const days = 89
+	day := now.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
+	out := make([]billing.Snapshot, days)
+	bal := balance
+	for i := days - 1; i >= 0; i-- {
+		// Burn on day i: a slow climb with a weekly ripple, in whole TFT.
+		burn := grid.TFTUnits(700+700*i/(days-1)+[]int{0, 30, 55, 40, -20, -45, -15}[i%7]) * grid.UnitsPerTFT
+		out[i] = billing.Snapshot{At: day.AddDate(0, 0, i-days), Balance: bal, BurnMonth: burn}
+		// The day before: what this day burned was still there, and a top-up
+		// on this day had not landed yet.
+		bal += burn / 30
+		if i == 20 || i == 62 {
+			bal -= 1500 * grid.UnitsPerTFT
+		}
+	}
+	return out
 }

@@ -172,8 +172,41 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		p.Close()
 		return nil, err
 	}
+	// Replacing a wallet asks for two-factor again; treasury alerts are
+	// mailed to the tenant's owners and admins and shown in the console.
+	p.treasury.SetSecondFactor(p.identity)
+	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
+	p.tenants.SetWalletHealth(p.treasury)
+	// Deployments run on each tenant's wallet twin, which signs and pays;
+	// customers are mailed when their server moves off a failed node.
+	p.treasury.SetGridFactory(p.walletGridFactory())
+	p.deploy.SetTenantGrids(p.treasury)
+	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil
+}
+
+// walletGridFactory builds the grid as a tenant's wallet twin: the
+// simulator's view as that twin, or a tfgrid client signing with the
+// wallet's mnemonic (the treasury caches it per wallet and key).
+func (p *platform) walletGridFactory() billing.GridFactory {
+	if sim, ok := p.grid.(*gridsim.Sim); ok {
+		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
+			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
+				return nil, fmt.Errorf("the wallet's twin %d: %w", twinID, err)
+			}
+			return sim.AsTwin(twinID), nil
+		}
+	}
+	network := p.cfg.GridNetwork
+	return func(_ context.Context, _ uint32, mnemonic string) (grid.Grid, error) {
+		tf, err := tfgrid.New(tfgrid.Config{Network: network, Mnemonic: mnemonic})
+		if err != nil {
+			// tfgrid.New never repeats the mnemonic in its errors.
+			return nil, fmt.Errorf("open the wallet on the grid (%s): %s", network, fiatdashboard.ErrorMessage(err))
+		}
+		return tf, nil
+	}
 }
 
 func (p *platform) Close() {
@@ -205,6 +238,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Treasury: p.treasury,
 		Log:      p.log,
 		Registry: reg,
+		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
 	})
 	p.runCatalog(ctx)
 	go func() {

@@ -56,6 +56,7 @@ func Run(t *testing.T, newGrid func(t *testing.T) (grid.Grid, Fixture)) {
 		{"DeployVMWithPublicIPv4", (*suite).deployPublicIPv4},
 		{"StandbyVMOnAnotherNodeAndFarm", (*suite).standbyVM},
 		{"QSFSOnDistinctNodes", (*suite).qsfs},
+		{"QSFSBackendReplacement", (*suite).replaceBackend},
 		{"CancelEndsTheProject", (*suite).cancel},
 		{"BillingTakesTheBalance", (*suite).billing},
 		{"UnverifiedTwinMayNotDeploy", (*suite).kycMissing},

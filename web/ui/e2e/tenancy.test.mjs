@@ -198,6 +198,20 @@ describe('storefront admin: branding, domains and settings', { skip: skipAdmin, 
       assert.ok(await page.getByTestId(id).isVisible(), `the admin nav lacks ${id}`)
     }
     assert.equal(await page.getByTestId('admin-nav-coop').count(), 0, 'an operator storefront has no co-op members page')
+    // The business dashboard: money, deployments, wallet and what needs attention, loaded.
+    await page.getByTestId('business-dashboard').waitFor()
+    for (const id of ['kpi-revenue', 'kpi-net', 'kpi-deployments', 'kpi-runway', 'kpi-tier']) {
+      await page.waitForFunction(
+        (tid) => {
+          const v = document.querySelector(`[data-testid="${tid}-value"]`)?.textContent?.trim() ?? ''
+          return v !== '' && v !== '…'
+        },
+        id,
+      )
+    }
+    assert.match(await page.getByTestId('kpi-revenue-value').innerText(), /\d/, 'revenue shows no amount')
+    await page.getByTestId('revenue-chart').waitFor()
+    await page.getByTestId('overview-alerts').waitFor()
     assert.equal(await page.getByTestId('section-pending').count(), 1, 'only the business dashboard is still being built')
     await shotBoth(page, 'admin-overview')
   })

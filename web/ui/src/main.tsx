@@ -66,6 +66,7 @@ const storefrontRoutes: RouteObject[] = [
       { path: 'domains', lazy: async () => ({ Component: (await import('./pages/admin/Domains')).Domains }) },
       { path: 'settings', lazy: async () => ({ Component: (await import('./pages/admin/Settings')).Settings }) },
       { path: 'coop-members', lazy: async () => ({ Component: (await import('./pages/admin/CoopMembers')).CoopMembers }) },
+      { path: 'offers', lazy: async () => ({ Component: (await import('./pages/admin/Offers')).Offers }) },
       // Payments: the storefront's Stripe account, payments and refunds; prices and coupons.
       { path: 'billing', lazy: async () => ({ Component: (await import('./pages/admin/Billing')).AdminBilling }) },
       { path: 'pricing', lazy: async () => ({ Component: (await import('./pages/admin/Pricing')).AdminPricing }) },
@@ -148,6 +149,14 @@ const consoleRoutes: RouteObject[] = [
     lazy: async () => {
       const { Earnings } = await import('./pages/console/Earnings')
       return { element: operator(<Earnings />) }
+    },
+  },
+  // A co-op member's shares of its co-ops' payments.
+  {
+    path: 'coop',
+    lazy: async () => {
+      const { CoopShares } = await import('./pages/console/CoopShares')
+      return { element: operator(<CoopShares />) }
     },
   },
 ]

@@ -14,6 +14,7 @@ import {
   ShieldCheckIcon,
   UserIcon,
   UsersIcon,
+  HandshakeIcon,
   type Icon,
 } from './components/icons'
 import type { Realm } from './config'
@@ -178,6 +179,14 @@ export const consoleSections: Section[] = [
     label: 'Earnings',
     summary: 'What your nodes earned, per node, dashboard and month, in TFT and USD, with a CSV export.',
     icon: CoinsIcon,
+    inNav: true,
+    roles: ['node_operator'],
+  },
+  {
+    path: '/coop',
+    label: 'Co-op shares',
+    summary: 'Your share of every payment of the co-ops you belong to, its transfer to your Stripe account, and refunds.',
+    icon: HandshakeIcon,
     inNav: true,
     roles: ['node_operator'],
   },

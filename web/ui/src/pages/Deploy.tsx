@@ -40,6 +40,7 @@ import {
 } from '../components/icons'
 import { Button, ButtonLink, Card, Container, cx, Spinner, usePageTitle } from '../components/ui'
 import { isTestMode } from '../config'
+import { capabilityOf, type Offer } from '../coop'
 import type { Deployment } from '../deployments'
 import { useSession } from '../session'
 import {
@@ -260,6 +261,9 @@ export function Deploy() {
   const [params] = useSearchParams()
   const catalog = useApi<Catalog>('/api/catalog')
   const cards = useApi<CardList>(signedIn ? '/api/cards' : null)
+  // Opened from a co-op offer (?offer=): its sizes, and only its nodes.
+  const offerId = params.get('offer') || undefined
+  const offer = useApi<Offer>(offerId ? `/api/offers/${encodeURIComponent(offerId)}` : null)
 
   const [size, setSize] = useState(params.get('size') ?? '')
   const [custom, setCustom] = useState<CustomSpec>({ cpu: '2', ram_gb: '4', disk_gb: '50' })
@@ -283,9 +287,10 @@ export function Deploy() {
   // The deployment the current attempt created (its order is what we follow).
   const deployment = useRef<Pick<Deployment, 'id'> | null>(null)
 
-  const sizes = catalog.data?.sizes ?? []
+  const offerSizes = offer.data?.sizes ?? []
+  const sizes = (catalog.data?.sizes ?? []).filter((s) => offerSizes.length === 0 || offerSizes.includes(s.id))
   const currency = catalog.data?.currency ?? 'usd'
-  const offersCustom = !!catalog.data?.custom
+  const offersCustom = !!catalog.data?.custom && offerSizes.length === 0
   // The size on offer that is selected: the one asked for, else the first.
   const selected =
     size === CUSTOM && offersCustom ? CUSTOM : sizes.some((s) => s.id === size) ? size : (sizes[0]?.id ?? '')
@@ -406,6 +411,7 @@ export function Deploy() {
           ...vmRequest(vm),
           payment_method: chosenCard?.id,
           client_key: clientKey.current,
+          offer_id: offerId,
         })
         deployment.current = d
         if (!d.order) {
@@ -593,6 +599,17 @@ export function Deploy() {
         </p>
       </div>
 
+      {offerId && offer.data ? (
+        <Alert tone="info" className="mt-6 max-w-3xl" data-testid="deploy-offer">
+          <strong className="text-fg">{offer.data.name}</strong>: your server runs on one of our{' '}
+          {(capabilityOf(offer.data.capability)?.label ?? offer.data.capability).toLowerCase()}
+          {offerSizes.length ? ', in the sizes of this offer' : ''}. <Link to="/deploy" className="font-medium text-primary underline">Deploy without the offer</Link>
+        </Alert>
+      ) : offerId && offer.error ? (
+        <Alert tone="warning" className="mt-6 max-w-3xl" data-testid="deploy-offer-gone">
+          This offer is not available any more. <Link to="/deploy" className="font-medium text-primary underline">Deploy a VM without it</Link>
+        </Alert>
+      ) : null}
       {catalog.error ? (
         <div className="mt-8">
           <ErrorPanel error={catalog.error} onRetry={catalog.reload} />
@@ -751,6 +768,7 @@ export function Deploy() {
                 nodeId={vm.node_id}
                 onChange={setVm}
                 need={need}
+                offer={offerId}
                 error={form.fieldError('node_id') ?? form.fieldError('placement')}
               />
             </Step>

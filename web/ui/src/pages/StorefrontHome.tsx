@@ -12,6 +12,7 @@ import {
   ShieldCheckIcon,
   TerminalIcon,
 } from '../components/icons'
+import { CoopOffers } from './storefront/CoopOffers'
 import { ButtonLink, Card, Container, IconBadge, cx, usePageTitle } from '../components/ui'
 
 interface Plan {
@@ -180,6 +181,8 @@ export function StorefrontHome() {
           <ServerPreview />
         </Container>
       </section>
+
+      <CoopOffers />
 
       <section id="plans" aria-labelledby="plans-title" className="scroll-mt-20 py-20 sm:py-24">
         <Container>

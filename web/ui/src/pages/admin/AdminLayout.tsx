@@ -15,6 +15,7 @@ import {
   ServerIcon,
   SettingsIcon,
   TagIcon,
+  StoreIcon,
   UsersIcon,
   WalletIcon,
   type Icon,
@@ -72,7 +73,10 @@ function groupsFor(coop: boolean): SideNavGroup[] {
       items: [
         { to: '/admin/members', label: 'Members & roles', icon: UsersIcon, testId: 'admin-nav-members' },
         ...(coop
-          ? [{ to: '/admin/coop-members', label: 'Co-op members', icon: HandshakeIcon, testId: 'admin-nav-coop' }]
+          ? [
+              { to: '/admin/coop-members', label: 'Co-op members', icon: HandshakeIcon, testId: 'admin-nav-coop' },
+              { to: '/admin/offers', label: 'Offers', icon: StoreIcon, testId: 'admin-nav-offers' },
+            ]
           : []),
         { to: '/admin/node-operator-requests', label: 'Node-operator requests', icon: BuildingIcon, testId: 'admin-nav-requests' },
         { to: '/admin/audit', label: 'Audit log', icon: HistoryIcon, testId: 'admin-nav-audit' },

@@ -19,6 +19,7 @@ import type { Domain } from '../../tenancy'
 import type { NodeOperatorRequest } from './NodeOperatorRequests'
 import type { PendingAdminSection } from './AdminLayout'
 import type { ReactNode } from 'react'
+import { BusinessDashboard } from './Business'
 
 interface OverviewLink {
   to: string
@@ -132,6 +133,8 @@ export function AdminOverview() {
         description={`How ${brand.name} is doing and what needs your attention.`}
       />
 
+      <BusinessDashboard />
+
       <Panel title="Storefront">
         <LinkList links={storefront} />
       </Panel>
@@ -140,10 +143,6 @@ export function AdminOverview() {
         <LinkList links={links} />
       </Panel>
 
-      <AdminPendingCard
-        title="Business dashboard"
-        summary="Revenue this month, active deployments, margin, wallet runway, discount tier and alerts (failing top-ups, offline nodes, payment disputes) will appear here."
-      />
     </div>
   )
 }

@@ -8,6 +8,7 @@ import { Button, cx, usePageTitle } from '../../components/ui'
 import { useBrand } from '../../config'
 import { canManageTenant, useSession } from '../../session'
 import { useAdmin } from './AdminLayout'
+import { CoopPayouts, RevenueSplit } from './CoopSplit'
 
 interface CoopMember {
   account_id: string
@@ -131,6 +132,10 @@ function MemberList() {
           }
         />
       </Panel>
+
+      <RevenueSplit key={(list.data?.items ?? []).map((m) => m.account_id).join()} manage={manage} />
+
+      <CoopPayouts />
 
       <Panel title="Roles in a co-op">
         <dl className="divide-y divide-border">

@@ -389,6 +389,7 @@ export function PlacementPicker({
   onChange,
   error,
   need,
+  offer,
 }: {
   placement: VmChoice['placement']
   nodeId: number | null
@@ -396,6 +397,8 @@ export function PlacementPicker({
   error?: string
   /** The chosen size, to mark the nodes without room for it. */
   need: Need | null
+  /** A co-op offer the form was opened from: only its nodes may be picked. */
+  offer?: string
 }) {
   const name = useId()
   return (
@@ -423,7 +426,7 @@ export function PlacementPicker({
       </div>
       <input type="hidden" name="placement" value={placement} />
       {placement === 'advanced' ? (
-        <NodePicker value={nodeId} onChange={(id) => onChange({ node_id: id })} need={need} error={error} />
+        <NodePicker value={nodeId} onChange={(id) => onChange({ node_id: id })} need={need} error={error} offer={offer} />
       ) : (
         <FieldError id={`${name}-error`} name="placement">
           {error}
@@ -438,13 +441,15 @@ function NodePicker({
   onChange,
   need,
   error,
+  offer,
 }: {
   value: number | null
   onChange: (id: number | null) => void
   need: Need | null
   error?: string
+  offer?: string
 }) {
-  const nodes = useApi<{ items: GridNode[] }>('/api/nodes')
+  const nodes = useApi<{ items: GridNode[] }>(offer ? `/api/nodes?offer=${encodeURIComponent(offer)}` : '/api/nodes')
   const all = useMemo(() => nodes.data?.items ?? [], [nodes.data])
   const [country, setCountry] = useState('')
   const [farm, setFarm] = useState('')

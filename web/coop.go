@@ -1,0 +1,194 @@
+package web
+
+import (
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+)
+
+// Co-ops: the revenue split and its payments (tenant admin), the members'
+// own payout accounts and shares (console), and the storefront's offers.
+
+func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.RevenueSplit(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) adminSaveCoopSplit(c *fiber.Ctx) error {
+	var in struct {
+		Shares []billing.Share `json:"shares"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.SetRevenueSplit(c.UserContext(), in.Shares)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) adminCoopPayments(c *fiber.Ctx) error {
+	before, limit, err := timePage(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.CoopPayments(c.UserContext(), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(p billing.CoopPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+}
+
+func (s *Server) memberPayoutAccount(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.MyPayoutAccount(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) memberPayoutLink(c *fiber.Ctx) error {
+	url, err := s.deps.Billing.PayoutOnboardingLink(c.UserContext(), c.BaseURL())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"url": url})
+}
+
+func (s *Server) memberPayments(c *fiber.Ctx) error {
+	before, limit, err := timePage(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), before, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, limit, func(p billing.MemberPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+}
+
+// memberPaymentsCSV exports up to 10,000 of the member's latest shares.
+func (s *Server) memberPaymentsCSV(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), time.Now().Add(time.Hour), 10000)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="coop-shares.csv"`)
+	w := csv.NewWriter(c.Response().BodyWriter())
+	w.Write([]string{"order_id", "coop", "paid_at", "description", "currency", "charged", "platform_fee", "stripe_fee", "distributable",
+		"share_percent", "share", "reversed", "net", "status", "transfer_id", "refunded"})
+	for _, p := range out {
+		paid, transfer := "", ""
+		if p.PaidAt != nil {
+			paid = p.PaidAt.Format(time.RFC3339)
+		}
+		if p.Transfer != nil {
+			transfer = *p.Transfer
+		}
+		w.Write([]string{p.OrderID.String(), p.Coop, paid, p.Description, p.Currency, p.Charged.String(), p.PlatformFee.String(),
+			p.StripeFee.String(), p.Distributable.String(), strconv.FormatFloat(float64(p.ShareBPS)/100, 'f', 2, 64), p.Share.String(),
+			p.Reversed.String(), p.Net.String(), p.Status, transfer, p.Refunded.String()})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (s *Server) adminOffers(c *fiber.Ctx) error {
+	out, err := s.deps.Deploy.AdminOffers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(out), "capabilities": deploy.Capabilities})
+}
+
+func (s *Server) adminSaveOffer(create bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := uuid.Nil
+		if !create {
+			var err error
+			if id, err = pathUUID(c, "id"); err != nil {
+				return err
+			}
+		}
+		var in deploy.OfferInput
+		if err := bind(c, &in); err != nil {
+			return err
+		}
+		o, err := s.deps.Deploy.SaveOffer(c.UserContext(), id, in)
+		if err != nil {
+			return err
+		}
+		if create {
+			return c.Status(fiber.StatusCreated).JSON(o)
+		}
+		return c.JSON(o)
+	}
+}
+
+func (s *Server) adminDeleteOffer(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Deploy.DeleteOffer(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// offers are the storefront's published co-op offers; public.
+func (s *Server) offers(c *fiber.Ctx) error {
+	if siteOf(c).Tenant == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	out, err := s.deps.Deploy.Offers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(out)})
+}
+
+func (s *Server) offer(c *fiber.Ctx) error {
+	if siteOf(c).Tenant == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Deploy.Offer(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+// offerCapability reads ?offer= (the deploy form opened from an offer): the
+// capability its nodes must have; "" without one.
+func (s *Server) offerCapability(c *fiber.Ctx) (string, error) {
+	v := c.Query("offer")
+	if v == "" {
+		return "", nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return "", fiatdashboard.Invalid("offer", "offer must be an offer id")
+	}
+	o, err := s.deps.Deploy.Offer(c.UserContext(), id)
+	if err != nil {
+		return "", err
+	}
+	return o.Capability, nil
+}

@@ -1,0 +1,278 @@
+import { Link } from 'react-router'
+import { ApiError } from '../../api'
+import { money } from '../../billing'
+import { Badge, Panel, useApi } from '../../components/data'
+import { ChevronRightIcon } from '../../components/icons'
+import { Card, cx } from '../../components/ui'
+import { formatAmount, tierLabel, type Wallet } from '../../wallet'
+
+// The tenant admin's business dashboard: this month's money, deployments, the wallet's
+// runway and tier, and what needs attention (UX.md: "money, capacity and health at a glance").
+
+export interface Overview {
+  money: {
+    currency: string
+    month: string
+    revenue_cents: number
+    refunds_cents: number
+    disputes_cents: number
+    stripe_fees_cents: number
+    platform_fees_cents: number
+    net_cents: number
+    previous_revenue_cents: number
+    daily_revenue_cents: number[]
+    disputes_90d: number
+  }
+  activity: {
+    by_status: Record<string, number>
+    pool_nodes: number
+    nodes_down: number[]
+    running_on_down_nodes: number
+  }
+}
+
+interface WalletAlert {
+  kind?: string
+  message?: string
+}
+
+type WalletWithAlert = Wallet & { alert?: WalletAlert | null }
+
+function Kpi({
+  label,
+  value,
+  hint,
+  testId,
+  tone,
+}: {
+  label: string
+  value: string
+  hint?: string
+  testId: string
+  tone?: 'warning'
+}) {
+  return (
+    <Card
+      className={cx('p-4 sm:p-5', tone === 'warning' && 'border-amber-300 dark:border-amber-400/40')}
+      data-testid={testId}
+    >
+      <p className="text-xs font-semibold tracking-wide text-muted uppercase">{label}</p>
+      <p className="mt-1.5 text-2xl font-bold tracking-tight text-fg tabular-nums" data-testid={`${testId}-value`}>
+        {value}
+      </p>
+      {hint ? <p className="mt-1 text-xs leading-5 text-muted">{hint}</p> : null}
+    </Card>
+  )
+}
+
+/** RevenueChart draws the month's daily revenue as bars, with the day of month below. */
+function RevenueChart({ daily, currency, month }: { daily: number[]; currency: string; month: string }) {
+  const days = Math.max(daysInMonth(month), daily.length)
+  const max = Math.max(1, ...daily)
+  const w = 640
+  const h = 160
+  const pad = { top: 12, bottom: 22, left: 4, right: 4 }
+  const slot = (w - pad.left - pad.right) / days
+  const bar = Math.max(2, slot * 0.62)
+  const y = (v: number) => pad.top + (h - pad.top - pad.bottom) * (1 - v / max)
+  const label = new Date(month).toLocaleDateString(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' })
+  return (
+    <figure className="px-4 pt-4 pb-3 sm:px-5" data-testid="revenue-chart">
+      <svg
+        viewBox={`0 0 ${w} ${h}`}
+        className="h-40 w-full"
+        role="img"
+        aria-label={`Revenue per day in ${label}`}
+        preserveAspectRatio="none"
+      >
+        <line x1={pad.left} x2={w - pad.right} y1={h - pad.bottom} y2={h - pad.bottom} className="stroke-border" strokeWidth={1} />
+        {Array.from({ length: days }, (_, i) => {
+          const v = daily[i] ?? 0
+          const x = pad.left + i * slot + (slot - bar) / 2
+          const top = y(v)
+          return (
+            <g key={i}>
+              {i < daily.length ? (
+                <rect
+                  x={x}
+                  y={v > 0 ? top : h - pad.bottom - 1}
+                  width={bar}
+                  height={v > 0 ? h - pad.bottom - top : 1}
+                  rx={1.5}
+                  className={v > 0 ? 'fill-primary' : 'fill-border'}
+                >
+                  <title>{`${i + 1}: ${money(v, currency)}`}</title>
+                </rect>
+              ) : null}
+              {(i === 0 || (i + 1) % 5 === 0) && (
+                <text x={x + bar / 2} y={h - 6} textAnchor="middle" className="fill-muted text-[10px]">
+                  {i + 1}
+                </text>
+              )}
+            </g>
+          )
+        })}
+      </svg>
+      <figcaption className="mt-1 text-xs text-muted">
+        Revenue per day, {label}. Best day {money(daily.length ? Math.max(...daily) : 0, currency)}.
+      </figcaption>
+    </figure>
+  )
+}
+
+function daysInMonth(iso: string): number {
+  const d = new Date(iso)
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()
+}
+
+function trend(now: number, before: number): string {
+  if (before <= 0) return now > 0 ? 'First revenue since last month' : 'No revenue last month either'
+  const pct = Math.round(((now - before) / before) * 100)
+  return `${pct >= 0 ? '+' : ''}${pct} % on all of last month`
+}
+
+interface AlertItem {
+  tone: 'danger' | 'warning'
+  text: string
+  to: string
+  testId: string
+}
+
+function alertsOf(o: Overview | undefined, w: WalletWithAlert | undefined, walletMissing: boolean): AlertItem[] {
+  const out: AlertItem[] = []
+  if (walletMissing) {
+    out.push({ tone: 'danger', text: 'No grid wallet yet: deployments cannot start until you add one.', to: '/admin/wallet', testId: 'alert-wallet' })
+  }
+  if (w?.alert?.message) {
+    out.push({ tone: 'danger', text: `Wallet: ${w.alert.message}`, to: '/admin/wallet', testId: 'alert-wallet' })
+  } else if (w && w.tiers.runway_days >= 0 && w.policy && w.tiers.runway_days < w.policy.min_runway_days) {
+    out.push({
+      tone: 'warning',
+      text: `Wallet runway is ${w.tiers.runway_days} days, under your policy's ${w.policy.min_runway_days}.`,
+      to: '/admin/wallet',
+      testId: 'alert-runway',
+    })
+  }
+  if (o) {
+    const down = o.activity.nodes_down.length
+    if (o.activity.running_on_down_nodes > 0) {
+      out.push({
+        tone: 'danger',
+        text: `${o.activity.running_on_down_nodes} running deployment${o.activity.running_on_down_nodes === 1 ? ' is' : 's are'} on a node that is down; failover or re-provisioning is under way.`,
+        to: '/admin/deployments',
+        testId: 'alert-running-down',
+      })
+    }
+    if (down > 0) {
+      out.push({
+        tone: 'warning',
+        text: `${down} pool node${down === 1 ? ' is' : 's are'} offline (${o.activity.nodes_down.slice(0, 5).join(', ')}${down > 5 ? ', …' : ''}).`,
+        to: '/admin/pool',
+        testId: 'alert-nodes-down',
+      })
+    }
+    const failed = o.activity.by_status['failed'] ?? 0
+    if (failed > 0) {
+      out.push({
+        tone: 'warning',
+        text: `${failed} deployment${failed === 1 ? '' : 's'} failed and need${failed === 1 ? 's' : ''} a retry or a refund.`,
+        to: '/admin/deployments',
+        testId: 'alert-failed',
+      })
+    }
+    if (o.money.disputes_90d > 0) {
+      out.push({
+        tone: 'danger',
+        text: `${o.money.disputes_90d} payment dispute${o.money.disputes_90d === 1 ? '' : 's'} in the last 90 days.`,
+        to: '/admin/billing',
+        testId: 'alert-disputes',
+      })
+    }
+  }
+  return out
+}
+
+export function BusinessDashboard() {
+  const overview = useApi<Overview>('/api/admin/overview')
+  const wallet = useApi<WalletWithAlert>('/api/admin/wallet')
+  const o = overview.data
+  const w = wallet.data
+  const walletMissing = wallet.error instanceof ApiError && wallet.error.status === 404
+  const active = o ? (o.activity.by_status['running'] ?? 0) + (o.activity.by_status['provisioning'] ?? 0) : 0
+  const alerts = alertsOf(o, w, walletMissing)
+  const m = o?.money
+
+  return (
+    <div className="space-y-6" data-testid="business-dashboard">
+      <div className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-5">
+        <Kpi
+          label="Revenue this month"
+          testId="kpi-revenue"
+          value={m ? money(m.revenue_cents, m.currency) : '…'}
+          hint={m ? trend(m.revenue_cents, m.previous_revenue_cents) : undefined}
+        />
+        <Kpi
+          label="Net after fees"
+          testId="kpi-net"
+          value={m ? money(m.net_cents, m.currency) : '…'}
+          hint={
+            m
+              ? `After ${money(m.stripe_fees_cents + m.platform_fees_cents, m.currency)} fees and ${money(m.refunds_cents + m.disputes_cents, m.currency)} refunds and disputes`
+              : undefined
+          }
+        />
+        <Kpi
+          label="Active deployments"
+          testId="kpi-deployments"
+          value={o ? String(active) : '…'}
+          hint={o ? `${o.activity.pool_nodes} nodes in the pool` : undefined}
+        />
+        <Kpi
+          label="Wallet runway"
+          testId="kpi-runway"
+          tone={w && w.policy && w.tiers.runway_days >= 0 && w.tiers.runway_days < w.policy.min_runway_days ? 'warning' : undefined}
+          value={w ? (w.tiers.runway_days < 0 ? 'No burn' : `${w.tiers.runway_days} days`) : walletMissing ? 'No wallet' : '…'}
+          hint={w ? `${formatAmount(w.tiers.burn_month_tft)} TFT a month` : undefined}
+        />
+        <Kpi
+          label="Discount tier"
+          testId="kpi-tier"
+          value={w ? tierLabel(w.tiers.all_contracts) : walletMissing ? '—' : '…'}
+          hint={w?.tiers.next ? `${tierLabel(w.tiers.next)} with ${formatAmount(w.tiers.more_for_next_tft)} TFT more` : undefined}
+        />
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Panel title="Revenue" description="Card payments this month, by day (refunds not deducted)." className="lg:col-span-3">
+          {m ? <RevenueChart daily={m.daily_revenue_cents} currency={m.currency} month={m.month} /> : <div className="h-48" />}
+        </Panel>
+        <Panel
+          title="Needs attention"
+          description={alerts.length ? undefined : 'Nothing right now.'}
+          className="lg:col-span-2"
+          data-testid="overview-alerts"
+        >
+          {alerts.length ? (
+            <ul className="divide-y divide-border">
+              {alerts.map((a) => (
+                <li key={a.testId}>
+                  <Link to={a.to} className="group flex items-start gap-3 px-4 py-3 hover:bg-primary/[0.03] sm:px-5" data-testid={a.testId}>
+                    <Badge tone={a.tone} dot>
+                      {a.tone === 'danger' ? 'Act' : 'Check'}
+                    </Badge>
+                    <span className="min-w-0 flex-1 text-sm text-fg">{a.text}</span>
+                    <ChevronRightIcon className="mt-0.5 size-4 shrink-0 text-muted" />
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="px-4 py-6 text-sm text-muted sm:px-5">
+              Wallet, nodes, deployments and payments are all in order.
+            </p>
+          )}
+        </Panel>
+      </div>
+    </div>
+  )
+}

@@ -253,9 +253,17 @@ func (t *Treasury) contractCosts(ctx context.Context) ([]ContractCost, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// The contracts are the wallet twin's: read them as that twin when the
+	// tenants' wallet grids are wired (wallet_grid.go).
+	g := t.grid
+	if tid, ok := tenant.IDFromContext(ctx); ok && len(projects) > 0 {
+		if tg, err := t.TenantGrid(ctx, tid); err == nil {
+			g = tg
+		}
+	}
 	var out []ContractCost
 	for _, name := range projects {
-		p, err := t.grid.Project(ctx, name)
+		p, err := g.Project(ctx, name)
 		if fiatdashboard.ErrorCode(err) == fiatdashboard.ENOTFOUND {
 			continue
 		}
@@ -267,7 +275,7 @@ func (t *Treasury) contractCosts(ctx context.Context) ([]ContractCost, error) {
 				continue // network and name contracts: no capacity, (almost) no cost
 			}
 			// The list cost (before the staking discount) of what the contract holds.
-			q, err := t.grid.Quote(ctx, grid.Workload{CRU: c.Resources.CRU, MRU: c.Resources.MRU, SRU: c.Resources.SRU, HRU: c.Resources.HRU, PublicIPv4: uint32(len(c.PublicIPs))})
+			q, err := g.Quote(ctx, grid.Workload{CRU: c.Resources.CRU, MRU: c.Resources.MRU, SRU: c.Resources.SRU, HRU: c.Resources.HRU, PublicIPv4: uint32(len(c.PublicIPs))})
 			if err != nil {
 				return nil, err
 			}

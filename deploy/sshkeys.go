@@ -41,13 +41,15 @@ type ParsedSSHKey struct {
 }
 
 // keyTypes are the keys a server accepts: ed25519, RSA (2048 bits or
-// more) and ECDSA on the NIST curves.
+// more) and ECDSA on the NIST curves, and their security-key (FIDO) forms.
 var keyTypes = map[string]int{
-	ssh.KeyAlgoED25519:  256,
-	ssh.KeyAlgoRSA:      0,
-	ssh.KeyAlgoECDSA256: 256,
-	ssh.KeyAlgoECDSA384: 384,
-	ssh.KeyAlgoECDSA521: 521,
+	ssh.KeyAlgoED25519:    256,
+	ssh.KeyAlgoSKED25519:  256,
+	ssh.KeyAlgoRSA:        0,
+	ssh.KeyAlgoECDSA256:   256,
+	ssh.KeyAlgoSKECDSA256: 256,
+	ssh.KeyAlgoECDSA384:   384,
+	ssh.KeyAlgoECDSA521:   521,
 }
 
 // ParseSSHKey validates one OpenSSH public key line; field names the input

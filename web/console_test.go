@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,15 +233,28 @@ func redisOpt(t *testing.T, rdb redis.UniversalClient) asynq.RedisClientOpt {
 }
 
 // failJobs runs a worker (with the scheduler) that fails tasks of type
-// test:charge: one that may not retry ends archived, one with retries left
-// waits in retry. Both payloads carry a secret, and the error quotes a
-// Stripe key. It returns the two task ids and a stop function.
+// test:charge: one that may not retry ends archived (and succeeds when
+// retried by hand), one with retries left waits in retry. Both payloads
+// carry a secret, and the error quotes a Stripe key. It returns the two
+// task ids and a stop function.
 func failJobs(t *testing.T, rdb redis.UniversalClient) (archived, retrying string, stop func()) {
 	t.Helper()
 	opt := redisOpt(t, rdb)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	wk := jobs.NewWorker(opt, rdb, jobs.WorkerConfig{Concurrency: 2, ShutdownTimeout: 5 * time.Second, Scheduler: true}, log)
+	var tried sync.Map
 	wk.Handle("test:charge", asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		var data struct {
+			Once bool `json:"once"`
+		}
+		if err := jobs.Decode(task, &data); err != nil {
+			return err
+		}
+		// A task that fails once succeeds when retried by hand.
+		id, _ := asynq.GetTaskID(ctx)
+		if _, again := tried.LoadOrStore(id, true); again && data.Once {
+			return nil
+		}
 		return errors.New("card declined by Stripe (key sk_test_51SecretKey)")
 	}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -250,15 +264,19 @@ func failJobs(t *testing.T, rdb redis.UniversalClient) (archived, retrying strin
 	client := asynq.NewClient(opt)
 	defer client.Close()
 	sctx := tenant.WithActor(context.Background(), tenant.System("test"))
-	task, err := jobs.NewTask(sctx, "test:charge", map[string]string{"mnemonic": "hunter2 payload secret"})
+	once, err := jobs.NewTask(sctx, "test:charge", map[string]any{"mnemonic": "hunter2 payload secret", "once": true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := client.Enqueue(task, asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(0))
+	always, err := jobs.NewTask(sctx, "test:charge", map[string]any{"mnemonic": "hunter2 payload secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := client.Enqueue(task, asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(5))
+	a, err := client.Enqueue(once, asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := client.Enqueue(always, asynq.Queue(jobs.QueueCritical), asynq.MaxRetry(5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,4 +406,73 @@ func TestConsoleJobs(t *testing.T) {
 		!strings.Contains(audit.raw, `"action":"job.deleted","target":"critical/`+retrying+`"`) {
 		t.Errorf("the audit log lacks the retry and the delete:\n%s", audit.raw)
 	}
+}
+
+// e2eConsoleData gives the console script's pages real rows: a customer of
+// the demo storefront with a running server, payments and credit; a node
+// operator with a linked twin, two registered nodes (outside the deploy
+// script's farm and pools customers pick from) and a request on each
+// storefront; and a worker (with the scheduler) that has failed a task for
+// good and waits to retry another, running until the test ends.
+func e2eConsoleData(t *testing.T, h *harness, demo, acme uuid.UUID, avoidFarm uint32, password string) {
+	t.Helper()
+	ctx := context.Background()
+	rs := rbac.NewStore(h.db.App)
+	regular, err := rs.EnsureAccount(ctx, demo, "regular@demo.localhost", password, rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().UTC().AddDate(0, 0, -20)
+	seedOrder(t, h, demo, regular, 1240, 0, day, "running")
+	seedOrder(t, h, demo, regular, 2480, 0, day.AddDate(0, 0, 6), "terminated")
+	seedCredit(t, h, demo, regular, 450)
+
+	op, err := rs.EnsureAccount(ctx, uuid.Nil, "gridfarm@console.localhost", password, rbac.RoleNodeOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []grid.Node
+	err = tenant.SystemTx(ctx, h.db.App, "e2e: console data", func(tx *tenant.Tx) error {
+		for _, f := range h.sim.Farms() {
+			if f.ID == avoidFarm || len(nodes) == 2 {
+				continue
+			}
+			page, err := h.sim.ListNodes(ctx, grid.NodeFilter{FarmIDs: []uint32{f.ID}, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: 20}})
+			if err != nil {
+				return err
+			}
+			nodes = nodes[:0]
+			for _, n := range page.Nodes {
+				var used bool
+				if err := tx.GetContext(ctx, &used, `SELECT EXISTS (SELECT 1 FROM pool_nodes WHERE node_id = $1) OR EXISTS (SELECT 1 FROM operator_nodes WHERE node_id = $1)`, n.ID); err != nil {
+					return err
+				}
+				if !used && len(nodes) < 2 {
+					nodes = append(nodes, n)
+				}
+			}
+		}
+		if len(nodes) < 2 {
+			return errors.New("the simulator has no two free nodes of one farm")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO operator_twins (account_id, twin_id, key_type, public_key) VALUES ($1, 9000001, 'ed25519', '\x00')`, op); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO operator_nodes (node_id, account_id, farm_id) VALUES ($1, $3, $4), ($2, $3, $4)`, nodes[0].ID, nodes[1].ID, op, nodes[0].FarmID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO node_operator_requests (tenant_id, account_id, operator_email, status) VALUES ($1, $3, 'gridfarm@console.localhost', 'approved'), ($2, $3, 'gridfarm@console.localhost', 'pending')`, acme, demo, op); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO pool_nodes (tenant_id, node_id, source, contributed_by, exposed, customer_pickable) VALUES ($1, $2, 'operator', $3, true, false)`, acme, nodes[0].ID, op)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.authz.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stop := failJobs(t, h.rdb)
+	t.Cleanup(stop)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -87,6 +89,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if _, err := h.store.Create(ctx, tenant.NewTenant{Slug: "paused", Name: "Paused Co", Status: tenant.StatusSuspended}); err != nil {
 		t.Fatal(err)
 	}
+	// The wallet script's own storefront, which has no wallet yet (the demo
+	// storefront has one: its customers' orders need a wallet that can pay).
+	harbor, err := h.store.Create(ctx, tenant.NewTenant{Slug: "harbor", Name: "Harbor Cloud", Status: tenant.StatusActive,
+		Pitch: "Servers from the harbour", Theme: []byte(`{"primary":"#1d4ed8","accent":"#d97706"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	seed := func(id uuid.UUID) context.Context {
 		return tenant.WithActor(tenant.WithID(ctx, id), tenant.System("e2e seed"))
 	}
@@ -130,8 +139,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 		// The deployments script's own verified customer (the payments script counts
 		// the cards and orders of its buyer, so the two do not share one).
 		{demo.ID, "deployer@demo.localhost", rbac.RoleCustomer},
-		// The wallet script's owner of the demo storefront (TOTP enrolled by the script).
-		{demo.ID, "treasurer@demo.localhost", rbac.RoleOwner},
+		// The wallet script's owner of its storefront and the super-admin who reads
+		// the treasury health in the console (TOTP enrolled by the script).
+		{harbor.ID, "treasurer@harbor.localhost", rbac.RoleOwner},
+		{uuid.Nil, "treasury@console.localhost", rbac.RoleSuperAdmin},
+		// The console script's super-admin (TOTP enrolled by the script) and the
+		// demo storefront's read-only support staff.
+		{uuid.Nil, "console@console.localhost", rbac.RoleSuperAdmin},
+		{demo.ID, "support@demo.localhost", rbac.RoleSupport},
 	} {
 		if _, err := rs.EnsureAccount(ctx, a.tenant, a.email, e2ePassword, a.role); err != nil {
 			t.Fatal(err)
@@ -145,8 +160,12 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if _, err := h.billing.OnboardingLink(seed(demo.ID), "http://demo.localhost"); err != nil {
 		t.Fatal(err)
 	}
+	// Its grid wallet pays for the payments and deployments scripts' orders.
+	h.fundWallet(t, demo.ID)
 	// The demo pool for the deployments script, and the farm its node operator owns.
 	opFarm, opNodes := e2eNodePool(t, h, seed(demo.ID))
+	// Rows for the console script's pages: a customer, a node operator, failed jobs.
+	e2eConsoleData(t, h, demo.ID, acme.ID, opFarm.ID, e2ePassword)
 	twinKey, err := h.sim.TwinKey(opFarm.TwinID)
 	if err != nil {
 		t.Fatal(err)
@@ -171,10 +190,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The wallet script's TFChain twin (100 TFT, KYC-verified) and Stellar account
-	// (500 USDC, on the harness's exchange simulator), and a running contract of
-	// the demo storefront whose staking tier the top-up raises.
-	walletTwin := h.sim.CreateTwin(100*1e7, true)
+	// The wallet script's TFChain twin (100 TFT, KYC-verified), the twin of its
+	// recovery phrase's account, a phrase whose account has no twin, a Stellar
+	// account (500 USDC, on the harness's exchange simulator), a running contract
+	// of its storefront whose staking tier the top-up raises, and 60 days of the
+	// storefront's balance and burn for the chart.
+	const walletMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	walletTwin, err := h.sim.CreateTwinForMnemonic(walletMnemonic, 100*grid.UnitsPerTFT, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphanMnemonic := billingtest.NewMnemonic(t)
 	walletSeed := exchangesim.NewSeed()
 	walletAccount, err := h.exsim.Account(walletSeed)
 	if err != nil {
@@ -183,8 +209,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if err := h.exsim.Fund(walletAccount, 500*exchange.One); err != nil {
 		t.Fatal(err)
 	}
-	walletContract := e2eWalletContract(t, h, demo.ID, opFarm.ID)
-	const walletMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	walletContract := e2eWalletContract(t, h, harbor.ID, demo.ID, opFarm.ID)
+	var history []billing.Snapshot
+	for d := 60; d >= 1; d-- {
+		history = append(history, billing.Snapshot{At: time.Now().AddDate(0, 0, -d),
+			Balance: grid.TFTUnits(100+13*d+[]int{0, 9, 15, 6, -4, -12, -5}[d%7]) * grid.UnitsPerTFT, BurnMonth: grid.TFTUnits(405-d/2) * grid.UnitsPerTFT})
+	}
+	if err := h.treasury.ImportHistory(seed(harbor.ID), history); err != nil {
+		t.Fatal(err)
+	}
+	// The co-op script's storefront, members and payment.
+	coopEnv := e2eCoop(t, h, e2ePassword)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -231,13 +266,19 @@ func TestBrowserEndToEnd(t *testing.T) {
 		"FD_E2E_TWIN_SEED_HEX="+hex.EncodeToString(twinKey.Seed()),
 		fmt.Sprintf("FD_E2E_OPERATOR_NODES=%d,%d", opNodes[0], opNodes[1]),
 		"FD_E2E_DEPLOYMENT_NAME="+deployName,
-		"FD_E2E_TREASURER_EMAIL=treasurer@demo.localhost", "FD_E2E_TREASURER_PASSWORD="+e2ePassword,
+		fmt.Sprintf("FD_E2E_WALLET_STOREFRONT_URL=http://harbor.localhost:%d/", port),
+		"FD_E2E_TREASURER_EMAIL=treasurer@harbor.localhost", "FD_E2E_TREASURER_PASSWORD="+e2ePassword,
+		"FD_E2E_WALLET_CONSOLE_EMAIL=treasury@console.localhost", "FD_E2E_WALLET_CONSOLE_PASSWORD="+e2ePassword,
+		"FD_E2E_WALLET_ORPHAN_MNEMONIC="+orphanMnemonic,
 		fmt.Sprintf("FD_E2E_WALLET_TWIN=%d", walletTwin),
 		"FD_E2E_WALLET_SEED="+walletSeed,
 		"FD_E2E_WALLET_MNEMONIC="+walletMnemonic,
 		fmt.Sprintf("FD_E2E_WALLET_CONTRACT=%d", walletContract),
+		"FD_E2E_CONSOLE_ADMIN_EMAIL=console@console.localhost", "FD_E2E_CONSOLE_ADMIN_PASSWORD="+e2ePassword,
+		"FD_E2E_SUPPORT_EMAIL=support@demo.localhost", "FD_E2E_SUPPORT_PASSWORD="+e2ePassword,
 		"FD_CHROMIUM="+chromium,
 	)
+	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port))...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)
@@ -320,10 +361,11 @@ func e2eNodePool(t *testing.T, h *harness, admin context.Context) (gridsim.Farm,
 }
 
 // e2eWalletContract runs a small VM (1 vCPU, 2 GB, 25 GB: 405 TFT a month at list
-// price) for the demo storefront on a node outside the pool and the operator's farm,
-// and records its contracts as the platform does, so the wallet page has a contract
-// whose staking tier the wallet script's top-up raises. It returns the VM's contract.
-func e2eWalletContract(t *testing.T, h *harness, demo uuid.UUID, opFarm uint32) uint64 {
+// price) for the owner storefront on a node outside the demo pool and the operator's
+// farm, and records its contracts as the platform does, so the wallet page has a
+// contract whose staking tier the wallet script's top-up raises. It returns the VM's
+// contract.
+func e2eWalletContract(t *testing.T, h *harness, owner, demo uuid.UUID, opFarm uint32) uint64 {
 	t.Helper()
 	ctx := context.Background()
 	var pool []uint32
@@ -361,7 +403,7 @@ func e2eWalletContract(t *testing.T, h *harness, demo uuid.UUID, opFarm uint32) 
 				vm = c.ID
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO grid_contracts (contract_id, tenant_id, node_id, project) VALUES ($1, $2, $3, $4)`,
-				c.ID, demo, c.NodeID, project); err != nil {
+				c.ID, owner, c.NodeID, project); err != nil {
 				return err
 			}
 		}

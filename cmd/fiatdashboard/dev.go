@@ -108,6 +108,7 @@ fiatdashboard %s is running (development)
 	wg.Add(2)
 	go func() { defer wg.Done(); errs <- p.serve(ctx, ln) }()
 	go func() { defer wg.Done(); errs <- p.work(ctx) }()
+	go seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
 	wg.Wait()
 	close(errs)
 	for err := range errs {

@@ -2,9 +2,13 @@
 // real server (the Go harness provisions on the grid simulator in the background):
 //
 //  1. Issue 8: a customer with a card deploys a VM with a backup VM on the demo
-//     storefront, watches the progress bar reach "running", sees the addresses and the
-//     SSH command, and cancels it (the Go test then checks that the simulator had the
-//     contracts and cancelled every one).
+//     storefront (saving its new SSH key to the account from the form), watches the
+//     progress bar reach "running", sees the addresses and the SSH command, and cancels
+//     it (the Go test then checks that the simulator had the contracts and cancelled
+//     every one). The customer then finds the key under Account → SSH keys (a bad key is
+//     refused beside its field), deploys a second server with the saved key and a QSFS
+//     backup swarm, sees each storage node's health and what the swarm survives, and
+//     cancels it. The storefront's owner later opens the Health page and reconciles.
 //  2. Issue 7: a node operator links a twin by signing the challenge with the farm
 //     twin's key, registers two nodes of that farm, asks to join the demo storefront; the
 //     storefront's owner enrols TOTP and approves; the operator exposes ONE node; a
@@ -42,6 +46,8 @@ const twinId = env('FD_E2E_TWIN_ID')
 const twinSeed = env('FD_E2E_TWIN_SEED_HEX')
 const [nodeA, nodeB] = env('FD_E2E_OPERATOR_NODES').split(',').filter(Boolean)
 const deployName = env('FD_E2E_DEPLOYMENT_NAME') || 'e2e-web'
+const vaultName = `${deployName}-vault`
+const keyName = 'e2e laptop'
 const shotBoth = shooter(env('FD_E2E_SCREENSHOT_DIR'), 'deployments')
 
 const skipDeploy = missingEnv({
@@ -76,6 +82,26 @@ function sshPublicKey() {
   const blob = Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)])
   return `ssh-ed25519 ${blob.toString('base64')} e2e@laptop`
 }
+
+/** rsaPublicKey makes an RSA key of the given size in authorized_keys form. */
+function rsaPublicKey(bits, comment) {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: bits })
+  const jwk = publicKey.export({ format: 'jwk' })
+  const field = (b) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(b.length)
+    return Buffer.concat([len, b])
+  }
+  // SSH mpints are two's complement: a leading 1 bit needs a zero byte in front.
+  const mpint = (b64url) => {
+    const b = Buffer.from(b64url, 'base64url')
+    return field(b[0] & 0x80 ? Buffer.concat([Buffer.alloc(1), b]) : b)
+  }
+  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)])
+  return `ssh-rsa ${blob.toString('base64')} ${comment}`
+}
+
+const firstKey = sshPublicKey()
 
 /** ed25519Sign signs text with a raw 32-byte ed25519 seed (wrapped in PKCS#8 for node:crypto). */
 function ed25519Sign(seedHex, text) {
@@ -125,6 +151,9 @@ async function useCard(page) {
   await form.waitFor({ state: 'detached' })
 }
 
+/** @type {Awaited<ReturnType<typeof someone>> | undefined} */
+let customerPage
+
 describe('a customer deploys a VM with a backup VM and cancels it', { skip: skipDeploy }, () => {
   test('deploy, follow the progress to running, connect, cancel', { timeout: 180_000 }, async () => {
     const c = await someone('customer')
@@ -150,11 +179,15 @@ describe('a customer deploys a VM with a backup VM and cancels it', { skip: skip
     await page.locator('[data-testid="image-card"][data-image="debian-12"]').click()
     await page.getByTestId('size-small').click()
 
+    // A new customer has no saved key: the form asks for one, and saves it by default.
+    assert.equal(await page.getByTestId('saved-key').count(), 0)
     const key = page.getByTestId('deploy-ssh-key')
     await key.fill('ssh-ed25519 not-a-key')
     await page.getByTestId('field-error-ssh_key').waitFor()
-    await key.fill(sshPublicKey())
+    await key.fill(firstKey)
     await page.getByTestId('ssh-key-ok').waitFor()
+    assert.equal(await page.getByTestId('save-ssh-key').isChecked(), true, '"Save this key" is not ticked by default')
+    await page.getByTestId('ssh-key-name').fill(keyName)
 
     await page.getByTestId('placement-default').click()
     await page.getByTestId('backup-vm').click()
@@ -221,6 +254,69 @@ describe('a customer deploys a VM with a backup VM and cancels it', { skip: skip
     await page.locator('[data-testid="event-row"][data-step="terminated"]').first().waitFor()
     await shotBoth(page, 'storefront-deployment-cancelled')
     assert.deepEqual(c.errors, [])
+    customerPage = c
+  })
+
+  test('the saved key is listed, and a second server with a QSFS swarm reuses it', { timeout: 180_000 }, async () => {
+    assert.ok(customerPage, 'the first deploy did not run')
+    const { page } = customerPage
+
+    // Account → SSH keys lists the key saved from the form, with its fingerprint.
+    await page.goto(url(storefrontURL, '/account/ssh-keys'))
+    const row = page.locator(`[data-testid="ssh-key-row"][data-name="${keyName}"]`).first()
+    await row.waitFor()
+    assert.match(await row.getByTestId('ssh-key-fingerprint').innerText(), /^SHA256:[A-Za-z0-9+/]{43}$/)
+
+    // Adding one: a 1024-bit RSA key is refused beside the field by the server.
+    await page.getByTestId('ssh-key-new').click()
+    const dialog = page.getByRole('dialog')
+    await dialog.locator('textarea[name="public_key"]').fill(rsaPublicKey(1024, 'weak@old'))
+    await dialog.locator('input[name="name"]').fill('old box')
+    await dialog.getByTestId('ssh-key-save').click()
+    await eventually(async () => assert.match(await dialog.getByTestId('field-error-public_key').innerText(), /1024 bits/))
+    await dialog.locator('textarea[name="public_key"]').fill(sshPublicKey())
+    await dialog.getByTestId('ssh-key-save').click()
+    await page.getByTestId('ssh-key-notice').waitFor()
+    await page.locator('[data-testid="ssh-key-row"][data-name="old box"]').first().waitFor()
+    await shotBoth(page, 'storefront-account-ssh-keys')
+
+    // The deploy form offers the saved keys (the newest chosen); pick the first one.
+    await page.goto(url(storefrontURL, '/deploy'))
+    await page.getByTestId('size-options').waitFor()
+    await page.locator('[data-testid="saved-key"][data-name="old box"][data-selected="true"]').waitFor()
+    await page.locator(`[data-testid="saved-key"][data-name="${keyName}"]`).click()
+    await page.locator(`[data-testid="saved-key"][data-name="${keyName}"][data-selected="true"]`).waitFor()
+    assert.equal(await page.getByTestId('deploy-ssh-key').count(), 0, 'a saved key still asks for a pasted one')
+    await page.getByTestId('deploy-name').fill(vaultName)
+    await page.getByTestId('size-small').click()
+    await page.getByTestId('placement-default').click()
+    await page.getByTestId('backup-qsfs').click()
+    await useCard(page)
+    await shotBoth(page, 'storefront-deploy-saved-key')
+    await page.getByTestId('pay-button').click()
+    await page.waitForURL(/\/deployments\/[0-9a-f-]{36}$/, { timeout: 30_000 })
+    await page.locator('[data-testid="deployment-progress"][data-state="running"]').waitFor({ timeout: 90_000 })
+    const id = page.url().split('/').pop()
+    const record = await page.evaluate(async (id) => (await fetch(`/api/deployments/${id}`)).json(), id)
+    assert.equal(record.ssh_key.split(' ').slice(0, 2).join(' '), firstKey.split(' ').slice(0, 2).join(' '), 'the server did not get the saved key')
+
+    // The backup card shows the swarm: 20 data shards and 4 metadata backends, all up.
+    const swarm = page.locator('[data-testid="swarm-health"][data-health="healthy"]')
+    await swarm.waitFor({ timeout: 30_000 })
+    await eventually(async () => assert.equal(await swarm.locator('[data-testid="swarm-backend"][data-kind="data"][data-status="ok"]').count(), 20))
+    assert.equal(await swarm.locator('[data-testid="swarm-backend"][data-kind="meta"][data-status="ok"]').count(), 4)
+    assert.match(await page.getByTestId('swarm-shards').innerText(), /^20 of 20 up · needs 12$/)
+    assert.match(await page.getByTestId('swarm-tolerance').innerText(), /Survives 8 of 20 storage nodes failing/)
+    assert.equal(await page.getByTestId('backup-status').innerText(), 'Healthy')
+    await page.getByTestId('backup-card').scrollIntoViewIfNeeded()
+    await shotBoth(page, 'storefront-deployment-qsfs')
+
+    await page.getByTestId('cancel-deployment').click()
+    const cancel = page.getByTestId('cancel-dialog')
+    assert.match(await cancel.innerText(), /QSFS backup swarm/)
+    await cancel.getByTestId('confirm-button').click()
+    await page.locator('[data-testid="deployment-status"][data-status="terminated"]').first().waitFor({ timeout: 30_000 })
+    assert.deepEqual(customerPage.errors, [])
   })
 })
 
@@ -359,7 +455,23 @@ describe('a node operator brings nodes and a customer can pick only the exposed 
       await page.locator(`[data-testid="admin-deployment-row"][data-name="${deployName}"][data-status="terminated"]`).first().waitFor()
     }
     await page.waitForLoadState('networkidle')
+    if (!skipDeploy) {
+      const listed = page.locator(`[data-testid="admin-deployment-row"][data-name="${deployName}"]`).first()
+      assert.equal((await listed.getByTestId('admin-deployment-customer').innerText()).trim(), customer.email.toLowerCase())
+      assert.match(await listed.getByTestId('admin-deployment-cost').innerText(), /\d/)
+    }
     await shotBoth(page, 'storefront-admin-deployments')
+
+    // The health page: reconcile now, and see when it ran and what it found.
+    await page.getByTestId('admin-nav-health').click()
+    await page.getByRole('heading', { name: 'Health', level: 1 }).waitFor()
+    await page.getByTestId('health-incidents-count').waitFor()
+    await page.getByTestId('reconcile-now').click()
+    await page.getByTestId('last-reconcile').waitFor()
+    assert.match(await page.getByTestId('last-reconcile').innerText(), /servers checked/)
+    await page.getByTestId('drift-count').waitFor()
+    await page.waitForLoadState('networkidle')
+    await shotBoth(page, 'storefront-admin-health')
     assert.deepEqual(admin.errors, [])
   })
 

@@ -150,6 +150,40 @@ export interface Deployment {
   created_at: string
   updated_at: string
   order?: Order
+  /** The last move off a failed node: the standby took over, or the server was re-created (disk lost). */
+  incident?: '' | 'failover' | 'reprovision'
+  incident_message?: string
+  incident_at?: string | null
+  /** When the customer was e-mailed about the incident. */
+  notified_at?: string | null
+  /** The QSFS backup swarm (backup "qsfs"). */
+  swarm?: Swarm
+  /** What cancelling gives back, as the storefront decided. */
+  on_cancel?: 'refund' | 'credit'
+  /** Staff lists: the customer and what the order cost. */
+  customer_email?: string
+  price_cents?: number
+  currency?: string
+  months?: number
+}
+
+export interface SwarmBackend {
+  node_id: number
+  kind: 'data' | 'meta'
+  position: number
+  status: 'ok' | 'lost' | 'replaced'
+  replaced_by: number | null
+  lost_at: string | null
+  updated_at: string
+}
+
+export interface Swarm {
+  expected: number
+  minimal: number
+  tolerates: number
+  lost: number
+  health: 'healthy' | 'degraded' | 'down'
+  backends: SwarmBackend[]
 }
 
 export interface DeploymentEvent {

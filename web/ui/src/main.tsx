@@ -49,6 +49,7 @@ const identityRoutes: RouteObject[] = [
       { path: 'two-factor', element: <TwoFactor /> },
       { path: 'sessions', element: <Sessions /> },
       { path: 'tokens', element: <Tokens /> },
+      { path: 'ssh-keys', lazy: async () => ({ Component: (await import('./pages/account/SshKeys')).SshKeys }) },
     ],
   },
 ]
@@ -60,6 +61,8 @@ const storefrontRoutes: RouteObject[] = [
     children: [
       { index: true, element: <AdminOverview /> },
       { path: 'members', element: <Members /> },
+      // Customers: searchable accounts with what they run and have paid, and each one's servers and payments.
+      { path: 'customers', lazy: async () => ({ Component: (await import('./pages/admin/Customers')).Customers }) },
       { path: 'node-operator-requests', element: <NodeOperatorRequests /> },
       // The storefront's branding, domains and settings load on first use.
       { path: 'branding', lazy: async () => ({ Component: (await import('./pages/admin/Branding')).Branding }) },
@@ -73,6 +76,7 @@ const storefrontRoutes: RouteObject[] = [
       // Deployments: the node pool (catalog, operators' nodes, customer picks) and every customer's server.
       { path: 'pool', lazy: async () => ({ Component: (await import('./pages/admin/NodePool')).NodePool }) },
       { path: 'deployments', lazy: async () => ({ Component: (await import('./pages/admin/AdminDeployments')).AdminDeployments }) },
+      { path: 'health', lazy: async () => ({ Component: (await import('./pages/admin/AdminHealth')).AdminHealth }) },
       // The treasury: balances, staking tiers, the top-up policy and every top-up's steps.
       { path: 'wallet', lazy: async () => ({ Component: (await import('./pages/admin/Wallet')).AdminWallet }) },
       {
@@ -114,6 +118,28 @@ const consoleRoutes: RouteObject[] = [
   // Public: "Become an operator" and "Register a co-op" on the console's home page.
   { path: 'apply', lazy: async () => ({ Component: (await import('./pages/console/Apply')).Apply }) },
   { path: 'super-admins', element: superAdmin(<SuperAdmins />) },
+  // Platform accounts, node operators and the job queues.
+  {
+    path: 'accounts',
+    lazy: async () => {
+      const { Accounts } = await import('./pages/console/Accounts')
+      return { element: superAdmin(<Accounts />) }
+    },
+  },
+  {
+    path: 'node-operators',
+    lazy: async () => {
+      const { NodeOperators } = await import('./pages/console/NodeOperators')
+      return { element: superAdmin(<NodeOperators />) }
+    },
+  },
+  {
+    path: 'jobs',
+    lazy: async () => {
+      const { Jobs } = await import('./pages/console/Jobs')
+      return { element: superAdmin(<Jobs />) }
+    },
+  },
   {
     path: 'audit',
     element: superAdmin(

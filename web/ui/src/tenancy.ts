@@ -16,6 +16,8 @@ export interface TenantRecord {
   base_currency: string
   support_email: string
   legal_name: string
+  /** What a customer who cancels gets back for the unused time: a refund to the card, or account credit. */
+  on_cancel?: 'credit' | 'refund'
   suspended_reason?: string
   platform_fee_bps: number | null
   platform_fee_fixed_cents: number | null
@@ -26,7 +28,10 @@ export interface ConsoleTenant extends TenantRecord {
   domains: number
   deployments: number
   stripe_health: string
+  /** The treasury's word for the grid wallet: not set up, healthy, low runway or failing. */
   wallet_health: string
+  /** Why, in a sentence. */
+  wallet_note?: string
 }
 
 export interface Domain {

@@ -1,6 +1,6 @@
-// Shapes of the treasury API (GET/PUT /api/admin/wallet, PUT /api/admin/wallet/policy,
-// POST /api/admin/wallet/topups) and the helpers the wallet page uses: TFT formatting,
-// the staking tiers, and where a top-up stands in its six steps.
+// Shapes of the treasury API (GET/PUT /api/admin/wallet, GET /api/admin/wallet/history,
+// PUT /api/admin/wallet/policy, POST /api/admin/wallet/topups) and the helpers the wallet
+// page uses: TFT formatting, the staking tiers, and where a top-up stands in its six steps.
 //
 // Amounts arrive as decimal strings with 7 decimals ("1215.0000000"); the tier report,
 // runway and what a top-up buys are computed by the server, never here.
@@ -48,8 +48,37 @@ export interface Topup {
   quote_usdc: string
   alert: string
   error: string
+  /** Where a failed top-up stopped: the state it did not reach. */
+  failed_step?: Exclude<TopupState, 'planned' | 'failed'>
+  failed_at?: string
   created_at: string
   updated_at: string
+}
+
+export type AlertReason = 'topup_failed' | 'mint_overdue' | 'runway_low'
+
+/** The tenant's treasury incident, open until the wallet is healthy again. */
+export interface WalletAlert {
+  state: 'open'
+  reason: AlertReason
+  message: string
+  runway_days: number | null
+  opened_at: string
+  /** When the owners and admins were e-mailed (once per incident). */
+  notified_at: string | null
+}
+
+/** One day of the wallet's history: the day's last snapshot. */
+export interface HistoryPoint {
+  day: string
+  balance_tft: string
+  burn_month_tft: string
+  runway_days: number | null
+}
+
+export interface WalletHistory {
+  days: number
+  items: HistoryPoint[]
 }
 
 export interface Wallet {
@@ -63,12 +92,14 @@ export interface Wallet {
   tiers: TierReport
   policy: Policy | null
   topups: Topup[] | null
+  alert: WalletAlert | null
 }
 
+/** The twin is derived from the mnemonic on the server; a replacement needs a fresh TOTP code. */
 export interface WalletInput {
-  twin_id: number
   mnemonic: string
   stellar_secret: string
+  totp_code?: string
 }
 
 // ——— Tiers ———
@@ -135,14 +166,24 @@ export function underWay(t: Topup): boolean {
   return t.state !== 'reconciled' && t.state !== 'failed'
 }
 
+/** stepNames names a step as a sentence does: "the swap". */
+export const stepNames: Record<Exclude<TopupState, 'planned' | 'failed'>, string> = {
+  quoted: 'quote',
+  swapped: 'swap',
+  bridged: 'bridge deposit',
+  minted: 'mint',
+  reconciled: 'ledger posting',
+}
+
 /**
  * stepStates places a top-up on its six steps. Its state names the last step done; a
- * failed top-up does not say where it stopped, so the quote tells: without one it failed
- * while quoting (no USDC for it), with one at the swap (the price moved past the cap).
+ * failed top-up names the step it stopped at (older ones do not: the quote tells, without
+ * one it failed while quoting, with one at the swap).
  */
 export function stepStates(t: Topup): StepState[] {
   if (t.state === 'failed') {
-    const stopped = tftNumber(t.quote_usdc) > 0 ? 2 : 1
+    const at = t.failed_step ? topupSteps.findIndex((s) => s.state === t.failed_step) : -1
+    const stopped = at > 0 ? at : tftNumber(t.quote_usdc) > 0 ? 2 : 1
     return topupSteps.map((_, i) => (i < stopped ? 'done' : i === stopped ? 'failed' : 'pending'))
   }
   const reached = topupSteps.findIndex((s) => s.state === t.state)

@@ -759,7 +759,13 @@ export function Deploy() {
             </Step>
 
             <Step n={5} title="SSH key" description="You log in as root with this key; passwords are switched off." testId="ssh-step">
-              <SshKeyField value={vm.ssh_key} onChange={(ssh_key) => setVm({ ssh_key })} error={form.fieldError('ssh_key')} />
+              <SshKeyField
+                choice={vm}
+                onChange={setVm}
+                error={form.fieldError('ssh_key')}
+                idError={form.fieldError('ssh_key_id')}
+                nameError={form.fieldError('ssh_key_name')}
+              />
             </Step>
 
             <Step n={6} title="Placement" description="Which machine on the grid runs your server." testId="placement-step">

@@ -1,7 +1,8 @@
 import { Outlet } from 'react-router'
 import { RequireAuth } from '../../components/Guard'
+import { isStorefront } from '../../config'
 import { SideNavLayout } from '../../components/SideNav'
-import { FingerprintIcon, KeyIcon, LockIcon, MonitorIcon, UserIcon } from '../../components/icons'
+import { FingerprintIcon, KeyIcon, LockIcon, MonitorIcon, TerminalIcon, UserIcon } from '../../components/icons'
 import { useSession } from '../../session'
 
 const items = [
@@ -10,6 +11,8 @@ const items = [
   { to: '/account/two-factor', label: 'Two-factor', icon: FingerprintIcon },
   { to: '/account/sessions', label: 'Sessions', icon: MonitorIcon },
   { to: '/account/tokens', label: 'API tokens', icon: KeyIcon },
+  // Keys for the servers a customer deploys: storefronts only.
+  ...(isStorefront ? [{ to: '/account/ssh-keys', label: 'SSH keys', icon: TerminalIcon }] : []),
 ]
 
 function Heading() {

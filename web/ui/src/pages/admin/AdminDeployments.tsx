@@ -6,7 +6,7 @@ import { Alert } from '../../components/forms'
 import { FilterTabs } from '../../components/tabs'
 import { LayersIcon, RefreshIcon, TrashIcon } from '../../components/icons'
 import { Button, usePageTitle } from '../../components/ui'
-import { backupLabel, cancellable, imageLabel, specLine, type Deployment } from '../../deployments'
+import { backupLabel, cancellable, imageLabel, money, specLine, type Deployment } from '../../deployments'
 import { StatusPill } from '../deployments/DeploymentDetail'
 
 type Filter = '' | 'active' | 'attention' | 'ended'
@@ -48,6 +48,14 @@ export function AdminDeployments() {
       ),
     },
     {
+      header: 'Customer',
+      cell: (d) => (
+        <span className="block max-w-48 truncate text-sm" title={d.customer_email} data-testid="admin-deployment-customer">
+          {d.customer_email || '—'}
+        </span>
+      ),
+    },
+    {
       header: 'Status',
       cell: (d) => (
         <span className="flex flex-col gap-1">
@@ -66,6 +74,18 @@ export function AdminDeployments() {
           </span>
         ) : (
           <span className="text-muted">{d.placement === 'advanced' ? 'Picked by customer' : 'Not placed yet'}</span>
+        ),
+    },
+    {
+      header: 'Cost',
+      cell: (d) =>
+        d.price_cents !== undefined && d.currency ? (
+          <span className="flex flex-col text-sm whitespace-nowrap" data-testid="admin-deployment-cost">
+            <span className="font-medium text-fg">{money(d.price_cents, d.currency)}</span>
+            <span className="text-xs text-muted">{d.months && d.months > 1 ? `for ${d.months} months` : 'a month'}</span>
+          </span>
+        ) : (
+          <span className="text-muted">—</span>
         ),
     },
     { header: 'Backup', cell: (d) => <span className="text-sm whitespace-nowrap">{backupLabel[d.backup] ?? d.backup}</span> },

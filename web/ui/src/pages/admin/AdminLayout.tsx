@@ -4,6 +4,7 @@ import { useApi, type Loaded } from '../../components/data'
 import { RequireRole } from '../../components/Guard'
 import { SideNavLayout, type SideNavGroup } from '../../components/SideNav'
 import {
+  ActivityIcon,
   BuildingIcon,
   CardIcon,
   GaugeIcon,
@@ -32,19 +33,7 @@ export interface PendingAdminSection {
   summary: string
 }
 
-export const pendingAdminSections: PendingAdminSection[] = [
-  {
-    path: 'customers',
-    label: 'Customers',
-    icon: UsersIcon,
-    summary: 'Search your customers, see their deployments, cards and payments.',
-  },
-]
-
-const pending = (paths: string[]) =>
-  pendingAdminSections
-    .filter((s) => paths.includes(s.path))
-    .map((s) => ({ to: `/admin/${s.path}`, label: s.label, icon: s.icon, soon: true }))
+export const pendingAdminSections: PendingAdminSection[] = []
 
 function groupsFor(coop: boolean): SideNavGroup[] {
   return [
@@ -55,8 +44,9 @@ function groupsFor(coop: boolean): SideNavGroup[] {
         { to: '/admin/wallet', label: 'Wallet', icon: WalletIcon, testId: 'admin-nav-wallet' },
         { to: '/admin/pool', label: 'Node pool', icon: ServerIcon, testId: 'admin-nav-pool' },
         { to: '/admin/pricing', label: 'Pricing', icon: TagIcon, testId: 'admin-nav-pricing' },
-        ...pending(['customers']),
+        { to: '/admin/customers', label: 'Customers', icon: UsersIcon, testId: 'admin-nav-customers' },
         { to: '/admin/deployments', label: 'Deployments', icon: LayersIcon, testId: 'admin-nav-deployments' },
+        { to: '/admin/health', label: 'Health', icon: ActivityIcon, testId: 'admin-nav-health' },
         { to: '/admin/billing', label: 'Billing', icon: CardIcon, testId: 'admin-nav-billing' },
       ],
     },

@@ -71,7 +71,7 @@ function RevenueChart({ daily, currency, month }: { daily: number[]; currency: s
   const max = Math.max(1, ...daily)
   const w = 640
   const h = 160
-  const pad = { top: 12, bottom: 22, left: 4, right: 4 }
+  const pad = { top: 8, bottom: 2, left: 2, right: 2 }
   const slot = (w - pad.left - pad.right) / days
   const bar = Math.max(2, slot * 0.62)
   const y = (v: number) => pad.top + (h - pad.top - pad.bottom) * (1 - v / max)
@@ -104,15 +104,15 @@ function RevenueChart({ daily, currency, month }: { daily: number[]; currency: s
                   <title>{`${i + 1}: ${money(v, currency)}`}</title>
                 </rect>
               ) : null}
-              {(i === 0 || (i + 1) % 5 === 0) && (
-                <text x={x + bar / 2} y={h - 6} textAnchor="middle" className="fill-muted text-[10px]">
-                  {i + 1}
-                </text>
-              )}
             </g>
           )
         })}
       </svg>
+      <div className="mt-1 flex justify-between text-[11px] text-muted tabular-nums" aria-hidden>
+        <span>1</span>
+        <span>{Math.ceil(days / 2)}</span>
+        <span>{days}</span>
+      </div>
       <figcaption className="mt-1 text-xs text-muted">
         Revenue per day, {label}. Best day {money(daily.length ? Math.max(...daily) : 0, currency)}.
       </figcaption>
@@ -204,7 +204,7 @@ export function BusinessDashboard() {
 
   return (
     <div className="space-y-6" data-testid="business-dashboard">
-      <div className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-5">
+      <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 sm:gap-4">
         <Kpi
           label="Revenue this month"
           testId="kpi-revenue"
@@ -225,7 +225,20 @@ export function BusinessDashboard() {
           label="Active deployments"
           testId="kpi-deployments"
           value={o ? String(active) : '…'}
-          hint={o ? `${o.activity.pool_nodes} nodes in the pool` : undefined}
+          hint={o ? `${o.activity.by_status['failed'] ?? 0} failed, ${o.activity.by_status['awaiting_payment'] ?? 0} awaiting payment` : undefined}
+        />
+        <Kpi
+          label="Pool nodes"
+          testId="kpi-nodes"
+          tone={o && o.activity.nodes_down.length > 0 ? 'warning' : undefined}
+          value={o ? `${o.activity.pool_nodes - o.activity.nodes_down.length} up` : '…'}
+          hint={
+            o
+              ? o.activity.nodes_down.length
+                ? `${o.activity.nodes_down.length} of ${o.activity.pool_nodes} offline`
+                : `All ${o.activity.pool_nodes} online`
+              : undefined
+          }
         />
         <Kpi
           label="Wallet runway"
@@ -248,7 +261,7 @@ export function BusinessDashboard() {
         </Panel>
         <Panel
           title="Needs attention"
-          description={alerts.length ? undefined : 'Nothing right now.'}
+          description={alerts.length ? `${alerts.length} item${alerts.length === 1 ? '' : 's'}` : undefined}
           className="lg:col-span-2"
           data-testid="overview-alerts"
         >

@@ -1,9 +1,9 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { Badge, Loading, PageHeader, formatDate } from '../../components/data'
-import { Alert, ErrorPanel, FormError, SelectField, SubmitButton, TextArea, TextField, useForm } from '../../components/forms'
+import { Alert, ErrorPanel, FieldError, FormError, SelectField, SubmitButton, TextArea, TextField, useForm } from '../../components/forms'
 import { SettingsIcon } from '../../components/icons'
-import { Button, Card, usePageTitle } from '../../components/ui'
+import { Button, Card, cx, usePageTitle } from '../../components/ui'
 import { updateBrand, useBrand } from '../../config'
 import { canManageTenant, useSession } from '../../session'
 import { currencies, kindLabels, statusLabels, statusTone, type TenantRecord } from '../../tenancy'
@@ -15,9 +15,10 @@ interface SettingsValues {
   base_currency: string
   support_email: string
   legal_name: string
+  on_cancel: 'credit' | 'refund'
 }
 
-const fields: Array<keyof SettingsValues> = ['name', 'pitch', 'base_currency', 'support_email', 'legal_name']
+const fields: Array<keyof SettingsValues> = ['name', 'pitch', 'base_currency', 'support_email', 'legal_name', 'on_cancel']
 
 function valuesOf(t: TenantRecord): SettingsValues {
   return {
@@ -26,6 +27,7 @@ function valuesOf(t: TenantRecord): SettingsValues {
     base_currency: t.base_currency || 'usd',
     support_email: t.support_email ?? '',
     legal_name: t.legal_name ?? '',
+    on_cancel: t.on_cancel === 'refund' ? 'refund' : 'credit',
   }
 }
 
@@ -86,6 +88,7 @@ function SettingsForm({ tenant }: { tenant: TenantRecord }) {
           base_currency: v.base_currency,
           support_email: v.support_email.trim(),
           legal_name: v.legal_name.trim(),
+          on_cancel: v.on_cancel,
         }
         const t = await api.put<TenantRecord>('/api/admin/settings', body)
         const next = valuesOf(t)
@@ -183,6 +186,45 @@ function SettingsForm({ tenant }: { tenant: TenantRecord }) {
             hint="The company printed on receipts. Leave it empty to use the storefront’s name."
             error={form.fieldError('legal_name')}
           />
+          <fieldset className="sm:col-span-2" data-testid="on-cancel">
+            <legend className="text-sm font-medium text-fg">When a customer cancels a server</legend>
+            <p className="mt-0.5 text-sm text-muted">What they get back for the unused part of the period they paid for.</p>
+            <div className="mt-2 grid gap-2 sm:grid-cols-2">
+              {(
+                [
+                  ['credit', 'Account credit', 'Kept on their account and used before their card on the next order. The money stays with you.'],
+                  ['refund', 'Prorated refund to the card', 'Refunded to the card that paid, by the hour of unused time. Stripe keeps its fee.'],
+                ] as const
+              ).map(([value, label, description]) => (
+                <label
+                  key={value}
+                  className={cx(
+                    'flex cursor-pointer gap-3 rounded-fd-sm border p-3 text-sm focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-primary',
+                    v.on_cancel === value ? 'border-primary bg-primary/5 ring-1 ring-primary' : 'border-border hover:border-primary/40',
+                    !manage && 'cursor-default opacity-80',
+                  )}
+                >
+                  <input
+                    type="radio"
+                    name="on_cancel"
+                    value={value}
+                    checked={v.on_cancel === value}
+                    disabled={!manage}
+                    onChange={set('on_cancel')}
+                    data-testid={`on-cancel-${value}`}
+                    className="mt-0.5 size-4 shrink-0 accent-[var(--fd-primary)]"
+                  />
+                  <span>
+                    <span className="block font-semibold text-fg">{label}</span>
+                    <span className="mt-0.5 block text-muted">{description}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+            <FieldError id="on-cancel-error" name="on_cancel">
+              {form.fieldError('on_cancel')}
+            </FieldError>
+          </fieldset>
         </div>
       </Card>
 

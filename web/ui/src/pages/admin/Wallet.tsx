@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react'
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { api, ApiError, isApiError, sentence } from '../../api'
 import { Dialog, DialogActions } from '../../components/Dialog'
 import { Badge, CopyButton, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
@@ -28,8 +28,10 @@ import {
 } from '../../components/icons'
 import { Button, Card, Spinner, cx, usePageTitle } from '../../components/ui'
 import { canManageTenant, useSession } from '../../session'
+import { WalletChart } from './WalletChart'
 import {
   formatAmount,
+  stepNames,
   stepStates,
   tftNumber,
   tierInfo,
@@ -44,6 +46,8 @@ import {
   type StepState,
   type Topup,
   type Wallet,
+  type WalletAlert,
+  type WalletHistory,
   type WalletInput,
 } from '../../wallet'
 
@@ -65,6 +69,8 @@ export function AdminWallet() {
   const missing = isApiError(loaded.error) && loaded.error.status === 404
   const w = missing ? undefined : loaded.data
   const busy = (w?.topups ?? []).some(underWay)
+  const history = useApi<WalletHistory>(w ? '/api/admin/wallet/history' : null)
+  const reloadHistory = history.reload
 
   // Follow a top-up step by step: ask again every 2 s while one is under way.
   useEffect(() => {
@@ -72,6 +78,13 @@ export function AdminWallet() {
     const t = setTimeout(reload, POLL_MS)
     return () => clearTimeout(t)
   }, [busy, loaded.data, reload])
+
+  // A top-up that ends moves the balance: draw the chart again.
+  const wasBusy = useRef(busy)
+  useEffect(() => {
+    if (wasBusy.current && !busy) reloadHistory()
+    wasBusy.current = busy
+  }, [busy, reloadHistory])
 
   const header = (
     <PageHeader
@@ -95,8 +108,10 @@ export function AdminWallet() {
         {header}
         <WalletSetup
           manage={manage}
-          onSaved={() => {
-            setNotice('Wallet saved. Its secrets are encrypted and will not be shown again.')
+          onSaved={(saved) => {
+            setNotice(
+              `Wallet saved: twin ${saved.twin_id}, found from the recovery phrase. Its secrets are encrypted and will not be shown again.`,
+            )
             reload()
           }}
         />
@@ -113,7 +128,8 @@ export function AdminWallet() {
   }
 
   const topups = w.topups ?? []
-  const attention = topups.filter((t, i) => t.alert && (underWay(t) || i === 0))
+  // The treasury alert says it all when there is one; otherwise a top-up's own alert shows.
+  const attention = w.alert ? [] : topups.filter((t, i) => t.alert && (underWay(t) || i === 0))
   const runway = w.tiers.runway_days
   const short = !!w.policy && runway >= 0 && runway < w.policy.min_runway_days
   const mine = started ? topups.find((t) => t.id === started) : undefined
@@ -142,6 +158,7 @@ export function AdminWallet() {
           </button>
         </Alert>
       ) : null}
+      {w.alert ? <TreasuryAlert alert={w.alert} /> : null}
       {attention.map((t) => (
         <Alert key={t.id} tone="error" title="A top-up needs your attention" data-testid="topup-alert">
           {sentence(t.alert)}
@@ -168,6 +185,7 @@ export function AdminWallet() {
       ) : null}
 
       <Balances w={w} short={short} />
+      <HistoryPanel history={history.data} error={history.error} loading={history.loading} onRetry={reloadHistory} policy={w.policy} />
       <Tiers w={w} />
       <Topups
         w={w}
@@ -194,21 +212,23 @@ export function AdminWallet() {
         open={replacing}
         onClose={() => setReplacing(false)}
         title="Replace the wallet"
-        description="Top-ups and the staking discount move to the new wallet at once. Enter its twin id and both secrets; the old secrets are discarded."
+        description="Top-ups and the staking discount move to the new wallet at once. Enter its recovery phrase (its twin is found from it), the Stellar secret, and a code from your authenticator app; the old secrets are discarded."
         size="lg"
         testId="wallet-replace-dialog"
         flush
       >
         <WalletForm
           inDialog
+          replace
+          currentTwin={w.twin_id}
           submitLabel="Replace wallet"
-          initialTwin={String(w.twin_id)}
           onCancel={() => setReplacing(false)}
-          onSaved={() => {
+          onSaved={(saved) => {
             setReplacing(false)
             setStarted('')
-            setNotice('Wallet replaced. Its secrets are encrypted and will not be shown again.')
+            setNotice(`Wallet replaced: now twin ${saved.twin_id}. Its secrets are encrypted and will not be shown again.`)
             reload()
+            reloadHistory()
           }}
         />
       </Dialog>
@@ -218,7 +238,7 @@ export function AdminWallet() {
 
 // ——— Setup ———
 
-function WalletSetup({ manage, onSaved }: { manage: boolean; onSaved: () => void }) {
+function WalletSetup({ manage, onSaved }: { manage: boolean; onSaved: (w: Wallet) => void }) {
   if (!manage)
     return (
       <Card>
@@ -241,38 +261,45 @@ function WalletSetup({ manage, onSaved }: { manage: boolean; onSaved: () => void
   )
 }
 
-const walletFields = ['twin_id', 'mnemonic', 'stellar_secret']
+const walletFields = ['mnemonic', 'stellar_secret', 'totp_code']
 
 function WalletForm({
   submitLabel,
   onSaved,
   onCancel,
-  initialTwin = '',
+  replace = false,
+  currentTwin,
   inDialog = false,
 }: {
   submitLabel: string
-  onSaved: () => void
+  onSaved: (w: Wallet) => void
   onCancel?: () => void
-  initialTwin?: string
+  /** Replacing a wallet asks for a fresh two-factor code. */
+  replace?: boolean
+  currentTwin?: number
   inDialog?: boolean
 }) {
   const form = useForm(walletFields)
-  const [twin, setTwin] = useState(initialTwin)
   const [mnemonic, setMnemonic] = useState('')
   const [secret, setSecret] = useState('')
+  const [code, setCode] = useState('')
 
   const save = () => {
-    const id = Number(twin.trim())
-    const body: WalletInput = {
-      twin_id: Number.isInteger(id) && id > 0 && id < 2 ** 32 ? id : 0,
-      mnemonic,
-      stellar_secret: secret,
-    }
-    return api.put<Wallet>('/api/admin/wallet', body).then(() => {
-      setMnemonic('')
-      setSecret('')
-      onSaved()
-    })
+    const body: WalletInput = { mnemonic, stellar_secret: secret }
+    if (replace) body.totp_code = code.replace(/\s+/g, '')
+    return api.put<Wallet>('/api/admin/wallet', body).then(
+      (saved) => {
+        setMnemonic('')
+        setSecret('')
+        setCode('')
+        onSaved(saved)
+      },
+      (err: unknown) => {
+        // A code is good once: a refused one is cleared for the next.
+        if (isApiError(err) && err.field === 'totp_code') setCode('')
+        throw err
+      },
+    )
   }
 
   const buttons = (
@@ -297,18 +324,7 @@ function WalletForm({
         keep your own copy somewhere safe.
       </Alert>
       <FormError form={form} />
-      <TextField
-        label="Twin id"
-        name="twin_id"
-        inputMode="numeric"
-        autoComplete="off"
-        value={twin}
-        onChange={(e) => setTwin(e.target.value)}
-        error={form.fieldError('twin_id')}
-        hint="The number of the TFChain twin of this wallet, as the TF Dashboard shows it."
-        wrapperClassName="max-w-xs"
-      />
-      <PhraseField value={mnemonic} onChange={setMnemonic} error={form.fieldError('mnemonic')} />
+      <PhraseField value={mnemonic} onChange={setMnemonic} error={form.fieldError('mnemonic')} currentTwin={currentTwin} />
       <PasswordField
         label="Stellar secret"
         name="stellar_secret"
@@ -319,19 +335,46 @@ function WalletForm({
         hint="The secret key (56 characters starting with S) of the Stellar account that holds USDC, e.g. your TF Connect wallet. Top-ups swap it for TFT."
         className="font-mono"
       />
+      {replace ? (
+        <TextField
+          label="Two-factor code"
+          name="totp_code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          error={form.fieldError('totp_code')}
+          hint="Replacing the wallet asks for two-factor again: the 6-digit code from your authenticator app, or a recovery code."
+          wrapperClassName="max-w-xs"
+          className="font-mono tracking-widest"
+          data-testid="wallet-totp"
+        />
+      ) : null}
       {inDialog ? <DialogActions>{buttons}</DialogActions> : <div className="flex flex-wrap justify-end gap-2">{buttons}</div>}
     </form>
   )
 }
 
 /** PhraseField is a textarea that hides the recovery phrase like a password until shown. */
-function PhraseField({ value, onChange, error }: { value: string; onChange: (v: string) => void; error?: string }) {
+function PhraseField({
+  value,
+  onChange,
+  error,
+  currentTwin,
+}: {
+  value: string
+  onChange: (v: string) => void
+  error?: string
+  currentTwin?: number
+}) {
   const id = useId()
   const [shown, setShown] = useState(false)
   const words = value.trim() ? value.trim().split(/\s+/).length : 0
   const hint =
     words === 0
-      ? 'The 12 or 24 words of the TFChain wallet, in order, separated by spaces.'
+      ? `The 12 or 24 words of the TFChain wallet, in order, separated by spaces. Its twin is found from them${
+          currentTwin ? ` (the wallet now is twin ${currentTwin})` : ''
+        }: create the twin in the TF Dashboard first.`
       : words === 12 || words === 24
         ? `${words} words`
         : `${words} ${words === 1 ? 'word' : 'words'}: a recovery phrase has 12 or 24`
@@ -487,6 +530,72 @@ function Balances({ w, short }: { w: Wallet; short: boolean }) {
         }
       />
     </div>
+  )
+}
+
+// ——— The treasury alert and the history ———
+
+const alertTitles: Record<WalletAlert['reason'], string> = {
+  topup_failed: 'A top-up failed: the wallet cannot keep its runway',
+  mint_overdue: 'A top-up has not arrived on TFChain',
+  runway_low: 'The wallet is running low and cannot top up',
+}
+
+/** TreasuryAlert is the open incident: what is wrong, since when, and who was told. */
+function TreasuryAlert({ alert }: { alert: WalletAlert }) {
+  return (
+    <Alert tone="error" title={alertTitles[alert.reason] ?? 'The wallet needs your attention'} data-testid="treasury-alert" data-reason={alert.reason}>
+      <span className="block">{sentence(alert.message)}</span>
+      <span className="mt-1.5 block text-xs opacity-90">
+        Since <Time iso={alert.opened_at} relative={false} />.{' '}
+        {alert.notified_at ? (
+          <>
+            The owners and admins were e-mailed <Time iso={alert.notified_at} />; they are not e-mailed again until a new incident.
+          </>
+        ) : (
+          'The owners and admins are being e-mailed.'
+        )}{' '}
+        Until the wallet can pay, new orders on the storefront are refused.
+      </span>
+    </Alert>
+  )
+}
+
+function HistoryPanel({
+  history,
+  error,
+  loading,
+  onRetry,
+  policy,
+}: {
+  history: WalletHistory | undefined
+  error: unknown
+  loading: boolean
+  onRetry: () => void
+  policy: Policy | null
+}) {
+  const points = history?.items ?? []
+  return (
+    <Panel
+      title="Balance and burn"
+      description={`The last ${history?.days ?? 90} days, one point a day: the TFT on your twin and what your contracts burn a month.`}
+      data-testid="wallet-history"
+    >
+      {error && !history ? (
+        <div className="px-4 py-5 sm:px-5">
+          <ErrorPanel error={error} onRetry={onRetry} />
+        </div>
+      ) : !history && loading ? (
+        <Loading label="Reading the history…" />
+      ) : points.length === 0 ? (
+        <EmptyState icon={HistoryIcon} title="No history yet" data-testid="wallet-history-empty">
+          The hourly check records the balance and the burn; the chart fills in from the first one. “Top up now” records one
+          too.
+        </EmptyState>
+      ) : (
+        <WalletChart points={points} minRunwayDays={policy?.min_runway_days} />
+      )}
+    </Panel>
   )
 }
 
@@ -702,13 +811,27 @@ function TopupItem({ t, open, onOpen }: { t: Topup; open: boolean; onOpen?: () =
           </Button>
         ) : null}
       </div>
-      {t.alert ? (
+      {t.alert && !(t.state === 'failed' && t.failed_step) ? (
         <Alert tone="error" className="mt-3" data-testid="topup-item-alert">
           {sentence(t.alert)}
         </Alert>
       ) : null}
       {open ? <Stepper t={t} /> : null}
-      {t.state === 'failed' && t.error && !t.alert.includes(t.error) ? (
+      {t.state === 'failed' && t.failed_step ? (
+        <p className="mt-3 flex items-start gap-1.5 text-sm text-red-700 dark:text-red-400" data-testid="topup-failure" data-step={t.failed_step}>
+          <AlertCircleIcon className="mt-0.5 size-4 shrink-0" />
+          <span>
+            Failed at the {stepNames[t.failed_step]} step
+            {t.failed_at ? (
+              <>
+                {' '}
+                on <Time iso={t.failed_at} relative={false} />
+              </>
+            ) : null}
+            {t.error ? `: ${t.error.replace(/\.$/, '')}.` : '.'}
+          </span>
+        </p>
+      ) : t.state === 'failed' && t.error && !t.alert.includes(t.error) ? (
         <p className="mt-3 flex items-start gap-1.5 text-sm text-red-700 dark:text-red-400" data-testid="topup-error-text">
           <AlertCircleIcon className="mt-0.5 size-4 shrink-0" />
           {sentence(t.error)}

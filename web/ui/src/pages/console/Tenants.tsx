@@ -107,7 +107,24 @@ export function Tenants() {
     },
     { header: 'Domains', className: 'tabular-nums', cell: (t) => (t.domains > 0 ? t.domains : <span className="text-muted">0</span>) },
     { header: 'Stripe', cell: (t) => <Health value={t.stripe_health} /> },
-    { header: 'Wallet', cell: (t) => <Health value={t.wallet_health} /> },
+    {
+      header: 'Wallet',
+      cell: (t) => (
+        <span
+          className="flex min-w-0 flex-col items-start gap-1"
+          data-testid="tenant-wallet-health"
+          data-health={t.wallet_health}
+          title={t.wallet_note || undefined}
+        >
+          <Health value={t.wallet_health} />
+          {t.wallet_note && t.wallet_health !== 'healthy' ? (
+            <span className="line-clamp-2 max-w-56 text-xs text-muted" data-testid="tenant-wallet-note">
+              {t.wallet_note}
+            </span>
+          ) : null}
+        </span>
+      ),
+    },
     {
       header: '',
       actions: true,

@@ -4,8 +4,8 @@
 
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react'
 import { useApi } from '../../components/data'
-import { FieldError, inputClass } from '../../components/forms'
-import { CheckCircleIcon, CheckIcon, KeyIcon, ServerIcon, ShieldCheckIcon } from '../../components/icons'
+import { Checkbox, FieldError, inputClass } from '../../components/forms'
+import { CheckCircleIcon, CheckIcon, KeyIcon, PlusIcon, ServerIcon, ShieldCheckIcon } from '../../components/icons'
 import { Badge } from '../../components/data'
 import { Button, cx } from '../../components/ui'
 import {
@@ -16,28 +16,36 @@ import {
   free,
   hasGPU,
   imageLabel,
-  type Deployment,
   type GridNode,
   type OSImage,
 } from '../../deployments'
 import { useSession } from '../../session'
+import { keyKind, type SSHKey } from '../../sshkeys'
 
 export interface VmChoice {
   name: string
   image: string
   ssh_key: string
+  /** One of the customer's saved keys (ssh_key then holds its public key), or null: a pasted key. */
+  ssh_key_id: string | null
+  /** Save the pasted key to the account, under ssh_key_name. */
+  save_ssh_key: boolean
+  ssh_key_name: string
   placement: 'default' | 'advanced'
   node_id: number | null
   backup: 'none' | 'vm' | 'qsfs'
 }
 
 /** The request fields these sections own: useForm shows the server's errors beside them. */
-export const vmFields = ['name', 'image', 'ssh_key', 'placement', 'node_id', 'backup']
+export const vmFields = ['name', 'image', 'ssh_key', 'ssh_key_id', 'ssh_key_name', 'placement', 'node_id', 'backup']
 
 export const initialVmChoice: VmChoice = {
   name: '',
   image: 'ubuntu-24.04',
   ssh_key: '',
+  ssh_key_id: null,
+  save_ssh_key: true,
+  ssh_key_name: '',
   placement: 'default',
   node_id: null,
   backup: 'none',
@@ -53,7 +61,9 @@ export function vmRequest(c: VmChoice) {
   return {
     name: c.name.trim(),
     image: c.image,
-    ssh_key: c.ssh_key.trim(),
+    ...(c.ssh_key_id
+      ? { ssh_key_id: c.ssh_key_id }
+      : { ssh_key: c.ssh_key.trim(), ...(c.save_ssh_key ? { save_ssh_key: true, ssh_key_name: c.ssh_key_name.trim() } : {}) }),
     placement: c.placement,
     ...(c.placement === 'advanced' && c.node_id ? { node_id: c.node_id } : {}),
     backup: c.backup,
@@ -65,8 +75,8 @@ export function vmProblem(c: VmChoice): string {
   if (!c.name.trim()) return 'Name your server.'
   if (checkName(c.name)) return 'Fix the server name.'
   if (!c.image) return 'Pick an image.'
-  if (!c.ssh_key.trim()) return 'Add your SSH public key.'
-  if (checkSSHKey(c.ssh_key)) return 'Fix the SSH key.'
+  if (!c.ssh_key_id && !c.ssh_key.trim()) return 'Add your SSH public key.'
+  if (!c.ssh_key_id && checkSSHKey(c.ssh_key)) return 'Fix the SSH key.'
   if (c.placement === 'advanced' && !c.node_id) return 'Pick a node, or let us choose.'
   return ''
 }
@@ -249,99 +259,183 @@ function keyLabel(key: string): { type: string; comment: string; tail: string } 
   return { type: type.replace(/^ssh-/, ''), comment: rest.join(' '), tail: data.slice(-8) }
 }
 
+/**
+ * SshKeyField offers the customer's saved keys (Account → SSH keys) and "Paste a new key",
+ * with "Save this key" so the next server is one click. The server validates the key and
+ * names the field at fault: ssh_key, ssh_key_id or ssh_key_name.
+ */
 export function SshKeyField({
-  value,
+  choice,
   onChange,
   error,
+  idError,
+  nameError,
 }: {
-  value: string
-  onChange: (v: string) => void
+  choice: Pick<VmChoice, 'ssh_key' | 'ssh_key_id' | 'save_ssh_key' | 'ssh_key_name'>
+  onChange: (patch: Partial<VmChoice>) => void
   error?: string
+  idError?: string
+  nameError?: string
 }) {
   const id = useId()
   const session = useSession()
-  // Keys of the customer's earlier servers, offered again (newest first, each once).
-  const previous = useApi<{ items: Deployment[] }>(session.status === 'signed-in' ? '/api/deployments?limit=50' : null)
-  const saved = useMemo(() => {
-    const seen = new Set<string>()
-    const out: string[] = []
-    for (const d of previous.data?.items ?? []) {
-      const k = d.ssh_key?.trim()
-      if (k && !seen.has(k)) {
-        seen.add(k)
-        out.push(k)
-      }
+  const saved = useApi<{ items: SSHKey[] }>(session.status === 'signed-in' ? '/api/account/ssh-keys' : null)
+  const keys = useMemo(() => saved.data?.items ?? [], [saved.data])
+  const [picked, setPicked] = useState(false)
+  // The newest saved key is the default until the customer picks or types.
+  useEffect(() => {
+    const newest = keys[0]
+    if (!picked && newest && !choice.ssh_key_id && !choice.ssh_key.trim()) {
+      onChange({ ssh_key_id: newest.id, ssh_key: newest.public_key })
     }
-    return out.slice(0, 4)
-  }, [previous.data])
+  }, [keys, picked, choice.ssh_key_id, choice.ssh_key, onChange])
 
-  const local = checkSSHKey(value)
+  const pasting = !choice.ssh_key_id
+  const value = choice.ssh_key
+  const local = pasting ? checkSSHKey(value) : ''
   const shown = error || local
-  const ok = value.trim() !== '' && !shown
+  const ok = pasting && value.trim() !== '' && !shown
+  const comment = keyLabel(value).comment
+
+  const choose = (k: SSHKey | null) => {
+    setPicked(true)
+    onChange(k ? { ssh_key_id: k.id, ssh_key: k.public_key } : { ssh_key_id: null, ssh_key: '' })
+  }
 
   return (
     <div className="rounded-fd border border-border bg-surface p-4 shadow-xs sm:p-5" data-testid="deploy-ssh-section">
-        {saved.length ? (
-          <div className="mb-4">
-            <p className="text-sm font-medium text-fg">Keys you used before</p>
-            <div className="mt-2 flex flex-wrap gap-2">
-              {saved.map((k) => {
-                const l = keyLabel(k)
-                const on = value.trim() === k
-                return (
-                  <button
-                    key={k}
-                    type="button"
-                    onClick={() => onChange(k)}
-                    aria-pressed={on}
-                    data-testid="saved-key"
-                    className={cx(
-                      'inline-flex max-w-full items-center gap-2 rounded-full border px-3 py-1.5 text-sm',
-                      on ? 'border-primary bg-primary/10 text-primary' : 'border-border text-fg hover:border-primary/40',
-                    )}
-                  >
-                    <KeyIcon className="size-4 shrink-0" />
-                    <span className="truncate">{l.comment || l.type}</span>
-                    <span className="font-mono text-xs text-muted">…{l.tail}</span>
-                  </button>
-                )
-              })}
-            </div>
+      {keys.length ? (
+        <fieldset className="mb-4">
+          <legend className="text-sm font-medium text-fg">Your saved keys</legend>
+          <div className="mt-2 grid grid-cols-1 gap-2 sm:grid-cols-2" role="radiogroup" aria-label="SSH key">
+            {keys.map((k) => {
+              const on = choice.ssh_key_id === k.id
+              return (
+                <label
+                  key={k.id}
+                  data-testid="saved-key"
+                  data-name={k.name}
+                  data-selected={on ? 'true' : 'false'}
+                  className={cx(
+                    'relative flex min-w-0 cursor-pointer items-start gap-3 rounded-fd-sm border p-3 pr-7 transition-colors focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-primary',
+                    on ? 'border-primary bg-primary/5 ring-1 ring-primary' : 'border-border hover:border-primary/40',
+                  )}
+                >
+                  <input type="radio" name={`${id}-key`} className="sr-only" checked={on} onChange={() => choose(k)} />
+                  <KeyIcon className={cx('mt-0.5 size-4 shrink-0', on ? 'text-primary' : 'text-muted')} />
+                  <span className="min-w-0 flex-1">
+                    <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                      <span className="truncate text-sm font-semibold text-fg">{k.name}</span>
+                      <Badge tone="neutral">{keyKind(k.key_type, k.bits)}</Badge>
+                    </span>
+                    <code className="mt-1 block truncate font-mono text-[0.7rem] text-muted" title={k.fingerprint}>
+                      {k.fingerprint}
+                    </code>
+                  </span>
+                  {on ? <CheckCircleIcon className="absolute top-2 right-2 size-4 text-primary" /> : null}
+                </label>
+              )
+            })}
+            <label
+              data-testid="new-key"
+              data-selected={pasting ? 'true' : 'false'}
+              className={cx(
+                'flex min-w-0 cursor-pointer items-center gap-3 rounded-fd-sm border border-dashed p-3 transition-colors focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-primary',
+                pasting ? 'border-primary bg-primary/5 ring-1 ring-primary' : 'border-border hover:border-primary/40',
+              )}
+            >
+              <input type="radio" name={`${id}-key`} className="sr-only" checked={pasting} onChange={() => choose(null)} />
+              <PlusIcon className={cx('size-4 shrink-0', pasting ? 'text-primary' : 'text-muted')} />
+              <span className="text-sm font-semibold text-fg">Paste a new key</span>
+            </label>
           </div>
-        ) : null}
-        <label htmlFor={id} className="text-sm font-medium text-fg">
-          Public key
-        </label>
-        <textarea
-          id={id}
-          name="ssh_key"
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          rows={3}
-          placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
-          spellCheck={false}
-          autoCapitalize="off"
-          autoCorrect="off"
-          aria-invalid={shown ? true : undefined}
-          aria-describedby={shown ? `${id}-error` : `${id}-hint`}
-          data-testid="deploy-ssh-key"
-          className={inputClass(!!shown, 'mt-1.5 min-h-20 py-2 font-mono text-xs break-all sm:text-xs')}
-        />
-        {shown ? (
-          <FieldError id={`${id}-error`} name="ssh_key">
-            {shown}
+          <input type="hidden" name="ssh_key_id" value={choice.ssh_key_id ?? ''} />
+          <FieldError id={`${id}-id-error`} name="ssh_key_id">
+            {idError}
           </FieldError>
-        ) : ok ? (
-          <p id={`${id}-hint`} className="mt-1.5 flex items-center gap-1.5 text-sm text-emerald-700" data-testid="ssh-key-ok">
-            <CheckIcon className="size-4" />
-            Looks like a valid {keyLabel(value).type} key.
-          </p>
-        ) : (
-          <p id={`${id}-hint`} className="mt-1.5 text-sm text-muted">
-            Paste the contents of <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code>. No key yet? Run{' '}
-            <code className="font-mono text-xs">ssh-keygen -t ed25519</code>.
-          </p>
-        )}
+        </fieldset>
+      ) : null}
+
+      {pasting ? (
+        <>
+          <label htmlFor={id} className="text-sm font-medium text-fg">
+            Public key
+          </label>
+          <textarea
+            id={id}
+            name="ssh_key"
+            value={value}
+            onChange={(e) => onChange({ ssh_key: e.target.value })}
+            rows={3}
+            placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
+            spellCheck={false}
+            autoCapitalize="off"
+            autoCorrect="off"
+            aria-invalid={shown ? true : undefined}
+            aria-describedby={shown ? `${id}-error` : `${id}-hint`}
+            data-testid="deploy-ssh-key"
+            className={inputClass(!!shown, 'mt-1.5 min-h-20 py-2 font-mono text-xs break-all sm:text-xs')}
+          />
+          {shown ? (
+            <FieldError id={`${id}-error`} name="ssh_key">
+              {shown}
+            </FieldError>
+          ) : ok ? (
+            <p id={`${id}-hint`} className="mt-1.5 flex items-center gap-1.5 text-sm text-emerald-700" data-testid="ssh-key-ok">
+              <CheckIcon className="size-4" />
+              Looks like a valid {keyLabel(value).type} key.
+            </p>
+          ) : (
+            <p id={`${id}-hint`} className="mt-1.5 text-sm text-muted">
+              Paste the contents of <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code>. No key yet? Run{' '}
+              <code className="font-mono text-xs">ssh-keygen -t ed25519</code>.
+            </p>
+          )}
+          {session.status === 'signed-in' ? (
+            <div className="mt-4 flex flex-col gap-3 border-t border-border pt-4 sm:flex-row sm:items-start">
+              <Checkbox
+                className="sm:mt-2 sm:flex-1"
+                label="Save this key to my account"
+                description="Offered on your next server; manage keys under Account → SSH keys."
+                checked={choice.save_ssh_key}
+                onChange={(e) => onChange({ save_ssh_key: e.target.checked })}
+                data-testid="save-ssh-key"
+              />
+              {choice.save_ssh_key ? (
+                <div className="sm:w-56">
+                  <label htmlFor={`${id}-name`} className="text-sm font-medium text-fg">
+                    Key name
+                  </label>
+                  <input
+                    id={`${id}-name`}
+                    name="ssh_key_name"
+                    value={choice.ssh_key_name}
+                    onChange={(e) => onChange({ ssh_key_name: e.target.value })}
+                    placeholder={comment || 'e.g. laptop'}
+                    maxLength={64}
+                    autoComplete="off"
+                    aria-invalid={nameError ? true : undefined}
+                    aria-describedby={nameError ? `${id}-name-error` : undefined}
+                    data-testid="ssh-key-name"
+                    className={inputClass(!!nameError, 'mt-1.5')}
+                  />
+                  <FieldError id={`${id}-name-error`} name="ssh_key_name">
+                    {nameError}
+                  </FieldError>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
+        </>
+      ) : (
+        <p className="text-sm text-muted" data-testid="saved-key-note">
+          Your server gets this key for <code className="font-mono text-xs">root</code>. Manage keys under{' '}
+          <a href="/account/ssh-keys" className="font-medium text-primary underline-offset-2 hover:underline">
+            Account → SSH keys
+          </a>
+          .
+        </p>
+      )}
     </div>
   )
 }

@@ -28,6 +28,8 @@ import {
   specLine,
   type Deployment,
   type DeploymentEvent,
+  type Swarm,
+  type SwarmBackend,
 } from '../../deployments'
 import { NotFound } from '../NotFound'
 import { DeploymentProgress, progressOf } from './DeploymentProgress'
@@ -143,6 +145,7 @@ export function DeploymentDetail() {
           You can try again from the <Link className="font-semibold underline" to="/deploy">Deploy</Link> page.
         </Alert>
       ) : null}
+      <IncidentBanner d={d} />
       {d.status === 'suspended' ? (
         <Alert tone="warning" className="mt-6" title="Suspended: the renewal payment failed">
           The server is stopped until the renewal is paid. Update your card on the{' '}
@@ -160,8 +163,10 @@ export function DeploymentDetail() {
               <h2 className="text-base font-semibold text-fg">{d.status === 'terminating' ? 'Being deleted' : 'Deleted'}</h2>
               <p className="mt-1 text-sm leading-6 text-muted">
                 This server and its data {d.status === 'terminating' ? 'are being' : 'were'} deleted
-                {d.status === 'terminated' ? <> on {formatDate(d.updated_at)}</> : null}. Any unused time went to your account
-                credit, which pays for your next deployment before your card does.
+                {d.status === 'terminated' ? <> on {formatDate(d.updated_at)}</> : null}.{' '}
+                {d.on_cancel === 'refund'
+                  ? 'The unused part of the period you paid for was refunded to your card.'
+                  : 'Any unused time went to your account credit, which pays for your next deployment before your card does.'}
               </p>
             </Card>
           ) : (
@@ -266,7 +271,11 @@ export function DeploymentDetail() {
         onConfirm={async () => {
           const next = await api.del<Deployment>(`/api/deployments/${encodeURIComponent(d.id)}`)
           setD((prev) => ({ ...next, order: next.order ?? prev?.order }))
-          setNotice(`${d.name} is cancelled. Unused time is now credit on your account.`)
+          setNotice(
+            d.on_cancel === 'refund'
+              ? `${d.name} is cancelled. The unused time is being refunded to your card.`
+              : `${d.name} is cancelled. Unused time is now credit on your account.`,
+          )
           setGeneration((g) => g + 1)
           subs.reload()
         }}
@@ -277,9 +286,11 @@ export function DeploymentDetail() {
           {d.backup !== 'none' ? <li>its {d.backup === 'vm' ? 'backup VM' : 'QSFS backup swarm'} and the data in it</li> : null}
           {d.ipv4 ? <li>its public IPv4 address {d.ipv4.split('/')[0] ?? ''}</li> : null}
         </ul>
-        <p>
-          It cannot be undone. The unused part of the period you paid for becomes credit on your account, used before your
-          card next time.
+        <p data-testid="cancel-gives">
+          It cannot be undone.{' '}
+          {d.on_cancel === 'refund'
+            ? 'The unused part of the period you paid for is refunded to your card (it shows on your statement in a few days).'
+            : 'The unused part of the period you paid for becomes credit on your account, used before your card next time.'}
         </p>
       </ConfirmDialog>
     </Container>
@@ -375,10 +386,10 @@ function BackupCard({ d }: { d: Deployment }) {
     state = running && d.standby_node_id ? 'Standby ready' : running ? 'Placing standby' : 'Not started'
     tone = running && d.standby_node_id ? 'success' : 'neutral'
   } else {
-    body =
-      'Your data is spread over 20 storage nodes and mounted at /backup. It survives 8 of the 20 storage nodes failing; a lost one is replaced.'
-    state = running ? 'Healthy' : 'Not started'
-    tone = running ? 'success' : 'neutral'
+    const sw = d.swarm
+    body = `Your data is spread over ${sw?.expected ?? 20} storage nodes and mounted at /backup. Any ${sw?.minimal ?? 12} of them rebuild it, so it survives ${sw?.tolerates ?? 8} storage nodes failing; a lost one is replaced on another node.`
+    state = !running ? 'Not started' : sw?.health === 'down' ? 'Data at risk' : sw?.health === 'degraded' ? 'Repairing' : 'Healthy'
+    tone = !running ? 'neutral' : sw?.health === 'healthy' || !sw ? 'success' : 'warning'
   }
   if (d.status === 'terminated' || d.status === 'terminating') {
     state = 'Deleted'
@@ -397,7 +408,102 @@ function BackupCard({ d }: { d: Deployment }) {
       </div>
       <p className="mt-1 text-sm font-medium text-fg">{backupLabel[d.backup] ?? d.backup}</p>
       <p className="mt-1 text-sm leading-6 text-muted">{body}</p>
+      {d.backup === 'qsfs' && d.swarm && d.status !== 'terminated' && d.status !== 'terminating' ? <SwarmHealth swarm={d.swarm} /> : null}
     </Card>
+  )
+}
+
+/** SwarmHealth shows each zdb backend of a QSFS swarm (node, ok or lost) and what the swarm still survives. */
+function SwarmHealth({ swarm }: { swarm: Swarm }) {
+  const live = swarm.backends.filter((b) => b.status !== 'replaced')
+  const data = live.filter((b) => b.kind === 'data')
+  const meta = live.filter((b) => b.kind === 'meta')
+  const replaced = swarm.backends.filter((b) => b.status === 'replaced')
+  const up = data.filter((b) => b.status === 'ok').length
+  const margin = Math.max(swarm.tolerates - swarm.lost, 0)
+  return (
+    <div className="mt-4 border-t border-border pt-4" data-testid="swarm-health" data-health={swarm.health}>
+      <div className="flex items-baseline justify-between gap-3">
+        <p className="text-sm font-semibold text-fg">Storage nodes</p>
+        <p className="text-xs text-muted" data-testid="swarm-shards">
+          {up} of {swarm.expected} up · needs {swarm.minimal}
+        </p>
+      </div>
+      <div className="mt-2 h-1.5 overflow-hidden rounded-full bg-bg ring-1 ring-border ring-inset" aria-hidden="true">
+        <div
+          className={cx('h-full rounded-full', swarm.health === 'healthy' ? 'bg-emerald-500' : swarm.health === 'degraded' ? 'bg-amber-500' : 'bg-red-500')}
+          style={{ width: `${(up / Math.max(swarm.expected, 1)) * 100}%` }}
+        />
+      </div>
+      <p className="mt-2 text-xs text-muted" data-testid="swarm-tolerance">
+        {swarm.lost === 0
+          ? `Survives ${swarm.tolerates} of ${swarm.expected} storage nodes failing.`
+          : `${swarm.lost} offline: survives ${margin} more failing while they are replaced.`}
+      </p>
+      <ul className="mt-3 grid grid-cols-4 gap-1.5 sm:grid-cols-5 lg:grid-cols-4" aria-label="Data shards">
+        {data.map((b) => (
+          <BackendChip key={`d${b.position}`} b={b} />
+        ))}
+      </ul>
+      <p className="mt-3 text-xs font-medium text-muted">Metadata</p>
+      <ul className="mt-1.5 grid grid-cols-4 gap-1.5 sm:grid-cols-5 lg:grid-cols-4" aria-label="Metadata backends">
+        {meta.map((b) => (
+          <BackendChip key={`m${b.position}`} b={b} />
+        ))}
+      </ul>
+      {replaced.length ? (
+        <div className="mt-3 space-y-1" data-testid="swarm-replaced">
+          {replaced.slice(0, 5).map((b) => (
+            <p key={`${b.kind}${b.node_id}`} className="text-xs text-muted">
+              Node {b.node_id} went offline {b.lost_at ? <Time iso={b.lost_at} /> : null}; its {b.kind === 'data' ? 'shard' : 'metadata'}{' '}
+              moved to node {b.replaced_by}.
+            </p>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  )
+}
+
+function BackendChip({ b }: { b: SwarmBackend }) {
+  const lost = b.status === 'lost'
+  return (
+    <li
+      data-testid="swarm-backend"
+      data-kind={b.kind}
+      data-status={b.status}
+      data-node={b.node_id}
+      title={`${b.kind === 'data' ? 'Data shard' : 'Metadata'} on node ${b.node_id}: ${lost ? 'offline' : 'ok'}`}
+      className={cx(
+        'flex items-center justify-center gap-1 rounded-md px-1.5 py-1 font-mono text-[0.7rem] ring-1 ring-inset',
+        lost ? 'bg-red-50 text-red-700 ring-red-600/25' : 'bg-emerald-50 text-emerald-800 ring-emerald-600/20',
+      )}
+    >
+      <span className={cx('size-1.5 shrink-0 rounded-full', lost ? 'bg-red-500' : 'bg-emerald-500')} aria-hidden="true" />
+      {b.node_id}
+      <span className="sr-only">{lost ? ' offline' : ' ok'}</span>
+    </li>
+  )
+}
+
+/** IncidentBanner tells the customer their server moved off a failed node, and that they were e-mailed. */
+function IncidentBanner({ d }: { d: Deployment }) {
+  if (!d.incident || !d.incident_at || d.status === 'terminated' || d.status === 'failed') return null
+  const when = formatDate(d.incident_at)
+  const mailed = d.notified_at ? ' We e-mailed you about it.' : ''
+  if (d.incident === 'failover') {
+    return (
+      <Alert tone="warning" className="mt-6" title="Your standby took over" data-testid="incident-banner" data-kind="failover">
+        On {when} the node your server ran on went offline, and its standby VM on another farm became your server. Check its
+        addresses below; a new standby is {d.standby_node_id && d.status === 'running' ? 'in place' : 'being set up'}.{mailed}
+      </Alert>
+    )
+  }
+  return (
+    <Alert tone="error" className="mt-6" title="Re-created after a node failure: data on its disk was lost" data-testid="incident-banner" data-kind="reprovision">
+      On {when} the node your server ran on went offline. It had no backup, so it was re-created from its image on another
+      node, and anything stored on its disk is gone: restore your data from your own backups. Its addresses changed.{mailed}
+    </Alert>
   )
 }
 

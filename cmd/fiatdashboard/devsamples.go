@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// sampleDeployments are what the demo customer runs after the first
+// `make run`: one VM with a standby on another farm, one with a QSFS backup
+// swarm, one plain. They go through the whole product — card, checkout,
+// Stripe's (mock) webhook, the deploy task on the grid simulator — so the
+// storefront, the admin pages and the wallet's burn show real data at once.
+var sampleDeployments = []struct {
+	name, size, backup, image string
+	months                    int
+}{
+	{"web-1", "small", "vm", "ubuntu-24.04", 1},
+	{"db-1", "medium", "qsfs", "debian-12", 3},
+	{"dev-box", "small", "none", "ubuntu-22.04", 1},
+}
+
+// seedSamples orders the sample deployments as the demo customer, once
+// (when that customer has none), after the server answers (the mock Stripe
+// events are delivered to it). Failures are logged: the demo runs anyway.
+func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, customerEmail string) {
+	if err := waitReady(ctx, readyURL); err != nil {
+		log.Warn("sample deployments: server not ready", "err", err)
+		return
+	}
+	demo, err := tenant.NewStore(p.db).BySlug(ctx, "demo")
+	if err != nil {
+		log.Warn("sample deployments: no demo tenant", "err", err)
+		return
+	}
+	var customer uuid.UUID
+	if err := tenant.InTx(tenant.WithID(ctx, demo.ID), p.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &customer, `SELECT id FROM accounts WHERE email = $1`, customerEmail)
+	}); err != nil {
+		log.Warn("sample deployments: no demo customer", "err", err)
+		return
+	}
+	cctx := tenant.WithActor(tenant.WithID(ctx, demo.ID), tenant.Actor{Kind: tenant.ActorUser, ID: customer, Name: customerEmail})
+	if have, err := p.deploy.List(cctx, false, time.Now().Add(time.Hour), 1); err != nil || len(have) > 0 {
+		return
+	}
+	// A fresh demo's Stripe onboarding, and the saved card, complete through
+	// (mock) webhooks.
+	sys := tenant.WithActor(tenant.WithID(ctx, demo.ID), tenant.System("dev seed"))
+	if err := until(ctx, func() bool { st, err := p.billing.Connect(sys); return err == nil && st.ChargesEnabled }); err != nil {
+		log.Warn("sample deployments: the demo storefront cannot take cards", "err", err)
+		return
+	}
+	if err := sampleCard(cctx, p.billing); err != nil {
+		log.Warn("sample deployments: card", "err", err)
+		return
+	}
+	if err := until(ctx, func() bool { cards, err := p.billing.Cards(cctx); return err == nil && len(cards) > 0 }); err != nil {
+		log.Warn("sample deployments: the test card was not saved", "err", err)
+		return
+	}
+	key, err := sampleSSHKey()
+	if err != nil {
+		log.Warn("sample deployments: ssh key", "err", err)
+		return
+	}
+	for _, s := range sampleDeployments {
+		in := deploy.CreateInput{Name: s.name, Image: s.image, SSHKey: key, Placement: "default", Backup: s.backup,
+			ClientKey: "dev-sample-" + s.name, QuoteInput: billing.QuoteInput{Size: s.size, Months: s.months}}
+		if d, err := p.deploy.Create(cctx, in); err != nil {
+			log.Warn("sample deployment", "name", s.name, "err", err)
+		} else {
+			log.Info("sample deployment ordered", "name", s.name, "id", d.ID, "backup", s.backup)
+		}
+	}
+}
+
+// sampleCard saves Stripe's Visa test card for the customer of ctx.
+func sampleCard(ctx context.Context, b *billing.Service) error {
+	if cards, err := b.Cards(ctx); err == nil && len(cards) > 0 {
+		return nil
+	}
+	si, err := b.NewSetupIntent(ctx)
+	if err != nil {
+		return err
+	}
+	return b.MockConfirmSetup(ctx, si.ID, "pm_card_visa")
+}
+
+// sampleSSHKey is a fresh public key (the demo never logs in with it).
+func sampleSSHKey() (string, error) {
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k))) + " demo@fiatdashboard", nil
+}
+
+// until polls ok every half second for up to 30 seconds.
+func until(ctx context.Context, ok func() bool) error {
+	for i := 0; i < 60; i++ {
+		if ok() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("not done after 30 s")
+}
+
+func waitReady(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	for i := 0; i < 60; i++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if res, err := client.Do(req); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not answer 200 within 30 s", url)
+}

@@ -1,0 +1,41 @@
+import { enrolTOTP, freshCode, launch, logIn, person } from './support.mjs'
+const pw = process.argv[2]
+let secret = process.argv[3]
+const base = 'http://demo.localhost:18099/'
+const browser = await launch()
+const { page, errors } = await person(browser, 'owner')
+await logIn(page, base, { email: 'owner@demo.localhost', password: pw })
+await Promise.race([page.waitForURL(/two-factor/), page.getByTestId('mfa-form').waitFor()])
+if (await page.getByTestId('mfa-form').count()) {
+  await page.getByTestId('mfa-code').first().fill(await freshCode(secret))
+  await page.getByTestId('mfa-submit').click()
+} else if (/two-factor/.test(page.url())) {
+  secret = await enrolTOTP(page)
+}
+await page.waitForURL(/\/admin$/)
+console.log('url', page.url())
+page.on('console', (m) => console.log('console', m.type(), m.text()))
+await page.goto(base + 'admin/wallet')
+await page.waitForTimeout(3000)
+console.log('errors so far', errors)
+await page.screenshot({ path: '/tmp/shots9/dbg.png' }); await page.getByTestId('wallet-chart').waitFor()
+await page.waitForTimeout(800)
+await page.screenshot({ path: '/tmp/shots9/wallet-1440.png', fullPage: true })
+const svg = page.getByTestId('wallet-chart-svg')
+const b = await svg.boundingBox()
+await page.mouse.move(b.x + b.width * 0.3, b.y + b.height / 2)
+await page.waitForTimeout(300)
+await page.getByTestId('wallet-history').screenshot({ path: '/tmp/shots9/chart-hover.png' })
+await page.mouse.move(0, 0)
+await page.getByTestId('wallet-replace').click()
+await page.getByTestId('wallet-replace-dialog').waitFor()
+await page.getByTestId('wallet-save').click()
+await page.waitForTimeout(600)
+await page.screenshot({ path: '/tmp/shots9/replace.png' })
+await page.getByRole('button', { name: 'Cancel' }).click()
+await page.setViewportSize({ width: 375, height: 812 })
+await page.waitForTimeout(500)
+await page.getByTestId('wallet-history').screenshot({ path: '/tmp/shots9/chart-375.png' })
+await page.screenshot({ path: '/tmp/shots9/wallet-375.png' })
+console.log('errors', errors, 'secret', secret)
+await browser.close()

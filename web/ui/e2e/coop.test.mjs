@@ -1,0 +1,136 @@
+// End-to-end test of co-ops (issue 7) in headless Chromium against the real server:
+//
+//  1. The co-op's owner enrols TOTP, sees the revenue split and the payments divided among
+//     the members, and publishes a GPU offer on the Offers page.
+//  2. A visitor finds the offer on the co-op's storefront home; "Deploy" opens the deploy
+//     form restricted to the offer: in "Choose nodes" mode only the pool's GPU nodes show.
+//  3. A member signs in on the console and sees its share of the payment, its transfer and
+//     the refund's reversal, on the Co-op shares page.
+//
+// It needs (web/e2e_test.go seeds them):
+//   FD_E2E_COOP_URL, FD_E2E_CONSOLE_URL
+//   FD_E2E_COOP_ADMIN_EMAIL, FD_E2E_COOP_ADMIN_PASSWORD    the co-op's owner, no 2FA yet
+//   FD_E2E_COOP_MEMBER_EMAIL, FD_E2E_COOP_MEMBER_PASSWORD  a member with a transferred share
+//   FD_E2E_COOP_GPU_NODES                                  the pool's GPU nodes: "a,b"
+//   FD_E2E_SCREENSHOT_DIR                                  optional; PNGs at 1440 and 375 px
+
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { enrolTOTP, env, eventually, launch, logIn, missingEnv, person, shooter, url } from './support.mjs'
+
+const coopURL = env('FD_E2E_COOP_URL')
+const consoleURL = env('FD_E2E_CONSOLE_URL')
+const admin = { email: env('FD_E2E_COOP_ADMIN_EMAIL'), password: env('FD_E2E_COOP_ADMIN_PASSWORD') }
+const member = { email: env('FD_E2E_COOP_MEMBER_EMAIL'), password: env('FD_E2E_COOP_MEMBER_PASSWORD') }
+const gpuNodes = env('FD_E2E_COOP_GPU_NODES').split(',').filter(Boolean)
+const shotBoth = shooter(env('FD_E2E_SCREENSHOT_DIR'), 'coop')
+const offerName = 'GPU render nodes'
+
+const skip = missingEnv({
+  FD_E2E_COOP_URL: coopURL,
+  FD_E2E_CONSOLE_URL: consoleURL,
+  FD_E2E_COOP_ADMIN_EMAIL: admin.email,
+  FD_E2E_COOP_ADMIN_PASSWORD: admin.password,
+  FD_E2E_COOP_MEMBER_EMAIL: member.email,
+  FD_E2E_COOP_MEMBER_PASSWORD: member.password,
+  FD_E2E_COOP_GPU_NODES: gpuNodes.join(','),
+})
+
+describe('co-ops', { skip }, () => {
+  let browser
+  before(async () => {
+    browser = await launch()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  test('the co-op admin publishes an offer, the storefront shows it, and its deploy form offers only GPU nodes', async () => {
+    const { page, context, errors } = await person(browser, 'coop admin')
+    try {
+      await logIn(page, coopURL, admin)
+      await enrolTOTP(page)
+      await page.waitForURL(/\/admin/, { timeout: 30_000 }).catch(() => {})
+
+      // The members, their split and how the payment was divided.
+      await page.goto(url(coopURL, '/admin/coop-members'))
+      await page.getByTestId('coop-split').waitFor()
+      const inputs = page.getByTestId('coop-share-input')
+      await eventually(async () => assert.equal(await inputs.count(), 2))
+      assert.equal(await page.locator(`[data-testid="coop-share-input"][data-email="${member.email}"]`).inputValue(), '70')
+      const payment = page.getByTestId('coop-payment-row').filter({ visible: true }).first()
+      await payment.waitFor()
+      assert.match(await payment.innerText(), /\$19\.76/, 'the admin sees the member’s $19.76 share')
+      await shotBoth(page, 'admin-members')
+
+      // A new offer on the Offers page.
+      await page.goto(url(coopURL, '/admin/offers'))
+      await page.getByTestId('offer-add').first().click()
+      const dialog = page.getByTestId('offer-dialog')
+      await dialog.waitFor()
+      // The server names the field it refuses: a one-letter name.
+      await dialog.locator('input[name="name"]').fill('G')
+      await dialog.getByTestId('offer-submit').click()
+      await dialog.getByTestId('field-error-name').waitFor()
+      await dialog.locator('input[name="name"]').fill(offerName)
+      await dialog.locator('textarea[name="description"]').fill('Rendering and inference on our members’ GPU nodes.')
+      await dialog.getByTestId('offer-capability-gpu').check()
+      await dialog.getByTestId('offer-submit').click()
+      await page.getByTestId('offer-notice').waitFor()
+      const row = page.locator(`[data-testid="offer-row"][data-name="${offerName}"]`).filter({ visible: true }).first()
+      await row.waitFor()
+      assert.match(await row.innerText(), new RegExp(`${gpuNodes.length} nodes`), 'the offer runs on the pool’s GPU nodes')
+      await shotBoth(page, 'admin-offers')
+      assert.deepEqual(errors, [])
+    } finally {
+      await context.close()
+    }
+
+    // A visitor on the storefront.
+    const visitor = await person(browser, 'visitor')
+    try {
+      const p = visitor.page
+      await p.goto(coopURL)
+      const card = p.locator(`[data-testid="coop-offer"][data-name="${offerName}"]`)
+      await card.waitFor()
+      assert.match(await card.innerText(), /GPU/)
+      await shotBoth(p, 'storefront-offers')
+      await card.getByTestId('coop-offer-deploy').click()
+      await p.waitForURL(/\/deploy\?offer=/)
+      await p.getByTestId('deploy-offer').waitFor()
+      await p.getByTestId('placement-advanced').click()
+      await p.getByTestId('node-picker').waitFor()
+      const options = p.getByTestId('node-option')
+      await eventually(async () => assert.equal(await options.count(), gpuNodes.length))
+      const shown = await options.evaluateAll((els) => els.map((e) => e.getAttribute('data-node')))
+      assert.deepEqual(shown.sort(), [...gpuNodes].sort(), 'advanced mode lists exactly the pool’s GPU nodes')
+      await shotBoth(p, 'deploy-offer')
+      assert.deepEqual(visitor.errors, [])
+    } finally {
+      await visitor.context.close()
+    }
+  })
+
+  test('a member sees its share of a payment, its transfer and the refund’s reversal', async () => {
+    const { page, context, errors } = await person(browser, 'coop member')
+    try {
+      await logIn(page, consoleURL, member)
+      await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 })
+      await page.goto(url(consoleURL, '/coop'))
+      await page.getByTestId('coop-membership').first().waitFor()
+      assert.match(await page.getByTestId('coop-membership').first().innerText(), /70 %/)
+      const row = page.getByTestId('coop-payment').filter({ visible: true }).first()
+      await row.waitFor()
+      assert.equal(await row.getAttribute('data-status'), 'transferred')
+      const text = await row.innerText()
+      assert.match(text, /\$19\.76/, 'the share')
+      assert.match(text, /Transferred/)
+      assert.match(text, /−\$3\.29/, 'the reversal of the refund')
+      assert.match(text, /\$16\.47/, 'what the member keeps')
+      await shotBoth(page, 'member-shares')
+      assert.deepEqual(errors, [])
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -37,7 +37,7 @@ const activeStatuses = `('paid', 'provisioning', 'running', 'suspended')`
 // customerPage is the one query behind a page of customers: the page of
 // accounts first, then each row's counts and sums over deployments, orders
 // and the ledger's credit account, so a page costs one round trip whatever
-// its size. $1 is the cursor (an e-mail), $2 a LIKE prefix or '', $3 the
+// its size. $1 is the cursor (an e-mail), $2 a LIKE prefix (empty: everyone), $3 the
 // limit, $4 one account id or NULL.
 const customerPage = `
 	WITH page AS (

@@ -32,15 +32,21 @@ export function AdminDeployments() {
 
   const columns: Column<Deployment>[] = [
     {
-      header: 'Server',
+      header: 'Server · customer',
       primary: true,
       cell: (d) => (
-        <span className="flex min-w-0 flex-col">
-          <span className="font-semibold text-fg">{d.name}</span>
+        <span className="flex min-w-0 flex-col md:max-w-64">
+          <span className="truncate font-semibold text-fg">{d.name}</span>
           <span className="truncate text-xs text-muted">
             {imageLabel(d.image)} · {specLine(d.spec)}
           </span>
-          <span className="truncate font-mono text-[0.7rem] text-muted" title={`Deployment ${d.id}`}>
+          <span className="truncate text-xs text-fg" title={d.customer_email} data-testid="admin-deployment-customer">
+            {d.customer_email || '—'}
+          </span>
+          <span
+            className="truncate font-mono text-[0.7rem] text-muted"
+            title={`Deployment ${d.id}${d.ipv4 || d.mycelium ? ` · ${(d.ipv4 || d.mycelium).split('/')[0]}` : ''}`}
+          >
             {d.id.slice(0, 8)}
             {d.ipv4 || d.mycelium ? ` · ${(d.ipv4 || d.mycelium).split('/')[0]}` : ''}
           </span>
@@ -48,33 +54,32 @@ export function AdminDeployments() {
       ),
     },
     {
-      header: 'Customer',
-      cell: (d) => (
-        <span className="block max-w-48 truncate text-sm" title={d.customer_email} data-testid="admin-deployment-customer">
-          {d.customer_email || '—'}
-        </span>
-      ),
-    },
-    {
       header: 'Status',
       cell: (d) => (
-        <span className="flex flex-col gap-1">
+        <span className="flex flex-col items-start gap-1">
           <StatusPill status={d.status} />
-          {d.failure ? <span className="max-w-56 text-xs text-red-700">{d.failure}</span> : null}
+          {d.failure ? <span className="max-w-48 text-xs text-red-700">{d.failure}</span> : null}
+          <span className="text-xs whitespace-nowrap text-muted">
+            created <Time iso={d.created_at} />
+          </span>
         </span>
       ),
     },
     {
-      header: 'Node',
-      cell: (d) =>
-        d.node_id ? (
-          <span className="flex flex-col text-sm">
-            <span className="font-mono">#{d.node_id}</span>
-            {d.standby_node_id ? <span className="text-xs whitespace-nowrap text-muted">standby #{d.standby_node_id}</span> : null}
-          </span>
-        ) : (
-          <span className="text-muted">{d.placement === 'advanced' ? 'Picked by customer' : 'Not placed yet'}</span>
-        ),
+      header: 'Node · backup',
+      cell: (d) => (
+        <span className="flex flex-col text-sm">
+          {d.node_id ? (
+            <>
+              <span className="font-mono">#{d.node_id}</span>
+              {d.standby_node_id ? <span className="text-xs whitespace-nowrap text-muted">standby #{d.standby_node_id}</span> : null}
+            </>
+          ) : (
+            <span className="text-muted">{d.placement === 'advanced' ? 'Picked by customer' : 'Not placed yet'}</span>
+          )}
+          <span className="text-xs text-muted">{backupLabel[d.backup] ?? d.backup}</span>
+        </span>
+      ),
     },
     {
       header: 'Cost',
@@ -88,8 +93,6 @@ export function AdminDeployments() {
           <span className="text-muted">—</span>
         ),
     },
-    { header: 'Backup', cell: (d) => <span className="text-sm whitespace-nowrap">{backupLabel[d.backup] ?? d.backup}</span> },
-    { header: 'Created', cell: (d) => <Time iso={d.created_at} /> },
     {
       header: '',
       actions: true,

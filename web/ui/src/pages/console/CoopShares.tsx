@@ -6,7 +6,7 @@ import { transferLabel, type MemberPayment, type PayoutAccount } from '../../coo
 import { Badge, DataTable, EmptyState, Loading, PageHeader, Pager, Panel, Time, useApi, usePaged, type Column } from '../../components/data'
 import { Alert, ErrorPanel } from '../../components/forms'
 import { CardIcon, CheckCircleIcon, CoinsIcon, DownloadIcon, HandshakeIcon } from '../../components/icons'
-import { Button, buttonClass, usePageTitle } from '../../components/ui'
+import { Button, buttonClass, Container, usePageTitle } from '../../components/ui'
 
 /** CoopShares: a co-op member's payout account and its share of every payment. */
 export function CoopShares() {
@@ -29,7 +29,12 @@ export function CoopShares() {
     }
   }
 
-  if (account.error) return <ErrorPanel error={account.error} onRetry={account.reload} />
+  if (account.error)
+    return (
+      <Container className="py-10">
+        <ErrorPanel error={account.error} onRetry={account.reload} />
+      </Container>
+    )
   if (!account.data) return <Loading />
   const a = account.data
   const currency = payments.items[0]?.currency ?? 'usd'
@@ -94,7 +99,7 @@ export function CoopShares() {
   ]
 
   return (
-    <div className="space-y-8">
+    <Container className="space-y-8 py-10">
       <PageHeader
         title="Co-op shares"
         icon={HandshakeIcon}
@@ -191,6 +196,6 @@ export function CoopShares() {
         />
         <Pager paged={payments} noun="payments" />
       </Panel>
-    </div>
+    </Container>
   )
 }

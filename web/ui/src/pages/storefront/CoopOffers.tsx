@@ -33,13 +33,18 @@ export function CoopOffers() {
             Each offer runs only on the nodes of our pool that have what it promises.
           </p>
         </div>
-        <div className="mt-14 grid gap-6 md:grid-cols-2 lg:grid-cols-3" data-testid="coop-offers">
+        <div className="mt-14 flex flex-wrap justify-center gap-6" data-testid="coop-offers">
           {items.map((o) => {
             const cap = capabilityOf(o.capability)
             const IconC = capabilityIcon[o.capability] ?? CpuIcon
             const price = from(o)
             return (
-              <Card key={o.id} className="flex flex-col p-6 sm:p-7" data-testid="coop-offer" data-name={o.name}>
+              <Card
+                key={o.id}
+                className="flex w-full flex-col p-6 sm:p-7 md:w-[calc(50%-0.75rem)] lg:w-[calc(33.333%-1rem)]"
+                data-testid="coop-offer"
+                data-name={o.name}
+              >
                 <div className="flex items-center gap-3">
                   <span className="flex size-10 items-center justify-center rounded-fd-sm bg-primary/10 text-primary">
                     <IconC className="size-5" />

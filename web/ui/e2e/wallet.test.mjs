@@ -264,7 +264,7 @@ describe('the storefront owner funds the wallet with a top-up', { skip }, () => 
 
     await code.fill(await freshCode(totpSecret))
     await dialog.getByTestId('wallet-save').click()
-    await dialog.waitFor({ state: 'detached' })
+    await dialog.waitFor({ state: 'hidden' })
     await page.getByTestId('wallet-notice').filter({ hasText: new RegExp(`Wallet replaced: now twin ${twin}`) }).waitFor()
     assert.equal(await page.getByTestId('wallet-twin').innerText(), twin)
     const html = await page.content()

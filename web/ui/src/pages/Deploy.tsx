@@ -602,7 +602,7 @@ export function Deploy() {
       {offerId && offer.data ? (
         <Alert tone="info" className="mt-6 max-w-3xl" data-testid="deploy-offer">
           <strong className="text-fg">{offer.data.name}</strong>: your server runs on one of our{' '}
-          {(capabilityOf(offer.data.capability)?.label ?? offer.data.capability).toLowerCase()}
+          {(capabilityOf(offer.data.capability)?.label ?? offer.data.capability).replace(/^[A-Z][a-z]/, (m) => m.toLowerCase())}
           {offerSizes.length ? ', in the sizes of this offer' : ''}. <Link to="/deploy" className="font-medium text-primary underline">Deploy without the offer</Link>
         </Alert>
       ) : offerId && offer.error ? (

@@ -47,29 +47,34 @@ function OfferList() {
       primary: true,
       cell: (o) => (
         <div className="min-w-0">
-          <p className="font-medium break-words text-fg">{o.name}</p>
+          <p className="flex flex-wrap items-center gap-2 font-medium break-words text-fg">
+            {o.name}
+            <Badge tone={o.published ? 'success' : 'neutral'}>{o.published ? 'On the storefront' : 'Draft'}</Badge>
+          </p>
           {o.description ? <p className="mt-0.5 line-clamp-2 text-sm text-muted">{o.description}</p> : null}
+          <p className="mt-0.5 text-xs text-muted">
+            Changed <Time iso={o.updated_at} />
+          </p>
         </div>
       ),
     },
-    { header: 'Runs on', cell: (o) => <Badge tone="primary">{capabilityOf(o.capability)?.label ?? o.capability}</Badge> },
     {
-      header: 'Sizes',
-      cell: (o) => <span className="text-sm">{o.sizes.length ? o.sizes.map(sizeName).join(', ') : 'Every size'}</span>,
+      header: 'Runs on',
+      cell: (o) => (
+        <div className="space-y-1">
+          <Badge tone="primary">{capabilityOf(o.capability)?.label ?? o.capability}</Badge>
+          <p className="text-xs text-muted">{o.sizes.length ? o.sizes.map(sizeName).join(', ') : 'Every size'}</p>
+        </div>
+      ),
     },
     {
       header: 'Nodes now',
       cell: (o) => (
-        <span className={cx('text-sm tabular-nums', o.available_nodes === 0 && 'font-medium text-red-700 dark:text-red-400')}>
+        <span className={cx('text-sm whitespace-nowrap tabular-nums', o.available_nodes === 0 && 'font-medium text-red-700 dark:text-red-400')}>
           {o.available_nodes} {o.available_nodes === 1 ? 'node' : 'nodes'}
         </span>
       ),
     },
-    {
-      header: 'Status',
-      cell: (o) => <Badge tone={o.published ? 'success' : 'neutral'}>{o.published ? 'On the storefront' : 'Draft'}</Badge>,
-    },
-    { header: 'Changed', cell: (o) => <Time iso={o.updated_at} /> },
     ...(manage
       ? [
           {

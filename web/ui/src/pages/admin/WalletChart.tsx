@@ -296,7 +296,9 @@ export function WalletChart({ points, minRunwayDays }: { points: HistoryPoint[];
         ) : null}
       </div>
 
-      <table className="sr-only">
+      {/* sr-only on a wrapper: a table ignores the 1 px box and would widen the page. */}
+      <div className="sr-only">
+      <table>
         <caption>Wallet balance and burn, one row a day</caption>
         <thead>
           <tr>
@@ -317,6 +319,7 @@ export function WalletChart({ points, minRunwayDays }: { points: HistoryPoint[];
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   )
 }

@@ -16,7 +16,7 @@ run: build
 ## test: every test against real PostgreSQL, Redis, stripe-mock and headless Chromium
 test: ui chromium
 	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
-	FD_E2E=required $(GO) test -count=1 ./...
+	FD_E2E=required $(GO) test -count=1 -timeout 30m ./...
 
 ## bench: the benchmarks (Casbin, host resolution, RLS transaction, node catalog) against real PostgreSQL and Redis
 bench:

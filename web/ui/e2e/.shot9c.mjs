@@ -1,0 +1,16 @@
+import { freshCode, launch, logIn, person } from './support.mjs'
+const [pw, secret] = process.argv.slice(2)
+const base = 'http://demo.localhost:18099/'
+const browser = await launch()
+const { page, errors } = await person(browser, 'owner')
+await logIn(page, base, { email: 'owner@demo.localhost', password: pw })
+await page.getByTestId('mfa-form').waitFor()
+await page.getByTestId('mfa-code').first().fill(await freshCode(secret))
+await page.getByTestId('mfa-submit').click()
+await page.waitForURL(/\/admin/)
+await page.goto(base + 'admin/wallet')
+await page.getByTestId('treasury-alert').waitFor()
+await page.screenshot({ path: '/tmp/shots9/failing-1440.png' })
+await page.getByTestId('wallet-topups').screenshot({ path: '/tmp/shots9/failing-topups.png' })
+console.log('errors', errors)
+await browser.close()

@@ -135,7 +135,11 @@ async function paySmall(page, paymentMethod) {
   if (await name.count()) {
     servers += 1
     await name.fill(`pay-test-${servers}`)
-    await page.getByTestId('deploy-ssh-key').fill(sshPublicKey())
+    // The first order pastes a key (and saves it, the form's default); later ones get
+    // the saved key preselected.
+    await page.getByTestId('deploy-ssh-section').waitFor()
+    await page.waitForLoadState('networkidle').catch(() => {})
+    if ((await page.getByTestId('saved-key').count()) === 0) await page.getByTestId('deploy-ssh-key').fill(sshPublicKey())
   }
   await page.getByTestId(`pick-card-${paymentMethod}`).click()
   const pay = page.getByTestId('pay-button')

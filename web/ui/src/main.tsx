@@ -12,8 +12,8 @@ import { Profile } from './pages/account/Profile'
 import { Sessions } from './pages/account/Sessions'
 import { Tokens } from './pages/account/Tokens'
 import { TwoFactor } from './pages/account/TwoFactor'
-import { AdminLayout, pendingAdminSections } from './pages/admin/AdminLayout'
-import { AdminOverview, AdminPending } from './pages/admin/AdminOverview'
+import { AdminLayout } from './pages/admin/AdminLayout'
+import { AdminOverview } from './pages/admin/AdminOverview'
 import { Members } from './pages/admin/Members'
 import { NodeOperatorRequests } from './pages/admin/NodeOperatorRequests'
 import { AuditLog } from './pages/AuditLog'
@@ -88,7 +88,6 @@ const storefrontRoutes: RouteObject[] = [
           />
         ),
       },
-      ...pendingAdminSections.map((s) => ({ path: s.path, element: <AdminPending section={s} /> })),
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -19,21 +19,10 @@ import {
   StoreIcon,
   UsersIcon,
   WalletIcon,
-  type Icon,
 } from '../../components/icons'
 import { useBrand } from '../../config'
 import type { TenantRecord } from '../../tenancy'
 import { staffRoles } from '../../session'
-
-/** An admin section that is not built yet: its nav entry and its "being built" card. */
-export interface PendingAdminSection {
-  path: string
-  label: string
-  icon: Icon
-  summary: string
-}
-
-export const pendingAdminSections: PendingAdminSection[] = []
 
 function groupsFor(coop: boolean): SideNavGroup[] {
   return [

@@ -9,15 +9,13 @@ import {
   PaletteIcon,
   SettingsIcon,
   UsersIcon,
-  WrenchIcon,
   type Icon,
 } from '../../components/icons'
-import { Card, cx, usePageTitle } from '../../components/ui'
+import { usePageTitle } from '../../components/ui'
 import { Badge } from '../../components/data'
 import { useBrand } from '../../config'
 import type { Domain } from '../../tenancy'
 import type { NodeOperatorRequest } from './NodeOperatorRequests'
-import type { PendingAdminSection } from './AdminLayout'
 import type { ReactNode } from 'react'
 import { BusinessDashboard } from './Business'
 
@@ -143,31 +141,6 @@ export function AdminOverview() {
         <LinkList links={links} />
       </Panel>
 
-    </div>
-  )
-}
-
-export function AdminPendingCard({ title, summary, className }: { title: string; summary: string; className?: string }) {
-  return (
-    <Card data-testid="section-pending" className={cx('p-6 sm:p-8', className)}>
-      <span className="inline-flex size-11 items-center justify-center rounded-full bg-amber-50 text-amber-700 ring-1 ring-amber-600/20 ring-inset">
-        <WrenchIcon className="size-5.5" />
-      </span>
-      <h2 className="mt-4 text-lg font-semibold text-fg">{title} is being built</h2>
-      <p className="mt-1.5 max-w-2xl text-sm leading-6 text-muted">{summary}</p>
-    </Card>
-  )
-}
-
-export function AdminPending({ section }: { section: PendingAdminSection }) {
-  usePageTitle(section.label)
-  return (
-    <div className="space-y-8">
-      <PageHeader title={section.label} icon={section.icon} description={section.summary} />
-      <AdminPendingCard
-        title={section.label}
-        summary="This section is not available yet. It will appear here in an upcoming release; nothing else is affected in the meantime."
-      />
     </div>
   )
 }

@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,19 +69,6 @@ const customerPage = `
 	) c ON true
 	ORDER BY p.email`
 
-// emailPrefix turns a search box's text into a LIKE pattern for e-mail
-// addresses starting with it; "" searches for nothing in particular.
-func emailPrefix(q string) (string, error) {
-	q = strings.ToLower(strings.TrimSpace(q))
-	if len(q) > 254 {
-		return "", fiatdashboard.Invalid("q", "search for at most 254 characters of an e-mail address")
-	}
-	if q == "" {
-		return "", nil
-	}
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%", nil
-}
-
 // Customers lists the tenant's customer accounts by e-mail, after the cursor
 // (an e-mail; "" for the first page), those whose e-mail starts with q when
 // it is set (admin/customers read). Staff accounts without the customer
@@ -91,7 +77,7 @@ func (s *Service) Customers(ctx context.Context, q, after string, limit int) ([]
 	if err := s.authz.Require(ctx, "admin/customers", "read"); err != nil {
 		return nil, err
 	}
-	pattern, err := emailPrefix(q)
+	pattern, err := tenant.EmailPrefix(q)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func (s *Service) NodeOperators(ctx context.Context, q, after string, limit int)
 	if err := s.authz.Require(ctx, "console/operators", "read"); err != nil {
 		return nil, err
 	}
-	pattern, err := emailPrefix(q)
+	pattern, err := tenant.EmailPrefix(q)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package rbac
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,20 +26,6 @@ type PlatformAccount struct {
 	DisabledAt *time.Time `db:"disabled_at" json:"disabled_at"`
 }
 
-// EmailPrefix turns a search box's text into a LIKE pattern matching the
-// e-mail addresses that start with it ("" when there is nothing to search
-// for). EINVALID on field "q" when it is too long to be part of an e-mail.
-func EmailPrefix(q string) (string, error) {
-	q = strings.ToLower(strings.TrimSpace(q))
-	if len(q) > 254 {
-		return "", fiatdashboard.Invalid("q", "search for at most 254 characters of an e-mail address")
-	}
-	if q == "" {
-		return "", nil
-	}
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%", nil
-}
-
 // PlatformAccounts lists the platform realm's accounts by e-mail, after the
 // cursor (an e-mail; "" for the first page), those starting with q when it
 // is set (console/accounts read). One query per page: roles, co-ops, API
@@ -49,7 +34,7 @@ func (s *Service) PlatformAccounts(ctx context.Context, q, after string, limit i
 	if err := s.authz.Require(ctx, "console/accounts", "read"); err != nil {
 		return nil, err
 	}
-	pattern, err := EmailPrefix(q)
+	pattern, err := tenant.EmailPrefix(q)
 	if err != nil {
 		return nil, err
 	}

@@ -402,6 +402,24 @@ func (s *suite) standbyVM() {
 	}
 }
 
+// qsfsSpec is the suite's swarm "data" for the VM "web": a data backend on
+// each of data, metadata on the first metas of them.
+func (s *suite) qsfsSpec(shard uint64, data []grid.Node, metas int) grid.QSFSSpec {
+	spec := grid.QSFSSpec{
+		Name: "data", VMName: "web", MountPoint: "/data",
+		Expected: s.fx.QSFSExpected, Minimal: s.fx.QSFSMinimal,
+		ShardSize: shard, MetaSize: grid.GB, CacheSize: grid.GB,
+		Password: "gridtest-zdb", EncryptKey: "4d778ba3216e4da4231540c92a55f06157cabba802f9b68fb0f78375d2e825af",
+	}
+	for i, n := range data {
+		spec.DataNodes = append(spec.DataNodes, n.ID)
+		if i < metas {
+			spec.MetaNodes = append(spec.MetaNodes, n.ID)
+		}
+	}
+	return spec
+}
+
 func (s *suite) qsfs() {
 	t := s.t
 	vmNodes := s.nodes(vmNeed.Add(grid.Resources{SRU: 2 * grid.GB}), 1, nil)
@@ -416,18 +434,7 @@ func (s *suite) qsfs() {
 	if len(data) < int(s.fx.QSFSExpected) {
 		t.Skipf("only %d nodes for %d shards", len(data), s.fx.QSFSExpected)
 	}
-	spec := grid.QSFSSpec{
-		Name: "data", VMName: "web", MountPoint: "/data",
-		Expected: s.fx.QSFSExpected, Minimal: s.fx.QSFSMinimal,
-		ShardSize: shard, MetaSize: grid.GB, CacheSize: grid.GB,
-		Password: "gridtest-zdb", EncryptKey: "4d778ba3216e4da4231540c92a55f06157cabba802f9b68fb0f78375d2e825af",
-	}
-	for i, n := range data {
-		spec.DataNodes = append(spec.DataNodes, n.ID)
-		if i < 4 {
-			spec.MetaNodes = append(spec.MetaNodes, n.ID)
-		}
-	}
+	spec := s.qsfsSpec(shard, data, 4)
 	p, err := s.g.DeployQSFS(s.ctx(), name, spec)
 	if err != nil {
 		t.Fatal(err)

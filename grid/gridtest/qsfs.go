@@ -26,18 +26,7 @@ func (s *suite) replaceBackend() {
 		t.Skipf("only %d nodes for %d shards and a spare", len(nodes), want)
 	}
 	data, spare := nodes[:want-1], nodes[want-1]
-	spec := grid.QSFSSpec{
-		Name: "data", VMName: "web", MountPoint: "/data",
-		Expected: s.fx.QSFSExpected, Minimal: s.fx.QSFSMinimal,
-		ShardSize: shard, MetaSize: grid.GB, CacheSize: grid.GB,
-		Password: "gridtest-zdb", EncryptKey: "4d778ba3216e4da4231540c92a55f06157cabba802f9b68fb0f78375d2e825af",
-	}
-	for i, n := range data {
-		spec.DataNodes = append(spec.DataNodes, n.ID)
-		if i < 2 {
-			spec.MetaNodes = append(spec.MetaNodes, n.ID)
-		}
-	}
+	spec := s.qsfsSpec(shard, data, 2)
 	before, err := s.g.DeployQSFS(s.ctx(), name, spec)
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,8 @@ func BenchmarkResolveWarm10kTenants(b *testing.B) {
 // what the isolation costs; both run in parallel like requests do.
 func BenchmarkTenantTx(b *testing.B) {
 	d := dbtest.New(b)
+	d.App.SetMaxOpenConns(20) // as serve configures its pool
+	d.App.SetMaxIdleConns(20)
 	t, err := tenant.NewStore(d.App).Create(context.Background(), tenant.NewTenant{Slug: "bench", Name: "Bench", Status: tenant.StatusActive})
 	if err != nil {
 		b.Fatal(err)
@@ -65,6 +67,8 @@ func BenchmarkTenantTx(b *testing.B) {
 // BenchmarkTenantTx.
 func BenchmarkPlainQuery(b *testing.B) {
 	d := dbtest.New(b)
+	d.App.SetMaxOpenConns(20)
+	d.App.SetMaxIdleConns(20)
 	b.SetParallelism(8) // requests arrive concurrently; the database, not the CPU, sets the pace
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -86,12 +86,18 @@ func (s *Service) CreateTenant(ctx context.Context, n NewTenant, ownerEmail stri
 // ConsoleTenant is a row of the console's tenant list.
 type ConsoleTenant struct {
 	Tenant
-	Domains     int `db:"domains" json:"domains"`
+	Domains int `db:"domains" json:"domains"`
+	// Deployments counts the live ones (provisioning, running, suspended).
 	Deployments int `db:"deployments" json:"deployments"`
-	// StripeHealth arrives with payments. WalletHealth is the treasury's
-	// word for the tenant's grid wallet (not set up, healthy, low runway,
-	// failing) and WalletNote says why.
-	StripeHealth string `db:"-" json:"stripe_health"`
+	// RevenueMonth is what its customers paid this calendar month, less
+	// refunds, in cents of the tenant's base currency.
+	RevenueMonth int64 `db:"revenue_month_cents" json:"revenue_month_cents"`
+	// StripeHealth is the tenant's Connect account as Stripe last reported
+	// it: healthy, payouts pending, onboarding or not connected; a co-op
+	// is charged on the platform's account ("platform account").
+	// WalletHealth is the treasury's word for the tenant's grid wallet (not
+	// set up, healthy, low runway, failing) and WalletNote says why.
+	StripeHealth string `db:"stripe_health" json:"stripe_health"`
 	WalletHealth string `db:"-" json:"wallet_health"`
 	WalletNote   string `db:"-" json:"wallet_note,omitempty"`
 }
@@ -112,14 +118,22 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 		return tx.SelectContext(ctx, &out, `
 			SELECT `+prefixed("t.", tenantColumns)+`,
 			       (SELECT count(*) FROM tenant_domains d WHERE d.tenant_id = t.id) AS domains,
-			       0 AS deployments
-			FROM tenants t WHERE ($1 = '' OR t.status = $1) AND t.slug > $2 ORDER BY t.slug LIMIT $3`, status, after, limit)
+			       (SELECT count(*) FROM deployments x WHERE x.tenant_id = t.id AND x.status IN ('provisioning', 'running', 'suspended')) AS deployments,
+			       (SELECT coalesce(sum(o.amount_cents - o.refunded_cents), 0) FROM orders o
+			         WHERE o.tenant_id = t.id AND o.paid_at >= date_trunc('month', now())) AS revenue_month_cents,
+			       CASE WHEN t.kind = 'coop' THEN 'platform account'
+			            WHEN s.tenant_id IS NULL THEN 'not connected'
+			            WHEN s.charges_enabled AND s.payouts_enabled THEN 'healthy'
+			            WHEN s.charges_enabled THEN 'payouts pending'
+			            ELSE 'onboarding' END AS stripe_health
+			FROM tenants t LEFT JOIN tenant_stripe s ON s.tenant_id = t.id
+			WHERE ($1 = '' OR t.status = $1) AND t.slug > $2 ORDER BY t.slug LIMIT $3`, status, after, limit)
 	})
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		out[i].StripeHealth, out[i].WalletHealth = "not connected", "not set up"
+		out[i].WalletHealth = "not set up"
 	}
 	return out, s.fillWalletHealth(ctx, out)
 }

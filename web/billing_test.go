@@ -85,6 +85,27 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	if r := ann.do("GET", "/api/admin/overview", nil); r.status != 403 && r.status != 404 {
 		t.Errorf("a customer reading the overview = %d, want 403 or 404", r.status)
 	}
+	// The console's tenant list shows the connected account, the month's
+	// revenue and the live server count from the same data.
+	seen := 0
+	for _, ct := range rootOf(t, w).must(200, "GET", "/api/console/tenants", nil).body["items"].([]any) {
+		row := ct.(map[string]any)
+		switch row["slug"] {
+		case "alpha":
+			seen++
+			if row["stripe_health"] != "healthy" || row["revenue_month_cents"].(float64) != 608 {
+				t.Errorf("console row of alpha = %v, want healthy Stripe and 608 cents this month", row)
+			}
+		case "bravo":
+			seen++
+			if row["stripe_health"] != "not connected" || row["revenue_month_cents"].(float64) != 0 {
+				t.Errorf("console row of bravo = %v, want not connected and no revenue", row)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("the console lists %d of alpha and bravo", seen)
+	}
 
 	// Signed with the wrong secret, and then not signed at all: both 400, nothing stored.
 	payload, sig := billing.Sign("whsec_forged", "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())

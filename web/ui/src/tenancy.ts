@@ -26,7 +26,11 @@ export interface TenantRecord {
 
 export interface ConsoleTenant extends TenantRecord {
   domains: number
+  /** Live servers: provisioning, running or suspended. */
   deployments: number
+  /** Paid this calendar month less refunds, in cents of base_currency. */
+  revenue_month_cents: number
+  /** healthy, payouts pending, onboarding, not connected; a co-op: platform account. */
   stripe_health: string
   /** The treasury's word for the grid wallet: not set up, healthy, low runway or failing. */
   wallet_health: string

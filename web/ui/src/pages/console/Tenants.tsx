@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { useSearchParams } from 'react-router'
 import { api } from '../../api'
+import { money } from '../../billing'
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
 import { Badge, DataTable, EmptyState, PageHeader, Pager, Panel, usePaged, type Column } from '../../components/data'
 import { Alert, FormError, SubmitButton, TextArea, TextField, useForm } from '../../components/forms'
@@ -41,7 +42,7 @@ const emptyText: Record<Filter, string> = {
 function healthTone(h: string) {
   const v = h.toLowerCase()
   if (!v || v.includes('not ') || v === 'unknown') return 'neutral'
-  if (['ok', 'healthy', 'connected', 'active', 'good'].includes(v)) return 'success'
+  if (['ok', 'healthy', 'connected', 'active', 'good', 'platform account'].includes(v)) return 'success'
   if (['failing', 'restricted', 'disabled', 'empty', 'critical'].some((w) => v.includes(w))) return 'danger'
   return 'warning'
 }
@@ -103,6 +104,24 @@ export function Tenants() {
         <Badge tone={statusTone(t.status)} dot data-testid="tenant-status">
           {statusLabels[t.status] ?? t.status}
         </Badge>
+      ),
+    },
+    {
+      header: 'Revenue (month)',
+      className: 'tabular-nums',
+      cell: (t) => (
+        <span data-testid="tenant-revenue" className={t.revenue_month_cents > 0 ? undefined : 'text-muted'}>
+          {money(t.revenue_month_cents, t.base_currency)}
+        </span>
+      ),
+    },
+    {
+      header: 'Servers',
+      className: 'tabular-nums',
+      cell: (t) => (
+        <span data-testid="tenant-deployments" className={t.deployments > 0 ? undefined : 'text-muted'}>
+          {t.deployments}
+        </span>
       ),
     },
     { header: 'Domains', className: 'tabular-nums', cell: (t) => (t.domains > 0 ? t.domains : <span className="text-muted">0</span>) },

@@ -217,7 +217,9 @@ func TestFailoverMailsTheCustomer(t *testing.T) {
 		if err := s.sim.SetNodeStatus(*before.NodeID, grid.NodeDown); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.svc.CheckHealth(ctx); err != nil || n != 1 {
+		// At least this deployment moves (the earlier one's new standby may
+		// sit on the same node, and is then replaced too).
+		if n, err := s.svc.CheckHealth(ctx); err != nil || n < 1 {
 			t.Fatalf("%s: health moved %d, %v", c.name, n, err)
 		}
 		mails := outbox(t, s, "ann@demo.test")

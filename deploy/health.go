@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -20,12 +21,14 @@ import (
 // offline. It returns how many deployments it moved or repaired.
 func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 	var rows []struct {
-		ID       uuid.UUID `db:"id"`
-		TenantID uuid.UUID `db:"tenant_id"`
-		NodeID   uint32    `db:"node_id"`
+		ID        uuid.UUID `db:"id"`
+		TenantID  uuid.UUID `db:"tenant_id"`
+		NodeID    uint32    `db:"node_id"`
+		StandbyID *uint32   `db:"standby_node_id"`
 	}
 	err := tenant.SystemTx(ctx, s.db, "job: deployment health", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT id, tenant_id, node_id FROM deployments WHERE status = 'running' AND node_id IS NOT NULL ORDER BY id LIMIT 5000`)
+		return tx.SelectContext(ctx, &rows, `SELECT id, tenant_id, node_id, standby_node_id FROM deployments
+			WHERE status = 'running' AND node_id IS NOT NULL ORDER BY id LIMIT 5000`)
 	})
 	if err != nil {
 		return 0, err
@@ -33,10 +36,18 @@ func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 	h := nodeHealth{g: s.grid, down: map[uint32]bool{}}
 	moved := 0
 	for _, r := range rows {
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("health")), r.TenantID)
 		if !h.isDown(ctx, r.NodeID) {
+			// The primary is fine; a standby whose node failed is replaced.
+			if r.StandbyID != nil && h.isDown(ctx, *r.StandbyID) {
+				if err := s.replaceStandby(tctx, r.ID, *r.StandbyID); err != nil {
+					s.log.Error("replace standby", "deployment", r.ID, "err", err)
+					continue
+				}
+				moved++
+			}
 			continue
 		}
-		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("health")), r.TenantID)
 		if err := s.recover(tctx, r.ID, r.NodeID); err != nil {
 			s.log.Error("recover deployment", "deployment", r.ID, "err", err)
 			continue
@@ -98,5 +109,44 @@ func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) erro
 		return err
 	}
 	s.tellCustomer(ctx, d, kind, failed)
+	return s.enqueue.EnqueueDeploy(ctx, id)
+}
+
+// replaceStandby drops the standby VM of a running deployment whose standby
+// node went offline and provisions a new one elsewhere; the primary keeps
+// running untouched. The deploy task finds the primary as it is (DeployVM
+// is idempotent) and places the standby anew.
+func (s *Service) replaceStandby(ctx context.Context, id uuid.UUID, failed uint32) error {
+	d, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	g, err := s.gridFor(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := g.RemoveStandbyVM(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	// Our record of the project's contracts follows: the standby's are
+	// cancelled now, the primary's stay.
+	if p, err := g.Project(ctx, d.Project); err == nil {
+		live := make([]int64, 0, len(p.Contracts))
+		for _, id := range p.ContractIDs() {
+			live = append(live, int64(id))
+		}
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE grid_contracts SET canceled_at = now()
+				WHERE project = $1 AND canceled_at IS NULL AND NOT (contract_id = ANY($2))`, d.Project, pq.Array(live))
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	msg := fmt.Sprintf("node %d of the standby VM went offline: your server keeps running while a new standby is placed on another node", failed)
+	moved, err := s.transition(ctx, id, Provisioning, "backup", msg, map[string]any{"standby_node_id": nil})
+	if err != nil || !moved {
+		return err
+	}
 	return s.enqueue.EnqueueDeploy(ctx, id)
 }

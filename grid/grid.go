@@ -69,6 +69,13 @@ type Grid interface {
 	// disk, funds).
 	ReplaceQSFSBackend(ctx context.Context, project, qsfs string, lost, replacement uint32) (Project, error)
 
+	// RemoveStandbyVM cancels the contracts of the project's standby VM (its
+	// node failed, or a new standby is wanted elsewhere) and leaves the
+	// primary as it is. Removing a standby that is not there returns the
+	// project unchanged, so a retry is safe. Returns ENOTFOUND if the
+	// project does not exist.
+	RemoveStandbyVM(ctx context.Context, project string) (Project, error)
+
 	// Project returns the state of a project of this twin: its active
 	// contracts, VMs with their IPs, QSFS and health. Returns ENOTFOUND if
 	// the twin has no active contract under that name (never deployed, or

@@ -388,6 +388,29 @@ func (s *suite) standbyVM() {
 		t.Errorf("re-deploying the standby: %v, contracts %v want %v", err, again.ContractIDs(), p.ContractIDs())
 	}
 
+	// The standby goes (its node failed): the primary stays, the standby's
+	// contracts are gone, a second removal changes nothing, and a new
+	// standby can then be placed.
+	removed, err := s.g.RemoveStandbyVM(s.ctx(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := removed.VM("web-standby"); ok || len(removed.VMs) != 1 || removed.VMs[0].Role != grid.Primary {
+		t.Errorf("after removing the standby, VMs = %+v, want the primary only", removed.VMs)
+	}
+	if len(removed.ContractIDs()) >= len(p.ContractIDs()) {
+		t.Errorf("contracts after removing the standby %v, before %v: none cancelled", removed.ContractIDs(), p.ContractIDs())
+	}
+	twice, err := s.g.RemoveStandbyVM(s.ctx(), name)
+	if err != nil || !slices.Equal(twice.ContractIDs(), removed.ContractIDs()) {
+		t.Errorf("removing the standby twice: %v, contracts %v want %v", err, twice.ContractIDs(), removed.ContractIDs())
+	}
+	if _, err := s.g.DeployStandbyVM(s.ctx(), name, spec); err != nil {
+		t.Errorf("a new standby after the removal: %v", err)
+	}
+	_, err = s.g.RemoveStandbyVM(s.ctx(), s.project("no-such"))
+	wantCode(t, err, fiatdashboard.ENOTFOUND, "removing the standby of a missing project")
+
 	sameFarm := s.nodes(vmNeed, 1, func(f *grid.NodeFilter) {
 		f.FarmIDs = []uint32{primary.FarmID}
 		f.ExcludeNode = []uint32{primary.ID}

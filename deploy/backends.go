@@ -322,12 +322,30 @@ func (s *Service) backendCandidates(ctx context.Context, exclude []uint32) ([]ui
 	if err != nil {
 		return nil, err
 	}
+	eligible := map[uint32]bool{}
 	for _, n := range pool {
+		eligible[n.ID] = true
 		if !slices.Contains(exclude, n.ID) && n.Free().HRU >= need.HRU {
 			out = append(out, n.ID)
 		}
 	}
-	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: need, ExcludeNode: exclude,
+	// Beyond the pool any node with room will do, except the nodes the
+	// tenant may not use: its pool's withdrawn or unexposed nodes, and node
+	// operators' registered nodes not exposed to it (exposure off means no
+	// new deployment of this tenant, backends included).
+	var managed []uint32
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &managed, `SELECT node_id FROM pool_nodes UNION SELECT node_id FROM operator_nodes`)
+	}); err != nil {
+		return nil, err
+	}
+	barred := slices.Clone(exclude)
+	for _, id := range managed {
+		if !eligible[id] {
+			barred = append(barred, id)
+		}
+	}
+	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: need, ExcludeNode: barred,
 		Page: grid.Page{Size: grid.MaxPageSize}})
 	if err != nil {
 		return nil, err

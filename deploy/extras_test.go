@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,43 @@ func TestCancelRefundsOrCredits(t *testing.T) {
 		}
 	}
 	_ = uuid.Nil
+}
+
+// TestQSFSSwarmAvoidsNodesNotExposedToTheTenant: the storage nodes with the
+// most free HDD belong to a node operator who has not exposed them to this
+// tenant (one sits in its pool unexposed); the swarm goes around them.
+func TestQSFSSwarmAvoidsNodesNotExposedToTheTenant(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	page, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{HRU: 20 << 30}, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := page.Nodes
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Free().HRU > nodes[j].Free().HRU })
+	barred := []uint32{nodes[0].ID, nodes[1].ID, nodes[2].ID}
+	owner := s.d.Owner(t)
+	operator := mustActor(s.customer).ID // any account: the rows only need an owner
+	for i, id := range barred {
+		if _, err := owner.Exec(`INSERT INTO operator_nodes (node_id, account_id, farm_id) VALUES ($1, $2, $3)`, id, operator, nodes[i].FarmID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := owner.Exec(`INSERT INTO pool_nodes (tenant_id, node_id, source, contributed_by, exposed) VALUES ($1, $2, 'operator', $3, false)
+		ON CONFLICT (tenant_id, node_id) DO UPDATE SET exposed = false, source = 'operator', contributed_by = $3`, s.tenantID, barred[0], operator); err != nil {
+		t.Fatal(err)
+	}
+	d := s.order(t, "careful", "qsfs")
+	if err := s.svc.Provision(s.system(), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.svc.Get(s.customer, d.ID)
+	if err != nil || got.Swarm == nil || len(got.Swarm.Backends) != 24 {
+		t.Fatalf("deployment = %+v, %v; want its 20 + 4 backends", got, err)
+	}
+	for _, b := range got.Swarm.Backends {
+		if slices.Contains(barred, b.NodeID) {
+			t.Errorf("a %s backend landed on node %d, which is not exposed to this tenant", b.Kind, b.NodeID)
+		}
+	}
 }

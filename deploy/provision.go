@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/google/uuid"
@@ -161,25 +160,18 @@ func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Res
 
 // placeQSFS picks distinct up nodes with HDD or SSD room for the shards,
 // from the pool first and then the catalog.
+// placeQSFS picks the swarm's distinct storage nodes: the tenant's eligible
+// pool nodes first, then other nodes with the most free HDD, never a node
+// the tenant may not use (backendCandidates) nor the VM's own node.
 func (s *Service) placeQSFS(ctx context.Context, vmNode uint32) ([]uint32, []uint32, error) {
-	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{HRU: 20 << 30},
-		ExcludeNode: []uint32{vmNode}, Page: grid.Page{Size: grid.MaxPageSize}})
+	nodes, err := s.backendCandidates(ctx, []uint32{vmNode})
 	if err != nil {
 		return nil, nil, err
 	}
-	nodes := page.Nodes
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Free().HRU > nodes[j].Free().HRU })
 	if len(nodes) < qsfsExpected+qsfsMeta {
 		return nil, nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "not enough storage nodes for a QSFS swarm")
 	}
-	var data, meta []uint32
-	for _, n := range nodes[:qsfsExpected] {
-		data = append(data, n.ID)
-	}
-	for _, n := range nodes[qsfsExpected : qsfsExpected+qsfsMeta] {
-		meta = append(meta, n.ID)
-	}
-	return data, meta, nil
+	return nodes[:qsfsExpected], nodes[qsfsExpected : qsfsExpected+qsfsMeta], nil
 }
 
 // bestNode scores nodes by free capacity after placing need, uptime, and

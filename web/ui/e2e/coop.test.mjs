@@ -57,7 +57,10 @@ describe('co-ops', { skip }, () => {
       await page.getByTestId('coop-split').waitFor()
       const inputs = page.getByTestId('coop-share-input')
       await eventually(async () => assert.equal(await inputs.count(), 2))
-      assert.equal(await page.locator(`[data-testid="coop-share-input"][data-email="${member.email}"]`).inputValue(), '70')
+      // The split's inputs fill in once the members' shares have loaded.
+      await eventually(async () =>
+        assert.equal(await page.locator(`[data-testid="coop-share-input"][data-email="${member.email}"]`).inputValue(), '70'),
+      )
       const payment = page.getByTestId('coop-payment-row').filter({ visible: true }).first()
       await payment.waitFor()
       assert.match(await payment.innerText(), /\$19\.76/, 'the admin sees the member’s $19.76 share')

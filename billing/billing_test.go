@@ -229,7 +229,9 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pi string
-	f.d.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, o.ID)
+	if err := f.d.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
 	succeeded := map[string]any{"id": pi, "object": "payment_intent", "amount": int64(o.Amount), "currency": "usd", "status": "succeeded"}
 	failed := map[string]any{"id": pi, "object": "payment_intent", "amount": int64(o.Amount), "currency": "usd", "status": "requires_payment_method",
 		"last_payment_error": map[string]any{"type": "card_error", "message": "Your card was declined."}}
@@ -248,7 +250,9 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Errorf("tampered body = %v, want EINVALID", err)
 	}
 	var stored int
-	f.d.Owner(t).Get(&stored, `SELECT count(*) FROM stripe_events WHERE type = 'payment_intent.succeeded'`)
+	if err := f.d.Owner(t).Get(&stored, `SELECT count(*) FROM stripe_events WHERE type = 'payment_intent.succeeded'`); err != nil {
+		t.Fatal(err)
+	}
 	if stored != 0 {
 		t.Errorf("%d events stored from bad signatures, want 0", stored)
 	}
@@ -269,7 +273,9 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Errorf("order after success then late failure = %s, want paid", o2.Status)
 	}
 	var entries int
-	f.d.Owner(t).Get(&entries, `SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`)
+	if err := f.d.Owner(t).Get(&entries, `SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`); err != nil {
+		t.Fatal(err)
+	}
 	if entries != 1 {
 		t.Errorf("%d payment entries after duplicate delivery, want 1", entries)
 	}
@@ -280,7 +286,9 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Fatalf("unknown account: %v", err)
 	}
 	var outcome string
-	f.d.Owner(t).Get(&outcome, `SELECT outcome FROM stripe_events WHERE account = 'acct_stranger'`)
+	if err := f.d.Owner(t).Get(&outcome, `SELECT outcome FROM stripe_events WHERE account = 'acct_stranger'`); err != nil {
+		t.Fatal(err)
+	}
 	if outcome != "unknown connected account" {
 		t.Errorf("unknown account outcome = %q", outcome)
 	}
@@ -317,8 +325,12 @@ func TestLedgerMonth(t *testing.T) {
 	}
 	// A dispute on the large order.
 	var acct, pi string
-	f.d.Owner(t).Get(&acct, `SELECT account_id FROM tenant_stripe`)
-	f.d.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, paid[2].ID)
+	if err := f.d.Owner(t).Get(&acct, `SELECT account_id FROM tenant_stripe`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, paid[2].ID); err != nil {
+		t.Fatal(err)
+	}
 	payload, sig := billing.Sign(secret, "charge.dispute.created", acct, map[string]any{"id": "dp_1", "object": "dispute", "amount": int64(paid[2].Amount),
 		"currency": "usd", "reason": "fraudulent", "status": "needs_response", "charge": "ch_x", "payment_intent": pi}, time.Now())
 	if err := f.svc.ReceiveWebhook(context.Background(), payload, sig); err != nil {

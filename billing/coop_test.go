@@ -237,12 +237,18 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	// Re-processing the payment's event (a worker retry) and a second
 	// delivery of the same payment under another event id transfer nothing.
 	var evID, piID string
-	c.d.Owner(t).Get(&evID, `SELECT id FROM stripe_events WHERE type = 'payment_intent.succeeded' AND tenant_id = $1`, c.tenantID)
-	c.d.Owner(t).Get(&piID, `SELECT payment_intent_id FROM orders WHERE id = $1`, o.ID)
+	if err := c.d.Owner(t).Get(&evID, `SELECT id FROM stripe_events WHERE type = 'payment_intent.succeeded' AND tenant_id = $1`, c.tenantID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.d.Owner(t).Get(&piID, `SELECT payment_intent_id FROM orders WHERE id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
 	if evID == "" {
 		t.Fatal("the co-op's platform event was not mapped to its tenant")
 	}
-	c.d.Owner(t).Exec(`UPDATE stripe_events SET processed_at = NULL WHERE id = $1`, evID)
+	if _, err := c.d.Owner(t).Exec(`UPDATE stripe_events SET processed_at = NULL WHERE id = $1`, evID); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.svc.ProcessEvent(context.Background(), evID); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +281,9 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 		t.Fatalf("set split = %+v, %v", split, err)
 	}
 	var audited int
-	c.d.Owner(t).Get(&audited, `SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'coop.split_changed'`, c.tenantID)
+	if err := c.d.Owner(t).Get(&audited, `SELECT count(*) FROM audit_events WHERE tenant_id = $1 AND action = 'coop.split_changed'`, c.tenantID); err != nil {
+		t.Fatal(err)
+	}
 	if audited != 1 {
 		t.Errorf("split changes audited = %d, want 1", audited)
 	}
@@ -325,9 +333,13 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 			rows[c.alice].Reversed, rows[c.bob].Reversed, len(c.rec.posts("/v1/transfers/", "/reversals")))
 	}
 	// Refund events processed again reverse nothing more.
-	c.d.Owner(t).Exec(`UPDATE stripe_events SET processed_at = NULL WHERE type = 'charge.refunded' AND tenant_id = $1`, c.tenantID)
+	if _, err := c.d.Owner(t).Exec(`UPDATE stripe_events SET processed_at = NULL WHERE type = 'charge.refunded' AND tenant_id = $1`, c.tenantID); err != nil {
+		t.Fatal(err)
+	}
 	var refundEvents []string
-	c.d.Owner(t).Select(&refundEvents, `SELECT id FROM stripe_events WHERE type = 'charge.refunded' AND tenant_id = $1`, c.tenantID)
+	if err := c.d.Owner(t).Select(&refundEvents, `SELECT id FROM stripe_events WHERE type = 'charge.refunded' AND tenant_id = $1`, c.tenantID); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range refundEvents {
 		if err := c.svc.ProcessEvent(context.Background(), id); err != nil {
 			t.Fatal(err)
@@ -344,7 +356,9 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 		t.Fatalf("unbalanced entries %v, %v", bad, err)
 	}
 	var payouts billing.Cents
-	c.d.Owner(t).Get(&payouts, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_postings WHERE tenant_id = $1 AND account LIKE 'member_payouts:%'`, c.tenantID)
+	if err := c.d.Owner(t).Get(&payouts, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_postings WHERE tenant_id = $1 AND account LIKE 'member_payouts:%'`, c.tenantID); err != nil {
+		t.Fatal(err)
+	}
 	if payouts != distributable {
 		t.Errorf("member payouts in the ledger = %d, want %d (the second order only)", payouts, distributable)
 	}
@@ -371,7 +385,9 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 // co-op's shares do not sum to 100 %.
 func TestCoopWithoutCompleteSplitTakesNoPayment(t *testing.T) {
 	c := newCoopFixture(t)
-	c.d.Owner(t).Exec(`UPDATE coop_members SET share_bps = 1000 WHERE account_id = $1`, c.bob)
+	if _, err := c.d.Owner(t).Exec(`UPDATE coop_members SET share_bps = 1000 WHERE account_id = $1`, c.bob); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.svc.NewSetupIntent(c.customer); fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
 		t.Errorf("setup intent with an incomplete split = %v, want ECONFLICT", err)
 	}

@@ -81,7 +81,9 @@ func TestRenewalsDunningAndCredit(t *testing.T) {
 	}
 	run(time.Date(2026, 3, 31, 14, 0, 0, 0, time.UTC)) // running again charges nothing more
 	var payments int
-	f.d.Owner(t).Get(&payments, `SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`)
+	if err := f.d.Owner(t).Get(&payments, `SELECT count(*) FROM ledger_entries WHERE kind = 'payment'`); err != nil {
+		t.Fatal(err)
+	}
 	if payments != 2 {
 		t.Errorf("%d payments after one renewal, want 2", payments)
 	}
@@ -108,7 +110,9 @@ func TestRenewalsDunningAndCredit(t *testing.T) {
 		t.Fatalf("after the last retry = %+v, want suspended until the grace period ends", s)
 	}
 	var mails int
-	f.d.Owner(t).Get(&mails, `SELECT count(*) FROM outbox_emails WHERE to_addr = 'ann@alpha.test' AND body_text LIKE '%/billing%'`)
+	if err := f.d.Owner(t).Get(&mails, `SELECT count(*) FROM outbox_emails WHERE to_addr = 'ann@alpha.test' AND body_text LIKE '%/billing%'`); err != nil {
+		t.Fatal(err)
+	}
 	if mails != 4 {
 		t.Errorf("%d dunning mails with a billing link, want 4", mails)
 	}
@@ -143,7 +147,9 @@ func TestRenewalsDunningAndCredit(t *testing.T) {
 	}
 	run(now.AddDate(0, 1, 0).Add(-time.Hour))
 	var charged, fromCredit billing.Cents
-	f.d.Owner(t).QueryRow(`SELECT amount_cents, credit_cents FROM orders WHERE description LIKE 'Renewal:%' AND status = 'paid' ORDER BY created_at DESC LIMIT 1`).Scan(&charged, &fromCredit)
+	if err := f.d.Owner(t).QueryRow(`SELECT amount_cents, credit_cents FROM orders WHERE description LIKE 'Renewal:%' AND status = 'paid' ORDER BY created_at DESC LIMIT 1`).Scan(&charged, &fromCredit); err != nil {
+		t.Fatal(err)
+	}
 	if fromCredit != credit || charged != 608-credit {
 		t.Errorf("renewal paid %d by card and %d from credit, want %d and %d", charged, fromCredit, 608-credit, credit)
 	}
@@ -179,7 +185,9 @@ func TestRenewalsDunningAndCredit(t *testing.T) {
 		t.Errorf("unbalanced entries: %v", bad)
 	}
 	var total int64
-	f.d.Owner(t).Get(&total, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_postings`)
+	if err := f.d.Owner(t).Get(&total, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_postings`); err != nil {
+		t.Fatal(err)
+	}
 	if total != 0 {
 		t.Errorf("ledger sums to %d, want 0", total)
 	}

@@ -299,15 +299,21 @@ func TestTreasurySecretsStayHidden(t *testing.T) {
 	history, _ := tf.tr.History(tf.owner, 90)
 	health, _ := tf.tr.WalletHealth(tf.system(), []uuid.UUID{tf.tenantID})
 	var dump string
-	tf.d.Owner(t).Get(&dump, `SELECT string_agg(w::text, ' ') FROM tenant_wallets w`)
+	if err := tf.d.Owner(t).Get(&dump, `SELECT string_agg(w::text, ' ') FROM tenant_wallets w`); err != nil {
+		t.Fatal(err)
+	}
 	var rows string
-	tf.d.Owner(t).Get(&rows, `SELECT concat_ws(' ', (SELECT string_agg(x::text, ' ') FROM topups x), (SELECT string_agg(x::text, ' ') FROM treasury_alerts x),
-		(SELECT string_agg(x::text, ' ') FROM treasury_snapshots x), (SELECT string_agg(x::text, ' ') FROM outbox_emails x))`)
+	if err := tf.d.Owner(t).Get(&rows, `SELECT concat_ws(' ', (SELECT string_agg(x::text, ' ') FROM topups x), (SELECT string_agg(x::text, ' ') FROM treasury_alerts x),
+		(SELECT string_agg(x::text, ' ') FROM treasury_snapshots x), (SELECT string_agg(x::text, ' ') FROM outbox_emails x))`); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(rows, "overdue") && !strings.Contains(rows, "not minted") {
 		t.Errorf("the scenario did not raise the alerts it should: %s", rows)
 	}
 	var audit string
-	tf.d.Owner(t).Get(&audit, `SELECT string_agg(a::text, ' ') FROM audit_events a`)
+	if err := tf.d.Owner(t).Get(&audit, `SELECT string_agg(a::text, ' ') FROM audit_events a`); err != nil {
+		t.Fatal(err)
+	}
 	v, err := tf.tr.Wallet(tf.owner)
 	if err != nil || v.StellarAccount != tf.account {
 		t.Fatalf("wallet view = %+v, %v", v, err)

@@ -343,7 +343,9 @@ func TestWalletHistoryIsDaily(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	tf.d.Owner(t).Get(&n, `SELECT count(*) FROM treasury_snapshots WHERE at >= $1`, tf.now.Add(-2*time.Hour))
+	if err := tf.d.Owner(t).Get(&n, `SELECT count(*) FROM treasury_snapshots WHERE at >= $1`, tf.now.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	if n != 2 {
 		t.Errorf("%d snapshots in the last two hours, want 2 (Top up now's and the check's)", n)
 	}
@@ -369,8 +371,12 @@ func TestCheckoutRefusedWhenTheWalletCannotPay(t *testing.T) {
 			t.Errorf("%s: checkout = %v, want ECONFLICT on wallet", when, err)
 		}
 		var orders, redeemed int
-		f.d.Owner(t).Get(&orders, `SELECT count(*) FROM orders`)
-		f.d.Owner(t).Get(&redeemed, `SELECT redeemed FROM coupons WHERE code = 'HALF'`)
+		if err := f.d.Owner(t).Get(&orders, `SELECT count(*) FROM orders`); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.d.Owner(t).Get(&redeemed, `SELECT redeemed FROM coupons WHERE code = 'HALF'`); err != nil {
+			t.Fatal(err)
+		}
 		if orders != 0 || redeemed != 0 {
 			t.Errorf("%s: %d orders stored, coupon redeemed %d times; want nothing", when, orders, redeemed)
 		}

@@ -198,7 +198,9 @@ func TestProvisioningIsExactlyOnce(t *testing.T) {
 		t.Errorf("after the retry: %d VMs, %d contracts; want 2 and %d (one set)", len(final.VMs), len(final.Contracts), contracts)
 	}
 	var recorded int
-	s.d.Owner(t).Get(&recorded, `SELECT count(*) FROM grid_contracts WHERE project = $1`, deploy.ProjectName(d2.ID))
+	if err := s.d.Owner(t).Get(&recorded, `SELECT count(*) FROM grid_contracts WHERE project = $1`, deploy.ProjectName(d2.ID)); err != nil {
+		t.Fatal(err)
+	}
 	if recorded != len(final.Contracts) {
 		t.Errorf("recorded %d contracts, grid has %d", recorded, len(final.Contracts))
 	}

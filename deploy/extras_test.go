@@ -307,8 +307,12 @@ func TestQSFSLostBackendIsReplaced(t *testing.T) {
 		t.Fatalf("the grid's swarm = %+v, %v", p.QSFS, err)
 	}
 	var open, onNew int
-	s.d.Owner(t).Get(&open, `SELECT count(*) FROM grid_contracts WHERE project = $1 AND node_id = $2 AND canceled_at IS NULL`, d.Project, lost)
-	s.d.Owner(t).Get(&onNew, `SELECT count(*) FROM grid_contracts WHERE project = $1 AND node_id = $2 AND canceled_at IS NULL`, d.Project, fresh.NodeID)
+	if err := s.d.Owner(t).Get(&open, `SELECT count(*) FROM grid_contracts WHERE project = $1 AND node_id = $2 AND canceled_at IS NULL`, d.Project, lost); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.d.Owner(t).Get(&onNew, `SELECT count(*) FROM grid_contracts WHERE project = $1 AND node_id = $2 AND canceled_at IS NULL`, d.Project, fresh.NodeID); err != nil {
+		t.Fatal(err)
+	}
 	if open != 0 || onNew != 1 {
 		t.Errorf("recorded contracts: %d still open on the lost node, %d on the new one; want 0 and 1", open, onNew)
 	}

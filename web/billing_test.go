@@ -126,7 +126,9 @@ func TestCheckoutOverHTTP(t *testing.T) {
 		}
 	}
 	var stored int
-	w.h.db.Owner(t).Get(&stored, `SELECT count(*) FROM stripe_events WHERE account = 'acct_x'`)
+	if err := w.h.db.Owner(t).Get(&stored, `SELECT count(*) FROM stripe_events WHERE account = 'acct_x'`); err != nil {
+		t.Fatal(err)
+	}
 	if stored != 0 {
 		t.Errorf("%d forged events stored, want 0", stored)
 	}

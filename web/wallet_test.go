@@ -73,7 +73,9 @@ func TestWalletOverHTTP(t *testing.T) {
 		t.Fatalf("replaced wallet = %s, want twin %d", replaced.raw, twin2)
 	}
 	var audited int
-	w.h.db.Owner(t).Get(&audited, `SELECT count(*) FROM audit_events WHERE action = 'wallet.replaced' AND tenant_id = $1`, w.alpha.ID)
+	if err := w.h.db.Owner(t).Get(&audited, `SELECT count(*) FROM audit_events WHERE action = 'wallet.replaced' AND tenant_id = $1`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
 	if audited != 1 {
 		t.Errorf("wallet.replaced audited %d times, want 1", audited)
 	}
@@ -102,7 +104,9 @@ func TestWalletOverHTTP(t *testing.T) {
 		t.Errorf("wallet alert = %v", v.body["alert"])
 	}
 	var mails []string
-	w.h.db.Owner(t).Select(&mails, `SELECT to_addr || ': ' || subject FROM outbox_emails WHERE tenant_id = $1 AND subject LIKE '%wallet%'`, w.alpha.ID)
+	if err := w.h.db.Owner(t).Select(&mails, `SELECT to_addr || ': ' || subject FROM outbox_emails WHERE tenant_id = $1 AND subject LIKE '%wallet%'`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(mails) != 1 || !strings.HasPrefix(mails[0], "owner@alpha.test: Alpha Cloud: ") {
 		t.Errorf("alert mails = %v, want one to the owner", mails)
 	}
@@ -154,7 +158,9 @@ func TestOrderRefusedWithoutAWalletOverHTTP(t *testing.T) {
 		t.Errorf("order without a wallet = %d %s, want 409 on wallet", r.status, r.raw)
 	}
 	var orders int
-	w.h.db.Owner(t).Get(&orders, `SELECT count(*) FROM orders WHERE tenant_id = $1`, w.bravo.ID)
+	if err := w.h.db.Owner(t).Get(&orders, `SELECT count(*) FROM orders WHERE tenant_id = $1`, w.bravo.ID); err != nil {
+		t.Fatal(err)
+	}
 	if orders != 0 {
 		t.Errorf("%d orders stored for a refused checkout", orders)
 	}

@@ -12,11 +12,12 @@
 // database, as the Go test harness makes).
 
 import assert from 'node:assert/strict'
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { chromium } from 'playwright-core'
+import { freshCode } from './support.mjs'
 
 const env = (k) => process.env[k] ?? ''
 const storefrontURL = env('FD_E2E_STOREFRONT_URL')
@@ -44,44 +45,6 @@ const skip = missing.length ? `${missing.join(', ')} ${missing.length === 1 ? 'i
 
 const DESKTOP = { width: 1440, height: 900 }
 const PHONE = { width: 375, height: 812 }
-
-// ——— RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits), as authenticator apps compute it ———
-
-function base32Decode(input) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  const clean = input.toUpperCase().replace(/[\s=-]/g, '')
-  let bits = 0
-  let value = 0
-  const out = []
-  for (const ch of clean) {
-    const idx = alphabet.indexOf(ch)
-    if (idx < 0) throw new Error(`not base32: ${ch}`)
-    value = (value << 5) | idx
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-
-export function totp(secret, now = Date.now(), step = 30, digits = 6) {
-  const counter = Math.floor(now / 1000 / step)
-  const msg = Buffer.alloc(8)
-  msg.writeBigUInt64BE(BigInt(counter))
-  const mac = createHmac('sha1', base32Decode(secret)).update(msg).digest()
-  const offset = mac[mac.length - 1] & 0x0f
-  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits
-  return String(bin).padStart(digits, '0')
-}
-
-/** freshCode avoids a code about to expire, so the server sees it inside its window. */
-async function freshCode(secret) {
-  const left = 30 - (Math.floor(Date.now() / 1000) % 30)
-  if (left < 4) await new Promise((r) => setTimeout(r, (left + 1) * 1000))
-  return totp(secret)
-}
 
 // ——— Browser plumbing ———
 

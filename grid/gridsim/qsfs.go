@@ -11,16 +11,12 @@ import (
 // ReplaceQSFSBackend implements grid.Grid: the zdbs on lost move to a new
 // contract on replacement, and lost's contract is cancelled.
 func (s *Sim) ReplaceQSFSBackend(ctx context.Context, name, qsfs string, lost, replacement uint32) (grid.Project, error) {
-	if err := s.wait(ctx, true); err != nil {
-		return grid.Project{}, err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	w := s.w
-	p := w.liveProject(projectKey{s.twin, name})
-	if p == nil {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
-	}
+	return s.inProject(ctx, name, true, func(w *world, p *project) (grid.Project, error) {
+		return w.replaceBackend(name, p, qsfs, lost, replacement)
+	})
+}
+
+func (w *world) replaceBackend(name string, p *project, qsfs string, lost, replacement uint32) (grid.Project, error) {
 	var q *qsfsState
 	for _, x := range p.qsfs {
 		if x.spec.Name == qsfs {
@@ -45,7 +41,7 @@ func (s *Sim) ReplaceQSFSBackend(ctx context.Context, name, qsfs string, lost, r
 	if err != nil {
 		return grid.Project{}, err
 	}
-	t := w.twins[s.twin]
+	t := w.twins[p.key.twin]
 	if err := w.admit(t, n); err != nil {
 		return grid.Project{}, err
 	}

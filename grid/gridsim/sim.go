@@ -485,9 +485,11 @@ func (s *Sim) BillReports(ctx context.Context, q grid.BillQuery) ([]grid.BillRep
 	return out, nil
 }
 
-// Project implements grid.Grid.
-func (s *Sim) Project(ctx context.Context, name string) (grid.Project, error) {
-	if err := s.wait(ctx, false); err != nil {
+// inProject runs fn on the twin's live project name under the world's
+// lock, after the latency of a deploy call (or a read); ENOTFOUND when the
+// twin has no active contract under that name.
+func (s *Sim) inProject(ctx context.Context, name string, deploy bool, fn func(w *world, p *project) (grid.Project, error)) (grid.Project, error) {
+	if err := s.wait(ctx, deploy); err != nil {
 		return grid.Project{}, err
 	}
 	s.w.mu.Lock()
@@ -496,7 +498,12 @@ func (s *Sim) Project(ctx context.Context, name string) (grid.Project, error) {
 	if p == nil {
 		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
 	}
-	return s.w.snapshot(p), nil
+	return fn(s.w, p)
+}
+
+// Project implements grid.Grid.
+func (s *Sim) Project(ctx context.Context, name string) (grid.Project, error) {
+	return s.inProject(ctx, name, false, func(w *world, p *project) (grid.Project, error) { return w.snapshot(p), nil })
 }
 
 // CancelProject implements grid.Grid.
@@ -807,16 +814,10 @@ func (s *Sim) DeployQSFS(ctx context.Context, name string, spec grid.QSFSSpec) (
 	if err := spec.Validate(); err != nil {
 		return grid.Project{}, err
 	}
-	if err := s.wait(ctx, true); err != nil {
-		return grid.Project{}, err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	w := s.w
-	p := w.liveProject(projectKey{s.twin, name})
-	if p == nil {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
-	}
+	return s.inProject(ctx, name, true, func(w *world, p *project) (grid.Project, error) { return w.deployQSFS(name, p, spec) })
+}
+
+func (w *world) deployQSFS(name string, p *project, spec grid.QSFSSpec) (grid.Project, error) {
 	var vm *vmState
 	for _, v := range []*vmState{p.primary, p.standby} {
 		if v != nil && v.spec.Name == spec.VMName {
@@ -836,7 +837,7 @@ func (s *Sim) DeployQSFS(ctx context.Context, name string, spec grid.QSFSSpec) (
 	}
 
 	// What each backend node must hold: zdbs go on HDD when it has room.
-	t := w.twins[s.twin]
+	t := w.twins[p.key.twin]
 	needs := map[uint32]grid.Resources{}
 	var order []uint32
 	place := func(id uint32, size uint64) error {

@@ -4,31 +4,22 @@ import (
 	"context"
 	"slices"
 
-	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 )
 
 // RemoveStandbyVM implements grid.Grid: the standby VM's contracts (VM,
 // network, rent, name) are cancelled and dropped from the project.
 func (s *Sim) RemoveStandbyVM(ctx context.Context, name string) (grid.Project, error) {
-	if err := s.wait(ctx, true); err != nil {
-		return grid.Project{}, err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	w := s.w
-	p := w.liveProject(projectKey{s.twin, name})
-	if p == nil {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
-	}
-	if sb := p.standby; sb != nil {
-		for _, id := range []uint64{sb.vmContract, sb.netContract, sb.rentContract, sb.nameContract} {
-			if c := w.contracts[id]; id != 0 && c != nil {
-				w.deleteContract(c)
-				p.contracts = slices.DeleteFunc(p.contracts, func(x uint64) bool { return x == id })
+	return s.inProject(ctx, name, true, func(w *world, p *project) (grid.Project, error) {
+		if sb := p.standby; sb != nil {
+			for _, id := range []uint64{sb.vmContract, sb.netContract, sb.rentContract, sb.nameContract} {
+				if c := w.contracts[id]; id != 0 && c != nil {
+					w.deleteContract(c)
+					p.contracts = slices.DeleteFunc(p.contracts, func(x uint64) bool { return x == id })
+				}
 			}
+			p.standby = nil
 		}
-		p.standby = nil
-	}
-	return w.snapshot(p), nil
+		return w.snapshot(p), nil
+	})
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -29,6 +30,16 @@ type Enqueuer struct {
 // NewEnqueuer returns an Enqueuer on client.
 func NewEnqueuer(client *asynq.Client) *Enqueuer { return &Enqueuer{client: client} }
 
+// once enqueues t, whose task id names the work: a task already queued
+// under that id is the same work, not an error.
+func (e *Enqueuer) once(ctx context.Context, t *asynq.Task) error {
+	_, err := e.client.EnqueueContext(ctx, t)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
 // EnqueueStripeEvent queues an event on the critical queue with the event id
 // as task id, so a redelivered event is one task.
 func (e *Enqueuer) EnqueueStripeEvent(ctx context.Context, eventID string) error {
@@ -37,11 +48,7 @@ func (e *Enqueuer) EnqueueStripeEvent(ctx context.Context, eventID string) error
 	if err != nil {
 		return err
 	}
-	_, err = e.client.EnqueueContext(ctx, t)
-	if err == asynq.ErrTaskIDConflict {
-		return nil
-	}
-	return err
+	return e.once(ctx, t)
 }
 
 // RegisterBilling handles billing's tasks.

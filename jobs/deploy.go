@@ -27,11 +27,7 @@ func (e *Enqueuer) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	_, err = e.client.EnqueueContext(ctx, t)
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil
-	}
-	return err
+	return e.once(ctx, t)
 }
 
 // Provisioner is the deployments domain's provisioning step.

@@ -34,11 +34,7 @@ func (e *Enqueuer) EnqueueTopupStep(ctx context.Context, id uuid.UUID, state str
 	if err != nil {
 		return err
 	}
-	_, err = e.client.EnqueueContext(ctx, t)
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil
-	}
-	return err
+	return e.once(ctx, t)
 }
 
 // TreasuryWork is the treasury's background work.

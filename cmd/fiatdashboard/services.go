@@ -125,7 +125,7 @@ func ensureRedis(ctx context.Context, cfg *Config, dataDir string, out io.Writer
 		}
 	}
 	cmd := exec.CommandContext(ctx, bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--daemonize", "yes",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--pidfile", filepath.Join(dir, "redis.pid"), "--logfile", filepath.Join(dir, "redis.log"))
+		"--save", "", "--appendonly", "no", "--databases", "64", "--dir", dir, "--pidfile", filepath.Join(dir, "redis.pid"), "--logfile", filepath.Join(dir, "redis.log"))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("start private Redis: %v: %s", err, lastLine(b))
 	}

@@ -25,7 +25,7 @@ type Redis struct {
 	Opt    asynq.RedisClientOpt
 }
 
-// New claims a free Redis database (1-15; 0 holds the leases) for t.
+// New claims a free Redis database (1 to the server's last; 0 holds the leases) for t.
 func New(t testing.TB) *Redis {
 	t.Helper()
 	base := os.Getenv("FD_REDIS_URL")
@@ -43,11 +43,19 @@ func New(t testing.TB) *Redis {
 		t.Fatalf("jobstest: Redis does not answer at FD_REDIS_URL (run the tests with `make test`, which starts it): %v", err)
 	}
 	me := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
-	deadline := time.Now().Add(time.Minute)
+	// As many logical databases as the server has (16 by default; more when
+	// several test runs share one server).
+	maxDB := 15
+	if v, err := leases.ConfigGet(ctx, "databases").Result(); err == nil {
+		if n, err := strconv.Atoi(v["databases"]); err == nil && n > 1 {
+			maxDB = n - 1
+		}
+	}
+	deadline := time.Now().Add(3 * time.Minute)
 	for db := 1; ; db++ {
-		if db > 15 {
+		if db > maxDB {
 			if time.Now().After(deadline) {
-				t.Fatal("jobstest: no free Redis database for a minute")
+				t.Fatal("jobstest: no free Redis database for three minutes")
 			}
 			db = 1
 			time.Sleep(50 * time.Millisecond)

@@ -116,8 +116,13 @@ func ensureTemplate(ctx context.Context, admin *sql.DB, ownerBase string, t test
 	if exists {
 		return name, nil
 	}
-	// Templates of older migration sets are of no further use.
-	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'fdtpl\_%' AND datname <> $1`, name)
+	// Templates of other migration sets are dropped once nobody has built one
+	// for six hours: several work trees (or a CI run beside a developer's
+	// run) may be testing different migration sets on one server at once.
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database d
+		WHERE datname LIKE 'fdtpl\_%' AND datname NOT LIKE '%\_build' AND datname <> $1
+		  AND coalesce(shobj_description(d.oid, 'pg_database'), '') < $2`,
+		name, "built "+time.Now().UTC().Add(-6*time.Hour).Format(time.RFC3339))
 	if err != nil {
 		return "", err
 	}
@@ -149,6 +154,7 @@ func ensureTemplate(ctx context.Context, admin *sql.DB, ownerBase string, t test
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name)); err != nil {
 		return "", err
 	}
+	conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON DATABASE %s IS 'built %s'`, name, time.Now().UTC().Format(time.RFC3339)))
 	return name, nil
 }
 

@@ -13,20 +13,53 @@ import (
 
 // Emitter stands in for Stripe's event delivery in mock mode: stripe-mock
 // keeps no state and sends no events, so the emitter signs the events
-// Stripe would send and posts them to the platform's own webhook endpoint,
-// through the same signature check. It is nil (and does nothing) in any
-// other mode.
+// Stripe would send and posts them where Stripe would, through the same
+// signature check. It is nil (and does nothing) in any other mode.
+//
+// Like Stripe, it has two endpoints: "Account webhooks are for activity on
+// your own account … Connect webhooks are for activity on any connected
+// account" (docs.stripe.com/connect/webhooks), each endpoint with its own
+// signing secret ("secret: the endpoint's secret, used to generate webhook
+// signatures", the Webhook Endpoint object). An event of a connected
+// account (its `account` set) goes only to the Connect endpoint, signed
+// with the Connect secret; the platform's own events (co-op charges,
+// transfers, refunds, cards) go only to the account endpoint. Without a
+// Connect endpoint (Connect) a connected account's event is not delivered
+// at all, as Stripe would not deliver it either.
 type Emitter struct {
 	secret string
 	send   func(ctx context.Context, payload []byte, signature string) error
 	delay  time.Duration
 	log    *slog.Logger
+	// The Connect endpoint: connected accounts' events.
+	connectSecret string
+	connectSend   func(ctx context.Context, payload []byte, signature string) error
 }
 
-// NewEmitter returns an emitter that signs with secret and delivers with
-// send after delay (0: synchronously, for tests).
+// NewEmitter returns an emitter that signs the platform's own events with
+// secret (the account endpoint's) and delivers them with send after delay
+// (0: synchronously, for tests). Connect adds the Connect endpoint.
 func NewEmitter(secret string, delay time.Duration, send func(ctx context.Context, payload []byte, signature string) error, log *slog.Logger) *Emitter {
 	return &Emitter{secret: secret, send: send, delay: delay, log: log}
+}
+
+// Connect sets the Connect endpoint: connected accounts' events are signed
+// with secret and delivered with send. It returns e.
+func (e *Emitter) Connect(secret string, send func(ctx context.Context, payload []byte, signature string) error) *Emitter {
+	if e != nil {
+		e.connectSecret, e.connectSend = secret, send
+	}
+	return e
+}
+
+// endpoint is where Stripe delivers an event of account ("" = the
+// platform's own): its signing secret and sender; nil when that endpoint
+// does not exist.
+func (e *Emitter) endpoint(account string) (string, func(ctx context.Context, payload []byte, signature string) error) {
+	if account != "" {
+		return e.connectSecret, e.connectSend
+	}
+	return e.secret, e.send
 }
 
 type mockEvent struct {
@@ -54,6 +87,11 @@ func (e *Emitter) emit(typ, account string, object map[string]any) {
 	if e == nil {
 		return
 	}
+	secret, send := e.endpoint(account)
+	if send == nil {
+		e.log.Error("mock stripe event not delivered: no endpoint for it", "type", typ, "connect", account != "")
+		return
+	}
 	deliver := func() {
 		// Like Stripe, try again for a while when the endpoint does not answer.
 		var err error
@@ -61,8 +99,8 @@ func (e *Emitter) emit(typ, account string, object map[string]any) {
 			if attempt > 0 {
 				time.Sleep(time.Duration(attempt) * time.Second)
 			}
-			payload, sig := Sign(e.secret, typ, account, object, time.Now())
-			if err = e.send(context.Background(), payload, sig); err == nil || e.delay == 0 {
+			payload, sig := Sign(secret, typ, account, object, time.Now())
+			if err = send(context.Background(), payload, sig); err == nil || e.delay == 0 {
 				break
 			}
 		}

@@ -15,10 +15,20 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// stripeWebhook receives Stripe's events (Connect-enabled endpoint). A bad
-// signature is a 400 that changes nothing; a duplicate is a 200.
+// stripeWebhook receives the platform account's own Stripe events (the
+// account endpoint). A bad signature is a 400 that changes nothing; a
+// duplicate is a 200.
 func (s *Server) stripeWebhook(c *fiber.Ctx) error {
 	if err := s.deps.Billing.ReceiveWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}
+
+// stripeConnectWebhook receives connected accounts' Stripe events (the
+// Connect endpoint), checked with the Connect endpoint's own secret.
+func (s *Server) stripeConnectWebhook(c *fiber.Ctx) error {
+	if err := s.deps.Billing.ReceiveConnectWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"received": true})

@@ -38,6 +38,9 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+
+	// StripeConnectWebhookSecret signs the Connect endpoint's events.
+	StripeConnectWebhookSecret string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -107,6 +110,15 @@ func settings() []setting {
 			doc: "checks the signature of Stripe's webhook events; required with a real key",
 			set: func(c *Config, v string) error {
 				c.StripeWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeConnectWebhookSecret = v
 				if v != "" && !strings.HasPrefix(v, "whsec_") {
 					return errExpect
 				}
@@ -218,6 +230,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
+	if c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
 	return c, nil
 }

@@ -135,7 +135,8 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// grid per page view.
 	p.catalog = grid.NewCatalog(p.grid, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
-	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}
+	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
+		APIURL: cfg.StripeAPIURL}
 	var emitter *billing.Emitter
 	if cfg.StripeSecretKey == "" {
 		// Mock mode: stripe-mock takes the calls, the emitter sends the
@@ -148,7 +149,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		if bcfg.WebhookSecret == "" {
 			bcfg.WebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
 		}
-		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
+		if bcfg.ConnectWebhookSecret == "" {
+			bcfg.ConnectWebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
+		}
+		// Two endpoints, two secrets, as Stripe has them.
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr, "/webhooks/stripe"), log).
+			Connect(bcfg.ConnectWebhookSecret, postToSelf(cfg.HTTPAddr, "/webhooks/stripe/connect"))
 	}
 	_, port, _ := net.SplitHostPort(cfg.HTTPAddr)
 	bcfg.StorefrontURL = func(slug string) string {
@@ -285,13 +291,13 @@ func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 func init() { redis.SetLogger(quietRedisLogger{}) }
 
 // postToSelf delivers mock Stripe events to this platform's own webhook
-// endpoint, as Stripe would.
-func postToSelf(addr string) func(ctx context.Context, payload []byte, signature string) error {
+// endpoint at path, as Stripe would.
+func postToSelf(addr, path string) func(ctx context.Context, payload []byte, signature string) error {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	url := "http://" + net.JoinHostPort(host, port) + "/webhooks/stripe"
+	url := "http://" + net.JoinHostPort(host, port) + path
 	client := &http.Client{Timeout: 10 * time.Second}
 	return func(ctx context.Context, payload []byte, signature string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))

@@ -150,6 +150,25 @@ func (e *Emitter) PaymentOutcome(tid uuid.UUID, account, paymentIntent string, o
 	}
 }
 
+// OffSessionOutcome sends what Stripe would after an off-session
+// PaymentIntent (a renewal) is confirmed with one of its test cards. Unlike
+// on-session, the 3-D Secure card cannot be authenticated by a customer who
+// is not there: Stripe fails the payment with code authentication_required
+// and the PaymentIntent goes back to requires_payment_method ("If
+// authentication is required, your customer needs to return to your
+// application to complete the payment", stripe.com/docs/payments/cards/
+// charging-saved-cards; test card pm_card_authenticationRequired).
+func (e *Emitter) OffSessionOutcome(tid uuid.UUID, account, paymentIntent string, o Order, paymentMethod string) {
+	if paymentMethod != "pm_card_authenticationRequired" {
+		e.PaymentOutcome(tid, account, paymentIntent, o, paymentMethod)
+		return
+	}
+	e.emit("payment_intent.payment_failed", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),
+		"currency": o.Currency, "status": "requires_payment_method", "metadata": map[string]string{"order_id": o.ID.String(), "tenant_id": tid.String()},
+		"last_payment_error": map[string]any{"type": "card_error", "code": "authentication_required", "decline_code": "authentication_required",
+			"message": "Your card was declined. This transaction requires authentication."}})
+}
+
 // PaymentSucceeded sends payment_intent.succeeded.
 func (e *Emitter) PaymentSucceeded(account, paymentIntent string, o Order) {
 	e.emit("payment_intent.succeeded", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),

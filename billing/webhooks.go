@@ -188,6 +188,23 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 		if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
 			msg = pi.LastPaymentError.Msg
 		}
+		if pi.LastPaymentError != nil && pi.LastPaymentError.Code == stripe.ErrorCodeAuthenticationRequired {
+			// An off-session renewal the bank wants authenticated: the
+			// customer confirms it on-session; dunning waits for that.
+			var o Order
+			err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+				return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1`, pi.ID)
+			})
+			if tenant.IsNoRows(err) {
+				return "order unknown", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			if o.SubscriptionID != nil && (o.Status == OrderAwaitingPayment || o.Status == OrderRequiresAction) {
+				return "renewal needs the customer's authentication", s.renewalNeedsAuthentication(ctx, tid, pi.ID, &o)
+			}
+		}
 		var sub *uuid.UUID
 		var n int
 		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {

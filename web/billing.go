@@ -370,10 +370,28 @@ func (s *Server) payNow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Billing.PayNow(c.UserContext(), id); err != nil {
+	o, err := s.deps.Billing.PayNow(c.UserContext(), id)
+	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"payment_started": true})
+	// requires_action: the storefront's payment page (/pay/<order>) has the
+	// customer authenticate it.
+	return c.JSON(fiber.Map{"payment_started": true, "order": o})
+}
+
+// confirmPayment confirms on-session a payment that waits for the
+// customer's authentication; the answer carries the client secret for
+// Stripe.js (or, in mock mode, the mock-authenticate step).
+func (s *Server) confirmPayment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.ConfirmPayment(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
 }
 
 func (s *Server) cancelSubscription(c *fiber.Ctx) error {

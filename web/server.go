@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)

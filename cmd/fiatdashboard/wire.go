@@ -20,9 +20,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -61,7 +62,7 @@ type platform struct {
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
 }
 
@@ -189,7 +190,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 // walletGridFactory builds the grid as a tenant's wallet twin: the
 // simulator's view as that twin, or a tfgrid client signing with the
 // wallet's mnemonic (the treasury caches it per wallet and key).
-func (p *platform) walletGridFactory() billing.GridFactory {
+func (p *platform) walletGridFactory() treasury.GridFactory {
 	if sim, ok := p.grid.(*gridsim.Sim); ok {
 		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
@@ -339,6 +340,6 @@ func (p *platform) openTreasury() error {
 			return fmt.Errorf("stellar: %w", err)
 		}
 	}
-	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
 	return nil
 }

@@ -47,8 +47,11 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		route = r.Path
 	}
 	elapsed := time.Since(start)
-	s.metrics.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
-	s.metrics.latency.WithLabelValues(c.Method(), route).Observe(elapsed.Seconds())
+	// c.Method() is a view of Fiber's reused request buffer; Prometheus keeps
+	// label values for good, so they must be copies (else "OPT", "POS"…).
+	method := utils.CopyString(c.Method())
+	s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	s.metrics.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 	if route != "/healthz" && route != "/metrics" {
 		attrs := []any{slog.String("request_id", id), slog.String("method", c.Method()),
 			slog.String("path", c.Path()), slog.Int("status", status), slog.Duration("elapsed", elapsed)}

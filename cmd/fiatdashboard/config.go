@@ -17,6 +17,8 @@ import (
 type Config struct {
 	Env                 string
 	HTTPAddr            string
+	InternalAddr        string
+	InternalAllow       []string
 	DatabaseURL         string
 	DatabaseOwnerURL    string
 	DatabaseSystemURL   string
@@ -66,6 +68,18 @@ func settings() []setting {
 		{name: "FD_HTTP_ADDR", def: "127.0.0.1:8080", expect: "a host:port to listen on, e.g. :8080",
 			doc: "where serve (and dev) listen",
 			set: func(c *Config, v string) error { c.HTTPAddr = v; return hostPort(v) }},
+		{name: "FD_INTERNAL_ADDR", def: "", expect: "a host:port to listen on, e.g. 127.0.0.1:9090, or empty",
+			doc: "the internal listener: /metrics (Prometheus) and /internal/tls-ask (Caddy's on-demand TLS), never on storefront hosts; empty: none",
+			set: func(c *Config, v string) error {
+				c.InternalAddr = v
+				if v == "" {
+					return nil
+				}
+				return hostPort(v)
+			}},
+		{name: "FD_INTERNAL_ALLOW", def: "", expect: "comma-separated IPs or CIDRs, e.g. 127.0.0.1,10.0.0.0/8, or empty",
+			doc: "peers that may also call /metrics and /internal/tls-ask on FD_HTTP_ADDR (judged by the connection, not X-Forwarded-For); empty: nobody",
+			set: func(c *Config, v string) (err error) { c.InternalAllow, err = addrList(v); return }},
 		{name: "FD_DATABASE_URL", def: "postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			expect: "a postgres:// URL for the application role, e.g. postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			doc:    "the server and worker connect as this role (NOSUPERUSER NOBYPASSRLS); binary_parameters=yes saves a round trip per query", secret: true,
@@ -233,7 +247,62 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// mockWebhookSecretPrefix starts every webhook secret the development
+// emitter signs with; such a secret is public to anyone who reads the code.
+const mockWebhookSecretPrefix = "whsec_mock"
+
+// liveParts names what in c is real rather than local: a Stripe key (live or
+// test: both reach Stripe), a real grid network, a base domain or console
+// host other than localhost. Empty when everything is local.
+func (c *Config) liveParts() []string {
+	var live []string
+	if c.StripeSecretKey != "" {
+		live = append(live, "a Stripe key")
+	}
+	if c.GridNetwork != "sim" {
+		live = append(live, "FD_GRID_NETWORK="+c.GridNetwork)
+	}
+	local := func(h string) bool { return h == "localhost" || strings.HasSuffix(h, ".localhost") }
+	if !local(c.BaseDomain) {
+		live = append(live, "FD_BASE_DOMAIN="+c.BaseDomain)
+	}
+	if !local(c.ConsoleHost) {
+		live = append(live, "FD_CONSOLE_HOST="+c.ConsoleHost)
+	}
+	return live
+}
+
+// refuseDevKeysWhenLive refuses the public development keys and the mock
+// webhook secret whenever anything is live, whatever FD_ENV says: a token
+// signed with the development key (which is in this repository) would
+// otherwise open the console of a real deployment.
+func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
+	live := c.liveParts()
+	if len(live) == 0 {
+		return nil
+	}
+	why := strings.Join(live, ", ")
+	usesDev := func(name, devKey string) bool {
+		v := strings.TrimSpace(getenv(name))
+		_, secret, _ := strings.Cut(devKey, ":")
+		return v == "" || strings.Contains(v, secret)
+	}
+	if usesDev("FD_SECRET_KEYS", devSecretKey) {
+		return fmt.Errorf("FD_SECRET_KEYS: expected keys of your own with %s (the development key is public)", why)
+	}
+	if usesDev("FD_MASTER_KEY", devMasterKey) {
+		return fmt.Errorf("FD_MASTER_KEY: expected keys of your own with %s (the development key is public)", why)
+	}
+	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	return nil
 }
 
 // StripeMode is "mock" without a real key, "live" with one.
@@ -285,6 +354,23 @@ func withUser(dsn, name string) string {
 		u.User = url.User(name)
 	}
 	return u.String()
+}
+
+// addrList parses comma-separated IPs or CIDRs.
+func addrList(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return nil, errExpect
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func redisURL(v string) error {

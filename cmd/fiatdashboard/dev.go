@@ -92,7 +92,7 @@ fiatdashboard %s is running (development)
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
                http://commons.%s:%d   (Grid Commons Co-op)
-  Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
+  Health       http://127.0.0.1:%d/readyz   metrics: on FD_INTERNAL_ADDR   API: /api/openapi.json
   Stripe       %s
   Grid         %s
   Mail         %s

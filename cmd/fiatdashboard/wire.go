@@ -166,7 +166,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		bcfg.Mock, bcfg.SecretKey = true, "sk_test_mock"
 		if bcfg.WebhookSecret == "" {
-			bcfg.WebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
+			bcfg.WebhookSecret = mockWebhookSecretPrefix + "_" + rbac.NewPassword(24)
 		}
 		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
 	}
@@ -248,7 +248,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
-	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies}, web.Deps{
+	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies, InternalAllow: p.cfg.InternalAllow}, web.Deps{
 		DB:       p.db,
 		Redis:    p.rdb,
 		Resolver: p.resolver,
@@ -262,6 +262,18 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Registry: reg,
 		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
 	})
+	if p.cfg.InternalAddr != "" {
+		iln, err := net.Listen("tcp", p.cfg.InternalAddr)
+		if err != nil {
+			return fmt.Errorf("FD_INTERNAL_ADDR: %w", err)
+		}
+		p.log.Info("internal listener: /metrics and /internal/tls-ask", "addr", iln.Addr().String())
+		go func() {
+			if err := srv.ServeInternal(ctx, iln, p.cfg.ShutdownTimeout); err != nil {
+				p.log.Error("internal listener stopped", "err", err)
+			}
+		}()
+	}
 	p.runCatalog(ctx)
 	go func() {
 		if err := p.changes.Listen(ctx); err != nil {

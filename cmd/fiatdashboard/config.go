@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,11 +213,29 @@ func settings() []setting {
 	}
 }
 
-// loadConfig reads every setting through getenv. The error is one line that
-// names the variable and what it expects, and never echoes a secret.
-func loadConfig(getenv func(string) string) (*Config, error) {
+// loadConfig reads every setting through getenv (serve, worker and dev use
+// them all). The error is one line that names the variable and what it
+// expects, and never echoes a secret.
+func loadConfig(getenv func(string) string) (*Config, error) { return loadSettings(getenv, nil) }
+
+// loadSettings reads only the named settings (every one when names is nil),
+// so a command validates what it uses and nothing else: `user create` does
+// not care whether Stripe is configured. Settings not read keep their zero
+// value; a rule that ties two settings together applies when both are read.
+func loadSettings(getenv func(string) string, names []string) (*Config, error) {
+	used := func(ns ...string) bool {
+		for _, n := range ns {
+			if names != nil && !slices.Contains(names, n) {
+				return false
+			}
+		}
+		return true
+	}
 	c := &Config{}
 	for _, s := range settings() {
+		if !used(s.name) {
+			continue
+		}
 		v, ok := strings.TrimSpace(getenv(s.name)), true
 		if v == "" {
 			v, ok = s.def, false
@@ -232,19 +251,19 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if c.DatabaseSystemURL == "" {
 		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
 	}
-	if c.Env == "production" && c.StripeSecretKey == "" {
+	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
+	if used("FD_ENV", "FD_MASTER_KEY") && c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
 		return nil, fmt.Errorf("FD_MASTER_KEY: expected keys of your own in production (the development key is public)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
+	if used("FD_ENV", "FD_SECRET_KEYS") && c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
 		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")
 	}
-	if c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
+	if used("FD_GRID_NETWORK", "FD_GRID_MNEMONIC") && c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
 		return nil, fmt.Errorf("FD_GRID_MNEMONIC: expected the platform twin's mnemonic with FD_GRID_NETWORK=%s", c.GridNetwork)
 	}
-	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
 	if err := refuseDevKeysWhenLive(c, getenv); err != nil {

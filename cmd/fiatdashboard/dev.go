@@ -34,7 +34,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}

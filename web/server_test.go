@@ -185,6 +185,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
 		DB:       d.App,

@@ -57,7 +57,7 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 		postings[creditAccount(o.AccountID)] = o.Credit
 		postings[AcctRevenue] -= o.Credit
 	}
-	if _, err := post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, postings); err != nil {
+	if _, err := Post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, postings); err != nil {
 		return nil, err
 	}
 	if err := tenant.Audit(ctx, tx, tid, "order.paid", o.ID.String(), map[string]any{"amount_cents": o.Amount, "credit_cents": o.Credit}); err != nil {
@@ -387,7 +387,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 			credit -= refund.Amount
 		}
 		if credit > 0 {
-			if _, err := post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
+			if _, err := Post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
 				map[string]Cents{AcctRefunds: credit, creditAccount(sub.AccountID): -credit}); err != nil {
 				return err
 			}

@@ -176,7 +176,7 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 		var posted bool
 		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 			var err error
-			if posted, err = post(ctx, tx, tid, "dispute", d.ID, string(d.Currency), "dispute "+string(d.Reason), disputePostings(Cents(d.Amount))); err != nil || !posted {
+			if posted, err = Post(ctx, tx, tid, "dispute", d.ID, string(d.Currency), "dispute "+string(d.Reason), disputePostings(Cents(d.Amount))); err != nil || !posted {
 				return err
 			}
 			return tenant.Audit(ctx, tx, tid, "payment.disputed", d.ID, map[string]any{"amount_cents": d.Amount, "reason": d.Reason})
@@ -294,7 +294,7 @@ func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.
 		if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_cents = $2, status = $3, updated_at = now() WHERE id = $1`, o.ID, total, status); err != nil {
 			return err
 		}
-		if _, err := post(ctx, tx, tid, "refund", fmt.Sprintf("%s:%d", ch.ID, total), o.Currency, "refund of "+o.Description,
+		if _, err := Post(ctx, tx, tid, "refund", fmt.Sprintf("%s:%d", ch.ID, total), o.Currency, "refund of "+o.Description,
 			refundPostings(delta, o.Amount, o.ApplicationFee)); err != nil {
 			return err
 		}

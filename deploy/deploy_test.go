@@ -15,8 +15,9 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -52,7 +53,7 @@ type shop struct {
 	customer context.Context
 	// The tenant's wallet: its twin deploys and pays, so the grid as that
 	// twin (wallet) holds the tenant's projects.
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	twin     uint32
 	wallet   *gridsim.Sim
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -56,7 +56,7 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 			return err
 		}
 		err := t.Step(ctx, in.ID)
-		if err == nil || errors.Is(err, billing.ErrMintPending) {
+		if err == nil || errors.Is(err, treasury.ErrMintPending) {
 			// A mint that never comes is the hourly check's: it raises the
 			// overdue alert and never deposits twice.
 			return err
@@ -82,4 +82,4 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 	return w.Periodic("@every 1h", task, time.Hour)
 }
 
-var _ TreasuryWork = (*billing.Treasury)(nil)
+var _ TreasuryWork = (*treasury.Treasury)(nil)

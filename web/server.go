@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -33,7 +34,7 @@ type Deps struct {
 	Branding *themes.Service
 	Billing  *billing.Service
 	Deploy   *deploy.Service
-	Treasury *billing.Treasury
+	Treasury *treasury.Treasury
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry

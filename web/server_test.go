@@ -25,9 +25,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -83,7 +84,7 @@ func (p provisionSoon) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
 // topupSoon runs each top-up step in the background, as the worker would: a
 // short pause first (so a page polling the wallet sees the steps go by), and
 // a pending mint is tried again, as the worker's retries would.
-type topupSoon struct{ treasury **billing.Treasury }
+type topupSoon struct{ treasury **treasury.Treasury }
 
 const topupStepPause = 400 * time.Millisecond
 
@@ -93,7 +94,7 @@ func (q topupSoon) EnqueueTopupStep(ctx context.Context, id uuid.UUID, _ string)
 		sctx := tenant.WithActor(tenant.WithID(context.Background(), tid), tenant.System("treasury"))
 		for range 50 {
 			time.Sleep(topupStepPause)
-			if err := (*q.treasury).Step(sctx, id); !errors.Is(err, billing.ErrMintPending) {
+			if err := (*q.treasury).Step(sctx, id); !errors.Is(err, treasury.ErrMintPending) {
 				return
 			}
 		}
@@ -113,7 +114,7 @@ type harness struct {
 	authz   *rbac.Authorizer
 	rdb     redis.UniversalClient
 	// The treasury, and its Stellar: bridge deposits mint on sim at once.
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim
 }
 
@@ -178,7 +179,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 			log.Error("simulated mint", "twin", twin, "err", err)
 		}
 	})
-	h.treasury = billing.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
+	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
 	h.treasury.SetSecondFactor(identity)
 	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	tenants.SetWalletHealth(h.treasury)

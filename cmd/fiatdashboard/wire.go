@@ -20,9 +20,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -47,6 +48,7 @@ type platform struct {
 	cfg      *Config
 	log      *slog.Logger
 	db       *sqlx.DB // application role
+	sysdb    *sqlx.DB // system role: tenant.SystemTx only
 	rdb      *redis.Client
 	redisOpt asynq.RedisConnOpt
 	authz    *rbac.Authorizer
@@ -61,7 +63,7 @@ type platform struct {
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
 }
 
@@ -85,24 +87,43 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		db.Close()
 		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
+	// The system path's own small pool, as the system role (BYPASSRLS):
+	// the application role has no setting that bypasses isolation.
+	sysdb, err := sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+	}
+	sysdb.SetMaxOpenConns(5)
+	sysdb.SetMaxIdleConns(5)
+	sysdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sysdb.PingContext(pctx); err != nil {
+		db.Close()
+		sysdb.Close()
+		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+	}
+	tenant.UseSystemPool(db, sysdb)
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
 	rdb := redis.NewClient(ropt)
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("Redis at FD_REDIS_URL does not answer: %w", err)
 	}
 	aopt, err := asynq.ParseRedisURI(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
-	p := &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}
+	p := &platform{cfg: cfg, log: log, db: db, sysdb: sysdb, rdb: rdb, redisOpt: aopt}
 	p.authz, err = rbac.NewAuthorizer(ctx, db, rdb, log)
 	if err != nil {
 		p.Close()
@@ -190,7 +211,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 // walletGridFactory builds the grid as a tenant's wallet twin: the
 // simulator's view as that twin, or a tfgrid client signing with the
 // wallet's mnemonic (the treasury caches it per wallet and key).
-func (p *platform) walletGridFactory() billing.GridFactory {
+func (p *platform) walletGridFactory() treasury.GridFactory {
 	if sim, ok := p.grid.(*gridsim.Sim); ok {
 		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
@@ -218,6 +239,7 @@ func (p *platform) Close() {
 		p.authz.Close()
 	}
 	p.db.Close()
+	p.sysdb.Close()
 	p.rdb.Close()
 }
 
@@ -340,6 +362,6 @@ func (p *platform) openTreasury() error {
 			return fmt.Errorf("stellar: %w", err)
 		}
 	}
-	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
 	return nil
 }

@@ -192,6 +192,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	srv := web.New(cfg, web.Deps{
 		DB:       d.App,

@@ -168,7 +168,8 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fiatdashboard keys: expected rotate (see `fiatdashboard keys rotate -h`)")
 		return 2
 	}
-	fs := newFlags("keys", "keys rotate", `Re-seals every tenant's wallet secrets with the first key of FD_MASTER_KEY.
+	fs := newFlags("keys", "keys rotate", `Re-seals every tenant's wallet secrets and every deployment's QSFS secrets
+with the first key of FD_MASTER_KEY.
 To rotate: put a new key in front (FD_MASTER_KEY=new:…,old:…), restart, run this,
 then drop the old key.`, stderr)
 	if code, stop := parseFlags(fs, args[1:]); stop {
@@ -186,6 +187,11 @@ then drop the old key.`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "re-sealed %d wallets with the newest key\n", n)
+	q, err := p.deploy.RotateSecrets(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard keys rotate: QSFS secrets: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "re-sealed %d wallets and %d deployments' QSFS secrets with the newest key\n", n, q)
 	return 0
 }

@@ -202,6 +202,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())
 	p.deploy.SetTenantGrids(p.treasury)
+	p.deploy.SetSealer(p.cfg.MasterKeys)
 	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil

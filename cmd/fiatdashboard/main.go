@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 )
 
 // version is set at build time: -ldflags "-X main.version=…".
@@ -187,7 +188,9 @@ then drop the old key.`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
 		return 1
 	}
-	q, err := p.deploy.RotateSecrets(ctx)
+	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deployments.SetSealer(p.cfg.MasterKeys)
+	q, err := deployments.RotateSecrets(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: QSFS secrets: %v\n", err)
 		return 1

@@ -26,6 +26,7 @@ import (
 type operator struct {
 	cfg   *Config
 	db    *sqlx.DB
+	sysdb *sqlx.DB // the system role's pool, paired with db for tenant.SystemTx
 	rdb   *redis.Client
 	authz *rbac.Authorizer
 }
@@ -52,6 +53,20 @@ func openOperator(ctx context.Context, stderr io.Writer, uses []string) (*operat
 		return nil, 1
 	}
 	o := &operator{cfg: cfg, db: db}
+	// Cross-tenant work (slug look-ups, re-sealing every tenant's secrets)
+	// runs on the system role's own pool, as in serve and worker.
+	if o.sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_SYSTEM_URL: %v\n", err)
+		return nil, 2
+	}
+	o.sysdb.SetMaxOpenConns(2)
+	if err := o.sysdb.PingContext(pctx); err != nil {
+		o.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated?): %v\n", err)
+		return nil, 1
+	}
+	tenant.UseSystemPool(db, o.sysdb)
 	if cfg.RedisURL != "" {
 		if ropt, err := redis.ParseURL(cfg.RedisURL); err == nil {
 			rdb := redis.NewClient(ropt)
@@ -83,6 +98,9 @@ func (o *operator) Close() {
 	}
 	if o.rdb != nil {
 		o.rdb.Close()
+	}
+	if o.sysdb != nil {
+		o.sysdb.Close()
 	}
 	o.db.Close()
 }

@@ -50,6 +50,9 @@ type Config struct {
 	GraceDays int
 	// StorefrontURL gives a tenant's storefront address for links in mail.
 	StorefrontURL func(slug string) string
+	// PlatformCountry is the platform Stripe account's country (ISO 3166-1
+	// alpha-2; default US): co-op members elsewhere need cross-border payouts.
+	PlatformCountry string
 }
 
 // Mailer sends mail for a tenant (rbac's outbox or SMTP sender).
@@ -124,6 +127,13 @@ func (s *Service) SetOrderHook(h OrderHook) { s.hook = h }
 
 // SetClock replaces the clock (tests of renewals).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Service) platformCountry() string {
+	if c := strings.ToUpper(strings.TrimSpace(s.cfg.PlatformCountry)); c != "" {
+		return c
+	}
+	return "US"
+}
 
 // liveKey reports whether the configured key is a live-mode key: events
 // whose livemode differs are the other mode's and change nothing here.

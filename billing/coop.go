@@ -339,12 +339,24 @@ type coopOrder struct {
 	Split         string    `db:"coop_split"`
 	TransferGroup string    `db:"transfer_group"`
 	Description   string    `db:"description"`
+	StripeFee     *Cents    `db:"stripe_fee_cents"` // the actual fee, once read
+}
+
+// distributable is what the members share: the charge less the platform fee
+// and Stripe's actual fee (its estimate only where Stripe's answer is not
+// the charge's own: stripe-mock's fixture).
+func (o *coopOrder) distributable() Cents {
+	fee := StripeFee(o.Amount)
+	if o.StripeFee != nil {
+		fee = *o.StripeFee
+	}
+	return DistributableAfter(o.Amount, o.Fee, fee)
 }
 
 // refunded_cents here is what the customer got back in all: refunds and
 // lost disputes alike take back the members' transfers in proportion.
 const coopOrderColumns = `id, status, currency, amount_cents, application_fee_cents, refunded_cents + dispute_lost_cents AS refunded_cents,
-	coop_split::text AS coop_split, transfer_group, description`
+	coop_split::text AS coop_split, transfer_group, description, stripe_fee_cents`
 
 func (o *coopOrder) shares() []Share {
 	var sh []Share
@@ -370,7 +382,7 @@ func (s *Service) coopPaid(ctx context.Context, tid uuid.UUID, paymentIntent, ch
 		}
 		found = true
 		shares := o.shares()
-		parts := Split(Distributable(o.Amount, o.Fee), shares)
+		parts := Split(o.distributable(), shares)
 		for i, p := range parts {
 			if p.Cents <= 0 {
 				continue
@@ -664,6 +676,7 @@ type MemberPayment struct {
 	Charged       Cents      `db:"charged_cents" json:"charged_cents"`
 	PlatformFee   Cents      `db:"platform_fee_cents" json:"platform_fee_cents"`
 	StripeFee     Cents      `db:"-" json:"stripe_fee_cents"`
+	ActualFee     *Cents     `db:"stripe_fee_cents" json:"-"`
 	Distributable Cents      `db:"-" json:"distributable_cents"`
 	Refunded      Cents      `db:"refunded_cents" json:"refunded_cents"`
 	ShareBPS      int64      `db:"share_bps" json:"share_bps"`
@@ -689,7 +702,7 @@ type Reversal struct {
 }
 
 const memberPaymentSelect = `SELECT t.id, t.order_id, tn.name AS coop, t.member_email, o.description, o.paid_at, t.currency, o.amount_cents AS charged_cents,
-		o.application_fee_cents AS platform_fee_cents, o.refunded_cents, t.share_bps, t.amount_cents, t.status, t.stripe_transfer,
+		o.application_fee_cents AS platform_fee_cents, o.stripe_fee_cents, o.refunded_cents, t.share_bps, t.amount_cents, t.status, t.stripe_transfer,
 		t.transferred_at, t.created_at
 	FROM coop_transfers t JOIN orders o ON o.id = t.order_id JOIN tenants tn ON tn.id = t.tenant_id`
 
@@ -721,7 +734,10 @@ func (s *Service) fillReversals(ctx context.Context, tx *tenant.Tx, out []Member
 		}
 		p.Net = p.Share - p.Reversed
 		p.StripeFee = StripeFee(p.Charged)
-		p.Distributable = Distributable(p.Charged, p.PlatformFee)
+		if p.ActualFee != nil {
+			p.StripeFee = *p.ActualFee
+		}
+		p.Distributable = DistributableAfter(p.Charged, p.PlatformFee, p.StripeFee)
 	}
 	return nil
 }
@@ -755,6 +771,7 @@ type CoopPayment struct {
 	Charged       Cents           `db:"amount_cents" json:"charged_cents"`
 	PlatformFee   Cents           `db:"application_fee_cents" json:"platform_fee_cents"`
 	StripeFee     Cents           `db:"-" json:"stripe_fee_cents"`
+	ActualFee     *Cents          `db:"stripe_fee_cents" json:"-"`
 	Distributable Cents           `db:"-" json:"distributable_cents"`
 	Refunded      Cents           `db:"refunded_cents" json:"refunded_cents"`
 	TransferGroup string          `db:"transfer_group" json:"transfer_group"`
@@ -772,7 +789,7 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 	}
 	out := []CoopPayment{}
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if err := tx.SelectContext(ctx, &out, `SELECT id, description, status, currency, amount_cents, application_fee_cents, refunded_cents,
+		if err := tx.SelectContext(ctx, &out, `SELECT id, description, status, currency, amount_cents, application_fee_cents, stripe_fee_cents, refunded_cents,
 				transfer_group, paid_at, created_at
 			FROM orders WHERE coop_split IS NOT NULL AND paid_at IS NOT NULL AND created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit); err != nil {
 			return err
@@ -797,7 +814,11 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 		}
 		for i := range out {
 			o := &out[i]
-			o.StripeFee, o.Distributable = StripeFee(o.Charged), Distributable(o.Charged, o.PlatformFee)
+			o.StripeFee = StripeFee(o.Charged)
+			if o.ActualFee != nil {
+				o.StripeFee = *o.ActualFee
+			}
+			o.Distributable = DistributableAfter(o.Charged, o.PlatformFee, o.StripeFee)
 			o.Members = by[o.OrderID]
 			if o.Members == nil {
 				o.Members = []MemberPayment{}
@@ -868,13 +889,45 @@ func (s *Service) MyPayoutAccount(ctx context.Context) (*PayoutAccount, error) {
 	return out, err
 }
 
+// crossBorderRegion are the countries a platform in one of them can send
+// transfers to across borders: "Platforms based in the US, UK, EEA, Canada,
+// or Switzerland can transfer funds to connected accounts in any of those
+// regions", and only to accounts under the recipient service agreement
+// (docs.stripe.com/connect/cross-border-payouts; "Cross-border payouts only
+// work with accounts under the recipient service agreement",
+// docs.stripe.com/connect/service-agreement-types).
+var crossBorderRegion = map[string]bool{"US": true, "GB": true, "CA": true, "CH": true,
+	// EEA
+	"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true, "FI": true, "FR": true, "DE": true,
+	"GR": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true, "LU": true, "MT": true, "NL": true, "PL": true, "PT": true,
+	"RO": true, "SK": true, "SI": true, "ES": true, "SE": true, "IS": true, "LI": true, "NO": true}
+
 // PayoutOnboardingLink creates the signed-in member's connected account
 // (Express, transfers capability) when it has none and returns a fresh
 // Account Link (operator/coop write); origin is the console's address. Only
 // a member of a co-op may: EINVALID otherwise.
-func (s *Service) PayoutOnboardingLink(ctx context.Context, origin string) (string, error) {
+//
+// country is the member's country (ISO 3166-1 alpha-2; "" is the
+// platform's, Config.PlatformCountry). A member in another country gets an
+// account under the recipient service agreement, the only kind Stripe sends
+// cross-border transfers to; a country outside the cross-border region is
+// refused (EINVALID on "country", saying why) rather than onboarded to an
+// account that could never receive its shares.
+func (s *Service) PayoutOnboardingLink(ctx context.Context, origin, country string) (string, error) {
 	if err := s.authz.Require(ctx, "operator/coop", "write"); err != nil {
 		return "", err
+	}
+	platform := s.platformCountry()
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if country == "" {
+		country = platform
+	}
+	if len(country) != 2 || strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "", fiatdashboard.Invalid("country", "give your country as a two-letter code, e.g. DE")
+	}
+	crossBorder := country != platform
+	if crossBorder && (!crossBorderRegion[country] || !crossBorderRegion[platform]) {
+		return "", fiatdashboard.Invalid("country", "Stripe cannot send co-op shares from this platform (%s) to an account in %s: cross-border payouts reach only the US, the UK, the EEA, Canada and Switzerland", platform, country)
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var acct string
@@ -897,12 +950,16 @@ func (s *Service) PayoutOnboardingLink(ctx context.Context, origin string) (stri
 	}
 	if acct == "" {
 		params := &stripe.AccountParams{
-			Type:  stripe.String(string(stripe.AccountTypeExpress)),
-			Email: stripe.String(actor.Name),
+			Type:    stripe.String(string(stripe.AccountTypeExpress)),
+			Country: stripe.String(country),
+			Email:   stripe.String(actor.Name),
 			Capabilities: &stripe.AccountCapabilitiesParams{
 				Transfers: &stripe.AccountCapabilitiesTransfersParams{Requested: stripe.Bool(true)},
 			},
 			Metadata: map[string]string{"member_account_id": actor.ID.String()},
+		}
+		if crossBorder {
+			params.TOSAcceptance = &stripe.AccountTOSAcceptanceParams{ServiceAgreement: stripe.String("recipient")}
 		}
 		// One connected account per member, whatever the retries.
 		params.SetIdempotencyKey("member-account-" + actor.ID.String())

@@ -1,12 +1,15 @@
 package billing_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,12 +39,36 @@ type stripeRequest struct {
 type recorder struct {
 	mu   sync.Mutex
 	reqs []stripeRequest
+	// rewrite, when set, edits stripe-mock's answers (its fixtures are one
+	// object per resource, whatever was asked).
+	rewrite func(req *http.Request, body map[string]any)
 }
 
 func (r *recorder) start(t *testing.T) string {
 	t.Helper()
 	target, _ := url.Parse(stripemock.ForTest(t).URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(res *http.Response) error {
+		r.mu.Lock()
+		rw := r.rewrite
+		r.mu.Unlock()
+		if rw == nil || res.StatusCode != 200 {
+			return nil
+		}
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		var body map[string]any
+		if json.Unmarshal(b, &body) == nil {
+			rw(res.Request, body)
+			b, _ = json.Marshal(body)
+		}
+		res.Body = io.NopCloser(bytes.NewReader(b))
+		res.ContentLength = int64(len(b))
+		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -139,7 +166,7 @@ func newCoopFixture(t *testing.T) *coopFixture {
 // emitted account.updated) and returns its connected account.
 func (c *coopFixture) onboard(member context.Context) string {
 	c.t.Helper()
-	link, err := c.svc.PayoutOnboardingLink(member, "http://console.localhost")
+	link, err := c.svc.PayoutOnboardingLink(member, "http://console.localhost", "")
 	if err != nil || link != "http://console.localhost/coop?connect=return" {
 		c.t.Fatalf("member onboarding = %q, %v", link, err)
 	}

@@ -178,7 +178,7 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 		if err := json.Unmarshal(raw, &pi); err != nil {
 			return "", err
 		}
-		return s.orderPaid(ctx, tid, &pi)
+		return s.orderPaid(ctx, tid, ev.Account, &pi)
 	case "payment_intent.payment_failed":
 		var pi stripe.PaymentIntent
 		if err := json.Unmarshal(raw, &pi); err != nil {
@@ -281,7 +281,7 @@ func (s *Service) saveCard(ctx context.Context, tid uuid.UUID, acct, customer, p
 	return "card saved", err
 }
 
-func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.PaymentIntent) (string, error) {
+func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, account string, pi *stripe.PaymentIntent) (string, error) {
 	var o Order
 	var resumed *uuid.UUID
 	var outcome string
@@ -315,7 +315,11 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.Payme
 		if pi.LatestCharge != nil {
 			charge = pi.LatestCharge.ID
 		}
-		err = s.coopPaid(ctx, tid, pi.ID, charge)
+		// The fee Stripe actually took, before a co-op divides the rest.
+		err = s.recordFee(ctx, tid, pi.ID, account, charge)
+		if err == nil {
+			err = s.coopPaid(ctx, tid, pi.ID, charge)
+		}
 	}
 	return outcome, err
 }

@@ -59,7 +59,16 @@ func (s *Server) memberPayoutAccount(c *fiber.Ctx) error {
 }
 
 func (s *Server) memberPayoutLink(c *fiber.Ctx) error {
-	url, err := s.deps.Billing.PayoutOnboardingLink(c.UserContext(), c.BaseURL())
+	// The member's country (optional; the platform's when absent).
+	var in struct {
+		Country string `json:"country"`
+	}
+	if len(c.Body()) > 0 {
+		if err := bind(c, &in); err != nil {
+			return err
+		}
+	}
+	url, err := s.deps.Billing.PayoutOnboardingLink(c.UserContext(), c.BaseURL(), in.Country)
 	if err != nil {
 		return err
 	}

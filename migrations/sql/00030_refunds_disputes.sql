@@ -53,8 +53,12 @@ SELECT app_enable_tenant_rls('disputes');
 
 ALTER TABLE orders ADD COLUMN dispute_lost_cents bigint NOT NULL DEFAULT 0 CHECK (dispute_lost_cents >= 0);
 ALTER TABLE member_stripe ADD COLUMN payout_failure text NOT NULL DEFAULT '';
+-- The Stripe fee the charge actually paid, from its balance transaction
+-- (NULL until read): a co-op's members share the charge less this fee.
+ALTER TABLE orders ADD COLUMN stripe_fee_cents bigint CHECK (stripe_fee_cents >= 0);
 
 -- +goose Down
+ALTER TABLE orders DROP COLUMN stripe_fee_cents;
 ALTER TABLE member_stripe DROP COLUMN payout_failure;
 ALTER TABLE orders DROP COLUMN dispute_lost_cents;
 DROP TABLE disputes;

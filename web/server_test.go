@@ -182,10 +182,8 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.exsim.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
-		if err := sim.Fund(twin, grid.TFTUnits(amount-exchange.BridgeFee)); err != nil {
-			log.Error("simulated mint", "twin", twin, "err", err)
-		}
+	h.exsim.OnBridgeMint(vault, 0, func(twin uint32, minted exchange.Amount) error {
+		return sim.Fund(twin, grid.TFTUnits(minted))
 	})
 	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
 	h.treasury.SetSecondFactor(identity)

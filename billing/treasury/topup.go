@@ -51,6 +51,7 @@ type Treasury struct {
 	authz       tenant.Authorizer
 	keys        *rbac.Keyring
 	ex          exchange.Exchange
+	bridge      exchange.Bridge // TFChain's side: mints and the deposit fee
 	grid        grid.Grid
 	vault       string
 	enqueue     TopupEnqueuer
@@ -80,7 +81,27 @@ func (t *Treasury) SetMailer(m billing.Mailer, storefrontURL func(slug string) s
 
 // NewTreasury wires the treasury; vault is the bridge's Stellar account.
 func NewTreasury(db *sqlx.DB, authz tenant.Authorizer, keys *rbac.Keyring, ex exchange.Exchange, g grid.Grid, vault string, enqueue TopupEnqueuer, log *slog.Logger) *Treasury {
-	return &Treasury{db: db, authz: authz, keys: keys, ex: ex, grid: g, vault: vault, enqueue: enqueue, MintTimeout: time.Hour, log: log, now: time.Now}
+	t := &Treasury{db: db, authz: authz, keys: keys, ex: ex, grid: g, vault: vault, enqueue: enqueue, MintTimeout: time.Hour, log: log, now: time.Now}
+	if b, ok := ex.(exchange.Bridge); ok { // the simulator models both sides
+		t.bridge = b
+	}
+	return t
+}
+
+// SetBridge sets TFChain's side of the bridge (exchange/tfchainbridge on a
+// real network).
+func (t *Treasury) SetBridge(b exchange.Bridge) { t.bridge = b }
+
+// depositFee reads the bridge's deposit fee from the chain.
+func (t *Treasury) depositFee(ctx context.Context) (grid.TFTUnits, error) {
+	if t.bridge == nil {
+		return 0, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "no TFChain bridge is wired")
+	}
+	fee, err := t.bridge.DepositFee(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("the bridge's deposit fee: %w", err)
+	}
+	return grid.TFTUnits(fee), nil
 }
 
 // SetClock replaces the clock (tests).
@@ -456,21 +477,26 @@ func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, fo
 			need = max(need, grid.TFTUnits(int64(maxCost)*th.Halves/2)-bal)
 		}
 	}
+	// What the bridge keeps of a deposit, as the chain says now.
+	fee, err := t.depositFee(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if need <= 0 && force {
-		need = p.MaxPerTopup - BridgeFee
+		need = p.MaxPerTopup - fee
 	}
 	if need <= 0 {
 		return nil, nil
 	}
-	amount := min(need, p.MaxPerTopup-BridgeFee)
+	amount := min(need, p.MaxPerTopup-fee)
 	tid, _ := tenant.IDFromContext(ctx)
 	var out Topup
-	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
+	err = tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		var month grid.TFTUnits
 		if err := tx.GetContext(ctx, &month, `SELECT coalesce(sum(buy), 0) FROM topups WHERE state <> 'failed' AND created_at >= date_trunc('month', now())`); err != nil {
 			return err
 		}
-		if left := p.MaxPerMonth - month - BridgeFee; left < amount {
+		if left := p.MaxPerMonth - month - fee; left < amount {
 			amount = left
 		}
 		if amount <= 0 {
@@ -480,7 +506,7 @@ func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, fo
 			return err
 		}
 		err := tx.GetContext(ctx, &out, `INSERT INTO topups (tenant_id, reason, amount, buy) VALUES ($1, $2, $3, $4) RETURNING `+topupColumns,
-			tid, reason, amount, amount+BridgeFee)
+			tid, reason, amount, amount+fee)
 		if isUnique(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "a top-up is already under way")
 		}
@@ -510,6 +536,9 @@ type topupRow struct {
 	BalanceBefore int64      `db:"balance_before"`
 	BridgedAt     *time.Time `db:"bridged_at"`
 	Alert         string     `db:"alert"`
+	SpentUSDC     int64      `db:"spent_usdc"`
+	ReceivedTFT   int64      `db:"received_tft"`
+	BridgeFee     int64      `db:"bridge_fee"`
 }
 
 // Step runs the top-up's current step, stores the new state, and queues
@@ -520,7 +549,7 @@ func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
 	var r topupRow
 	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		return tx.GetContext(ctx, &r, `SELECT id, state, amount, buy, quote_usdc, send_max_usdc, swap_hash, swap_xdr, bridge_hash, bridge_xdr,
-			balance_before, bridged_at, alert FROM topups WHERE id = $1`, id)
+			balance_before, bridged_at, alert, spent_usdc, received_tft, bridge_fee FROM topups WHERE id = $1`, id)
 	})
 	if err != nil {
 		return err
@@ -592,7 +621,8 @@ var errTopupSettled = errors.New("the top-up is settled")
 
 func (t *Treasury) set(ctx context.Context, id uuid.UUID, cols map[string]any) error {
 	q, args := `UPDATE topups SET updated_at = now()`, []any{id}
-	for _, k := range []string{"state", "quote_usdc", "send_max_usdc", "spent_usdc", "swap_hash", "swap_xdr", "bridge_hash", "bridge_xdr", "balance_before", "bridged_at", "alert", "error"} {
+	for _, k := range []string{"state", "quote_usdc", "send_max_usdc", "spent_usdc", "swap_hash", "swap_xdr", "bridge_hash", "bridge_xdr", "balance_before", "bridged_at", "alert", "error",
+		"received_tft", "bridge_fee"} {
 		if v, ok := cols[k]; ok {
 			args = append(args, v)
 			q += fmt.Sprintf(", %s = $%d", k, len(args))
@@ -653,23 +683,38 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 		if err := t.submitOnce(ctx, exchange.SignedTx{Hash: r.SwapHash, XDR: r.SwapXDR}); err != nil {
 			return "", err
 		}
-		return TopupSwapped, t.set(ctx, r.ID, map[string]any{"state": TopupSwapped, "spent_usdc": r.QuoteUSDC})
+		// What the swap actually sent and received, from its result.
+		res, err := t.ex.SwapResult(ctx, r.SwapHash)
+		if err != nil {
+			return "", err
+		}
+		return TopupSwapped, t.set(ctx, r.ID, map[string]any{"state": TopupSwapped, "spent_usdc": int64(res.SpentUSDC), "received_tft": int64(res.ReceivedTFT)})
 	case TopupSwapped:
 		if r.BridgeHash == "" {
-			bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+			// Everything the swap received goes to the bridge; it keeps its
+			// deposit fee as the chain says now (it may have changed since
+			// the plan).
+			deposit := r.ReceivedTFT
+			if deposit == 0 {
+				deposit = r.Buy
+			}
+			fee, err := t.depositFee(ctx)
 			if err != nil {
 				return "", err
+			}
+			if int64(fee) >= deposit {
+				return "", fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the bridge's deposit fee (%s TFT) is not below the deposit (%s TFT); the bridge would refund it", fee, grid.TFTUnits(deposit))
 			}
 			secret, err := t.secret(w)
 			if err != nil {
 				return "", err
 			}
-			tx, err := t.ex.BuildPayment(ctx, secret, t.vault, exchange.Amount(r.Buy), fmt.Sprintf("twin_%d", w.TwinID))
+			tx, err := t.ex.BuildPayment(ctx, secret, t.vault, exchange.Amount(deposit), fmt.Sprintf("twin_%d", w.TwinID))
 			if err != nil {
 				return "", err
 			}
 			r.BridgeHash, r.BridgeXDR = tx.Hash, tx.XDR
-			if err := t.set(ctx, r.ID, map[string]any{"bridge_hash": tx.Hash, "bridge_xdr": tx.XDR, "balance_before": int64(bal)}); err != nil {
+			if err := t.set(ctx, r.ID, map[string]any{"bridge_hash": tx.Hash, "bridge_xdr": tx.XDR, "bridge_fee": int64(fee)}); err != nil {
 				return "", err
 			}
 		}
@@ -678,11 +723,18 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 		}
 		return TopupBridged, t.set(ctx, r.ID, map[string]any{"state": TopupBridged, "bridged_at": t.now()})
 	case TopupBridged:
-		bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+		// The chain records every mint by the Stellar transaction it came
+		// from: ask it, rather than watch the twin's balance, which a
+		// contract bill landing meanwhile lowers (and a mint hidden by a
+		// bill would leave this top-up waiting forever, blocking the next).
+		if t.bridge == nil {
+			return "", fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "no TFChain bridge is wired")
+		}
+		minted, err := t.bridge.MintedAlready(ctx, r.BridgeHash)
 		if err != nil {
 			return "", err
 		}
-		if int64(bal) >= r.BalanceBefore+r.Amount {
+		if minted {
 			return TopupMinted, t.set(ctx, r.ID, map[string]any{"state": TopupMinted, "alert": ""})
 		}
 		if r.BridgedAt != nil && t.now().Sub(*r.BridgedAt) > t.MintTimeout {
@@ -700,10 +752,22 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 		}
 		return "", ErrMintPending
 	case TopupMinted:
-		// Post what the top-up cost in the ledger, in USDC cents: the TFT
-		// bought, and the bridge fee as a cost of its own.
-		spent := billing.Cents(r.QuoteUSDC / 100_000)
-		fee := billing.Cents(int64(spent) * int64(BridgeFee) / max(r.Buy, 1))
+		// Post what the top-up cost in the ledger, in USDC cents: what the
+		// swap actually sent (its result, not the quote), split into the
+		// TFT that reached the twin and the bridge's fee (the fee read from
+		// the chain at the deposit) as a cost of its own.
+		sent, bought, bridgeFee := r.SpentUSDC, r.ReceivedTFT, r.BridgeFee
+		if sent == 0 { // a top-up swapped before results were kept
+			sent = r.QuoteUSDC
+		}
+		if bought == 0 {
+			bought = r.Buy
+		}
+		if bridgeFee == 0 {
+			bridgeFee = int64(BridgeFee)
+		}
+		spent := billing.Cents((sent + 50_000) / 100_000) // 1e-7 USDC → cents, to the nearest
+		fee := billing.Cents(int64(spent) * bridgeFee / max(bought, 1))
 		tid, _ := tenant.IDFromContext(ctx)
 		err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 			_, err := billing.Post(ctx, tx, tid, "topup", r.ID.String(), "usdc", "TFT top-up", map[string]billing.Cents{

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
@@ -85,11 +87,14 @@ func newTreasury(t *testing.T) *treasuryFixture {
 		t.Fatal(err)
 	}
 	tf.twin = twin
-	tf.ex.OnBridgeDeposit(vaultAddr(t), func(twin uint32, amount exchange.Amount) {
+	// The chain's side of the bridge: it mints each deposit less its
+	// deposit fee and records the Stellar transaction as minted.
+	tf.ex.OnBridgeMint(vaultAddr(t), 0, func(twin uint32, minted exchange.Amount) error {
 		tf.deposits++
-		if tf.mint {
-			tf.sim.Fund(twin, grid.TFTUnits(amount)-treasury.BridgeFee)
+		if !tf.mint {
+			return errors.New("the bridge is down")
 		}
+		return tf.sim.Fund(twin, grid.TFTUnits(minted))
 	})
 	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
 	// The treasury logs everything it says into tf.logs, which the secrets test greps.
@@ -331,5 +336,63 @@ func TestTreasurySecretsStayHidden(t *testing.T) {
 	}
 	if !strings.Contains(dump, "m1$") {
 		t.Errorf("wallet row = %s, want sealed values", dump)
+	}
+}
+
+// TestTopupReconcilesWhenTheTwinIsBilledDuringTheMint: between the quote and
+// the mint, a contract bill takes TFT from the twin, the bridge's deposit
+// fee changes (1 → 2 TFT) and the book moves within the slippage cap. The
+// mint is found by the chain's record of the deposit's Stellar transaction,
+// so the top-up still reconciles (watching the balance, it would wait
+// forever: 10 + 499 never arrives, the bill took 5); the twin gets the
+// deposit less the fee in force at the deposit, and the ledger posts what
+// the swap actually spent, not the quote.
+func TestTopupReconcilesWhenTheTwinIsBilledDuringTheMint(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	ctx := context.Background()
+	if err := tf.sim.Fund(tf.twin, 10*tft); err != nil {
+		t.Fatal(err)
+	}
+	biller, err := tf.sim.CreateTwinForMnemonic(billingtest.NewMnemonic(t), 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.ex.SetBillDuringMint(func(twin uint32) {
+		if err := tf.sim.AsTwin(twin).TransferTFT(ctx, biller, 5*tft); err != nil {
+			t.Errorf("the bill: %v", err)
+		}
+	})
+	top, err := tf.tr.Plan(tf.owner, "top up now", true)
+	if err != nil || top.AmountS != "499.0000000" {
+		t.Fatalf("plan = %+v, %v", top, err)
+	}
+	if err := tf.tr.Step(tf.owner, top.ID); err != nil { // quote: 500 TFT at 0.0101 = 5.05 USDC
+		t.Fatal(err)
+	}
+	tf.ex.SetDepositFee(2 * exchange.One)
+	asks := exchangesim.DefaultAsks()
+	asks[0].Price = 101_500 // 0.5 % dearer, inside the 1 % cap
+	tf.ex.SetAsks(asks)
+	tf.q.list = []string{"quoted"}
+	tf.run(t, top.ID)
+	st := tf.state(t)
+	if st.State != treasury.TopupReconciled {
+		t.Fatalf("top-up = %+v, want reconciled", st)
+	}
+	if bal, _ := tf.sim.TwinBalance(ctx, tf.twin); bal != 503*tft {
+		t.Errorf("twin balance = %s, want 503 (10 − the 5 billed + 500 deposited − the 2 TFT fee)", bal)
+	}
+	// 500 TFT at 0.01015 = 5.075 USDC sent: 508 cents (5.05 quoted).
+	var spent, fees int64
+	if err := tf.d.Owner(t).QueryRow(`SELECT -coalesce(sum(amount_cents) FILTER (WHERE account = 'treasury_usdc'), 0),
+		coalesce(sum(amount_cents) FILTER (WHERE account = 'bridge_fees'), 0) FROM ledger_postings`).Scan(&spent, &fees); err != nil {
+		t.Fatal(err)
+	}
+	if spent != 508 || fees != 508*2/500 {
+		t.Errorf("ledger: USDC spent %d cents, bridge fees %d; want 508 (the swap's result) and %d (2 TFT of 500)", spent, fees, 508*2/500)
+	}
+	if bad, _ := tf.svc.Unbalanced(tf.owner); len(bad) != 0 {
+		t.Errorf("unbalanced: %v", bad)
 	}
 }

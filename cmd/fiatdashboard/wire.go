@@ -24,6 +24,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/tfchainbridge"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -353,33 +354,35 @@ func postToSelf(addr, path string) func(ctx context.Context, payload []byte, sig
 }
 
 // openTreasury wires the tenants' wallets: on the grid simulator, the
-// exchange simulator whose bridge deposits credit the simulated twin (after
-// a short delay, minus the bridge fee); on a real grid, Stellar's public
-// network (mainnet) or testnet.
+// exchange simulator, whose bridge mints deposits to the simulated twin
+// after a short delay, less its deposit fee; on a real grid, the bridge of
+// that grid network (tfchainbridge.Networks: its Stellar network, TFT
+// issuer and vault, and TFChain for mints and the deposit fee).
 func (p *platform) openTreasury() error {
 	var ex exchange.Exchange
+	var bridge exchange.Bridge
 	vault := stellar.PublicBridgeVault
 	if sim, ok := p.grid.(*gridsim.Sim); ok {
 		es := exchangesim.New(exchangesim.Config{})
-		es.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
-			go func() {
-				time.Sleep(2 * time.Second)
-				if err := sim.Fund(twin, grid.TFTUnits(amount-exchange.BridgeFee)); err != nil {
-					p.log.Error("simulated mint", "twin", twin, "err", err)
-				}
-			}()
+		es.OnBridgeMint(vault, 2*time.Second, func(twin uint32, minted exchange.Amount) error {
+			err := sim.Fund(twin, grid.TFTUnits(minted))
+			if err != nil {
+				p.log.Error("simulated mint", "twin", twin, "err", err)
+			}
+			return err
 		})
-		ex, p.exsim = es, es
+		ex, p.exsim, bridge = es, es, es
 	} else {
-		cfg := stellar.Public()
-		if p.cfg.GridNetwork != "main" {
-			cfg, vault = stellar.Testnet(), stellar.TestnetBridgeVault
+		n, err := tfchainbridge.ForNetwork(p.cfg.GridNetwork)
+		if err != nil {
+			return err
 		}
-		var err error
-		if ex, err = stellar.New(cfg); err != nil {
+		if ex, err = stellar.New(n.Stellar); err != nil {
 			return fmt.Errorf("stellar: %w", err)
 		}
+		vault, bridge = n.Vault, tfchainbridge.New(n)
 	}
 	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	p.treasury.SetBridge(bridge)
 	return nil
 }

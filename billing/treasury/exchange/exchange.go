@@ -22,10 +22,37 @@ type Amount int64
 // One is 1 USDC or 1 TFT.
 const One Amount = 10_000_000
 
-// BridgeFee is what the TFChain bridge keeps from every deposit: 1 TFT
-// ("A deposit fee of 1 TFT will be taken", threefoldtech/tfchain
-// bridge docs, "Bridging TFT between Stellar and TF Chain").
+// BridgeFee is what the TFChain bridge has kept from every deposit so far:
+// 1 TFT ("A deposit fee of 1 TFT will be taken", threefoldtech/tfchain
+// bridge docs, "Bridging TFT between Stellar and TF Chain"). It is a chain
+// setting (pallet-tft-bridge's DepositFee storage, set by the council):
+// the treasury reads it from the chain (Bridge.DepositFee) for each
+// deposit; this is only the simulator's starting value.
 const BridgeFee Amount = One
+
+// Bridge is TFChain's side of the TFChain–Stellar bridge
+// (pallet-tft-bridge), as the treasury needs it. Every method is safe for
+// concurrent use; EUNAVAILABLE when the chain cannot be reached.
+type Bridge interface {
+	// MintedAlready reports whether the bridge has minted the deposit made
+	// by the Stellar transaction with this hash: the chain keeps every
+	// executed mint by its Stellar transaction hash (ExecutedMintTransactions;
+	// tfchain-client-go IsMintedAlready, which the bridge daemons themselves
+	// ask before minting). False while the mint is pending. Unlike a change
+	// of the twin's balance, nothing else (a contract bill, a transfer)
+	// can hide or fake it.
+	MintedAlready(ctx context.Context, stellarTxHash string) (bool, error)
+	// DepositFee is what the bridge keeps of each deposit now
+	// (pallet-tft-bridge's DepositFee; tfchain-client-go GetDepositFee), in
+	// 1e-7 TFT.
+	DepositFee(ctx context.Context) (Amount, error)
+}
+
+// SwapResult is what a swap that applied actually moved: the path payment's
+// result (source_amount sent, amount received), which may be less than the
+// quote's SendUSDC when the book moved in our favour, or more within the
+// slippage cap.
+type SwapResult struct{ SpentUSDC, ReceivedTFT Amount }
 
 // String formats a in whole units with 7 decimals, e.g. "12.3400000".
 func (a Amount) String() string {
@@ -132,6 +159,10 @@ type Exchange interface {
 	// then Submit the same tx again); EINVALID for an XDR that is not a
 	// signed transaction of this network.
 	Submit(ctx context.Context, tx SignedTx) error
+	// SwapResult returns what the swap transaction with that hash actually
+	// sent and received (the path payment's result). ENOTFOUND for a hash
+	// that is not an applied swap.
+	SwapResult(ctx context.Context, hash string) (SwapResult, error)
 	// Applied reports whether the transaction with that hash is in the ledger
 	// and succeeded. False for a hash the network has not seen (yet) and for
 	// a transaction that was included but failed. EINVALID for a hash that is

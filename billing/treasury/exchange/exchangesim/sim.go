@@ -102,6 +102,23 @@ type Sim struct {
 	faults   []Fault
 	vaults   map[string]func(twinID uint32, amount exchange.Amount)
 	nextSeq  int64
+
+	// The TFChain side of the bridge (pallet-tft-bridge): its deposit fee,
+	// the Stellar transactions it has minted (ExecutedMintTransactions),
+	// how a mint reaches the chain, and what else happens to the twin while
+	// the mint is under way.
+	depositFee  exchange.Amount
+	minted      map[string]bool
+	mints       map[string]mintTo
+	billDuring  func(twinID uint32)
+	mintPending bool // MintNothing: deposits stay unminted
+}
+
+// mintTo is how the chain mints a vault's deposits: after delay, mint(twin,
+// the deposit less the deposit fee in force then).
+type mintTo struct {
+	mint  func(twinID uint32, minted exchange.Amount) error
+	delay time.Duration
 }
 
 type account struct {
@@ -113,9 +130,13 @@ type account struct {
 type result struct {
 	applied bool
 	code    string // the failing operation's code when !applied
+	swap    *exchange.SwapResult
 }
 
-var _ exchange.Exchange = (*Sim)(nil)
+var (
+	_ exchange.Exchange = (*Sim)(nil)
+	_ exchange.Bridge   = (*Sim)(nil)
+)
 
 // New returns a simulator with no accounts.
 func New(cfg Config) *Sim {
@@ -145,7 +166,115 @@ func New(cfg Config) *Sim {
 		ledger:   map[string]result{},
 		vaults:   map[string]func(uint32, exchange.Amount){},
 		nextSeq:  1,
+		// The chain's deposit fee at genesis (1 TFT); SetDepositFee changes it.
+		depositFee: exchange.BridgeFee,
+		minted:     map[string]bool{},
+		mints:      map[string]mintTo{},
 	}
+}
+
+// OnBridgeMint makes vault the bridge's vault as the chain sees it: each
+// TFT payment to it with memo "twin_<ID>" is minted after delay (0: at
+// once, inside Submit) by calling mint with the twin and the deposit less
+// the deposit fee in force at that moment; once mint returns nil the
+// deposit's Stellar transaction is minted (MintedAlready). Before minting,
+// the hook SetBillDuringMint sets runs, as a contract bill can land on the
+// twin while the mint is under way.
+func (s *Sim) OnBridgeMint(vault string, delay time.Duration, mint func(twinID uint32, minted exchange.Amount) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account(vault)
+	s.mints[vault] = mintTo{mint: mint, delay: delay}
+}
+
+// SetDepositFee changes the bridge's deposit fee (the council can).
+func (s *Sim) SetDepositFee(fee exchange.Amount) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.depositFee = fee
+}
+
+// SetBillDuringMint sets what happens to a twin between a deposit and its
+// mint (nil: nothing), e.g. a contract bill taking TFT from it.
+func (s *Sim) SetBillDuringMint(fn func(twinID uint32)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.billDuring = fn
+}
+
+// HoldMints keeps (true) or lets (false) the bridge mint deposits: held,
+// a deposit stays unminted, as when the bridge is down.
+func (s *Sim) HoldMints(hold bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mintPending = hold
+}
+
+// MintedAlready reports whether the bridge minted the deposit of that
+// Stellar transaction.
+func (s *Sim) MintedAlready(ctx context.Context, hash string) (bool, error) {
+	if err := stellartx.CheckHash(hash); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, unavailable(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.minted[strings.ToLower(hash)], nil
+}
+
+// DepositFee is the bridge's deposit fee now.
+func (s *Sim) DepositFee(ctx context.Context) (exchange.Amount, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, unavailable(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.depositFee, nil
+}
+
+// SwapResult returns what an applied swap sent and received.
+func (s *Sim) SwapResult(ctx context.Context, hash string) (exchange.SwapResult, error) {
+	if err := stellartx.CheckHash(hash); err != nil {
+		return exchange.SwapResult{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.ledger[strings.ToLower(hash)]
+	if !r.applied || r.swap == nil {
+		return exchange.SwapResult{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "no applied swap with hash %s", hash)
+	}
+	return *r.swap, nil
+}
+
+// mintLater runs the chain's mint of one deposit.
+func (s *Sim) mintLater(hash string, m mintTo, twin uint32, amount exchange.Amount) func() {
+	run := func() {
+		s.mu.Lock()
+		if s.mintPending {
+			s.mu.Unlock()
+			return
+		}
+		fee, bill := s.depositFee, s.billDuring
+		s.mu.Unlock()
+		if amount <= fee {
+			return // the bridge refunds deposits not above its fee
+		}
+		if bill != nil {
+			bill(twin)
+		}
+		if err := m.mint(twin, amount-fee); err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.minted[hash] = true
+		s.mu.Unlock()
+	}
+	if m.delay <= 0 {
+		return run
+	}
+	return func() { go func() { time.Sleep(m.delay); run() }() }
 }
 
 // NewSeed returns a fresh random Stellar secret seed (S…), for tests and
@@ -421,13 +550,16 @@ func (s *Sim) submit(hash string, tx *txnbuild.Transaction) (deposit func(), err
 	if swap && s.takeFault(func(f Fault) bool { return f == PriceMoved }) {
 		code = exchange.OpOverSendMax
 	} else {
-		code, deposit = s.apply(src, op, stellartx.MemoText(tx))
+		var swapped *exchange.SwapResult
+		code, deposit, swapped = s.apply(hash, src, op, stellartx.MemoText(tx))
+		if code == "" {
+			s.ledger[hash] = result{applied: true, swap: swapped}
+		}
 	}
 	if code != "" {
 		s.ledger[hash] = result{code: code}
 		return nil, exchange.Failed(exchange.TxFailed, code)
 	}
-	s.ledger[hash] = result{applied: true}
 	if s.takeFault(func(f Fault) bool { return f == ResponseLost }) {
 		return deposit, fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE,
 			"the exchange simulator lost the answer (injected); the transaction may have applied")
@@ -448,7 +580,7 @@ func (s *Sim) takeFault(applies func(Fault) bool) bool {
 
 // apply runs one operation; it changes nothing and returns the failing
 // operation's result code when the operation fails.
-func (s *Sim) apply(src string, op txnbuild.Operation, memo string) (code string, deposit func()) {
+func (s *Sim) apply(hash, src string, op txnbuild.Operation, memo string) (code string, deposit func(), swapped *exchange.SwapResult) {
 	a := s.accounts[src]
 	switch op := op.(type) {
 	case *txnbuild.PathPaymentStrictReceive:
@@ -457,55 +589,58 @@ func (s *Sim) apply(src string, op txnbuild.Operation, memo string) (code string
 		dst, ok := s.accounts[op.Destination]
 		switch {
 		case err1 != nil || err2 != nil || receive <= 0 || sendMax <= 0 || len(op.Path) > 0:
-			return exchange.OpMalformed, nil
+			return exchange.OpMalformed, nil, nil
 		case !stellartx.SameAsset(op.SendAsset, s.usdc):
-			return exchange.OpSrcNoTrust, nil
+			return exchange.OpSrcNoTrust, nil, nil
 		case !stellartx.SameAsset(op.DestAsset, s.tft):
-			return exchange.OpNoTrust, nil
+			return exchange.OpNoTrust, nil, nil
 		case !ok:
-			return exchange.OpNoDestination, nil
+			return exchange.OpNoDestination, nil, nil
 		}
 		cost, ok := s.cost(receive)
 		switch {
 		case !ok:
-			return exchange.OpTooFewOffers, nil
+			return exchange.OpTooFewOffers, nil, nil
 		case cost > sendMax:
-			return exchange.OpOverSendMax, nil
+			return exchange.OpOverSendMax, nil, nil
 		case a.usdc < cost:
-			return exchange.OpUnderfunded, nil
+			return exchange.OpUnderfunded, nil, nil
 		}
 		a.usdc -= cost
 		dst.tft += receive
-		return "", nil
+		return "", nil, &exchange.SwapResult{SpentUSDC: cost, ReceivedTFT: receive}
 	case *txnbuild.Payment:
 		amount, err := exchange.ParseAmount(op.Amount)
 		dst, ok := s.accounts[op.Destination]
 		var from, to *exchange.Amount
 		switch {
 		case err != nil || amount <= 0:
-			return exchange.OpMalformed, nil
+			return exchange.OpMalformed, nil, nil
 		case !ok:
-			return exchange.OpNoDestination, nil
+			return exchange.OpNoDestination, nil, nil
 		case stellartx.SameAsset(op.Asset, s.tft):
 			from, to = &a.tft, &dst.tft
 		case stellartx.SameAsset(op.Asset, s.usdc):
 			from, to = &a.usdc, &dst.usdc
 		default:
-			return exchange.OpSrcNoTrust, nil
+			return exchange.OpSrcNoTrust, nil, nil
 		}
 		if *from < amount {
-			return exchange.OpUnderfunded, nil
+			return exchange.OpUnderfunded, nil, nil
 		}
 		*from -= amount
 		*to += amount
-		if fn := s.vaults[op.Destination]; fn != nil && to == &dst.tft {
-			if twin, ok := twinMemo(memo); ok {
+		if twin, ok := twinMemo(memo); ok && to == &dst.tft {
+			if fn := s.vaults[op.Destination]; fn != nil {
 				deposit = func() { fn(twin, amount) }
 			}
+			if m, ok := s.mints[op.Destination]; ok {
+				deposit = s.mintLater(hash, m, twin, amount)
+			}
 		}
-		return "", deposit
+		return "", deposit, nil
 	}
-	return exchange.OpMalformed, nil
+	return exchange.OpMalformed, nil, nil
 }
 
 // twinMemo reads the bridge's deposit memo "twin_<ID>", a twin id of

@@ -16,6 +16,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/network"
 	hProtocol "github.com/stellar/go-stellar-sdk/protocols/horizon"
+	"github.com/stellar/go-stellar-sdk/protocols/horizon/operations"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -345,6 +346,36 @@ func (e *Exchange) Applied(ctx context.Context, hash string) (bool, error) {
 		return false, e.horizonErr(calls, "look up transaction "+hash, err)
 	}
 	return tx.Successful, nil
+}
+
+// SwapResult reads what the swap with that hash actually moved from its
+// path payment operation as Horizon records it: source_amount (USDC sent)
+// and amount (TFT received) — the operation's result, not the quote.
+func (e *Exchange) SwapResult(ctx context.Context, hash string) (exchange.SwapResult, error) {
+	if err := stellartx.CheckHash(hash); err != nil {
+		return exchange.SwapResult{}, err
+	}
+	hc, calls := e.client(ctx)
+	page, err := hc.Operations(horizonclient.OperationRequest{ForTransaction: strings.ToLower(hash)})
+	if err != nil {
+		if horizonclient.IsNotFoundError(err) {
+			return exchange.SwapResult{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "no swap with hash %s", hash)
+		}
+		return exchange.SwapResult{}, e.horizonErr(calls, "look up the operations of "+hash, err)
+	}
+	for _, op := range page.Embedded.Records {
+		pp, ok := op.(operations.PathPayment)
+		if !ok || !op.IsTransactionSuccessful() {
+			continue
+		}
+		spent, err1 := exchange.ParseAmount(pp.SourceAmount)
+		got, err2 := exchange.ParseAmount(pp.Amount)
+		if err1 != nil || err2 != nil {
+			return exchange.SwapResult{}, fmt.Errorf("swap %s: horizon amounts %q, %q", hash, pp.SourceAmount, pp.Amount)
+		}
+		return exchange.SwapResult{SpentUSDC: spent, ReceivedTFT: got}, nil
+	}
+	return exchange.SwapResult{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "transaction %s holds no applied swap", hash)
 }
 
 func assetType(a txnbuild.CreditAsset) horizonclient.AssetType {

@@ -45,6 +45,8 @@ type Config struct {
 
 	// StripeConnectWebhookSecret signs the Connect endpoint's events.
 	StripeConnectWebhookSecret string
+	// StripePlatformCountry is the platform Stripe account's country.
+	StripePlatformCountry string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -146,6 +148,15 @@ func settings() []setting {
 			set: func(c *Config, v string) error {
 				c.StripeConnectWebhookSecret = v
 				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_STRIPE_PLATFORM_COUNTRY", def: "US", expect: "a two-letter country code (ISO 3166-1 alpha-2)",
+			doc: "the platform Stripe account's country: co-op members elsewhere get cross-border payout accounts",
+			set: func(c *Config, v string) error {
+				c.StripePlatformCountry = strings.ToUpper(v)
+				if len(v) != 2 || strings.Trim(c.StripePlatformCountry, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 					return errExpect
 				}
 				return nil

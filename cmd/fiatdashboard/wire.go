@@ -157,7 +157,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.catalog = grid.NewCatalog(p.grid, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
 	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
-		APIURL: cfg.StripeAPIURL}
+		APIURL: cfg.StripeAPIURL, PlatformCountry: cfg.StripePlatformCountry}
 	var emitter *billing.Emitter
 	if cfg.StripeSecretKey == "" {
 		// Mock mode: stripe-mock takes the calls, the emitter sends the

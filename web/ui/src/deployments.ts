@@ -89,6 +89,8 @@ export interface EarningLine {
   month: string
   node_id: number
   tenant: string
+  /** usage: the contracts' cost (50 % yours); extra_fee: a rent's extra fee (all yours) */
+  kind: 'usage' | 'extra_fee'
   billed_tft: string
   earned_tft: string
   earned_usd: string

@@ -91,6 +91,8 @@ type Deployment struct {
 	Order *billing.Order `db:"-" json:"order,omitempty"`
 	// Swarm is the QSFS backup's backends and tolerance (backup "qsfs").
 	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
+	// GPUs are the GPUs attached to the VM (a GPU offer rents its node).
+	GPUs []DeploymentGPU `db:"-" json:"gpus,omitempty"`
 	// OnCancel is what cancelling gives back: "refund" (to the card) or
 	// "credit" (account credit), as the tenant decided.
 	OnCancel string `db:"-" json:"on_cancel,omitempty"`

@@ -272,15 +272,13 @@ func (t *Treasury) contractCosts(ctx context.Context) ([]ContractCost, error) {
 			return nil, err
 		}
 		for _, c := range p.Contracts {
-			if c.Resources == (grid.Resources{}) && len(c.PublicIPs) == 0 {
-				continue // network and name contracts: no capacity, (almost) no cost
+			// The list cost (before the staking discount) as the grid
+			// prices the contract itself: a rent at the node's dedicated
+			// share plus its extra fee, a VM on a rented node by its IPs.
+			if c.ListHourlyCost == 0 {
+				continue // network contracts and VMs riding on a rent: nothing billed
 			}
-			// The list cost (before the staking discount) of what the contract holds.
-			q, err := g.Quote(ctx, grid.Workload{CRU: c.Resources.CRU, MRU: c.Resources.MRU, SRU: c.Resources.SRU, HRU: c.Resources.HRU, PublicIPv4: uint32(len(c.PublicIPs))})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ContractCost{ContractID: c.ID, MonthlyList: q.ListTFTMonth})
+			out = append(out, ContractCost{ContractID: c.ID, MonthlyList: c.ListHourlyCost * grid.HoursPerMonth})
 		}
 	}
 	return out, nil

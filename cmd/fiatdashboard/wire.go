@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,7 @@ type platform struct {
 	catalogs sync.Once
 	treasury *billing.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
+	emitter  *billing.Emitter // mock mode's Stripe event emitter
 }
 
 // runCatalog refreshes the node catalog in the background, once per process
@@ -145,9 +147,16 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		bcfg.Mock, bcfg.SecretKey = true, "sk_test_mock"
 		if bcfg.WebhookSecret == "" {
-			bcfg.WebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
+			// One secret for every process (serve checks what any worker's
+			// emitter signs): derived from FD_SECRET_KEYS, which they share.
+			bcfg.WebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock webhook")
 		}
-		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr), log)
+		// Events wait in the outbox until the endpoint takes them, as Stripe
+		// redelivers: a crash of the emitting process loses none.
+		kick := jobs.NewEnqueuer(p.asynq, db)
+		emitter.UseOutbox(db, kick.Kick)
+		p.emitter = emitter
 	}
 	_, port, _ := net.SplitHostPort(cfg.HTTPAddr)
 	bcfg.StorefrontURL = func(slug string) string {
@@ -157,7 +166,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		return "https://" + host
 	}
-	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq), emitter, log)
+	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq, p.db), emitter, log)
 	p.billing.SetMailer(mailer)
 	keys, ok := p.grid.(deploy.TwinKeys)
 	if !ok {
@@ -166,7 +175,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
 	p.deploy.SetBilling(p.billing)
-	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq))
+	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq, p.db))
 	p.billing.SetOrderHook(p.deploy)
 	if err := p.openTreasury(); err != nil {
 		p.Close()
@@ -257,8 +266,18 @@ func (p *platform) work(ctx context.Context) error {
 		Concurrency:     p.cfg.WorkerConcurrency,
 		ShutdownTimeout: p.cfg.ShutdownTimeout,
 		Scheduler:       p.cfg.Scheduler,
+		DB:              p.db,
 	}, p.log)
 	w.RegisterBilling(p.billing)
+	w.RegisterRefunds(p.billing)
+	if p.emitter != nil {
+		w.RegisterMockEvents(p.emitter)
+	}
+	// The outbox relay: owed work reaches Redis, and reaches it again after
+	// Redis lost it. Every worker runs one; they share rows by SKIP LOCKED.
+	inspector := asynq.NewInspector(p.redisOpt)
+	defer inspector.Close()
+	go jobs.NewRelay(p.db, p.asynq, inspector, p.log).Run(ctx)
 	w.RegisterDeploy(p.deploy)
 	if err := w.RegisterTreasury(p.treasury); err != nil {
 		return err
@@ -285,12 +304,15 @@ func init() { redis.SetLogger(quietRedisLogger{}) }
 
 // postToSelf delivers mock Stripe events to this platform's own webhook
 // endpoint, as Stripe would.
-func postToSelf(addr string) func(ctx context.Context, payload []byte, signature string) error {
-	host, port, _ := net.SplitHostPort(addr)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
+func postToSelf(base, addr string) func(ctx context.Context, payload []byte, signature string) error {
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
 	}
-	url := "http://" + net.JoinHostPort(host, port) + "/webhooks/stripe"
+	url := strings.TrimRight(base, "/") + "/webhooks/stripe"
 	client := &http.Client{Timeout: 10 * time.Second}
 	return func(ctx context.Context, payload []byte, signature string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
@@ -339,6 +361,13 @@ func (p *platform) openTreasury() error {
 			return fmt.Errorf("stellar: %w", err)
 		}
 	}
-	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log)
 	return nil
+}
+
+// mockWebhookSecret is the mock mode's webhook signing secret, derived from
+// the platform's secret keys so that serve, every worker and their restarts
+// agree on it.
+func mockWebhookSecret(keys *rbac.Keyring, purpose string) string {
+	return "whsec_" + keys.DeriveSecret(purpose)
 }

@@ -39,7 +39,9 @@ type Enqueuer struct {
 
 // NewEnqueuer returns an Enqueuer on client that hands over work owed in
 // db's outbox.
-func NewEnqueuer(client *asynq.Client, db *sqlx.DB) *Enqueuer { return &Enqueuer{client: client, db: db} }
+func NewEnqueuer(client *asynq.Client, db *sqlx.DB) *Enqueuer {
+	return &Enqueuer{client: client, db: db}
+}
 
 // Kick hands the owed work key to the queue now (the relay would within a
 // second); work not owed (done, or never written) is left alone.

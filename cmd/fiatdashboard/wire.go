@@ -27,6 +27,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/grid/tfgrid"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -123,7 +124,13 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
 	p.branding = themes.NewService(db, p.authz, p.tenants)
 	if cfg.GridNetwork == "sim" {
-		p.grid = gridsim.New(gridsim.Config{Seed: cfg.GridSimSeed})
+		// One simulated grid for every process: its state is in PostgreSQL.
+		sim, err := simstore.Open(ctx, db, cfg.MasterKeys, gridsim.Config{Seed: cfg.GridSimSeed})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("grid simulator: %w", err)
+		}
+		p.grid = sim
 	} else {
 		tf, err := tfgrid.New(tfgrid.Config{Network: cfg.GridNetwork, Mnemonic: cfg.GridMnemonic})
 		if err != nil {
@@ -199,7 +206,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 // simulator's view as that twin, or a tfgrid client signing with the
 // wallet's mnemonic (the treasury caches it per wallet and key).
 func (p *platform) walletGridFactory() billing.GridFactory {
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
 				return nil, fmt.Errorf("the wallet's twin %d: %w", twinID, err)
@@ -340,7 +347,7 @@ func postToSelf(base, addr string) func(ctx context.Context, payload []byte, sig
 func (p *platform) openTreasury() error {
 	var ex exchange.Exchange
 	vault := stellar.PublicBridgeVault
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		es := exchangesim.New(exchangesim.Config{})
 		es.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
 			go func() {

@@ -33,6 +33,7 @@ type Config struct {
 	Scheduler           bool
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	MockWebhookURL      string
 	StripeAPIURL        string
 	DataDir             string
 	TrustedProxies      []string
@@ -138,6 +139,9 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
+			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
 		{name: "FD_STRIPE_API_URL", def: "", expect: "an http(s) URL or empty",
 			doc: "Stripe API base; empty means api.stripe.com with a key, or a stripe-mock that dev starts",
 			set: func(c *Config, v string) error { c.StripeAPIURL = v; return optionalHTTPURL(v) }},

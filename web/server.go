@@ -121,6 +121,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.internalOnly, s.metricsHandler())
 	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
+	app.Post("/webhooks/stripe/connect", s.stripeConnectWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -165,6 +166,7 @@ func (s *Server) routes() {
 	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)

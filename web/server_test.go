@@ -152,11 +152,13 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
-	}, log)
+	}, log).Connect(webhookSecret+"_connect", func(ctx context.Context, payload []byte, sig string) error {
+		return h.billing.ReceiveConnectWebhook(ctx, payload, sig)
+	})
 	// One simulated grid for everything: billing reads the wallets' balances
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		authz, sim, syncEvents{&h.billing}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {

@@ -43,6 +43,9 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+
+	// StripeConnectWebhookSecret signs the Connect endpoint's events.
+	StripeConnectWebhookSecret string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -142,6 +145,15 @@ func settings() []setting {
 		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
 			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
 			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeConnectWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
 		{name: "FD_STRIPE_API_URL", def: "", expect: "an http(s) URL or empty",
 			doc: "Stripe API base; empty means api.stripe.com with a key, or a stripe-mock that dev starts",
 			set: func(c *Config, v string) error { c.StripeAPIURL = v; return optionalHTTPURL(v) }},
@@ -270,6 +282,9 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
 	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
 		return nil, err
 	}
@@ -324,6 +339,9 @@ func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
 	}
 	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
 		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"FD_LOG_FORMAT": "xml"}, "FD_LOG_FORMAT", ""},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "pk_live_secretish"}, "FD_STRIPE_SECRET_KEY", "secretish"},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x"}, "FD_STRIPE_WEBHOOK_SECRET", "sk_test_x"},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
 		{map[string]string{"FD_ENV": "production"}, "FD_STRIPE_SECRET_KEY", ""},
 	}
 	for _, tt := range tests {

@@ -125,9 +125,9 @@ var (
 	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
 	// Account and token commands write through the application role and
 	// tell running instances of role changes over Redis (when it answers).
-	accountSettings = []string{"FD_DATABASE_URL", "FD_REDIS_URL"}
-	tenantSettings  = []string{"FD_DATABASE_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
-	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_MASTER_KEY"}
+	accountSettings = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL"}
+	tenantSettings  = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
+	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_MASTER_KEY"}
 )
 
 // mustConfig loads the settings a command uses (see above) or prints the

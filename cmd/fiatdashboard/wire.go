@@ -164,7 +164,8 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// grid per page view.
 	p.catalog = grid.NewCatalog(p.grid, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
-	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}
+	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
+		APIURL: cfg.StripeAPIURL}
 	var emitter *billing.Emitter
 	if cfg.StripeSecretKey == "" {
 		// Mock mode: stripe-mock takes the calls, the emitter sends the
@@ -179,7 +180,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 			// emitter signs): derived from FD_SECRET_KEYS, which they share.
 			bcfg.WebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock webhook")
 		}
-		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr), log)
+		if bcfg.ConnectWebhookSecret == "" {
+			bcfg.ConnectWebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock connect webhook")
+		}
+		// Two endpoints, two secrets, as Stripe has them.
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe"), log).
+			Connect(bcfg.ConnectWebhookSecret, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe/connect"))
 		// Events wait in the outbox until the endpoint takes them, as Stripe
 		// redelivers: a crash of the emitting process loses none.
 		kick := jobs.NewEnqueuer(p.asynq, db)
@@ -345,8 +351,8 @@ func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 func init() { redis.SetLogger(quietRedisLogger{}) }
 
 // postToSelf delivers mock Stripe events to this platform's own webhook
-// endpoint, as Stripe would.
-func postToSelf(base, addr string) func(ctx context.Context, payload []byte, signature string) error {
+// endpoint at path, as Stripe would.
+func postToSelf(base, addr, path string) func(ctx context.Context, payload []byte, signature string) error {
 	if base == "" {
 		host, port, _ := net.SplitHostPort(addr)
 		if host == "" || host == "0.0.0.0" || host == "::" {
@@ -354,7 +360,7 @@ func postToSelf(base, addr string) func(ctx context.Context, payload []byte, sig
 		}
 		base = "http://" + net.JoinHostPort(host, port)
 	}
-	url := strings.TrimRight(base, "/") + "/webhooks/stripe"
+	url := strings.TrimRight(base, "/") + path
 	client := &http.Client{Timeout: 10 * time.Second}
 	return func(ctx context.Context, payload []byte, signature string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))

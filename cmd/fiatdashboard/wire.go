@@ -227,6 +227,14 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	reg := prometheus.NewRegistry()
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
+	// One connection per instance listens for the database's change
+	// notifications: cache invalidation and progress streams.
+	notes := tenant.NewNotifications(p.cfg.DatabaseURL, p.log, tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment)
+	go func() {
+		if err := notes.Run(ctx); err != nil {
+			p.log.Error("notification listener stopped", "err", err)
+		}
+	}()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
 	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies}, web.Deps{
 		DB:       p.db,
@@ -241,6 +249,8 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Log:      p.log,
 		Registry: reg,
 		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
+
+		Notifications: notes,
 	})
 	p.runCatalog(ctx)
 	go func() {

@@ -67,6 +67,7 @@ type Server struct {
 
 	catalogs *catalogCache // tenant → encoded public catalog
 	bearers  *bearerCache  // API token → actor
+	progress *progressHub  // deployment → open progress streams
 }
 
 type httpMetrics struct {
@@ -78,6 +79,7 @@ type httpMetrics struct {
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.progress = newProgressHub(deps.Notifications)
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",

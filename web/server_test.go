@@ -117,7 +117,10 @@ type harness struct {
 	exsim    *exchangesim.Sim
 }
 
-func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+// harnessOption adjusts the server's dependencies before it is built.
+type harnessOption func(deps *web.Deps, db *dbtest.DB)
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, opts ...harnessOption) *harness {
 	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
@@ -186,7 +189,7 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
+	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -199,7 +202,11 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
-	})
+	}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, deps)
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html"
@@ -38,11 +39,14 @@ func (s *Server) catalog(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	cat, err := s.deps.Billing.Catalog(c.UserContext())
+	body, err := s.catalogs.get(c.UserContext(), siteOf(c).Tenant.ID, func(ctx context.Context) (any, error) {
+		return s.deps.Billing.Catalog(ctx)
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(cat)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) quote(c *fiber.Ctx) error {

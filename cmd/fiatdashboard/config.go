@@ -43,6 +43,8 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+	PprofAddr           string
+	DatabaseMaxConns    int
 
 	// StripeConnectWebhookSecret signs the Connect endpoint's events.
 	StripeConnectWebhookSecret string
@@ -217,6 +219,12 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_PPROF_ADDR", def: "", expect: "a loopback host:port, e.g. 127.0.0.1:6060, or empty",
+			doc: "serve and worker answer Go's pprof profiles (/debug/pprof/) here; off when empty, and only on a loopback address (profiles show internals: reach them over SSH)",
+			set: func(c *Config, v string) error { c.PprofAddr = v; return loopbackAddr(v) }},
+		{name: "FD_DATABASE_MAX_CONNS", def: "16", expect: "an integer from 2 to 500",
+			doc: "connections serve and worker each keep to PostgreSQL; more than a few per PostgreSQL core only queues inside the database",
+			set: func(c *Config, v string) (err error) { c.DatabaseMaxConns, err = intIn(v, 2, 500); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -372,6 +380,25 @@ func hostPort(v string) error {
 		return errExpect
 	}
 	return nil
+}
+
+// loopbackAddr accepts "" (off) or a host:port whose host is a loopback
+// address or localhost: a profiler must never answer on a public interface.
+func loopbackAddr(v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := hostPort(v); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return errExpect
 }
 
 func postgresURL(v string) error {

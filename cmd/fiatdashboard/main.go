@@ -41,6 +41,7 @@ func commands() []command {
 		{"user", "create", "create an account with a role in a tenant or the platform", runUser},
 		{"token", "create", "create a personal API token for an account (printed once)", runToken},
 		{"keys", "rotate", "re-seal every wallet secret with the newest FD_MASTER_KEY key", runKeys},
+		{"bench", "seed|http|scale|pipeline", "measure: seed a bench database, load serve next to baseline handlers, time queries at scale", runBench},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}

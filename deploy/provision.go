@@ -22,9 +22,9 @@ var ErrPermanent = errors.New("permanent provisioning failure")
 // QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
 // survives 8 lost storage nodes.
 const (
-	qsfsExpected = 20
-	qsfsMinimal  = 12
-	qsfsMeta     = 4
+	qsfsExpected = billing.QSFSExpected // the layout billing prices
+	qsfsMinimal  = billing.QSFSMinimal
+	qsfsMeta     = billing.QSFSMeta
 )
 
 // Provision takes a paid deployment to running (the deploy:vm task). It is
@@ -88,7 +88,7 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
+			DataNodes: data, MetaNodes: meta, ShardSize: billing.QSFSShardGB << 30, MetaSize: billing.QSFSMetaGB << 30, CacheSize: billing.QSFSCacheGB << 30,
 			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
 		if p, err = g.DeployQSFS(ctx, d.Project, q); err != nil {
 			return s.failOrRetry(ctx, g, d, err)

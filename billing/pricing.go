@@ -75,7 +75,7 @@ type Pricing struct {
 
 // loadPricing reads the tenant's pricing in tx (the defaults when unset).
 func loadPricing(ctx context.Context, tx *tenant.Tx, withCoupons bool) (*Pricing, error) {
-	p := &Pricing{Rule: PriceRule{Mode: "margin", MarginBPS: 5000, IPv4Cents: 300, Sizes: DefaultSizes}}
+	p := &Pricing{Rule: PriceRule{Mode: "margin", MarginBPS: 5000, IPv4Cents: 300, Sizes: DefaultSizes}, Tiers: []DiscountTier{}, Coupons: []Coupon{}}
 	if err := tx.GetContext(ctx, &p.Currency, `SELECT base_currency FROM tenants WHERE id = current_setting('app.tenant_id')::uuid`); err != nil {
 		return nil, err
 	}
@@ -535,7 +535,7 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 		if err != nil {
 			return err
 		}
-		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers}
+		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers, Sizes: []PricedSize{}}
 		for _, z := range p.Rule.Sizes {
 			q, err := s.quote(ctx, tx, QuoteInput{Size: z.ID}, false)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,6 +53,10 @@ type Config struct {
 	// those headers are ignored, so rate limits and the audit log see the
 	// real client.
 	TrustedProxies []string
+	// InternalAllow are the addresses (IPs or CIDRs) that may call /metrics
+	// and /internal/tls-ask on the public listener; empty: nobody (they are
+	// served on the internal listener, see Internal).
+	InternalAllow []string
 }
 
 // Server is the HTTP server.
@@ -61,6 +66,9 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics httpMetrics
+	// internal is the internal listener's app (Internal), built once.
+	internal     *fiber.App
+	internalOnce sync.Once
 }
 
 type httpMetrics struct {
@@ -106,11 +114,12 @@ func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
 
-	// Operations endpoints answer on any host.
+	// Health answers on any host; /metrics and the TLS ask only on the
+	// internal listener or to configured addresses (internal.go).
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
-	app.Get("/internal/tls-ask", s.tlsAsk)
+	app.Get("/metrics", s.internalOnly, s.metricsHandler())
+	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
 
 	app.Use(s.resolveSite)

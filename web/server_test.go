@@ -120,6 +120,12 @@ type harness struct {
 
 func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	t.Helper()
+	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"})
+}
+
+// newHarnessConfig is newHarness with the server's own settings.
+func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *harness {
+	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
 	if rdb == nil {
@@ -187,8 +193,9 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
+	srv := web.New(cfg, web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -295,7 +302,12 @@ func TestUnknownAPIPathIsJSONError(t *testing.T) {
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	h := newHarness(t, nil)
 	h.do(t, "GET", "127.0.0.1", "/readyz")
-	_, body := h.do(t, "GET", "127.0.0.1", "/metrics")
+	res, err := h.srv.Internal().Test(httptest.NewRequest("GET", "/metrics", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	body := string(b)
 	if !strings.Contains(body, `fd_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Errorf("/metrics lacks the readyz request count:\n%s", grep(body, "fd_http"))
 	}

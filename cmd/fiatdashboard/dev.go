@@ -34,7 +34,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}
@@ -92,7 +92,7 @@ fiatdashboard %s is running (development)
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
                http://commons.%s:%d   (Grid Commons Co-op)
-  Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
+  Health       http://127.0.0.1:%d/readyz   metrics: on FD_INTERNAL_ADDR   API: /api/openapi.json
   Stripe       %s
   Grid         %s
   Mail         %s

@@ -48,6 +48,7 @@ type platform struct {
 	cfg      *Config
 	log      *slog.Logger
 	db       *sqlx.DB // application role
+	sysdb    *sqlx.DB // system role: tenant.SystemTx only
 	rdb      *redis.Client
 	redisOpt asynq.RedisConnOpt
 	authz    *rbac.Authorizer
@@ -86,24 +87,43 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		db.Close()
 		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
+	// The system path's own small pool, as the system role (BYPASSRLS):
+	// the application role has no setting that bypasses isolation.
+	sysdb, err := sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+	}
+	sysdb.SetMaxOpenConns(5)
+	sysdb.SetMaxIdleConns(5)
+	sysdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sysdb.PingContext(pctx); err != nil {
+		db.Close()
+		sysdb.Close()
+		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+	}
+	tenant.UseSystemPool(db, sysdb)
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
 	rdb := redis.NewClient(ropt)
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("Redis at FD_REDIS_URL does not answer: %w", err)
 	}
 	aopt, err := asynq.ParseRedisURI(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
-	p := &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}
+	p := &platform{cfg: cfg, log: log, db: db, sysdb: sysdb, rdb: rdb, redisOpt: aopt}
 	p.authz, err = rbac.NewAuthorizer(ctx, db, rdb, log)
 	if err != nil {
 		p.Close()
@@ -146,7 +166,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		bcfg.Mock, bcfg.SecretKey = true, "sk_test_mock"
 		if bcfg.WebhookSecret == "" {
-			bcfg.WebhookSecret = "whsec_mock_" + rbac.NewPassword(24)
+			bcfg.WebhookSecret = mockWebhookSecretPrefix + "_" + rbac.NewPassword(24)
 		}
 		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
 	}
@@ -183,6 +203,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())
 	p.deploy.SetTenantGrids(p.treasury)
+	p.deploy.SetSealer(p.cfg.MasterKeys)
 	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil
@@ -219,6 +240,7 @@ func (p *platform) Close() {
 		p.authz.Close()
 	}
 	p.db.Close()
+	p.sysdb.Close()
 	p.rdb.Close()
 }
 
@@ -228,7 +250,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
-	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies}, web.Deps{
+	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies, InternalAllow: p.cfg.InternalAllow}, web.Deps{
 		DB:       p.db,
 		Redis:    p.rdb,
 		Resolver: p.resolver,
@@ -242,6 +264,18 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Registry: reg,
 		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
 	})
+	if p.cfg.InternalAddr != "" {
+		iln, err := net.Listen("tcp", p.cfg.InternalAddr)
+		if err != nil {
+			return fmt.Errorf("FD_INTERNAL_ADDR: %w", err)
+		}
+		p.log.Info("internal listener: /metrics and /internal/tls-ask", "addr", iln.Addr().String())
+		go func() {
+			if err := srv.ServeInternal(ctx, iln, p.cfg.ShutdownTimeout); err != nil {
+				p.log.Error("internal listener stopped", "err", err)
+			}
+		}()
+	}
 	p.runCatalog(ctx)
 	go func() {
 		if err := p.changes.Listen(ctx); err != nil {

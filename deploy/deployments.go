@@ -166,6 +166,7 @@ func (in *CreateInput) validate() error {
 	default:
 		return fiatdashboard.Invalid("backup", "backup is none, vm or qsfs")
 	}
+	in.QuoteInput.Backup = in.Backup // the backup is priced on its own line
 	return nil
 }
 

@@ -22,9 +22,9 @@ var ErrPermanent = errors.New("permanent provisioning failure")
 // QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
 // survives 8 lost storage nodes.
 const (
-	qsfsExpected = 20
-	qsfsMinimal  = 12
-	qsfsMeta     = 4
+	qsfsExpected = billing.QSFSExpected // the layout billing prices
+	qsfsMinimal  = billing.QSFSMinimal
+	qsfsMeta     = billing.QSFSMeta
 )
 
 // Provision takes a paid deployment to running (the deploy:vm task). It is
@@ -81,7 +81,7 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		vm.QSFS = []grid.QSFSSpec{{Name: "backup", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
+			DataNodes: data, MetaNodes: meta, ShardSize: billing.QSFSShardGB << 30, MetaSize: billing.QSFSMetaGB << 30, CacheSize: billing.QSFSCacheGB << 30,
 			DataDirSize: 1 << 30, // within the cache, as grid-client's QSFS example keeps it
 			Password:    password, EncryptKey: key}}
 	}

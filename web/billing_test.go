@@ -77,7 +77,8 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	ov := owner.must(200, "GET", "/api/admin/overview", nil)
 	money := ov.body["money"].(map[string]any)
 	daily := money["daily_revenue_cents"].([]any)
-	fees := money["stripe_fees_cents"].(float64) + money["platform_fees_cents"].(float64)
+	fig := money["figures"].(map[string]any)
+	fees := fig["stripe_fees_cents"].(float64) + fig["platform_fees_cents"].(float64)
 	if money["revenue_cents"].(float64) != 608 || len(daily) != time.Now().UTC().Day() || daily[len(daily)-1].(float64) != 608 ||
 		fees <= 0 || money["net_cents"].(float64) != 608-fees || money["currency"] != "usd" {
 		t.Errorf("overview money = %s", ov.raw)

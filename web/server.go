@@ -250,6 +250,7 @@ func (s *Server) routes() {
 	admin.Post("/offers", s.adminSaveOffer(true))
 	admin.Put("/offers/:id", s.adminSaveOffer(false))
 	admin.Delete("/offers/:id", s.adminDeleteOffer)
+	admin.Get("/billing/revenue", s.adminRevenue)
 
 	// Node operators and super-admins, on the console host.
 	operator := api.Group("/node-operator", requireConsoleHost)

@@ -222,6 +222,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.treasury.SetSecondFactor(p.identity)
 	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
 	p.tenants.SetWalletHealth(p.treasury)
+	p.tenants.SetRevenue(p.billing) // one definition of revenue (billing.Revenue)
 	// Deployments run on each tenant's wallet twin, which signs and pays;
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())

@@ -157,6 +157,9 @@ func (s *Service) Catalog(ctx context.Context, f grid.NodeFilter) (*CatalogPage,
 	}
 	out := &CatalogPage{Total: page.Total, Nodes: make([]CatalogNode, 0, len(page.Nodes))}
 	for _, n := range page.Nodes {
+		if n.GPUs == nil {
+			n.GPUs = []grid.GPU{} // a list is [] when empty, never null
+		}
 		out.Nodes = append(out.Nodes, CatalogNode{Node: n, InPool: slices.Contains(ids, n.ID)})
 	}
 	return out, nil

@@ -22,9 +22,9 @@ var ErrPermanent = errors.New("permanent provisioning failure")
 // QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
 // survives 8 lost storage nodes.
 const (
-	qsfsExpected = 20
-	qsfsMinimal  = 12
-	qsfsMeta     = 4
+	qsfsExpected = billing.QSFSExpected // the layout billing prices
+	qsfsMinimal  = billing.QSFSMinimal
+	qsfsMeta     = billing.QSFSMeta
 )
 
 // Provision takes a paid deployment to running (the deploy:vm task). It is
@@ -81,7 +81,7 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		vm.QSFS = []grid.QSFSSpec{{Name: "backup", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
+			DataNodes: data, MetaNodes: meta, ShardSize: billing.QSFSShardGB << 30, MetaSize: billing.QSFSMetaGB << 30, CacheSize: billing.QSFSCacheGB << 30,
 			DataDirSize: 1 << 30, // within the cache, as grid-client's QSFS example keeps it
 			Password:    password, EncryptKey: key}}
 	}
@@ -259,12 +259,21 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		return fmt.Errorf("provision %s: %d contracts still bill and the wallet cannot cancel them yet: %w", d.ID, len(live), err)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
-	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
+	// Failing the deployment owes its refund in the same transaction; it is
+	// done inline at once, and by the refund task if this process dies first.
+	refund := billing.RefundTask{OrderID: d.OrderID, Reason: "provisioning failed: " + msg}
+	if terr := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		moved, err := transitionTx(ctx, tx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg})
+		if err != nil || !moved {
+			return err
+		}
+		return tenant.Owe(tenant.WithActor(ctx, tenant.System("provisioning failed")), tx,
+			tenant.OwedTask{Key: billing.RefundKey(d.OrderID), Type: billing.TaskRefund, Data: refund, Inline: true})
+	}); terr != nil {
 		return terr
 	}
-	if rerr := s.billing.Refund(tenant.WithActor(ctx, tenant.System("provisioning failed")), d.OrderID, 0, "provisioning failed: "+msg); rerr != nil &&
-		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
-		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
+	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
+		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
 	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
 }

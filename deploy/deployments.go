@@ -204,6 +204,20 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err := s.placementCheck(ctx, &in, need, offer); err != nil { // eligible nodes, with the offer's capability
 		return nil, err
 	}
+	capability := ""
+	if offer != nil {
+		capability = offer.Capability
+	}
+	eligible, err := s.EligibleForCapability(ctx, need, in.Placement == "advanced", capability)
+	if err != nil {
+		return nil, err
+	}
+	// Capacity, a free IPv4 and the backup's nodes, before the card is
+	// charged; the node is reserved by storing it on the deployment.
+	pick, err := s.deliverable(ctx, &in, q.Spec, eligible)
+	if err != nil {
+		return nil, err
+	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
@@ -223,10 +237,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	tid, _ := tenant.IDFromContext(ctx)
 	id := uuid.New()
 	spec, _ := json.Marshal(q.Spec)
-	var node *uint32
-	if in.Placement == "advanced" {
-		node = &in.NodeID
-	}
+	node := &pick
 	var d Deployment
 	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order.ID)

@@ -256,6 +256,10 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
 		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
 	}
+	// Refunded and never delivered: nothing renews.
+	if serr := s.billing.EndRefunded(ctx, d.OrderID); serr != nil {
+		return fmt.Errorf("end subscription of %s: %w", d.OrderID, serr)
+	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
 }
 

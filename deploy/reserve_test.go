@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 )
 
 // TestNothingChargedForWhatTheGridCannotTake: an order with public IPv4 on
@@ -92,5 +94,54 @@ func TestNothingChargedForWhatTheGridCannotTake(t *testing.T) {
 	d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: "auto", Image: "ubuntu-24.04", SSHKey: testKey, ClientKey: "reserve-auto", QuoteInput: billing.QuoteInput{Size: "small"}})
 	if err != nil || d.NodeID == nil {
 		t.Errorf("default placement = %+v, %v; want a reserved node", d, err)
+	}
+}
+
+// TestNoGhostServers: a deployment whose payment was declined and that the
+// customer then cancels is not in the customer's list; one that failed
+// after payment is refunded and its subscription never renews.
+func TestNoGhostServers(t *testing.T) {
+	s := newShop(t)
+	si, err := s.bill.NewSetupIntent(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_chargeDeclined"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: "declined", Image: "ubuntu-24.04", SSHKey: testKey, PaymentMethod: "pm_card_chargeDeclined",
+		ClientKey: "ghost-declined", QuoteInput: billing.QuoteInput{Size: "small"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Order == nil || d.Order.Status != billing.OrderFailed || d.Status != deploy.AwaitingPayment {
+		t.Fatalf("declined deployment = %s, order %+v; want awaiting payment with a failed order", d.Status, d.Order)
+	}
+	if _, err := s.svc.Cancel(s.customer, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.svc.List(s.customer, false, time.Now().Add(time.Hour), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list {
+		if x.ID == d.ID {
+			t.Errorf("the customer's list shows %s (%s), a server that never existed", x.Name, x.Status)
+		}
+	}
+
+	doomed := s.order(t, "doomed", "none")
+	s.sim.InjectFault(gridsim.Fault{Kind: gridsim.FaultInsufficientFunds, Times: 1})
+	if err := s.svc.Provision(s.system(), doomed.ID); err == nil {
+		t.Fatal("the refused deploy succeeded")
+	}
+	subs, err := s.bill.Subscriptions(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range subs {
+		if sub.FirstOrderID == doomed.OrderID && sub.Status != billing.SubTerminated {
+			t.Errorf("the refunded deployment's subscription is %s, want terminated (no renewal)", sub.Status)
+		}
 	}
 }

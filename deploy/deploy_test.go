@@ -64,8 +64,11 @@ func newShop(t *testing.T) *shop {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &shop{world: w, q: &queued{}}
-	emitter := billing.NewEmitter("whsec_t", 0, func(ctx context.Context, p []byte, sig string) error { return s.bill.ReceiveWebhook(ctx, p, sig) }, log)
-	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", APIURL: stripemock.ForTest(t).URL, Mock: true},
+	emitter := billing.NewEmitter("whsec_t", 0, func(ctx context.Context, p []byte, sig string) error { return s.bill.ReceiveWebhook(ctx, p, sig) }, log).
+		Connect("whsec_tc", func(ctx context.Context, p []byte, sig string) error {
+			return s.bill.ReceiveConnectWebhook(ctx, p, sig)
+		})
+	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
 	w.svc.SetBilling(s.bill)
 	w.svc.SetEnqueuer(s.q)

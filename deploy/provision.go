@@ -249,12 +249,21 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		}
 	}
 	msg := fiatdashboard.ErrorMessage(err)
-	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
+	// Failing the deployment owes its refund in the same transaction; it is
+	// done inline at once, and by the refund task if this process dies first.
+	refund := billing.RefundTask{OrderID: d.OrderID, Reason: "provisioning failed: " + msg}
+	if terr := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		moved, err := transitionTx(ctx, tx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg})
+		if err != nil || !moved {
+			return err
+		}
+		return tenant.Owe(tenant.WithActor(ctx, tenant.System("provisioning failed")), tx,
+			tenant.OwedTask{Key: billing.RefundKey(d.OrderID), Type: billing.TaskRefund, Data: refund, Inline: true})
+	}); terr != nil {
 		return terr
 	}
-	if rerr := s.billing.Refund(tenant.WithActor(ctx, tenant.System("provisioning failed")), d.OrderID, 0, "provisioning failed: "+msg); rerr != nil &&
-		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
-		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
+	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
+		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
 	}
 	// Refunded and never delivered: nothing renews.
 	if serr := s.billing.EndRefunded(ctx, d.OrderID); serr != nil {

@@ -41,6 +41,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Jobs is the console's view of the job queues; nil answers 503 there.
 	Jobs *jobs.Console
+	// Notifications (PostgreSQL LISTEN/NOTIFY) keep the catalog and bearer
+	// caches in step and wake progress streams; nil caches nothing and
+	// streams poll.
+	Notifications *tenant.Notifications
 }
 
 // Config is the server's own settings.
@@ -69,6 +73,10 @@ type Server struct {
 	// internal is the internal listener's app (Internal), built once.
 	internal     *fiber.App
 	internalOnce sync.Once
+
+	catalogs *catalogCache // tenant → encoded public catalog
+	bearers  *bearerCache  // API token → actor
+	progress *progressHub  // deployment → open progress streams
 }
 
 type httpMetrics struct {
@@ -79,6 +87,8 @@ type httpMetrics struct {
 // New builds the server and registers every route.
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
+	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.progress = newProgressHub(deps.Notifications)
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -121,6 +131,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.internalOnly, s.metricsHandler())
 	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
+	app.Post("/webhooks/stripe/connect", s.stripeConnectWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -164,6 +175,7 @@ func (s *Server) routes() {
 	api.Get("/orders", s.orders)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)

@@ -118,13 +118,16 @@ type harness struct {
 	exsim    *exchangesim.Sim
 }
 
-func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+// harnessOption adjusts the server's dependencies before it is built.
+type harnessOption func(deps *web.Deps, db *dbtest.DB)
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, opts ...harnessOption) *harness {
 	t.Helper()
-	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"})
+	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"}, opts...)
 }
 
 // newHarnessConfig is newHarness with the server's own settings.
-func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *harness {
+func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, opts ...harnessOption) *harness {
 	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
@@ -152,11 +155,13 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
-	}, log)
+	}, log).Connect(webhookSecret+"_connect", func(ctx context.Context, payload []byte, sig string) error {
+		return h.billing.ReceiveConnectWebhook(ctx, payload, sig)
+	})
 	// One simulated grid for everything: billing reads the wallets' balances
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		authz, sim, syncEvents{&h.billing}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
@@ -195,7 +200,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	h.deploy.SetTenantGrids(h.treasury)
 	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(cfg, web.Deps{
+	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -208,7 +213,11 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
-	})
+	}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	srv := web.New(cfg, deps)
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
 }

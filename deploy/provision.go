@@ -275,6 +275,10 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
 		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
 	}
+	// Refunded and never delivered: nothing renews.
+	if serr := s.billing.EndRefunded(ctx, d.OrderID); serr != nil {
+		return fmt.Errorf("end subscription of %s: %w", d.OrderID, serr)
+	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
 }
 

@@ -161,21 +161,6 @@ func (s *Server) orders(c *fiber.Ctx) error {
 	return c.JSON(listOf(out, limit, func(o billing.Order) string { return o.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
-func (s *Server) checkout(c *fiber.Ctx) error {
-	var in billing.CheckoutInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	if in.ClientKey == "" {
-		in.ClientKey = c.Get("Idempotency-Key")
-	}
-	o, err := s.deps.Billing.Checkout(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
-}
-
 func (s *Server) order(c *fiber.Ctx) error {
 	id, err := pathUUID(c, "id")
 	if err != nil {

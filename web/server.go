@@ -173,7 +173,6 @@ func (s *Server) routes() {
 	api.Post("/cards/:id/default", s.defaultCard)
 	api.Delete("/cards/:id", s.removeCard)
 	api.Get("/orders", s.orders)
-	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Post("/orders/:id/confirm", s.confirmPayment)

@@ -123,6 +123,7 @@ func New(cfg Config, deps Deps) *Server {
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
+	app.Use(s.securityHeaders)
 
 	// Health answers on any host; /metrics and the TLS ask only on the
 	// internal listener or to configured addresses (internal.go).
@@ -228,7 +229,7 @@ func (s *Server) routes() {
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
-	admin.Post("/deployments/:id/cancel", s.cancelDeployment)
+	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)
 	admin.Post("/health/reconcile", s.adminReconcileNow)

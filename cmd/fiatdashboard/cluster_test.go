@@ -216,8 +216,15 @@ func (p *proc) kill() {
 		return
 	default:
 	}
-	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
+	for {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		p.cmd.Process.Kill()
+		select {
+		case <-p.done:
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 func (c *cluster) waitReady() {

@@ -16,9 +16,19 @@ import (
 
 // Emitter stands in for Stripe's event delivery in mock mode: stripe-mock
 // keeps no state and sends no events, so the emitter signs the events
-// Stripe would send and posts them to the platform's own webhook endpoint,
-// through the same signature check. It is nil (and does nothing) in any
-// other mode.
+// Stripe would send and posts them where Stripe would, through the same
+// signature check. It is nil (and does nothing) in any other mode.
+//
+// Like Stripe, it has two endpoints: "Account webhooks are for activity on
+// your own account … Connect webhooks are for activity on any connected
+// account" (docs.stripe.com/connect/webhooks), each endpoint with its own
+// signing secret ("secret: the endpoint's secret, used to generate webhook
+// signatures", the Webhook Endpoint object). An event of a connected
+// account (its `account` set) goes only to the Connect endpoint, signed
+// with the Connect secret; the platform's own events (co-op charges,
+// transfers, refunds, cards) go only to the account endpoint. Without a
+// Connect endpoint (Connect) a connected account's event is not delivered
+// at all, as Stripe would not deliver it either.
 type Emitter struct {
 	secret string
 	send   func(ctx context.Context, payload []byte, signature string) error
@@ -30,12 +40,35 @@ type Emitter struct {
 	db   *sqlx.DB
 	kick func(ctx context.Context, key string) error
 	tx   *tenant.Tx // Within: write into this transaction
+	// The Connect endpoint: connected accounts' events.
+	connectSecret string
+	connectSend   func(ctx context.Context, payload []byte, signature string) error
 }
 
-// NewEmitter returns an emitter that signs with secret and delivers with
-// send after delay (0: synchronously, for tests).
+// NewEmitter returns an emitter that signs the platform's own events with
+// secret (the account endpoint's) and delivers them with send after delay
+// (0: synchronously, for tests). Connect adds the Connect endpoint.
 func NewEmitter(secret string, delay time.Duration, send func(ctx context.Context, payload []byte, signature string) error, log *slog.Logger) *Emitter {
 	return &Emitter{secret: secret, send: send, delay: delay, log: log}
+}
+
+// Connect sets the Connect endpoint: connected accounts' events are signed
+// with secret and delivered with send. It returns e.
+func (e *Emitter) Connect(secret string, send func(ctx context.Context, payload []byte, signature string) error) *Emitter {
+	if e != nil {
+		e.connectSecret, e.connectSend = secret, send
+	}
+	return e
+}
+
+// endpoint is where Stripe delivers an event of account ("" = the
+// platform's own): its signing secret and sender; nil when that endpoint
+// does not exist.
+func (e *Emitter) endpoint(account string) (string, func(ctx context.Context, payload []byte, signature string) error) {
+	if account != "" {
+		return e.connectSecret, e.connectSend
+	}
+	return e.secret, e.send
 }
 
 type mockEvent struct {
@@ -82,9 +115,22 @@ func (e *Emitter) Within(tx *tenant.Tx) *Emitter {
 }
 
 // Deliver signs a stored event now and posts it (the mock-event task).
+// It goes to the endpoint of the event's account, signed with that
+// endpoint's secret.
 func (e *Emitter) Deliver(ctx context.Context, d MockDelivery) error {
-	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: d.Event, Secret: e.secret, Timestamp: time.Now()})
-	return e.send(ctx, d.Event, sp.Header)
+	var ev struct {
+		Account string `json:"account"`
+	}
+	if err := json.Unmarshal(d.Event, &ev); err != nil {
+		return err
+	}
+	secret, send := e.endpoint(ev.Account)
+	if send == nil {
+		e.log.Error("mock stripe event not delivered: no endpoint for it", "connect", ev.Account != "")
+		return nil
+	}
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: d.Event, Secret: secret, Timestamp: time.Now()})
+	return send(ctx, d.Event, sp.Header)
 }
 
 func (e *Emitter) owe(typ, account string, object map[string]any) {
@@ -132,6 +178,11 @@ func (e *Emitter) emit(typ, account string, object map[string]any) {
 		e.owe(typ, account, object)
 		return
 	}
+	secret, send := e.endpoint(account)
+	if send == nil {
+		e.log.Error("mock stripe event not delivered: no endpoint for it", "type", typ, "connect", account != "")
+		return
+	}
 	deliver := func() {
 		// Like Stripe, try again for a while when the endpoint does not answer.
 		var err error
@@ -139,8 +190,8 @@ func (e *Emitter) emit(typ, account string, object map[string]any) {
 			if attempt > 0 {
 				time.Sleep(time.Duration(attempt) * time.Second)
 			}
-			payload, sig := Sign(e.secret, typ, account, object, time.Now())
-			if err = e.send(context.Background(), payload, sig); err == nil || e.delay == 0 {
+			payload, sig := Sign(secret, typ, account, object, time.Now())
+			if err = send(context.Background(), payload, sig); err == nil || e.delay == 0 {
 				break
 			}
 		}
@@ -188,6 +239,25 @@ func (e *Emitter) PaymentOutcome(tid uuid.UUID, account, paymentIntent string, o
 	default:
 		e.PaymentSucceeded(account, paymentIntent, o)
 	}
+}
+
+// OffSessionOutcome sends what Stripe would after an off-session
+// PaymentIntent (a renewal) is confirmed with one of its test cards. Unlike
+// on-session, the 3-D Secure card cannot be authenticated by a customer who
+// is not there: Stripe fails the payment with code authentication_required
+// and the PaymentIntent goes back to requires_payment_method ("If
+// authentication is required, your customer needs to return to your
+// application to complete the payment", stripe.com/docs/payments/cards/
+// charging-saved-cards; test card pm_card_authenticationRequired).
+func (e *Emitter) OffSessionOutcome(tid uuid.UUID, account, paymentIntent string, o Order, paymentMethod string) {
+	if paymentMethod != "pm_card_authenticationRequired" {
+		e.PaymentOutcome(tid, account, paymentIntent, o, paymentMethod)
+		return
+	}
+	e.emit("payment_intent.payment_failed", account, map[string]any{"id": paymentIntent, "object": "payment_intent", "amount": int64(o.Amount),
+		"currency": o.Currency, "status": "requires_payment_method", "metadata": map[string]string{"order_id": o.ID.String(), "tenant_id": tid.String()},
+		"last_payment_error": map[string]any{"type": "card_error", "code": "authentication_required", "decline_code": "authentication_required",
+			"message": "Your card was declined. This transaction requires authentication."}})
 }
 
 // PaymentSucceeded sends payment_intent.succeeded.

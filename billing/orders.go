@@ -45,13 +45,16 @@ type Order struct {
 	SubscriptionID  *uuid.UUID      `db:"subscription_id" json:"subscription_id"`
 	Credit          Cents           `db:"credit_cents" json:"credit_cents"` // paid from account credit, on top of Amount
 	CreatedAt       time.Time       `db:"created_at" json:"created_at"`
+	// Lines are the parts of the amount for the period: VM, IPv4, backup,
+	// then discounts and the coupon as negative lines (OrderLines).
+	Lines json.RawMessage `db:"lines" json:"lines"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
 	ClientSecret string `db:"-" json:"client_secret,omitempty"`
 }
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
-	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents`
+	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines`
 
 // CheckoutInput is a customer's order.
 type CheckoutInput struct {
@@ -121,6 +124,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 			return fiatdashboard.Invalid("description", "the description must be at most 200 characters")
 		}
 		spec, _ := json.Marshal(q.Spec)
+		lines, _ := json.Marshal(OrderLines(q))
 		var coupon *string
 		if q.Coupon != "" {
 			coupon = &q.Coupon
@@ -128,10 +132,10 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 		// Concurrent retries with one client_key race to this insert: one
 		// wins, the others wait for its commit and read its order.
 		err = tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
-			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key, lines)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
 			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO NOTHING RETURNING `+orderColumns,
-			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey)
+			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey, string(lines))
 		if tenant.IsNoRows(err) {
 			existing = true
 			return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND client_key = $2`, actor.ID, in.ClientKey)
@@ -230,6 +234,24 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 	}
 	o.ClientSecret = pi.ClientSecret
 	return &o, nil
+}
+
+// OrderLines are a quote's lines for its whole period: each monthly part
+// times the months, then each discount as a negative line. They sum to
+// q.Total.
+func OrderLines(q *PriceQuote) []Line {
+	out := make([]Line, 0, len(q.Lines)+len(q.Discounts))
+	for _, l := range q.Lines {
+		label := l.Label
+		if q.Months > 1 {
+			label = fmt.Sprintf("%s × %d months", l.Label, q.Months)
+		}
+		out = append(out, Line{Kind: l.Kind, Label: label, Cents: l.Cents * Cents(q.Months)})
+	}
+	for _, d := range q.Discounts {
+		out = append(out, Line{Kind: d.Kind, Label: d.Label, Cents: -d.Cents})
+	}
+	return out
 }
 
 func (s *Service) setOrderFailed(ctx context.Context, id uuid.UUID, msg string) {

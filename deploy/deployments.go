@@ -166,6 +166,7 @@ func (in *CreateInput) validate() error {
 	default:
 		return fiatdashboard.Invalid("backup", "backup is none, vm or qsfs")
 	}
+	in.QuoteInput.Backup = in.Backup // the backup is priced on its own line
 	return nil
 }
 
@@ -393,8 +394,15 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 	actor, _ := tenant.ActorFromContext(ctx)
 	staff := actor.Kind == tenant.ActorSystem || s.authz.Require(ctx, "admin/deployments", "read") == nil
 	var d Deployment
+	// One transaction: the row and, for people, what the detail page adds.
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
+		if err := tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff); err != nil {
+			return err
+		}
+		if actor.Kind == tenant.ActorSystem {
+			return nil
+		}
+		return s.detail(ctx, tx, &d)
 	})
 	if tenant.IsNoRows(err) {
 		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "deployment not found")
@@ -405,9 +413,6 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 	if actor.Kind != tenant.ActorSystem {
 		if o, err := s.billing.Order(ctx, d.OrderID); err == nil {
 			d.Order = o
-		}
-		if err := s.detail(ctx, &d); err != nil {
-			return nil, err
 		}
 	}
 	return &d, nil

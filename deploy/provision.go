@@ -22,9 +22,9 @@ var ErrPermanent = errors.New("permanent provisioning failure")
 // QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
 // survives 8 lost storage nodes.
 const (
-	qsfsExpected = 20
-	qsfsMinimal  = 12
-	qsfsMeta     = 4
+	qsfsExpected = billing.QSFSExpected // the layout billing prices
+	qsfsMinimal  = billing.QSFSMinimal
+	qsfsMeta     = billing.QSFSMeta
 )
 
 // Provision takes a paid deployment to running (the deploy:vm task). It is
@@ -65,12 +65,33 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	}
 	vm := grid.VMSpec{Name: "vm", NodeID: node, Flist: Images[d.Image], CPU: spec.CPU, Memory: spec.RAMGB << 30, RootFS: spec.DiskGB << 30,
 		SSHKeys: []string{d.SSHKey}, PublicIPv4: spec.IPv4, Mycelium: true, Env: map[string]string{"SSH_KEY": d.SSHKey}}
+	if err := s.rentIfNeeded(ctx, d, &vm); err != nil {
+		return s.failOrRetry(ctx, g, d, err)
+	}
+	if d.Backup == "qsfs" {
+		// ZOS never updates a running VM, so the swarm is deployed with
+		// the VM: its zdbs, then one deployment with the VM, the qsfs
+		// workload and the mount.
+		data, meta, err := s.swarmNodes(ctx, d, node)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		password, key, err := s.qsfsSecrets(ctx, d.ID)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		vm.QSFS = []grid.QSFSSpec{{Name: "backup", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
+			DataNodes: data, MetaNodes: meta, ShardSize: billing.QSFSShardGB << 30, MetaSize: billing.QSFSMetaGB << 30, CacheSize: billing.QSFSCacheGB << 30,
+			DataDirSize: 1 << 30, // within the cache, as grid-client's QSFS example keeps it
+			Password:    password, EncryptKey: key}}
+	}
 	p, err := g.DeployVM(ctx, d.Project, vm)
 	// A node that turns out full is not the end: the VM goes to the next
 	// best node (a customer's own pick stays theirs), a few times at most,
 	// before anything is refunded.
 	var tried []uint32
-	for n := 0; err != nil && refusedForCapacity(err) && d.Placement != "advanced" && n < maxReplacements; n++ {
+	// A rented node (GPU) is not swapped for another here.
+	for n := 0; err != nil && refusedForCapacity(err) && d.Placement != "advanced" && !vm.Rent && len(vm.GPUs) == 0 && n < maxReplacements; n++ {
 		tried = append(tried, node)
 		if uerr := s.unplace(ctx, d.ID, "node_id", node); uerr != nil {
 			return uerr
@@ -86,34 +107,34 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 		vm.NodeID = node
 		p, err = g.DeployVM(ctx, d.Project, vm)
 	}
+	if len(p.Contracts) > 0 {
+		// The ids the deployer returned, kept before anything else: a
+		// cancel after a failure must reach them before any indexer does.
+		s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
+	}
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
-	s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
-	switch d.Backup {
-	case "vm":
+	if d.Backup == "qsfs" {
+		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
+	}
+	if d.Backup == "vm" {
 		standby, err := s.placeStandby(ctx, d, need, node)
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		sv := vm
-		sv.Name, sv.NodeID, sv.PublicIPv4 = "standby", standby, false
-		if p, err = g.DeployStandbyVM(ctx, d.Project, sv); err != nil {
+		sv.Name, sv.NodeID, sv.PublicIPv4, sv.QSFS, sv.Rent, sv.GPUs = "standby", standby, false, nil, false, nil
+		if err := s.rentIfNeeded(ctx, d, &sv); err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
-	case "qsfs":
-		data, meta, err := s.swarmNodes(ctx, d, node)
+		p, err = g.DeployStandbyVM(ctx, d.Project, sv)
+		if len(p.Contracts) > 0 {
+			s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
+		}
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
-			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
-		if p, err = g.DeployQSFS(ctx, d.Project, q); err != nil {
-			return s.failOrRetry(ctx, g, d, err)
-		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
 	}
 	set := map[string]any{}
 	for _, v := range p.VMs {
@@ -229,10 +250,9 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		return fmt.Errorf("provision %s: %w", d.ID, err)
 	}
 	if g != nil {
-		if cerr := g.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
+		if cerr := s.cancelAll(ctx, g, d.Project); cerr != nil {
 			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
 		}
-		s.markCanceled(ctx, d.Project)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
 	// Failing the deployment owes its refund in the same transaction; it is
@@ -252,6 +272,71 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
 	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
+}
+
+// cancelAll cancels exactly the contracts on record for the project (the
+// ids the deployer returned, which the indexers may not list yet), then
+// whatever the indexers list under its name, and checks that none still
+// bills before it marks them cancelled. Nothing is refunded before this
+// returns nil: no orphan contract, no refund while a contract bills.
+func (s *Service) cancelAll(ctx context.Context, g grid.Grid, project string) error {
+	known, err := s.liveContracts(ctx, project)
+	if err != nil {
+		return err
+	}
+	if len(known) > 0 {
+		if err := g.CancelContracts(ctx, known); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+			return err
+		}
+	}
+	if err := g.CancelProject(ctx, project, known...); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	if p, err := g.Project(ctx, project, known...); err == nil {
+		return fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE, "contracts %v of %s still bill after the cancel", p.ContractIDs(), project)
+	} else if fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	s.markCanceled(ctx, project)
+	return nil
+}
+
+// liveContracts returns the project's contract ids on record and not
+// cancelled.
+func (s *Service) liveContracts(ctx context.Context, project string) ([]uint64, error) {
+	var ids []int64
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &ids, `SELECT contract_id FROM grid_contracts WHERE project = $1 AND canceled_at IS NULL ORDER BY contract_id`, project)
+	})
+	out := make([]uint64, len(ids))
+	for i, id := range ids {
+		out[i] = uint64(id)
+	}
+	return out, err
+}
+
+// rentIfNeeded rents the VM's node when the grid requires it: a node of a
+// dedicated farm takes only its renter's workloads, and ZOS attaches a GPU
+// only on a rented node, so a GPU offer rents its node and passes the
+// node's GPUs to the VM.
+func (s *Service) rentIfNeeded(ctx context.Context, d *Deployment, vm *grid.VMSpec) error {
+	n, err := s.catalog.Node(ctx, vm.NodeID)
+	if err != nil {
+		return err
+	}
+	var capability string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &capability, `SELECT coalesce(offer_capability, '') FROM deployments WHERE id = $1`, d.ID)
+	}); err != nil && !tenant.IsNoRows(err) {
+		return err
+	}
+	if capability == CapGPU && vm.Name == "vm" {
+		for _, g := range n.GPUs {
+			vm.GPUs = append(vm.GPUs, g.ID)
+		}
+	}
+	vm.Rent = n.Dedicated || len(vm.GPUs) > 0
+	return nil
 }
 
 func (s *Service) markCanceled(ctx context.Context, project string) {
@@ -312,7 +397,7 @@ func (s *Service) teardown(ctx context.Context, d *Deployment) error {
 	case err != nil:
 		return err
 	default:
-		if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		if err := s.cancelAll(ctx, g, d.Project); err != nil {
 			return err
 		}
 	}

@@ -9,13 +9,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Treasury tasks: one per top-up step, and the hourly check.
 const (
-	TypeTopupStep     = billing.TaskTopupStep
+	TypeTopupStep     = treasury.TaskTopupStep
 	TypeTreasuryCheck = "treasury:check"
 )
 
@@ -60,7 +60,7 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 			return err
 		}
 		err := t.Step(ctx, in.ID)
-		if err == nil || errors.Is(err, billing.ErrMintPending) {
+		if err == nil || errors.Is(err, treasury.ErrMintPending) {
 			// A mint that never comes is the hourly check's: it raises the
 			// overdue alert and never deposits twice.
 			return err
@@ -86,4 +86,4 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 	return w.Periodic("@every 1h", task, time.Hour)
 }
 
-var _ TreasuryWork = (*billing.Treasury)(nil)
+var _ TreasuryWork = (*treasury.Treasury)(nil)

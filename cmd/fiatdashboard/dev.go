@@ -15,9 +15,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -33,7 +34,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}
@@ -91,7 +92,7 @@ fiatdashboard %s is running (development)
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
                http://commons.%s:%d   (Grid Commons Co-op)
-  Health       http://127.0.0.1:%d/readyz   metrics: /metrics   API: /api/openapi.json
+  Health       http://127.0.0.1:%d/readyz   metrics: on FD_INTERNAL_ADDR   API: /api/openapi.json
   Stripe       %s
   Grid         %s
   Mail         %s
@@ -338,10 +339,10 @@ func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 	if err := p.exsim.Fund(account, 250*exchange.One); err != nil {
 		return err
 	}
-	if err := p.treasury.SaveWallet(demo, billing.WalletInput{Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
+	if err := p.treasury.SaveWallet(demo, treasury.WalletInput{Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
 		return err
 	}
-	if _, err = p.treasury.SavePolicy(demo, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
+	if _, err = p.treasury.SavePolicy(demo, treasury.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
 		MaxPerTopupS: "2000", MaxPerMonthS: "10000"}); err != nil {
 		return err
 	}
@@ -352,15 +353,15 @@ func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 // yesterday at balance: the burn climbs from about 700 to 1 400 TFT a month
 // as customers arrive, and two 1 500 TFT top-ups land on the way. It is
 // built backwards from the end, so it meets today's real balance.
-func demoHistory(now time.Time, balance grid.TFTUnits) []billing.Snapshot {
+func demoHistory(now time.Time, balance grid.TFTUnits) []treasury.Snapshot {
 	const days = 89
 	day := now.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
-	out := make([]billing.Snapshot, days)
+	out := make([]treasury.Snapshot, days)
 	bal := balance
 	for i := days - 1; i >= 0; i-- {
 		// Burn on day i: a slow climb with a weekly ripple, in whole TFT.
 		burn := grid.TFTUnits(700+700*i/(days-1)+[]int{0, 30, 55, 40, -20, -45, -15}[i%7]) * grid.UnitsPerTFT
-		out[i] = billing.Snapshot{At: day.AddDate(0, 0, i-days), Balance: bal, BurnMonth: burn}
+		out[i] = treasury.Snapshot{At: day.AddDate(0, 0, i-days), Balance: bal, BurnMonth: burn}
 		// The day before: what this day burned was still there, and a top-up
 		// on this day had not landed yet.
 		bal += burn / 30

@@ -8,8 +8,9 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
@@ -113,7 +114,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 		if err := p.exsim.Fund(account, 100*exchange.One); err != nil {
 			return err
 		}
-		if err := p.treasury.SaveWallet(commons, billing.WalletInput{Mnemonic: commonsMnemonic, StellarSecret: seed}); err != nil {
+		if err := p.treasury.SaveWallet(commons, treasury.WalletInput{Mnemonic: commonsMnemonic, StellarSecret: seed}); err != nil {
 			return fmt.Errorf("wallet: %w", err)
 		}
 	} else {

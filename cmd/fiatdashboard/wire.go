@@ -21,9 +21,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -49,6 +50,7 @@ type platform struct {
 	cfg      *Config
 	log      *slog.Logger
 	db       *sqlx.DB // application role
+	sysdb    *sqlx.DB // system role: tenant.SystemTx only
 	rdb      *redis.Client
 	redisOpt asynq.RedisConnOpt
 	authz    *rbac.Authorizer
@@ -63,7 +65,7 @@ type platform struct {
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
 	emitter  *billing.Emitter // mock mode's Stripe event emitter
 }
@@ -79,8 +81,10 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	if err != nil {
 		return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	// A pool larger than what PostgreSQL's cores can run at once only moves
+	// the queue into the database (measured in `make bench`).
+	db.SetMaxOpenConns(cfg.DatabaseMaxConns)
+	db.SetMaxIdleConns(cfg.DatabaseMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -88,24 +92,43 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		db.Close()
 		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
+	// The system path's own small pool, as the system role (BYPASSRLS):
+	// the application role has no setting that bypasses isolation.
+	sysdb, err := sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+	}
+	sysdb.SetMaxOpenConns(5)
+	sysdb.SetMaxIdleConns(5)
+	sysdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sysdb.PingContext(pctx); err != nil {
+		db.Close()
+		sysdb.Close()
+		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+	}
+	tenant.UseSystemPool(db, sysdb)
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
 	rdb := redis.NewClient(ropt)
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("Redis at FD_REDIS_URL does not answer: %w", err)
 	}
 	aopt, err := asynq.ParseRedisURI(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
-	p := &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}
+	p := &platform{cfg: cfg, log: log, db: db, sysdb: sysdb, rdb: rdb, redisOpt: aopt}
 	p.authz, err = rbac.NewAuthorizer(ctx, db, rdb, log)
 	if err != nil {
 		p.Close()
@@ -143,7 +166,8 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// grid per page view.
 	p.catalog = grid.NewCatalog(p.grid, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
-	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}
+	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
+		APIURL: cfg.StripeAPIURL}
 	var emitter *billing.Emitter
 	if cfg.StripeSecretKey == "" {
 		// Mock mode: stripe-mock takes the calls, the emitter sends the
@@ -158,7 +182,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 			// emitter signs): derived from FD_SECRET_KEYS, which they share.
 			bcfg.WebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock webhook")
 		}
-		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr), log)
+		if bcfg.ConnectWebhookSecret == "" {
+			bcfg.ConnectWebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock connect webhook")
+		}
+		// Two endpoints, two secrets, as Stripe has them.
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe"), log).
+			Connect(bcfg.ConnectWebhookSecret, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe/connect"))
 		// Events wait in the outbox until the endpoint takes them, as Stripe
 		// redelivers: a crash of the emitting process loses none.
 		kick := jobs.NewEnqueuer(p.asynq, db)
@@ -193,10 +222,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.treasury.SetSecondFactor(p.identity)
 	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
 	p.tenants.SetWalletHealth(p.treasury)
+	p.tenants.SetRevenue(p.billing) // one definition of revenue (billing.Revenue)
 	// Deployments run on each tenant's wallet twin, which signs and pays;
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())
 	p.deploy.SetTenantGrids(p.treasury)
+	p.deploy.SetSealer(p.cfg.MasterKeys)
 	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil
@@ -205,7 +236,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 // walletGridFactory builds the grid as a tenant's wallet twin: the
 // simulator's view as that twin, or a tfgrid client signing with the
 // wallet's mnemonic (the treasury caches it per wallet and key).
-func (p *platform) walletGridFactory() billing.GridFactory {
+func (p *platform) walletGridFactory() treasury.GridFactory {
 	if sim, ok := p.grid.(*simstore.Shared); ok {
 		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
@@ -233,6 +264,7 @@ func (p *platform) Close() {
 		p.authz.Close()
 	}
 	p.db.Close()
+	p.sysdb.Close()
 	p.rdb.Close()
 }
 
@@ -241,8 +273,16 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	reg := prometheus.NewRegistry()
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
+	// One connection per instance listens for the database's change
+	// notifications: cache invalidation and progress streams.
+	notes := tenant.NewNotifications(p.cfg.DatabaseURL, p.log, tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment)
+	go func() {
+		if err := notes.Run(ctx); err != nil {
+			p.log.Error("notification listener stopped", "err", err)
+		}
+	}()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
-	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies}, web.Deps{
+	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies, InternalAllow: p.cfg.InternalAllow}, web.Deps{
 		DB:       p.db,
 		Redis:    p.rdb,
 		Resolver: p.resolver,
@@ -255,7 +295,21 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Log:      p.log,
 		Registry: reg,
 		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
+
+		Notifications: notes,
 	})
+	if p.cfg.InternalAddr != "" {
+		iln, err := net.Listen("tcp", p.cfg.InternalAddr)
+		if err != nil {
+			return fmt.Errorf("FD_INTERNAL_ADDR: %w", err)
+		}
+		p.log.Info("internal listener: /metrics and /internal/tls-ask", "addr", iln.Addr().String())
+		go func() {
+			if err := srv.ServeInternal(ctx, iln, p.cfg.ShutdownTimeout); err != nil {
+				p.log.Error("internal listener stopped", "err", err)
+			}
+		}()
+	}
 	p.runCatalog(ctx)
 	go func() {
 		if err := p.changes.Listen(ctx); err != nil {
@@ -310,8 +364,8 @@ func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 func init() { redis.SetLogger(quietRedisLogger{}) }
 
 // postToSelf delivers mock Stripe events to this platform's own webhook
-// endpoint, as Stripe would.
-func postToSelf(base, addr string) func(ctx context.Context, payload []byte, signature string) error {
+// endpoint at path, as Stripe would.
+func postToSelf(base, addr, path string) func(ctx context.Context, payload []byte, signature string) error {
 	if base == "" {
 		host, port, _ := net.SplitHostPort(addr)
 		if host == "" || host == "0.0.0.0" || host == "::" {
@@ -319,7 +373,7 @@ func postToSelf(base, addr string) func(ctx context.Context, payload []byte, sig
 		}
 		base = "http://" + net.JoinHostPort(host, port)
 	}
-	url := strings.TrimRight(base, "/") + "/webhooks/stripe"
+	url := strings.TrimRight(base, "/") + path
 	client := &http.Client{Timeout: 10 * time.Second}
 	return func(ctx context.Context, payload []byte, signature string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
@@ -368,7 +422,7 @@ func (p *platform) openTreasury() error {
 			return fmt.Errorf("stellar: %w", err)
 		}
 	}
-	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log)
+	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log)
 	return nil
 }
 
@@ -376,5 +430,7 @@ func (p *platform) openTreasury() error {
 // the platform's secret keys so that serve, every worker and their restarts
 // agree on it.
 func mockWebhookSecret(keys *rbac.Keyring, purpose string) string {
-	return "whsec_" + keys.DeriveSecret(purpose)
+	// The prefix marks it as the development secret, which serve refuses
+	// next to anything live (refuseDevKeysWhenLive).
+	return mockWebhookSecretPrefix + "_" + keys.DeriveSecret(purpose)
 }

@@ -250,8 +250,13 @@ func (s *Shared) Quote(ctx context.Context, w grid.Workload) (grid.Quote, error)
 }
 
 // Project implements grid.Grid.
-func (s *Shared) Project(ctx context.Context, name string) (grid.Project, error) {
-	return readAs(s, ctx, func(g *gridsim.Sim) (grid.Project, error) { return g.Project(bg, name) })
+func (s *Shared) Project(ctx context.Context, name string, known ...uint64) (grid.Project, error) {
+	return readAs(s, ctx, func(g *gridsim.Sim) (grid.Project, error) { return g.Project(bg, name, known...) })
+}
+
+// TwinBalances implements grid.Grid.
+func (s *Shared) TwinBalances(ctx context.Context, twinID uint32) (grid.Balances, error) {
+	return readAs(s, ctx, func(g *gridsim.Sim) (grid.Balances, error) { return g.TwinBalances(bg, twinID) })
 }
 
 // Twin implements grid.Grid.
@@ -319,12 +324,6 @@ func (s *Shared) DeployStandbyVM(ctx context.Context, project string, spec grid.
 	return r.Project, err
 }
 
-// DeployQSFS implements grid.Grid.
-func (s *Shared) DeployQSFS(ctx context.Context, project string, spec grid.QSFSSpec) (grid.Project, error) {
-	r, err := s.change(ctx, op{M: "DeployQSFS", Name: project, QSFS: &spec}, s.st.latency.Deploy)
-	return r.Project, err
-}
-
 // ReplaceQSFSBackend implements grid.Grid.
 func (s *Shared) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, lost, replacement uint32) (grid.Project, error) {
 	r, err := s.change(ctx, op{M: "ReplaceQSFSBackend", Name: project, QSFSName: qsfs, Node: lost, Node2: replacement}, s.st.latency.Deploy)
@@ -338,9 +337,27 @@ func (s *Shared) RemoveStandbyVM(ctx context.Context, project string) (grid.Proj
 }
 
 // CancelProject implements grid.Grid.
-func (s *Shared) CancelProject(ctx context.Context, name string) error {
-	_, err := s.change(ctx, op{M: "CancelProject", Name: name}, s.st.latency.Deploy)
+func (s *Shared) CancelProject(ctx context.Context, name string, known ...uint64) error {
+	_, err := s.change(ctx, op{M: "CancelProject", Name: name, IDs: known}, s.st.latency.Deploy)
 	return err
+}
+
+// CancelContracts implements grid.Grid.
+func (s *Shared) CancelContracts(ctx context.Context, ids []uint64) error {
+	_, err := s.change(ctx, op{M: "CancelContracts", IDs: ids}, s.st.latency.Deploy)
+	return err
+}
+
+// SetStash sets the stash balance bonded to a twin.
+func (s *Shared) SetStash(twinID uint32, amount grid.TFTUnits) error {
+	_, err := s.change(bg, op{M: "SetStash", To: twinID, Amount: amount}, 0)
+	return err
+}
+
+// SetIndexerLag sets how long after its creation a contract appears in the
+// simulated indexers' listings.
+func (s *Shared) SetIndexerLag(d time.Duration) {
+	s.change(bg, op{M: "SetIndexerLag", D: d}, 0)
 }
 
 // TransferTFT implements grid.Grid.
@@ -414,7 +431,6 @@ type op struct {
 	Twin     uint32          `json:"twin,omitempty"`
 	Name     string          `json:"name,omitempty"`
 	VM       *grid.VMSpec    `json:"vm,omitempty"`
-	QSFS     *grid.QSFSSpec  `json:"qsfs,omitempty"`
 	QSFSName string          `json:"qsfs_name,omitempty"`
 	Node     uint32          `json:"node,omitempty"`
 	Node2    uint32          `json:"node2,omitempty"`
@@ -426,6 +442,7 @@ type op struct {
 	Status   grid.NodeStatus `json:"status,omitempty"`
 	D        time.Duration   `json:"d,omitempty"`
 	Fault    *gridsim.Fault  `json:"fault,omitempty"`
+	IDs      []uint64        `json:"ids,omitempty"`
 }
 
 // result is what a call returned; Err is kept as the error itself.
@@ -453,14 +470,18 @@ func (o op) apply(sim *gridsim.Sim) (r result) {
 		r.Project, r.Err = g.DeployVM(bg, o.Name, *o.VM)
 	case "DeployStandbyVM":
 		r.Project, r.Err = g.DeployStandbyVM(bg, o.Name, *o.VM)
-	case "DeployQSFS":
-		r.Project, r.Err = g.DeployQSFS(bg, o.Name, *o.QSFS)
 	case "ReplaceQSFSBackend":
 		r.Project, r.Err = g.ReplaceQSFSBackend(bg, o.Name, o.QSFSName, o.Node, o.Node2)
 	case "RemoveStandbyVM":
 		r.Project, r.Err = g.RemoveStandbyVM(bg, o.Name)
 	case "CancelProject":
-		r.Err = g.CancelProject(bg, o.Name)
+		r.Err = g.CancelProject(bg, o.Name, o.IDs...)
+	case "CancelContracts":
+		r.Err = g.CancelContracts(bg, o.IDs)
+	case "SetStash":
+		r.Err = g.SetStash(o.To, o.Amount)
+	case "SetIndexerLag":
+		g.SetIndexerLag(o.D)
 	case "TransferTFT":
 		r.Err = g.TransferTFT(bg, o.To, o.Amount)
 	case "CreateTwin":

@@ -115,7 +115,16 @@ func (s *Service) receive(ctx context.Context, connect bool, payload []byte, sig
 		return nil // a duplicate of an event already handled
 	}
 	// The task id is the event id: a redelivery queued again is one task.
-	return s.enqueue.EnqueueStripeEvent(ctx, ev.ID)
+	// The event is stored and its processing owed: Redis being down delays
+	// it (the outbox relay hands it over) and is no reason for Stripe to
+	// send it again.
+	if err := s.enqueue.EnqueueStripeEvent(ctx, ev.ID); err != nil {
+		if s.log != nil {
+			s.log.Warn("stripe event waits for the outbox relay", "event", ev.ID, "err", err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // ProcessEvent handles a stored event once. Handlers compare with the stored

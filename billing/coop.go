@@ -457,7 +457,7 @@ func (s *Service) sendTransfers(ctx context.Context, tid uuid.UUID, order, membe
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // another worker recorded the same transfer
 			}
-			if _, err := post(ctx, tx, tid, "coop_transfer", r.ID.String(), r.Currency, "co-op share transferred",
+			if _, err := Post(ctx, tx, tid, "coop_transfer", r.ID.String(), r.Currency, "co-op share transferred",
 				map[string]Cents{AcctMemberPayouts + r.Member.String(): net, AcctStripeBalance: -net}); err != nil {
 				return err
 			}
@@ -580,7 +580,7 @@ func (s *Service) sendReversals(ctx context.Context, tid uuid.UUID, order *uuid.
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
-			_, err = post(ctx, tx, tid, "coop_reversal", r.ID.String(), r.Currency, "co-op share reversed for a refund",
+			_, err = Post(ctx, tx, tid, "coop_reversal", r.ID.String(), r.Currency, "co-op share reversed for a refund",
 				map[string]Cents{AcctMemberPayouts + r.Member.String(): -r.Amount, AcctStripeBalance: r.Amount})
 			return err
 		})

@@ -15,10 +15,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -210,9 +210,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	walletContract := e2eWalletContract(t, h, harbor.ID, walletTwin, demo.ID, opFarm.ID)
-	var history []billing.Snapshot
+	var history []treasury.Snapshot
 	for d := 60; d >= 1; d-- {
-		history = append(history, billing.Snapshot{At: time.Now().AddDate(0, 0, -d),
+		history = append(history, treasury.Snapshot{At: time.Now().AddDate(0, 0, -d),
 			Balance: grid.TFTUnits(100+13*d+[]int{0, 9, 15, 6, -4, -12, -5}[d%7]) * grid.UnitsPerTFT, BurnMonth: grid.TFTUnits(405-d/2) * grid.UnitsPerTFT})
 	}
 	if err := h.treasury.ImportHistory(seed(harbor.ID), history); err != nil {
@@ -220,6 +220,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	// The co-op script's storefront, members and payment.
 	coopEnv := e2eCoop(t, h, e2ePassword)
+	// The renewal script's customer, whose renewal waits for authentication.
+	coopEnv = append(coopEnv, e2eRenewal(t, h, demo.ID, e2ePassword)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -47,8 +47,13 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		route = r.Path
 	}
 	elapsed := time.Since(start)
-	s.metrics.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
-	s.metrics.latency.WithLabelValues(c.Method(), route).Observe(elapsed.Seconds())
+	// The metric keeps its label values: c.Method() points into fasthttp's
+	// request buffer, which the next request on the connection overwrites
+	// ("GET" became "GETD", and /metrics answered 500 for two series with the
+	// same labels), so the method is copied.
+	method := utils.CopyString(c.Method())
+	s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	s.metrics.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 	// Enabled first: at level warn (production's busy servers) the request
 	// line's attributes are not even built.
 	if route != "/healthz" && route != "/metrics" && s.log.Enabled(c.UserContext(), slog.LevelInfo) {

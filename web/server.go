@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -33,7 +35,7 @@ type Deps struct {
 	Branding *themes.Service
 	Billing  *billing.Service
 	Deploy   *deploy.Service
-	Treasury *billing.Treasury
+	Treasury *treasury.Treasury
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
@@ -55,6 +57,10 @@ type Config struct {
 	// those headers are ignored, so rate limits and the audit log see the
 	// real client.
 	TrustedProxies []string
+	// InternalAllow are the addresses (IPs or CIDRs) that may call /metrics
+	// and /internal/tls-ask on the public listener; empty: nobody (they are
+	// served on the internal listener, see Internal).
+	InternalAllow []string
 }
 
 // Server is the HTTP server.
@@ -64,6 +70,9 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics httpMetrics
+	// internal is the internal listener's app (Internal), built once.
+	internal     *fiber.App
+	internalOnce sync.Once
 
 	catalogs *catalogCache // tenant → encoded public catalog
 	bearers  *bearerCache  // API token → actor
@@ -115,12 +124,14 @@ func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
 
-	// Operations endpoints answer on any host.
+	// Health answers on any host; /metrics and the TLS ask only on the
+	// internal listener or to configured addresses (internal.go).
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
-	app.Get("/internal/tls-ask", s.tlsAsk)
+	app.Get("/metrics", s.internalOnly, s.metricsHandler())
+	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
+	app.Post("/webhooks/stripe/connect", s.stripeConnectWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -165,6 +176,7 @@ func (s *Server) routes() {
 	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)

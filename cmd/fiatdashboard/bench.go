@@ -55,7 +55,7 @@ database of its own, FD_DATABASE_URL's name with a _bench suffix):
 // benchConfig loads the configuration and points both database URLs at the
 // bench database named by suffix ("fiatdashboard" → "fiatdashboard_bench").
 func benchConfig(suffix string, stderr io.Writer) (*Config, bool) {
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return nil, false
 	}

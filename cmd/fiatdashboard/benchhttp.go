@@ -45,7 +45,7 @@ func runBenchBaseline(ctx context.Context, args []string, stdout, stderr io.Writ
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,11 @@ import (
 type Config struct {
 	Env                 string
 	HTTPAddr            string
+	InternalAddr        string
+	InternalAllow       []string
 	DatabaseURL         string
 	DatabaseOwnerURL    string
+	DatabaseSystemURL   string
 	RedisURL            string
 	ConsoleHost         string
 	BaseDomain          string
@@ -29,6 +33,7 @@ type Config struct {
 	Scheduler           bool
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	MockWebhookURL      string
 	StripeAPIURL        string
 	DataDir             string
 	TrustedProxies      []string
@@ -40,6 +45,9 @@ type Config struct {
 	GridSimSeed         uint64
 	PprofAddr           string
 	DatabaseMaxConns    int
+
+	// StripeConnectWebhookSecret signs the Connect endpoint's events.
+	StripeConnectWebhookSecret string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -67,10 +75,32 @@ func settings() []setting {
 		{name: "FD_HTTP_ADDR", def: "127.0.0.1:8080", expect: "a host:port to listen on, e.g. :8080",
 			doc: "where serve (and dev) listen",
 			set: func(c *Config, v string) error { c.HTTPAddr = v; return hostPort(v) }},
+		{name: "FD_INTERNAL_ADDR", def: "", expect: "a host:port to listen on, e.g. 127.0.0.1:9090, or empty",
+			doc: "the internal listener: /metrics (Prometheus) and /internal/tls-ask (Caddy's on-demand TLS), never on storefront hosts; empty: none",
+			set: func(c *Config, v string) error {
+				c.InternalAddr = v
+				if v == "" {
+					return nil
+				}
+				return hostPort(v)
+			}},
+		{name: "FD_INTERNAL_ALLOW", def: "", expect: "comma-separated IPs or CIDRs, e.g. 127.0.0.1,10.0.0.0/8, or empty",
+			doc: "peers that may also call /metrics and /internal/tls-ask on FD_HTTP_ADDR (judged by the connection, not X-Forwarded-For); empty: nobody",
+			set: func(c *Config, v string) (err error) { c.InternalAllow, err = addrList(v); return }},
 		{name: "FD_DATABASE_URL", def: "postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			expect: "a postgres:// URL for the application role, e.g. postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			doc:    "the server and worker connect as this role (NOSUPERUSER NOBYPASSRLS); binary_parameters=yes saves a round trip per query", secret: true,
 			set: func(c *Config, v string) error { c.DatabaseURL = v; return postgresURL(v) }},
+		{name: "FD_DATABASE_SYSTEM_URL", def: "", secret: true,
+			expect: "a postgres:// URL for the system role, e.g. postgres://fd_system@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes, or empty",
+			doc:    "the system path (cross-tenant sweeps, host resolution, the console) connects as this role (BYPASSRLS, owning nothing) on a small pool of its own; empty uses FD_DATABASE_URL with the user fd_system",
+			set: func(c *Config, v string) error {
+				c.DatabaseSystemURL = v
+				if v == "" {
+					return nil
+				}
+				return postgresURL(v)
+			}},
 		{name: "FD_DATABASE_OWNER_URL", def: "postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
 			expect: "a postgres:// URL for the schema owner, e.g. postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
 			doc:    "used only by migrate (and dev, to create the database); never by serve or worker", secret: true,
@@ -109,6 +139,18 @@ func settings() []setting {
 			doc: "checks the signature of Stripe's webhook events; required with a real key",
 			set: func(c *Config, v string) error {
 				c.StripeWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
+			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeConnectWebhookSecret = v
 				if v != "" && !strings.HasPrefix(v, "whsec_") {
 					return errExpect
 				}
@@ -195,11 +237,29 @@ func settings() []setting {
 	}
 }
 
-// loadConfig reads every setting through getenv. The error is one line that
-// names the variable and what it expects, and never echoes a secret.
-func loadConfig(getenv func(string) string) (*Config, error) {
+// loadConfig reads every setting through getenv (serve, worker and dev use
+// them all). The error is one line that names the variable and what it
+// expects, and never echoes a secret.
+func loadConfig(getenv func(string) string) (*Config, error) { return loadSettings(getenv, nil) }
+
+// loadSettings reads only the named settings (every one when names is nil),
+// so a command validates what it uses and nothing else: `user create` does
+// not care whether Stripe is configured. Settings not read keep their zero
+// value; a rule that ties two settings together applies when both are read.
+func loadSettings(getenv func(string) string, names []string) (*Config, error) {
+	used := func(ns ...string) bool {
+		for _, n := range ns {
+			if names != nil && !slices.Contains(names, n) {
+				return false
+			}
+		}
+		return true
+	}
 	c := &Config{}
 	for _, s := range settings() {
+		if !used(s.name) {
+			continue
+		}
 		v, ok := strings.TrimSpace(getenv(s.name)), true
 		if v == "" {
 			v, ok = s.def, false
@@ -212,22 +272,86 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
-	if c.Env == "production" && c.StripeSecretKey == "" {
+	if c.DatabaseSystemURL == "" {
+		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
+	}
+	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
+	if used("FD_ENV", "FD_MASTER_KEY") && c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
 		return nil, fmt.Errorf("FD_MASTER_KEY: expected keys of your own in production (the development key is public)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
+	if used("FD_ENV", "FD_SECRET_KEYS") && c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
 		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")
 	}
-	if c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
+	if used("FD_GRID_NETWORK", "FD_GRID_MNEMONIC") && c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
 		return nil, fmt.Errorf("FD_GRID_MNEMONIC: expected the platform twin's mnemonic with FD_GRID_NETWORK=%s", c.GridNetwork)
 	}
-	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
+	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// mockWebhookSecretPrefix starts every webhook secret the development
+// emitter signs with; such a secret is public to anyone who reads the code.
+const mockWebhookSecretPrefix = "whsec_mock"
+
+// liveParts names what in c is real rather than local: a Stripe key (live or
+// test: both reach Stripe), a real grid network, a base domain or console
+// host other than localhost. Empty when everything is local.
+func (c *Config) liveParts() []string {
+	var live []string
+	if c.StripeSecretKey != "" {
+		live = append(live, "a Stripe key")
+	}
+	if c.GridNetwork != "sim" {
+		live = append(live, "FD_GRID_NETWORK="+c.GridNetwork)
+	}
+	local := func(h string) bool { return h == "localhost" || strings.HasSuffix(h, ".localhost") }
+	if !local(c.BaseDomain) {
+		live = append(live, "FD_BASE_DOMAIN="+c.BaseDomain)
+	}
+	if !local(c.ConsoleHost) {
+		live = append(live, "FD_CONSOLE_HOST="+c.ConsoleHost)
+	}
+	return live
+}
+
+// refuseDevKeysWhenLive refuses the public development keys and the mock
+// webhook secret whenever anything is live, whatever FD_ENV says: a token
+// signed with the development key (which is in this repository) would
+// otherwise open the console of a real deployment.
+func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
+	live := c.liveParts()
+	if len(live) == 0 {
+		return nil
+	}
+	why := strings.Join(live, ", ")
+	usesDev := func(name, devKey string) bool {
+		v := strings.TrimSpace(getenv(name))
+		_, secret, _ := strings.Cut(devKey, ":")
+		return v == "" || strings.Contains(v, secret)
+	}
+	if usesDev("FD_SECRET_KEYS", devSecretKey) {
+		return fmt.Errorf("FD_SECRET_KEYS: expected keys of your own with %s (the development key is public)", why)
+	}
+	if usesDev("FD_MASTER_KEY", devMasterKey) {
+		return fmt.Errorf("FD_MASTER_KEY: expected keys of your own with %s (the development key is public)", why)
+	}
+	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	return nil
 }
 
 // StripeMode is "mock" without a real key, "live" with one.
@@ -283,6 +407,38 @@ func postgresURL(v string) error {
 		return errExpect
 	}
 	return nil
+}
+
+// withUser is the PostgreSQL URL dsn with the user name replaced (the
+// password, if any, kept).
+func withUser(dsn, name string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	if p, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(name, p)
+	} else {
+		u.User = url.User(name)
+	}
+	return u.String()
+}
+
+// addrList parses comma-separated IPs or CIDRs.
+func addrList(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return nil, errExpect
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func redisURL(v string) error {

@@ -16,7 +16,7 @@ connections and lets in-flight requests finish (FD_SHUTDOWN_TIMEOUT).`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}
@@ -48,7 +48,7 @@ periodic-task scheduler. SIGTERM lets in-flight tasks finish.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}

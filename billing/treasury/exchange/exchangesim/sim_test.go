@@ -12,9 +12,9 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 )
 
 const vault = stellar.PublicBridgeVault

@@ -13,7 +13,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 )
 
 // Keypair parses a secret seed (S…). The error never repeats the input.

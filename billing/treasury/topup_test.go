@@ -1,4 +1,4 @@
-package billing_test
+package treasury_test
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -39,7 +39,7 @@ func (s *steps) EnqueueTopupStep(_ context.Context, _ uuid.UUID, state string) e
 
 type treasuryFixture struct {
 	*fixture
-	tr       *billing.Treasury
+	tr       *treasury.Treasury
 	ex       *exchangesim.Sim
 	sim      *gridsim.Sim
 	twin     uint32
@@ -88,13 +88,13 @@ func newTreasury(t *testing.T) *treasuryFixture {
 	tf.ex.OnBridgeDeposit(vaultAddr(t), func(twin uint32, amount exchange.Amount) {
 		tf.deposits++
 		if tf.mint {
-			tf.sim.Fund(twin, grid.TFTUnits(amount)-billing.BridgeFee)
+			tf.sim.Fund(twin, grid.TFTUnits(amount)-treasury.BridgeFee)
 		}
 	})
 	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
 	// The treasury logs everything it says into tf.logs, which the secrets test greps.
 	tf.logs = &lockedBuffer{}
-	tf.tr = billing.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	tf.tr.SetClock(func() time.Time { return tf.now })
 	tf.tr.SetSecondFactor(tf.codes)
 	return tf
@@ -138,20 +138,20 @@ func (tf *treasuryFixture) setup(t *testing.T) {
 	if err := tf.ex.Fund(account, tf.usdc); err != nil {
 		t.Fatal(err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
 		t.Errorf("bad mnemonic = %v", err)
 	}
 	// Twelve known words with a wrong checksum.
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
 		t.Errorf("bad checksum = %v", err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
 		t.Errorf("bad secret = %v (must fail without echoing it)", err)
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tf.tr.SavePolicy(tf.owner, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "none", SlippageBPS: 100,
+	if _, err := tf.tr.SavePolicy(tf.owner, treasury.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "none", SlippageBPS: 100,
 		MaxPerTopupS: "500", MaxPerMonthS: "2000"}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func (tf *treasuryFixture) run(t *testing.T, id uuid.UUID) {
 	}
 }
 
-func (tf *treasuryFixture) state(t *testing.T) billing.Topup {
+func (tf *treasuryFixture) state(t *testing.T) treasury.Topup {
 	t.Helper()
 	v, err := tf.tr.Wallet(tf.owner)
 	if err != nil {
@@ -204,7 +204,7 @@ func TestTopupRunsEveryStep(t *testing.T) {
 		t.Error("a second top-up started while one is under way")
 	}
 	tf.run(t, top.ID)
-	if st := tf.state(t); st.State != billing.TopupReconciled {
+	if st := tf.state(t); st.State != treasury.TopupReconciled {
 		t.Fatalf("top-up = %+v, want reconciled", st)
 	}
 	bal, _ := tf.sim.TwinBalance(context.Background(), tf.twin)
@@ -235,7 +235,7 @@ func TestCrashAfterSwapDoesNotSwapTwice(t *testing.T) {
 	if err := tf.tr.Step(tf.owner, top.ID); err == nil { // swap: applied, answer lost
 		t.Fatal("a lost answer looked like success")
 	}
-	if st := tf.state(t); st.State != billing.TopupQuoted {
+	if st := tf.state(t); st.State != treasury.TopupQuoted {
 		t.Fatalf("after the lost answer = %s, want still quoted", st.State)
 	}
 	tf.q.list = []string{"quoted"}
@@ -244,7 +244,7 @@ func TestCrashAfterSwapDoesNotSwapTwice(t *testing.T) {
 	if spent := 1000*exchange.One - b.USDC; spent != 505*exchange.One/100 {
 		t.Errorf("spent %s USDC, want 5.05 (one swap)", spent)
 	}
-	if st := tf.state(t); st.State != billing.TopupReconciled || tf.deposits != 1 {
+	if st := tf.state(t); st.State != treasury.TopupReconciled || tf.deposits != 1 {
 		t.Errorf("end = %s with %d deposits", st.State, tf.deposits)
 	}
 }
@@ -260,7 +260,7 @@ func TestMintThatNeverArrives(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := tf.tr.Step(tf.owner, top.ID); err != billing.ErrMintPending {
+	if err := tf.tr.Step(tf.owner, top.ID); err != treasury.ErrMintPending {
 		t.Fatalf("mint step = %v, want pending", err)
 	}
 	tf.now = tf.now.Add(2 * time.Hour)
@@ -270,7 +270,7 @@ func TestMintThatNeverArrives(t *testing.T) {
 		}
 	}
 	st := tf.state(t)
-	if st.State != billing.TopupBridged || !strings.Contains(st.Alert, "has not minted") || tf.deposits != 1 {
+	if st.State != treasury.TopupBridged || !strings.Contains(st.Alert, "has not minted") || tf.deposits != 1 {
 		t.Errorf("overdue mint = %+v, %d deposits; want bridged with an alert and one deposit", st, tf.deposits)
 	}
 }
@@ -292,7 +292,7 @@ func TestTreasurySecretsStayHidden(t *testing.T) {
 	tf.runQueued(t)
 	tf.now = tf.now.Add(2 * time.Hour)
 	tf.tr.Step(tf.owner, top.ID)
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed, TOTPCode: "999999"}); err == nil ||
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed, TOTPCode: "999999"}); err == nil ||
 		strings.Contains(err.Error(), tf.seed) || strings.Contains(err.Error(), "abandon") {
 		t.Errorf("refused replacement = %v", err)
 	}

@@ -1,9 +1,9 @@
-package billing_test
+package treasury_test
 
 import (
 	"testing"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 )
 
@@ -13,12 +13,12 @@ const tft = grid.TFTUnits(10_000_000)
 // reaches Default at 150 TFT, Bronze at 300, Silver at 600, Gold at 1800;
 // the most expensive contract binds the tier of all.
 func TestTiers(t *testing.T) {
-	one := []billing.ContractCost{{ContractID: 1, MonthlyList: 100 * tft}}
-	two := []billing.ContractCost{{ContractID: 1, MonthlyList: 100 * tft}, {ContractID: 2, MonthlyList: 10 * tft}}
+	one := []treasury.ContractCost{{ContractID: 1, MonthlyList: 100 * tft}}
+	two := []treasury.ContractCost{{ContractID: 1, MonthlyList: 100 * tft}, {ContractID: 2, MonthlyList: 10 * tft}}
 	tests := []struct {
 		name      string
 		balance   grid.TFTUnits
-		contracts []billing.ContractCost
+		contracts []treasury.ContractCost
 		all, next grid.DiscountPackage
 		more      string
 		burn      string
@@ -40,14 +40,14 @@ func TestTiers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := billing.Tiers(tt.balance, tt.contracts)
+			r := treasury.Tiers(tt.balance, tt.contracts)
 			if r.AllContracts != tt.all || r.Next != tt.next || r.MoreForNext != tt.more || r.BurnMonth != tt.burn || r.RunwayDays != tt.runway {
 				t.Errorf("Tiers = all %s next %s more %q burn %s runway %d; want %s %s %q %s %d",
 					r.AllContracts, r.Next, r.MoreForNext, r.BurnMonth, r.RunwayDays, tt.all, tt.next, tt.more, tt.burn, tt.runway)
 			}
 		})
 	}
-	r := billing.Tiers(200*tft, two)
+	r := treasury.Tiers(200*tft, two)
 	if r.Contracts[1].Package != grid.DiscountGold || r.Contracts[1].Monthly != "4.0000000" {
 		t.Errorf("small contract = %+v, want gold at 4 TFT", r.Contracts[1])
 	}

@@ -22,9 +22,9 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/internal/stellartx"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/internal/stellartx"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 )
 
 // Passphrase is the simulator's network passphrase. Transactions are signed

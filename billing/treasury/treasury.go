@@ -1,4 +1,7 @@
-package billing
+// Package treasury owns each tenant's grid wallet: sealed secrets, staking tiers,
+// the USDC → TFT top-up pipeline (swap, bridge, mint), runway alerts and the
+// exchange port (package exchange) it trades through.
+package treasury
 
 import (
 	"math/big"

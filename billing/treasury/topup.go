@@ -1,4 +1,4 @@
-package billing
+package treasury
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -57,7 +58,7 @@ type Treasury struct {
 	log         *slog.Logger
 	now         func() time.Time
 	stepUp      SecondFactor
-	mailer      Mailer
+	mailer      billing.Mailer
 	storefront  func(slug string) string
 	grids       walletGrids // each tenant's wallet as a grid (wallet_grid.go)
 }
@@ -73,7 +74,7 @@ func (t *Treasury) SetSecondFactor(f SecondFactor) { t.stepUp = f }
 
 // SetMailer sets where treasury alerts are mailed, and the storefront
 // address for the link in them.
-func (t *Treasury) SetMailer(m Mailer, storefrontURL func(slug string) string) {
+func (t *Treasury) SetMailer(m billing.Mailer, storefrontURL func(slug string) string) {
 	t.mailer, t.storefront = m, storefrontURL
 }
 
@@ -486,6 +487,9 @@ func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, fo
 		if err != nil {
 			return err
 		}
+		if err := oweTopupStep(ctx, tx, out.ID, out.State); err != nil {
+			return err
+		}
 		return tenant.Audit(ctx, tx, tid, "wallet.topup_planned", out.ID.String(), map[string]any{"amount_tft": amount.String(), "reason": reason})
 	})
 	if err != nil {
@@ -542,7 +546,22 @@ func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
 		t.resolveIfHealthy(ctx)
 		return nil
 	}
+	// The next step is owed before this one is done: the outbox keeps it
+	// if Redis loses the queued task.
+	if err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error { return oweTopupStep(ctx, tx, id, next) }); err != nil {
+		return err
+	}
 	return t.enqueue.EnqueueTopupStep(ctx, id, next)
+}
+
+// TaskTopupStep runs a top-up's next step (task id topup:<id>:<state>).
+const TaskTopupStep = "treasury:topup-step"
+
+func oweTopupStep(ctx context.Context, tx *tenant.Tx, id uuid.UUID, state string) error {
+	if _, ok := tenant.ActorFromContext(ctx); !ok {
+		ctx = tenant.WithActor(ctx, tenant.System("treasury"))
+	}
+	return tenant.Owe(ctx, tx, tenant.OwedTask{Key: "topup:" + id.String() + ":" + state, Type: TaskTopupStep, Data: map[string]string{"id": id.String()}})
 }
 
 // nextStep names the step a top-up in state runs: the state it moves to.
@@ -701,11 +720,11 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 	case TopupMinted:
 		// Post what the top-up cost in the ledger, in USDC cents: the TFT
 		// bought, and the bridge fee as a cost of its own.
-		spent := Cents(r.QuoteUSDC / 100_000)
-		fee := Cents(int64(spent) * int64(BridgeFee) / max(r.Buy, 1))
+		spent := billing.Cents(r.QuoteUSDC / 100_000)
+		fee := billing.Cents(int64(spent) * int64(BridgeFee) / max(r.Buy, 1))
 		tid, _ := tenant.IDFromContext(ctx)
 		err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
-			_, err := post(ctx, tx, tid, "topup", r.ID.String(), "usdc", "TFT top-up", map[string]Cents{
+			_, err := billing.Post(ctx, tx, tid, "topup", r.ID.String(), "usdc", "TFT top-up", map[string]billing.Cents{
 				"treasury_tft": spent - fee, "bridge_fees": fee, "treasury_usdc": -spent})
 			return err
 		})

@@ -13,8 +13,8 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 )
 
 // The public network's assets, as the presets must name them.

@@ -1,4 +1,4 @@
-package billing_test
+package treasury_test
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -46,7 +46,7 @@ func (tf *treasuryFixture) audited(t *testing.T, action string) int {
 func TestWalletTwinIsDerivedFromTheMnemonic(t *testing.T) {
 	tf := newTreasury(t)
 	orphan := billingtest.NewMnemonic(t)
-	err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: orphan, StellarSecret: exchangesim.NewSeed()})
+	err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: orphan, StellarSecret: exchangesim.NewSeed()})
 	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID || fieldOf(err) != "mnemonic" || !strings.Contains(err.Error(), "no twin for this account — create one in the TF Dashboard first") {
 		t.Errorf("phrase without a twin = %v, want EINVALID on mnemonic", err)
 	}
@@ -79,7 +79,7 @@ func TestReplacingAWalletAsksForTwoFactorAgain(t *testing.T) {
 	}
 	seed := exchangesim.NewSeed()
 	for _, code := range []string{"", "654321"} {
-		err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: phrase, StellarSecret: seed, TOTPCode: code})
+		err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: phrase, StellarSecret: seed, TOTPCode: code})
 		if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID || fieldOf(err) != "totp_code" {
 			t.Errorf("replace with code %q = %v, want EINVALID on totp_code", code, err)
 		}
@@ -87,7 +87,7 @@ func TestReplacingAWalletAsksForTwoFactorAgain(t *testing.T) {
 			t.Errorf("a refused replacement changed the wallet to twin %d", v.TwinID)
 		}
 	}
-	if err := tf.tr.SaveWallet(tf.owner, billing.WalletInput{Mnemonic: phrase, StellarSecret: seed, TOTPCode: "123456"}); err != nil {
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: phrase, StellarSecret: seed, TOTPCode: "123456"}); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := tf.tr.Wallet(tf.owner); v.TwinID != twin {
@@ -97,7 +97,7 @@ func TestReplacingAWalletAsksForTwoFactorAgain(t *testing.T) {
 		t.Error("the replacement is not audited as wallet.replaced")
 	}
 	// Background work (the development seed) is no person: no code.
-	if err := tf.tr.SaveWallet(tf.system(), billing.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed}); err != nil {
+	if err := tf.tr.SaveWallet(tf.system(), treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed}); err != nil {
 		t.Errorf("system replacement = %v", err)
 	}
 }
@@ -125,7 +125,7 @@ func (tf *treasuryFixture) deployContract(t *testing.T) {
 }
 
 // runQueued runs every queued step, like the worker, for the newest top-up.
-func (tf *treasuryFixture) runQueued(t *testing.T) billing.Topup {
+func (tf *treasuryFixture) runQueued(t *testing.T) treasury.Topup {
 	t.Helper()
 	top := tf.state(t)
 	for range 10 {
@@ -136,7 +136,7 @@ func (tf *treasuryFixture) runQueued(t *testing.T) billing.Topup {
 		if n == 0 {
 			break
 		}
-		if err := tf.tr.Step(tf.owner, top.ID); err != nil && !errors.Is(err, billing.ErrMintPending) {
+		if err := tf.tr.Step(tf.owner, top.ID); err != nil && !errors.Is(err, treasury.ErrMintPending) {
 			t.Fatalf("step: %v", err)
 		}
 	}
@@ -168,12 +168,12 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := tf.runQueued(t)
-	if failed.State != billing.TopupFailed || failed.FailedStep != billing.TopupQuoted || failed.FailedAt == nil || !failed.FailedAt.Equal(tf.now) ||
+	if failed.State != treasury.TopupFailed || failed.FailedStep != treasury.TopupQuoted || failed.FailedAt == nil || !failed.FailedAt.Equal(tf.now) ||
 		!strings.Contains(failed.Error, "holds 0.0000000 USDC") {
 		t.Fatalf("top-up without USDC = %+v; want failed at the quote, now, saying why", failed)
 	}
 	v, err := tf.tr.Wallet(tf.owner)
-	if err != nil || v.Alert == nil || v.Alert.Reason != billing.AlertTopupFailed || !strings.Contains(v.Alert.Message, "failed at the quote step") {
+	if err != nil || v.Alert == nil || v.Alert.Reason != treasury.AlertTopupFailed || !strings.Contains(v.Alert.Message, "failed at the quote step") {
 		t.Fatalf("alert = %+v, %v", v.Alert, err)
 	}
 	mails := tf.mails(t)
@@ -193,7 +193,7 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 		if _, err := tf.tr.CheckAll(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if st := tf.runQueued(t); st.State != billing.TopupFailed {
+		if st := tf.runQueued(t); st.State != treasury.TopupFailed {
 			t.Fatalf("retry = %s", st.State)
 		}
 	}
@@ -213,7 +213,7 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 	if _, err := tf.tr.Plan(tf.owner, "top up now", true); err != nil {
 		t.Fatal(err)
 	}
-	if st := tf.runQueued(t); st.State != billing.TopupReconciled {
+	if st := tf.runQueued(t); st.State != treasury.TopupReconciled {
 		t.Fatalf("top-up with USDC = %+v", st)
 	}
 	if v, _ := tf.tr.Wallet(tf.owner); v.Alert != nil {
@@ -225,7 +225,7 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 
 	// A new incident: the policy now wants a year of runway and this
 	// month's budget is spent. It mails again, once.
-	if _, err := tf.tr.SavePolicy(tf.owner, billing.Policy{Enabled: true, MinRunwayDays: 365, TargetTier: "none", SlippageBPS: 100,
+	if _, err := tf.tr.SavePolicy(tf.owner, treasury.Policy{Enabled: true, MinRunwayDays: 365, TargetTier: "none", SlippageBPS: 100,
 		MaxPerTopupS: "2", MaxPerMonthS: "2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 		}
 	}
 	v, _ = tf.tr.Wallet(tf.owner)
-	if v.Alert == nil || v.Alert.Reason != billing.AlertRunwayLow || !strings.Contains(v.Alert.Message, "budget is used up") {
+	if v.Alert == nil || v.Alert.Reason != treasury.AlertRunwayLow || !strings.Contains(v.Alert.Message, "budget is used up") {
 		t.Fatalf("alert with the budget spent = %+v", v.Alert)
 	}
 	if n := len(tf.mails(t)); n != 2 {
@@ -262,7 +262,7 @@ func TestFailedSwapRecordsItsStep(t *testing.T) {
 	tf.now = tf.now.Add(90 * time.Second)
 	tf.run(t, top.ID)
 	st := tf.state(t)
-	if st.State != billing.TopupFailed || st.FailedStep != billing.TopupSwapped || st.FailedAt == nil || !st.FailedAt.Equal(tf.now) || st.Error == "" {
+	if st.State != treasury.TopupFailed || st.FailedStep != treasury.TopupSwapped || st.FailedAt == nil || !st.FailedAt.Equal(tf.now) || st.Error == "" {
 		t.Fatalf("top-up after the price moved = %+v; want failed at the swap", st)
 	}
 	if strings.Contains(st.Error, tf.seed) || strings.Contains(st.Alert, tf.seed) {
@@ -291,7 +291,7 @@ func TestMintOverdueIsAnAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := tf.tr.Wallet(tf.owner)
-	if v.Alert == nil || v.Alert.Reason != billing.AlertMintOverdue || tf.deposits != 1 {
+	if v.Alert == nil || v.Alert.Reason != treasury.AlertMintOverdue || tf.deposits != 1 {
 		t.Errorf("alert = %+v after %d deposits", v.Alert, tf.deposits)
 	}
 }
@@ -302,10 +302,10 @@ func TestMintOverdueIsAnAlert(t *testing.T) {
 func TestWalletHistoryIsDaily(t *testing.T) {
 	tf := newTreasury(t)
 	tf.setup(t)
-	var snaps []billing.Snapshot
+	var snaps []treasury.Snapshot
 	for h := 100 * 24; h >= 1; h -= 6 { // every six hours for 100 days, up to an hour ago
 		at := tf.now.Add(-time.Duration(h) * time.Hour)
-		snaps = append(snaps, billing.Snapshot{At: at, Balance: grid.TFTUnits(h) * tft, BurnMonth: 300 * tft})
+		snaps = append(snaps, treasury.Snapshot{At: at, Balance: grid.TFTUnits(h) * tft, BurnMonth: 300 * tft})
 	}
 	if err := tf.tr.ImportHistory(tf.owner, snaps); err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func TestWalletHistoryIsDaily(t *testing.T) {
 	if _, err := tf.tr.Plan(tf.owner, "top up now", true); err != nil { // records today's snapshot
 		t.Fatal(err)
 	}
-	h, err := tf.tr.History(tf.owner, billing.HistoryDays)
+	h, err := tf.tr.History(tf.owner, treasury.HistoryDays)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,47 +348,5 @@ func TestWalletHistoryIsDaily(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d snapshots in the last two hours, want 2 (Top up now's and the check's)", n)
-	}
-}
-
-// TestCheckoutRefusedWhenTheWalletCannotPay: without a grid wallet, or with
-// one whose TFT do not cover the machine's first month, a new order is
-// refused with a clear conflict on "wallet" and nothing is stored or
-// charged; once the wallet can pay, the same order goes through.
-func TestCheckoutRefusedWhenTheWalletCannotPay(t *testing.T) {
-	f := newFixture(t)
-	f.connectStripe()
-	f.addCard("pm_card_visa")
-	if _, err := f.svc.CreateCoupon(f.owner, billing.Coupon{Code: "HALF", PctBPS: 5000}); err != nil {
-		t.Fatal(err)
-	}
-	order := billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small", Coupon: "HALF"}, ClientKey: "wallet-check-1"}
-	refused := func(when string) {
-		t.Helper()
-		_, err := f.svc.Checkout(f.customer, order)
-		if fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT || fieldOf(err) != "wallet" ||
-			!strings.Contains(err.Error(), "this storefront cannot take new orders right now: its grid wallet cannot pay for the deployment") {
-			t.Errorf("%s: checkout = %v, want ECONFLICT on wallet", when, err)
-		}
-		var orders, redeemed int
-		if err := f.d.Owner(t).Get(&orders, `SELECT count(*) FROM orders`); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.d.Owner(t).Get(&redeemed, `SELECT redeemed FROM coupons WHERE code = 'HALF'`); err != nil {
-			t.Fatal(err)
-		}
-		if orders != 0 || redeemed != 0 {
-			t.Errorf("%s: %d orders stored, coupon redeemed %d times; want nothing", when, orders, redeemed)
-		}
-	}
-	refused("no wallet")
-	twin := f.fundWallet(1 * grid.UnitsPerTFT)
-	refused("1 TFT")
-	if err := f.sim.Fund(twin, 5000*grid.UnitsPerTFT); err != nil {
-		t.Fatal(err)
-	}
-	o, err := f.svc.Checkout(f.customer, order)
-	if err != nil || o.Status != billing.OrderPaid {
-		t.Fatalf("checkout with a funded wallet = %+v, %v", o, err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 )
 
 func TestAmountRoundTrip(t *testing.T) {

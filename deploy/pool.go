@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -37,6 +39,7 @@ type poolRow struct {
 	NodeID           uint32    `db:"node_id"`
 	Source           string    `db:"source"`
 	ContributedBy    *string   `db:"email"`
+	ContributorID    *string   `db:"contributed_by"`
 	Exposed          bool      `db:"exposed"`
 	CustomerPickable bool      `db:"customer_pickable"`
 	AddedAt          time.Time `db:"added_at"`
@@ -47,7 +50,7 @@ func (s *Service) poolRows(ctx context.Context) ([]poolRow, error) {
 	var rows []poolRow
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		// approved: the same rule as EligibleNodes.
-		return tx.SelectContext(ctx, &rows, `SELECT node_id, source, NULL::text AS email, exposed, customer_pickable, added_at,
+		return tx.SelectContext(ctx, &rows, `SELECT node_id, source, NULL::text AS email, contributed_by::text AS contributed_by, exposed, customer_pickable, added_at,
 			(p.source = 'tenant' OR EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = p.contributed_by::text
 				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text)) AS approved
 			FROM pool_nodes p ORDER BY node_id LIMIT 5000`)
@@ -55,21 +58,33 @@ func (s *Service) poolRows(ctx context.Context) ([]poolRow, error) {
 	if err != nil || len(rows) == 0 {
 		return rows, err
 	}
-	// Contributors are platform accounts, outside the tenant's row scope.
-	var emails []struct {
-		NodeID uint32 `db:"node_id"`
-		Email  string `db:"email"`
+	// Contributors are platform accounts, outside the tenant's row scope:
+	// one lookup in the platform realm's scope (no tenant's row visible).
+	var ids []string
+	for _, r := range rows {
+		if r.ContributorID != nil {
+			ids = append(ids, *r.ContributorID)
+		}
 	}
-	tid, _ := tenant.IDFromContext(ctx)
-	err = tenant.SystemTx(ctx, s.db, "pool: contributors", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &emails, `SELECT p.node_id, a.email FROM pool_nodes p JOIN accounts a ON a.id = p.contributed_by WHERE p.tenant_id = $1`, tid)
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	var accounts []struct {
+		ID    string `db:"id"`
+		Email string `db:"email"`
+	}
+	err = tenant.PlatformTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &accounts, `SELECT id::text AS id, email FROM accounts WHERE tenant_id IS NULL AND id = ANY($1::uuid[])`, pq.StringArray(ids))
 	})
-	byNode := map[uint32]string{}
-	for _, e := range emails {
-		byNode[e.NodeID] = e.Email
+	emailOf := make(map[string]string, len(accounts))
+	for _, a := range accounts {
+		emailOf[a.ID] = a.Email
 	}
 	for i := range rows {
-		if e, ok := byNode[rows[i].NodeID]; ok {
+		if rows[i].ContributorID == nil {
+			continue
+		}
+		if e, ok := emailOf[*rows[i].ContributorID]; ok {
 			rows[i].ContributedBy = &e
 		}
 	}

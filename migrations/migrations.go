@@ -23,6 +23,12 @@ var files embed.FS
 // migration creates it NOSUPERUSER NOBYPASSRLS; it owns nothing.
 const AppRole = "fd_app"
 
+// SystemRole is the role of the system path (tenant.SystemTx) only: the
+// 15th migration creates it NOSUPERUSER BYPASSRLS, owning nothing, with the
+// application role's grants. No session setting of AppRole bypasses
+// row-level security; only a connection as SystemRole does.
+const SystemRole = "fd_system"
+
 // FS returns the migration files.
 func FS() fs.FS {
 	sub, err := fs.Sub(files, "sql")

@@ -39,15 +39,21 @@ func NewOutbox(db *sqlx.DB) *Outbox { return &Outbox{db: db} }
 
 // Send stores the mail.
 func (o *Outbox) Send(ctx context.Context, tenantID uuid.UUID, m Mail) error {
-	var tid *uuid.UUID
-	if tenantID != uuid.Nil {
-		tid = &tenantID
-	}
-	return tenant.SystemTx(ctx, o.db, "outbox: store mail", func(tx *tenant.Tx) error {
+	store := func(tx *tenant.Tx) error {
+		var tid *uuid.UUID
+		if tenantID != uuid.Nil {
+			tid = &tenantID
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO outbox_emails (tenant_id, to_addr, subject, body_text) VALUES ($1, $2, $3, $4)`,
 			tid, m.To, m.Subject, m.Text)
 		return err
-	})
+	}
+	// The tenant's scope for its mail, the platform realm's for the
+	// platform's: storing mail never needs the system path.
+	if tenantID != uuid.Nil {
+		return tenant.InTx(tenant.WithID(ctx, tenantID), o.db, store)
+	}
+	return tenant.PlatformTx(ctx, o.db, store)
 }
 
 // OutboxMail is a stored mail.

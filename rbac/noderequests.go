@@ -92,19 +92,21 @@ func (s *Service) RequestToJoin(ctx context.Context, tenantSlug, message string)
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var r NodeOperatorRequest
-	err := tenant.SystemTx(ctx, s.db, "node operator: request to join", func(tx *tenant.Tx) error {
-		var tid uuid.UUID
+	// The storefront by slug (the tenants registry carries no tenant rows),
+	// then the request in that tenant's own scope.
+	var tid uuid.UUID
+	err := tenant.PlatformTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &tid, `SELECT id FROM tenants WHERE slug = $1 AND status = 'active'`, strings.TrimSpace(tenantSlug))
 		if tenant.IsNoRows(err) {
 			return &fiatdashboard.Error{Code: fiatdashboard.ENOTFOUND, Field: "tenant_slug", Message: "no such storefront"}
 		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT req`); err != nil {
-			return err
-		}
-		err = tx.GetContext(ctx, &r, `INSERT INTO node_operator_requests (tenant_id, account_id, operator_email, message)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tenant.InTx(tenant.WithID(ctx, tid), s.db, func(tx *tenant.Tx) error {
+		err := tx.GetContext(ctx, &r, `INSERT INTO node_operator_requests (tenant_id, account_id, operator_email, message)
 			VALUES ($1, $2, $3, $4) RETURNING `+requestColumns, tid, actor.ID, actor.Name, strings.TrimSpace(message))
 		if isUniqueViolation(err) {
 			return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "tenant_slug", Message: "you already have a pending or approved request for this storefront"}

@@ -60,7 +60,9 @@ func (s *Service) Apply(ctx context.Context, a NewApplication) (*Application, er
 		return nil, fiatdashboard.Invalid("message", "the message must be at most 4000 characters")
 	}
 	var out Application
-	err := SystemTx(ctx, s.db, "application: apply", func(tx *Tx) error {
+	// Applications and the tenants registry carry no tenant; the audit row
+	// is the platform's: the platform realm's scope is enough.
+	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
 		var taken bool
 		if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)
 			OR EXISTS (SELECT 1 FROM tenant_applications WHERE slug = $1 AND status = 'pending')`, a.Slug); err != nil {
@@ -197,21 +199,26 @@ func (s *Service) AddCoopMember(ctx context.Context, email, role string) (*CoopM
 	}
 	tid, _ := IDFromContext(ctx)
 	var m CoopMember
-	err := SystemTx(ctx, s.db, "co-op: add member", func(tx *Tx) error {
+	// The one lookup outside the tenant's scope: the platform account by
+	// e-mail, in the platform realm's scope (no tenant's row is visible).
+	var account uuid.UUID
+	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
+		err := tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, email)
+		if IsNoRows(err) {
+			return fiatdashboard.Invalid("email", "no console account with this e-mail: ask them to register on the console first")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = InTx(ctx, s.db, func(tx *Tx) error {
 		var kind Kind
 		if err := tx.GetContext(ctx, &kind, `SELECT kind FROM tenants WHERE id = $1`, tid); err != nil {
 			return err
 		}
 		if kind != KindCoop {
 			return fiatdashboard.Invalid("role", "only co-op tenants have members")
-		}
-		var account uuid.UUID
-		err := tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, email)
-		if IsNoRows(err) {
-			return fiatdashboard.Invalid("email", "no console account with this e-mail: ask them to register on the console first")
-		}
-		if err != nil {
-			return err
 		}
 		if err := tx.GetContext(ctx, &m, `INSERT INTO coop_members (tenant_id, account_id, email, role) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (tenant_id, account_id) DO UPDATE SET role = EXCLUDED.role RETURNING account_id, email, role, created_at`, tid, account, email, role); err != nil {

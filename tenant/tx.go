@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -76,18 +77,59 @@ func InTx(ctx context.Context, db *sqlx.DB, fn func(*Tx) error) error {
 	return run(ctx, db, begin, &Tx{tenantID: id}, fn)
 }
 
-// SystemTx runs fn in a transaction that sees every tenant's rows. It is the
-// named path for cross-tenant system work (renewal sweeps, reconcile, host
-// resolution, the super-admin console); reason names the work, for the log
-// and for the reader of the call site. Callers authorize before calling it.
+// systemPools pairs an application pool with the pool that connects as the
+// system role (BYPASSRLS, owning nothing). See UseSystemPool.
+var systemPools sync.Map // *sqlx.DB (application) -> *sqlx.DB (system)
+
+// UseSystemPool names system as the pool SystemTx uses whenever it is handed
+// app: a small pool connected as the system role (migrations.SystemRole),
+// which bypasses row-level security by its role attribute, not by any
+// setting the application role could flip. Only cmd (and the test harness)
+// call it, once per pool.
+func UseSystemPool(app, system *sqlx.DB) {
+	systemPools.Store(app, system)
+	systemPools.Store(system, system)
+}
+
+// SystemPool returns the system pool paired with db (db itself when it is
+// one), or nil when none was named.
+func SystemPool(db *sqlx.DB) *sqlx.DB {
+	if v, ok := systemPools.Load(db); ok {
+		return v.(*sqlx.DB)
+	}
+	return nil
+}
+
+// SystemTx runs fn in a transaction that sees every tenant's rows: on the
+// system pool paired with db (UseSystemPool), connected as the system role.
+// It is the named path for cross-tenant system work (renewal sweeps,
+// reconcile, host resolution, the super-admin console); reason names the
+// work, for the log and for the reader of the call site. Callers authorize
+// before calling it, and request-driven code does only the one cross-tenant
+// lookup here. It returns EINTERNAL, without touching the database, when no
+// system pool is paired with db: the application role has no way to see
+// across tenants.
 func SystemTx(ctx context.Context, db *sqlx.DB, reason string, fn func(*Tx) error) error {
 	if reason == "" {
 		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "system transaction without a reason")
 	}
-	// app.tenant_id is set to the nil uuid so that a policy never casts an empty
-	// setting left by an earlier transaction on the same pooled connection.
-	begin := "BEGIN; SELECT set_config('app.system', 'on', true), set_config('app.tenant_id', '00000000-0000-0000-0000-000000000000', true)"
-	return run(ctx, db, begin, &Tx{system: reason}, fn)
+	sys := SystemPool(db)
+	if sys == nil {
+		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "system transaction %q without a system pool (tenant.UseSystemPool)", reason)
+	}
+	return run(ctx, sys, "BEGIN", &Tx{system: reason}, fn)
+}
+
+// PlatformTx runs fn in a transaction scoped to the platform realm: rows
+// without a tenant (console accounts, their sessions and tokens, platform
+// audit events and mail) are visible, no tenant's row is. It runs as the
+// application role; console sign-ins and other platform-realm work use it
+// instead of the system path.
+func PlatformTx(ctx context.Context, db *sqlx.DB, fn func(*Tx) error) error {
+	// app.tenant_id is set to the nil uuid so that a policy never casts an
+	// empty setting left by an earlier transaction on the same connection.
+	begin := "BEGIN; SELECT set_config('app.tenant_id', '00000000-0000-0000-0000-000000000000', true), set_config('app.realm', 'platform', true)"
+	return run(ctx, db, begin, &Tx{system: "platform realm"}, fn)
 }
 
 func run(ctx context.Context, db *sqlx.DB, begin string, tx *Tx, fn func(*Tx) error) error {

@@ -20,6 +20,7 @@ type Config struct {
 	HTTPAddr            string
 	DatabaseURL         string
 	DatabaseOwnerURL    string
+	DatabaseSystemURL   string
 	RedisURL            string
 	ConsoleHost         string
 	BaseDomain          string
@@ -70,6 +71,16 @@ func settings() []setting {
 			expect: "a postgres:// URL for the application role, e.g. postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			doc:    "the server and worker connect as this role (NOSUPERUSER NOBYPASSRLS); binary_parameters=yes saves a round trip per query", secret: true,
 			set: func(c *Config, v string) error { c.DatabaseURL = v; return postgresURL(v) }},
+		{name: "FD_DATABASE_SYSTEM_URL", def: "", secret: true,
+			expect: "a postgres:// URL for the system role, e.g. postgres://fd_system@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes, or empty",
+			doc:    "the system path (cross-tenant sweeps, host resolution, the console) connects as this role (BYPASSRLS, owning nothing) on a small pool of its own; empty uses FD_DATABASE_URL with the user fd_system",
+			set: func(c *Config, v string) error {
+				c.DatabaseSystemURL = v
+				if v == "" {
+					return nil
+				}
+				return postgresURL(v)
+			}},
 		{name: "FD_DATABASE_OWNER_URL", def: "postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
 			expect: "a postgres:// URL for the schema owner, e.g. postgres://postgres@127.0.0.1:5432/fiatdashboard?sslmode=disable",
 			doc:    "used only by migrate (and dev, to create the database); never by serve or worker", secret: true,
@@ -223,6 +234,9 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
+	if used("FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL") && c.DatabaseSystemURL == "" {
+		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
+	}
 	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
 	}
@@ -275,6 +289,21 @@ func postgresURL(v string) error {
 		return errExpect
 	}
 	return nil
+}
+
+// withUser is the PostgreSQL URL dsn with the user name replaced (the
+// password, if any, kept).
+func withUser(dsn, name string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	if p, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(name, p)
+	} else {
+		u.User = url.User(name)
+	}
+	return u.String()
 }
 
 func redisURL(v string) error {

@@ -121,12 +121,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 var (
 	everySetting     []string
 	migrateSettings  = []string{"FD_DATABASE_OWNER_URL"}
-	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
-	// Account and token commands write through the application role and
-	// tell running instances of role changes over Redis (when it answers).
-	accountSettings = []string{"FD_DATABASE_URL", "FD_REDIS_URL"}
-	tenantSettings  = []string{"FD_DATABASE_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
-	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_MASTER_KEY"}
+	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
+	// Account and token commands write through the application and system
+	// roles and tell running instances of role changes over Redis (when it
+	// answers).
+	accountSettings = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL"}
+	tenantSettings  = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
+	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_MASTER_KEY"}
 )
 
 // mustConfig loads the settings a command uses (see above) or prints the

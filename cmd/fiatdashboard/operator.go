@@ -21,11 +21,12 @@ import (
 )
 
 // operator is what a one-shot operator command needs: the database as the
-// application role, and the authorizer that tells running instances of role
+// application role (and the system role for the system path), and the authorizer that tells running instances of role
 // changes. It is not the platform: no Stripe, grid or queue settings.
 type operator struct {
 	cfg   *Config
 	db    *sqlx.DB
+	sysdb *sqlx.DB // the system role's pool, for tenant.SystemTx
 	rdb   *redis.Client
 	authz *rbac.Authorizer
 }
@@ -39,19 +40,14 @@ func openOperator(ctx context.Context, stderr io.Writer, uses []string) (*operat
 	if !ok {
 		return nil, 2
 	}
-	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
+	db, sysdb, err := openDatabases(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_URL: %v\n", err)
-		return nil, 2
+		fmt.Fprintf(stderr, "fiatdashboard: %v\n", err)
+		return nil, 1
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %v\n", err)
-		return nil, 1
-	}
-	o := &operator{cfg: cfg, db: db}
+	o := &operator{cfg: cfg, db: db, sysdb: sysdb}
 	if cfg.RedisURL != "" {
 		if ropt, err := redis.ParseURL(cfg.RedisURL); err == nil {
 			rdb := redis.NewClient(ropt)
@@ -85,6 +81,7 @@ func (o *operator) Close() {
 		o.rdb.Close()
 	}
 	o.db.Close()
+	o.sysdb.Close()
 }
 
 // realmID turns --realm (a tenant slug, or "platform") into a tenant id

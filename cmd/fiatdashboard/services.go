@@ -165,6 +165,7 @@ func stopServices(cfg *Config, out io.Writer) error {
 func usePrivatePostgres(cfg *Config, port int) {
 	cfg.DatabaseOwnerURL = rehost(cfg.DatabaseOwnerURL, "postgres", port)
 	cfg.DatabaseURL = rehost(cfg.DatabaseURL, "fd_app", port)
+	cfg.DatabaseSystemURL = rehost(cfg.DatabaseSystemURL, "fd_system", port)
 }
 
 // rehost points a PostgreSQL URL at 127.0.0.1:port as user, keeping the
@@ -343,7 +344,7 @@ down stops the private instances.`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard services: %v\n", err)
 		return 1
 	}
-	for _, kv := range [][2]string{{"FD_DATABASE_OWNER_URL", cfg.DatabaseOwnerURL}, {"FD_DATABASE_URL", cfg.DatabaseURL}, {"FD_REDIS_URL", cfg.RedisURL}} {
+	for _, kv := range [][2]string{{"FD_DATABASE_OWNER_URL", cfg.DatabaseOwnerURL}, {"FD_DATABASE_URL", cfg.DatabaseURL}, {"FD_DATABASE_SYSTEM_URL", cfg.DatabaseSystemURL}, {"FD_REDIS_URL", cfg.RedisURL}} {
 		fmt.Fprintf(stdout, "export %s='%s'\n", kv[0], kv[1])
 	}
 	return 0

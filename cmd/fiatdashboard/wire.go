@@ -48,6 +48,7 @@ type platform struct {
 	cfg      *Config
 	log      *slog.Logger
 	db       *sqlx.DB // application role
+	sysdb    *sqlx.DB // system role: tenant.SystemTx only
 	rdb      *redis.Client
 	redisOpt asynq.RedisConnOpt
 	authz    *rbac.Authorizer
@@ -72,10 +73,13 @@ func (p *platform) runCatalog(ctx context.Context) {
 	p.catalogs.Do(func() { go p.catalog.Run(ctx) })
 }
 
-func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
-	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
+// openDatabases connects to PostgreSQL as the application role
+// (FD_DATABASE_URL) and, for tenant.SystemTx, as the system role
+// (FD_DATABASE_SYSTEM_URL); the platform and the operator commands share it.
+func openDatabases(ctx context.Context, cfg *Config) (db, sysdb *sqlx.DB, err error) {
+	db, err = sqlx.Open("postgres", cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
+		return nil, nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
@@ -84,26 +88,55 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
+	// The system path's own small pool, as the system role (BYPASSRLS):
+	// the application role has no setting that bypasses isolation.
+	sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+	}
+	sysdb.SetMaxOpenConns(5)
+	sysdb.SetMaxIdleConns(5)
+	sysdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sysdb.PingContext(pctx); err != nil {
+		db.Close()
+		sysdb.Close()
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+	}
+	tenant.UseSystemPool(db, sysdb)
+	return db, sysdb, nil
+}
+
+func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
+	db, sysdb, err := openDatabases(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
 	rdb := redis.NewClient(ropt)
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("Redis at FD_REDIS_URL does not answer: %w", err)
 	}
 	aopt, err := asynq.ParseRedisURI(cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		sysdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("FD_REDIS_URL: %w", err)
 	}
-	p := &platform{cfg: cfg, log: log, db: db, rdb: rdb, redisOpt: aopt}
+	p := &platform{cfg: cfg, log: log, db: db, sysdb: sysdb, rdb: rdb, redisOpt: aopt}
 	p.authz, err = rbac.NewAuthorizer(ctx, db, rdb, log)
 	if err != nil {
 		p.Close()
@@ -218,6 +251,7 @@ func (p *platform) Close() {
 		p.authz.Close()
 	}
 	p.db.Close()
+	p.sysdb.Close()
 	p.rdb.Close()
 }
 

@@ -18,10 +18,13 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/fiatdashboard/fiatdashboard/migrations"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// Default DSNs; FD_DATABASE_OWNER_URL and FD_DATABASE_URL override them (the
-// database name in them is ignored: every test gets its own).
+// Default DSNs; FD_DATABASE_OWNER_URL, FD_DATABASE_URL and
+// FD_DATABASE_SYSTEM_URL override them (the database name in them is
+// ignored: every test gets its own). The system URL defaults to the app URL
+// with the system role's user.
 const (
 	defaultOwnerURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	defaultAppURL   = "postgres://fd_app@127.0.0.1:5432/postgres?sslmode=disable&binary_parameters=yes"
@@ -34,6 +37,12 @@ type DB struct {
 	App *sqlx.DB
 	// AppURL is App's DSN, for code under test that opens its own pool.
 	AppURL string
+	// System is connected as the system role (BYPASSRLS, owning nothing) and
+	// paired with App by tenant.UseSystemPool, so tenant.SystemTx(ctx, App, …)
+	// runs on it.
+	System *sqlx.DB
+	// SystemURL is System's DSN.
+	SystemURL string
 	// OwnerURL is the owner's DSN for this database; use it only to arrange
 	// what the application role may not do itself, never to assert isolation.
 	OwnerURL string
@@ -70,8 +79,16 @@ func New(t testing.TB) *DB {
 	if err != nil {
 		t.Fatalf("dbtest: open app connection: %v", err)
 	}
+	d.SystemURL = withDB(t, systemBase(t, appBase), name)
+	d.System, err = sqlx.Open("postgres", d.SystemURL)
+	if err != nil {
+		t.Fatalf("dbtest: open system connection: %v", err)
+	}
+	d.System.SetMaxOpenConns(4)
+	tenant.UseSystemPool(d.App, d.System)
 	t.Cleanup(func() {
 		d.App.Close()
+		d.System.Close()
 		a, err := sql.Open("postgres", withDB(t, ownerBase, "postgres"))
 		if err != nil {
 			return
@@ -164,6 +181,24 @@ func withDB(t testing.TB, dsn, db string) string {
 		t.Fatalf("dbtest: not a PostgreSQL URL: %q", redact(dsn))
 	}
 	u.Path = "/" + db
+	return u.String()
+}
+
+// systemBase is FD_DATABASE_SYSTEM_URL, or the app URL with the system
+// role's user (and the app URL's password, if any).
+func systemBase(t testing.TB, appBase string) string {
+	if v := os.Getenv("FD_DATABASE_SYSTEM_URL"); v != "" {
+		return v
+	}
+	u, err := url.Parse(appBase)
+	if err != nil {
+		t.Fatalf("dbtest: not a PostgreSQL URL: %q", redact(appBase))
+	}
+	if p, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(migrations.SystemRole, p)
+	} else {
+		u.User = url.User(migrations.SystemRole)
+	}
 	return u.String()
 }
 

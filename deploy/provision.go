@@ -65,35 +65,55 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	}
 	vm := grid.VMSpec{Name: "vm", NodeID: node, Flist: Images[d.Image], CPU: spec.CPU, Memory: spec.RAMGB << 30, RootFS: spec.DiskGB << 30,
 		SSHKeys: []string{d.SSHKey}, PublicIPv4: spec.IPv4, Mycelium: true, Env: map[string]string{"SSH_KEY": d.SSHKey}}
+	if err := s.rentIfNeeded(ctx, d, &vm); err != nil {
+		return s.failOrRetry(ctx, g, d, err)
+	}
+	if d.Backup == "qsfs" {
+		// ZOS never updates a running VM, so the swarm is deployed with
+		// the VM: its zdbs, then one deployment with the VM, the qsfs
+		// workload and the mount.
+		data, meta, err := s.swarmNodes(ctx, d, node)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		password, key, err := s.qsfsSecrets(ctx, d.ID)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		vm.QSFS = []grid.QSFSSpec{{Name: "backup", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
+			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
+			DataDirSize: 1 << 30, // within the cache, as grid-client's QSFS example keeps it
+			Password:    password, EncryptKey: key}}
+	}
 	p, err := g.DeployVM(ctx, d.Project, vm)
+	if len(p.Contracts) > 0 {
+		// The ids the deployer returned, kept before anything else: a
+		// cancel after a failure must reach them before any indexer does.
+		s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
+	}
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
-	s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
-	switch d.Backup {
-	case "vm":
+	if d.Backup == "qsfs" {
+		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
+	}
+	if d.Backup == "vm" {
 		standby, err := s.placeStandby(ctx, d, need, node)
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		sv := vm
-		sv.Name, sv.NodeID, sv.PublicIPv4 = "standby", standby, false
-		if p, err = g.DeployStandbyVM(ctx, d.Project, sv); err != nil {
+		sv.Name, sv.NodeID, sv.PublicIPv4, sv.QSFS, sv.Rent, sv.GPUs = "standby", standby, false, nil, false, nil
+		if err := s.rentIfNeeded(ctx, d, &sv); err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
-	case "qsfs":
-		data, meta, err := s.swarmNodes(ctx, d, node)
+		p, err = g.DeployStandbyVM(ctx, d.Project, sv)
+		if len(p.Contracts) > 0 {
+			s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
+		}
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
-			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
-		if p, err = g.DeployQSFS(ctx, d.Project, q); err != nil {
-			return s.failOrRetry(ctx, g, d, err)
-		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
 	}
 	set := map[string]any{}
 	for _, v := range p.VMs {
@@ -224,20 +244,93 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		return fmt.Errorf("provision %s: %w", d.ID, err)
 	}
 	if g != nil {
-		if cerr := g.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
+		if cerr := s.cancelAll(ctx, g, d.Project); cerr != nil {
 			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
 		}
-		s.markCanceled(ctx, d.Project)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
-	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
+	// Failing the deployment owes its refund in the same transaction; it is
+	// done inline at once, and by the refund task if this process dies first.
+	refund := billing.RefundTask{OrderID: d.OrderID, Reason: "provisioning failed: " + msg}
+	if terr := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		moved, err := transitionTx(ctx, tx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg})
+		if err != nil || !moved {
+			return err
+		}
+		return tenant.Owe(tenant.WithActor(ctx, tenant.System("provisioning failed")), tx,
+			tenant.OwedTask{Key: billing.RefundKey(d.OrderID), Type: billing.TaskRefund, Data: refund, Inline: true})
+	}); terr != nil {
 		return terr
 	}
-	if rerr := s.billing.Refund(tenant.WithActor(ctx, tenant.System("provisioning failed")), d.OrderID, 0, "provisioning failed: "+msg); rerr != nil &&
-		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
-		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
+	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
+		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
 	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
+}
+
+// cancelAll cancels exactly the contracts on record for the project (the
+// ids the deployer returned, which the indexers may not list yet), then
+// whatever the indexers list under its name, and checks that none still
+// bills before it marks them cancelled. Nothing is refunded before this
+// returns nil: no orphan contract, no refund while a contract bills.
+func (s *Service) cancelAll(ctx context.Context, g grid.Grid, project string) error {
+	known, err := s.liveContracts(ctx, project)
+	if err != nil {
+		return err
+	}
+	if len(known) > 0 {
+		if err := g.CancelContracts(ctx, known); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+			return err
+		}
+	}
+	if err := g.CancelProject(ctx, project, known...); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	if p, err := g.Project(ctx, project, known...); err == nil {
+		return fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE, "contracts %v of %s still bill after the cancel", p.ContractIDs(), project)
+	} else if fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	s.markCanceled(ctx, project)
+	return nil
+}
+
+// liveContracts returns the project's contract ids on record and not
+// cancelled.
+func (s *Service) liveContracts(ctx context.Context, project string) ([]uint64, error) {
+	var ids []int64
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &ids, `SELECT contract_id FROM grid_contracts WHERE project = $1 AND canceled_at IS NULL ORDER BY contract_id`, project)
+	})
+	out := make([]uint64, len(ids))
+	for i, id := range ids {
+		out[i] = uint64(id)
+	}
+	return out, err
+}
+
+// rentIfNeeded rents the VM's node when the grid requires it: a node of a
+// dedicated farm takes only its renter's workloads, and ZOS attaches a GPU
+// only on a rented node, so a GPU offer rents its node and passes the
+// node's GPUs to the VM.
+func (s *Service) rentIfNeeded(ctx context.Context, d *Deployment, vm *grid.VMSpec) error {
+	n, err := s.catalog.Node(ctx, vm.NodeID)
+	if err != nil {
+		return err
+	}
+	var capability string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &capability, `SELECT coalesce(offer_capability, '') FROM deployments WHERE id = $1`, d.ID)
+	}); err != nil && !tenant.IsNoRows(err) {
+		return err
+	}
+	if capability == CapGPU && vm.Name == "vm" {
+		for _, g := range n.GPUs {
+			vm.GPUs = append(vm.GPUs, g.ID)
+		}
+	}
+	vm.Rent = n.Dedicated || len(vm.GPUs) > 0
+	return nil
 }
 
 func (s *Service) markCanceled(ctx context.Context, project string) {
@@ -298,7 +391,7 @@ func (s *Service) teardown(ctx context.Context, d *Deployment) error {
 	case err != nil:
 		return err
 	default:
-		if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		if err := s.cancelAll(ctx, g, d.Project); err != nil {
 			return err
 		}
 	}

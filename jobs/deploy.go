@@ -13,7 +13,7 @@ import (
 )
 
 // TypeDeployVM provisions one paid deployment.
-const TypeDeployVM = "deploy:vm"
+const TypeDeployVM = deploy.TaskDeploy
 
 type deployPayload struct {
 	ID uuid.UUID `json:"id"`
@@ -21,9 +21,16 @@ type deployPayload struct {
 
 // EnqueueDeploy queues provisioning with task id deploy:<id>: a second
 // enqueue of the same deployment is the same task.
+//
+// The task is not retained once done: a deployment provisioned again (a
+// failover, a replaced standby) within a day is owed anew under the same id,
+// and a retained id would make that enqueue a silent no-op
+// (TestDeployOwedAgainRunsAgain).
 func (e *Enqueuer) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
-	t, err := NewTask(ctx, TypeDeployVM, deployPayload{ID: id}, asynq.Queue(QueueCritical), asynq.TaskID("deploy:"+id.String()),
-		asynq.MaxRetry(12), asynq.Timeout(10*time.Minute), asynq.Retention(24*time.Hour))
+	if owed, err := e.relayNow(ctx, deploy.DeployKey(id)); owed || err != nil || e.db != nil {
+		return err
+	}
+	t, err := NewTask(ctx, TypeDeployVM, deployPayload{ID: id}, append([]asynq.Option{asynq.TaskID(deploy.DeployKey(id))}, owedOptions[TypeDeployVM]...)...)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (s *Service) Me(ctx context.Context) (*Me, error) {
 			ID   string `db:"id"`
 			Name string `db:"name"`
 		}
-		if err := s.db.SelectContext(ctx, &names, `SELECT id::text, name FROM tenants WHERE id::text = ANY($1)`, pqArray(ids)); err != nil {
+		if err := s.db.SelectContext(ctx, &names, `SELECT id::text, name FROM tenants WHERE id = ANY($1::uuid[])`, pqArray(ids)); err != nil {
 			return nil, err
 		}
 		byID := map[string]string{}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html"
@@ -15,10 +16,20 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// stripeWebhook receives Stripe's events (Connect-enabled endpoint). A bad
-// signature is a 400 that changes nothing; a duplicate is a 200.
+// stripeWebhook receives the platform account's own Stripe events (the
+// account endpoint). A bad signature is a 400 that changes nothing; a
+// duplicate is a 200.
 func (s *Server) stripeWebhook(c *fiber.Ctx) error {
 	if err := s.deps.Billing.ReceiveWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}
+
+// stripeConnectWebhook receives connected accounts' Stripe events (the
+// Connect endpoint), checked with the Connect endpoint's own secret.
+func (s *Server) stripeConnectWebhook(c *fiber.Ctx) error {
+	if err := s.deps.Billing.ReceiveConnectWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"received": true})
@@ -28,11 +39,14 @@ func (s *Server) catalog(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	cat, err := s.deps.Billing.Catalog(c.UserContext())
+	body, err := s.catalogs.get(c.UserContext(), siteOf(c).Tenant.ID, func(ctx context.Context) (any, error) {
+		return s.deps.Billing.Catalog(ctx)
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(cat)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) quote(c *fiber.Ctx) error {
@@ -360,10 +374,28 @@ func (s *Server) payNow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Billing.PayNow(c.UserContext(), id); err != nil {
+	o, err := s.deps.Billing.PayNow(c.UserContext(), id)
+	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"payment_started": true})
+	// requires_action: the storefront's payment page (/pay/<order>) has the
+	// customer authenticate it.
+	return c.JSON(fiber.Map{"payment_started": true, "order": o})
+}
+
+// confirmPayment confirms on-session a payment that waits for the
+// customer's authentication; the answer carries the client secret for
+// Stripe.js (or, in mock mode, the mock-authenticate step).
+func (s *Server) confirmPayment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.ConfirmPayment(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
 }
 
 func (s *Server) cancelSubscription(c *fiber.Ctx) error {

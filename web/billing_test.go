@@ -132,12 +132,30 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	if stored != 0 {
 		t.Errorf("%d forged events stored, want 0", stored)
 	}
-	// The same event correctly signed is accepted (it names an unknown account).
-	good, goodSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
-	req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(good))
-	req.Host = "127.0.0.1:8080"
-	req.Header.Set("Stripe-Signature", goodSig)
-	if res, err := w.h.srv.App().Test(req, -1); err != nil || res.StatusCode != 200 {
-		t.Errorf("correctly signed webhook = %v, %v; want 200", res.StatusCode, err)
+	// A connected account's event belongs to the Connect endpoint, signed
+	// with its own secret: signed with the platform's secret it is refused
+	// there, and at the account endpoint it is refused whatever it is
+	// signed with. Correctly signed at the Connect endpoint it is accepted
+	// (it names an unknown account).
+	post := func(path string, body []byte, sig string) int {
+		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+		req.Host = "127.0.0.1:8080"
+		req.Header.Set("Stripe-Signature", sig)
+		res, err := w.h.srv.App().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode
+	}
+	platformSigned, platformSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	if code := post("/webhooks/stripe/connect", platformSigned, platformSig); code != 400 {
+		t.Errorf("connected account's event signed with the platform secret at the Connect endpoint = %d, want 400", code)
+	}
+	if code := post("/webhooks/stripe", platformSigned, platformSig); code != 400 {
+		t.Errorf("connected account's event at the account endpoint = %d, want 400", code)
+	}
+	good, goodSig := billing.Sign(webhookSecret+"_connect", "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	if code := post("/webhooks/stripe/connect", good, goodSig); code != 200 {
+		t.Errorf("correctly signed webhook at the Connect endpoint = %d; want 200", code)
 	}
 }

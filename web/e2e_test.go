@@ -221,6 +221,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	// The co-op script's storefront, members and payment.
 	coopEnv := e2eCoop(t, h, e2ePassword)
+	// The renewal script's customer, whose renewal waits for authentication.
+	coopEnv = append(coopEnv, e2eRenewal(t, h, demo.ID, e2ePassword)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,6 +41,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Jobs is the console's view of the job queues; nil answers 503 there.
 	Jobs *jobs.Console
+	// Notifications (PostgreSQL LISTEN/NOTIFY) keep the catalog and bearer
+	// caches in step and wake progress streams; nil caches nothing and
+	// streams poll.
+	Notifications *tenant.Notifications
 }
 
 // Config is the server's own settings.
@@ -52,6 +57,10 @@ type Config struct {
 	// those headers are ignored, so rate limits and the audit log see the
 	// real client.
 	TrustedProxies []string
+	// InternalAllow are the addresses (IPs or CIDRs) that may call /metrics
+	// and /internal/tls-ask on the public listener; empty: nobody (they are
+	// served on the internal listener, see Internal).
+	InternalAllow []string
 }
 
 // Server is the HTTP server.
@@ -61,6 +70,13 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics httpMetrics
+	// internal is the internal listener's app (Internal), built once.
+	internal     *fiber.App
+	internalOnce sync.Once
+
+	catalogs *catalogCache // tenant → encoded public catalog
+	bearers  *bearerCache  // API token → actor
+	progress *progressHub  // deployment → open progress streams
 }
 
 type httpMetrics struct {
@@ -71,6 +87,8 @@ type httpMetrics struct {
 // New builds the server and registers every route.
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
+	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.progress = newProgressHub(deps.Notifications)
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -106,12 +124,14 @@ func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
 
-	// Operations endpoints answer on any host.
+	// Health answers on any host; /metrics and the TLS ask only on the
+	// internal listener or to configured addresses (internal.go).
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
-	app.Get("/internal/tls-ask", s.tlsAsk)
+	app.Get("/metrics", s.internalOnly, s.metricsHandler())
+	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
+	app.Post("/webhooks/stripe/connect", s.stripeConnectWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -156,6 +176,7 @@ func (s *Server) routes() {
 	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)

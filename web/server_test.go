@@ -118,7 +118,16 @@ type harness struct {
 	exsim    *exchangesim.Sim
 }
 
-func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+// harnessOption adjusts the server's dependencies before it is built.
+type harnessOption func(deps *web.Deps, db *dbtest.DB)
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, opts ...harnessOption) *harness {
+	t.Helper()
+	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"}, opts...)
+}
+
+// newHarnessConfig is newHarness with the server's own settings.
+func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, opts ...harnessOption) *harness {
 	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
@@ -146,11 +155,13 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
-	}, log)
+	}, log).Connect(webhookSecret+"_connect", func(ctx context.Context, payload []byte, sig string) error {
+		return h.billing.ReceiveConnectWebhook(ctx, payload, sig)
+	})
 	// One simulated grid for everything: billing reads the wallets' balances
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		authz, sim, syncEvents{&h.billing}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
@@ -186,8 +197,9 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(web.Config{Version: "test", StripeMode: "mock"}, web.Deps{
+	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -200,7 +212,11 @@ func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
-	})
+	}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	srv := web.New(cfg, deps)
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
 }
@@ -294,7 +310,12 @@ func TestUnknownAPIPathIsJSONError(t *testing.T) {
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	h := newHarness(t, nil)
 	h.do(t, "GET", "127.0.0.1", "/readyz")
-	_, body := h.do(t, "GET", "127.0.0.1", "/metrics")
+	res, err := h.srv.Internal().Test(httptest.NewRequest("GET", "/metrics", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	body := string(b)
 	if !strings.Contains(body, `fd_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Errorf("/metrics lacks the readyz request count:\n%s", grep(body, "fd_http"))
 	}

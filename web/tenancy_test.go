@@ -79,8 +79,12 @@ func TestCustomDomainVerificationAndTLSAsk(t *testing.T) {
 	}
 
 	ask := func(domain string) int {
-		st, _ := w.h.raw(t, "GET", "10.0.0.1:8080", "/internal/tls-ask?domain="+domain, nil, "", nil)
-		return st
+		// Caddy asks on the internal listener.
+		res, err := w.h.srv.Internal().Test(httptest.NewRequest("GET", "/internal/tls-ask?domain="+domain, nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode
 	}
 	if st := ask("cloud.alpha-example.com"); st != 404 {
 		t.Errorf("tls-ask for an unverified domain = %d, want 404", st)

@@ -487,6 +487,9 @@ func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, fo
 		if err != nil {
 			return err
 		}
+		if err := oweTopupStep(ctx, tx, out.ID, out.State); err != nil {
+			return err
+		}
 		return tenant.Audit(ctx, tx, tid, "wallet.topup_planned", out.ID.String(), map[string]any{"amount_tft": amount.String(), "reason": reason})
 	})
 	if err != nil {
@@ -543,7 +546,22 @@ func (t *Treasury) Step(ctx context.Context, id uuid.UUID) error {
 		t.resolveIfHealthy(ctx)
 		return nil
 	}
+	// The next step is owed before this one is done: the outbox keeps it
+	// if Redis loses the queued task.
+	if err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error { return oweTopupStep(ctx, tx, id, next) }); err != nil {
+		return err
+	}
 	return t.enqueue.EnqueueTopupStep(ctx, id, next)
+}
+
+// TaskTopupStep runs a top-up's next step (task id topup:<id>:<state>).
+const TaskTopupStep = "treasury:topup-step"
+
+func oweTopupStep(ctx context.Context, tx *tenant.Tx, id uuid.UUID, state string) error {
+	if _, ok := tenant.ActorFromContext(ctx); !ok {
+		ctx = tenant.WithActor(ctx, tenant.System("treasury"))
+	}
+	return tenant.Owe(ctx, tx, tenant.OwedTask{Key: "topup:" + id.String() + ":" + state, Type: TaskTopupStep, Data: map[string]string{"id": id.String()}})
 }
 
 // nextStep names the step a top-up in state runs: the state it moves to.

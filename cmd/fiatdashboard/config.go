@@ -18,6 +18,8 @@ import (
 type Config struct {
 	Env                 string
 	HTTPAddr            string
+	InternalAddr        string
+	InternalAllow       []string
 	DatabaseURL         string
 	DatabaseOwnerURL    string
 	DatabaseSystemURL   string
@@ -31,6 +33,7 @@ type Config struct {
 	Scheduler           bool
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	MockWebhookURL      string
 	StripeAPIURL        string
 	DataDir             string
 	TrustedProxies      []string
@@ -40,6 +43,11 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+	PprofAddr           string
+	DatabaseMaxConns    int
+
+	// StripeConnectWebhookSecret signs the Connect endpoint's events.
+	StripeConnectWebhookSecret string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -67,6 +75,18 @@ func settings() []setting {
 		{name: "FD_HTTP_ADDR", def: "127.0.0.1:8080", expect: "a host:port to listen on, e.g. :8080",
 			doc: "where serve (and dev) listen",
 			set: func(c *Config, v string) error { c.HTTPAddr = v; return hostPort(v) }},
+		{name: "FD_INTERNAL_ADDR", def: "", expect: "a host:port to listen on, e.g. 127.0.0.1:9090, or empty",
+			doc: "the internal listener: /metrics (Prometheus) and /internal/tls-ask (Caddy's on-demand TLS), never on storefront hosts; empty: none",
+			set: func(c *Config, v string) error {
+				c.InternalAddr = v
+				if v == "" {
+					return nil
+				}
+				return hostPort(v)
+			}},
+		{name: "FD_INTERNAL_ALLOW", def: "", expect: "comma-separated IPs or CIDRs, e.g. 127.0.0.1,10.0.0.0/8, or empty",
+			doc: "peers that may also call /metrics and /internal/tls-ask on FD_HTTP_ADDR (judged by the connection, not X-Forwarded-For); empty: nobody",
+			set: func(c *Config, v string) (err error) { c.InternalAllow, err = addrList(v); return }},
 		{name: "FD_DATABASE_URL", def: "postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			expect: "a postgres:// URL for the application role, e.g. postgres://fd_app@127.0.0.1:5432/fiatdashboard?sslmode=disable&binary_parameters=yes",
 			doc:    "the server and worker connect as this role (NOSUPERUSER NOBYPASSRLS); binary_parameters=yes saves a round trip per query", secret: true,
@@ -119,6 +139,18 @@ func settings() []setting {
 			doc: "checks the signature of Stripe's webhook events; required with a real key",
 			set: func(c *Config, v string) error {
 				c.StripeWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
+		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
+			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeConnectWebhookSecret = v
 				if v != "" && !strings.HasPrefix(v, "whsec_") {
 					return errExpect
 				}
@@ -187,6 +219,12 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_PPROF_ADDR", def: "", expect: "a loopback host:port, e.g. 127.0.0.1:6060, or empty",
+			doc: "serve and worker answer Go's pprof profiles (/debug/pprof/) here; off when empty, and only on a loopback address (profiles show internals: reach them over SSH)",
+			set: func(c *Config, v string) error { c.PprofAddr = v; return loopbackAddr(v) }},
+		{name: "FD_DATABASE_MAX_CONNS", def: "16", expect: "an integer from 2 to 500",
+			doc: "connections serve and worker each keep to PostgreSQL; more than a few per PostgreSQL core only queues inside the database",
+			set: func(c *Config, v string) (err error) { c.DatabaseMaxConns, err = intIn(v, 2, 500); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -252,7 +290,68 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
+	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// mockWebhookSecretPrefix starts every webhook secret the development
+// emitter signs with; such a secret is public to anyone who reads the code.
+const mockWebhookSecretPrefix = "whsec_mock"
+
+// liveParts names what in c is real rather than local: a Stripe key (live or
+// test: both reach Stripe), a real grid network, a base domain or console
+// host other than localhost. Empty when everything is local.
+func (c *Config) liveParts() []string {
+	var live []string
+	if c.StripeSecretKey != "" {
+		live = append(live, "a Stripe key")
+	}
+	if c.GridNetwork != "sim" {
+		live = append(live, "FD_GRID_NETWORK="+c.GridNetwork)
+	}
+	local := func(h string) bool { return h == "localhost" || strings.HasSuffix(h, ".localhost") }
+	if !local(c.BaseDomain) {
+		live = append(live, "FD_BASE_DOMAIN="+c.BaseDomain)
+	}
+	if !local(c.ConsoleHost) {
+		live = append(live, "FD_CONSOLE_HOST="+c.ConsoleHost)
+	}
+	return live
+}
+
+// refuseDevKeysWhenLive refuses the public development keys and the mock
+// webhook secret whenever anything is live, whatever FD_ENV says: a token
+// signed with the development key (which is in this repository) would
+// otherwise open the console of a real deployment.
+func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
+	live := c.liveParts()
+	if len(live) == 0 {
+		return nil
+	}
+	why := strings.Join(live, ", ")
+	usesDev := func(name, devKey string) bool {
+		v := strings.TrimSpace(getenv(name))
+		_, secret, _ := strings.Cut(devKey, ":")
+		return v == "" || strings.Contains(v, secret)
+	}
+	if usesDev("FD_SECRET_KEYS", devSecretKey) {
+		return fmt.Errorf("FD_SECRET_KEYS: expected keys of your own with %s (the development key is public)", why)
+	}
+	if usesDev("FD_MASTER_KEY", devMasterKey) {
+		return fmt.Errorf("FD_MASTER_KEY: expected keys of your own with %s (the development key is public)", why)
+	}
+	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	return nil
 }
 
 // StripeMode is "mock" without a real key, "live" with one.
@@ -283,6 +382,25 @@ func hostPort(v string) error {
 	return nil
 }
 
+// loopbackAddr accepts "" (off) or a host:port whose host is a loopback
+// address or localhost: a profiler must never answer on a public interface.
+func loopbackAddr(v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := hostPort(v); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return errExpect
+}
+
 func postgresURL(v string) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || strings.Trim(u.Path, "/") == "" || u.User == nil {
@@ -304,6 +422,23 @@ func withUser(dsn, name string) string {
 		u.User = url.User(name)
 	}
 	return u.String()
+}
+
+// addrList parses comma-separated IPs or CIDRs.
+func addrList(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return nil, errExpect
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func redisURL(v string) error {

@@ -40,7 +40,13 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"FD_LOG_FORMAT": "xml"}, "FD_LOG_FORMAT", ""},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "pk_live_secretish"}, "FD_STRIPE_SECRET_KEY", "secretish"},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x"}, "FD_STRIPE_WEBHOOK_SECRET", "sk_test_x"},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
 		{map[string]string{"FD_ENV": "production"}, "FD_STRIPE_SECRET_KEY", ""},
+		// The profiler answers only on loopback: never on a public interface.
+		{map[string]string{"FD_PPROF_ADDR": ":6060"}, "FD_PPROF_ADDR", ""},
+		{map[string]string{"FD_PPROF_ADDR": "0.0.0.0:6060"}, "FD_PPROF_ADDR", ""},
+		{map[string]string{"FD_PPROF_ADDR": "10.1.2.3:6060"}, "FD_PPROF_ADDR", ""},
+		{map[string]string{"FD_DATABASE_MAX_CONNS": "1"}, "FD_DATABASE_MAX_CONNS", ""},
 	}
 	for _, tt := range tests {
 		_, err := loadConfig(env(tt.env))
@@ -92,5 +98,57 @@ func TestHelpExplainsEveryCommand(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout.String()+stderr.String(), "Usage: fiatdashboard "+c.name) {
 			t.Errorf("%s -h: exit %d, output %q; want 0 and a usage line", c.name, code, stdout.String()+stderr.String())
 		}
+	}
+}
+
+// TestDevKeysRefusedNextToLiveParts proves the public development keys and
+// the mock webhook secret are refused whenever anything is live (a Stripe
+// key, a real grid, a real domain), whatever FD_ENV says, and still work
+// when everything is local.
+func TestDevKeysRefusedNextToLiveParts(t *testing.T) {
+	own := map[string]string{
+		"FD_SECRET_KEYS": "k1:" + strings.Repeat("QUJD", 11),
+		"FD_MASTER_KEY":  "m1:" + strings.Repeat("WFla", 11),
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	live := [][]string{
+		{"FD_STRIPE_SECRET_KEY", "sk_live_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real"},
+		{"FD_STRIPE_SECRET_KEY", "sk_test_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real"},
+		{"FD_GRID_NETWORK", "main", "FD_GRID_MNEMONIC", "word word word"},
+		{"FD_BASE_DOMAIN", "cloud.example.com"},
+		{"FD_CONSOLE_HOST", "console.example.com"},
+	}
+	for _, l := range live {
+		for _, tt := range []struct {
+			env  map[string]string
+			want string
+		}{
+			{with(nil, l...), "FD_SECRET_KEYS"},                                                               // development keys by default
+			{with(nil, append(l, "FD_SECRET_KEYS", devSecretKey)...), "FD_SECRET_KEYS"},                       // the dev key spelled out
+			{with(own, append(l, "FD_MASTER_KEY", "")...), "FD_MASTER_KEY"},                                   // own session keys, dev master key
+			{with(own, append(l, "FD_MASTER_KEY", devMasterKey)...), "FD_MASTER_KEY"},                         // the dev master key spelled out
+			{with(own, append(l, "FD_STRIPE_WEBHOOK_SECRET", "whsec_mock_x")...), "FD_STRIPE_WEBHOOK_SECRET"}, // the mock secret
+		} {
+			_, err := loadConfig(env(tt.env))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want+": expected") {
+				t.Errorf("%v: err = %v, want one naming %s", tt.env, err, tt.want)
+			}
+		}
+		if _, err := loadConfig(env(with(own, l...))); err != nil {
+			t.Errorf("%v with keys of its own: %v", l, err)
+		}
+	}
+	// All local: the development keys are fine.
+	if _, err := loadConfig(env(map[string]string{"FD_BASE_DOMAIN": "localhost", "FD_CONSOLE_HOST": "console.localhost"})); err != nil {
+		t.Errorf("local development refused: %v", err)
 	}
 }

@@ -21,12 +21,12 @@ import (
 )
 
 // operator is what a one-shot operator command needs: the database as the
-// application role (and the system role for the system path), and the authorizer that tells running instances of role
+// application role, and the authorizer that tells running instances of role
 // changes. It is not the platform: no Stripe, grid or queue settings.
 type operator struct {
 	cfg   *Config
 	db    *sqlx.DB
-	sysdb *sqlx.DB // the system role's pool, for tenant.SystemTx
+	sysdb *sqlx.DB // the system role's pool, paired with db for tenant.SystemTx
 	rdb   *redis.Client
 	authz *rbac.Authorizer
 }
@@ -40,14 +40,33 @@ func openOperator(ctx context.Context, stderr io.Writer, uses []string) (*operat
 	if !ok {
 		return nil, 2
 	}
-	db, sysdb, err := openDatabases(ctx, cfg)
+	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
 	if err != nil {
-		fmt.Fprintf(stderr, "fiatdashboard: %v\n", err)
-		return nil, 1
+		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_URL: %v\n", err)
+		return nil, 2
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	o := &operator{cfg: cfg, db: db, sysdb: sysdb}
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %v\n", err)
+		return nil, 1
+	}
+	o := &operator{cfg: cfg, db: db}
+	// Cross-tenant work (slug look-ups, re-sealing every tenant's secrets)
+	// runs on the system role's own pool, as in serve and worker.
+	if o.sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_SYSTEM_URL: %v\n", err)
+		return nil, 2
+	}
+	o.sysdb.SetMaxOpenConns(2)
+	if err := o.sysdb.PingContext(pctx); err != nil {
+		o.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated?): %v\n", err)
+		return nil, 1
+	}
+	tenant.UseSystemPool(db, o.sysdb)
 	if cfg.RedisURL != "" {
 		if ropt, err := redis.ParseURL(cfg.RedisURL); err == nil {
 			rdb := redis.NewClient(ropt)
@@ -80,8 +99,10 @@ func (o *operator) Close() {
 	if o.rdb != nil {
 		o.rdb.Close()
 	}
+	if o.sysdb != nil {
+		o.sysdb.Close()
+	}
 	o.db.Close()
-	o.sysdb.Close()
 }
 
 // realmID turns --realm (a tenant slug, or "platform") into a tenant id

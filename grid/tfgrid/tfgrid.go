@@ -175,8 +175,14 @@ func translate(err error, doing string) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || has("deadline exceeded", "timeout", "timed out"):
 		f = grid.Fail(grid.ReasonTimeout, "the grid did not answer in time while trying to %s", doing)
+	case has("no twin", "twin not found", "couldn't find any twin", "could not find twin"):
+		f = grid.Fail(grid.ReasonDeployFailed, "no twin is registered on the grid for this wallet's mnemonic; create one in the ThreeFold dashboard")
 	case has("not verified", "only verified users", "kyc"):
 		f = grid.Fail(grid.ReasonKYCMissing, "the twin is not KYC-verified; the grid only lets verified twins deploy")
+	case has("min fee is 2 tft"):
+		// grid-client refuses to start below 2 TFT free
+		// (deployer/validation.go validateAccountBalanceForExtrinsics).
+		f = grid.Fail(grid.ReasonInsufficientFunds, "the wallet holds less than the 2 TFT the grid client needs free; top it up to %s", doing)
 	case has("insufficient", "inability to pay", "not enough funds", "balance is not enough", "enough balance", "funds"):
 		f = grid.Fail(grid.ReasonInsufficientFunds, "the wallet does not hold enough TFT to %s", doing)
 	case has("capacity", "not enough resources", "no enough", "out of space", "no free", "already rented", "rented by"):

@@ -47,9 +47,11 @@ $(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json | node
 node:
 	@command -v npm >/dev/null || { echo "make: npm is missing: install Debian's packages nodejs and npm (Node.js 20 or newer)" >&2; exit 1; }
 
-## chromium: Debian's chromium for the browser tests (Playwright drives it; no browser download)
+## chromium: Debian's chromium for the browser tests (Playwright drives it; no browser download); FD_CHROMIUM names another
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ -n "$$FD_CHROMIUM" ]; then \
+	  [ -x "$$FD_CHROMIUM" ] || { echo "make: FD_CHROMIUM=$$FD_CHROMIUM is not an executable browser" >&2; exit 1; }; \
+	elif [ ! -x /usr/bin/chromium ]; then \
 	  echo "make: installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

@@ -272,7 +272,7 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
-	if c.DatabaseSystemURL == "" {
+	if used("FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL") && c.DatabaseSystemURL == "" {
 		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
 	}
 	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {

@@ -63,6 +63,11 @@ type Mailer interface {
 // OrderHook hears of paid orders (the deployments domain starts
 // provisioning). It must be idempotent: webhooks can repeat.
 type OrderHook interface {
+	// OrderPaidTx runs inside the transaction that marks the order paid: it
+	// moves what the order paid for and owes its work in that transaction.
+	OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error
+	// OrderPaid runs after that commit (and on retries): it hands the owed
+	// work to the queue at once.
 	OrderPaid(ctx context.Context, orderID uuid.UUID) error
 }
 

@@ -778,6 +778,10 @@ type CoopPayment struct {
 	PaidAt        *time.Time      `db:"paid_at" json:"paid_at"`
 	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
 	Members       []MemberPayment `db:"-" json:"members"`
+	// DeploymentID and DeploymentName are what the order bought (a renewal:
+	// the deployment its subscription keeps running).
+	DeploymentID   *uuid.UUID `db:"deployment_id" json:"deployment_id"`
+	DeploymentName string     `db:"deployment_name" json:"deployment_name"`
 }
 
 // CoopPayments lists the co-op's paid orders, newest first, before the
@@ -789,9 +793,11 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 	}
 	out := []CoopPayment{}
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if err := tx.SelectContext(ctx, &out, `SELECT id, description, status, currency, amount_cents, application_fee_cents, stripe_fee_cents, refunded_cents,
-				transfer_group, paid_at, created_at
-			FROM orders WHERE coop_split IS NOT NULL AND paid_at IS NOT NULL AND created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit); err != nil {
+		if err := tx.SelectContext(ctx, &out, `SELECT o.id, o.description, o.status, o.currency, o.amount_cents, o.application_fee_cents, o.stripe_fee_cents, o.refunded_cents,
+				o.transfer_group, o.paid_at, o.created_at, d.id AS deployment_id, coalesce(d.name, '') AS deployment_name
+			FROM orders o LEFT JOIN subscriptions sub ON sub.id = o.subscription_id
+			LEFT JOIN deployments d ON d.order_id = coalesce(sub.first_order_id, o.id)
+			WHERE coop_split IS NOT NULL AND o.paid_at IS NOT NULL AND o.created_at < $1 ORDER BY o.created_at DESC LIMIT $2`, before, limit); err != nil {
 			return err
 		}
 		if len(out) == 0 {

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Emitter stands in for Stripe's event delivery in mock mode: stripe-mock
@@ -31,6 +34,12 @@ type Emitter struct {
 	send   func(ctx context.Context, payload []byte, signature string) error
 	delay  time.Duration
 	log    *slog.Logger
+	// With an outbox (UseOutbox), an event is written to PostgreSQL first and
+	// delivered by a task, as Stripe redelivers until the endpoint answers:
+	// a crash of the process that emitted it loses nothing.
+	db   *sqlx.DB
+	kick func(ctx context.Context, key string) error
+	tx   *tenant.Tx // Within: write into this transaction
 	// The Connect endpoint: connected accounts' events.
 	connectSecret string
 	connectSend   func(ctx context.Context, payload []byte, signature string) error
@@ -73,6 +82,84 @@ type mockEvent struct {
 	Data       map[string]any `json:"data"`
 }
 
+// TaskMockEvent delivers one mock Stripe event from the outbox.
+const TaskMockEvent = "billing:mock-event"
+
+// MockDelivery is the outbox payload of a mock event: the event, unsigned
+// (it is signed at each delivery attempt, as Stripe does).
+type MockDelivery struct {
+	Event json.RawMessage `json:"event"`
+}
+
+// UseOutbox makes the emitter write each event to the outbox (kick hands it
+// to the queue at once) instead of sending it from memory.
+func (e *Emitter) UseOutbox(db *sqlx.DB, kick func(ctx context.Context, key string) error) {
+	if e != nil {
+		e.db, e.kick = db, kick
+	}
+}
+
+// Durable reports whether events go through the outbox.
+func (e *Emitter) Durable() bool { return e != nil && e.db != nil }
+
+// Within returns the emitter writing its events into tx, so that an event
+// is owed exactly when the state change that causes it commits. Without an
+// outbox it is e itself.
+func (e *Emitter) Within(tx *tenant.Tx) *Emitter {
+	if e == nil || e.db == nil {
+		return e
+	}
+	c := *e
+	c.tx = tx
+	return &c
+}
+
+// Deliver signs a stored event now and posts it (the mock-event task).
+// It goes to the endpoint of the event's account, signed with that
+// endpoint's secret.
+func (e *Emitter) Deliver(ctx context.Context, d MockDelivery) error {
+	var ev struct {
+		Account string `json:"account"`
+	}
+	if err := json.Unmarshal(d.Event, &ev); err != nil {
+		return err
+	}
+	secret, send := e.endpoint(ev.Account)
+	if send == nil {
+		e.log.Error("mock stripe event not delivered: no endpoint for it", "connect", ev.Account != "")
+		return nil
+	}
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: d.Event, Secret: secret, Timestamp: time.Now()})
+	return send(ctx, d.Event, sp.Header)
+}
+
+func (e *Emitter) owe(typ, account string, object map[string]any) {
+	ev := mockEvent{ID: "evt_mock_" + uuid.NewString()[:18], Object: "event", APIVersion: stripe.APIVersion, Created: time.Now().Unix(),
+		Type: typ, Account: account, Data: map[string]any{"object": object}}
+	payload, _ := json.Marshal(ev)
+	ctx := tenant.WithActor(context.Background(), tenant.System("stripe mock"))
+	key := "mockevt:" + ev.ID
+	t := tenant.OwedTask{Key: key, Type: TaskMockEvent, Data: MockDelivery{Event: payload}}
+	if e.tx != nil {
+		if tid := e.tx.TenantID(); tid != uuid.Nil {
+			t.TenantID = &tid
+		}
+		if err := tenant.Owe(ctx, e.tx, t); err != nil {
+			e.log.Error("mock stripe event not stored", "type", typ, "err", err)
+		}
+		return // the relay hands it over once the transaction commits
+	}
+	if err := tenant.SystemTx(ctx, e.db, "stripe mock: store event", func(tx *tenant.Tx) error { return tenant.Owe(ctx, tx, t) }); err != nil {
+		e.log.Error("mock stripe event not stored", "type", typ, "err", err)
+		return
+	}
+	if e.kick != nil {
+		if err := e.kick(ctx, key); err != nil {
+			e.log.Warn("mock stripe event waits for the outbox relay", "type", typ, "err", err)
+		}
+	}
+}
+
 // Sign returns a signed Stripe event (payload and Stripe-Signature header)
 // of type on the connected account, at time at.
 func Sign(secret, typ, account string, object map[string]any, at time.Time) ([]byte, string) {
@@ -85,6 +172,10 @@ func Sign(secret, typ, account string, object map[string]any, at time.Time) ([]b
 
 func (e *Emitter) emit(typ, account string, object map[string]any) {
 	if e == nil {
+		return
+	}
+	if e.db != nil {
+		e.owe(typ, account, object)
 		return
 	}
 	secret, send := e.endpoint(account)

@@ -14,6 +14,9 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
+// TaskStripeEvent processes one stored Stripe event (task id stripe:<event id>).
+const TaskStripeEvent = "billing:stripe-event"
+
 // WebhookTolerance is how old a signed event may be.
 const WebhookTolerance = 5 * time.Minute
 
@@ -90,9 +93,18 @@ func (s *Service) receive(ctx context.Context, connect bool, payload []byte, sig
 				return perr
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
-			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
+			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			// Stripe will not send it again once answered 200: processing
+			// it is owed from this commit on (the outbox), not from Redis.
+			sctx := tenant.WithActor(ctx, tenant.System("stripe webhook"))
+			if err := tenant.Owe(sctx, tx, tenant.OwedTask{Key: "stripe:" + ev.ID, Type: TaskStripeEvent, Data: map[string]string{"id": ev.ID}, TenantID: tid}); err != nil {
+				return err
+			}
 		}
 		return tx.GetContext(ctx, &pending, `SELECT processed_at IS NULL FROM stripe_events WHERE id = $1`, ev.ID)
 	})
@@ -103,7 +115,16 @@ func (s *Service) receive(ctx context.Context, connect bool, payload []byte, sig
 		return nil // a duplicate of an event already handled
 	}
 	// The task id is the event id: a redelivery queued again is one task.
-	return s.enqueue.EnqueueStripeEvent(ctx, ev.ID)
+	// The event is stored and its processing owed: Redis being down delays
+	// it (the outbox relay hands it over) and is no reason for Stripe to
+	// send it again.
+	if err := s.enqueue.EnqueueStripeEvent(ctx, ev.ID); err != nil {
+		if s.log != nil {
+			s.log.Warn("stripe event waits for the outbox relay", "event", ev.ID, "err", err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // ProcessEvent handles a stored event once. Handlers compare with the stored
@@ -299,8 +320,15 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, account string, 
 			return fmt.Errorf("payment %s is %d, order %s is %d", pi.ID, pi.Amount, o.ID, o.Amount)
 		}
 		outcome = "order paid"
-		resumed, err = s.settlePaid(ctx, tx, tid, &o)
-		return err
+		if resumed, err = s.settlePaid(ctx, tx, tid, &o); err != nil {
+			return err
+		}
+		if o.SubscriptionID == nil && s.hook != nil {
+			// What the order paid for becomes paid, and owes its work, in
+			// this same transaction: a retry finds all done or nothing.
+			return s.hook.OrderPaidTx(ctx, tx, o.ID)
+		}
+		return nil
 	})
 	if err == nil && resumed != nil && s.control != nil {
 		err = s.control.SubscriptionResumed(ctx, *resumed)

@@ -217,14 +217,14 @@ type Node struct {
 	IPv6       bool   // the node has public IPv6
 	GPUs       []GPU
 
-	Certified    bool
-	Dedicated    bool   // the farm only rents its nodes whole
-	Rentable     bool   // can be rented now: not rented, and in a dedicated farm or running no one's contracts
+	Certified bool
+	Dedicated bool // the farm only rents its nodes whole
+	Rentable  bool // can be rented now: not rented, and in a dedicated farm or running no one's contracts
 	// ExtraFeeMUSDMonth is the farmer's extra fee for renting the node
 	// (DedicatedNodesExtraFee, mUSD a month), billed on top of the rent.
 	ExtraFeeMUSDMonth uint64
-	RentedByTwin uint32 // the twin renting the node, or 0
-	Light        bool   // ZOS 4 light: deploys through the light workload types
+	RentedByTwin      uint32 // the twin renting the node, or 0
+	Light             bool   // ZOS 4 light: deploys through the light workload types
 
 	Status     NodeStatus
 	Uptime     time.Duration // since the last boot
@@ -356,7 +356,7 @@ type VMSpec struct {
 	SSHKeys    []string
 	PublicIPv4 bool
 	PublicIPv6 bool
-	Mycelium   bool // give the VM a Mycelium address (the platform turns it on)
+	Mycelium   bool     // give the VM a Mycelium address (the platform turns it on)
 	GPUs       []string // GPU ids on the node; ZOS attaches them only on a node this twin rents (Rent)
 	Gateway    string   // a gateway name to reserve (a name contract), or ""
 
@@ -533,6 +533,10 @@ type Contract struct {
 	State      ContractState
 	CreatedAt  time.Time
 	HourlyCost TFTUnits // what the chain bills now per hour, at the twin's current discount
+	// ListHourlyCost is the hour before the staking discount, as the chain
+	// prices this contract (a rent: the node's dedicated share and extra
+	// fee; a VM on a rented node: its public IPs only).
+	ListHourlyCost TFTUnits
 }
 
 // Health of a VM, a QSFS or a project.

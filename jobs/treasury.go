@@ -15,7 +15,7 @@ import (
 
 // Treasury tasks: one per top-up step, and the hourly check.
 const (
-	TypeTopupStep     = "treasury:topup-step"
+	TypeTopupStep     = treasury.TaskTopupStep
 	TypeTreasuryCheck = "treasury:check"
 )
 
@@ -29,7 +29,11 @@ func (e *Enqueuer) EnqueueTopupStep(ctx context.Context, id uuid.UUID, state str
 	if _, ok := tenant.ActorFromContext(ctx); !ok {
 		ctx = tenant.WithActor(ctx, tenant.System("treasury"))
 	}
-	t, err := NewTask(ctx, TypeTopupStep, topupStep{ID: id}, asynq.Queue(QueueDefault), asynq.TaskID("topup:"+id.String()+":"+state),
+	key := "topup:" + id.String() + ":" + state
+	if owed, err := e.relayNow(ctx, key); owed || err != nil {
+		return err
+	}
+	t, err := NewTask(ctx, TypeTopupStep, topupStep{ID: id}, asynq.Queue(QueueDefault), asynq.TaskID(key),
 		asynq.MaxRetry(30), asynq.Retention(24*time.Hour))
 	if err != nil {
 		return err

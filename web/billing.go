@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html"
@@ -39,11 +40,14 @@ func (s *Server) catalog(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	cat, err := s.deps.Billing.Catalog(c.UserContext())
+	body, err := s.catalogs.get(c.UserContext(), siteOf(c).Tenant.ID, func(ctx context.Context) (any, error) {
+		return s.deps.Billing.Catalog(ctx)
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(cat)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) quote(c *fiber.Ctx) error {
@@ -155,21 +159,6 @@ func (s *Server) orders(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(listOf(out, limit, func(o billing.Order) string { return o.CreatedAt.Format(time.RFC3339Nano) }))
-}
-
-func (s *Server) checkout(c *fiber.Ctx) error {
-	var in billing.CheckoutInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	if in.ClientKey == "" {
-		in.ClientKey = c.Get("Idempotency-Key")
-	}
-	o, err := s.deps.Billing.Checkout(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
 }
 
 func (s *Server) order(c *fiber.Ctx) error {

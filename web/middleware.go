@@ -54,7 +54,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	method := utils.CopyString(c.Method())
 	s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	s.metrics.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
-	if route != "/healthz" && route != "/metrics" {
+	// Enabled first: at level warn (production's busy servers) the request
+	// line's attributes are not even built.
+	if route != "/healthz" && route != "/metrics" && s.log.Enabled(c.UserContext(), slog.LevelInfo) {
 		attrs := []any{slog.String("request_id", id), slog.String("method", c.Method()),
 			slog.String("path", c.Path()), slog.Int("status", status), slog.Duration("elapsed", elapsed)}
 		if site, ok := c.Locals(localsSite).(tenant.Site); ok && site.Tenant != nil {

@@ -41,6 +41,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Jobs is the console's view of the job queues; nil answers 503 there.
 	Jobs *jobs.Console
+	// Notifications (PostgreSQL LISTEN/NOTIFY) keep the catalog and bearer
+	// caches in step and wake progress streams; nil caches nothing and
+	// streams poll.
+	Notifications *tenant.Notifications
 }
 
 // Config is the server's own settings.
@@ -69,6 +73,10 @@ type Server struct {
 	// internal is the internal listener's app (Internal), built once.
 	internal     *fiber.App
 	internalOnce sync.Once
+
+	catalogs *catalogCache // tenant → encoded public catalog
+	bearers  *bearerCache  // API token → actor
+	progress *progressHub  // deployment → open progress streams
 }
 
 type httpMetrics struct {
@@ -79,6 +87,8 @@ type httpMetrics struct {
 // New builds the server and registers every route.
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
+	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.progress = newProgressHub(deps.Notifications)
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -113,6 +123,7 @@ func New(cfg Config, deps Deps) *Server {
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
+	app.Use(s.securityHeaders)
 
 	// Health answers on any host; /metrics and the TLS ask only on the
 	// internal listener or to configured addresses (internal.go).
@@ -163,7 +174,6 @@ func (s *Server) routes() {
 	api.Post("/cards/:id/default", s.defaultCard)
 	api.Delete("/cards/:id", s.removeCard)
 	api.Get("/orders", s.orders)
-	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Post("/orders/:id/confirm", s.confirmPayment)
@@ -219,7 +229,7 @@ func (s *Server) routes() {
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
-	admin.Post("/deployments/:id/cancel", s.cancelDeployment)
+	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)
 	admin.Post("/health/reconcile", s.adminReconcileNow)
@@ -243,6 +253,7 @@ func (s *Server) routes() {
 	admin.Post("/offers", s.adminSaveOffer(true))
 	admin.Put("/offers/:id", s.adminSaveOffer(false))
 	admin.Delete("/offers/:id", s.adminDeleteOffer)
+	admin.Get("/billing/revenue", s.adminRevenue)
 
 	// Node operators and super-admins, on the console host.
 	operator := api.Group("/node-operator", requireConsoleHost)

@@ -118,13 +118,16 @@ type harness struct {
 	exsim    *exchangesim.Sim
 }
 
-func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+// harnessOption adjusts the server's dependencies before it is built.
+type harnessOption func(deps *web.Deps, db *dbtest.DB)
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, opts ...harnessOption) *harness {
 	t.Helper()
-	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"})
+	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"}, opts...)
 }
 
 // newHarnessConfig is newHarness with the server's own settings.
-func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *harness {
+func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, opts ...harnessOption) *harness {
 	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
@@ -189,12 +192,13 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	h.treasury.SetSecondFactor(identity)
 	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	tenants.SetWalletHealth(h.treasury)
+	tenants.SetRevenue(h.billing)
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
 	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(cfg, web.Deps{
+	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -207,7 +211,11 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
-	})
+	}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	srv := web.New(cfg, deps)
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
 }

@@ -33,6 +33,7 @@ type Config struct {
 	Scheduler           bool
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	MockWebhookURL      string
 	StripeAPIURL        string
 	DataDir             string
 	TrustedProxies      []string
@@ -42,6 +43,8 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+	PprofAddr           string
+	DatabaseMaxConns    int
 
 	// StripeConnectWebhookSecret signs the Connect endpoint's events.
 	StripeConnectWebhookSecret string
@@ -143,6 +146,9 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
+			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
 		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
 			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
 			set: func(c *Config, v string) error {
@@ -224,6 +230,12 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_PPROF_ADDR", def: "", expect: "a loopback host:port, e.g. 127.0.0.1:6060, or empty",
+			doc: "serve and worker answer Go's pprof profiles (/debug/pprof/) here; off when empty, and only on a loopback address (profiles show internals: reach them over SSH)",
+			set: func(c *Config, v string) error { c.PprofAddr = v; return loopbackAddr(v) }},
+		{name: "FD_DATABASE_MAX_CONNS", def: "16", expect: "an integer from 2 to 500",
+			doc: "connections serve and worker each keep to PostgreSQL; more than a few per PostgreSQL core only queues inside the database",
+			set: func(c *Config, v string) (err error) { c.DatabaseMaxConns, err = intIn(v, 2, 500); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -271,7 +283,7 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
-	if c.DatabaseSystemURL == "" {
+	if used("FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL") && c.DatabaseSystemURL == "" {
 		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
 	}
 	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
@@ -289,11 +301,15 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
-	if c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
-		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	// Judged only when what makes a configuration live was read (a command
+	// reading a few settings leaves the others at their zero values).
+	if used("FD_STRIPE_SECRET_KEY", "FD_GRID_NETWORK", "FD_BASE_DOMAIN", "FD_CONSOLE_HOST") {
+		if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+			return nil, err
+		}
 	}
-	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
-		return nil, err
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
 	return c, nil
 }
@@ -379,6 +395,25 @@ func hostPort(v string) error {
 		return errExpect
 	}
 	return nil
+}
+
+// loopbackAddr accepts "" (off) or a host:port whose host is a loopback
+// address or localhost: a profiler must never answer on a public interface.
+func loopbackAddr(v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := hostPort(v); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return errExpect
 }
 
 func postgresURL(v string) error {

@@ -20,7 +20,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
-	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -75,7 +75,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	// With FD_GRID_NETWORK=sim (the default) the grid simulator stands in for
 	// TFGrid: deterministic from its seed, billing on its own clock.
 	gridNote := "TFGrid " + cfg.GridNetwork + "net"
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		sum := sim.Summary()
 		gridNote = fmt.Sprintf("simulator (seed %d): %d nodes (%d up) in %d farms, %d countries; %d GPU, %d certified, %d with public IPv4",
 			sum.Seed, sum.Nodes, sum.Up, sum.Farms, sum.Countries, sum.GPU, sum.Certified, sum.IPv4)
@@ -279,7 +279,7 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 	if err := p.deploy.AddToPool(demo, ids); err != nil {
 		return err
 	}
-	sim, ok := p.grid.(*gridsim.Sim)
+	sim, ok := p.grid.(*simstore.Shared)
 	if !ok {
 		return nil
 	}
@@ -320,15 +320,15 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 // days of made-up balance and burn history, so the wallet page's chart has
 // something to show at once.
 func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
-	sim, ok := p.grid.(*gridsim.Sim)
+	sim, ok := p.grid.(*simstore.Shared)
 	if !ok || p.exsim == nil {
 		return nil
 	}
-	// The simulators keep no state between runs: the wallet is made anew
-	// (the twin the phrase's account has in this run's simulator).
+	// The demo twin is part of the shared simulator's state (PostgreSQL):
+	// made on the first run, found on the next ones.
 	const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 	const balance = 5000 * grid.UnitsPerTFT
-	if _, err := sim.CreateTwinForMnemonic(demoMnemonic, balance, true); err != nil {
+	if _, err := sim.CreateTwinForMnemonic(demoMnemonic, balance, true); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
 		return err
 	}
 	seed := exchangesim.NewSeed()

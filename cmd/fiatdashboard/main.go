@@ -41,6 +41,7 @@ func commands() []command {
 		{"user", "create", "create an account with a role in a tenant or the platform", runUser},
 		{"token", "create", "create a personal API token for an account (printed once)", runToken},
 		{"keys", "rotate", "re-seal every wallet secret with the newest FD_MASTER_KEY key", runKeys},
+		{"bench", "seed|http|scale|pipeline", "measure: seed a bench database, load serve next to baseline handlers, time queries at scale", runBench},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}
@@ -122,12 +123,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 var (
 	everySetting     []string
 	migrateSettings  = []string{"FD_DATABASE_OWNER_URL"}
-	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
+	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
 	// Account and token commands write through the application role and
 	// tell running instances of role changes over Redis (when it answers).
-	accountSettings = []string{"FD_DATABASE_URL", "FD_REDIS_URL"}
-	tenantSettings  = []string{"FD_DATABASE_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
-	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_MASTER_KEY"}
+	accountSettings = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL"}
+	tenantSettings  = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
+	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_MASTER_KEY"}
 )
 
 // mustConfig loads the settings a command uses (see above) or prints the

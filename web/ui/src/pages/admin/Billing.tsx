@@ -497,6 +497,117 @@ function RefundForm({ order, onClose, onDone }: { order: Order; onClose: () => v
   )
 }
 
+interface Dispute {
+  id: string
+  order_id: string | null
+  amount_cents: number
+  currency: string
+  reason: string
+  status: string
+  evidence_due_by: string | null
+  evidence_text: string
+  submitted_at: string | null
+  created_at: string
+}
+
+/**
+ * Disputes (chargebacks) of the storefront's payments. Tenants' Express accounts have no
+ * full Stripe Dashboard, so disputes are seen and answered here (docs/stripe-connect.md).
+ */
+function Disputes({ manage }: { manage: boolean }) {
+  const loaded = useApi<{ items: Dispute[] }>('/api/admin/billing/disputes')
+  const [answering, setAnswering] = useState<Dispute | null>(null)
+  const items = loaded.data?.items ?? []
+  if (loaded.error) return <ErrorPanel error={loaded.error} onRetry={loaded.reload} />
+  if (!items.length) return null
+  const open = (d: Dispute) => !d.submitted_at && d.status !== 'won' && d.status !== 'lost'
+  return (
+    <Panel
+      title="Disputes"
+      description="A customer asked their bank to reverse a payment. Stripe holds the amount and its dispute fee until the bank decides; answer with your evidence before the deadline."
+      data-testid="disputes"
+    >
+      <ul className="divide-y divide-border">
+        {items.map((d) => (
+          <li key={d.id} className="flex flex-col gap-2 px-4 py-4 sm:flex-row sm:items-center sm:justify-between sm:px-5" data-testid="dispute-row">
+            <span className="min-w-0 text-sm">
+              <span className="block font-medium text-fg">
+                {money(d.amount_cents, d.currency)} · {d.reason.replace(/_/g, ' ') || 'no reason given'}
+              </span>
+              <span className="block text-xs text-muted">
+                {d.status.replace(/_/g, ' ')}
+                {d.evidence_due_by && open(d) ? ` · answer by ${new Date(d.evidence_due_by).toLocaleDateString()}` : ''}
+                {d.submitted_at ? ' · evidence sent' : ''}
+              </span>
+            </span>
+            {manage && open(d) ? (
+              <Button size="sm" variant="secondary" onClick={() => setAnswering(d)} data-testid="dispute-answer">
+                Answer
+              </Button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <Dialog
+        open={!!answering}
+        onClose={() => setAnswering(null)}
+        flush
+        title="Answer a dispute"
+        description="Your evidence goes to the customer's bank through Stripe. You can send it once."
+        testId="dispute-dialog"
+      >
+        {answering ? (
+          <DisputeForm
+            dispute={answering}
+            onClose={() => setAnswering(null)}
+            onDone={() => {
+              setAnswering(null)
+              loaded.reload()
+            }}
+          />
+        ) : null}
+      </Dialog>
+    </Panel>
+  )
+}
+
+function DisputeForm({ dispute, onClose, onDone }: { dispute: Dispute; onClose: () => void; onDone: () => void }) {
+  const form = useForm(['evidence'])
+  const [evidence, setEvidence] = useState('')
+  return (
+    <form
+      ref={form.formRef}
+      noValidate
+      onSubmit={form.submit(async () => {
+        await api.post(`/api/admin/billing/disputes/${encodeURIComponent(dispute.id)}/evidence`, { evidence: evidence.trim() })
+        onDone()
+      })}
+    >
+      <div className="space-y-4">
+        <FormError form={form} />
+        <TextArea
+          label="Evidence"
+          name="evidence"
+          value={evidence}
+          onChange={(e) => setEvidence(e.target.value)}
+          hint="What the customer bought, when, and why the payment is genuine (use of the server, logins, messages)."
+          error={form.fieldError('evidence')}
+          className="min-h-32"
+          autoFocus
+        />
+      </div>
+      <DialogActions>
+        <Button variant="secondary" onClick={onClose} disabled={form.busy}>
+          Cancel
+        </Button>
+        <SubmitButton form={form} data-testid="dispute-submit">
+          Send evidence
+        </SubmitButton>
+      </DialogActions>
+    </form>
+  )
+}
+
 export function AdminBilling() {
   usePageTitle('Billing')
   const { me } = useSession()
@@ -605,6 +716,7 @@ export function AdminBilling() {
       <ConnectCard manage={manage} />
       <RevenueChart currency={currency} nonce={nonce} />
       <Balances key={nonce} currency={currency} />
+      <Disputes manage={manage} />
 
       <Panel
         title="Payments"

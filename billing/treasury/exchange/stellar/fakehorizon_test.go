@@ -31,7 +31,8 @@ type fakeHorizon struct {
 	accounts    map[string]*fakeAccount
 	paths       []map[string]any // records served on the paths endpoint
 	pathQueries []url.Values
-	txs         map[string]fakeTx // by hash: what the ledger holds
+	txs         map[string]fakeTx           // by hash: what the ledger holds
+	ops         map[string][]map[string]any // by hash: operation records, as Horizon lists them
 	submitted   []*txnbuild.Transaction
 	outcomes    []outcome // scripted answers to the next submissions
 	down        int       // answer every request with this status (0: up)
@@ -70,6 +71,7 @@ func newFakeHorizon(t *testing.T, passphrase string, now time.Time) *fakeHorizon
 	mux.HandleFunc("GET /paths/strict-receive", f.pathsHandler)
 	mux.HandleFunc("POST /transactions", f.submit)
 	mux.HandleFunc("GET /transactions/{hash}", f.transaction)
+	mux.HandleFunc("GET /transactions/{hash}/operations", f.operations)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests++
@@ -313,4 +315,19 @@ func pathRecord(srcCode, srcIssuer, srcAmount, dstCode, dstIssuer, dstAmount str
 		"destination_asset_type": "credit_alphanum4", "destination_asset_code": dstCode, "destination_asset_issuer": dstIssuer, "destination_amount": dstAmount,
 		"path": path,
 	}
+}
+
+// operations lists a transaction's operation records (GET
+// /transactions/{hash}/operations), as Horizon pages them.
+func (f *fakeHorizon) operations(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	recs, ok := f.ops[r.PathValue("hash")]
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/hal+json")
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(map[string]any{"type": "https://stellar.org/horizon-errors/not_found", "title": "Resource Missing", "status": 404})
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"_links": map[string]any{}, "_embedded": map[string]any{"records": recs}})
 }

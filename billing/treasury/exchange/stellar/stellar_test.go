@@ -667,6 +667,27 @@ func TestApplied(t *testing.T) {
 	wantCode(t, err, fiatdashboard.EUNAVAILABLE)
 }
 
+// TestSwapResult reads what a swap actually moved from its path payment
+// operation record (source_amount sent, amount received), as Horizon lists
+// a transaction's operations — not the quote.
+func TestSwapResult(t *testing.T) {
+	ex, f := setup(t)
+	swap := "dd" + strings.Repeat("0", 62)
+	f.ops = map[string][]map[string]any{swap: {{
+		"id": "1", "paging_token": "1", "transaction_successful": true, "type": "path_payment_strict_receive", "type_i": 2,
+		"transaction_hash": swap, "asset_type": "credit_alphanum4", "asset_code": "TFT", "asset_issuer": stellar.Public().TFT.Issuer,
+		"amount": "500.0000000", "source_amount": "5.0750000", "source_max": "5.1005000",
+		"source_asset_type": "credit_alphanum4", "source_asset_code": "USDC", "source_asset_issuer": stellar.Public().USDC.Issuer,
+		"from": treasury.Address(), "to": treasury.Address(), "path": []any{},
+	}}}
+	got, err := ex.SwapResult(context.Background(), swap)
+	if err != nil || got.SpentUSDC != 50_750_000 || got.ReceivedTFT != 500*exchange.One {
+		t.Fatalf("SwapResult = %+v, %v; want 5.075 USDC sent, 500 TFT received", got, err)
+	}
+	_, err = ex.SwapResult(context.Background(), "ee"+strings.Repeat("0", 62))
+	wantCode(t, err, fiatdashboard.ENOTFOUND)
+}
+
 func TestCancelledContextStopsTheCall(t *testing.T) {
 	ex, f := setup(t)
 	f.fund(treasury.Address(), startSeq)

@@ -165,6 +165,9 @@ func TestTranslateErrors(t *testing.T) {
 			t.Errorf("%v does not keep its cause for the log", err)
 		}
 	}
+	if err := translate(errors.New("could not validate: no twin associated with the account with the given mnemonic/seed"), "start"); !strings.Contains(fiatdashboard.ErrorMessage(err), "no twin") {
+		t.Errorf("no twin → %q, want it named", fiatdashboard.ErrorMessage(err))
+	}
 	if err := translate(errors.New("contract 5 not found"), "read"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("not found → %v", err)
 	}

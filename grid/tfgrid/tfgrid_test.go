@@ -176,3 +176,14 @@ func TestTranslateErrors(t *testing.T) {
 		t.Errorf("a coded error was rewritten: %v", err)
 	}
 }
+
+func TestNodeReaderNeedsNoTwin(t *testing.T) {
+	if _, err := NewNodeReader("moon"); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("unknown network: %v", err)
+	}
+	for _, n := range Networks {
+		if _, err := NewNodeReader(n); err != nil {
+			t.Errorf("a node reader on %s without any twin: %v", n, err)
+		}
+	}
+}

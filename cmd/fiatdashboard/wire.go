@@ -178,7 +178,14 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
-	p.catalog = grid.NewCatalog(p.grid, time.Minute)
+	var nodes grid.NodeLister = p.grid
+	if cfg.GridNetwork != "sim" {
+		// The grid proxy is public: the catalog needs no funded twin.
+		if r, err := tfgrid.NewNodeReader(cfg.GridNetwork); err == nil {
+			nodes = r
+		}
+	}
+	p.catalog = grid.NewCatalog(nodes, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
 	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
 		APIURL: cfg.StripeAPIURL, PlatformCountry: cfg.StripePlatformCountry}

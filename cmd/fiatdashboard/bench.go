@@ -173,8 +173,8 @@ func dbName(dsn string) string {
 
 // benchSeed migrates the bench database and fills it up to the given size.
 func benchSeed(ctx context.Context, cfg *Config, tenants int, deployments int64, stdout io.Writer) error {
-	if err := migrateUp(ctx, cfg, io.Discard); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	if err := benchMigrate(ctx, cfg); err != nil {
+		return err
 	}
 	db, err := sql.Open("postgres", cfg.DatabaseOwnerURL)
 	if err != nil {
@@ -283,4 +283,35 @@ func leaseRedis(ctx context.Context, cfg *Config) (func(), error) {
 	}
 	leases.Close()
 	return nil, fmt.Errorf("no free Redis database")
+}
+
+// benchMigrate migrates a bench database; one that cannot be migrated (e.g.
+// migrations merged in below its version) is dropped and made anew: it only
+// ever holds seeded rows.
+func benchMigrate(ctx context.Context, cfg *Config) error {
+	err := migrateUp(ctx, cfg, io.Discard)
+	if err == nil {
+		return nil
+	}
+	u, perr := url.Parse(cfg.DatabaseOwnerURL)
+	if perr != nil {
+		return perr
+	}
+	name := strings.Trim(u.Path, "/")
+	if !strings.Contains(name, "_bench") {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	u.Path = "/postgres"
+	db, derr := sql.Open("postgres", u.String())
+	if derr != nil {
+		return derr
+	}
+	defer db.Close()
+	if _, derr := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+pq.QuoteIdentifier(name)+` WITH (FORCE)`); derr != nil {
+		return fmt.Errorf("migrate: %w (and dropping the bench database: %v)", err, derr)
+	}
+	if err := migrateUp(ctx, cfg, io.Discard); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
 }

@@ -20,9 +20,6 @@ import (
 // database of its own (the configured name with a suffix), never the one
 // `make run` or the tests use.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		args = []string{"help", "-h"}
-	}
 	sub := ""
 	if len(args) > 0 {
 		sub = args[0]

@@ -38,4 +38,6 @@ func (r *NodeReader) ListNodes(ctx context.Context, f grid.NodeFilter) (grid.Nod
 }
 
 // Node implements grid.NodeLister.
-func (r *NodeReader) Node(ctx context.Context, id uint32) (grid.Node, error) { return r.c.Node(ctx, id) }
+func (r *NodeReader) Node(ctx context.Context, id uint32) (grid.Node, error) {
+	return r.c.Node(ctx, id)
+}

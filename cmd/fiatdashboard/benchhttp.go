@@ -201,8 +201,8 @@ are open. It prints; it asserts nothing.`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard bench http: "+format+"\n", a...)
 		return 1
 	}
-	if err := migrateUp(ctx, cfg, io.Discard); err != nil {
-		return fail("migrate: %v", err)
+	if err := benchMigrate(ctx, cfg); err != nil {
+		return fail("%v", err)
 	}
 	release, err := leaseRedis(ctx, cfg)
 	if err != nil {

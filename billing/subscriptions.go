@@ -584,3 +584,23 @@ func (s *Service) Credit(ctx context.Context) (Cents, error) {
 	})
 	return c, err
 }
+
+// EndRefunded ends the subscription of an order that was refunded in full
+// because what it paid for was never delivered (a deployment that failed
+// after payment): it is terminated without credit (the refund gave the
+// money back) and never renews. A subscription already ended is left as is.
+func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var id uuid.UUID
+		err := tx.GetContext(ctx, &id, `UPDATE subscriptions SET status = 'terminated', updated_at = now()
+			WHERE first_order_id = $1 AND status NOT IN ('canceled', 'terminated') RETURNING id`, firstOrder)
+		if tenant.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "refunded: never delivered"})
+	})
+}

@@ -44,39 +44,48 @@ func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, kee
 		if (c != "" && !HasCapability(n, c)) || (keep != nil && !keep(n)) {
 			continue
 		}
-		n.Used = n.Used.Add(reserved[n.ID])
+		n.Used = n.Used.Add(reserved.node[n.ID])
 		out = append(out, n)
 	}
 	return out, nil
 }
 
-// reservations sums, per node, the resources of paid or provisioning
-// deployments (every tenant's: nodes are shared) placed there whose
-// contracts are not recorded yet. A deployment whose contracts exist is
-// counted by the grid itself.
-func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.UUID) (map[uint32]grid.Resources, error) {
+// reservations sums, per node, what deployments ordered but not yet on the
+// grid hold there (every tenant's: nodes are shared): those awaiting
+// payment (the node was reserved before the card was charged), paid or
+// provisioning, whose contracts on that node are not recorded yet. A
+// deployment whose contracts exist is counted by the grid itself. The
+// primary VM's node also holds a public IPv4 at its farm when the order
+// asks for one. except (uuid.Nil: none) is left out: the deployment being
+// placed.
+func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.UUID) (*reservation, error) {
 	var rows []struct {
-		Node uint32 `db:"node"`
-		Spec []byte `db:"spec"`
+		Node    uint32 `db:"node"`
+		Primary bool   `db:"is_primary"`
+		Spec    []byte `db:"spec"`
 	}
 	err := tenant.SystemTx(ctx, s.db, "placement: reservations on shared nodes", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT n.node, d.spec FROM deployments d
-			CROSS JOIN LATERAL (VALUES (d.node_id), (d.standby_node_id)) AS n(node)
-			WHERE d.status IN ('paid', 'provisioning') AND d.id <> $2 AND n.node = ANY($1)
+		return tx.SelectContext(ctx, &rows, `SELECT n.node, n.is_primary, d.spec FROM deployments d
+			CROSS JOIN LATERAL (VALUES (d.node_id, true), (d.standby_node_id, false)) AS n(node, is_primary)
+			WHERE d.status IN ('awaiting_payment', 'paid', 'provisioning') AND d.id <> $2 AND n.node = ANY($1)
 			  AND NOT EXISTS (SELECT 1 FROM grid_contracts c WHERE c.project = d.project AND c.canceled_at IS NULL AND c.node_id = n.node)`,
 			pq.Array(nodes), except)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := map[uint32]grid.Resources{}
-	for _, r := range rows {
+	r := &reservation{node: map[uint32]grid.Resources{}, ipv4: map[uint32]uint32{}}
+	for _, row := range rows {
 		var spec billing.Spec
-		if json.Unmarshal(r.Spec, &spec) == nil {
-			out[r.Node] = out[r.Node].Add(needOf(spec))
+		if json.Unmarshal(row.Spec, &spec) != nil {
+			continue
+		}
+		r.node[row.Node] = r.node[row.Node].Add(needOf(spec))
+		if row.Primary && spec.IPv4 {
+			r.ipv4[row.Node]++
 		}
 	}
-	return out, nil
+	return r, nil
 }
 
 // choose picks a node for column (node_id or standby_node_id) of deployment

@@ -115,6 +115,11 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
+	if len(vm.GPUs) > 0 {
+		if err := s.recordGPUs(ctx, d, p); err != nil {
+			return err
+		}
+	}
 	if d.Backup == "qsfs" {
 		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
 	}
@@ -253,6 +258,11 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		if cerr := s.cancelAll(ctx, g, d.Project); cerr != nil {
 			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
 		}
+	} else if live, lerr := s.liveContracts(ctx, d.Project); lerr != nil || len(live) > 0 {
+		// The wallet cannot act now (none, or too drained for the grid
+		// client to start) while contracts of an earlier attempt bill:
+		// no refund until they are cancelled. Retry later.
+		return fmt.Errorf("provision %s: %d contracts still bill and the wallet cannot cancel them yet: %w", d.ID, len(live), err)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
 	// Failing the deployment owes its refund in the same transaction; it is
@@ -270,6 +280,10 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 	}
 	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
 		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
+	}
+	// Refunded and never delivered: nothing renews.
+	if serr := s.billing.EndRefunded(ctx, d.OrderID); serr != nil {
+		return fmt.Errorf("end subscription of %s: %w", d.OrderID, serr)
 	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
 }
@@ -313,6 +327,44 @@ func (s *Service) liveContracts(ctx context.Context, project string) ([]uint64, 
 		out[i] = uint64(id)
 	}
 	return out, err
+}
+
+// DeploymentGPU is a GPU attached to a deployment's VM.
+type DeploymentGPU struct {
+	ID     string `db:"gpu_id" json:"id"`
+	NodeID uint32 `db:"node_id" json:"node_id"`
+	Vendor string `db:"vendor" json:"vendor"`
+	Device string `db:"device" json:"device"`
+}
+
+// recordGPUs stores the GPUs the grid reports attached to the primary VM.
+func (s *Service) recordGPUs(ctx context.Context, d *Deployment, p grid.Project) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	for _, v := range p.VMs {
+		if v.Role != grid.Primary || len(v.GPUs) == 0 {
+			continue
+		}
+		n, err := s.catalog.Node(ctx, v.NodeID)
+		if err != nil {
+			return err
+		}
+		return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			for _, id := range v.GPUs {
+				var vendor, device string
+				for _, g := range n.GPUs {
+					if g.ID == id {
+						vendor, device = g.Vendor, g.Device
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO deployment_gpus (tenant_id, deployment_id, gpu_id, node_id, vendor, device)
+					VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deployment_id, gpu_id) DO NOTHING`, tid, d.ID, id, v.NodeID, vendor, device); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
 }
 
 // rentIfNeeded rents the VM's node when the grid requires it: a node of a

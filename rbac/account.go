@@ -99,6 +99,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
+	// Guessing the current password from a stolen session is limited too.
+	if actor, ok := tenant.ActorFromContext(ctx); ok {
+		if err := s.limiter.Take(ctx, RatePasswordChange, realmKey(ctx)+"\x00"+actor.ID.String(), actor.IP); err != nil {
+			return err
+		}
+	}
 	var ended []uuid.UUID
 	err = s.realmTx(ctx, "change password", func(tx *tenant.Tx) error {
 		a, actor, err := s.actorAccount(ctx, tx)
@@ -130,10 +136,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, meta C
 	if err != nil {
 		return err
 	}
-	if err := s.limiter.Check(ctx, "reset:"+realmKey(ctx), email, meta.IP); err != nil {
+	// Its own counter: reset requests never lock the address out of signing in.
+	if err := s.limiter.Take(ctx, RatePasswordReset, realmKey(ctx)+"\x00"+email, meta.IP); err != nil {
 		return err
 	}
-	s.limiter.Fail(ctx, "reset:"+realmKey(ctx), email, meta.IP) // counts requests
 	name := s.realmName(ctx)
 	var m *Mail
 	err = s.realmTx(ctx, "request password reset", func(tx *tenant.Tx) error {
@@ -407,6 +413,11 @@ func (s *Service) CreateToken(ctx context.Context, name string) (*APIToken, erro
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return nil, fiatdashboard.Invalid("name", "name the token (1-100 characters), e.g. the script that uses it")
+	}
+	if actor, ok := tenant.ActorFromContext(ctx); ok {
+		if err := s.limiter.Take(ctx, RateTokenCreate, realmKey(ctx)+"\x00"+actor.ID.String(), actor.IP); err != nil {
+			return nil, err
+		}
 	}
 	var out APIToken
 	err := s.realmTx(ctx, "create token", func(tx *tenant.Tx) error {

@@ -290,11 +290,11 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
-	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
-		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
-	}
 	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
 		return nil, err
+	}
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
 	return c, nil
 }

@@ -346,6 +346,9 @@ func (p *platform) work(ctx context.Context) error {
 	if err := w.RegisterUpkeep(p.deploy); err != nil {
 		return err
 	}
+	if err := w.RegisterBillSync(p.deploy); err != nil {
+		return err
+	}
 	if err := w.RegisterRenewals(p.billing); err != nil {
 		return err
 	}

@@ -137,6 +137,8 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 			first = mergeEvents(first, events)
 		}
 		events := first
+		// The first write sends the headers even when there is no event yet.
+		fmt.Fprint(w, "retry: 3000\n\n")
 		for {
 			for _, e := range events {
 				b, _ := json.Marshal(e)

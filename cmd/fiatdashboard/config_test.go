@@ -40,7 +40,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"FD_LOG_FORMAT": "xml"}, "FD_LOG_FORMAT", ""},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "pk_live_secretish"}, "FD_STRIPE_SECRET_KEY", "secretish"},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x"}, "FD_STRIPE_WEBHOOK_SECRET", "sk_test_x"},
-		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x",
+			"FD_SECRET_KEYS": "k1:" + strings.Repeat("QUJD", 11), "FD_MASTER_KEY": "m1:" + strings.Repeat("WFla", 11)}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
 		{map[string]string{"FD_ENV": "production"}, "FD_STRIPE_SECRET_KEY", ""},
 		// The profiler answers only on loopback: never on a public interface.
 		{map[string]string{"FD_PPROF_ADDR": ":6060"}, "FD_PPROF_ADDR", ""},

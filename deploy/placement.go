@@ -27,25 +27,44 @@ const maxReplacements = 3
 // with each node's use raised by what in-flight deployments (other than
 // except) have reserved on it and not yet deployed.
 func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, keep func(grid.Node) bool) ([]grid.Node, error) {
-	ids, err := s.poolNodeIDs(ctx, false)
+	ids, nodes, err := s.freshNodes(ctx, c, keep)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
+	return s.lessReserved(ctx, ids, nodes, except)
+}
+
+// freshNodes reads the tenant's usable pool nodes from the grid now.
+func (s *Service) freshNodes(ctx context.Context, c string, keep func(grid.Node) bool) ([]uint32, []grid.Node, error) {
+	ids, err := s.poolNodeIDs(ctx, false)
+	if err != nil || len(ids) == 0 {
+		return nil, nil, err
+	}
 	page, err := s.grid.ListNodes(ctx, grid.NodeFilter{NodeIDs: ids, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: grid.MaxPageSize}})
 	if err != nil {
-		return nil, err
-	}
-	reserved, err := s.reservations(ctx, ids, except)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]grid.Node, 0, len(page.Nodes))
 	for _, n := range page.Nodes {
 		if (c != "" && !HasCapability(n, c)) || (keep != nil && !keep(n)) {
 			continue
 		}
-		n.Used = n.Used.Add(reserved.node[n.ID])
 		out = append(out, n)
+	}
+	return ids, out, nil
+}
+
+// lessReserved raises each node's use by the reservations on it (read on
+// the system pool: never a second connection of the caller's pool).
+func (s *Service) lessReserved(ctx context.Context, ids []uint32, nodes []grid.Node, except uuid.UUID) ([]grid.Node, error) {
+	reserved, err := s.reservations(ctx, ids, except)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]grid.Node, len(nodes))
+	for i, n := range nodes {
+		n.Used = n.Used.Add(reserved.node[n.ID])
+		out[i] = n
 	}
 	return out, nil
 }
@@ -93,8 +112,19 @@ func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.
 // stores it; a node a concurrent attempt stored first wins. ECONFLICT when no
 // eligible node has room.
 func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need grid.Resources, c string, keep func(grid.Node) bool) (uint32, error) {
+	// Everything that needs a connection of the application's pool is read
+	// before the locked transaction takes one: a holder of a connection
+	// never waits for another (the pool would run dry under load).
+	ids, fresh, err := s.freshNodes(ctx, c, keep)
+	if err != nil {
+		return 0, err
+	}
+	perFarm, err := s.farmLoad(ctx, fresh)
+	if err != nil {
+		return 0, err
+	}
 	var node uint32
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(placementLock)); err != nil {
 			return err
 		}
@@ -106,11 +136,13 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 			node = *cur
 			return nil
 		}
-		nodes, err := s.freshRoom(ctx, c, id, keep)
-		if err != nil {
-			return err
+		var nodes []grid.Node
+		if len(ids) > 0 {
+			if nodes, err = s.lessReserved(ctx, ids, fresh, id); err != nil {
+				return err
+			}
 		}
-		pick, ok := s.bestNode(ctx, nodes, need, nil)
+		pick, ok := rankNodes(nodes, need, nil, perFarm)
 		if !ok {
 			if column == "standby_node_id" {
 				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")

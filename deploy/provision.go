@@ -206,9 +206,15 @@ func (s *Service) placeQSFS(ctx context.Context, vmNode uint32) ([]uint32, []uin
 // a little lower — a preference that never makes a node with room
 // ineligible, so a tenant has no cap but capacity.
 func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Resources, keep func(grid.Node) bool) (uint32, bool) {
+	perFarm, _ := s.farmLoad(ctx, nodes)
+	return rankNodes(nodes, need, keep, perFarm)
+}
+
+// farmLoad counts the tenant's VMs (placed or running) per farm of nodes.
+func (s *Service) farmLoad(ctx context.Context, nodes []grid.Node) (map[uint32]int, error) {
 	perFarm := map[uint32]int{}
 	var used []uint32
-	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('paid', 'provisioning', 'running', 'suspended')`)
 	})
 	byID := map[uint32]grid.Node{}
@@ -220,6 +226,11 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 			perFarm[n.FarmID]++
 		}
 	}
+	return perFarm, err
+}
+
+// rankNodes is bestNode's scoring, given the tenant's VMs per farm.
+func rankNodes(nodes []grid.Node, need grid.Resources, keep func(grid.Node) bool, perFarm map[uint32]int) (uint32, bool) {
 	best, bestScore, found := uint32(0), 0.0, false
 	for _, n := range nodes {
 		if n.Status != grid.NodeUp || (keep != nil && !keep(n)) {

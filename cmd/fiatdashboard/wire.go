@@ -69,6 +69,7 @@ type platform struct {
 	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
 	emitter  *billing.Emitter // mock mode's Stripe event emitter
+	simdb    *sqlx.DB         // the grid simulator's own pool (FD_GRID_NETWORK=sim)
 }
 
 // runCatalog refreshes the node catalog in the background, once per process
@@ -161,8 +162,18 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
 	p.branding = themes.NewService(db, p.authz, p.tenants)
 	if cfg.GridNetwork == "sim" {
-		// One simulated grid for every process: its state is in PostgreSQL.
-		sim, err := simstore.Open(ctx, db, cfg.MasterKeys, gridsim.Config{Seed: cfg.GridSimSeed})
+		// One simulated grid for every process: its state is in PostgreSQL,
+		// read on a pool of its own. Grid calls happen inside request
+		// transactions; sharing their pool, a request holding a connection
+		// would wait on the simulator, which would wait for a connection.
+		simdb, err := sqlx.Open("postgres", cfg.DatabaseURL)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
+		}
+		simdb.SetMaxOpenConns(3)
+		p.simdb = simdb
+		sim, err := simstore.Open(ctx, simdb, cfg.MasterKeys, gridsim.Config{Seed: cfg.GridSimSeed})
 		if err != nil {
 			p.Close()
 			return nil, fmt.Errorf("grid simulator: %w", err)
@@ -286,6 +297,9 @@ func (p *platform) Close() {
 	}
 	p.db.Close()
 	p.sysdb.Close()
+	if p.simdb != nil {
+		p.simdb.Close()
+	}
 	p.rdb.Close()
 }
 

@@ -293,7 +293,10 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
-	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+	// Development keys next to live parts: judged by the commands that read
+	// them all (serve, worker, dev); a command that reads only some (migrate,
+	// services, user create) has neither the keys nor the live parts to judge.
+	if err := refuseDevKeysWhenLive(c, getenv); names == nil && err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -38,10 +38,12 @@ type Subscription struct {
 	FailedAttempts int             `db:"failed_attempts" json:"failed_attempts"`
 	NextAttemptAt  time.Time       `db:"next_attempt_at" json:"next_attempt_at"`
 	CreatedAt      time.Time       `db:"created_at" json:"created_at"`
+	// Lines are what each renewal charges, part by part, for the period.
+	Lines json.RawMessage `db:"lines" json:"lines"`
 }
 
 const subColumns = `id, account_id, first_order_id, description, spec, months, currency, renewal_cents, status, paid_through,
-	failed_attempts, next_attempt_at, created_at`
+	failed_attempts, next_attempt_at, created_at, lines`
 
 // renewLead is how long before the paid period ends the renewal is charged.
 const renewLead = 24 * time.Hour
@@ -67,14 +69,15 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 	if o.SubscriptionID == nil {
 		var spec Spec
 		json.Unmarshal(o.Spec, &spec)
-		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Months: o.Months}, false)
+		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Backup: spec.Backup, Months: o.Months}, false)
 		if err != nil {
 			return nil, fmt.Errorf("renewal price: %w", err)
 		}
 		through := paidAt.AddDate(0, o.Months, 0)
-		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT (first_order_id) DO NOTHING`,
-			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead))
+		lines, _ := json.Marshal(OrderLines(q))
+		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at, lines)
+			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb) ON CONFLICT (first_order_id) DO NOTHING`,
+			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead), string(lines))
 		return nil, err
 	}
 	var was string
@@ -174,8 +177,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 		}
 		key := fmt.Sprintf("renew:%s:%d:%d", id, sub.PaidThrough.Unix(), sub.FailedAttempts)
 		err = tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, amount_cents,
-			application_fee_cents, payment_method_id, client_key, subscription_id, credit_cents)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, nullif($10, ''), $11, $12, $13)
+			application_fee_cents, payment_method_id, client_key, subscription_id, credit_cents, lines)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, nullif($10, ''), $11, $12, $13, (SELECT lines FROM subscriptions WHERE id = $12))
 			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO UPDATE SET updated_at = now() RETURNING `+orderColumns,
 			tid, sub.AccountID, "Renewal: "+sub.Description, string(sub.Spec), sub.Months, sub.Currency, sub.RenewalCents, amount, fee, card, key, id, use)
 		if err != nil {
@@ -580,4 +583,24 @@ func (s *Service) Credit(ctx context.Context) (Cents, error) {
 		return tx.GetContext(ctx, &c, `SELECT coalesce(-sum(amount_cents), 0) FROM ledger_postings WHERE account = $1`, creditAccount(actor.ID))
 	})
 	return c, err
+}
+
+// EndRefunded ends the subscription of an order that was refunded in full
+// because what it paid for was never delivered (a deployment that failed
+// after payment): it is terminated without credit (the refund gave the
+// money back) and never renews. A subscription already ended is left as is.
+func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var id uuid.UUID
+		err := tx.GetContext(ctx, &id, `UPDATE subscriptions SET status = 'terminated', updated_at = now()
+			WHERE first_order_id = $1 AND status NOT IN ('canceled', 'terminated') RETURNING id`, firstOrder)
+		if tenant.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "refunded: never delivered"})
+	})
 }

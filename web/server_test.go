@@ -194,6 +194,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	h.treasury.SetSecondFactor(identity)
 	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	tenants.SetWalletHealth(h.treasury)
+	tenants.SetRevenue(h.billing)
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)

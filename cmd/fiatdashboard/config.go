@@ -290,14 +290,15 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	// Judged only when what makes a configuration live was read (a command
+	// reading a few settings leaves the others at their zero values).
+	if used("FD_STRIPE_SECRET_KEY", "FD_GRID_NETWORK", "FD_BASE_DOMAIN", "FD_CONSOLE_HOST") {
+		if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+			return nil, err
+		}
+	}
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
-	}
-	// Development keys next to live parts: judged by the commands that read
-	// them all (serve, worker, dev); a command that reads only some (migrate,
-	// services, user create) has neither the keys nor the live parts to judge.
-	if err := refuseDevKeysWhenLive(c, getenv); names == nil && err != nil {
-		return nil, err
 	}
 	return c, nil
 }

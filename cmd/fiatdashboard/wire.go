@@ -177,7 +177,14 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
-	p.catalog = grid.NewCatalog(p.grid, time.Minute)
+	var nodes grid.NodeLister = p.grid
+	if cfg.GridNetwork != "sim" {
+		// The grid proxy is public: the catalog needs no funded twin.
+		if r, err := tfgrid.NewNodeReader(cfg.GridNetwork); err == nil {
+			nodes = r
+		}
+	}
+	p.catalog = grid.NewCatalog(nodes, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
 	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
 		APIURL: cfg.StripeAPIURL}
@@ -235,6 +242,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.treasury.SetSecondFactor(p.identity)
 	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
 	p.tenants.SetWalletHealth(p.treasury)
+	p.tenants.SetRevenue(p.billing) // one definition of revenue (billing.Revenue)
 	// Deployments run on each tenant's wallet twin, which signs and pays;
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())
@@ -356,6 +364,9 @@ func (p *platform) work(ctx context.Context) error {
 		return err
 	}
 	if err := w.RegisterUpkeep(p.deploy); err != nil {
+		return err
+	}
+	if err := w.RegisterBillSync(p.deploy); err != nil {
 		return err
 	}
 	if err := w.RegisterRenewals(p.billing); err != nil {

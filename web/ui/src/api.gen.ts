@@ -4,6 +4,59 @@
  */
 
 export interface paths {
+    "/api/admin/billing/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's gross, Stripe fees, platform fees, refunds, credits, disputes and net from the ledger, with each figure's definition */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM; this month when omitted */
+                    month?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            figures: components["schemas"]["Revenue"];
+                            definitions: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description bad month */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -5134,71 +5187,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Check out: the server prices the order and charges the card once (idempotent by client_key or the Idempotency-Key header); the order is paid when Stripe's webhook says so */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["QuoteInput"] & {
-                        payment_method?: string;
-                        description?: string;
-                        client_key: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description ok */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Order"];
-                    };
-                };
-                /** @description error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5851,6 +5840,252 @@ export interface paths {
                     content: {
                         "application/json": {
                             refund_requested: boolean;
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/billing/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refund requests, newest first (of one order with ?order=); a failed refund shows Stripe's failure_reason */
+        get: {
+            parameters: {
+                query?: {
+                    order?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                order_id: string;
+                                amount_cents: number;
+                                status: string;
+                                reason: string;
+                                failure_reason: string;
+                                created_at: string;
+                                updated_at: string;
+                                stripe_refund: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/billing/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's disputes (chargebacks) of its charges, newest first, with the evidence deadline */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                amount_cents: number;
+                                currency: string;
+                                reason: string;
+                                status: string;
+                                evidence_text: string;
+                                created_at: string;
+                                updated_at: string;
+                                order_id: string | null;
+                                evidence_due_by: string | null;
+                                submitted_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/billing/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a dispute: the evidence text is sent to Stripe and submitted; 409 once answered or closed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        evidence: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            amount_cents: number;
+                            currency: string;
+                            reason: string;
+                            status: string;
+                            evidence_text: string;
+                            created_at: string;
+                            updated_at: string;
+                            order_id: string | null;
+                            evidence_due_by: string | null;
+                            submitted_at: string | null;
                         };
                     };
                 };
@@ -10465,6 +10700,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PriceLine: {
+            /** @enum {string} */
+            kind: "vm" | "ipv4" | "standby" | "qsfs" | "discount" | "coupon";
+            label: string;
+            /** @description minor units of the currency; per month in a quote, for the period in an order (discounts negative) */
+            cents: number;
+        };
+        /** @description a period's money figures from the ledger, one definition for every page (billing.Revenue) */
+        Revenue: {
+            currency: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            gross_cents: number;
+            stripe_fees_cents: number;
+            platform_fees_cents: number;
+            refunds_cents: number;
+            credits_cents: number;
+            disputes_cents: number;
+            net_cents: number;
+        };
         Error: {
             error: {
                 /** @enum {string} */
@@ -10630,6 +10887,9 @@ export interface components {
             created_at: string;
         };
         ConsoleTenant: components["schemas"]["Tenant"] & {
+            /** @description this month's net (billing.Revenue) */
+            net_month_cents?: number;
+            platform_fees_month_cents?: number;
             domains?: number;
             /** @description live servers: provisioning, running or suspended */
             deployments?: number;
@@ -10775,6 +11035,11 @@ export interface components {
             coupons: components["schemas"]["Coupon"][];
         };
         QuoteInput: {
+            /**
+             * @description the backup option, priced on its own line: none, vm (a standby VM on another farm) or qsfs (a QSFS swarm)
+             * @enum {string}
+             */
+            backup?: "none" | "vm" | "qsfs";
             size: string;
             cpu?: number;
             ram_gb?: number;
@@ -10784,6 +11049,8 @@ export interface components {
             coupon?: string;
         };
         PriceQuote: {
+            /** @description the parts of the monthly price (VM, public IPv4, standby VM, QSFS swarm); they sum to monthly_cents */
+            lines: components["schemas"]["PriceLine"][];
             currency: string;
             /** @description minor units of the currency */
             monthly_cents: number;
@@ -10831,6 +11098,8 @@ export interface components {
             created_at: string;
         };
         Order: {
+            /** @description the parts of the amount for the period: VM, IPv4, backup, then discounts and coupon as negative lines */
+            lines: components["schemas"]["PriceLine"][];
             /** Format: uuid */
             id: string;
             /** @enum {string} */
@@ -10857,6 +11126,8 @@ export interface components {
             client_secret: string;
         };
         ConnectStatus: {
+            /** @description a co-op: customers are charged on the platform account and paid out to members; no connected account needed */
+            platform_charged: boolean;
             account_id: string;
             connected: boolean;
             charges_enabled: boolean;
@@ -10869,6 +11140,8 @@ export interface components {
             updated_at: string;
         };
         Subscription: {
+            /** @description the parts of the amount for the period: VM, IPv4, backup, then discounts and coupon as negative lines */
+            lines: components["schemas"]["PriceLine"][];
             /** Format: uuid */
             id: string;
             first_order_id: string;
@@ -10934,6 +11207,11 @@ export interface components {
             month: string;
             node_id: number | null;
             tenant: string;
+            /**
+             * @description usage: the contracts' cost, of which the farmer gets 50 %; extra_fee: a rented node's extra fee, all of it the farmer's
+             * @enum {string}
+             */
+            kind: "usage" | "extra_fee";
             billed_tft: string;
             earned_tft: string;
             earned_usd: string;
@@ -11047,6 +11325,13 @@ export interface components {
             /** Format: date-time */
             notified_at: string | null;
             swarm: components["schemas"]["Swarm"];
+            /** @description GPUs attached to the VM: a GPU offer rents its node, and ZOS attaches GPUs only on a rented node */
+            gpus: {
+                id: string;
+                node_id: number;
+                vendor: string;
+                device: string;
+            }[];
             /** @enum {string} */
             on_cancel: "credit" | "refund";
             /** @description staff lists only */

@@ -91,7 +91,7 @@ func checkContract(t testing.TB, req *http.Request, res *http.Response, body []b
 		Header: res.Header,
 		Body:   io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{
-			IncludeResponseStatus: true,
+			IncludeResponseStatus: false, // undocumented error statuses (429, 5xx) pass; documented ones are checked
 			MultiError:            true,
 			ExcludeResponseBody:   head || strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream"),
 		},

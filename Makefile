@@ -58,12 +58,13 @@ chromium:
 	  else echo "make: install Debian's package chromium (apt-get install chromium) for the browser tests" >&2; exit 1; fi; \
 	fi
 
-## lint: gofmt, go vet, and no tracked file over 1 MB (lock files and the OpenAPI document excepted)
-lint:
+## lint: gofmt, go vet, no tracked file over 1 MB (lock files and the OpenAPI document excepted), the UI's API types generated from the current web/openapi.json
+lint: $(UI)/node_modules/.package-lock.json
 	@big="$$(git ls-files -z | xargs -0 -r stat -c '%s %n' | awk '$$1 > 1048576 {print $$2}' | grep -vE '(package-lock\.json|go\.sum|web/openapi\.json)$$' || true)"; \
 	  if [ -n "$$big" ]; then echo "tracked files over 1 MB (build output? untrack and ignore them):"; echo "$$big"; exit 1; fi
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@cd $(UI) && npm run --silent api-types:check >/dev/null || { echo "web/ui/src/api.gen.ts is not generated from the current web/openapi.json: run (cd web/ui && npm run api-types)"; exit 1; }
 
 ## clean: remove build output and stop private services
 clean:

@@ -545,6 +545,9 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 			return err
 		}
 		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers, Sizes: []PricedSize{}}
+		if c.Tiers == nil {
+			c.Tiers = []DiscountTier{} // [] rather than null, as web/openapi.json says
+		}
 		for _, z := range p.Rule.Sizes {
 			q, err := s.quote(ctx, tx, QuoteInput{Size: z.ID}, false)
 			if err != nil {

@@ -139,10 +139,7 @@ func TestCheckoutOverHTTP(t *testing.T) {
 		if header != "" {
 			req.Header.Set("Stripe-Signature", header)
 		}
-		res, err := w.h.srv.App().Test(req, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := w.h.send(t, req, -1)
 		body, _ := io.ReadAll(res.Body)
 		if res.StatusCode != 400 || !strings.Contains(string(body), "stripe-signature") {
 			t.Errorf("webhook with signature %q = %d %s, want 400 naming stripe-signature", header, res.StatusCode, body)
@@ -164,11 +161,7 @@ func TestCheckoutOverHTTP(t *testing.T) {
 		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 		req.Host = "127.0.0.1:8080"
 		req.Header.Set("Stripe-Signature", sig)
-		res, err := w.h.srv.App().Test(req, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.StatusCode
+		return w.h.send(t, req, -1).StatusCode
 	}
 	platformSigned, platformSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
 	if code := post("/webhooks/stripe/connect", platformSigned, platformSig); code != 400 {

@@ -51,10 +51,7 @@ func TestDeployOverHTTP(t *testing.T) {
 		cs = append(cs, k+"="+v)
 	}
 	req.Header.Set("Cookie", strings.Join(cs, "; "))
-	res, err := w.h.srv.App().Test(req, 30000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := w.h.send(t, req, 30000)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("events content type = %s", ct)
 	}

@@ -224,10 +224,7 @@ func (h *harness) do(t *testing.T, method, host, path string) (*http.Response, s
 	t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	req.Host = host
-	res, err := h.srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s%s: %v", method, host, path, err)
-	}
+	res := h.send(t, req, -1)
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
 }

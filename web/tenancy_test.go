@@ -45,10 +45,7 @@ func (h *harness) raw(t *testing.T, method, host, path string, body []byte, ctyp
 		req.Header.Set("Cookie", strings.Join(cs, "; "))
 		req.Header.Set("X-CSRF-Token", b.cookies["fd_csrf"])
 	}
-	res, err := h.srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := h.send(t, req, -1)
 	out, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(out)
 }

@@ -154,3 +154,23 @@ func TestDevKeysRefusedNextToLiveParts(t *testing.T) {
 		t.Errorf("local development refused: %v", err)
 	}
 }
+
+// TestCommandsLoadOnlyWhatTheyRead proves each command's settings load on
+// their own from an empty environment: the rules that tie settings
+// together (production keys, development keys next to live parts) judge
+// only what the command reads. `services up` once failed because the
+// live-parts rule saw the grid network and hosts it had not read as empty.
+func TestCommandsLoadOnlyWhatTheyRead(t *testing.T) {
+	for name, uses := range map[string][]string{
+		"migrate": migrateSettings, "services": servicesSettings, "user/token": accountSettings,
+		"tenant": tenantSettings, "keys": keysSettings, "serve/worker/dev": everySetting,
+	} {
+		if _, err := loadSettings(env(nil), uses); err != nil {
+			t.Errorf("%s with an empty environment: %v", name, err)
+		}
+	}
+	// Serve still refuses the public development keys next to a live grid.
+	if _, err := loadSettings(env(map[string]string{"FD_GRID_NETWORK": "main", "FD_GRID_MNEMONIC": "x"}), everySetting); err == nil || !strings.HasPrefix(err.Error(), "FD_SECRET_KEYS") {
+		t.Errorf("serve on mainnet with the development keys: %v, want FD_SECRET_KEYS refused", err)
+	}
+}

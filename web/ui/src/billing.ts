@@ -6,6 +6,7 @@
 
 import { useEffect, useRef, useState } from 'react'
 import { api, ApiError, isApiError } from './api'
+import type { Schema } from './schema'
 
 // ——— Shapes ———
 
@@ -30,23 +31,9 @@ export interface DiscountTier {
   pct_bps: number
 }
 
-export interface Catalog {
-  currency: string
-  sizes: Size[]
-  /** Custom sizes are on offer (margin pricing). */
-  custom: boolean
-  tiers: DiscountTier[]
-}
+export type Catalog = Schema<'Catalog'>
 
-export interface QuoteInput {
-  size: string
-  cpu?: number
-  ram_gb?: number
-  disk_gb?: number
-  ipv4?: boolean
-  months?: number
-  coupon?: string
-}
+export type QuoteInput = Schema<'QuoteInput'>
 
 export interface Breakdown {
   grid_usd_month_cents: number
@@ -96,44 +83,11 @@ export interface SetupIntent {
 
 export type OrderStatus = 'awaiting_payment' | 'requires_action' | 'paid' | 'failed' | 'refunded'
 
-export interface Order {
-  id: string
-  status: OrderStatus
-  description: string
-  spec?: Record<string, unknown>
-  months: number
-  currency: string
-  subtotal_cents: number
-  discount_cents: number
-  amount_cents: number
-  coupon_code?: string | null
-  failure_message: string
-  refunded_cents: number
-  credit_cents?: number
-  paid_at: string | null
-  created_at: string
-  client_secret?: string
-}
+export type Order = Schema<'Order'>
 
-export interface ConnectStatus {
-  account_id: string
-  connected: boolean
-  charges_enabled: boolean
-  payouts_enabled: boolean
-  details_submitted: boolean
-  requirements: string[] | null
-  mode: 'mock' | 'live'
-  updated_at: string
-}
+export type ConnectStatus = Schema<'ConnectStatus'>
 
-export interface Coupon {
-  id: string
-  code: string
-  pct_bps: number
-  max_redemptions: number | null
-  redeemed: number
-  expires_at: string | null
-}
+export type Coupon = Schema<'Coupon'>
 
 export interface PriceRule {
   mode: 'margin' | 'fixed'

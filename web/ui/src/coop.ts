@@ -1,6 +1,7 @@
 // Co-ops: revenue split, members' shares of payments, and storefront offers.
 
 export type Capability = 'gpu' | 'hdd' | 'bandwidth' | 'certified'
+import type { Schema } from './schema'
 
 export const capabilities: Array<{ id: Capability; label: string; short: string; description: string }> = [
   {
@@ -31,31 +32,11 @@ export const capabilities: Array<{ id: Capability; label: string; short: string;
 
 export const capabilityOf = (id: string) => capabilities.find((c) => c.id === id)
 
-export interface Offer {
-  id: string
-  name: string
-  description: string
-  capability: Capability
-  sizes: string[]
-  published: boolean
-  available_nodes: number
-  created_at: string
-  updated_at: string
-}
+export type Offer = Schema<'Offer'>
 
-export interface MemberShare {
-  account_id: string
-  email: string
-  role: 'node_operator' | 'dashboard_operator'
-  share_bps: number
-  payout_account: 'none' | 'pending' | 'ready'
-}
+export type MemberShare = Schema<'MemberShare'>
 
-export interface CoopSplit {
-  members: MemberShare[]
-  complete: boolean
-  total_bps: number
-}
+export type CoopSplit = Schema<'CoopSplit'>
 
 export interface Reversal {
   refund_total_cents: number
@@ -68,29 +49,7 @@ export interface Reversal {
 
 export type TransferStatus = 'held' | 'transferred' | 'void'
 
-export interface MemberPayment {
-  id: string
-  order_id: string
-  coop: string
-  member_email: string
-  description: string
-  paid_at: string | null
-  currency: string
-  charged_cents: number
-  platform_fee_cents: number
-  stripe_fee_cents: number
-  distributable_cents: number
-  refunded_cents: number
-  share_bps: number
-  share_cents: number
-  reversed_cents: number
-  net_cents: number
-  status: TransferStatus
-  transfer_id: string | null
-  transferred_at: string | null
-  created_at: string
-  reversals: Reversal[]
-}
+export type MemberPayment = Schema<'MemberPayment'>
 
 export interface CoopPayment {
   order_id: string

@@ -22,6 +22,9 @@ const WebhookTolerance = 5 * time.Minute
 // processing. A forged or stale signature is EINVALID and stores nothing; a
 // duplicate is accepted and ignored.
 func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature string) error {
+	if err := checkSignatureTime(signature, time.Now()); err != nil {
+		return err
+	}
 	// The event's API version may differ from the library's pinned one: we
 	// read only fields stable across versions, deliberately.
 	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.cfg.WebhookSecret,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,9 +37,11 @@ func (c Cents) String() string {
 // Config is the Stripe set-up.
 type Config struct {
 	SecretKey     string // sk_…; in mock mode any sk_test_ key
-	WebhookSecret string // whsec_…
-	APIURL        string // stripe-mock's URL in mock mode; empty for api.stripe.com
-	Mock          bool   // stripe-mock: the development emitter sends the events
+	WebhookSecret string // whsec_… of the account endpoint (/webhooks/stripe)
+	// ConnectWebhookSecret is the Connect endpoint's (/webhooks/stripe/connect).
+	ConnectWebhookSecret string
+	APIURL               string // stripe-mock's URL in mock mode; empty for api.stripe.com
+	Mock                 bool   // stripe-mock: the development emitter sends the events
 	// RetryDays are the days after a failed renewal's due date on which it is
 	// tried again (default 1, 3, 5); GraceDays how long a suspended
 	// subscription waits before termination (default 14, the grid's own grace
@@ -57,6 +60,11 @@ type Mailer interface {
 // OrderHook hears of paid orders (the deployments domain starts
 // provisioning). It must be idempotent: webhooks can repeat.
 type OrderHook interface {
+	// OrderPaidTx runs inside the transaction that marks the order paid: it
+	// moves what the order paid for and owes its work in that transaction.
+	OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error
+	// OrderPaid runs after that commit (and on retries): it hands the owed
+	// work to the queue at once.
 	OrderPaid(ctx context.Context, orderID uuid.UUID) error
 }
 
@@ -121,6 +129,12 @@ func (s *Service) SetOrderHook(h OrderHook) { s.hook = h }
 
 // SetClock replaces the clock (tests of renewals).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// liveKey reports whether the configured key is a live-mode key: events
+// whose livemode differs are the other mode's and change nothing here.
+func (s *Service) liveKey() bool {
+	return strings.HasPrefix(s.cfg.SecretKey, "sk_live_") || strings.HasPrefix(s.cfg.SecretKey, "rk_live_")
+}
 
 // Mode is "mock" or "live".
 func (s *Service) Mode() string {

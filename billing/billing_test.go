@@ -22,7 +22,12 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-const secret = "whsec_test_secret"
+// The two webhook endpoints' signing secrets: the platform account's own
+// events and connected accounts' events.
+const (
+	secret        = "whsec_test_secret"
+	connectSecret = "whsec_test_connect_secret"
+)
 
 // syncQueue processes events at once, as the worker would.
 type syncQueue struct{ svc **billing.Service }
@@ -76,8 +81,10 @@ func newFixture(t *testing.T) *fixture {
 	f.customer = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: cust, Name: "ann@alpha.test"})
 	emitter := billing.NewEmitter(secret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return f.svc.ReceiveWebhook(ctx, payload, sig)
-	}, log)
-	f.svc = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, APIURL: sm.URL, Mock: true},
+	}, log).Connect(connectSecret, func(ctx context.Context, payload []byte, sig string) error {
+		return f.svc.ReceiveConnectWebhook(ctx, payload, sig)
+	})
+	f.svc = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: sm.URL, Mock: true},
 		authz, f.sim, syncQueue{&f.svc}, emitter, log)
 	return f
 }
@@ -237,16 +244,16 @@ func TestWebhookDelivery(t *testing.T) {
 		"last_payment_error": map[string]any{"type": "card_error", "message": "Your card was declined."}}
 
 	payload, sig := billing.Sign("whsec_forged", "payment_intent.succeeded", acct, succeeded, time.Now())
-	if err := f.svc.ReceiveWebhook(context.Background(), payload, sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+	if err := f.svc.ReceiveConnectWebhook(context.Background(), payload, sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
 		t.Errorf("forged signature = %v, want EINVALID", err)
 	}
-	payload, sig = billing.Sign(secret, "payment_intent.succeeded", acct, succeeded, time.Now().Add(-time.Hour))
-	if err := f.svc.ReceiveWebhook(context.Background(), payload, sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+	payload, sig = billing.Sign(connectSecret, "payment_intent.succeeded", acct, succeeded, time.Now().Add(-time.Hour))
+	if err := f.svc.ReceiveConnectWebhook(context.Background(), payload, sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
 		t.Errorf("stale signature = %v, want EINVALID", err)
 	}
 	tampered := strings.Replace(string(payload), `"amount":608`, `"amount":1`, 1)
-	_, sig = billing.Sign(secret, "x", acct, nil, time.Now())
-	if err := f.svc.ReceiveWebhook(context.Background(), []byte(tampered), sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+	_, sig = billing.Sign(connectSecret, "x", acct, nil, time.Now())
+	if err := f.svc.ReceiveConnectWebhook(context.Background(), []byte(tampered), sig); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
 		t.Errorf("tampered body = %v, want EINVALID", err)
 	}
 	var stored int
@@ -261,10 +268,10 @@ func TestWebhookDelivery(t *testing.T) {
 	}
 
 	// Success, then a late failure for the same PaymentIntent, each delivered twice.
-	okPayload, okSig := billing.Sign(secret, "payment_intent.succeeded", acct, succeeded, time.Now())
-	failPayload, failSig := billing.Sign(secret, "payment_intent.payment_failed", acct, failed, time.Now().Add(-time.Minute))
+	okPayload, okSig := billing.Sign(connectSecret, "payment_intent.succeeded", acct, succeeded, time.Now())
+	failPayload, failSig := billing.Sign(connectSecret, "payment_intent.payment_failed", acct, failed, time.Now().Add(-time.Minute))
 	for _, ev := range [][2]string{{string(okPayload), okSig}, {string(okPayload), okSig}, {string(failPayload), failSig}, {string(failPayload), failSig}} {
-		if err := f.svc.ReceiveWebhook(context.Background(), []byte(ev[0]), ev[1]); err != nil {
+		if err := f.svc.ReceiveConnectWebhook(context.Background(), []byte(ev[0]), ev[1]); err != nil {
 			t.Fatalf("delivery: %v", err)
 		}
 	}
@@ -281,8 +288,8 @@ func TestWebhookDelivery(t *testing.T) {
 	}
 
 	// An event for a connected account that is not ours.
-	payload, sig = billing.Sign(secret, "payment_intent.succeeded", "acct_stranger", succeeded, time.Now())
-	if err := f.svc.ReceiveWebhook(context.Background(), payload, sig); err != nil {
+	payload, sig = billing.Sign(connectSecret, "payment_intent.succeeded", "acct_stranger", succeeded, time.Now())
+	if err := f.svc.ReceiveConnectWebhook(context.Background(), payload, sig); err != nil {
 		t.Fatalf("unknown account: %v", err)
 	}
 	var outcome string
@@ -331,9 +338,9 @@ func TestLedgerMonth(t *testing.T) {
 	if err := f.d.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, paid[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	payload, sig := billing.Sign(secret, "charge.dispute.created", acct, map[string]any{"id": "dp_1", "object": "dispute", "amount": int64(paid[2].Amount),
+	payload, sig := billing.Sign(connectSecret, "charge.dispute.created", acct, map[string]any{"id": "dp_1", "object": "dispute", "amount": int64(paid[2].Amount),
 		"currency": "usd", "reason": "fraudulent", "status": "needs_response", "charge": "ch_x", "payment_intent": pi}, time.Now())
-	if err := f.svc.ReceiveWebhook(context.Background(), payload, sig); err != nil {
+	if err := f.svc.ReceiveConnectWebhook(context.Background(), payload, sig); err != nil {
 		t.Fatal(err)
 	}
 

@@ -64,7 +64,7 @@ func (s *Service) refundUnused(ctx context.Context, tid, sub uuid.UUID, r unused
 		if err := tx.GetContext(ctx, &account, `SELECT account_id FROM subscriptions WHERE id = $1`, sub); err != nil {
 			return err
 		}
-		_, err := post(ctx, tx, tid, "credit-refund-failed", sub.String(), r.Currency, r.Memo+" (the card refund failed)",
+		_, err := Post(ctx, tx, tid, "credit-refund-failed", sub.String(), r.Currency, r.Memo+" (the card refund failed)",
 			map[string]Cents{AcctRefunds: r.Amount, creditAccount(account): -r.Amount})
 		return err
 	})

@@ -23,6 +23,10 @@ type ConnectStatus struct {
 	UpdatedAt        time.Time `db:"updated_at" json:"updated_at"`
 	Connected        bool      `db:"-" json:"connected"`
 	Mode             string    `db:"-" json:"mode"`
+	// PlatformCharged: a co-op's customers are charged on the platform's
+	// Stripe account and the revenue is transferred to its members, so the
+	// co-op needs no connected account of its own to take payments.
+	PlatformCharged bool `db:"-" json:"platform_charged"`
 }
 
 func loadConnect(ctx context.Context, tx *tenant.Tx) (*ConnectStatus, error) {
@@ -50,8 +54,10 @@ func (s *Service) Connect(ctx context.Context) (*ConnectStatus, error) {
 	var c *ConnectStatus
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		var err error
-		c, err = loadConnect(ctx, tx)
-		return err
+		if c, err = loadConnect(ctx, tx); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &c.PlatformCharged, `SELECT kind = 'coop' FROM tenants WHERE id = current_setting('app.tenant_id')::uuid`)
 	})
 	if c != nil {
 		c.Mode = s.Mode()

@@ -118,8 +118,10 @@ func newCoopFixture(t *testing.T) *coopFixture {
 	// The same service, talking to stripe-mock through the recorder.
 	emitter := billing.NewEmitter(secret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return f.svc.ReceiveWebhook(ctx, payload, sig)
-	}, f.log)
-	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, APIURL: c.rec.start(t), Mock: true},
+	}, f.log).Connect(connectSecret, func(ctx context.Context, payload []byte, sig string) error {
+		return f.svc.ReceiveConnectWebhook(ctx, payload, sig)
+	})
+	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: c.rec.start(t), Mock: true},
 		f.authz, f.sim, syncQueue{&f.svc}, emitter, f.log)
 	f.tenantID = coop.ID
 	tctx := tenant.WithID(ctx, coop.ID)

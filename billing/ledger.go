@@ -21,9 +21,9 @@ const (
 	AcctDisputes      = "disputes"       // money held or lost in disputes
 )
 
-// post writes one balanced entry; it returns false when the same (kind,
+// Post writes one balanced entry; it returns false when the same (kind,
 // ref) was posted before, so replayed events post nothing twice.
-func post(ctx context.Context, tx *tenant.Tx, tenantID uuid.UUID, kind, ref, currency, memo string, postings map[string]Cents) (bool, error) {
+func Post(ctx context.Context, tx *tenant.Tx, tenantID uuid.UUID, kind, ref, currency, memo string, postings map[string]Cents) (bool, error) {
 	var sum Cents
 	for _, a := range postings {
 		sum += a

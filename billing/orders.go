@@ -43,15 +43,20 @@ type Order struct {
 	Refunded        Cents           `db:"refunded_cents" json:"refunded_cents"`
 	PaidAt          *time.Time      `db:"paid_at" json:"paid_at"`
 	SubscriptionID  *uuid.UUID      `db:"subscription_id" json:"subscription_id"`
-	Credit          Cents           `db:"credit_cents" json:"credit_cents"` // paid from account credit, on top of Amount
+	Credit          Cents           `db:"credit_cents" json:"credit_cents"`             // paid from account credit, on top of Amount
+	DisputeLost     Cents           `db:"dispute_lost_cents" json:"dispute_lost_cents"` // taken back by a lost dispute
 	CreatedAt       time.Time       `db:"created_at" json:"created_at"`
+	// Lines are the parts of the amount for the period: VM, IPv4, backup,
+	// then discounts and the coupon as negative lines (OrderLines).
+	Lines json.RawMessage `db:"lines" json:"lines"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
 	ClientSecret string `db:"-" json:"client_secret,omitempty"`
 }
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
-	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents`
+	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines,
+	dispute_lost_cents`
 
 // CheckoutInput is a customer's order.
 type CheckoutInput struct {
@@ -121,18 +126,29 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 			return fiatdashboard.Invalid("description", "the description must be at most 200 characters")
 		}
 		spec, _ := json.Marshal(q.Spec)
+		lines, _ := json.Marshal(OrderLines(q))
 		var coupon *string
 		if q.Coupon != "" {
 			coupon = &q.Coupon
+		}
+		// Concurrent retries with one client_key race to this insert: one
+		// wins, the others wait for its commit and read its order.
+		err = tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
+			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key, lines)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO NOTHING RETURNING `+orderColumns,
+			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey, string(lines))
+		if tenant.IsNoRows(err) {
+			existing = true
+			return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND client_key = $2`, actor.ID, in.ClientKey)
+		}
+		if err != nil {
+			return err
+		}
+		if coupon != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE coupons SET redeemed = redeemed + 1 WHERE code = $1`, q.Coupon); err != nil {
 				return err
 			}
-		}
-		if err := tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
-			amount_cents, application_fee_cents, coupon_code, payment_method_id, client_key)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+orderColumns,
-			tid, actor.ID, desc, string(spec), q.Months, q.Currency, q.Subtotal, q.Discount, q.Total, fee, coupon, card, in.ClientKey); err != nil {
-			return err
 		}
 		return snapshotSplit(ctx, tx, &o) // a co-op's order keeps the split it was placed under
 	})
@@ -160,27 +176,58 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 	chargeOn(params, acct, o.ID) // a direct charge, or a co-op's charge on the platform
 	// Derived from our order id: however often this runs, Stripe makes one charge.
 	params.SetIdempotencyKey("order-" + o.ID.String())
-	pi, err := s.sc.PaymentIntents.New(params)
-	if err != nil {
-		if e, ok := stripeError("payment", err).(*fiatdashboard.Error); ok && e.Field == "card" {
+	var pi *stripe.PaymentIntent
+	var created bool
+	var stripeErr error
+	// The order's row is locked while its PaymentIntent is created, so
+	// concurrent retries create one and the others read it. (Stripe dedupes
+	// by the idempotency key as well; stripe-mock does not.)
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var piID *string
+		if err := tx.GetContext(ctx, &piID, `SELECT payment_intent_id FROM orders WHERE id = $1 FOR UPDATE`, o.ID); err != nil {
+			return err
+		}
+		if piID != nil {
+			return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, o.ID)
+		}
+		var err error
+		if pi, err = s.sc.PaymentIntents.New(params); err != nil {
+			stripeErr = err
+			return err
+		}
+		created = true
+		status := OrderAwaitingPayment
+		if pi.Status == stripe.PaymentIntentStatusRequiresAction || (s.cfg.Mock && *o.PaymentMethodID == "pm_card_authenticationRequired") {
+			status = OrderRequiresAction
+		}
+		if err := tx.GetContext(ctx, &o, `UPDATE orders SET payment_intent_id = $2, status = CASE WHEN status IN ('awaiting_payment', 'requires_action') THEN $3 ELSE status END,
+			updated_at = now() WHERE id = $1 RETURNING `+orderColumns, o.ID, pi.ID, status); err != nil {
+			return err
+		}
+		if s.cfg.Mock && s.emitter.Durable() {
+			// stripe-mock answers with a fixture; Stripe would decide by the
+			// card, and send its event once the charge exists: the event is
+			// owed in the transaction that records the PaymentIntent.
+			s.emitter.Within(tx).PaymentOutcome(tid, acct, pi.ID, o, *o.PaymentMethodID)
+		}
+		return nil
+	})
+	if stripeErr != nil {
+		if e, ok := stripeError("payment", stripeErr).(*fiatdashboard.Error); ok && e.Field == "card" {
 			s.setOrderFailed(ctx, o.ID, e.Message)
 		}
-		return nil, stripeError("payment", err)
+		return nil, stripeError("payment", stripeErr)
 	}
-	status := OrderAwaitingPayment
-	if pi.Status == stripe.PaymentIntentStatusRequiresAction || (s.cfg.Mock && *o.PaymentMethodID == "pm_card_authenticationRequired") {
-		status = OrderRequiresAction
-	}
-	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &o, `UPDATE orders SET payment_intent_id = $2, status = CASE WHEN status IN ('awaiting_payment', 'requires_action') THEN $3 ELSE status END,
-			updated_at = now() WHERE id = $1 RETURNING `+orderColumns, o.ID, pi.ID, status)
-	})
 	if err != nil {
 		return nil, err
 	}
+	if !created {
+		return &o, nil // a concurrent retry created it
+	}
 	if s.cfg.Mock {
-		// stripe-mock answers with a fixture; Stripe would decide by the card.
-		s.emitter.PaymentOutcome(tid, acct, pi.ID, o, *o.PaymentMethodID)
+		if !s.emitter.Durable() {
+			s.emitter.PaymentOutcome(tid, acct, pi.ID, o, *o.PaymentMethodID)
+		}
 		fresh, err := s.Order(ctx, o.ID)
 		if err != nil {
 			return nil, err
@@ -189,6 +236,24 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 	}
 	o.ClientSecret = pi.ClientSecret
 	return &o, nil
+}
+
+// OrderLines are a quote's lines for its whole period: each monthly part
+// times the months, then each discount as a negative line. They sum to
+// q.Total.
+func OrderLines(q *PriceQuote) []Line {
+	out := make([]Line, 0, len(q.Lines)+len(q.Discounts))
+	for _, l := range q.Lines {
+		label := l.Label
+		if q.Months > 1 {
+			label = fmt.Sprintf("%s × %d months", l.Label, q.Months)
+		}
+		out = append(out, Line{Kind: l.Kind, Label: label, Cents: l.Cents * Cents(q.Months)})
+	}
+	for _, d := range q.Discounts {
+		out = append(out, Line{Kind: d.Kind, Label: d.Label, Cents: -d.Cents})
+	}
+	return out
 }
 
 func (s *Service) setOrderFailed(ctx context.Context, id uuid.UUID, msg string) {
@@ -240,66 +305,28 @@ func (s *Service) Payments(ctx context.Context, before time.Time, limit int) ([]
 	return out, err
 }
 
-// Refund refunds an order in full or in part (amount 0: what is left), on
-// the tenant's account, giving back the platform fee in proportion. Used when
-// provisioning fails after payment, and by staff (admin/billing write).
-// The order shows refunded once Stripe's charge.refunded arrives.
-func (s *Service) Refund(ctx context.Context, id uuid.UUID, amount Cents, reason string) error {
-	if err := s.authz.Require(ctx, "admin/billing", "write"); err != nil {
-		return err
+// TaskRefund refunds an order in full (task id refund:<order id>): owed by
+// the transaction that fails what the order paid for.
+const TaskRefund = "billing:refund"
+
+// RefundTask is the payload of TaskRefund.
+type RefundTask struct {
+	OrderID uuid.UUID `json:"order_id"`
+	Reason  string    `json:"reason"`
+}
+
+// RefundKey is the outbox key of an order's owed refund.
+func RefundKey(order uuid.UUID) string { return "refund:" + order.String() }
+
+// SettleRefund refunds what is left of an order whose service failed (the
+// refund task, or its caller inline) and marks the owed refund done. An
+// order no longer paid (refunded already) has nothing left to refund.
+func (s *Service) SettleRefund(ctx context.Context, in RefundTask) error {
+	err := s.Refund(tenant.WithActor(ctx, tenant.System("refund owed")), in.OrderID, 0, in.Reason)
+	if err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		return fmt.Errorf("refund %s: %w", in.OrderID, err)
 	}
-	var o Order
-	var acct string
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
-		if tenant.IsNoRows(err) {
-			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
-		}
-		if err != nil {
-			return err
-		}
-		acct, err = chargeAccount(ctx, tx, false) // "" for a co-op: its charges are the platform's
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if o.Status != OrderPaid || o.PaymentIntentID == nil {
-		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "only a paid order can be refunded")
-	}
-	left := o.Amount - o.Refunded
-	if amount == 0 {
-		amount = left
-	}
-	if amount < 0 || amount > left {
-		return fiatdashboard.Invalid("amount_cents", "refund between 1 and %s", left)
-	}
-	params := &stripe.RefundParams{
-		PaymentIntent:        o.PaymentIntentID,
-		Amount:               stripe.Int64(int64(amount)),
-		RefundApplicationFee: stripe.Bool(true),
-		Metadata:             map[string]string{"order_id": o.ID.String(), "reason": reason},
-	}
-	onAccount(params, acct)
-	if acct == "" {
-		// A co-op's charge has no application fee; its members' transfers
-		// are reversed when Stripe reports the refund.
-		params.RefundApplicationFee = nil
-	}
-	// One refund per order and amount already refunded: a retry is the same refund.
-	params.SetIdempotencyKey(fmt.Sprintf("refund-%s-%d", o.ID, o.Refunded))
-	r, err := s.sc.Refunds.New(params)
-	if err != nil {
-		return stripeError("refund", err)
-	}
-	tid, _ := tenant.IDFromContext(ctx)
-	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tenant.Audit(ctx, tx, tid, "order.refund_requested", o.ID.String(), map[string]any{"amount_cents": amount, "refund": r.ID, "reason": reason})
-	})
-	if err == nil && s.cfg.Mock {
-		s.emitter.Refunded(tid, acct, o, o.Refunded+amount)
-	}
-	return err
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return tenant.OwedDone(ctx, tx, RefundKey(in.OrderID)) })
 }
 
 // MockAuthenticate completes 3-D Secure for an order in mock mode, as the

@@ -45,7 +45,13 @@ type PriceRule struct {
 	Mode      string `db:"mode" json:"mode"`             // margin or fixed
 	MarginBPS int64  `db:"margin_bps" json:"margin_bps"` // 5000 = grid list cost + 50 %
 	IPv4Cents Cents  `db:"ipv4_cents" json:"ipv4_cents"` // a public IPv4 per month, in fixed mode
-	Sizes     []Size `db:"-" json:"sizes"`
+	// StandbyCents and QSFSCents are fixed monthly add-ons for the backup
+	// options; 0 prices the option from its grid cost under the rule (the
+	// margin, or in fixed mode: a standby costs the size's own price, and
+	// a QSFS swarm needs its add-on set before it is sold).
+	StandbyCents Cents  `db:"standby_cents" json:"standby_cents"`
+	QSFSCents    Cents  `db:"qsfs_cents" json:"qsfs_cents"`
+	Sizes        []Size `db:"-" json:"sizes"`
 }
 
 // DiscountTier gives a percentage off from a threshold on.
@@ -76,7 +82,7 @@ type Pricing struct {
 
 // loadPricing reads the tenant's pricing in tx (the defaults when unset).
 func loadPricing(ctx context.Context, tx *tenant.Tx, withCoupons bool) (*Pricing, error) {
-	p := &Pricing{Rule: PriceRule{Mode: "margin", MarginBPS: 5000, IPv4Cents: 300, Sizes: DefaultSizes}}
+	p := &Pricing{Rule: PriceRule{Mode: "margin", MarginBPS: 5000, IPv4Cents: 300, Sizes: DefaultSizes}, Tiers: []DiscountTier{}, Coupons: []Coupon{}}
 	if err := tx.GetContext(ctx, &p.Currency, `SELECT base_currency FROM tenants WHERE id = current_setting('app.tenant_id')::uuid`); err != nil {
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func loadPricing(ctx context.Context, tx *tenant.Tx, withCoupons bool) (*Pricing
 		PriceRule
 		Sizes string `db:"sizes"`
 	}
-	err := tx.GetContext(ctx, &row, `SELECT mode, margin_bps, ipv4_cents, sizes::text AS sizes FROM price_rules`)
+	err := tx.GetContext(ctx, &row, `SELECT mode, margin_bps, ipv4_cents, standby_cents, qsfs_cents, sizes::text AS sizes FROM price_rules`)
 	if err == nil {
 		p.Rule = row.PriceRule
 		if err := json.Unmarshal([]byte(row.Sizes), &p.Rule.Sizes); err != nil {
@@ -132,6 +138,10 @@ func (s *Service) SavePricing(ctx context.Context, in Pricing) (*Pricing, error)
 		return nil, fiatdashboard.Invalid("rule.margin_bps", "the margin must be 0-1000 %%")
 	case r.IPv4Cents < 0 || r.IPv4Cents > MaxMonthlyCents:
 		return nil, fiatdashboard.Invalid("rule.ipv4_cents", "the IPv4 price is 0 to %d cents a month", MaxMonthlyCents)
+	case r.StandbyCents < 0 || r.StandbyCents > 10_000_00:
+		return nil, fiatdashboard.Invalid("rule.standby_cents", "the standby VM add-on is 0 (priced from grid cost) up to 10000 a month")
+	case r.QSFSCents < 0 || r.QSFSCents > 10_000_00:
+		return nil, fiatdashboard.Invalid("rule.qsfs_cents", "the QSFS swarm add-on is 0 (priced from grid cost) up to 10000 a month")
 	case len(r.Sizes) == 0 || len(r.Sizes) > 12:
 		return nil, fiatdashboard.Invalid("rule.sizes", "offer 1-12 sizes")
 	}
@@ -168,9 +178,13 @@ func (s *Service) SavePricing(ctx context.Context, in Pricing) (*Pricing, error)
 		if r.Mode == "margin" && currency != "usd" {
 			return fiatdashboard.Invalid("rule.mode", "the grid bills in USD: a %s storefront uses fixed prices", strings.ToUpper(currency))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO price_rules (tenant_id, mode, margin_bps, ipv4_cents, sizes) VALUES ($1, $2, $3, $4, $5::jsonb)
+		if r.Mode == "fixed" && r.QSFSCents == 0 {
+			return fiatdashboard.Invalid("rule.qsfs_cents", "in fixed mode set the monthly price of the QSFS backup swarm")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO price_rules (tenant_id, mode, margin_bps, ipv4_cents, standby_cents, qsfs_cents, sizes) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
 			ON CONFLICT (tenant_id) DO UPDATE SET mode = EXCLUDED.mode, margin_bps = EXCLUDED.margin_bps, ipv4_cents = EXCLUDED.ipv4_cents,
-			sizes = EXCLUDED.sizes, updated_at = now()`, tid, r.Mode, r.MarginBPS, r.IPv4Cents, string(sizes)); err != nil {
+			standby_cents = EXCLUDED.standby_cents, qsfs_cents = EXCLUDED.qsfs_cents, sizes = EXCLUDED.sizes, updated_at = now()`,
+			tid, r.Mode, r.MarginBPS, r.IPv4Cents, r.StandbyCents, r.QSFSCents, string(sizes)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM discount_tiers`); err != nil {
@@ -203,13 +217,42 @@ type QuoteInput struct {
 	IPv4   bool   `json:"ipv4"`
 	Months int    `json:"months"`
 	Coupon string `json:"coupon"`
+	// Backup is none (or empty), vm (a standby VM on another farm) or qsfs
+	// (a QSFS swarm): each is priced on its own line.
+	Backup string `json:"backup"`
 }
 
-// Line is one line of a price.
+// Line is one line of a price. In a quote's Lines the cents are per month;
+// in an order's lines they are for the order's period, discounts negative.
 type Line struct {
+	// Kind is vm, ipv4, standby, qsfs, discount or coupon.
+	Kind  string `json:"kind,omitempty"`
 	Label string `json:"label"`
 	Cents Cents  `json:"cents"`
 }
+
+// Price line kinds.
+const (
+	LineVM       = "vm"
+	LineIPv4     = "ipv4"
+	LineStandby  = "standby"
+	LineQSFS     = "qsfs"
+	LineDiscount = "discount"
+	LineCoupon   = "coupon"
+)
+
+// The QSFS backup swarm every "qsfs" order gets (ARCHITECTURE.md §6): 20
+// data zdbs of which any 12 rebuild the data (it survives 8 lost storage
+// nodes), 4 metadata zdbs, and an SSD cache on the VM's own node. deploy
+// provisions exactly this layout; pricing bills it.
+const (
+	QSFSExpected = 20
+	QSFSMinimal  = 12
+	QSFSMeta     = 4
+	QSFSShardGB  = 10
+	QSFSMetaGB   = 1
+	QSFSCacheGB  = 2
+)
 
 // PriceQuote is what an order would cost.
 type PriceQuote struct {
@@ -222,6 +265,9 @@ type PriceQuote struct {
 	Total        Cents  `json:"total_cents"`
 	Coupon       string `json:"coupon,omitempty"`
 	Spec         Spec   `json:"spec"`
+	// Lines are the parts of the monthly price (VM, public IPv4, standby
+	// VM, QSFS swarm), summing to MonthlyCents.
+	Lines []Line `json:"lines"`
 	// For tenant staff only.
 	Breakdown *Breakdown `json:"breakdown,omitempty"`
 }
@@ -233,16 +279,20 @@ type Spec struct {
 	RAMGB  uint64 `json:"ram_gb"`
 	DiskGB uint64 `json:"disk_gb"`
 	IPv4   bool   `json:"ipv4"`
+	Backup string `json:"backup,omitempty"` // vm or qsfs; empty for none
 }
 
 // Breakdown shows a tenant what a price is made of.
 type Breakdown struct {
-	GridUSDMonthCents Cents  `json:"grid_usd_month_cents"` // TFT cost at the wallet's staking tier, in USD cents
-	TFTMonth          string `json:"tft_month"`
-	StakingDiscount   string `json:"staking_discount"`
-	StripeFeeCents    Cents  `json:"stripe_fee_cents"`
-	PlatformFeeCents  Cents  `json:"platform_fee_cents"`
-	MarginCents       Cents  `json:"margin_cents"`
+	GridUSDMonthCents Cents `json:"grid_usd_month_cents"` // TFT cost at the wallet's staking tier, in USD cents, backup included
+	// BackupGridUSDMonthCents is the part of GridUSDMonthCents the backup
+	// option costs on the grid (standby VM, or the swarm's zdbs and cache).
+	BackupGridUSDMonthCents Cents  `json:"backup_grid_usd_month_cents"`
+	TFTMonth                string `json:"tft_month"`
+	StakingDiscount         string `json:"staking_discount"`
+	StripeFeeCents          Cents  `json:"stripe_fee_cents"`
+	PlatformFeeCents        Cents  `json:"platform_fee_cents"`
+	MarginCents             Cents  `json:"margin_cents"`
 }
 
 const gib = 1 << 30
@@ -314,27 +364,58 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 			return nil, fiatdashboard.Invalid("size", "pick one of the sizes on offer")
 		}
 	}
-	ipv4 := uint32(0)
-	if in.IPv4 {
-		ipv4 = 1
+	switch in.Backup {
+	case "", "none":
+		in.Backup = ""
+	case "vm", "qsfs":
+		spec.Backup = in.Backup
+	default:
+		return nil, fiatdashboard.Invalid("backup", "backup is none, vm or qsfs")
 	}
-	wl := grid.Workload{CRU: spec.CPU, MRU: spec.RAMGB * gib, SRU: spec.DiskGB * gib, PublicIPv4: ipv4}
-	// The tenant's wallet and its staking tier arrive with the treasury; until
-	// then the grid cost is the list cost (no staking discount).
-	gq, err := grid.QuoteWorkload(wl, grid.MainnetPricingPolicy, referenceTFTPrice, 0)
+	gc, err := gridCostOf(spec)
 	if err != nil {
 		return nil, err
 	}
-	var monthly Cents
+	margin := func(usd *big.Rat) Cents { return applyBPS(usdCents(usd), 10000+p.Rule.MarginBPS) }
+	vmLabel := fmt.Sprintf("VM %d vCPU, %d GB RAM, %d GB disk", spec.CPU, spec.RAMGB, spec.DiskGB)
+	var lines []Line
 	if p.Rule.Mode == "fixed" {
-		monthly = fixed
+		lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: fixed})
 		if in.IPv4 {
-			monthly += p.Rule.IPv4Cents
+			lines = append(lines, Line{Kind: LineIPv4, Label: "Public IPv4 address", Cents: p.Rule.IPv4Cents})
 		}
 	} else {
-		monthly = applyBPS(usdCents(gq.ListUSDMonth), 10000+p.Rule.MarginBPS)
+		lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: margin(gc.vm.ListUSDMonth)})
+		if in.IPv4 {
+			lines = append(lines, Line{Kind: LineIPv4, Label: "Public IPv4 address", Cents: margin(gc.ipv4.ListUSDMonth)})
+		}
 	}
-	q := &PriceQuote{Currency: p.Currency, MonthlyCents: monthly, Months: in.Months, Spec: spec}
+	switch spec.Backup {
+	case "vm":
+		c := p.Rule.StandbyCents
+		switch {
+		case c > 0:
+		case p.Rule.Mode == "fixed":
+			c = fixed // a standby is a second machine of the same size
+		default:
+			c = margin(gc.backupList)
+		}
+		lines = append(lines, Line{Kind: LineStandby, Label: "Backup: standby VM on another farm (failover)", Cents: c})
+	case "qsfs":
+		c := p.Rule.QSFSCents
+		if c == 0 {
+			if p.Rule.Mode == "fixed" {
+				return nil, fiatdashboard.Invalid("backup", "this storefront does not sell the QSFS backup swarm yet; pick another backup")
+			}
+			c = margin(gc.backupList)
+		}
+		lines = append(lines, Line{Kind: LineQSFS, Label: fmt.Sprintf("Backup: QSFS swarm (%d storage nodes, survives %d lost)", QSFSExpected, QSFSExpected-QSFSMinimal), Cents: c})
+	}
+	var monthly Cents
+	for _, l := range lines {
+		monthly += l.Cents
+	}
+	q := &PriceQuote{Currency: p.Currency, MonthlyCents: monthly, Months: in.Months, Spec: spec, Lines: lines}
 	q.Subtotal = monthly * Cents(in.Months)
 	// The best prepaid-months tier applies; tiers by active deployments
 	// apply once deployments exist.
@@ -347,7 +428,7 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 	remaining := q.Subtotal
 	if tierBPS > 0 {
 		d := remaining * Cents(tierBPS) / 10000 // discounts round down: the customer never pays more than shown
-		q.Discounts = append(q.Discounts, Line{Label: fmt.Sprintf("%d months prepaid: %s %% off", in.Months, bpsPct(tierBPS)), Cents: d})
+		q.Discounts = append(q.Discounts, Line{Kind: LineDiscount, Label: fmt.Sprintf("%d months prepaid: %s %% off", in.Months, bpsPct(tierBPS)), Cents: d})
 		remaining -= d
 	}
 	if code := strings.ToUpper(strings.TrimSpace(in.Coupon)); code != "" {
@@ -364,7 +445,7 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 			return nil, fiatdashboard.Invalid("coupon", "this coupon has been used up")
 		}
 		d := remaining * Cents(c.PctBPS) / 10000
-		q.Discounts = append(q.Discounts, Line{Label: fmt.Sprintf("Coupon %s: %s %% off", c.Code, bpsPct(c.PctBPS)), Cents: d})
+		q.Discounts = append(q.Discounts, Line{Kind: LineCoupon, Label: fmt.Sprintf("Coupon %s: %s %% off", c.Code, bpsPct(c.PctBPS)), Cents: d})
 		remaining -= d
 		q.Coupon = c.Code
 	}
@@ -378,9 +459,10 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 		if err != nil {
 			return nil, err
 		}
-		grid := usdCents(gq.USDMonth) * Cents(in.Months)
-		b := &Breakdown{GridUSDMonthCents: usdCents(gq.USDMonth), TFTMonth: gq.TFTMonth.String(), StakingDiscount: fmt.Sprintf("%s (%d %%)", gq.Discount, gq.DiscountPct),
-			StripeFeeCents: StripeFee(q.Total), PlatformFeeCents: fee}
+		gridMonth := usdCents(gc.billed)
+		grid := gridMonth * Cents(in.Months)
+		b := &Breakdown{GridUSDMonthCents: gridMonth, BackupGridUSDMonthCents: usdCents(gc.backupBilled), TFTMonth: gc.tftMonth.String(),
+			StakingDiscount: fmt.Sprintf("%s (%d %%)", gc.vm.Discount, gc.vm.DiscountPct), StripeFeeCents: StripeFee(q.Total), PlatformFeeCents: fee}
 		b.MarginCents = q.Total - grid - b.StripeFeeCents - b.PlatformFeeCents
 		q.Breakdown = b
 	}
@@ -462,7 +544,7 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 		if err != nil {
 			return err
 		}
-		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers}
+		c = Catalog{Currency: p.Currency, Custom: p.Rule.Mode == "margin", Tiers: p.Tiers, Sizes: []PricedSize{}}
 		for _, z := range p.Rule.Sizes {
 			q, err := s.quote(ctx, tx, QuoteInput{Size: z.ID}, false)
 			if err != nil {
@@ -474,6 +556,80 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 		return nil
 	})
 	return &c, err
+}
+
+// gridCost is what a spec's contracts cost on the grid each month: the VM
+// (without and with its public IPv4, which the chain bills per address as
+// IPU), and the backup option's own contracts.
+type gridCost struct {
+	vm, ipv4             grid.Quote // the VM's capacity alone; one IPv4 alone
+	backupList           *big.Rat   // USD/month, list
+	billed, backupBilled *big.Rat   // USD/month, after the staking discount (backup included in billed)
+	tftMonth             grid.TFTUnits
+}
+
+// gridCostOf prices spec on the grid (grid.QuoteWorkload, the chain's own
+// formulas). A standby VM is a second VM of the same capacity without a
+// public IPv4 (deploy places it on another farm). A QSFS swarm is
+// QSFSExpected data zdbs of QSFSShardGB and QSFSMeta metadata zdbs of
+// QSFSMetaGB, each its own node contract billed with its own hourly
+// rounding (cost.rs rounds each contract's hourly cost up), placed on HDD
+// (deploy picks storage nodes by free HDD), plus the SSD cache that grows
+// the VM's own contract by QSFSCacheGB.
+func gridCostOf(spec Spec) (*gridCost, error) {
+	quote := func(w grid.Workload) (grid.Quote, error) {
+		return grid.QuoteWorkload(w, grid.MainnetPricingPolicy, referenceTFTPrice, 0)
+	}
+	vmW := grid.Workload{CRU: spec.CPU, MRU: spec.RAMGB * gib, SRU: spec.DiskGB * gib}
+	c := &gridCost{backupList: new(big.Rat), backupBilled: new(big.Rat)}
+	var err error
+	if c.vm, err = quote(vmW); err != nil {
+		return nil, err
+	}
+	if c.ipv4, err = quote(grid.Workload{PublicIPv4: 1}); err != nil {
+		return nil, err
+	}
+	c.billed = new(big.Rat).Set(c.vm.USDMonth)
+	c.tftMonth = c.vm.TFTMonth
+	if spec.IPv4 {
+		c.billed.Add(c.billed, c.ipv4.USDMonth)
+		c.tftMonth += c.ipv4.TFTMonth
+	}
+	add := func(w grid.Workload, n int64) error {
+		q, err := quote(w)
+		if err != nil {
+			return err
+		}
+		k := new(big.Rat).SetInt64(n)
+		c.backupList.Add(c.backupList, new(big.Rat).Mul(q.ListUSDMonth, k))
+		c.backupBilled.Add(c.backupBilled, new(big.Rat).Mul(q.USDMonth, k))
+		c.tftMonth += q.TFTMonth * grid.TFTUnits(n)
+		return nil
+	}
+	switch spec.Backup {
+	case "vm":
+		err = add(vmW, 1)
+	case "qsfs":
+		if err = add(grid.Workload{HRU: QSFSShardGB * gib}, QSFSExpected); err == nil {
+			err = add(grid.Workload{HRU: QSFSMetaGB * gib}, QSFSMeta)
+		}
+		if err == nil {
+			// The cache: the VM's contract with it, less the VM's contract without.
+			withCache := vmW
+			withCache.SRU += QSFSCacheGB * gib
+			var q grid.Quote
+			if q, err = quote(withCache); err == nil {
+				c.backupList.Add(c.backupList, new(big.Rat).Sub(q.ListUSDMonth, c.vm.ListUSDMonth))
+				c.backupBilled.Add(c.backupBilled, new(big.Rat).Sub(q.USDMonth, c.vm.USDMonth))
+				c.tftMonth += q.TFTMonth - c.vm.TFTMonth
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.billed.Add(c.billed, c.backupBilled)
+	return c, nil
 }
 
 // referenceTFTPrice converts grid cost to TFT until a live TFT price feed

@@ -38,10 +38,12 @@ type Subscription struct {
 	FailedAttempts int             `db:"failed_attempts" json:"failed_attempts"`
 	NextAttemptAt  time.Time       `db:"next_attempt_at" json:"next_attempt_at"`
 	CreatedAt      time.Time       `db:"created_at" json:"created_at"`
+	// Lines are what each renewal charges, part by part, for the period.
+	Lines json.RawMessage `db:"lines" json:"lines"`
 }
 
 const subColumns = `id, account_id, first_order_id, description, spec, months, currency, renewal_cents, status, paid_through,
-	failed_attempts, next_attempt_at, created_at`
+	failed_attempts, next_attempt_at, created_at, lines`
 
 // renewLead is how long before the paid period ends the renewal is charged.
 const renewLead = 24 * time.Hour
@@ -57,7 +59,7 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 		postings[creditAccount(o.AccountID)] = o.Credit
 		postings[AcctRevenue] -= o.Credit
 	}
-	if _, err := post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, postings); err != nil {
+	if _, err := Post(ctx, tx, tid, "payment", o.ID.String(), o.Currency, o.Description, postings); err != nil {
 		return nil, err
 	}
 	if err := tenant.Audit(ctx, tx, tid, "order.paid", o.ID.String(), map[string]any{"amount_cents": o.Amount, "credit_cents": o.Credit}); err != nil {
@@ -67,14 +69,15 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 	if o.SubscriptionID == nil {
 		var spec Spec
 		json.Unmarshal(o.Spec, &spec)
-		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Months: o.Months}, false)
+		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Backup: spec.Backup, Months: o.Months}, false)
 		if err != nil {
 			return nil, fmt.Errorf("renewal price: %w", err)
 		}
 		through := paidAt.AddDate(0, o.Months, 0)
-		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at)
-			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10) ON CONFLICT (first_order_id) DO NOTHING`,
-			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead))
+		lines, _ := json.Marshal(OrderLines(q))
+		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at, lines)
+			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb) ON CONFLICT (first_order_id) DO NOTHING`,
+			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead), string(lines))
 		return nil, err
 	}
 	var was string
@@ -113,20 +116,28 @@ func (s *Service) RenewDue(ctx context.Context) (int, error) {
 	}
 	for _, d := range due {
 		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("renewals")), d.TenantID)
-		if err := s.renew(tctx, d.TenantID, d.ID); err != nil {
+		if _, err := s.renew(tctx, d.TenantID, d.ID, false); err != nil {
 			s.log.Error("renewal", "subscription", d.ID, "err", err)
 		}
 	}
 	return len(due), nil
 }
 
-// renew makes one renewal attempt: credit first, then the default card off-session.
-func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
+// renew makes one renewal attempt: credit first, then the default card —
+// off-session (the scheduled renewal), or on-session (the customer's "Pay
+// now", who can authenticate at once). It returns the attempt's order.
+//
+// An off-session attempt that needs the customer's authentication (SCA) is
+// not a failure yet (renewalNeedsAuthentication); when the next renewal run
+// finds that attempt still waiting for the customer, it has failed, and the
+// dunning schedule continues.
+func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) (*Order, error) {
 	now := s.now()
 	var sub Subscription
 	var o Order
 	var charge bool
 	var terminate bool
+	var unconfirmed bool
 	var card string
 	var acct string
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
@@ -166,8 +177,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 		}
 		key := fmt.Sprintf("renew:%s:%d:%d", id, sub.PaidThrough.Unix(), sub.FailedAttempts)
 		err = tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, amount_cents,
-			application_fee_cents, payment_method_id, client_key, subscription_id, credit_cents)
-			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, nullif($10, ''), $11, $12, $13)
+			application_fee_cents, payment_method_id, client_key, subscription_id, credit_cents, lines)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, nullif($10, ''), $11, $12, $13, (SELECT lines FROM subscriptions WHERE id = $12))
 			ON CONFLICT (account_id, client_key) WHERE client_key IS NOT NULL DO UPDATE SET updated_at = now() RETURNING `+orderColumns,
 			tid, sub.AccountID, "Renewal: "+sub.Description, string(sub.Spec), sub.Months, sub.Currency, sub.RenewalCents, amount, fee, card, key, id, use)
 		if err != nil {
@@ -175,6 +186,10 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 		}
 		if err := snapshotSplit(ctx, tx, &o); err != nil { // a co-op's renewal: today's split
 			return err
+		}
+		if o.Status == OrderRequiresAction && !onSession {
+			unconfirmed = true // asked to confirm on-session, and not done by now
+			return nil
 		}
 		if o.Status != OrderAwaitingPayment {
 			return nil // this attempt happened already
@@ -193,30 +208,35 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if terminate {
 		if s.control != nil {
-			return s.control.SubscriptionTerminated(ctx, id)
+			return nil, s.control.SubscriptionTerminated(ctx, id)
 		}
-		return nil
+		return nil, nil
+	}
+	if unconfirmed {
+		msg := "The payment needed your confirmation with your bank and was not confirmed"
+		s.markFailed(ctx, o.ID, msg)
+		return &o, s.renewalFailed(ctx, tid, id, msg)
 	}
 	if !charge {
-		return nil
+		return &o, nil
 	}
 	if card == "" {
 		s.markFailed(ctx, o.ID, "No card on file")
-		return s.renewalFailed(ctx, tid, id, "No card on file")
+		return &o, s.renewalFailed(ctx, tid, id, "No card on file")
 	}
 	var cus string
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		return tx.GetContext(ctx, &cus, `SELECT customer_id FROM stripe_customers WHERE account_id = $1`, sub.AccountID)
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	params := &stripe.PaymentIntentParams{
 		Amount: stripe.Int64(int64(o.Amount)), Currency: stripe.String(o.Currency), Customer: stripe.String(cus),
-		PaymentMethod: stripe.String(card), Confirm: stripe.Bool(true), OffSession: stripe.Bool(true),
+		PaymentMethod: stripe.String(card), Confirm: stripe.Bool(true), OffSession: stripe.Bool(!onSession),
 		ApplicationFeeAmount: stripe.Int64(int64(o.ApplicationFee)), Description: stripe.String(o.Description),
 		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
 		Metadata:           map[string]string{"order_id": o.ID.String(), "subscription_id": id.String(), "tenant_id": tid.String()},
@@ -226,21 +246,96 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID) error {
 	params.SetIdempotencyKey("order-" + o.ID.String())
 	pi, err := s.sc.PaymentIntents.New(params)
 	if err != nil {
+		// Stripe answers an off-session charge the bank wants authenticated
+		// with a card error, code authentication_required, naming the
+		// PaymentIntent (now requires_payment_method): the customer must
+		// come back on-session (stripe.com/docs/payments/payment-intents/off-session).
+		if se, ok := err.(*stripe.Error); ok && se.Code == stripe.ErrorCodeAuthenticationRequired && se.PaymentIntent != nil {
+			return &o, s.renewalNeedsAuthentication(ctx, tid, se.PaymentIntent.ID, &o)
+		}
 		e, ok := stripeError("renewal", err).(*fiatdashboard.Error)
 		if ok && e.Field == "card" {
 			s.markFailed(ctx, o.ID, e.Message)
-			return s.renewalFailed(ctx, tid, id, e.Message)
+			return &o, s.renewalFailed(ctx, tid, id, e.Message)
 		}
-		return err // transient: the next run tries again
+		return nil, err // transient: the next run tries again
+	}
+	status := OrderAwaitingPayment
+	if onSession && (pi.Status == stripe.PaymentIntentStatusRequiresAction || (s.cfg.Mock && card == "pm_card_authenticationRequired")) {
+		status = OrderRequiresAction // the customer is here: Stripe.js finishes it
 	}
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE orders SET payment_intent_id = $2 WHERE id = $1`, o.ID, pi.ID)
-		return err
+		return tx.GetContext(ctx, &o, `UPDATE orders SET payment_intent_id = $2, status = CASE WHEN status = 'awaiting_payment' THEN $3 ELSE status END
+			WHERE id = $1 RETURNING `+orderColumns, o.ID, pi.ID, status)
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	if s.cfg.Mock {
-		s.emitter.PaymentOutcome(tid, acct, pi.ID, o, card)
+		if onSession {
+			s.emitter.PaymentOutcome(tid, acct, pi.ID, o, card)
+		} else {
+			s.emitter.OffSessionOutcome(tid, acct, pi.ID, o, card)
+		}
+	}
+	o.ClientSecret = pi.ClientSecret
+	return &o, nil
+}
+
+// renewalNeedsAuthentication records that an off-session renewal needs the
+// customer's authentication (SCA): the order waits in requires_action with
+// its PaymentIntent, the customer is mailed a link to the storefront page
+// that confirms it on-session (ConfirmPayment), and the subscription is
+// left as it is until the next dunning day, when an attempt still waiting
+// counts as failed (renew). Repeated calls (the API error and the webhook
+// both report it) mail once.
+func (s *Service) renewalNeedsAuthentication(ctx context.Context, tid uuid.UUID, paymentIntent string, o *Order) error {
+	var sub Subscription
+	var email, slug string
+	moved := false
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'requires_action', payment_intent_id = $2, failure_message = '', updated_at = now()
+			WHERE id = $1 AND status = 'awaiting_payment'`, o.ID, paymentIntent)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 || o.SubscriptionID == nil {
+			return nil
+		}
+		moved = true
+		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, *o.SubscriptionID); err != nil {
+			return err
+		}
+		// The customer has until the next dunning day to confirm.
+		deadline := sub.PaidThrough.AddDate(0, 0, s.cfg.GraceDays)
+		if sub.FailedAttempts < len(s.cfg.RetryDays) {
+			deadline = sub.PaidThrough.AddDate(0, 0, s.cfg.RetryDays[sub.FailedAttempts])
+		}
+		if now := s.now(); deadline.Before(now.Add(24 * time.Hour)) {
+			deadline = now.Add(24 * time.Hour)
+		}
+		sub.NextAttemptAt = deadline
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_attempt_at = $2, updated_at = now() WHERE id = $1`, sub.ID, deadline); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.authentication_required", sub.ID.String(), map[string]any{"order": o.ID, "confirm_by": deadline})
+	})
+	if err != nil || !moved || email == "" {
+		return err
+	}
+	link := s.cfg.StorefrontURL(slug) + "/pay/" + o.ID.String()
+	m := rbac.Mail{To: email, Subject: "Please confirm your payment",
+		Text: fmt.Sprintf("Your bank asks you to confirm the renewal of %q (%s). Nothing has been charged yet.\n\nConfirm the payment here: %s\n\nIf it is not confirmed by %s, we will try your card again and your server may be suspended.\n",
+			sub.Description, o.Amount, link, sub.NextAttemptAt.Format("2 January 2006"))}
+	if s.mailer != nil {
+		if err := s.mailer.Send(ctx, tid, m); err != nil {
+			s.log.Error("confirm-payment mail", "err", err)
+		}
 	}
 	return nil
 }
@@ -321,29 +416,103 @@ func (s *Service) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	return out, err
 }
 
-// PayNow retries a past-due or suspended subscription's renewal at once with
-// the default card (the customer's "pay the overdue amount").
-func (s *Service) PayNow(ctx context.Context, id uuid.UUID) error {
+// PayNow pays a subscription's overdue renewal at once with the default
+// card, the customer being here (the billing page's "Pay now"): a renewal
+// waiting for the customer's authentication is returned as it is, and a
+// new attempt is charged on-session. The order comes back with its client
+// secret when it needs authentication (status requires_action): the
+// storefront's payment page finishes it, as it does for the link mailed
+// for an off-session renewal (ConfirmPayment). ECONFLICT when nothing is
+// overdue or waiting.
+func (s *Service) PayNow(ctx context.Context, id uuid.UUID) (*Order, error) {
 	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
-		return err
+		return nil, err
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	tid, _ := tenant.IDFromContext(ctx)
 	var status string
+	var waiting *uuid.UUID
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &status, `SELECT status FROM subscriptions WHERE id = $1 AND account_id = $2`, id, actor.ID)
 		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "subscription not found")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		var o uuid.UUID
+		err = tx.GetContext(ctx, &o, `SELECT id FROM orders WHERE subscription_id = $1 AND status = 'requires_action' ORDER BY created_at DESC LIMIT 1`, id)
+		if err == nil {
+			waiting = &o
+		} else if !tenant.IsNoRows(err) {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if waiting != nil {
+		return s.Order(ctx, *waiting)
 	}
 	if status != SubPastDue && status != SubSuspended {
-		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "nothing is overdue")
+		return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "nothing is overdue")
 	}
-	return s.renew(tenant.WithActor(ctx, tenant.System("renewals")), tid, id)
+	o, err := s.renew(tenant.WithActor(ctx, tenant.System("renewals")), tid, id, true)
+	if err != nil || o == nil {
+		return o, err
+	}
+	secret := o.ClientSecret
+	fresh, err := s.Order(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	fresh.ClientSecret = secret
+	return fresh, nil
+}
+
+// ConfirmPayment confirms, with the customer here, a payment that waits for
+// the customer's authentication (an off-session renewal the bank wanted
+// authenticated, or an on-session one): the PaymentIntent is confirmed
+// again with its card and off_session false, which moves it to
+// requires_action, and the order comes back with its client secret for
+// Stripe.js's handleNextAction (in mock mode, MockAuthenticate)
+// (support.stripe.com, "manual confirmation for off-session payments
+// requiring SCA": confirm again with off_session false, then handle the
+// action). ENOTFOUND for another customer's order; ECONFLICT when the
+// order does not wait for authentication.
+func (s *Service) ConfirmPayment(ctx context.Context, id uuid.UUID) (*Order, error) {
+	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
+		return nil, err
+	}
+	o, err := s.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	if o.AccountID != actor.ID {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
+	}
+	if o.Status != OrderRequiresAction || o.PaymentIntentID == nil || o.PaymentMethodID == nil {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this payment does not wait for your confirmation")
+	}
+	var acct string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		acct, err = chargeAccount(ctx, tx, false)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	params := &stripe.PaymentIntentConfirmParams{PaymentMethod: o.PaymentMethodID, OffSession: stripe.Bool(false)}
+	onAccount(params, acct)
+	params.SetIdempotencyKey("confirm-" + o.ID.String())
+	pi, err := s.sc.PaymentIntents.Confirm(*o.PaymentIntentID, params)
+	if err != nil {
+		return nil, stripeError("payment", err)
+	}
+	o.ClientSecret = pi.ClientSecret
+	return o, nil
 }
 
 // Cancel ends a subscription now. The unused part of the paid period goes
@@ -387,7 +556,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 			credit -= refund.Amount
 		}
 		if credit > 0 {
-			if _, err := post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
+			if _, err := Post(ctx, tx, tid, "credit", id.String(), sub.Currency, "unused time of "+sub.Description,
 				map[string]Cents{AcctRefunds: credit, creditAccount(sub.AccountID): -credit}); err != nil {
 				return err
 			}
@@ -414,4 +583,24 @@ func (s *Service) Credit(ctx context.Context) (Cents, error) {
 		return tx.GetContext(ctx, &c, `SELECT coalesce(-sum(amount_cents), 0) FROM ledger_postings WHERE account = $1`, creditAccount(actor.ID))
 	})
 	return c, err
+}
+
+// EndRefunded ends the subscription of an order that was refunded in full
+// because what it paid for was never delivered (a deployment that failed
+// after payment): it is terminated without credit (the refund gave the
+// money back) and never renews. A subscription already ended is left as is.
+func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var id uuid.UUID
+		err := tx.GetContext(ctx, &id, `UPDATE subscriptions SET status = 'terminated', updated_at = now()
+			WHERE first_order_id = $1 AND status NOT IN ('canceled', 'terminated') RETURNING id`, firstOrder)
+		if tenant.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "refunded: never delivered"})
+	})
 }

@@ -14,26 +14,69 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
+// TaskStripeEvent processes one stored Stripe event (task id stripe:<event id>).
+const TaskStripeEvent = "billing:stripe-event"
+
 // WebhookTolerance is how old a signed event may be.
 const WebhookTolerance = 5 * time.Minute
 
-// ReceiveWebhook checks the signature of one Stripe event, stores it once by
-// its id, maps it to its tenant by the connected account, and queues its
-// processing. A forged or stale signature is EINVALID and stores nothing; a
-// duplicate is accepted and ignored.
+// ReceiveWebhook is the account endpoint (/webhooks/stripe): the
+// platform's own events — co-op charges, transfers, refunds, co-op cards —
+// signed with Config.WebhookSecret. See receive.
 func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature string) error {
+	return s.receive(ctx, false, payload, signature)
+}
+
+// ReceiveConnectWebhook is the Connect endpoint (/webhooks/stripe/connect):
+// connected accounts' events — tenants' direct charges, their accounts,
+// co-op members' payout accounts — signed with
+// Config.ConnectWebhookSecret. See receive.
+func (s *Service) ReceiveConnectWebhook(ctx context.Context, payload []byte, signature string) error {
+	return s.receive(ctx, true, payload, signature)
+}
+
+// receive checks the signature of one Stripe event with the secret of the
+// endpoint it arrived at, stores it once by its id, maps it to its tenant —
+// by its connected account at the Connect endpoint, by the co-op order it
+// names at the account endpoint — and queues its processing. A forged or
+// stale signature, or a signature made with the other endpoint's secret, is
+// EINVALID and stores nothing; so is an event at the wrong endpoint (Stripe
+// sends a connected account's events, and only those, to a Connect
+// endpoint). An event whose livemode is not the configured key's is
+// answered (nil) and logged, and nothing is stored or applied: a live
+// Connect endpoint also receives connected accounts' test events
+// (docs.stripe.com/connect/webhooks; support.stripe.com "Connect account
+// webhook configurations"). A duplicate is accepted and ignored.
+func (s *Service) receive(ctx context.Context, connect bool, payload []byte, signature string) error {
+	secret, endpoint := s.cfg.WebhookSecret, "account"
+	if connect {
+		secret, endpoint = s.cfg.ConnectWebhookSecret, "connect"
+	}
+	if secret == "" {
+		return fiatdashboard.Invalid("stripe-signature", "this webhook endpoint has no signing secret configured")
+	}
 	if err := checkSignatureTime(signature, time.Now()); err != nil {
 		return err
 	}
 	// The event's API version may differ from the library's pinned one: we
 	// read only fields stable across versions, deliberately.
-	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.cfg.WebhookSecret,
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, secret,
 		webhook.ConstructEventOptions{Tolerance: WebhookTolerance, IgnoreAPIVersionMismatch: true})
 	if err != nil {
-		return fiatdashboard.Invalid("stripe-signature", "the event's signature is not valid or too old")
+		return fiatdashboard.Invalid("stripe-signature", "the event's signature is not valid for this endpoint or too old")
 	}
 	if ev.ID == "" || ev.Type == "" {
 		return fiatdashboard.Invalid("body", "not a Stripe event")
+	}
+	if connect && ev.Account == "" {
+		return fiatdashboard.Invalid("account", "an event of the platform's own account arrived at the Connect endpoint; send it to /webhooks/stripe")
+	}
+	if !connect && ev.Account != "" {
+		return fiatdashboard.Invalid("account", "an event of a connected account arrived at the account endpoint; send it to /webhooks/stripe/connect")
+	}
+	if ev.Livemode != s.liveKey() {
+		s.log.Info("stripe event of the other mode ignored", "event", ev.ID, "type", string(ev.Type), "livemode", ev.Livemode, "endpoint", endpoint)
+		return nil
 	}
 	var pending bool
 	err = tenant.SystemTx(ctx, s.db, "stripe webhook: store event", func(tx *tenant.Tx) error {
@@ -53,9 +96,18 @@ func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature 
 				return perr
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
-			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload)); err != nil {
+		res, err := tx.ExecContext(ctx, `INSERT INTO stripe_events (id, tenant_id, type, account, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
+			ON CONFLICT (id) DO NOTHING`, ev.ID, tid, string(ev.Type), ev.Account, string(payload))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			// Stripe will not send it again once answered 200: processing
+			// it is owed from this commit on (the outbox), not from Redis.
+			sctx := tenant.WithActor(ctx, tenant.System("stripe webhook"))
+			if err := tenant.Owe(sctx, tx, tenant.OwedTask{Key: "stripe:" + ev.ID, Type: TaskStripeEvent, Data: map[string]string{"id": ev.ID}, TenantID: tid}); err != nil {
+				return err
+			}
 		}
 		return tx.GetContext(ctx, &pending, `SELECT processed_at IS NULL FROM stripe_events WHERE id = $1`, ev.ID)
 	})
@@ -66,7 +118,16 @@ func (s *Service) ReceiveWebhook(ctx context.Context, payload []byte, signature 
 		return nil // a duplicate of an event already handled
 	}
 	// The task id is the event id: a redelivery queued again is one task.
-	return s.enqueue.EnqueueStripeEvent(ctx, ev.ID)
+	// The event is stored and its processing owed: Redis being down delays
+	// it (the outbox relay hands it over) and is no reason for Stripe to
+	// send it again.
+	if err := s.enqueue.EnqueueStripeEvent(ctx, ev.ID); err != nil {
+		if s.log != nil {
+			s.log.Warn("stripe event waits for the outbox relay", "event", ev.ID, "err", err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // ProcessEvent handles a stored event once. Handlers compare with the stored
@@ -151,6 +212,23 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 		if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
 			msg = pi.LastPaymentError.Msg
 		}
+		if pi.LastPaymentError != nil && pi.LastPaymentError.Code == stripe.ErrorCodeAuthenticationRequired {
+			// An off-session renewal the bank wants authenticated: the
+			// customer confirms it on-session; dunning waits for that.
+			var o Order
+			err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+				return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE payment_intent_id = $1`, pi.ID)
+			})
+			if tenant.IsNoRows(err) {
+				return "order unknown", nil
+			}
+			if err != nil {
+				return "", err
+			}
+			if o.SubscriptionID != nil && (o.Status == OrderAwaitingPayment || o.Status == OrderRequiresAction) {
+				return "renewal needs the customer's authentication", s.renewalNeedsAuthentication(ctx, tid, pi.ID, &o)
+			}
+		}
 		var sub *uuid.UUID
 		var n int
 		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
@@ -171,20 +249,16 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 			return "", err
 		}
 		return s.chargeRefunded(ctx, tid, &ch)
-	case "charge.dispute.created":
-		var d stripe.Dispute
-		if err := json.Unmarshal(raw, &d); err != nil {
+	case "charge.refund.updated", "refund.updated":
+		var r stripe.Refund
+		if err := json.Unmarshal(raw, &r); err != nil {
 			return "", err
 		}
-		var posted bool
-		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-			var err error
-			if posted, err = post(ctx, tx, tid, "dispute", d.ID, string(d.Currency), "dispute "+string(d.Reason), disputePostings(Cents(d.Amount))); err != nil || !posted {
-				return err
-			}
-			return tenant.Audit(ctx, tx, tid, "payment.disputed", d.ID, map[string]any{"amount_cents": d.Amount, "reason": d.Reason})
-		})
-		return "dispute recorded", err
+		return s.refundUpdated(ctx, tid, &r)
+	case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed", "charge.dispute.funds_withdrawn":
+		return s.disputeEvent(ctx, tid, string(ev.Type), raw)
+	case "payout.failed":
+		return s.payoutFailed(ctx, tid, raw)
 	}
 	return "ignored", nil
 }
@@ -249,8 +323,15 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, pi *stripe.Payme
 			return fmt.Errorf("payment %s is %d, order %s is %d", pi.ID, pi.Amount, o.ID, o.Amount)
 		}
 		outcome = "order paid"
-		resumed, err = s.settlePaid(ctx, tx, tid, &o)
-		return err
+		if resumed, err = s.settlePaid(ctx, tx, tid, &o); err != nil {
+			return err
+		}
+		if o.SubscriptionID == nil && s.hook != nil {
+			// What the order paid for becomes paid, and owes its work, in
+			// this same transaction: a retry finds all done or nothing.
+			return s.hook.OrderPaidTx(ctx, tx, o.ID)
+		}
+		return nil
 	})
 	if err == nil && resumed != nil && s.control != nil {
 		err = s.control.SubscriptionResumed(ctx, *resumed)
@@ -297,7 +378,7 @@ func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.
 		if _, err := tx.ExecContext(ctx, `UPDATE orders SET refunded_cents = $2, status = $3, updated_at = now() WHERE id = $1`, o.ID, total, status); err != nil {
 			return err
 		}
-		if _, err := post(ctx, tx, tid, "refund", fmt.Sprintf("%s:%d", ch.ID, total), o.Currency, "refund of "+o.Description,
+		if _, err := Post(ctx, tx, tid, "refund", fmt.Sprintf("%s:%d", ch.ID, total), o.Currency, "refund of "+o.Description,
 			refundPostings(delta, o.Amount, o.ApplicationFee)); err != nil {
 			return err
 		}

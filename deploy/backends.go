@@ -63,27 +63,28 @@ func swarmOf(bs []Backend) *Swarm {
 	return sw
 }
 
-// detail adds what the deployment page shows beyond the row: what a
-// cancel gives back, and the backup swarm's backends.
-func (s *Service) detail(ctx context.Context, d *Deployment) error {
+// detail adds what the deployment page shows beyond the row, in the
+// caller's transaction: what a cancel gives back, and the backup swarm's backends.
+func (s *Service) detail(ctx context.Context, tx *tenant.Tx, d *Deployment) error {
 	tid, _ := tenant.IDFromContext(ctx)
-	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if err := tx.GetContext(ctx, &d.OnCancel, `SELECT on_cancel FROM tenants WHERE id = $1`, tid); err != nil {
-			return err
-		}
-		if d.Backup != "qsfs" {
-			return nil
-		}
-		bs := []Backend{}
-		if err := tx.SelectContext(ctx, &bs, `SELECT `+backendColumns+` FROM qsfs_backends WHERE deployment_id = $1
-			ORDER BY status = 'replaced', CASE WHEN status = 'replaced' THEN updated_at END DESC, kind, position LIMIT 200`, d.ID); err != nil {
-			return err
-		}
-		if len(bs) > 0 {
-			d.Swarm = swarmOf(bs)
-		}
+	if err := tx.GetContext(ctx, &d.OnCancel, `SELECT on_cancel FROM tenants WHERE id = $1`, tid); err != nil {
+		return err
+	}
+	if err := tx.SelectContext(ctx, &d.GPUs, `SELECT gpu_id, node_id, vendor, device FROM deployment_gpus WHERE deployment_id = $1 ORDER BY gpu_id`, d.ID); err != nil {
+		return err
+	}
+	if d.Backup != "qsfs" {
 		return nil
-	})
+	}
+	bs := []Backend{}
+	if err := tx.SelectContext(ctx, &bs, `SELECT `+backendColumns+` FROM qsfs_backends WHERE deployment_id = $1
+		ORDER BY status = 'replaced', CASE WHEN status = 'replaced' THEN updated_at END DESC, kind, position LIMIT 200`, d.ID); err != nil {
+		return err
+	}
+	if len(bs) > 0 {
+		d.Swarm = swarmOf(bs)
+	}
+	return nil
 }
 
 // swarmNodes returns the swarm's data and metadata nodes: as stored, or

@@ -41,6 +41,8 @@ type Service struct {
 	// mailer tells customers of failovers; storefront links to their page.
 	mailer     billing.Mailer
 	storefront func(slug string) string
+	// sealer seals QSFS secrets (secrets.go).
+	sealer Sealer
 }
 
 // NewService wires the deployments domain. Node reads for pages go through

@@ -1,7 +1,9 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"strings"
@@ -13,8 +15,9 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -50,7 +53,7 @@ type shop struct {
 	customer context.Context
 	// The tenant's wallet: its twin deploys and pays, so the grid as that
 	// twin (wallet) holds the tenant's projects.
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	twin     uint32
 	wallet   *gridsim.Sim
 }
@@ -61,8 +64,11 @@ func newShop(t *testing.T) *shop {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &shop{world: w, q: &queued{}}
-	emitter := billing.NewEmitter("whsec_t", 0, func(ctx context.Context, p []byte, sig string) error { return s.bill.ReceiveWebhook(ctx, p, sig) }, log)
-	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", APIURL: stripemock.ForTest(t).URL, Mock: true},
+	emitter := billing.NewEmitter("whsec_t", 0, func(ctx context.Context, p []byte, sig string) error { return s.bill.ReceiveWebhook(ctx, p, sig) }, log).
+		Connect("whsec_tc", func(ctx context.Context, p []byte, sig string) error {
+			return s.bill.ReceiveConnectWebhook(ctx, p, sig)
+		})
+	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
 	w.svc.SetBilling(s.bill)
 	w.svc.SetEnqueuer(s.q)
@@ -73,6 +79,7 @@ func newShop(t *testing.T) *shop {
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)
 	s.wallet = w.sim.AsTwin(s.twin)
 	w.svc.SetTenantGrids(s.treasury)
+	w.svc.SetSealer(testKeyring(t))
 	s.bill.SetOrderHook(w.svc)
 	s.bill.SetServiceControl(w.svc)
 	if _, err := s.bill.OnboardingLink(w.owner, "http://demo.localhost"); err != nil {
@@ -384,4 +391,14 @@ func TestStandbyNodeFailureReplacesTheStandby(t *testing.T) {
 	if err := s.d.Owner(t).Get(&canceled, `SELECT count(*) FROM grid_contracts WHERE project = $1 AND canceled_at IS NOT NULL`, project); err != nil || canceled == 0 {
 		t.Errorf("the old standby's contracts are not marked cancelled (%d, %v)", canceled, err)
 	}
+}
+
+// testKeyring is a master keyring for sealing QSFS secrets in tests.
+func testKeyring(t *testing.T) *rbac.Keyring {
+	t.Helper()
+	k, err := rbac.ParseKeyring("dt:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{5}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

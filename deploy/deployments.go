@@ -91,6 +91,8 @@ type Deployment struct {
 	Order *billing.Order `db:"-" json:"order,omitempty"`
 	// Swarm is the QSFS backup's backends and tolerance (backup "qsfs").
 	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
+	// GPUs are the GPUs attached to the VM (a GPU offer rents its node).
+	GPUs []DeploymentGPU `db:"-" json:"gpus,omitempty"`
 	// OnCancel is what cancelling gives back: "refund" (to the card) or
 	// "credit" (account credit), as the tenant decided.
 	OnCancel string `db:"-" json:"on_cancel,omitempty"`
@@ -166,6 +168,7 @@ func (in *CreateInput) validate() error {
 	default:
 		return fiatdashboard.Invalid("backup", "backup is none, vm or qsfs")
 	}
+	in.QuoteInput.Backup = in.Backup // the backup is priced on its own line
 	return nil
 }
 
@@ -203,6 +206,20 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err := s.placementCheck(ctx, &in, need, offer); err != nil { // eligible nodes, with the offer's capability
 		return nil, err
 	}
+	capability := ""
+	if offer != nil {
+		capability = offer.Capability
+	}
+	eligible, err := s.EligibleForCapability(ctx, need, in.Placement == "advanced", capability)
+	if err != nil {
+		return nil, err
+	}
+	// Capacity, a free IPv4 and the backup's nodes, before the card is
+	// charged; the node is reserved by storing it on the deployment.
+	pick, err := s.deliverable(ctx, &in, q.Spec, eligible)
+	if err != nil {
+		return nil, err
+	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
@@ -222,22 +239,18 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	tid, _ := tenant.IDFromContext(ctx)
 	id := uuid.New()
 	spec, _ := json.Marshal(q.Spec)
-	var node *uint32
-	if in.Placement == "advanced" {
-		node = &in.NodeID
-	}
+	node := &pick
 	var d Deployment
 	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order.ID)
-		if err == nil {
-			return nil // a retried form: the same deployment
+		// Concurrent retries of one form race to this insert: one wins, the
+		// others wait for its commit and read its deployment.
+		err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12) ON CONFLICT (order_id) DO NOTHING RETURNING `+depColumns,
+			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id))
+		if tenant.IsNoRows(err) {
+			return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order.ID) // a retried form
 		}
-		if !tenant.IsNoRows(err) {
-			return err
-		}
-		if err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12) RETURNING `+depColumns,
-			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id)); err != nil {
+		if err != nil {
 			return err
 		}
 		if err := setOffer(ctx, tx, d.ID, offer); err != nil {
@@ -282,6 +295,18 @@ func addEvent(ctx context.Context, tx *tenant.Tx, tid, id uuid.UUID, status, ste
 // transition moves a deployment from one of the allowed states to `to` in
 // one guarded update and writes its event; it reports whether it moved.
 func (s *Service) transition(ctx context.Context, id uuid.UUID, to, step, msg string, set map[string]any) (bool, error) {
+	moved := false
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		moved, err = transitionTx(ctx, tx, id, to, step, msg, set)
+		return err
+	})
+	return moved, err
+}
+
+// transitionTx is transition inside tx, for moves that owe work in the
+// same transaction.
+func transitionTx(ctx context.Context, tx *tenant.Tx, id uuid.UUID, to, step, msg string, set map[string]any) (bool, error) {
 	var from []string
 	for f, tos := range transitions {
 		for _, t := range tos {
@@ -292,8 +317,7 @@ func (s *Service) transition(ctx context.Context, id uuid.UUID, to, step, msg st
 	}
 	sort.Strings(from)
 	tid, _ := tenant.IDFromContext(ctx)
-	moved := false
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+	{
 		q := `UPDATE deployments SET status = $2, updated_at = now()`
 		args := []any{id, to, pqArray(from)}
 		keys := make([]string, 0, len(set))
@@ -307,36 +331,71 @@ func (s *Service) transition(ctx context.Context, id uuid.UUID, to, step, msg st
 		}
 		res, err := tx.ExecContext(ctx, q+` WHERE id = $1 AND status = ANY($3)`, args...)
 		if err != nil {
-			return err
+			return false, err
 		}
 		n, _ := res.RowsAffected()
 		if n == 0 {
-			return nil
+			return false, nil
 		}
-		moved = true
-		return addEvent(ctx, tx, tid, id, to, step, msg)
-	})
-	return moved, err
+		return true, addEvent(ctx, tx, tid, id, to, step, msg)
+	}
 }
 
-// OrderPaid starts provisioning the deployment an order paid for (billing
-// calls it from the payment webhook; a replay changes nothing).
-func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
+// TaskDeploy provisions one deployment (task id deploy:<id>).
+const TaskDeploy = "deploy:vm"
+
+// DeployKey is the outbox key (and task id) of a deployment's provisioning.
+func DeployKey(id uuid.UUID) string { return "deploy:" + id.String() }
+
+// oweDeploy owes provisioning of id in tx; again owes it anew after an
+// earlier provisioning was done (failover, replacement, retry).
+func oweDeploy(ctx context.Context, tx *tenant.Tx, id uuid.UUID, again bool) error {
+	return tenant.Owe(ctx, tx, tenant.OwedTask{Key: DeployKey(id), Type: TaskDeploy, Data: map[string]string{"id": id.String()}, Again: again})
+}
+
+// OrderPaidTx implements billing.OrderHook: inside the transaction that
+// marks the order paid, the order's deployment becomes paid and owes its
+// provisioning. A replay changes nothing.
+func (s *Service) OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error {
 	var id uuid.UUID
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID)
-	})
+	err := tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID)
 	if tenant.IsNoRows(err) {
 		return nil // not a deployment's order (or not recorded yet: Create checks again)
 	}
 	if err != nil {
 		return err
 	}
-	moved, err := s.transition(ctx, id, Paid, "payment", "payment confirmed", nil)
+	moved, err := transitionTx(ctx, tx, id, Paid, "payment", "payment confirmed", nil)
 	if err != nil || !moved {
 		return err
 	}
-	return s.enqueue.EnqueueDeploy(ctx, id)
+	return oweDeploy(ctx, tx, id, false)
+}
+
+// OrderPaid starts provisioning the deployment an order paid for (billing
+// calls it after the payment's transaction; Create when the payment came
+// first): the deployment becomes paid and owes provisioning if it was not
+// already, and the owed task is handed to the queue.
+func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if err := tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID); err != nil {
+			return err
+		}
+		return s.OrderPaidTx(ctx, tx, orderID)
+	})
+	if tenant.IsNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// Owed and committed: the queue is only the fast path now. Redis being
+	// down delays provisioning (the outbox relay hands it over), nothing more.
+	if err := s.enqueue.EnqueueDeploy(ctx, id); err != nil {
+		s.log.Warn("deploy waits for the outbox relay", "deployment", id, "err", err)
+	}
+	return nil
 }
 
 // Get returns one of the customer's deployments (staff: any of the
@@ -348,8 +407,15 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 	actor, _ := tenant.ActorFromContext(ctx)
 	staff := actor.Kind == tenant.ActorSystem || s.authz.Require(ctx, "admin/deployments", "read") == nil
 	var d Deployment
+	// One transaction: the row and, for people, what the detail page adds.
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
+		if err := tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff); err != nil {
+			return err
+		}
+		if actor.Kind == tenant.ActorSystem {
+			return nil
+		}
+		return s.detail(ctx, tx, &d)
 	})
 	if tenant.IsNoRows(err) {
 		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "deployment not found")
@@ -360,9 +426,6 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 	if actor.Kind != tenant.ActorSystem {
 		if o, err := s.billing.Order(ctx, d.OrderID); err == nil {
 			d.Order = o
-		}
-		if err := s.detail(ctx, &d); err != nil {
-			return nil, err
 		}
 	}
 	return &d, nil
@@ -380,14 +443,17 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Deployment
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		// One query, joined: staff see each server's customer and price.
-		return tx.SelectContext(ctx, &out, `SELECT `+prefixed("d.", depColumns)+`,
+	// One query, joined (staff see each server's customer and price), in one
+	// round trip.
+	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`,
 			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
 			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
 			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
+			  -- No ghost servers: a server whose payment never succeeded and
+			  -- that was then cancelled never existed; the customer's list
+			  -- leaves it out (staff still see it).
+			  AND ($1 OR NOT (d.status = 'terminated' AND o.paid_at IS NULL))
 			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)
-	})
 	return out, err
 }
 
@@ -416,6 +482,9 @@ func (s *Service) Retry(ctx context.Context, id uuid.UUID) error {
 	}
 	if d.Status != Paid && d.Status != Provisioning {
 		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "only a paid or provisioning deployment can be retried")
+	}
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return oweDeploy(ctx, tx, id, true) }); err != nil {
+		return err
 	}
 	return s.enqueue.EnqueueDeploy(ctx, id)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -185,7 +186,7 @@ func TestDeploymentsRunOnTheTenantsWalletTwin(t *testing.T) {
 		t.Errorf("without a wallet: %s %q, order %s; want failed, saying why, refunded", got.Status, got.Failure, got.Order.Status)
 	}
 	// A running deployment can still be cancelled when it never reached the grid.
-	if _, err := s.svc.Cancel(s.customer, d.ID); !errors.Is(err, billing.ErrNoWallet) {
+	if _, err := s.svc.Cancel(s.customer, d.ID); !errors.Is(err, treasury.ErrNoWallet) {
 		t.Errorf("cancelling a server with live contracts and no wallet = %v, want ErrNoWallet", err)
 	}
 }

@@ -55,7 +55,42 @@ func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 		moved++
 	}
 	repaired, err := s.checkBackends(ctx, &h)
-	return moved + repaired, err
+	if err != nil {
+		return moved + repaired, err
+	}
+	resumed, err := s.ResumeStranded(ctx)
+	return moved + repaired + resumed, err
+}
+
+// ResumeStranded owes provisioning again for every paid or provisioning
+// deployment that owes none (its work was lost before the outbox existed,
+// or marked done while the deployment did not move on): the health job's
+// sweep, so no paid deployment waits for good. It returns how many.
+func (s *Service) ResumeStranded(ctx context.Context) (int, error) {
+	var rows []struct {
+		ID       uuid.UUID `db:"id"`
+		TenantID uuid.UUID `db:"tenant_id"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "job: stranded deployments", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &rows, `SELECT d.id, d.tenant_id FROM deployments d
+			WHERE d.status IN ('paid', 'provisioning') AND d.updated_at < now() - interval '2 minutes'
+			  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'deploy:' || d.id::text AND o.done_at IS NULL)
+			ORDER BY d.updated_at LIMIT 1000`)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rows {
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("health")), r.TenantID)
+		if err := tenant.InTx(tctx, s.db, func(tx *tenant.Tx) error { return oweDeploy(tctx, tx, r.ID, true) }); err != nil {
+			return 0, err
+		}
+		s.log.Warn("stranded deployment owes provisioning again", "deployment", r.ID)
+		if err := s.enqueue.EnqueueDeploy(tctx, r.ID); err != nil {
+			s.log.Warn("stranded deployment waits for the outbox relay", "deployment", r.ID, "err", err)
+		}
+	}
+	return len(rows), nil
 }
 
 // nodeHealth reads each node's status from the shared grid once per run.
@@ -92,11 +127,11 @@ func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) erro
 		set["node_id"] = *d.StandbyNodeID
 	}
 	set["incident"], set["incident_message"], set["incident_at"], set["notified_at"] = kind, msg, s.now(), nil
-	// The project is rebuilt under the same name: first what is left of it goes.
-	if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	// The project is rebuilt under the same name: first what is left of it
+	// goes, by the contract ids on record (cancelAll).
+	if err := s.cancelAll(ctx, g, d.Project); err != nil {
 		return err
 	}
-	s.markCanceled(ctx, d.Project)
 	// A rebuilt QSFS swarm is placed anew.
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM qsfs_backends WHERE deployment_id = $1`, id)
@@ -104,7 +139,9 @@ func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) erro
 	}); err != nil {
 		return err
 	}
-	movedOK, err := s.transition(ctx, id, Provisioning, kind, msg, set)
+	// Moving back to provisioning owes provisioning anew, in one transaction
+	// (the earlier deploy:<id> was done, perhaps within the hour).
+	movedOK, err := s.transitionOwingDeploy(ctx, id, kind, msg, set)
 	if err != nil || !movedOK {
 		return err
 	}
@@ -130,7 +167,11 @@ func (s *Service) replaceStandby(ctx context.Context, id uuid.UUID, failed uint3
 	}
 	// Our record of the project's contracts follows: the standby's are
 	// cancelled now, the primary's stay.
-	if p, err := g.Project(ctx, d.Project); err == nil {
+	known, err := s.liveContracts(ctx, d.Project)
+	if err != nil {
+		return err
+	}
+	if p, err := g.Project(ctx, d.Project, known...); err == nil {
 		live := make([]int64, 0, len(p.Contracts))
 		for _, id := range p.ContractIDs() {
 			live = append(live, int64(id))
@@ -144,9 +185,23 @@ func (s *Service) replaceStandby(ctx context.Context, id uuid.UUID, failed uint3
 		}
 	}
 	msg := fmt.Sprintf("node %d of the standby VM went offline: your server keeps running while a new standby is placed on another node", failed)
-	moved, err := s.transition(ctx, id, Provisioning, "backup", msg, map[string]any{"standby_node_id": nil})
+	moved, err := s.transitionOwingDeploy(ctx, id, "backup", msg, map[string]any{"standby_node_id": nil})
 	if err != nil || !moved {
 		return err
 	}
 	return s.enqueue.EnqueueDeploy(ctx, id)
+}
+
+// transitionOwingDeploy moves a deployment back to provisioning and owes its
+// provisioning anew in the same transaction.
+func (s *Service) transitionOwingDeploy(ctx context.Context, id uuid.UUID, step, msg string, set map[string]any) (bool, error) {
+	moved := false
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var err error
+		if moved, err = transitionTx(ctx, tx, id, Provisioning, step, msg, set); err != nil || !moved {
+			return err
+		}
+		return oweDeploy(ctx, tx, id, true)
+	})
+	return moved, err
 }

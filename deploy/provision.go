@@ -22,9 +22,9 @@ var ErrPermanent = errors.New("permanent provisioning failure")
 // QSFS defaults: 20 data shards, any 12 rebuild the data, so the swarm
 // survives 8 lost storage nodes.
 const (
-	qsfsExpected = 20
-	qsfsMinimal  = 12
-	qsfsMeta     = 4
+	qsfsExpected = billing.QSFSExpected // the layout billing prices
+	qsfsMinimal  = billing.QSFSMinimal
+	qsfsMeta     = billing.QSFSMeta
 )
 
 // Provision takes a paid deployment to running (the deploy:vm task). It is
@@ -59,41 +59,87 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return s.failOrRetry(ctx, nil, d, err)
 	}
-	node, err := s.placeVM(ctx, d, need)
+	node, err := s.placeVM(ctx, d, need, nil)
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
 	vm := grid.VMSpec{Name: "vm", NodeID: node, Flist: Images[d.Image], CPU: spec.CPU, Memory: spec.RAMGB << 30, RootFS: spec.DiskGB << 30,
 		SSHKeys: []string{d.SSHKey}, PublicIPv4: spec.IPv4, Mycelium: true, Env: map[string]string{"SSH_KEY": d.SSHKey}}
+	if err := s.rentIfNeeded(ctx, d, &vm); err != nil {
+		return s.failOrRetry(ctx, g, d, err)
+	}
+	if d.Backup == "qsfs" {
+		// ZOS never updates a running VM, so the swarm is deployed with
+		// the VM: its zdbs, then one deployment with the VM, the qsfs
+		// workload and the mount.
+		data, meta, err := s.swarmNodes(ctx, d, node)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		password, key, err := s.qsfsSecrets(ctx, d.ID)
+		if err != nil {
+			return s.failOrRetry(ctx, g, d, err)
+		}
+		vm.QSFS = []grid.QSFSSpec{{Name: "backup", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
+			DataNodes: data, MetaNodes: meta, ShardSize: billing.QSFSShardGB << 30, MetaSize: billing.QSFSMetaGB << 30, CacheSize: billing.QSFSCacheGB << 30,
+			DataDirSize: 1 << 30, // within the cache, as grid-client's QSFS example keeps it
+			Password:    password, EncryptKey: key}}
+	}
 	p, err := g.DeployVM(ctx, d.Project, vm)
+	// A node that turns out full is not the end: the VM goes to the next
+	// best node (a customer's own pick stays theirs), a few times at most,
+	// before anything is refunded.
+	var tried []uint32
+	// A rented node (GPU) is not swapped for another here.
+	for n := 0; err != nil && refusedForCapacity(err) && d.Placement != "advanced" && !vm.Rent && len(vm.GPUs) == 0 && n < maxReplacements; n++ {
+		tried = append(tried, node)
+		if uerr := s.unplace(ctx, d.ID, "node_id", node); uerr != nil {
+			return uerr
+		}
+		d.NodeID = nil
+		if node, err = s.placeVM(ctx, d, need, tried); err != nil {
+			break
+		}
+		tid, _ := tenant.IDFromContext(ctx)
+		tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return addEvent(ctx, tx, tid, d.ID, Provisioning, "placement", fmt.Sprintf("node %d is full; placing the server on node %d", tried[len(tried)-1], node))
+		})
+		vm.NodeID = node
+		p, err = g.DeployVM(ctx, d.Project, vm)
+	}
+	if len(p.Contracts) > 0 {
+		// The ids the deployer returned, kept before anything else: a
+		// cancel after a failure must reach them before any indexer does.
+		s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
+	}
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
-	s.record(ctx, d, p, "vm", fmt.Sprintf("virtual machine created on node %d", node))
-	switch d.Backup {
-	case "vm":
+	if len(vm.GPUs) > 0 {
+		if err := s.recordGPUs(ctx, d, p); err != nil {
+			return err
+		}
+	}
+	if d.Backup == "qsfs" {
+		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
+	}
+	if d.Backup == "vm" {
 		standby, err := s.placeStandby(ctx, d, need, node)
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
 		sv := vm
-		sv.Name, sv.NodeID, sv.PublicIPv4 = "standby", standby, false
-		if p, err = g.DeployStandbyVM(ctx, d.Project, sv); err != nil {
+		sv.Name, sv.NodeID, sv.PublicIPv4, sv.QSFS, sv.Rent, sv.GPUs = "standby", standby, false, nil, false, nil
+		if err := s.rentIfNeeded(ctx, d, &sv); err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
-	case "qsfs":
-		data, meta, err := s.swarmNodes(ctx, d, node)
+		p, err = g.DeployStandbyVM(ctx, d.Project, sv)
+		if len(p.Contracts) > 0 {
+			s.record(ctx, d, p, "backup", fmt.Sprintf("standby VM created on node %d (another farm); it takes over if the primary fails", standby))
+		}
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
 		}
-		q := grid.QSFSSpec{Name: "backup", VMName: "vm", MountPoint: "/backup", Expected: qsfsExpected, Minimal: qsfsMinimal,
-			DataNodes: data, MetaNodes: meta, ShardSize: 10 << 30, MetaSize: 1 << 30, CacheSize: 2 << 30,
-			Password: strings.ReplaceAll(d.ID.String(), "-", ""), EncryptKey: strings.Repeat(strings.ReplaceAll(d.ID.String(), "-", ""), 2)}
-		if p, err = g.DeployQSFS(ctx, d.Project, q); err != nil {
-			return s.failOrRetry(ctx, g, d, err)
-		}
-		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
 	}
 	set := map[string]any{}
 	for _, v := range p.VMs {
@@ -114,29 +160,18 @@ func (s *Service) record(ctx context.Context, d *Deployment, p grid.Project, ste
 	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return addEvent(ctx, tx, tid, d.ID, Provisioning, step, msg) })
 }
 
-// placeVM returns the stored node, or chooses one and stores it with a
-// guarded update, so concurrent attempts agree on one node.
-func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resources) (uint32, error) {
+// placeVM returns the stored node, or chooses one (not in tried) from fresh
+// capacity and reservations and stores it under the placement lock, so
+// concurrent attempts agree on one node and never overfill one.
+func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resources, tried []uint32) (uint32, error) {
 	if d.NodeID != nil {
 		return *d.NodeID, nil
 	}
-	nodes, err := s.eligibleForDeployment(ctx, d.ID, need) // with its offer's capability
+	c, err := s.offerCapability(ctx, d.ID) // with its offer's capability
 	if err != nil {
 		return 0, err
 	}
-	pick, ok := s.bestNode(ctx, nodes, need, nil)
-	if !ok {
-		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
-	}
-	return s.storeNode(ctx, d.ID, "node_id", pick)
-}
-
-func (s *Service) storeNode(ctx context.Context, id uuid.UUID, column string, pick uint32) (uint32, error) {
-	var node uint32
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &node, `UPDATE deployments SET `+column+` = coalesce(`+column+`, $2) WHERE id = $1 RETURNING `+column, id, pick)
-	})
-	return node, err
+	return s.choose(ctx, d.ID, "node_id", need, c, notIn(tried))
 }
 
 func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Resources, primary uint32) (uint32, error) {
@@ -147,15 +182,7 @@ func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Res
 	if err != nil {
 		return 0, err
 	}
-	nodes, err := s.EligibleNodes(ctx, need, false)
-	if err != nil {
-		return 0, err
-	}
-	pick, ok := s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return n.ID != primary && n.FarmID != p.FarmID })
-	if !ok {
-		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
-	}
-	return s.storeNode(ctx, d.ID, "standby_node_id", pick)
+	return s.choose(ctx, d.ID, "standby_node_id", need, "", func(n grid.Node) bool { return n.ID != primary && n.FarmID != p.FarmID })
 }
 
 // placeQSFS picks distinct up nodes with HDD or SSD room for the shards,
@@ -174,13 +201,15 @@ func (s *Service) placeQSFS(ctx context.Context, vmNode uint32) ([]uint32, []uin
 	return nodes[:qsfsExpected], nodes[qsfsExpected : qsfsExpected+qsfsMeta], nil
 }
 
-// bestNode scores nodes by free capacity after placing need, uptime, and
-// farm spread (farms already holding this tenant's VMs score lower).
+// bestNode scores nodes with room for need by free capacity after placing
+// it, uptime, and farm spread: farms already holding this tenant's VMs score
+// a little lower — a preference that never makes a node with room
+// ineligible, so a tenant has no cap but capacity.
 func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Resources, keep func(grid.Node) bool) (uint32, bool) {
 	perFarm := map[uint32]int{}
 	var used []uint32
 	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('provisioning', 'running', 'suspended')`)
+		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('paid', 'provisioning', 'running', 'suspended')`)
 	})
 	byID := map[uint32]grid.Node{}
 	for _, n := range nodes {
@@ -191,7 +220,7 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 			perFarm[n.FarmID]++
 		}
 	}
-	best, bestScore := uint32(0), -1.0
+	best, bestScore, found := uint32(0), 0.0, false
 	for _, n := range nodes {
 		if n.Status != grid.NodeUp || (keep != nil && !keep(n)) {
 			continue
@@ -203,12 +232,14 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 		// Scores are for ranking only; no money is computed here.
 		cap := float64(free.MRU-need.MRU)/float64(max(n.Total.MRU, 1)) + float64(free.CRU-need.CRU)/float64(max(n.Total.CRU, 1))
 		up := min(n.Uptime.Hours()/720, 1)
-		score := cap + 0.5*up - 0.3*float64(perFarm[n.FarmID])
-		if score > bestScore || (score == bestScore && n.ID < best) {
-			best, bestScore = n.ID, score
+		// The spread penalty grows with the farm's VMs but stays below 0.3.
+		spread := 0.3 * float64(perFarm[n.FarmID]) / float64(perFarm[n.FarmID]+4)
+		score := cap + 0.5*up - spread
+		if !found || score > bestScore || (score == bestScore && n.ID < best) {
+			best, bestScore, found = n.ID, score, true
 		}
 	}
-	return best, bestScore >= 0
+	return best, found
 }
 
 // failOrRetry returns a transient error for a retry, or fails the
@@ -224,20 +255,140 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		return fmt.Errorf("provision %s: %w", d.ID, err)
 	}
 	if g != nil {
-		if cerr := g.CancelProject(ctx, d.Project); cerr != nil && fiatdashboard.ErrorCode(cerr) != fiatdashboard.ENOTFOUND {
+		if cerr := s.cancelAll(ctx, g, d.Project); cerr != nil {
 			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
 		}
-		s.markCanceled(ctx, d.Project)
+	} else if live, lerr := s.liveContracts(ctx, d.Project); lerr != nil || len(live) > 0 {
+		// The wallet cannot act now (none, or too drained for the grid
+		// client to start) while contracts of an earlier attempt bill:
+		// no refund until they are cancelled. Retry later.
+		return fmt.Errorf("provision %s: %d contracts still bill and the wallet cannot cancel them yet: %w", d.ID, len(live), err)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
-	if _, terr := s.transition(ctx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg}); terr != nil {
+	// Failing the deployment owes its refund in the same transaction; it is
+	// done inline at once, and by the refund task if this process dies first.
+	refund := billing.RefundTask{OrderID: d.OrderID, Reason: "provisioning failed: " + msg}
+	if terr := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		moved, err := transitionTx(ctx, tx, d.ID, Failed, "failed", "could not start the server: "+msg+"; your payment is refunded in full", map[string]any{"failure": msg})
+		if err != nil || !moved {
+			return err
+		}
+		return tenant.Owe(tenant.WithActor(ctx, tenant.System("provisioning failed")), tx,
+			tenant.OwedTask{Key: billing.RefundKey(d.OrderID), Type: billing.TaskRefund, Data: refund, Inline: true})
+	}); terr != nil {
 		return terr
 	}
-	if rerr := s.billing.Refund(tenant.WithActor(ctx, tenant.System("provisioning failed")), d.OrderID, 0, "provisioning failed: "+msg); rerr != nil &&
-		fiatdashboard.ErrorCode(rerr) != fiatdashboard.ECONFLICT {
-		return fmt.Errorf("refund %s: %w", d.OrderID, rerr)
+	if rerr := s.billing.SettleRefund(ctx, refund); rerr != nil {
+		return fmt.Errorf("provision %s: %w", d.ID, rerr) // retried; the owed refund stays owed meanwhile
+	}
+	// Refunded and never delivered: nothing renews.
+	if serr := s.billing.EndRefunded(ctx, d.OrderID); serr != nil {
+		return fmt.Errorf("end subscription of %s: %w", d.OrderID, serr)
 	}
 	return fmt.Errorf("provision %s: %s: %w", d.ID, msg, ErrPermanent)
+}
+
+// cancelAll cancels exactly the contracts on record for the project (the
+// ids the deployer returned, which the indexers may not list yet), then
+// whatever the indexers list under its name, and checks that none still
+// bills before it marks them cancelled. Nothing is refunded before this
+// returns nil: no orphan contract, no refund while a contract bills.
+func (s *Service) cancelAll(ctx context.Context, g grid.Grid, project string) error {
+	known, err := s.liveContracts(ctx, project)
+	if err != nil {
+		return err
+	}
+	if len(known) > 0 {
+		if err := g.CancelContracts(ctx, known); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+			return err
+		}
+	}
+	if err := g.CancelProject(ctx, project, known...); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	if p, err := g.Project(ctx, project, known...); err == nil {
+		return fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE, "contracts %v of %s still bill after the cancel", p.ContractIDs(), project)
+	} else if fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		return err
+	}
+	s.markCanceled(ctx, project)
+	return nil
+}
+
+// liveContracts returns the project's contract ids on record and not
+// cancelled.
+func (s *Service) liveContracts(ctx context.Context, project string) ([]uint64, error) {
+	var ids []int64
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &ids, `SELECT contract_id FROM grid_contracts WHERE project = $1 AND canceled_at IS NULL ORDER BY contract_id`, project)
+	})
+	out := make([]uint64, len(ids))
+	for i, id := range ids {
+		out[i] = uint64(id)
+	}
+	return out, err
+}
+
+// DeploymentGPU is a GPU attached to a deployment's VM.
+type DeploymentGPU struct {
+	ID     string `db:"gpu_id" json:"id"`
+	NodeID uint32 `db:"node_id" json:"node_id"`
+	Vendor string `db:"vendor" json:"vendor"`
+	Device string `db:"device" json:"device"`
+}
+
+// recordGPUs stores the GPUs the grid reports attached to the primary VM.
+func (s *Service) recordGPUs(ctx context.Context, d *Deployment, p grid.Project) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	for _, v := range p.VMs {
+		if v.Role != grid.Primary || len(v.GPUs) == 0 {
+			continue
+		}
+		n, err := s.catalog.Node(ctx, v.NodeID)
+		if err != nil {
+			return err
+		}
+		return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			for _, id := range v.GPUs {
+				var vendor, device string
+				for _, g := range n.GPUs {
+					if g.ID == id {
+						vendor, device = g.Vendor, g.Device
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO deployment_gpus (tenant_id, deployment_id, gpu_id, node_id, vendor, device)
+					VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deployment_id, gpu_id) DO NOTHING`, tid, d.ID, id, v.NodeID, vendor, device); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+// rentIfNeeded rents the VM's node when the grid requires it: a node of a
+// dedicated farm takes only its renter's workloads, and ZOS attaches a GPU
+// only on a rented node, so a GPU offer rents its node and passes the
+// node's GPUs to the VM.
+func (s *Service) rentIfNeeded(ctx context.Context, d *Deployment, vm *grid.VMSpec) error {
+	n, err := s.catalog.Node(ctx, vm.NodeID)
+	if err != nil {
+		return err
+	}
+	var capability string
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &capability, `SELECT coalesce(offer_capability, '') FROM deployments WHERE id = $1`, d.ID)
+	}); err != nil && !tenant.IsNoRows(err) {
+		return err
+	}
+	if capability == CapGPU && vm.Name == "vm" {
+		for _, g := range n.GPUs {
+			vm.GPUs = append(vm.GPUs, g.ID)
+		}
+	}
+	vm.Rent = n.Dedicated || len(vm.GPUs) > 0
+	return nil
 }
 
 func (s *Service) markCanceled(ctx context.Context, project string) {
@@ -298,7 +449,7 @@ func (s *Service) teardown(ctx context.Context, d *Deployment) error {
 	case err != nil:
 		return err
 	default:
-		if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		if err := s.cancelAll(ctx, g, d.Project); err != nil {
 			return err
 		}
 	}

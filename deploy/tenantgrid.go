@@ -8,6 +8,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -15,7 +16,7 @@ import (
 // TenantGrids gives the grid as a tenant's wallet twin, which signs and pays
 // for the tenant's deployments (billing's Treasury implements it).
 type TenantGrids interface {
-	// TenantGrid returns billing.ErrNoWallet (ECONFLICT) when the tenant
+	// TenantGrid returns treasury.ErrNoWallet (ECONFLICT) when the tenant
 	// has no wallet.
 	TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Grid, error)
 }
@@ -44,4 +45,4 @@ func (s *Service) gridFor(ctx context.Context) (grid.Grid, error) {
 }
 
 // noWallet reports whether err says the tenant has no wallet.
-func noWallet(err error) bool { return errors.Is(err, billing.ErrNoWallet) }
+func noWallet(err error) bool { return errors.Is(err, treasury.ErrNoWallet) }

@@ -34,7 +34,16 @@ type Grid interface {
 	Quote(ctx context.Context, w Workload) (Quote, error)
 
 	// DeployVM deploys a VM and its private network on spec.NodeID as the
-	// project named project. It is idempotent by project name: when the
+	// project named project, with everything the VM mounts: ZOS refuses to
+	// update a running VM (zmachine has no upgrade), so a QSFS in
+	// spec.QSFS is deployed with it, its zdb backends first and then one
+	// deployment holding the VM, the qsfs workload and the mount. A rent
+	// contract comes first when spec.Rent is set (GPUs need it). The
+	// returned Project holds the contract ids the chain returned; they are
+	// valid at once, before any indexer lists them. On a failure after
+	// some contracts were created (a timeout), the error comes with the
+	// Project of those contracts, so the caller can cancel exactly them.
+	// It is idempotent by project name: when the
 	// project already holds a VM with the same spec, its contracts are
 	// returned as they are and nothing new is created, so a retry after a
 	// timeout never duplicates contracts. Returns EINVALID for a bad spec,
@@ -49,13 +58,6 @@ type Grid interface {
 	// primary's (EINVALID otherwise). Idempotent like DeployVM. Returns
 	// ENOTFOUND if the project has no primary VM.
 	DeployStandbyVM(ctx context.Context, project string, spec VMSpec) (Project, error)
-
-	// DeployQSFS deploys a quantum-safe file system into the project: one
-	// zdb backend per data node (distinct nodes, as many as spec.Expected),
-	// metadata backends on spec.MetaNodes, mounted into the project's VM
-	// spec.VMName. Idempotent by spec.Name. Returns ENOTFOUND if the project
-	// or VM does not exist, EINVALID for a bad spec.
-	DeployQSFS(ctx context.Context, project string, spec QSFSSpec) (Project, error)
 
 	// ReplaceQSFSBackend moves the zdb backends that the project's QSFS
 	// named qsfs keeps on node lost (its data shard, its metadata, or both)
@@ -77,16 +79,31 @@ type Grid interface {
 	RemoveStandbyVM(ctx context.Context, project string) (Project, error)
 
 	// Project returns the state of a project of this twin: its active
-	// contracts, VMs with their IPs, QSFS and health. Returns ENOTFOUND if
-	// the twin has no active contract under that name (never deployed, or
+	// contracts (with their resources and hourly cost), VMs with their
+	// IPs, QSFS and health. known are the contract ids the caller holds
+	// for the project (from earlier Deploy results): they are read from
+	// the chain directly, so a contract the indexers have not listed yet
+	// is still seen; without them the project is found through the
+	// indexers, which list a new contract only seconds after it was
+	// created. Only the project's own contracts are read, so a down node
+	// of another project never affects this one. Returns ENOTFOUND if no
+	// active contract of the project is found (never deployed, or
 	// cancelled).
-	Project(ctx context.Context, name string) (Project, error)
+	Project(ctx context.Context, name string, known ...uint64) (Project, error)
 
-	// CancelProject cancels every contract of the project; its capacity
-	// and public IPs are freed and billing stops. Returns ENOTFOUND if the
-	// twin has no active contract under that name, which a retried cancel
-	// may treat as done.
-	CancelProject(ctx context.Context, name string) error
+	// CancelProject cancels every contract of the project that the
+	// indexers list, plus known (contract ids the caller holds for it, which
+	// the indexers may not list yet); its capacity and public IPs are freed
+	// and billing stops. Returns ENOTFOUND if no active contract was found,
+	// which a retried cancel may treat as done.
+	CancelProject(ctx context.Context, name string, known ...uint64) error
+
+	// CancelContracts cancels exactly the given contracts of this twin
+	// (node, name and rent contracts); ones already cancelled are skipped,
+	// so a retry is safe. A rent contract is cancelled after the node
+	// contracts on its node. Returns ENOTFOUND if a contract never
+	// existed or belongs to another twin (nothing is cancelled then).
+	CancelContracts(ctx context.Context, ids []uint64) error
 
 	// Twin returns the id of the twin this Grid acts as.
 	Twin(ctx context.Context) (uint32, error)
@@ -94,6 +111,13 @@ type Grid interface {
 	// TwinBalance returns the free balance of a twin's account. Returns
 	// ENOTFOUND if the twin does not exist.
 	TwinBalance(ctx context.Context, twinID uint32) (TFTUnits, error)
+
+	// TwinBalances returns a twin's balances as the chain's billing counts
+	// them: free, what billing has locked, and the stash bonded to the twin
+	// (pallet-smart-contract billing.rs bill_contract judges the staking
+	// discount on usable + stash). Returns ENOTFOUND if the twin does not
+	// exist.
+	TwinBalances(ctx context.Context, twinID uint32) (Balances, error)
 
 	// TwinKYC reports whether a twin is KYC-verified, which the grid
 	// requires before it lets the twin deploy. Returns ENOTFOUND if the
@@ -108,12 +132,16 @@ type Grid interface {
 
 	// BillReports returns the chain's hourly bills matching q, oldest
 	// first: what each contract was billed and the node farmer's share.
-	// Returns EINVALID if q has neither contracts, twin nor nodes, or its
-	// window is reversed.
+	// A page of q.Limit bills (default and at most MaxBillPage) after
+	// q.After is returned; callers page by passing the last bill's At and
+	// contract. Returns EINVALID if q has neither contracts, twin nor
+	// nodes, or its window is reversed.
 	BillReports(ctx context.Context, q BillQuery) ([]BillReport, error)
 }
 
 var projectNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+var encryptKeyPattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
 // ValidateProjectName returns EINVALID unless name can name a grid project:
 // 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or
@@ -189,11 +217,14 @@ type Node struct {
 	IPv6       bool   // the node has public IPv6
 	GPUs       []GPU
 
-	Certified    bool
-	Dedicated    bool   // the farm only rents its nodes whole
-	Rentable     bool   // dedicated and not rented now
-	RentedByTwin uint32 // the twin renting the node, or 0
-	Light        bool   // ZOS 4 light: deploys through the light workload types
+	Certified bool
+	Dedicated bool // the farm only rents its nodes whole
+	Rentable  bool // can be rented now: not rented, and in a dedicated farm or running no one's contracts
+	// ExtraFeeMUSDMonth is the farmer's extra fee for renting the node
+	// (DedicatedNodesExtraFee, mUSD a month), billed on top of the rent.
+	ExtraFeeMUSDMonth uint64
+	RentedByTwin      uint32 // the twin renting the node, or 0
+	Light             bool   // ZOS 4 light: deploys through the light workload types
 
 	Status     NodeStatus
 	Uptime     time.Duration // since the last boot
@@ -215,7 +246,7 @@ type NodeFilter struct {
 	IPv6        bool         // only nodes with public IPv6
 	GPU         bool         // only nodes with a GPU
 	Certified   bool         // only certified nodes
-	Rentable    bool         // only dedicated nodes nobody rents
+	Rentable    bool         // only nodes that can be rented now
 	Dedicated   *bool        // only dedicated (true) or shared (false) nodes
 	Light       *bool        // only ZOS 4 light (true) or full (false) nodes
 	ExcludeFarm []uint32     // not these farms (a standby VM avoids its primary's)
@@ -325,9 +356,19 @@ type VMSpec struct {
 	SSHKeys    []string
 	PublicIPv4 bool
 	PublicIPv6 bool
-	Mycelium   bool // give the VM a Mycelium address (the platform turns it on)
-	GPUs       []string
-	Gateway    string // a gateway name to reserve (a name contract), or ""
+	Mycelium   bool     // give the VM a Mycelium address (the platform turns it on)
+	GPUs       []string // GPU ids on the node; ZOS attaches them only on a node this twin rents (Rent)
+	Gateway    string   // a gateway name to reserve (a name contract), or ""
+
+	// Rent rents the whole node first (a rent contract in the project),
+	// unless this twin rents it already. ZOS attaches a GPU only on a
+	// rented node, and a node of a dedicated farm takes only its renter's
+	// workloads. The chain bills the rent as Workload{Dedicated: true}.
+	Rent bool
+
+	// QSFS are deployed with the VM and mounted into it (see DeployVM);
+	// each one's VMName is the VM's Name or empty.
+	QSFS []QSFSSpec
 }
 
 // Resources returns what the VM uses on its node.
@@ -358,6 +399,19 @@ func (s VMSpec) Validate() error {
 			return fiatdashboard.Invalid("disks", "every disk needs a name, a size and a mount point")
 		}
 	}
+	for _, q := range s.QSFS {
+		if q.VMName != "" && q.VMName != s.Name {
+			return fiatdashboard.Invalid("qsfs", "a QSFS deployed with VM %q cannot mount into VM %q", s.Name, q.VMName)
+		}
+		q.VMName = s.Name
+		if err := q.Validate(); err != nil {
+			return err
+		}
+	}
+	if len(s.GPUs) > 0 && !s.Rent {
+		// ZOS attaches a GPU only on a node rented by the deploying twin.
+		return fiatdashboard.Invalid("gpus", "a VM with a GPU needs its node rented (rent)")
+	}
 	return nil
 }
 
@@ -375,8 +429,27 @@ type QSFSSpec struct {
 	ShardSize  uint64   // bytes per data zdb
 	MetaSize   uint64   // bytes per metadata zdb
 	CacheSize  uint64   // bytes of SSD cache on the VM's node
-	Password   string   // zdb namespace password
-	EncryptKey string   // 64 hex characters
+	// DataDirSize bounds the local zdb data of the QSFS (bytes); it must
+	// fit in the cache (grid-client's QSFS example: cache 1024 MB, data
+	// dir 512 MB). Zero takes half the cache.
+	DataDirSize uint64
+	// Password protects the zdb namespaces, which are never public (a
+	// public 0-db namespace is readable without it). Random per
+	// deployment; never logged nor returned.
+	Password string
+	// EncryptKey is the AES-256 key of the data, 64 hex characters (ZOS
+	// gridtypes/zos EncryptionKey.Valid wants 32 bytes). Random per
+	// deployment; never logged nor returned.
+	EncryptKey string
+}
+
+// DataDir returns the QSFS's local data-dir size: DataDirSize, or half
+// the cache.
+func (s QSFSSpec) DataDir() uint64 {
+	if s.DataDirSize == 0 {
+		return s.CacheSize / 2
+	}
+	return s.DataDirSize
 }
 
 // Validate returns EINVALID naming the first bad field of s.
@@ -396,6 +469,16 @@ func (s QSFSSpec) Validate() error {
 		return fiatdashboard.Invalid("meta_nodes", "the QSFS needs metadata nodes")
 	case s.ShardSize == 0 || s.MetaSize == 0:
 		return fiatdashboard.Invalid("shard_size", "zdb sizes must be positive")
+	case s.CacheSize == 0:
+		return fiatdashboard.Invalid("cache_size", "the QSFS needs a cache")
+	case s.DataDir() > s.CacheSize:
+		return fiatdashboard.Invalid("data_dir_size", "the QSFS data dir must fit in its cache")
+	case len(s.Password) < 16:
+		return fiatdashboard.Invalid("password", "the zdb password must have at least 16 characters")
+	case !encryptKeyPattern.MatchString(s.EncryptKey):
+		// ZOS gridtypes/zos/qsfs.go: EncryptionKey.Valid refuses any key
+		// that is not 32 bytes (AES-256), given in hex.
+		return fiatdashboard.Invalid("encrypt_key", "the QSFS encryption key must be 32 bytes in hex (64 characters)")
 	}
 	if hasDuplicate(s.DataNodes) {
 		return fiatdashboard.Invalid("data_nodes", "data shards must sit on distinct nodes")
@@ -450,6 +533,10 @@ type Contract struct {
 	State      ContractState
 	CreatedAt  time.Time
 	HourlyCost TFTUnits // what the chain bills now per hour, at the twin's current discount
+	// ListHourlyCost is the hour before the staking discount, as the chain
+	// prices this contract (a rent: the node's dedicated share and extra
+	// fee; a VM on a rented node: its public IPs only).
+	ListHourlyCost TFTUnits
 }
 
 // Health of a VM, a QSFS or a project.
@@ -482,6 +569,7 @@ type VM struct {
 	PublicIPv6 string
 	MyceliumIP string
 	PrivateIP  string
+	GPUs       []string // the GPU ids ZOS attached (the node is rented)
 	Health     Health
 }
 
@@ -529,13 +617,56 @@ func (p Project) VM(name string) (VM, bool) {
 }
 
 // BillQuery selects bill reports: by contracts, by twin or by nodes (a
-// node operator's earnings), within [From, To) when set.
+// node operator's earnings), within [From, To) when set, one page at a
+// time: the bills after (AfterAt, AfterContract) in (At, ContractID)
+// order, at most Limit of them (0: MaxBillPage).
 type BillQuery struct {
 	ContractIDs []uint64
 	TwinID      uint32
 	NodeIDs     []uint32
 	From, To    time.Time
+
+	AfterAt       time.Time
+	AfterContract uint64
+	Limit         int
 }
+
+// MaxBillPage is the most bills one BillReports call returns.
+const MaxBillPage = 1000
+
+// PageLimit returns q's page size.
+func (q BillQuery) PageLimit() int {
+	if q.Limit <= 0 || q.Limit > MaxBillPage {
+		return MaxBillPage
+	}
+	return q.Limit
+}
+
+// Past reports whether r comes after q's page cursor.
+func (q BillQuery) Past(r BillReport) bool {
+	if q.AfterAt.IsZero() && q.AfterContract == 0 {
+		return true
+	}
+	if c := r.At.Compare(q.AfterAt); c != 0 {
+		return c > 0
+	}
+	return r.ContractID > q.AfterContract
+}
+
+// Balances are a twin's balances as the chain's billing counts them.
+type Balances struct {
+	Free   TFTUnits // the account's free balance
+	Locked TFTUnits // what contract billing has locked on it, not yet distributed
+	Stash  TFTUnits // the usable balance of the stash account bonded to the twin (TwinBoundedAccountID)
+}
+
+// Usable is the free balance minus what billing locked (pallet_balances
+// usable_balance).
+func (b Balances) Usable() TFTUnits { return max(b.Free-b.Locked, 0) }
+
+// ForDiscount is what the staking discount is judged against: usable
+// plus stash (pallet-smart-contract billing.rs bill_contract).
+func (b Balances) ForDiscount() TFTUnits { return b.Usable() + b.Stash }
 
 // Validate returns EINVALID if q selects nothing in particular.
 func (q BillQuery) Validate() error {
@@ -582,9 +713,13 @@ type BillReport struct {
 	NodeID      uint32 // 0 for name contracts
 	FarmID      uint32
 	At          time.Time
-	Amount      TFTUnits
+	Amount      TFTUnits // the whole bill: the contract's cost after the discount, plus ExtraFee
 	Discount    DiscountPackage
-	FarmerShare TFTUnits // what the node's farmer earned from this bill
+	FarmerShare TFTUnits // what the node's farmer earned from this bill (FarmerSharePct of the cost, all of ExtraFee)
+	// ExtraFee is the dedicated node's extra fee in this bill (rent
+	// contracts only): the chain sends all of it to the farmer
+	// (billing.rs distribute_extra_cultivation_rewards).
+	ExtraFee TFTUnits
 }
 
 // Reason says why the grid refused or failed a deployment.

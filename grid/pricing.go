@@ -134,11 +134,11 @@ type PricingPolicy struct {
 	UniqueName int64 // per name contract (gateway name) per hour
 	DomainName int64 // per custom domain per hour
 
-	// DedicatedDiscountPct is the chain's discount_for_dedication_nodes: a
-	// rented (dedicated) node costs this percent less than the same
-	// resources on a shared node. The chain's only policy has 50, where
-	// its formula (Percent::from_percent(v) * cost) and the SDK's
-	// (cost - cost*v/100) agree.
+	// DedicatedDiscountPct is the chain's discount_for_dedication_nodes.
+	// Despite its name, a rent contract bills this percent of the whole
+	// node's cost: cost.rs writes Percent::from_percent(v) * cost. The
+	// chain's policy has 50, where that and a 50 % discount agree; at any
+	// other value the chain's formula is the one that bills.
 	DedicatedDiscountPct int64
 }
 
@@ -275,8 +275,23 @@ type Workload struct {
 	SRU        uint64 // SSD, bytes
 	HRU        uint64 // HDD, bytes
 	PublicIPv4 uint32 // public IPv4 addresses
-	Certified  bool   // the node is certified: capacity costs 25 % more
-	Dedicated  bool   // the whole node is rented: the policy's dedication discount applies to CU and SU
+
+	// Certified says the node is certified. The chain bills it as DIY
+	// (cost.rs calculate_contract_cost_tft hard-codes
+	// NodeCertification::Diy), so it changes no grid cost; a tenant that
+	// wants a certified premium puts it in its own price rule.
+	Certified bool
+
+	// Dedicated prices a rent contract: the whole node's CU and SU, of
+	// which the chain bills Percent::from_percent(policy
+	// DedicatedDiscountPct) (cost.rs calculate_contract_cost, RentContract).
+	Dedicated bool
+
+	// ExtraFeeMUSDMonth is the farmer's extra fee for renting the node
+	// (SmartContractModule DedicatedNodesExtraFee, mUSD a month), billed
+	// on the rent contract beside its cost, with no staking discount
+	// (cost.rs calculate_extra_fee_cost).
+	ExtraFeeMUSDMonth uint64
 }
 
 // Quote is the price of a workload for one twin at one TFT price. Every
@@ -291,8 +306,8 @@ type Quote struct {
 	CU *big.Rat
 	SU *big.Rat
 
-	// List prices, before the staking discount (certified and dedicated
-	// factors applied).
+	// List prices, before the staking discount (the dedicated share
+	// applied, the extra fee included).
 	ListUSDHour  *big.Rat
 	ListUSDMonth *big.Rat
 	ListTFTHour  TFTUnits
@@ -301,34 +316,42 @@ type Quote struct {
 	Discount    DiscountPackage
 	DiscountPct int64
 
-	// What the chain bills: list price minus the staking discount. A month
-	// is 720 hourly bills, each rounded up to the TFT unit.
+	// What the chain bills: list price minus the staking discount, plus
+	// the extra fee. A month is 720 hourly bills, each rounded up to the
+	// TFT unit.
 	USDHour  *big.Rat
 	USDMonth *big.Rat
 	TFTHour  TFTUnits
 	TFTMonth TFTUnits
+
+	// The dedicated node's extra fee, included in the amounts above: all
+	// of it goes to the farmer.
+	ExtraFeeUSDHour *big.Rat
+	ExtraFeeTFTHour TFTUnits
 }
 
-// QuoteWorkload prices w under policy at tftPrice (USD per TFT) for a twin
-// holding balance, the way the chain bills it every hour:
+// QuoteWorkload prices w under policy at tftPrice (USD per TFT, the
+// chain's clamped average: ChainTFTPrice) for a twin whose balance for
+// the discount (Balances.ForDiscount) is balance, the way the chain bills
+// it every hour (tfchain pallet-smart-contract cost.rs):
 //
-//  1. resources = ceil(CU × policy.CU + SU × policy.SU) unit-USD — the chain
-//     rounds the hourly resource cost up to the unit-USD (cost.rs);
-//  2. dedicated: resources × (100 − DedicatedDiscountPct) / 100;
-//  3. + PublicIPv4 × policy.IPU (public IPs are not covered by a rent);
-//  4. certified: × 1.25. This is the list price per hour;
-//  5. list TFT per hour = ceil(list USD / tftPrice) in TFT units; a month of
-//     list TFT (720 hours) decides the staking discount against balance;
-//  6. billed USD per hour = list × (100 − discount %) / 100, billed TFT per
-//     hour = ceil(billed USD / tftPrice), a month = 720 of those.
+//  1. resources = ceil(CU × policy.CU + SU × policy.SU + IPv4 ×
+//     policy.IPU) unit-USD (calculate_resources_cost rounds up);
+//  2. a rent contract (Dedicated) bills the whole node's resources and
+//     no IP, times DedicatedDiscountPct / 100: the renter pays that
+//     percent, exactly as Percent::from_percent(v) * cost is written;
+//  3. no certification factor: calculate_contract_cost_tft bills every
+//     contract as DIY;
+//  4. the staking discount is judged on a month (720 h) of this cost in
+//     TFT, before any factor (calculate_discount), against balance:
+//     ≥ 1.5 / 3 / 6 / 18 months → 20 / 30 / 40 / 60 % off;
+//  5. the extra fee (ExtraFeeMUSDMonth × 10^4 unit-USD a month, a 720 h
+//     month, floored) is added after the discount (billing.rs
+//     bill_contract adds calculate_extra_fee_cost_tft to the amount due).
 //
-// Two knowing departures from tfchain's cost.rs, which ARCHITECTURE.md §2
-// decides: cost.rs currently bills every contract as DIY
-// (calculate_contract_cost_tft hard-codes NodeCertification::Diy) while we
-// apply the certified ×1.25 as the SDK calculator and the manual do; and
-// cost.rs converts to TFT, floors, then applies the discount, where we keep
-// USD exact and round once, up, per hourly bill. The discount threshold is
-// the contract's list month including its certified and dedicated factors.
+// One knowing departure: cost.rs converts to TFT and floors, then
+// discounts and rounds up; we keep USD exact and round each hourly bill
+// once, up, to the TFT unit.
 //
 // It returns EINVALID when tftPrice is missing or not positive, or balance
 // is negative.
@@ -350,27 +373,57 @@ func QuoteWorkload(w Workload, policy PricingPolicy, tftPrice *big.Rat, balance 
 
 	resources := new(big.Rat).Mul(q.CU, new(big.Rat).SetInt64(policy.CU))
 	resources.Add(resources, new(big.Rat).Mul(q.SU, new(big.Rat).SetInt64(policy.SU)))
+	if !w.Dedicated {
+		resources.Add(resources, new(big.Rat).SetInt64(int64(w.PublicIPv4)*policy.IPU))
+	}
 	units := new(big.Rat).SetInt(ceilRat(resources)) // unit-USD per hour
 	if w.Dedicated {
-		units.Mul(units, big.NewRat(100-policy.DedicatedDiscountPct, 100))
-	}
-	units.Add(units, new(big.Rat).SetInt64(int64(w.PublicIPv4)*policy.IPU))
-	if w.Certified {
-		units.Mul(units, big.NewRat(5, 4))
+		units.Mul(units, big.NewRat(policy.DedicatedDiscountPct, 100))
 	}
 
-	q.ListUSDHour = new(big.Rat).Mul(units, unitUSD)
+	regularUSD := new(big.Rat).Mul(units, unitUSD)
+	regularTFTMonth := tftForUSD(regularUSD, tftPrice) * HoursPerMonth
+	q.ExtraFeeUSDHour = new(big.Rat).Mul(new(big.Rat).SetInt64(ExtraFeeUnitsPerHour(w.ExtraFeeMUSDMonth)), unitUSD)
+	if w.ExtraFeeMUSDMonth > 0 {
+		q.ExtraFeeTFTHour = tftForUSD(q.ExtraFeeUSDHour, tftPrice)
+	}
+
+	q.ListUSDHour = new(big.Rat).Add(regularUSD, q.ExtraFeeUSDHour)
 	q.ListUSDMonth = new(big.Rat).Mul(q.ListUSDHour, big.NewRat(HoursPerMonth, 1))
-	q.ListTFTHour = tftForUSD(q.ListUSDHour, tftPrice)
+	q.ListTFTHour = tftForUSD(regularUSD, tftPrice) + q.ExtraFeeTFTHour
 	q.ListTFTMonth = q.ListTFTHour * HoursPerMonth
 
-	q.Discount = StakingDiscount(balance, q.ListTFTMonth)
+	q.Discount = StakingDiscount(balance, regularTFTMonth)
 	q.DiscountPct = q.Discount.Pct()
-	q.USDHour = new(big.Rat).Mul(q.ListUSDHour, big.NewRat(100-q.DiscountPct, 100))
+	billed := new(big.Rat).Mul(regularUSD, big.NewRat(100-q.DiscountPct, 100))
+	q.USDHour = new(big.Rat).Add(billed, q.ExtraFeeUSDHour)
 	q.USDMonth = new(big.Rat).Mul(q.USDHour, big.NewRat(HoursPerMonth, 1))
-	q.TFTHour = tftForUSD(q.USDHour, tftPrice)
+	q.TFTHour = tftForUSD(billed, tftPrice) + q.ExtraFeeTFTHour
 	q.TFTMonth = q.TFTHour * HoursPerMonth
 	return q, nil
+}
+
+// ExtraFeeUnitsPerHour converts a dedicated node's extra fee (mUSD a
+// month) into unit-USD for one hour, floored as cost.rs
+// calculate_extra_fee_cost does (fee × 10^4 × seconds / SECS_PER_MONTH,
+// a month of 720 hours).
+func ExtraFeeUnitsPerHour(mUSDMonth uint64) int64 {
+	return int64(mUSDMonth * 10_000 / HoursPerMonth)
+}
+
+// ChainTFTPrice is the TFT price the chain bills with: AverageTftPrice
+// clamped to [MinTftPrice, MaxTftPrice], all in mUSD (cost.rs
+// calculate_cost_in_tft_from_musd). It returns USD per TFT; EINVALID if
+// the clamped price is zero.
+func ChainTFTPrice(averageMUSD, minMUSD, maxMUSD uint32) (*big.Rat, error) {
+	p := max(averageMUSD, minMUSD)
+	if maxMUSD > 0 {
+		p = min(p, maxMUSD)
+	}
+	if p == 0 {
+		return nil, fiatdashboard.Invalid("tft_price", "the chain reports no TFT price")
+	}
+	return big.NewRat(int64(p), 1000), nil
 }
 
 // NameContractQuote prices one name contract (a gateway name) per hour for

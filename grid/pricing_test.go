@@ -64,12 +64,14 @@ func TestQuoteWorkload(t *testing.T) {
 			// CU = min(max(4/4, 2/2), max(4/8, 2), max(4/2, 2/4)) = min(1, 2, 2) = 1
 			// SU = 50/200 = 0.25
 			// resources = 1×100000 + 0.25×50000 = 112500; + 1 IPv4 40000 = 152500
-			// certified ×1.25 = 190625 units/h; × 720 = 137 250 000 = 13.725 USD
-			// TFT/h = 190625 / 0.01 = 19 062 500; month = 13 725 000 000 = 1372.5 TFT
+			// certified: billed as DIY (cost.rs calculate_contract_cost_tft
+			// hard-codes NodeCertification::Diy), no ×1.25
+			// 152500 units/h × 720 = 109 800 000 = 10.98 USD
+			// TFT/h = 152500 / 0.01 = 15 250 000; month = 10 980 000 000 = 1098 TFT
 			name:  "certified with one public IPv4",
 			w:     grid.Workload{CRU: 2, MRU: 4 * gb, SRU: 50 * gb, PublicIPv4: 1, Certified: true},
 			price: "0.01", cu: "1", su: "0.25",
-			usdMonth: "13.725", tftHour: 19_062_500, tftMonth: "1372.5000000",
+			usdMonth: "10.98", tftHour: 15_250_000, tftMonth: "1098.0000000",
 			discount: grid.DiscountNone,
 		},
 		{
@@ -87,14 +89,17 @@ func TestQuoteWorkload(t *testing.T) {
 			discount: grid.DiscountNone,
 		},
 		{
-			// A public IPv4 on a rented node is not discounted:
-			// resources 1216667 × 50 % = 608333.5, + 2 × 40000 = 688333.5 units/h
-			// × 720 = 495 600 120 = 49.560012 USD; TFT/h = 68 833 350;
-			// month = 49 560 012 000 = 4956.0012 TFT
-			name:  "dedicated node with two IPv4",
-			w:     grid.Workload{CRU: 8, MRU: 32 * gb, SRU: 1000 * gb, HRU: 4000 * gb, Dedicated: true, PublicIPv4: 2},
+			// A rent with the farmer's extra fee of 36 USD (36000 mUSD) a
+			// month: 36000 × 10^4 / 720 = 500000 units/h, not discounted,
+			// added to the rent's 608333.5; the rent bills no IPv4 (public
+			// IPs are on the node contracts):
+			// 1108333.5 units/h × 720 = 798 000 120 = 79.800012 USD;
+			// TFT/h = 60 833 350 + 50 000 000 = 110 833 350;
+			// month = 79 800 012 000 = 7980.0012 TFT
+			name:  "dedicated node with an extra fee",
+			w:     grid.Workload{CRU: 8, MRU: 32 * gb, SRU: 1000 * gb, HRU: 4000 * gb, Dedicated: true, PublicIPv4: 2, ExtraFeeMUSDMonth: 36_000},
 			price: "0.01", cu: "8", su: "8.3333333",
-			usdMonth: "49.560012", tftHour: 68_833_350, tftMonth: "4956.0012000",
+			usdMonth: "79.800012", tftHour: 110_833_350, tftMonth: "7980.0012000",
 			discount: grid.DiscountNone,
 		},
 		{
@@ -301,5 +306,43 @@ func TestFormatDecimal(t *testing.T) {
 		if got := grid.FormatDecimal(rat(tc.r)); got != tc.s {
 			t.Errorf("FormatDecimal(%s) = %s, want %s", tc.r, got, tc.s)
 		}
+	}
+}
+
+// TestRentPaysTheDedicationPercentAsWritten: cost.rs bills a rent
+// Percent::from_percent(discount_for_dedication_nodes) * cost, so at a
+// policy value of 70 the renter pays 70 % of the node's cost (not 30 %).
+func TestRentPaysTheDedicationPercentAsWritten(t *testing.T) {
+	policy := grid.MainnetPricingPolicy
+	policy.DedicatedDiscountPct = 70
+	node := grid.Workload{CRU: 8, MRU: 32 * grid.GB, SRU: 1000 * grid.GB, HRU: 4000 * grid.GB}
+	shared, _ := grid.QuoteWorkload(node, policy, big.NewRat(1, 100), 0)
+	node.Dedicated = true
+	rent, _ := grid.QuoteWorkload(node, policy, big.NewRat(1, 100), 0)
+	want := new(big.Rat).Mul(shared.ListUSDHour, big.NewRat(70, 100))
+	if rent.ListUSDHour.Cmp(want) != 0 {
+		t.Errorf("rent %s USD/h, want 70 %% of %s = %s", rent.ListUSDHour.FloatString(7), shared.ListUSDHour.FloatString(7), want.FloatString(7))
+	}
+}
+
+// TestChainTFTPriceClampsTheAverage: the chain converts at AverageTftPrice
+// clamped to [MinTftPrice, MaxTftPrice] (mUSD).
+func TestChainTFTPriceClampsTheAverage(t *testing.T) {
+	for _, tc := range []struct {
+		avg, min, max uint32
+		want          string
+	}{
+		{10, 5, 1000, "0.01"}, // inside the bounds
+		{3, 5, 1000, "0.005"}, // below MinTftPrice
+		{2000, 5, 1000, "1"},  // above MaxTftPrice
+		{10, 0, 0, "0.01"},    // no bounds set
+	} {
+		p, err := grid.ChainTFTPrice(tc.avg, tc.min, tc.max)
+		if err != nil || grid.FormatDecimal(p) != tc.want {
+			t.Errorf("ChainTFTPrice(%d, %d, %d) = %v, %v; want %s", tc.avg, tc.min, tc.max, p, err, tc.want)
+		}
+	}
+	if _, err := grid.ChainTFTPrice(0, 0, 0); err == nil {
+		t.Error("a zero price was accepted")
 	}
 }

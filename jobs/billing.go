@@ -6,12 +6,21 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // TypeStripeEvent processes one stored Stripe webhook event.
-const TypeStripeEvent = "billing:stripe-event"
+const TypeStripeEvent = billing.TaskStripeEvent
+
+// TypeRefund refunds an order whose service failed; TypeMockEvent delivers
+// one mock Stripe event (mock mode). Both are owed through the outbox.
+const (
+	TypeRefund    = billing.TaskRefund
+	TypeMockEvent = billing.TaskMockEvent
+)
 
 // EventProcessor is billing's webhook event handler.
 type EventProcessor interface {
@@ -25,10 +34,21 @@ type stripeEvent struct {
 // Enqueuer puts billing's work on the queues; it implements billing.Enqueuer.
 type Enqueuer struct {
 	client *asynq.Client
+	db     *sqlx.DB // the outbox; nil: tasks are built directly (tests)
 }
 
-// NewEnqueuer returns an Enqueuer on client.
-func NewEnqueuer(client *asynq.Client) *Enqueuer { return &Enqueuer{client: client} }
+// NewEnqueuer returns an Enqueuer on client that hands over work owed in
+// db's outbox.
+func NewEnqueuer(client *asynq.Client, db *sqlx.DB) *Enqueuer {
+	return &Enqueuer{client: client, db: db}
+}
+
+// Kick hands the owed work key to the queue now (the relay would within a
+// second); work not owed (done, or never written) is left alone.
+func (e *Enqueuer) Kick(ctx context.Context, key string) error {
+	_, err := e.relayNow(ctx, key)
+	return err
+}
 
 // once enqueues t, whose task id names the work: a task already queued
 // under that id is the same work, not an error.
@@ -43,6 +63,9 @@ func (e *Enqueuer) once(ctx context.Context, t *asynq.Task) error {
 // EnqueueStripeEvent queues an event on the critical queue with the event id
 // as task id, so a redelivered event is one task.
 func (e *Enqueuer) EnqueueStripeEvent(ctx context.Context, eventID string) error {
+	if owed, err := e.relayNow(ctx, "stripe:"+eventID); owed || err != nil || e.db != nil {
+		return err
+	}
 	t, err := NewTask(tenant.WithActor(ctx, tenant.System("stripe webhook")), TypeStripeEvent, stripeEvent{ID: eventID},
 		asynq.Queue(QueueCritical), asynq.TaskID("stripe:"+eventID), asynq.MaxRetry(20))
 	if err != nil {
@@ -59,6 +82,35 @@ func (w *Worker) RegisterBilling(p EventProcessor) {
 			return err
 		}
 		return p.ProcessEvent(ctx, ev.ID)
+	})
+}
+
+// Refunder settles refunds owed by failed services.
+type Refunder interface {
+	SettleRefund(ctx context.Context, in billing.RefundTask) error
+}
+
+// RegisterRefunds handles TypeRefund.
+func (w *Worker) RegisterRefunds(r Refunder) {
+	w.mux.HandleFunc(TypeRefund, func(ctx context.Context, t *asynq.Task) error {
+		var in billing.RefundTask
+		if err := Decode(t, &in); err != nil {
+			return err
+		}
+		return r.SettleRefund(ctx, in)
+	})
+}
+
+// RegisterMockEvents handles TypeMockEvent: the emitter posts a stored mock
+// Stripe event to the webhook endpoint; a refusal or no answer is retried,
+// as Stripe retries.
+func (w *Worker) RegisterMockEvents(e *billing.Emitter) {
+	w.mux.HandleFunc(TypeMockEvent, func(ctx context.Context, t *asynq.Task) error {
+		var in billing.MockDelivery
+		if err := Decode(t, &in); err != nil {
+			return err
+		}
+		return e.Deliver(ctx, in)
 	})
 }
 

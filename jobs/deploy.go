@@ -13,7 +13,7 @@ import (
 )
 
 // TypeDeployVM provisions one paid deployment.
-const TypeDeployVM = "deploy:vm"
+const TypeDeployVM = deploy.TaskDeploy
 
 type deployPayload struct {
 	ID uuid.UUID `json:"id"`
@@ -21,9 +21,16 @@ type deployPayload struct {
 
 // EnqueueDeploy queues provisioning with task id deploy:<id>: a second
 // enqueue of the same deployment is the same task.
+//
+// The task is not retained once done: a deployment provisioned again (a
+// failover, a replaced standby) within a day is owed anew under the same id,
+// and a retained id would make that enqueue a silent no-op
+// (TestDeployOwedAgainRunsAgain).
 func (e *Enqueuer) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
-	t, err := NewTask(ctx, TypeDeployVM, deployPayload{ID: id}, asynq.Queue(QueueCritical), asynq.TaskID("deploy:"+id.String()),
-		asynq.MaxRetry(12), asynq.Timeout(10*time.Minute), asynq.Retention(24*time.Hour))
+	if owed, err := e.relayNow(ctx, deploy.DeployKey(id)); owed || err != nil || e.db != nil {
+		return err
+	}
+	t, err := NewTask(ctx, TypeDeployVM, deployPayload{ID: id}, append([]asynq.Option{asynq.TaskID(deploy.DeployKey(id))}, owedOptions[TypeDeployVM]...)...)
 	if err != nil {
 		return err
 	}
@@ -93,4 +100,31 @@ func (w *Worker) RegisterUpkeep(u Upkeep) error {
 		return err
 	}
 	return w.Periodic("@every 30m", r, 30*time.Minute)
+}
+
+// TypeGridBills fetches and stores the chain's bills of the platform's
+// contracts, paged, for the window since the last run.
+const TypeGridBills = "grid:bills"
+
+// BillSyncer stores the chain's bills (deploy.Service.SyncBills).
+type BillSyncer interface {
+	SyncBills(ctx context.Context) (int, error)
+}
+
+// RegisterBillSync handles and schedules grid:bills every 15 minutes on
+// the low queue: pages that show bills read what it stored.
+func (w *Worker) RegisterBillSync(b BillSyncer) error {
+	w.mux.HandleFunc(TypeGridBills, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := b.SyncBills(ctx)
+		if n > 0 {
+			w.log.Info("stored grid bills", "count", n)
+		}
+		return err
+	})
+	sys := tenant.WithActor(context.Background(), tenant.System("scheduler"))
+	t, err := NewTask(sys, TypeGridBills, nil, asynq.Queue(QueueLow))
+	if err != nil {
+		return err
+	}
+	return w.Periodic("@every 15m", t, 15*time.Minute)
 }

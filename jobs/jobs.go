@@ -35,6 +35,8 @@ type Envelope struct {
 type payload struct {
 	Envelope Envelope        `json:"envelope"`
 	Data     json.RawMessage `json:"data"`
+	// Owed is the outbox row's owed time when the outbox relayed the task.
+	Owed string `json:"owed,omitempty"`
 }
 
 // NewTask builds a task of type typ whose payload is data wrapped in the

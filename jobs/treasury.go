@@ -9,13 +9,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Treasury tasks: one per top-up step, and the hourly check.
 const (
-	TypeTopupStep     = "treasury:topup-step"
+	TypeTopupStep     = treasury.TaskTopupStep
 	TypeTreasuryCheck = "treasury:check"
 )
 
@@ -29,7 +29,11 @@ func (e *Enqueuer) EnqueueTopupStep(ctx context.Context, id uuid.UUID, state str
 	if _, ok := tenant.ActorFromContext(ctx); !ok {
 		ctx = tenant.WithActor(ctx, tenant.System("treasury"))
 	}
-	t, err := NewTask(ctx, TypeTopupStep, topupStep{ID: id}, asynq.Queue(QueueDefault), asynq.TaskID("topup:"+id.String()+":"+state),
+	key := "topup:" + id.String() + ":" + state
+	if owed, err := e.relayNow(ctx, key); owed || err != nil {
+		return err
+	}
+	t, err := NewTask(ctx, TypeTopupStep, topupStep{ID: id}, asynq.Queue(QueueDefault), asynq.TaskID(key),
 		asynq.MaxRetry(30), asynq.Retention(24*time.Hour))
 	if err != nil {
 		return err
@@ -56,7 +60,7 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 			return err
 		}
 		err := t.Step(ctx, in.ID)
-		if err == nil || errors.Is(err, billing.ErrMintPending) {
+		if err == nil || errors.Is(err, treasury.ErrMintPending) {
 			// A mint that never comes is the hourly check's: it raises the
 			// overdue alert and never deposits twice.
 			return err
@@ -82,4 +86,4 @@ func (w *Worker) RegisterTreasury(t TreasuryWork) error {
 	return w.Periodic("@every 1h", task, time.Hour)
 }
 
-var _ TreasuryWork = (*billing.Treasury)(nil)
+var _ TreasuryWork = (*treasury.Treasury)(nil)

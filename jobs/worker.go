@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -28,7 +29,13 @@ type WorkerConfig struct {
 	// leader election: exactly one worker per deployment must run it (the
 	// periodic tasks are also Unique, so a second one enqueues no duplicate).
 	Scheduler bool
+	// DB holds the outbox: its rows are marked done as their tasks finish.
+	DB *sqlx.DB
 }
+
+// maxRetryDelay caps Asynq's exponential backoff: work owed to a paying
+// customer is tried again at least this often.
+const maxRetryDelay = time.Minute
 
 // Worker processes tasks and, when configured, schedules periodic ones.
 type Worker struct {
@@ -48,6 +55,9 @@ func NewWorker(opt asynq.RedisConnOpt, rdb redis.UniversalClient, cfg WorkerConf
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          alog,
 		LogLevel:        asynq.WarnLevel,
+		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
+			return min(asynq.DefaultRetryDelayFunc(n, err, t), maxRetryDelay)
+		},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)
 			maxRetry, _ := asynq.GetMaxRetry(ctx)
@@ -56,6 +66,9 @@ func NewWorker(opt asynq.RedisConnOpt, rdb redis.UniversalClient, cfg WorkerConf
 		}),
 	})
 	w := &Worker{server: srv, mux: asynq.NewServeMux(), log: log}
+	if cfg.DB != nil {
+		w.mux.Use(outboxDone(cfg.DB, log))
+	}
 	w.mux.Use(EnvelopeMiddleware)
 	w.mux.HandleFunc(TypeHeartbeat, func(ctx context.Context, t *asynq.Task) error {
 		return rdb.Set(ctx, HeartbeatKey, strconv.FormatInt(time.Now().Unix(), 10), 0).Err()

@@ -38,6 +38,7 @@ type Service struct {
 	dns      DNSResolver
 	resolver *Resolver
 	wallets  WalletHealthReader // nil until the treasury is wired
+	revenue  RevenueReader      // nil until billing is wired
 }
 
 // NewService wires the tenant service.
@@ -89,9 +90,12 @@ type ConsoleTenant struct {
 	Domains int `db:"domains" json:"domains"`
 	// Deployments counts the live ones (provisioning, running, suspended).
 	Deployments int `db:"deployments" json:"deployments"`
-	// RevenueMonth is what its customers paid this calendar month, less
-	// refunds, in cents of the tenant's base currency.
-	RevenueMonth int64 `db:"revenue_month_cents" json:"revenue_month_cents"`
+	// RevenueMonth is the gross of this calendar month, NetMonth its net
+	// and PlatformFeesMonth the platform's fees, as billing.Revenue defines
+	// them, in cents of the tenant's base currency.
+	RevenueMonth      int64 `db:"-" json:"revenue_month_cents"`
+	NetMonth          int64 `db:"-" json:"net_month_cents"`
+	PlatformFeesMonth int64 `db:"-" json:"platform_fees_month_cents"`
 	// StripeHealth is the tenant's Connect account as Stripe last reported
 	// it: healthy, payouts pending, onboarding or not connected; a co-op
 	// is charged on the platform's account ("platform account").
@@ -119,8 +123,6 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 			SELECT `+prefixed("t.", tenantColumns)+`,
 			       (SELECT count(*) FROM tenant_domains d WHERE d.tenant_id = t.id) AS domains,
 			       (SELECT count(*) FROM deployments x WHERE x.tenant_id = t.id AND x.status IN ('provisioning', 'running', 'suspended')) AS deployments,
-			       (SELECT coalesce(sum(o.amount_cents - o.refunded_cents), 0) FROM orders o
-			         WHERE o.tenant_id = t.id AND o.paid_at >= date_trunc('month', now())) AS revenue_month_cents,
 			       CASE WHEN t.kind = 'coop' THEN 'platform account'
 			            WHEN s.tenant_id IS NULL THEN 'not connected'
 			            WHEN s.charges_enabled AND s.payouts_enabled THEN 'healthy'
@@ -134,6 +136,9 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 	}
 	for i := range out {
 		out[i].WalletHealth = "not set up"
+	}
+	if err := s.fillRevenue(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, s.fillWalletHealth(ctx, out)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html"
@@ -9,16 +10,27 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// stripeWebhook receives Stripe's events (Connect-enabled endpoint). A bad
-// signature is a 400 that changes nothing; a duplicate is a 200.
+// stripeWebhook receives the platform account's own Stripe events (the
+// account endpoint). A bad signature is a 400 that changes nothing; a
+// duplicate is a 200.
 func (s *Server) stripeWebhook(c *fiber.Ctx) error {
 	if err := s.deps.Billing.ReceiveWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"received": true})
+}
+
+// stripeConnectWebhook receives connected accounts' Stripe events (the
+// Connect endpoint), checked with the Connect endpoint's own secret.
+func (s *Server) stripeConnectWebhook(c *fiber.Ctx) error {
+	if err := s.deps.Billing.ReceiveConnectWebhook(c.UserContext(), append([]byte(nil), c.Body()...), c.Get("Stripe-Signature")); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"received": true})
@@ -28,11 +40,14 @@ func (s *Server) catalog(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	cat, err := s.deps.Billing.Catalog(c.UserContext())
+	body, err := s.catalogs.get(c.UserContext(), siteOf(c).Tenant.ID, func(ctx context.Context) (any, error) {
+		return s.deps.Billing.Catalog(ctx)
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(cat)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) quote(c *fiber.Ctx) error {
@@ -144,21 +159,6 @@ func (s *Server) orders(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(listOf(out, limit, func(o billing.Order) string { return o.CreatedAt.Format(time.RFC3339Nano) }))
-}
-
-func (s *Server) checkout(c *fiber.Ctx) error {
-	var in billing.CheckoutInput
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	if in.ClientKey == "" {
-		in.ClientKey = c.Get("Idempotency-Key")
-	}
-	o, err := s.deps.Billing.Checkout(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(o)
 }
 
 func (s *Server) order(c *fiber.Ctx) error {
@@ -296,6 +296,49 @@ func (s *Server) adminRefund(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"refund_requested": true})
 }
 
+// adminRefunds lists refund requests (of one order with ?order=), failed
+// ones with Stripe's reason.
+func (s *Server) adminRefunds(c *fiber.Ctx) error {
+	var order uuid.UUID
+	if q := c.Query("order"); q != "" {
+		id, err := uuid.Parse(q)
+		if err != nil {
+			return fiatdashboard.Invalid("order", "not an order id")
+		}
+		order = id
+	}
+	out, err := s.deps.Billing.Refunds(c.UserContext(), order)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+// adminDisputes lists the tenant's disputes.
+func (s *Server) adminDisputes(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Disputes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+// adminDisputeEvidence answers a dispute with the tenant's evidence.
+func (s *Server) adminDisputeEvidence(c *fiber.Ctx) error {
+	id := utils.CopyString(c.Params("id"))
+	var in struct {
+		Evidence string `json:"evidence"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	d, err := s.deps.Billing.RespondDispute(c.UserContext(), id, in.Evidence)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
 func (s *Server) adminPricing(c *fiber.Ctx) error {
 	p, err := s.deps.Billing.Pricing(c.UserContext())
 	if err != nil {
@@ -360,10 +403,28 @@ func (s *Server) payNow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Billing.PayNow(c.UserContext(), id); err != nil {
+	o, err := s.deps.Billing.PayNow(c.UserContext(), id)
+	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"payment_started": true})
+	// requires_action: the storefront's payment page (/pay/<order>) has the
+	// customer authenticate it.
+	return c.JSON(fiber.Map{"payment_started": true, "order": o})
+}
+
+// confirmPayment confirms on-session a payment that waits for the
+// customer's authentication; the answer carries the client secret for
+// Stripe.js (or, in mock mode, the mock-authenticate step).
+func (s *Server) confirmPayment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := s.deps.Billing.ConfirmPayment(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
 }
 
 func (s *Server) cancelSubscription(c *fiber.Ctx) error {

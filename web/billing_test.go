@@ -2,13 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // TestCheckoutOverHTTP: the owner connects Stripe, a customer saves a test
@@ -46,20 +50,38 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	if len(cards.body["items"].([]any)) != 2 || len(cards.body["test_cards"].([]any)) != 3 {
 		t.Errorf("cards = %s", cards.raw)
 	}
-	if r := ann.do("POST", "/api/orders", map[string]any{"size": "small"}); r.status != 400 || r.errField() != "client_key" {
-		t.Errorf("checkout without a client key = %d %s", r.status, r.raw)
+	// Orders are placed by the deploy form only (POST /api/deployments):
+	// no route charges a card for a free-text description.
+	if r := ann.do("POST", "/api/orders", map[string]any{"size": "small", "client_key": "browser-key-0"}); r.status == 201 || r.status == 200 {
+		t.Errorf("POST /api/orders = %d %s, want no such route", r.status, r.raw)
 	}
-	o := ann.must(201, "POST", "/api/orders", map[string]any{"size": "small", "client_key": "browser-key-1"})
+	annID, err := rbac.NewStore(w.h.db.App).EnsureAccount(context.Background(), w.alpha.ID, "ann@alpha.test", pw, rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	annCtx := tenant.WithActor(tenant.WithID(context.Background(), w.alpha.ID), tenant.Actor{Kind: tenant.ActorUser, ID: annID, Name: "ann@alpha.test"})
+	checkout := func(in billing.CheckoutInput) map[string]any {
+		t.Helper()
+		o, err := w.h.billing.Checkout(annCtx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"id": o.ID.String(), "status": o.Status, "amount_cents": float64(o.Amount), "failure_message": o.FailureMessage}
+	}
+	if _, err := w.h.billing.Checkout(annCtx, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}}); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("checkout without a client key = %v", err)
+	}
+	o := reply{body: checkout(billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "browser-key-1"})}
 	if o.body["status"] != billing.OrderPaid || o.body["amount_cents"].(float64) != 608 {
-		t.Errorf("order = %s, want paid 608", o.raw)
+		t.Errorf("order = %v, want paid 608", o.body)
 	}
-	again := ann.must(201, "POST", "/api/orders", map[string]any{"size": "small", "client_key": "browser-key-1"})
-	if again.body["id"] != o.body["id"] {
-		t.Errorf("double-click made a second order: %s", again.raw)
+	again := checkout(billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "browser-key-1"})
+	if again["id"] != o.body["id"] {
+		t.Errorf("double-click made a second order: %v", again)
 	}
-	d := ann.must(201, "POST", "/api/orders", map[string]any{"size": "medium", "payment_method": "pm_card_chargeDeclined", "client_key": "browser-key-2"})
+	d := reply{body: checkout(billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "medium"}, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "browser-key-2"})}
 	if d.body["status"] != billing.OrderFailed || !strings.Contains(d.body["failure_message"].(string), "declined") {
-		t.Errorf("declined order = %s", d.raw)
+		t.Errorf("declined order = %v", d.body)
 	}
 	st, receipt := w.h.raw(t, "GET", "alpha.localhost", "/api/orders/"+o.body["id"].(string)+"/receipt", nil, "", ann)
 	if st != 200 || !strings.Contains(receipt, "Alpha Cloud") || !strings.Contains(receipt, "USD 6.08") {
@@ -77,7 +99,8 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	ov := owner.must(200, "GET", "/api/admin/overview", nil)
 	money := ov.body["money"].(map[string]any)
 	daily := money["daily_revenue_cents"].([]any)
-	fees := money["stripe_fees_cents"].(float64) + money["platform_fees_cents"].(float64)
+	fig := money["figures"].(map[string]any)
+	fees := fig["stripe_fees_cents"].(float64) + fig["platform_fees_cents"].(float64)
 	if money["revenue_cents"].(float64) != 608 || len(daily) != time.Now().UTC().Day() || daily[len(daily)-1].(float64) != 608 ||
 		fees <= 0 || money["net_cents"].(float64) != 608-fees || money["currency"] != "usd" {
 		t.Errorf("overview money = %s", ov.raw)
@@ -132,12 +155,30 @@ func TestCheckoutOverHTTP(t *testing.T) {
 	if stored != 0 {
 		t.Errorf("%d forged events stored, want 0", stored)
 	}
-	// The same event correctly signed is accepted (it names an unknown account).
-	good, goodSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
-	req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(good))
-	req.Host = "127.0.0.1:8080"
-	req.Header.Set("Stripe-Signature", goodSig)
-	if res, err := w.h.srv.App().Test(req, -1); err != nil || res.StatusCode != 200 {
-		t.Errorf("correctly signed webhook = %v, %v; want 200", res.StatusCode, err)
+	// A connected account's event belongs to the Connect endpoint, signed
+	// with its own secret: signed with the platform's secret it is refused
+	// there, and at the account endpoint it is refused whatever it is
+	// signed with. Correctly signed at the Connect endpoint it is accepted
+	// (it names an unknown account).
+	post := func(path string, body []byte, sig string) int {
+		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+		req.Host = "127.0.0.1:8080"
+		req.Header.Set("Stripe-Signature", sig)
+		res, err := w.h.srv.App().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode
+	}
+	platformSigned, platformSig := billing.Sign(webhookSecret, "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	if code := post("/webhooks/stripe/connect", platformSigned, platformSig); code != 400 {
+		t.Errorf("connected account's event signed with the platform secret at the Connect endpoint = %d, want 400", code)
+	}
+	if code := post("/webhooks/stripe", platformSigned, platformSig); code != 400 {
+		t.Errorf("connected account's event at the account endpoint = %d, want 400", code)
+	}
+	good, goodSig := billing.Sign(webhookSecret+"_connect", "payment_intent.succeeded", "acct_x", map[string]any{"id": "pi_x"}, time.Now())
+	if code := post("/webhooks/stripe/connect", good, goodSig); code != 200 {
+		t.Errorf("correctly signed webhook at the Connect endpoint = %d; want 200", code)
 	}
 }

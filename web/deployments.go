@@ -129,7 +129,16 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 		// The request's context ends with the handler: the stream runs on its own.
 		sctx, cancel := context.WithTimeout(tenant.WithActor(tenant.WithID(context.Background(), tid), actor), 15*time.Minute)
 		defer cancel()
+		// Subscribed before the first write: a transition committed from
+		// here on wakes the stream.
+		wake, stop := s.progress.watch(id)
+		defer stop()
+		if events, err := s.deps.Deploy.Events(sctx, id, after); err == nil && len(events) > 0 {
+			first = mergeEvents(first, events)
+		}
 		events := first
+		// The first write sends the headers even when there is no event yet.
+		fmt.Fprint(w, "retry: 3000\n\n")
 		for {
 			for _, e := range events {
 				b, _ := json.Marshal(e)
@@ -145,14 +154,16 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 					return
 				}
 			}
-			select {
-			case <-sctx.Done():
+			read, open := s.progress.next(sctx.Done(), wake)
+			if !open {
 				return
-			case <-time.After(time.Second):
 			}
-			var err error
-			if events, err = s.deps.Deploy.Events(sctx, id, after); err != nil {
-				return
+			events = nil
+			if read {
+				var err error
+				if events, err = s.deps.Deploy.Events(sctx, id, after); err != nil {
+					return
+				}
 			}
 			if len(events) == 0 {
 				fmt.Fprint(w, ": keep-alive\n\n")
@@ -160,6 +171,20 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 		}
 	})
 	return nil
+}
+
+// mergeEvents appends to a the events of b that a does not have (ids ascend).
+func mergeEvents(a, b []deploy.Event) []deploy.Event {
+	var last int64
+	if len(a) > 0 {
+		last = a[len(a)-1].ID
+	}
+	for _, e := range b {
+		if e.ID > last {
+			a = append(a, e)
+		}
+	}
+	return a
 }
 
 func (s *Server) adminRetryDeployment(c *fiber.Ctx) error {

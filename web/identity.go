@@ -38,7 +38,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if !ok {
 			return &fiatdashboard.Error{Code: fiatdashboard.EUNAUTHORIZED, Field: "authorization", Message: "use Authorization: Bearer <token>"}
 		}
-		actor, err := s.deps.Identity.AuthenticateBearer(ctx, strings.TrimSpace(token), ip)
+		actor, err := s.bearers.authenticate(ctx, strings.TrimSpace(token), ip, s.deps.Identity.AuthenticateBearer)
 		if err != nil {
 			return err
 		}

@@ -115,9 +115,9 @@ type world struct {
 
 const pw = "a long enough passphrase"
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...harnessOption) *world {
 	t.Helper()
-	h := newHarness(t, nil)
+	h := newHarness(t, nil, opts...)
 	ctx := context.Background()
 	w := &world{h: h}
 	var err error

@@ -47,12 +47,16 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		route = r.Path
 	}
 	elapsed := time.Since(start)
-	// c.Method() is a view of Fiber's reused request buffer; Prometheus keeps
-	// label values for good, so they must be copies (else "OPT", "POS"…).
+	// The metric keeps its label values: c.Method() points into fasthttp's
+	// request buffer, which the next request on the connection overwrites
+	// ("GET" became "GETD", and /metrics answered 500 for two series with the
+	// same labels), so the method is copied.
 	method := utils.CopyString(c.Method())
 	s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	s.metrics.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
-	if route != "/healthz" && route != "/metrics" {
+	// Enabled first: at level warn (production's busy servers) the request
+	// line's attributes are not even built.
+	if route != "/healthz" && route != "/metrics" && s.log.Enabled(c.UserContext(), slog.LevelInfo) {
 		attrs := []any{slog.String("request_id", id), slog.String("method", c.Method()),
 			slog.String("path", c.Path()), slog.Int("status", status), slog.Duration("elapsed", elapsed)}
 		if site, ok := c.Locals(localsSite).(tenant.Site); ok && site.Tenant != nil {

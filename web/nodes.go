@@ -247,7 +247,9 @@ func (s *Server) pickableNodes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := s.deps.Deploy.EligibleForCapability(c.UserContext(), grid.Resources{}, true, capability)
+	// What is free on each node after pending orders' reservations: the
+	// picker shows IPv4, GPU, certified, free capacity and uptime.
+	nodes, err := s.deps.Deploy.PickableNodes(c.UserContext(), capability)
 	if err != nil {
 		return err
 	}

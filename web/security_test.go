@@ -102,6 +102,8 @@ var crossTenantIDs = map[string]string{
 	"GET /api/console/jobs/{queue}/tasks":                 "self",
 	"POST /api/console/jobs/{queue}/tasks/{id}/retry":     "random",
 	"DELETE /api/console/jobs/{queue}/tasks/{id}":         "random",
+	"POST /api/admin/billing/disputes/{id}/evidence":      "random",
+	"POST /api/orders/{id}/confirm":                       "order",
 }
 
 // crossTenantBodies are bodies valid enough to get past validation to the

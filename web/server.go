@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -34,12 +35,16 @@ type Deps struct {
 	Branding *themes.Service
 	Billing  *billing.Service
 	Deploy   *deploy.Service
-	Treasury *billing.Treasury
+	Treasury *treasury.Treasury
 	Log      *slog.Logger
 	// Registry receives the HTTP metrics; cmd adds the job-queue collector.
 	Registry *prometheus.Registry
 	// Jobs is the console's view of the job queues; nil answers 503 there.
 	Jobs *jobs.Console
+	// Notifications (PostgreSQL LISTEN/NOTIFY) keep the catalog and bearer
+	// caches in step and wake progress streams; nil caches nothing and
+	// streams poll.
+	Notifications *tenant.Notifications
 }
 
 // Config is the server's own settings.
@@ -68,6 +73,10 @@ type Server struct {
 	// internal is the internal listener's app (Internal), built once.
 	internal     *fiber.App
 	internalOnce sync.Once
+
+	catalogs *catalogCache // tenant → encoded public catalog
+	bearers  *bearerCache  // API token → actor
+	progress *progressHub  // deployment → open progress streams
 }
 
 type httpMetrics struct {
@@ -78,6 +87,8 @@ type httpMetrics struct {
 // New builds the server and registers every route.
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
+	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.progress = newProgressHub(deps.Notifications)
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -121,6 +132,7 @@ func (s *Server) routes() {
 	app.Get("/metrics", s.internalOnly, s.metricsHandler())
 	app.Get("/internal/tls-ask", s.internalOnly, s.tlsAsk)
 	app.Post("/webhooks/stripe", s.stripeWebhook)
+	app.Post("/webhooks/stripe/connect", s.stripeConnectWebhook)
 
 	app.Use(s.resolveSite)
 	app.Get("/branding/:kind", s.brandingAsset)
@@ -162,9 +174,9 @@ func (s *Server) routes() {
 	api.Post("/cards/:id/default", s.defaultCard)
 	api.Delete("/cards/:id", s.removeCard)
 	api.Get("/orders", s.orders)
-	api.Post("/orders", s.checkout)
 	api.Get("/orders/:id", s.order)
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
+	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)
@@ -208,6 +220,9 @@ func (s *Server) routes() {
 	admin.Get("/billing/payments.csv", s.adminPaymentsCSV)
 	admin.Get("/billing/balances", s.adminBalances)
 	admin.Post("/billing/orders/:id/refund", s.adminRefund)
+	admin.Get("/billing/refunds", s.adminRefunds)
+	admin.Get("/billing/disputes", s.adminDisputes)
+	admin.Post("/billing/disputes/:id/evidence", s.adminDisputeEvidence)
 	admin.Get("/pricing", s.adminPricing)
 	admin.Put("/pricing", s.adminSavePricing)
 	admin.Post("/pricing/coupons", s.adminCreateCoupon)
@@ -238,6 +253,7 @@ func (s *Server) routes() {
 	admin.Post("/offers", s.adminSaveOffer(true))
 	admin.Put("/offers/:id", s.adminSaveOffer(false))
 	admin.Delete("/offers/:id", s.adminDeleteOffer)
+	admin.Get("/billing/revenue", s.adminRevenue)
 
 	// Node operators and super-admins, on the console host.
 	operator := api.Group("/node-operator", requireConsoleHost)

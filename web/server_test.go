@@ -25,9 +25,10 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
@@ -83,7 +84,7 @@ func (p provisionSoon) EnqueueDeploy(ctx context.Context, id uuid.UUID) error {
 // topupSoon runs each top-up step in the background, as the worker would: a
 // short pause first (so a page polling the wallet sees the steps go by), and
 // a pending mint is tried again, as the worker's retries would.
-type topupSoon struct{ treasury **billing.Treasury }
+type topupSoon struct{ treasury **treasury.Treasury }
 
 const topupStepPause = 400 * time.Millisecond
 
@@ -93,7 +94,7 @@ func (q topupSoon) EnqueueTopupStep(ctx context.Context, id uuid.UUID, _ string)
 		sctx := tenant.WithActor(tenant.WithID(context.Background(), tid), tenant.System("treasury"))
 		for range 50 {
 			time.Sleep(topupStepPause)
-			if err := (*q.treasury).Step(sctx, id); !errors.Is(err, billing.ErrMintPending) {
+			if err := (*q.treasury).Step(sctx, id); !errors.Is(err, treasury.ErrMintPending) {
 				return
 			}
 		}
@@ -113,17 +114,20 @@ type harness struct {
 	authz   *rbac.Authorizer
 	rdb     redis.UniversalClient
 	// The treasury, and its Stellar: bridge deposits mint on sim at once.
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim
 }
 
-func newHarness(t *testing.T, rdb redis.UniversalClient) *harness {
+// harnessOption adjusts the server's dependencies before it is built.
+type harnessOption func(deps *web.Deps, db *dbtest.DB)
+
+func newHarness(t *testing.T, rdb redis.UniversalClient, opts ...harnessOption) *harness {
 	t.Helper()
-	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"})
+	return newHarnessConfig(t, rdb, web.Config{Version: "test", StripeMode: "mock"}, opts...)
 }
 
 // newHarnessConfig is newHarness with the server's own settings.
-func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *harness {
+func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, opts ...harnessOption) *harness {
 	t.Helper()
 	d := dbtest.New(t)
 	policyRedis := rdb
@@ -151,11 +155,13 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
-	}, log)
+	}, log).Connect(webhookSecret+"_connect", func(ctx context.Context, payload []byte, sig string) error {
+		return h.billing.ReceiveConnectWebhook(ctx, payload, sig)
+	})
 	// One simulated grid for everything: billing reads the wallets' balances
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIURL: stripemock.ForTest(t).URL, Mock: true},
+	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		authz, sim, syncEvents{&h.billing}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
@@ -184,15 +190,17 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 			log.Error("simulated mint", "twin", twin, "err", err)
 		}
 	})
-	h.treasury = billing.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
+	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
 	h.treasury.SetSecondFactor(identity)
 	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	tenants.SetWalletHealth(h.treasury)
+	tenants.SetRevenue(h.billing)
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
 	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
 	h.deploy.SetTenantGrids(h.treasury)
+	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	srv := web.New(cfg, web.Deps{
+	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,
 		Resolver: resolver,
@@ -205,7 +213,11 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config) *
 		Log:      log,
 		Registry: prometheus.NewRegistry(),
 		Jobs:     jobs.NewConsole(asynq.NewInspectorFromRedisClient(rdb), rdb, authz, d.App),
-	})
+	}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	srv := web.New(cfg, deps)
 	h.srv, h.store, h.db, h.authz, h.rdb, h.dns, h.tenants = srv, store, d, authz, rdb, dns, tenants
 	return h
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 )
 
 func (s *Server) adminWallet(c *fiber.Ctx) error {
@@ -19,7 +19,7 @@ func (s *Server) adminWallet(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminSaveWallet(c *fiber.Ctx) error {
-	var in billing.WalletInput
+	var in treasury.WalletInput
 	if err := bind(c, &in); err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (s *Server) adminSaveWallet(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminSavePolicy(c *fiber.Ctx) error {
-	var in billing.Policy
+	var in treasury.Policy
 	if err := bind(c, &in); err != nil {
 		return err
 	}
@@ -52,11 +52,11 @@ func (s *Server) adminTopUpNow(c *fiber.Ctx) error {
 // adminWalletHistory is the wallet's balance and burn, one point a day
 // (?days=1-90, default 90).
 func (s *Server) adminWalletHistory(c *fiber.Ctx) error {
-	days := billing.HistoryDays
+	days := treasury.HistoryDays
 	if v := c.Query("days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fiatdashboard.Invalid("days", "days must be a number from 1 to %d", billing.HistoryDays)
+			return fiatdashboard.Invalid("days", "days must be a number from 1 to %d", treasury.HistoryDays)
 		}
 		days = n
 	}

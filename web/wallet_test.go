@@ -8,7 +8,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 )
 

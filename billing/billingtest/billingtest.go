@@ -14,9 +14,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -43,7 +43,7 @@ func (noSteps) EnqueueTopupStep(context.Context, uuid.UUID, string) error { retu
 
 // Treasury builds a treasury on the grid simulator and a new exchange
 // simulator, with a master key of its own; top-up steps are not run.
-func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.Sim) (*billing.Treasury, *exchangesim.Sim) {
+func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.Sim) (*treasury.Treasury, *exchangesim.Sim) {
 	t.Helper()
 	keys, err := rbac.ParseKeyring("bt:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
 	if err != nil {
@@ -54,14 +54,14 @@ func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	return billing.NewTreasury(db, authz, keys, ex, sim, vault, noSteps{}, slog.New(slog.NewTextHandler(io.Discard, nil))), ex
+	return treasury.NewTreasury(db, authz, keys, ex, sim, vault, noSteps{}, slog.New(slog.NewTextHandler(io.Discard, nil))), ex
 }
 
 // FundWallet gives a tenant a grid wallet that can pay for its orders: a
 // KYC-verified twin (of a fresh recovery phrase) holding balance on the
 // simulator, and a Stellar account with 100 USDC, saved through tr as the
 // system. It returns the twin and its phrase.
-func FundWallet(t testing.TB, tr *billing.Treasury, sim *gridsim.Sim, ex *exchangesim.Sim, tenantID uuid.UUID, balance grid.TFTUnits) (uint32, string) {
+func FundWallet(t testing.TB, tr *treasury.Treasury, sim *gridsim.Sim, ex *exchangesim.Sim, tenantID uuid.UUID, balance grid.TFTUnits) (uint32, string) {
 	t.Helper()
 	mnemonic := NewMnemonic(t)
 	twin, err := sim.CreateTwinForMnemonic(mnemonic, balance, true)
@@ -77,7 +77,7 @@ func FundWallet(t testing.TB, tr *billing.Treasury, sim *gridsim.Sim, ex *exchan
 		t.Fatal(err)
 	}
 	ctx := tenant.WithActor(tenant.WithID(context.Background(), tenantID), tenant.System("test: fund the wallet"))
-	if err := tr.SaveWallet(ctx, billing.WalletInput{Mnemonic: mnemonic, StellarSecret: seed}); err != nil {
+	if err := tr.SaveWallet(ctx, treasury.WalletInput{Mnemonic: mnemonic, StellarSecret: seed}); err != nil {
 		t.Fatalf("save the wallet: %v", err)
 	}
 	return twin, mnemonic

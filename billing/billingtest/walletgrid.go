@@ -3,7 +3,7 @@ package billingtest
 import (
 	"context"
 
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 )
@@ -11,7 +11,7 @@ import (
 // SimWalletGrids is the grid factory tests give a Treasury
 // (SetGridFactory): a tenant's wallet acts as its twin on the simulator,
 // so its deployments are that twin's contracts.
-func SimWalletGrids(sim *gridsim.Sim) billing.GridFactory {
+func SimWalletGrids(sim *gridsim.Sim) treasury.GridFactory {
 	return func(ctx context.Context, twinID uint32, _ string) (grid.Grid, error) {
 		if _, err := sim.TwinKYC(ctx, twinID); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type Config struct {
 	Scheduler           bool
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	MockWebhookURL      string
 	StripeAPIURL        string
 	DataDir             string
 	TrustedProxies      []string
@@ -41,6 +43,11 @@ type Config struct {
 	GridNetwork         string
 	GridMnemonic        string
 	GridSimSeed         uint64
+	PprofAddr           string
+	DatabaseMaxConns    int
+
+	// StripeConnectWebhookSecret signs the Connect endpoint's events.
+	StripeConnectWebhookSecret string
 }
 
 // devSecretKey signs development sessions when FD_SECRET_KEYS is unset; it
@@ -137,6 +144,18 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_MOCK_WEBHOOK_URL", def: "", expect: "an http(s) URL or empty",
+			doc: "mock mode: the server's base URL the emitter posts Stripe's events to (a worker on another host: http://app:8080); empty means FD_HTTP_ADDR",
+			set: func(c *Config, v string) error { c.MockWebhookURL = v; return optionalHTTPURL(v) }},
+		{name: "FD_STRIPE_CONNECT_WEBHOOK_SECRET", def: "", expect: "a webhook signing secret (whsec_…) or empty", secret: true,
+			doc: "checks the signature of the Connect endpoint's events (/webhooks/stripe/connect: connected accounts' events); required with a real key",
+			set: func(c *Config, v string) error {
+				c.StripeConnectWebhookSecret = v
+				if v != "" && !strings.HasPrefix(v, "whsec_") {
+					return errExpect
+				}
+				return nil
+			}},
 		{name: "FD_STRIPE_API_URL", def: "", expect: "an http(s) URL or empty",
 			doc: "Stripe API base; empty means api.stripe.com with a key, or a stripe-mock that dev starts",
 			set: func(c *Config, v string) error { c.StripeAPIURL = v; return optionalHTTPURL(v) }},
@@ -200,6 +219,12 @@ func settings() []setting {
 				}
 				return nil
 			}},
+		{name: "FD_PPROF_ADDR", def: "", expect: "a loopback host:port, e.g. 127.0.0.1:6060, or empty",
+			doc: "serve and worker answer Go's pprof profiles (/debug/pprof/) here; off when empty, and only on a loopback address (profiles show internals: reach them over SSH)",
+			set: func(c *Config, v string) error { c.PprofAddr = v; return loopbackAddr(v) }},
+		{name: "FD_DATABASE_MAX_CONNS", def: "16", expect: "an integer from 2 to 500",
+			doc: "connections serve and worker each keep to PostgreSQL; more than a few per PostgreSQL core only queues inside the database",
+			set: func(c *Config, v string) (err error) { c.DatabaseMaxConns, err = intIn(v, 2, 500); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {
@@ -212,11 +237,29 @@ func settings() []setting {
 	}
 }
 
-// loadConfig reads every setting through getenv. The error is one line that
-// names the variable and what it expects, and never echoes a secret.
-func loadConfig(getenv func(string) string) (*Config, error) {
+// loadConfig reads every setting through getenv (serve, worker and dev use
+// them all). The error is one line that names the variable and what it
+// expects, and never echoes a secret.
+func loadConfig(getenv func(string) string) (*Config, error) { return loadSettings(getenv, nil) }
+
+// loadSettings reads only the named settings (every one when names is nil),
+// so a command validates what it uses and nothing else: `user create` does
+// not care whether Stripe is configured. Settings not read keep their zero
+// value; a rule that ties two settings together applies when both are read.
+func loadSettings(getenv func(string) string, names []string) (*Config, error) {
+	used := func(ns ...string) bool {
+		for _, n := range ns {
+			if names != nil && !slices.Contains(names, n) {
+				return false
+			}
+		}
+		return true
+	}
 	c := &Config{}
 	for _, s := range settings() {
+		if !used(s.name) {
+			continue
+		}
 		v, ok := strings.TrimSpace(getenv(s.name)), true
 		if v == "" {
 			v, ok = s.def, false
@@ -229,26 +272,33 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
-	if c.DatabaseSystemURL == "" {
+	if used("FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL") && c.DatabaseSystemURL == "" {
 		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
 	}
-	if c.Env == "production" && c.StripeSecretKey == "" {
+	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
 		return nil, fmt.Errorf("FD_STRIPE_SECRET_KEY: expected a Stripe secret key in production (mock Stripe is for development)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
+	if used("FD_ENV", "FD_MASTER_KEY") && c.Env == "production" && strings.TrimSpace(getenv("FD_MASTER_KEY")) == "" {
 		return nil, fmt.Errorf("FD_MASTER_KEY: expected keys of your own in production (the development key is public)")
 	}
-	if c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
+	if used("FD_ENV", "FD_SECRET_KEYS") && c.Env == "production" && strings.TrimSpace(getenv("FD_SECRET_KEYS")) == "" {
 		return nil, fmt.Errorf("FD_SECRET_KEYS: expected keys of your own in production (the development key is public)")
 	}
-	if c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
+	if used("FD_GRID_NETWORK", "FD_GRID_MNEMONIC") && c.GridNetwork != "sim" && strings.TrimSpace(c.GridMnemonic) == "" {
 		return nil, fmt.Errorf("FD_GRID_MNEMONIC: expected the platform twin's mnemonic with FD_GRID_NETWORK=%s", c.GridNetwork)
 	}
-	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
-	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
-		return nil, err
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
+	// Judged only when what makes a configuration live was read (a command
+	// reading a few settings leaves the others at their zero values).
+	if used("FD_STRIPE_SECRET_KEY", "FD_GRID_NETWORK", "FD_BASE_DOMAIN", "FD_CONSOLE_HOST") {
+		if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -299,8 +349,14 @@ func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
 	if usesDev("FD_MASTER_KEY", devMasterKey) {
 		return fmt.Errorf("FD_MASTER_KEY: expected keys of your own with %s (the development key is public)", why)
 	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
 	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
 		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
+	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
 	}
 	return nil
 }
@@ -331,6 +387,25 @@ func hostPort(v string) error {
 		return errExpect
 	}
 	return nil
+}
+
+// loopbackAddr accepts "" (off) or a host:port whose host is a loopback
+// address or localhost: a profiler must never answer on a public interface.
+func loopbackAddr(v string) error {
+	if v == "" {
+		return nil
+	}
+	if err := hostPort(v); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return errExpect
 }
 
 func postgresURL(v string) error {

@@ -15,11 +15,12 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
-	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -33,7 +34,13 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
+	if ok && len(cfg.InternalAllow) == 0 {
+		// dev runs on this machine: its own loopback may scrape /metrics on
+		// the main port (never on a storefront host; FD_INTERNAL_ADDR still
+		// gives the internal listener).
+		cfg.InternalAllow = []string{"127.0.0.1", "::1"}
+	}
 	if !ok {
 		return 2
 	}
@@ -74,7 +81,7 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 	// With FD_GRID_NETWORK=sim (the default) the grid simulator stands in for
 	// TFGrid: deterministic from its seed, billing on its own clock.
 	gridNote := "TFGrid " + cfg.GridNetwork + "net"
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		sum := sim.Summary()
 		gridNote = fmt.Sprintf("simulator (seed %d): %d nodes (%d up) in %d farms, %d countries; %d GPU, %d certified, %d with public IPv4",
 			sum.Seed, sum.Nodes, sum.Up, sum.Farms, sum.Countries, sum.GPU, sum.Certified, sum.IPv4)
@@ -278,7 +285,7 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 	if err := p.deploy.AddToPool(demo, ids); err != nil {
 		return err
 	}
-	sim, ok := p.grid.(*gridsim.Sim)
+	sim, ok := p.grid.(*simstore.Shared)
 	if !ok {
 		return nil
 	}
@@ -319,15 +326,15 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 // days of made-up balance and burn history, so the wallet page's chart has
 // something to show at once.
 func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
-	sim, ok := p.grid.(*gridsim.Sim)
+	sim, ok := p.grid.(*simstore.Shared)
 	if !ok || p.exsim == nil {
 		return nil
 	}
-	// The simulators keep no state between runs: the wallet is made anew
-	// (the twin the phrase's account has in this run's simulator).
+	// The demo twin is part of the shared simulator's state (PostgreSQL):
+	// made on the first run, found on the next ones.
 	const demoMnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 	const balance = 5000 * grid.UnitsPerTFT
-	if _, err := sim.CreateTwinForMnemonic(demoMnemonic, balance, true); err != nil {
+	if _, err := sim.CreateTwinForMnemonic(demoMnemonic, balance, true); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
 		return err
 	}
 	seed := exchangesim.NewSeed()
@@ -338,10 +345,10 @@ func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 	if err := p.exsim.Fund(account, 250*exchange.One); err != nil {
 		return err
 	}
-	if err := p.treasury.SaveWallet(demo, billing.WalletInput{Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
+	if err := p.treasury.SaveWallet(demo, treasury.WalletInput{Mnemonic: demoMnemonic, StellarSecret: seed}); err != nil {
 		return err
 	}
-	if _, err = p.treasury.SavePolicy(demo, billing.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
+	if _, err = p.treasury.SavePolicy(demo, treasury.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "default", SlippageBPS: 100,
 		MaxPerTopupS: "2000", MaxPerMonthS: "10000"}); err != nil {
 		return err
 	}
@@ -352,15 +359,15 @@ func seedWallet(ctx context.Context, p *platform, demo context.Context) error {
 // yesterday at balance: the burn climbs from about 700 to 1 400 TFT a month
 // as customers arrive, and two 1 500 TFT top-ups land on the way. It is
 // built backwards from the end, so it meets today's real balance.
-func demoHistory(now time.Time, balance grid.TFTUnits) []billing.Snapshot {
+func demoHistory(now time.Time, balance grid.TFTUnits) []treasury.Snapshot {
 	const days = 89
 	day := now.UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)
-	out := make([]billing.Snapshot, days)
+	out := make([]treasury.Snapshot, days)
 	bal := balance
 	for i := days - 1; i >= 0; i-- {
 		// Burn on day i: a slow climb with a weekly ripple, in whole TFT.
 		burn := grid.TFTUnits(700+700*i/(days-1)+[]int{0, 30, 55, 40, -20, -45, -15}[i%7]) * grid.UnitsPerTFT
-		out[i] = billing.Snapshot{At: day.AddDate(0, 0, i-days), Balance: bal, BurnMonth: burn}
+		out[i] = treasury.Snapshot{At: day.AddDate(0, 0, i-days), Balance: bal, BurnMonth: burn}
 		// The day before: what this day burned was still there, and a top-up
 		// on this day had not landed yet.
 		bal += burn / 30

@@ -6,12 +6,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
-	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -100,8 +102,8 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 	}
 
 	// The co-op's grid wallet, so it can take orders.
-	if sim, ok := p.grid.(*gridsim.Sim); ok && p.exsim != nil {
-		if _, err := sim.CreateTwinForMnemonic(commonsMnemonic, 5000*grid.UnitsPerTFT, true); err != nil {
+	if sim, ok := p.grid.(*simstore.Shared); ok && p.exsim != nil {
+		if _, err := sim.CreateTwinForMnemonic(commonsMnemonic, 5000*grid.UnitsPerTFT, true); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
 			return err
 		}
 		seed := exchangesim.NewSeed()
@@ -112,7 +114,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 		if err := p.exsim.Fund(account, 100*exchange.One); err != nil {
 			return err
 		}
-		if err := p.treasury.SaveWallet(commons, billing.WalletInput{Mnemonic: commonsMnemonic, StellarSecret: seed}); err != nil {
+		if err := p.treasury.SaveWallet(commons, treasury.WalletInput{Mnemonic: commonsMnemonic, StellarSecret: seed}); err != nil {
 			return fmt.Errorf("wallet: %w", err)
 		}
 	} else {

@@ -26,14 +26,19 @@ Run "fiatdashboard grid <command> -h" for a command's flags.
 `
 
 const gridQuoteUsage = `Usage: fiatdashboard grid quote --cru N --mru GB --sru GB [--hru GB] [--ipv4]
-         [--certified] [--dedicated] [--balance-tft X] [--tft-price USD] [--json]
+         [--certified] [--dedicated] [--extra-fee-usd X] [--balance-tft X]
+         [--tft-price USD] [--tft-min USD] [--tft-max USD] [--json]
 
-Prices a workload the way TFChain bills it: CU and SU from the resources,
-the mainnet pricing policy (USD per hour), certified nodes ×1.25, rented
-(dedicated) nodes at the policy's dedication discount, and the staking
-discount the balance earns for this contract (1.5 / 3 / 6 / 18 months of
-its cost → 20 / 30 / 40 / 60 %). A month is 720 hours, each hour billed in
-TFT and rounded up to 0.0000001 TFT. GB means 2^30 bytes, as on the chain.
+Prices a workload the way TFChain bills it (pallet-smart-contract cost.rs):
+CU and SU from the resources, the mainnet pricing policy (USD per hour);
+certified nodes billed as DIY (calculate_contract_cost_tft); a rent of a
+whole node (--dedicated) billed at Percent::from_percent(the policy's
+discount_for_dedication_nodes) of its cost, plus the farmer's extra fee,
+which no discount touches; and the staking discount the balance earns for
+this contract, judged on its month before any factor (1.5 / 3 / 6 / 18
+months → 20 / 30 / 40 / 60 %). The TFT price is the chain's average,
+clamped to [--tft-min, --tft-max]. A month is 720 hours, each hour billed
+in TFT and rounded up to 0.0000001 TFT. GB means 2^30 bytes, as on the chain.
 
 Flags:
   --cru N            virtual cores (required)
@@ -41,10 +46,13 @@ Flags:
   --sru GB           SSD in GB (required)
   --hru GB           HDD in GB (default 0)
   --ipv4             one public IPv4 address
-  --certified        a certified node
-  --dedicated        a rented (dedicated) node
-  --balance-tft X    the paying twin's TFT balance, for the staking discount (default 0)
-  --tft-price USD    the TFT price in USD (default ` + grid.ReferenceTFTPrice + `)
+  --certified        a certified node (billed as DIY: same price)
+  --dedicated        a rent of the whole node (give the node's total resources)
+  --extra-fee-usd X  the farmer's extra fee for the rent, USD a month (with --dedicated)
+  --balance-tft X    the paying twin's usable + stash TFT balance, for the staking discount (default 0)
+  --tft-price USD    the chain's average TFT price in USD (default ` + grid.ReferenceTFTPrice + `)
+  --tft-min USD      the chain's MinTftPrice; the price is clamped up to it (default none)
+  --tft-max USD      the chain's MaxTftPrice; the price is clamped down to it (default none)
   --json             print one JSON object
 `
 
@@ -139,6 +147,10 @@ type gridQuoteJSON struct {
 	ListTFTMonth    string         `json:"list_tft_month"`
 	BalanceTFT      string         `json:"balance_tft"`
 	HoursPerMonth   int            `json:"hours_per_month"`
+	// Added with the cost.rs review; stable from here on.
+	ExtraFeeUSDMonth string `json:"extra_fee_usd_month"`
+	ExtraFeeTFTMonth string `json:"extra_fee_tft_month"`
+	CertifiedBilled  string `json:"certified_billed_as"` // "diy": the chain bills every contract as DIY
 }
 
 type gridPolicyJSON struct {
@@ -168,6 +180,32 @@ func runGridQuote(args []string, stdout, stderr io.Writer) int {
 	ipv4 := fs.Bool("ipv4", false, "")
 	fs.BoolVar(&w.Certified, "certified", false, "")
 	fs.BoolVar(&w.Dedicated, "dedicated", false, "")
+	extraFee := &gridValueFlag{parse: func(s string) error {
+		r, err := grid.ParseDecimal(s)
+		if err != nil {
+			return err
+		}
+		r.Mul(r, big.NewRat(1000, 1))
+		if !r.IsInt() || !r.Num().IsUint64() {
+			return errors.New("the extra fee is counted in mUSD: at most 3 decimals")
+		}
+		w.ExtraFeeMUSDMonth = r.Num().Uint64()
+		return nil
+	}}
+	fs.Var(extraFee, "extra-fee-usd", "")
+	var minPrice, maxPrice *big.Rat
+	priceBound := func(dst **big.Rat) *gridValueFlag {
+		return &gridValueFlag{parse: func(s string) error {
+			p, err := grid.ParseDecimal(s)
+			if err == nil && p.Sign() == 0 {
+				err = errors.New("a TFT price bound must be above 0")
+			}
+			*dst = p
+			return err
+		}}
+	}
+	fs.Var(priceBound(&minPrice), "tft-min", "")
+	fs.Var(priceBound(&maxPrice), "tft-max", "")
 	fs.Var(&gridValueFlag{parse: func(s string) (err error) { balance, err = grid.ParseTFT(s); return err }}, "balance-tft", "")
 	fs.Var(&gridValueFlag{parse: func(s string) error {
 		p, err := grid.ParseDecimal(s)
@@ -195,6 +233,18 @@ func runGridQuote(args []string, stdout, stderr io.Writer) int {
 	if *ipv4 {
 		w.PublicIPv4 = 1
 	}
+	if extraFee.set && !w.Dedicated {
+		fmt.Fprintln(stderr, "fiatdashboard grid quote: flag --extra-fee-usd needs --dedicated (the fee is billed on a rent)")
+		return 2
+	}
+	// cost.rs calculate_cost_in_tft_from_musd: AverageTftPrice clamped
+	// to [MinTftPrice, MaxTftPrice].
+	if minPrice != nil && price.Cmp(minPrice) < 0 {
+		price = minPrice
+	}
+	if maxPrice != nil && price.Cmp(maxPrice) > 0 {
+		price = maxPrice
+	}
 	policy := grid.MainnetPricingPolicy
 	q, err := grid.QuoteWorkload(w, policy, price, balance)
 	if err != nil {
@@ -216,6 +266,9 @@ func runGridQuote(args []string, stdout, stderr io.Writer) int {
 			USDHour: grid.FormatDecimal(q.USDHour), TFTHour: q.TFTHour.String(),
 			ListUSDMonth: grid.FormatDecimal(q.ListUSDMonth), ListTFTMonth: q.ListTFTMonth.String(),
 			BalanceTFT: balance.String(), HoursPerMonth: grid.HoursPerMonth,
+			ExtraFeeUSDMonth: grid.FormatDecimal(new(big.Rat).Mul(q.ExtraFeeUSDHour, big.NewRat(grid.HoursPerMonth, 1))),
+			ExtraFeeTFTMonth: (q.ExtraFeeTFTHour * grid.HoursPerMonth).String(),
+			CertifiedBilled:  "diy",
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -232,16 +285,20 @@ func runGridQuote(args []string, stdout, stderr io.Writer) int {
 		kind = "dedicated node"
 	}
 	if w.Certified {
-		kind = "certified " + kind
+		kind = "certified " + kind + " (billed as DIY)"
 	}
 	fmt.Fprintf(tw, "Workload\t%d vCPU, %s GB memory, %s GB SSD, %s GB HDD, %d public IPv4, %s\n",
 		w.CRU, gridGBString(w.MRU), gridGBString(w.SRU), gridGBString(w.HRU), w.PublicIPv4, kind)
 	fmt.Fprintf(tw, "CU / SU\t%s / %s\n", grid.FormatDecimal(q.CU), grid.FormatDecimal(q.SU))
-	fmt.Fprintf(tw, "Pricing policy\tCU %s, SU %s, IPv4 %s USD/hour; dedicated −%d %% (TFChain mainnet policy 1)\n",
+	fmt.Fprintf(tw, "Pricing policy\tCU %s, SU %s, IPv4 %s USD/hour; a rent bills %d %% of the node (TFChain mainnet policy 1)\n",
 		grid.FormatDecimal(grid.USDPerHour(policy.CU)), grid.FormatDecimal(grid.USDPerHour(policy.SU)),
 		grid.FormatDecimal(grid.USDPerHour(policy.IPU)), policy.DedicatedDiscountPct)
 	fmt.Fprintf(tw, "TFT price\t%s USD\n", grid.FormatDecimal(q.TFTPrice))
 	fmt.Fprintf(tw, "List price\t%s USD/month = %s TFT/month\n", grid.FormatDecimal(q.ListUSDMonth), q.ListTFTMonth)
+	if w.ExtraFeeMUSDMonth > 0 {
+		fmt.Fprintf(tw, "Extra fee\t%s USD/month = %s TFT/month, the farmer's, not discounted\n",
+			grid.FormatDecimal(new(big.Rat).Mul(q.ExtraFeeUSDHour, big.NewRat(grid.HoursPerMonth, 1))), q.ExtraFeeTFTHour*grid.HoursPerMonth)
+	}
 	fmt.Fprintf(tw, "Staking discount\t%s (%d %%) on a balance of %s TFT\n", q.Discount, q.DiscountPct, balance)
 	fmt.Fprintf(tw, "Price\t%s USD/month = %s TFT/month (%s TFT/hour × %d hours)\n",
 		grid.FormatDecimal(q.USDMonth), q.TFTMonth, q.TFTHour, grid.HoursPerMonth)

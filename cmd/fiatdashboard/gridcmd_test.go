@@ -41,10 +41,11 @@ func TestGridQuoteJSON(t *testing.T) {
 			},
 		},
 		{
-			// 112500 + 40000 = 152500, × 1.25 = 190625 unit-USD/h → 13.725 USD, 1372.5 TFT.
+			// 112500 + 40000 = 152500 unit-USD/h; certified is billed as DIY
+			// (cost.rs calculate_contract_cost_tft) → 10.98 USD, 1098 TFT.
 			name: "certified with IPv4",
 			args: []string{"--cru", "2", "--mru", "4", "--sru", "50", "--ipv4", "--certified"},
-			want: map[string]any{"cu": 1.0, "su": 0.25, "usd_month": "13.725", "tft_month": "1372.5000000"},
+			want: map[string]any{"cu": 1.0, "su": 0.25, "usd_month": "10.98", "tft_month": "1098.0000000", "certified_billed_as": "diy"},
 		},
 		{
 			// SU = 4000/1200 + 1000/200 = 25/3, shown rounded; the hour rounds
@@ -52,6 +53,22 @@ func TestGridQuoteJSON(t *testing.T) {
 			name: "dedicated",
 			args: []string{"--cru", "8", "--mru", "32", "--sru", "1000", "--hru", "4000", "--dedicated"},
 			want: map[string]any{"cu": 8.0, "su": 8.3333333, "usd_month": "43.800012", "tft_month": "4380.0012000"},
+		},
+		{
+			// The rent above plus a 36 USD extra fee: 36000 mUSD × 10^4 / 720
+			// = 500000 unit-USD/h, never discounted: 79.800012 USD a month.
+			// The balance of 26 280 TFT is 6 months of the rent alone
+			// (4380.0012): silver, 40 % off the rent, none off the fee.
+			name: "dedicated with extra fee and staking",
+			args: []string{"--cru", "8", "--mru", "32", "--sru", "1000", "--hru", "4000", "--dedicated", "--extra-fee-usd", "36", "--balance-tft", "26280.0072"},
+			want: map[string]any{"discount_package": "silver", "extra_fee_usd_month": "36", "extra_fee_tft_month": "3600.0000000",
+				"list_usd_month": "79.800012", "usd_month": "62.2800072"},
+		},
+		{
+			// An average price under MinTftPrice is clamped up to it.
+			name: "TFT price clamped",
+			args: []string{"--cru", "1", "--mru", "2", "--sru", "25", "--tft-price", "0.005", "--tft-min", "0.01", "--tft-max", "1"},
+			want: map[string]any{"tft_price_usd": "0.01", "tft_month": "405.0000000"},
 		},
 	}
 	for _, tc := range tests {

@@ -10,9 +10,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 )
 
 // version is set at build time: -ldflags "-X main.version=…".
@@ -37,6 +41,7 @@ func commands() []command {
 		{"user", "create", "create an account with a role in a tenant or the platform", runUser},
 		{"token", "create", "create a personal API token for an account (printed once)", runToken},
 		{"keys", "rotate", "re-seal every wallet secret with the newest FD_MASTER_KEY key", runKeys},
+		{"bench", "seed|http|scale|pipeline", "measure: seed a bench database, load serve next to baseline handlers, time queries at scale", runBench},
 		{"config", "", "list every FD_ environment variable with its default", runConfig},
 		{"version", "", "print the version", runVersion},
 	}
@@ -113,10 +118,23 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, false
 }
 
-// mustConfig loads the configuration or prints the one-line reason and
-// returns ok=false; the caller exits 2.
-func mustConfig(stderr io.Writer) (*Config, bool) {
-	cfg, err := loadConfig(os.Getenv)
+// The settings each command reads beyond its flags; it validates these and
+// no others (nil: serve, worker and dev read every setting).
+var (
+	everySetting     []string
+	migrateSettings  = []string{"FD_DATABASE_OWNER_URL"}
+	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
+	// Account and token commands write through the application role and
+	// tell running instances of role changes over Redis (when it answers).
+	accountSettings = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL"}
+	tenantSettings  = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_BASE_DOMAIN"}
+	keysSettings    = []string{"FD_ENV", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_MASTER_KEY"}
+)
+
+// mustConfig loads the settings a command uses (see above) or prints the
+// one-line reason and returns ok=false; the caller exits 2.
+func mustConfig(stderr io.Writer, uses []string) (*Config, bool) {
+	cfg, err := loadSettings(os.Getenv, uses)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard: configuration: %v\n", err)
 		return nil, false
@@ -152,22 +170,32 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fiatdashboard keys: expected rotate (see `fiatdashboard keys rotate -h`)")
 		return 2
 	}
-	fs := newFlags("keys", "keys rotate", `Re-seals every tenant's wallet secrets with the first key of FD_MASTER_KEY.
+	fs := newFlags("keys", "keys rotate", `Re-seals every tenant's wallet secrets and every deployment's QSFS secrets
+with the first key of FD_MASTER_KEY.
 To rotate: put a new key in front (FD_MASTER_KEY=new:…,old:…), restart, run this,
 then drop the old key.`, stderr)
 	if code, stop := parseFlags(fs, args[1:]); stop {
 		return code
 	}
-	p, code := operatorPlatform(ctx, stderr)
+	p, code := openOperator(ctx, stderr, keysSettings)
 	if p == nil {
 		return code
 	}
 	defer p.Close()
-	n, err := p.treasury.Rotate(ctx)
+	// Rotating reads and re-seals the sealed columns only: no exchange, grid
+	// or queue is needed.
+	n, err := treasury.NewTreasury(p.db, nil, p.cfg.MasterKeys, nil, nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Rotate(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "re-sealed %d wallets with the newest key\n", n)
+	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	deployments.SetSealer(p.cfg.MasterKeys)
+	q, err := deployments.RotateSecrets(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "fiatdashboard keys rotate: QSFS secrets: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "re-sealed %d wallets and %d deployments' QSFS secrets with the newest key\n", n, q)
 	return 0
 }

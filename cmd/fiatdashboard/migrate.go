@@ -26,7 +26,7 @@ serve and worker use. up also creates the database when it does not exist.`, std
 		fmt.Fprintln(stderr, "fiatdashboard migrate: expected one of up, down, status")
 		return 2
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, migrateSettings)
 	if !ok {
 		return 2
 	}

@@ -5,33 +5,109 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// operatorPlatform opens the platform for a one-shot operator command.
-func operatorPlatform(ctx context.Context, stderr io.Writer) (*platform, int) {
-	cfg, ok := mustConfig(stderr)
+// operator is what a one-shot operator command needs: the database as the
+// application role, and the authorizer that tells running instances of role
+// changes. It is not the platform: no Stripe, grid or queue settings.
+type operator struct {
+	cfg   *Config
+	db    *sqlx.DB
+	sysdb *sqlx.DB // the system role's pool, paired with db for tenant.SystemTx
+	rdb   *redis.Client
+	authz *rbac.Authorizer
+}
+
+// openOperator loads the settings in uses and connects to the database.
+// Redis (FD_REDIS_URL, when uses has it) only carries the policy broadcast:
+// when it does not answer the command still runs, and says that running
+// instances learn of the change when they next load the policy.
+func openOperator(ctx context.Context, stderr io.Writer, uses []string) (*operator, int) {
+	cfg, ok := mustConfig(stderr, uses)
 	if !ok {
 		return nil, 2
 	}
-	p, err := openPlatform(ctx, cfg, newLogger(cfg, io.Discard))
+	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
 	if err != nil {
-		fmt.Fprintf(stderr, "fiatdashboard: %v\n", err)
+		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_URL: %v\n", err)
+		return nil, 2
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %v\n", err)
 		return nil, 1
 	}
-	return p, 0
+	o := &operator{cfg: cfg, db: db}
+	// Cross-tenant work (slug look-ups, re-sealing every tenant's secrets)
+	// runs on the system role's own pool, as in serve and worker.
+	if o.sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: FD_DATABASE_SYSTEM_URL: %v\n", err)
+		return nil, 2
+	}
+	o.sysdb.SetMaxOpenConns(2)
+	if err := o.sysdb.PingContext(pctx); err != nil {
+		o.Close()
+		fmt.Fprintf(stderr, "fiatdashboard: PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated?): %v\n", err)
+		return nil, 1
+	}
+	tenant.UseSystemPool(db, o.sysdb)
+	if cfg.RedisURL != "" {
+		if ropt, err := redis.ParseURL(cfg.RedisURL); err == nil {
+			rdb := redis.NewClient(ropt)
+			if err := rdb.Ping(pctx).Err(); err != nil {
+				rdb.Close()
+				fmt.Fprintln(stderr, "fiatdashboard: note: Redis at FD_REDIS_URL does not answer; running servers see role changes after a restart")
+			} else {
+				o.rdb = rdb
+			}
+		}
+	}
+	if slices.Contains(uses, "FD_REDIS_URL") {
+		var rdb redis.UniversalClient
+		if o.rdb != nil {
+			rdb = o.rdb
+		}
+		if o.authz, err = rbac.NewAuthorizer(ctx, db, rdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			o.Close()
+			fmt.Fprintf(stderr, "fiatdashboard: authorization policy: %v\n", err)
+			return nil, 1
+		}
+	}
+	return o, 0
+}
+
+func (o *operator) Close() {
+	if o.authz != nil {
+		o.authz.Close()
+	}
+	if o.rdb != nil {
+		o.rdb.Close()
+	}
+	if o.sysdb != nil {
+		o.sysdb.Close()
+	}
+	o.db.Close()
 }
 
 // realmID turns --realm (a tenant slug, or "platform") into a tenant id
 // (uuid.Nil for the platform).
-func realmID(ctx context.Context, p *platform, realm string) (uuid.UUID, error) {
+func realmID(ctx context.Context, p *operator, realm string) (uuid.UUID, error) {
 	if realm == "platform" {
 		return uuid.Nil, nil
 	}
@@ -79,7 +155,7 @@ password is generated and printed once.`, stderr)
 		}
 		password, generated = strings.TrimRight(line, "\r\n"), false
 	}
-	p, code := operatorPlatform(ctx, stderr)
+	p, code := openOperator(ctx, stderr, accountSettings)
 	if p == nil {
 		return code
 	}
@@ -126,7 +202,7 @@ Authorization: Bearer <token> on the realm's host; revoke it in the UI.`, stderr
 		fmt.Fprintln(stderr, "fiatdashboard token create: --realm and --email are required")
 		return 2
 	}
-	p, code := operatorPlatform(ctx, stderr)
+	p, code := openOperator(ctx, stderr, accountSettings)
 	if p == nil {
 		return code
 	}
@@ -164,7 +240,7 @@ With --owner-email it also creates the owner's account and prints its password o
 	if code, stop := parseFlags(fs, args[1:]); stop {
 		return code
 	}
-	p, code := operatorPlatform(ctx, stderr)
+	p, code := openOperator(ctx, stderr, tenantSettings)
 	if p == nil {
 		return code
 	}

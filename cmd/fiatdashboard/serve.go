@@ -16,7 +16,7 @@ connections and lets in-flight requests finish (FD_SHUTDOWN_TIMEOUT).`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}
@@ -32,6 +32,7 @@ connections and lets in-flight requests finish (FD_SHUTDOWN_TIMEOUT).`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard serve: FD_HTTP_ADDR: %v\n", err)
 		return 1
 	}
+	startPprof(ctx, cfg.PprofAddr, log)
 	log.Info("listening", "addr", ln.Addr().String(), "console", cfg.ConsoleHost, "base_domain", cfg.BaseDomain, "stripe", cfg.StripeMode())
 	if err := p.serve(ctx, ln); err != nil {
 		log.Error("server stopped", "err", err)
@@ -47,7 +48,7 @@ periodic-task scheduler. SIGTERM lets in-flight tasks finish.`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, everySetting)
 	if !ok {
 		return 2
 	}
@@ -58,6 +59,7 @@ periodic-task scheduler. SIGTERM lets in-flight tasks finish.`, stderr)
 		return 1
 	}
 	defer p.Close()
+	startPprof(ctx, cfg.PprofAddr, log)
 	log.Info("worker started", "concurrency", cfg.WorkerConcurrency, "scheduler", cfg.Scheduler)
 	if err := p.work(ctx); err != nil {
 		log.Error("worker stopped", "err", err)

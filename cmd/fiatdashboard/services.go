@@ -329,7 +329,7 @@ down stops the private instances.`, stderr)
 		fmt.Fprintln(stderr, "fiatdashboard services: expected up or down")
 		return 2
 	}
-	cfg, ok := mustConfig(stderr)
+	cfg, ok := mustConfig(stderr, servicesSettings)
 	if !ok {
 		return 2
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,12 +21,14 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/exchangesim"
-	"github.com/fiatdashboard/fiatdashboard/billing/exchange/stellar"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/stellar"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/grid/tfgrid"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -62,8 +65,9 @@ type platform struct {
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
-	treasury *billing.Treasury
+	treasury *treasury.Treasury
 	exsim    *exchangesim.Sim // the exchange simulator, when the grid is simulated
+	emitter  *billing.Emitter // mock mode's Stripe event emitter
 }
 
 // runCatalog refreshes the node catalog in the background, once per process
@@ -72,26 +76,31 @@ func (p *platform) runCatalog(ctx context.Context) {
 	p.catalogs.Do(func() { go p.catalog.Run(ctx) })
 }
 
-func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
-	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
+// openDatabases connects to PostgreSQL as the application role
+// (FD_DATABASE_URL) and, for tenant.SystemTx, as the system role
+// (FD_DATABASE_SYSTEM_URL); the platform and the operator commands share it.
+func openDatabases(ctx context.Context, cfg *Config) (db, sysdb *sqlx.DB, err error) {
+	db, err = sqlx.Open("postgres", cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
+		return nil, nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	// A pool larger than what PostgreSQL's cores can run at once only moves
+	// the queue into the database (measured in `make bench`).
+	db.SetMaxOpenConns(cfg.DatabaseMaxConns)
+	db.SetMaxIdleConns(cfg.DatabaseMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
 	// The system path's own small pool, as the system role (BYPASSRLS):
 	// the application role has no setting that bypasses isolation.
-	sysdb, err := sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+		return nil, nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
 	}
 	sysdb.SetMaxOpenConns(5)
 	sysdb.SetMaxIdleConns(5)
@@ -99,9 +108,19 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	if err := sysdb.PingContext(pctx); err != nil {
 		db.Close()
 		sysdb.Close()
-		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
 	}
 	tenant.UseSystemPool(db, sysdb)
+	return db, sysdb, nil
+}
+
+func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
+	db, sysdb, err := openDatabases(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
@@ -141,7 +160,13 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
 	p.branding = themes.NewService(db, p.authz, p.tenants)
 	if cfg.GridNetwork == "sim" {
-		p.grid = gridsim.New(gridsim.Config{Seed: cfg.GridSimSeed})
+		// One simulated grid for every process: its state is in PostgreSQL.
+		sim, err := simstore.Open(ctx, db, cfg.MasterKeys, gridsim.Config{Seed: cfg.GridSimSeed})
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("grid simulator: %w", err)
+		}
+		p.grid = sim
 	} else {
 		tf, err := tfgrid.New(tfgrid.Config{Network: cfg.GridNetwork, Mnemonic: cfg.GridMnemonic})
 		if err != nil {
@@ -152,9 +177,17 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
-	p.catalog = grid.NewCatalog(p.grid, time.Minute)
+	var nodes grid.NodeLister = p.grid
+	if cfg.GridNetwork != "sim" {
+		// The grid proxy is public: the catalog needs no funded twin.
+		if r, err := tfgrid.NewNodeReader(cfg.GridNetwork); err == nil {
+			nodes = r
+		}
+	}
+	p.catalog = grid.NewCatalog(nodes, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
-	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL}
+	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
+		APIURL: cfg.StripeAPIURL}
 	var emitter *billing.Emitter
 	if cfg.StripeSecretKey == "" {
 		// Mock mode: stripe-mock takes the calls, the emitter sends the
@@ -165,9 +198,21 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		bcfg.Mock, bcfg.SecretKey = true, "sk_test_mock"
 		if bcfg.WebhookSecret == "" {
-			bcfg.WebhookSecret = mockWebhookSecretPrefix + "_" + rbac.NewPassword(24)
+			// One secret for every process (serve checks what any worker's
+			// emitter signs): derived from FD_SECRET_KEYS, which they share.
+			bcfg.WebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock webhook")
 		}
-		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.HTTPAddr), log)
+		if bcfg.ConnectWebhookSecret == "" {
+			bcfg.ConnectWebhookSecret = mockWebhookSecret(cfg.SecretKeys, "stripe mock connect webhook")
+		}
+		// Two endpoints, two secrets, as Stripe has them.
+		emitter = billing.NewEmitter(bcfg.WebhookSecret, 300*time.Millisecond, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe"), log).
+			Connect(bcfg.ConnectWebhookSecret, postToSelf(cfg.MockWebhookURL, cfg.HTTPAddr, "/webhooks/stripe/connect"))
+		// Events wait in the outbox until the endpoint takes them, as Stripe
+		// redelivers: a crash of the emitting process loses none.
+		kick := jobs.NewEnqueuer(p.asynq, db)
+		emitter.UseOutbox(db, kick.Kick)
+		p.emitter = emitter
 	}
 	_, port, _ := net.SplitHostPort(cfg.HTTPAddr)
 	bcfg.StorefrontURL = func(slug string) string {
@@ -177,7 +222,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		return "https://" + host
 	}
-	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq), emitter, log)
+	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq, p.db), emitter, log)
 	p.billing.SetMailer(mailer)
 	keys, ok := p.grid.(deploy.TwinKeys)
 	if !ok {
@@ -186,7 +231,7 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
 	p.deploy.SetBilling(p.billing)
-	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq))
+	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq, p.db))
 	p.billing.SetOrderHook(p.deploy)
 	if err := p.openTreasury(); err != nil {
 		p.Close()
@@ -197,10 +242,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.treasury.SetSecondFactor(p.identity)
 	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
 	p.tenants.SetWalletHealth(p.treasury)
+	p.tenants.SetRevenue(p.billing) // one definition of revenue (billing.Revenue)
 	// Deployments run on each tenant's wallet twin, which signs and pays;
 	// customers are mailed when their server moves off a failed node.
 	p.treasury.SetGridFactory(p.walletGridFactory())
 	p.deploy.SetTenantGrids(p.treasury)
+	p.deploy.SetSealer(p.cfg.MasterKeys)
 	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
 	p.billing.SetServiceControl(p.deploy)
 	return p, nil
@@ -209,8 +256,8 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 // walletGridFactory builds the grid as a tenant's wallet twin: the
 // simulator's view as that twin, or a tfgrid client signing with the
 // wallet's mnemonic (the treasury caches it per wallet and key).
-func (p *platform) walletGridFactory() billing.GridFactory {
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+func (p *platform) walletGridFactory() treasury.GridFactory {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		return func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 			if _, err := sim.TwinKYC(context.Background(), twinID); err != nil {
 				return nil, fmt.Errorf("the wallet's twin %d: %w", twinID, err)
@@ -246,6 +293,14 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	reg := prometheus.NewRegistry()
 	inspector := asynq.NewInspector(p.redisOpt)
 	defer inspector.Close()
+	// One connection per instance listens for the database's change
+	// notifications: cache invalidation and progress streams.
+	notes := tenant.NewNotifications(p.cfg.DatabaseURL, p.log, tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment)
+	go func() {
+		if err := notes.Run(ctx); err != nil {
+			p.log.Error("notification listener stopped", "err", err)
+		}
+	}()
 	reg.MustRegister(jobs.NewQueueCollector(inspector))
 	srv := web.New(web.Config{Version: version, StripeMode: p.cfg.StripeMode(), TrustedProxies: p.cfg.TrustedProxies, InternalAllow: p.cfg.InternalAllow}, web.Deps{
 		DB:       p.db,
@@ -260,6 +315,8 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Log:      p.log,
 		Registry: reg,
 		Jobs:     jobs.NewConsole(inspector, p.rdb, p.authz, p.db),
+
+		Notifications: notes,
 	})
 	if p.cfg.InternalAddr != "" {
 		iln, err := net.Listen("tcp", p.cfg.InternalAddr)
@@ -290,13 +347,26 @@ func (p *platform) work(ctx context.Context) error {
 		Concurrency:     p.cfg.WorkerConcurrency,
 		ShutdownTimeout: p.cfg.ShutdownTimeout,
 		Scheduler:       p.cfg.Scheduler,
+		DB:              p.db,
 	}, p.log)
 	w.RegisterBilling(p.billing)
+	w.RegisterRefunds(p.billing)
+	if p.emitter != nil {
+		w.RegisterMockEvents(p.emitter)
+	}
+	// The outbox relay: owed work reaches Redis, and reaches it again after
+	// Redis lost it. Every worker runs one; they share rows by SKIP LOCKED.
+	inspector := asynq.NewInspector(p.redisOpt)
+	defer inspector.Close()
+	go jobs.NewRelay(p.db, p.asynq, inspector, p.log).Run(ctx)
 	w.RegisterDeploy(p.deploy)
 	if err := w.RegisterTreasury(p.treasury); err != nil {
 		return err
 	}
 	if err := w.RegisterUpkeep(p.deploy); err != nil {
+		return err
+	}
+	if err := w.RegisterBillSync(p.deploy); err != nil {
 		return err
 	}
 	if err := w.RegisterRenewals(p.billing); err != nil {
@@ -317,13 +387,16 @@ func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 func init() { redis.SetLogger(quietRedisLogger{}) }
 
 // postToSelf delivers mock Stripe events to this platform's own webhook
-// endpoint, as Stripe would.
-func postToSelf(addr string) func(ctx context.Context, payload []byte, signature string) error {
-	host, port, _ := net.SplitHostPort(addr)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
+// endpoint at path, as Stripe would.
+func postToSelf(base, addr, path string) func(ctx context.Context, payload []byte, signature string) error {
+	if base == "" {
+		host, port, _ := net.SplitHostPort(addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
 	}
-	url := "http://" + net.JoinHostPort(host, port) + "/webhooks/stripe"
+	url := strings.TrimRight(base, "/") + path
 	client := &http.Client{Timeout: 10 * time.Second}
 	return func(ctx context.Context, payload []byte, signature string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
@@ -351,7 +424,7 @@ func postToSelf(addr string) func(ctx context.Context, payload []byte, signature
 func (p *platform) openTreasury() error {
 	var ex exchange.Exchange
 	vault := stellar.PublicBridgeVault
-	if sim, ok := p.grid.(*gridsim.Sim); ok {
+	if sim, ok := p.grid.(*simstore.Shared); ok {
 		es := exchangesim.New(exchangesim.Config{})
 		es.OnBridgeDeposit(vault, func(twin uint32, amount exchange.Amount) {
 			go func() {
@@ -372,6 +445,15 @@ func (p *platform) openTreasury() error {
 			return fmt.Errorf("stellar: %w", err)
 		}
 	}
-	p.treasury = billing.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq), p.log)
+	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log)
 	return nil
+}
+
+// mockWebhookSecret is the mock mode's webhook signing secret, derived from
+// the platform's secret keys so that serve, every worker and their restarts
+// agree on it.
+func mockWebhookSecret(keys *rbac.Keyring, purpose string) string {
+	// The prefix marks it as the development secret, which serve refuses
+	// next to anything live (refuseDevKeysWhenLive).
+	return mockWebhookSecretPrefix + "_" + keys.DeriveSecret(purpose)
 }

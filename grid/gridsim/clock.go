@@ -74,7 +74,7 @@ func (w *world) bill(c *contract, at time.Time) {
 		return
 	}
 	c.lastBilled = at
-	cost, discount := w.hourlyCost(c)
+	cost, extra, discount := w.hourlyCost(c)
 	if cost == 0 {
 		return // the chain skips free contracts (a network, a node contract on a rented node)
 	}
@@ -96,11 +96,13 @@ func (w *world) bill(c *contract, at time.Time) {
 	}
 	t.Balance -= cost
 	c.State = grid.ContractCreated
-	r := grid.BillReport{ContractID: c.ID, TwinID: c.TwinID, At: at, Amount: cost, Discount: discount}
+	r := grid.BillReport{ContractID: c.ID, TwinID: c.TwinID, At: at, Amount: cost, Discount: discount, ExtraFee: extra}
 	if c.NodeID != 0 {
 		n := w.nodes[c.NodeID-1]
 		r.NodeID, r.FarmID = n.ID, n.FarmID
-		r.FarmerShare = grid.FarmerShare(cost)
+		// The extra fee goes to the farmer whole
+		// (distribute_extra_cultivation_rewards), the rest is split.
+		r.FarmerShare = grid.FarmerShare(cost-extra) + extra
 		w.twins[n.FarmTwinID].Balance += r.FarmerShare
 	}
 	w.bills = append(w.bills, r)

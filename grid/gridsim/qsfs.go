@@ -9,7 +9,10 @@ import (
 )
 
 // ReplaceQSFSBackend implements grid.Grid: the zdbs on lost move to a new
-// contract on replacement, and lost's contract is cancelled.
+// contract on replacement, and lost's contract is cancelled. On ZOS this
+// changes only what may change: a new zdb deployment, and an update of
+// the qsfs workload's backends in the VM's deployment (the qsfs manager
+// implements provision.Updater; the zmachine workload stays as it is).
 func (s *Sim) ReplaceQSFSBackend(ctx context.Context, name, qsfs string, lost, replacement uint32) (grid.Project, error) {
 	return s.inProject(ctx, name, true, func(w *world, p *project) (grid.Project, error) {
 		return w.replaceBackend(name, p, qsfs, lost, replacement)
@@ -30,7 +33,7 @@ func (w *world) replaceBackend(name string, p *project, qsfs string, lost, repla
 	holds := slices.Contains(q.spec.DataNodes, replacement) || slices.Contains(q.spec.MetaNodes, replacement)
 	if data < 0 && meta < 0 {
 		if holds {
-			return w.snapshot(p), nil // replaced already: a retry
+			return w.snapshot(p, nil), nil // replaced already: a retry
 		}
 		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "node %d holds no backend of QSFS %q", lost, qsfs)
 	}
@@ -83,5 +86,5 @@ func (w *world) replaceBackend(name string, p *project, qsfs string, lost, repla
 	if meta >= 0 {
 		q.spec.MetaNodes[meta] = replacement
 	}
-	return w.snapshot(p), nil
+	return w.snapshot(p, nil), nil
 }

@@ -5,11 +5,9 @@ package gridsim
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -30,6 +28,9 @@ type Config struct {
 	Policy        grid.PricingPolicy // default grid.MainnetPricingPolicy
 	WalletBalance grid.TFTUnits      // the wallet twin's starting balance; default 10 000 TFT
 	GracePeriod   time.Duration      // how long an unpaid contract survives; default 14 days
+	// IndexerLag is how long after its creation a contract appears in
+	// listings by project name (grid proxy, GraphQL); default none.
+	IndexerLag time.Duration
 }
 
 // Default sizes.
@@ -60,6 +61,7 @@ type world struct {
 	tftPrice    *big.Rat
 	gracePeriod time.Duration
 	latency     Latency
+	indexerLag  time.Duration
 
 	farms     []*farm // farm id i at index i-1
 	nodes     []*node // node id i at index i-1
@@ -146,6 +148,7 @@ func New(cfg Config) *Sim {
 		policy:      cfg.Policy,
 		tftPrice:    price,
 		gracePeriod: cfg.GracePeriod,
+		indexerLag:  max(cfg.IndexerLag, 0),
 		farms:       farms,
 		nodes:       nodes,
 		twins:       make(map[uint32]*twin),
@@ -313,7 +316,7 @@ func (w *world) view(n *node) grid.Node {
 	v.Used = n.used
 	v.PublicIPv4 = w.farmOf(n).freeIPs()
 	v.RentedByTwin = n.rentedBy
-	v.Rentable = n.Dedicated && n.rentedBy == 0
+	v.Rentable = w.rentable(n, 0)
 	v.Status = n.status
 	v.LastSeenAt = n.lastSeen
 	if n.status == grid.NodeUp {
@@ -404,7 +407,8 @@ func (s *Sim) Quote(ctx context.Context, wl grid.Workload) (grid.Quote, error) {
 	}
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
-	return grid.QuoteWorkload(wl, s.w.policy, s.w.tftPrice, s.w.twins[s.twin].Balance)
+	t := s.w.twins[s.twin]
+	return grid.QuoteWorkload(wl, s.w.policy, s.w.tftPrice, t.Balance+t.Stash)
 }
 
 // Twin implements grid.Grid.
@@ -476,10 +480,14 @@ func (s *Sim) BillReports(ctx context.Context, q grid.BillQuery) ([]grid.BillRep
 	}
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
+	// Bills are recorded in (At, ContractID) order.
 	var out []grid.BillReport
 	for _, b := range s.w.bills {
-		if q.Match(b) {
+		if q.Match(b) && q.Past(b) {
 			out = append(out, b)
+			if len(out) == q.PageLimit() {
+				break
+			}
 		}
 	}
 	return out, nil
@@ -501,30 +509,6 @@ func (s *Sim) inProject(ctx context.Context, name string, deploy bool, fn func(w
 	return fn(s.w, p)
 }
 
-// Project implements grid.Grid.
-func (s *Sim) Project(ctx context.Context, name string) (grid.Project, error) {
-	return s.inProject(ctx, name, false, func(w *world, p *project) (grid.Project, error) { return w.snapshot(p), nil })
-}
-
-// CancelProject implements grid.Grid.
-func (s *Sim) CancelProject(ctx context.Context, name string) error {
-	if err := s.wait(ctx, true); err != nil {
-		return err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	key := projectKey{s.twin, name}
-	p := s.w.liveProject(key)
-	if p == nil {
-		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
-	}
-	for _, id := range p.contracts {
-		s.w.deleteContract(s.w.contracts[id])
-	}
-	delete(s.w.projects, key)
-	return nil
-}
-
 // liveProject returns the project if it still holds an active contract,
 // forgetting it otherwise (every contract cancelled or expired).
 func (w *world) liveProject(key projectKey) *project {
@@ -539,469 +523,6 @@ func (w *world) liveProject(key projectKey) *project {
 	}
 	delete(w.projects, key)
 	return nil
-}
-
-// DeployVM implements grid.Grid.
-func (s *Sim) DeployVM(ctx context.Context, name string, spec grid.VMSpec) (grid.Project, error) {
-	if err := grid.ValidateProjectName(name); err != nil {
-		return grid.Project{}, err
-	}
-	if err := spec.Validate(); err != nil {
-		return grid.Project{}, err
-	}
-	if err := s.wait(ctx, true); err != nil {
-		return grid.Project{}, err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	key := projectKey{s.twin, name}
-	if p := s.w.liveProject(key); p != nil {
-		if p.primary != nil && reflect.DeepEqual(p.primary.spec, spec) {
-			return s.w.snapshot(p), nil
-		}
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "project %q already holds a different VM", name)
-	}
-	p := &project{key: key}
-	vm, err := s.w.deployVM(p, spec, grid.Primary)
-	if vm != nil {
-		p.primary = vm
-		s.w.projects[key] = p
-	}
-	if err != nil {
-		return grid.Project{}, err
-	}
-	return s.w.snapshot(p), nil
-}
-
-// DeployStandbyVM implements grid.Grid.
-func (s *Sim) DeployStandbyVM(ctx context.Context, name string, spec grid.VMSpec) (grid.Project, error) {
-	if err := spec.Validate(); err != nil {
-		return grid.Project{}, err
-	}
-	if err := s.wait(ctx, true); err != nil {
-		return grid.Project{}, err
-	}
-	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
-	p := s.w.liveProject(projectKey{s.twin, name})
-	if p == nil || p.primary == nil {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q has no VM to stand by for", name)
-	}
-	if p.standby != nil {
-		if reflect.DeepEqual(p.standby.spec, spec) {
-			return s.w.snapshot(p), nil
-		}
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "project %q already has a different standby VM", name)
-	}
-	if spec.Name == p.primary.spec.Name {
-		return grid.Project{}, fiatdashboard.Invalid("name", "the standby VM needs a name of its own")
-	}
-	primary, _ := s.w.node(p.primary.spec.NodeID)
-	n, err := s.w.node(spec.NodeID)
-	if err != nil {
-		return grid.Project{}, err
-	}
-	if n.ID == primary.ID || n.FarmID == primary.FarmID {
-		return grid.Project{}, fiatdashboard.Invalid("node_id", "a standby VM must run on another node in another farm than the primary (farm %d)", primary.FarmID)
-	}
-	vm, err := s.w.deployVM(p, spec, grid.Standby)
-	if vm != nil {
-		p.standby = vm
-	}
-	if err != nil {
-		return grid.Project{}, err
-	}
-	return s.w.snapshot(p), nil
-}
-
-// admit checks what the grid checks before it takes a deployment on n:
-// the twin's KYC, injected faults, and that the node answers.
-func (w *world) admit(t *twin, n *node) error {
-	if !t.KYC || w.takeFault(FaultKYCMissing, n.ID) {
-		return grid.Fail(grid.ReasonKYCMissing, "twin %d is not KYC-verified; the grid only lets verified twins deploy", t.ID)
-	}
-	if w.takeFault(FaultInsufficientFunds, n.ID) {
-		return grid.Fail(grid.ReasonInsufficientFunds, "twin %d does not hold enough TFT to deploy", t.ID)
-	}
-	if n.status == grid.NodeDown {
-		return grid.Fail(grid.ReasonNodeDown, "node %d is down", n.ID)
-	}
-	if n.Dedicated && n.rentedBy != 0 && n.rentedBy != t.ID {
-		return grid.Fail(grid.ReasonNodeCapacity, "node %d is rented by another twin", n.ID)
-	}
-	if w.takeFault(FaultDeployFails, n.ID) {
-		return grid.Fail(grid.ReasonDeployFailed, "node %d failed to deploy the workload", n.ID)
-	}
-	return nil
-}
-
-// firstHour returns what the chain would bill for wl's first hour on n.
-func (w *world) firstHour(n *node, wl grid.Workload) grid.TFTUnits {
-	wl.Certified = n.Certified
-	q, err := grid.QuoteWorkload(wl, w.policy, w.tftPrice, 0)
-	if err != nil {
-		panic(err) // the price is checked when it is set
-	}
-	return q.TFTHour
-}
-
-func (w *world) checkFunds(t *twin, need grid.TFTUnits) error {
-	if t.Balance <= 0 || t.Balance < need {
-		return grid.Fail(grid.ReasonInsufficientFunds, "twin %d holds %s TFT, less than the first hour of this deployment (%s TFT)", t.ID, t.Balance, need)
-	}
-	return nil
-}
-
-// deployVM creates the contracts of one VM. It returns the VM even with a
-// timeout error, since the grid created its contracts before giving up.
-func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmState, error) {
-	t := w.twins[p.key.twin]
-	n, err := w.node(spec.NodeID)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.admit(t, n); err != nil {
-		return nil, err
-	}
-	need := spec.Resources()
-	if free := n.Total.Sub(n.used); !free.Covers(need) {
-		return nil, grid.Fail(grid.ReasonNodeCapacity, "node %d lacks capacity for this VM", n.ID)
-	}
-	f := w.farmOf(n)
-	if spec.PublicIPv4 && f.freeIPs() == 0 {
-		return nil, grid.Fail(grid.ReasonNodeCapacity, "farm %d has no free public IPv4 address", f.ID)
-	}
-	if spec.PublicIPv6 && !n.IPv6 {
-		return nil, grid.Fail(grid.ReasonNodeCapacity, "node %d has no public IPv6", n.ID)
-	}
-	for _, g := range spec.GPUs {
-		if !slices.ContainsFunc(n.GPUs, func(x grid.GPU) bool { return x.ID == g }) {
-			return nil, fiatdashboard.Invalid("gpus", "node %d has no GPU %s", n.ID, g)
-		}
-	}
-	if spec.Gateway != "" {
-		if _, taken := w.names[spec.Gateway]; taken {
-			return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the gateway name %q is taken", spec.Gateway)
-		}
-	}
-
-	renting := n.Dedicated && n.rentedBy == 0
-	var ips uint32
-	if spec.PublicIPv4 {
-		ips = 1
-	}
-	var cost grid.TFTUnits
-	if renting || n.rentedBy == t.ID {
-		cost = w.firstHour(n, grid.Workload{PublicIPv4: ips})
-		if renting {
-			cost += w.firstHour(n, rentWorkload(n))
-		}
-	} else {
-		cost = w.firstHour(n, grid.Workload{CRU: need.CRU, MRU: need.MRU, SRU: need.SRU, HRU: need.HRU, PublicIPv4: ips})
-	}
-	if err := w.checkFunds(t, cost); err != nil {
-		return nil, err
-	}
-
-	if n.status == grid.NodeStandby { // the farmerbot wakes it for the deployment
-		w.setStatus(n, grid.NodeUp)
-	}
-	vm := &vmState{spec: cloneSpec(spec), role: role}
-	if renting {
-		c := w.newContract(p, grid.RentContract, n, "rent", grid.Resources{})
-		n.rentedBy, n.rentContract = t.ID, c.ID
-		vm.rentContract = c.ID
-	}
-	vm.netContract = w.newContract(p, grid.NodeContract, n, "network", grid.Resources{}).ID
-	c := w.newContract(p, grid.NodeContract, n, "vm:"+spec.Name, need)
-	vm.vmContract = c.ID
-	if spec.PublicIPv4 {
-		for i := range f.IPs {
-			if f.IPs[i].Contract == 0 {
-				f.IPs[i].Contract = c.ID
-				c.PublicIPs = []string{f.IPs[i].Addr}
-				vm.ipv4 = f.IPs[i].Addr
-				break
-			}
-		}
-	}
-	if spec.Gateway != "" {
-		nc := w.newContract(p, grid.NameContract, nil, "name", grid.Resources{})
-		nc.Name = spec.Gateway
-		w.names[spec.Gateway] = nc.ID
-		vm.nameContract = nc.ID
-	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%s/%s", p.key.twin, p.key.name, spec.Name)))
-	vm.private = fmt.Sprintf("10.%d.%d.%d", 20+h[0]%200, h[1], 2+h[2]%250)
-	vm.myc = fmt.Sprintf("4%02x:%02x%02x:%02x%02x:%02x%02x:ff0f:%02x%02x:%02x%02x:%02x%02x",
-		h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15])
-	if spec.PublicIPv6 {
-		vm.ipv6 = fmt.Sprintf("2a10:b600:%x:%x::%x/64", n.FarmID, n.ID, 2+int(h[16])%250)
-	}
-
-	if at, ok := w.faultAfter(FaultNodeGoesOffline, n.ID); ok {
-		w.offlineAt[n.ID] = w.now.Add(at)
-	}
-	if w.takeFault(FaultDeployTimesOut, n.ID) {
-		return vm, grid.Fail(grid.ReasonTimeout, "the deployment on node %d timed out; its contracts may exist", n.ID)
-	}
-	return vm, nil
-}
-
-func cloneSpec(s grid.VMSpec) grid.VMSpec {
-	s.Disks = slices.Clone(s.Disks)
-	s.SSHKeys = slices.Clone(s.SSHKeys)
-	s.GPUs = slices.Clone(s.GPUs)
-	if s.Env != nil {
-		env := make(map[string]string, len(s.Env))
-		for k, v := range s.Env {
-			env[k] = v
-		}
-		s.Env = env
-	}
-	return s
-}
-
-func rentWorkload(n *node) grid.Workload {
-	return grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true}
-}
-
-// newContract records a contract of p and reserves its resources on n.
-func (w *world) newContract(p *project, kind grid.ContractKind, n *node, purpose string, r grid.Resources) *contract {
-	w.nextID++
-	c := &contract{
-		Contract: grid.Contract{
-			ID: w.nextID, Kind: kind, TwinID: p.key.twin, Purpose: purpose,
-			Resources: r, State: grid.ContractCreated, CreatedAt: w.now,
-		},
-		project:    p.key,
-		lastBilled: w.now,
-	}
-	if n != nil {
-		c.NodeID = n.ID
-		n.used = n.used.Add(r)
-	}
-	w.contracts[c.ID] = c
-	p.contracts = append(p.contracts, c.ID)
-	return c
-}
-
-// deleteContract ends c and frees what it held.
-func (w *world) deleteContract(c *contract) {
-	if c.State == grid.ContractDeleted {
-		return
-	}
-	c.State = grid.ContractDeleted
-	if c.Kind == grid.NameContract {
-		delete(w.names, c.Name)
-		return
-	}
-	n := w.nodes[c.NodeID-1]
-	n.used = n.used.Sub(c.Resources)
-	if c.Kind == grid.RentContract && n.rentContract == c.ID {
-		n.rentedBy, n.rentContract = 0, 0
-	}
-	f := w.farmOf(n)
-	for i := range f.IPs {
-		if f.IPs[i].Contract == c.ID {
-			f.IPs[i].Contract = 0
-		}
-	}
-}
-
-// DeployQSFS implements grid.Grid.
-func (s *Sim) DeployQSFS(ctx context.Context, name string, spec grid.QSFSSpec) (grid.Project, error) {
-	if err := spec.Validate(); err != nil {
-		return grid.Project{}, err
-	}
-	return s.inProject(ctx, name, true, func(w *world, p *project) (grid.Project, error) { return w.deployQSFS(name, p, spec) })
-}
-
-func (w *world) deployQSFS(name string, p *project, spec grid.QSFSSpec) (grid.Project, error) {
-	var vm *vmState
-	for _, v := range []*vmState{p.primary, p.standby} {
-		if v != nil && v.spec.Name == spec.VMName {
-			vm = v
-		}
-	}
-	if vm == nil {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q has no VM %q", name, spec.VMName)
-	}
-	for _, q := range p.qsfs {
-		if q.spec.Name == spec.Name {
-			if reflect.DeepEqual(q.spec, spec) {
-				return w.snapshot(p), nil
-			}
-			return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "project %q already has a different QSFS %q", name, spec.Name)
-		}
-	}
-
-	// What each backend node must hold: zdbs go on HDD when it has room.
-	t := w.twins[p.key.twin]
-	needs := map[uint32]grid.Resources{}
-	var order []uint32
-	place := func(id uint32, size uint64) error {
-		n, err := w.node(id)
-		if err != nil {
-			return err
-		}
-		if _, seen := needs[id]; !seen {
-			if err := w.admit(t, n); err != nil {
-				return err
-			}
-			order = append(order, id)
-		}
-		r := needs[id]
-		free := n.Total.Sub(n.used).Sub(r)
-		switch {
-		case free.HRU >= size:
-			r.HRU += size
-		case free.SRU >= size:
-			r.SRU += size
-		default:
-			return grid.Fail(grid.ReasonNodeCapacity, "node %d lacks disk for a %d GB zdb", id, size/grid.GB)
-		}
-		needs[id] = r
-		return nil
-	}
-	for _, id := range spec.DataNodes {
-		if err := place(id, spec.ShardSize); err != nil {
-			return grid.Project{}, err
-		}
-	}
-	for _, id := range spec.MetaNodes {
-		if err := place(id, spec.MetaSize); err != nil {
-			return grid.Project{}, err
-		}
-	}
-	vmNode := w.nodes[vm.spec.NodeID-1]
-	if vmNode.Total.Sub(vmNode.used).SRU < spec.CacheSize {
-		return grid.Project{}, grid.Fail(grid.ReasonNodeCapacity, "node %d lacks SSD for the QSFS cache", vmNode.ID)
-	}
-	var cost grid.TFTUnits
-	for _, id := range order {
-		r := needs[id]
-		cost += w.firstHour(w.nodes[id-1], grid.Workload{SRU: r.SRU, HRU: r.HRU})
-	}
-	if err := w.checkFunds(t, cost); err != nil {
-		return grid.Project{}, err
-	}
-
-	q := &qsfsState{spec: spec, vm: vm}
-	q.spec.DataNodes = slices.Clone(spec.DataNodes)
-	q.spec.MetaNodes = slices.Clone(spec.MetaNodes)
-	for _, id := range order {
-		n := w.nodes[id-1]
-		if n.status == grid.NodeStandby {
-			w.setStatus(n, grid.NodeUp)
-		}
-		q.contracts = append(q.contracts, w.newContract(p, grid.NodeContract, n, "zdb:"+spec.Name, needs[id]).ID)
-	}
-	// The QSFS itself runs beside the VM: its cache grows the VM deployment.
-	vc := w.contracts[vm.vmContract]
-	vc.Resources.SRU += spec.CacheSize
-	vmNode.used.SRU += spec.CacheSize
-	p.qsfs = append(p.qsfs, q)
-	if w.takeFault(FaultDeployTimesOut, vmNode.ID) {
-		return grid.Project{}, grid.Fail(grid.ReasonTimeout, "the QSFS deployment timed out; its contracts may exist")
-	}
-	return w.snapshot(p), nil
-}
-
-// hourlyCost returns what the chain bills c for an hour now.
-func (w *world) hourlyCost(c *contract) (grid.TFTUnits, grid.DiscountPackage) {
-	balance := w.twins[c.TwinID].Balance
-	if c.Kind == grid.NameContract {
-		hour, pkg, _ := grid.NameContractQuote(w.policy, w.tftPrice, balance)
-		return hour, pkg
-	}
-	n := w.nodes[c.NodeID-1]
-	var wl grid.Workload
-	switch {
-	case c.Kind == grid.RentContract:
-		wl = rentWorkload(n)
-	case n.rentedBy == c.TwinID && n.rentContract != 0:
-		// The rent pays for the resources; only public IPs are billed.
-		wl = grid.Workload{PublicIPv4: uint32(len(c.PublicIPs))}
-	default:
-		r := c.Resources
-		wl = grid.Workload{CRU: r.CRU, MRU: r.MRU, SRU: r.SRU, HRU: r.HRU, PublicIPv4: uint32(len(c.PublicIPs))}
-	}
-	wl.Certified = n.Certified
-	q, _ := grid.QuoteWorkload(wl, w.policy, w.tftPrice, balance)
-	return q.TFTHour, q.Discount
-}
-
-// snapshot returns the project as Project reports it.
-func (w *world) snapshot(p *project) grid.Project {
-	out := grid.Project{Name: p.key.name, TwinID: p.key.twin}
-	ids := slices.Clone(p.contracts)
-	slices.Sort(ids)
-	for _, id := range ids {
-		c := w.contracts[id]
-		if c.State == grid.ContractDeleted {
-			continue
-		}
-		gc := c.Contract
-		gc.PublicIPs = slices.Clone(c.PublicIPs)
-		gc.HourlyCost, _ = w.hourlyCost(c)
-		out.Contracts = append(out.Contracts, gc)
-	}
-	vmHealth := func(v *vmState) grid.Health {
-		n := w.nodes[v.spec.NodeID-1]
-		if n.status == grid.NodeUp && w.contracts[v.vmContract].State == grid.ContractCreated {
-			return grid.Healthy
-		}
-		return grid.Down
-	}
-	health := grid.Healthy
-	for _, v := range []*vmState{p.primary, p.standby} {
-		if v == nil {
-			continue
-		}
-		n := w.nodes[v.spec.NodeID-1]
-		out.VMs = append(out.VMs, grid.VM{
-			Name: v.spec.Name, Role: v.role, NodeID: n.ID, FarmID: n.FarmID, ContractID: v.vmContract,
-			PublicIPv4: v.ipv4, PublicIPv6: v.ipv6, MyceliumIP: v.myc, PrivateIP: v.private,
-			Health: vmHealth(v),
-		})
-	}
-	if p.primary != nil && vmHealth(p.primary) != grid.Healthy {
-		health = grid.Down
-		if p.standby != nil && vmHealth(p.standby) == grid.Healthy {
-			health = grid.Degraded
-		}
-	} else if p.standby != nil && vmHealth(p.standby) != grid.Healthy {
-		health = grid.Degraded
-	}
-	for _, q := range p.qsfs {
-		var up uint32
-		for _, id := range q.spec.DataNodes {
-			if w.nodes[id-1].status == grid.NodeUp {
-				up++
-			}
-		}
-		qh := grid.Healthy
-		switch {
-		case up < q.spec.Minimal || vmHealth(q.vm) != grid.Healthy:
-			qh = grid.Down
-		case up < q.spec.Expected:
-			qh = grid.Degraded
-		}
-		out.QSFS = append(out.QSFS, grid.QSFS{
-			Name: q.spec.Name, VMName: q.spec.VMName, MountPoint: q.spec.MountPoint,
-			Expected: q.spec.Expected, Minimal: q.spec.Minimal,
-			DataNodes: slices.Clone(q.spec.DataNodes), MetaNodes: slices.Clone(q.spec.MetaNodes),
-			ContractIDs: slices.Clone(q.contracts), ShardsUp: up, Health: qh,
-		})
-		if qh == grid.Down && q.vm == p.primary {
-			health = grid.Down
-		} else if qh != grid.Healthy && health == grid.Healthy {
-			health = grid.Degraded
-		}
-	}
-	out.Health = health
-	return out
 }
 
 // TwinAccountKey returns the twin's 32-byte public key (simulated twins

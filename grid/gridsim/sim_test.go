@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestContract(t *testing.T) {
 		s := gridsim.New(gridsim.Config{Seed: 42})
 		poor := s.CreateTwin(1, true)
 		unverified := s.CreateTwin(1_000*grid.UnitsPerTFT, false)
-		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor)}
+		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor), Drainable: true}
 	})
 }
 
@@ -303,9 +304,6 @@ func TestStandbyNodeWakesUpToDeploy(t *testing.T) {
 func TestQSFSHealthFollowsItsNodes(t *testing.T) {
 	s := gridsim.New(gridsim.Config{Seed: 11})
 	vmNode := firstNode(t, s, nil)
-	if _, err := s.DeployVM(ctx, "q", vm("web", vmNode.ID)); err != nil {
-		t.Fatal(err)
-	}
 	var data []uint32
 	for _, n := range allNodes(t, s, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Dedicated: new(bool), MinFree: grid.Resources{HRU: 100 * grid.GB}}) {
 		if n.ID != vmNode.ID && len(data) < 6 {
@@ -313,9 +311,12 @@ func TestQSFSHealthFollowsItsNodes(t *testing.T) {
 		}
 	}
 	spec := grid.QSFSSpec{Name: "data", VMName: "web", MountPoint: "/data", Expected: 6, Minimal: 4,
-		DataNodes: data, MetaNodes: data[:4], ShardSize: 100 * grid.GB, MetaSize: grid.GB, CacheSize: 5 * grid.GB}
+		DataNodes: data, MetaNodes: data[:4], ShardSize: 100 * grid.GB, MetaSize: grid.GB, CacheSize: 5 * grid.GB,
+		Password: "sim-test-zdb-password", EncryptKey: strings.Repeat("ab", 32)}
 	before, _ := s.Node(ctx, data[0])
-	if _, err := s.DeployQSFS(ctx, "q", spec); err != nil {
+	v := vm("web", vmNode.ID)
+	v.QSFS = []grid.QSFSSpec{spec}
+	if _, err := s.DeployVM(ctx, "q", v); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := s.Node(ctx, data[0]); after.Used.HRU != before.Used.HRU+101*grid.GB {
@@ -419,7 +420,14 @@ func TestRentedNode(t *testing.T) {
 		t.Fatal("no rentable node")
 	}
 	n := free[0]
-	p, err := s.DeployVM(ctx, "dedicated", vm("web", n.ID))
+	if n.Dedicated {
+		if _, err := s.DeployVM(ctx, "unrented", vm("web", n.ID)); grid.FailureReason(err) != grid.ReasonNodeCapacity {
+			t.Errorf("a VM on a dedicated node without a rent: %v", err)
+		}
+	}
+	spec := vm("web", n.ID)
+	spec.Rent = true
+	p, err := s.DeployVM(ctx, "dedicated", spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +437,7 @@ func TestRentedNode(t *testing.T) {
 			rent = &p.Contracts[i]
 		}
 	}
-	q, _ := s.Quote(ctx, grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true, Certified: n.Certified})
+	q, _ := s.Quote(ctx, grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true, ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth})
 	if rent == nil || rent.NodeID != n.ID || rent.HourlyCost != q.TFTHour {
 		t.Fatalf("rent contract %+v, want one on node %d costing %s", rent, n.ID, q.TFTHour)
 	}

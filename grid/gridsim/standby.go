@@ -20,6 +20,6 @@ func (s *Sim) RemoveStandbyVM(ctx context.Context, name string) (grid.Project, e
 			}
 			p.standby = nil
 		}
-		return w.snapshot(p), nil
+		return w.snapshot(p, nil), nil
 	})
 }

@@ -104,19 +104,22 @@ func (f *farm) freeIPs() uint32 {
 
 // node is a node's static description and its live usage.
 type node struct {
-	grid.Node                   // ID, twin, farm, place, Total, GPUs, Certified, Light
-	used         grid.Resources // live usage: background + our contracts
-	status       grid.NodeStatus
-	bootedAt     time.Time
-	lastSeen     time.Time
-	rentedBy     uint32 // the twin renting the whole node, or 0
-	rentContract uint64 // that rent contract, when one of ours
+	grid.Node                    // ID, twin, farm, place, Total, GPUs, Certified, Light
+	used          grid.Resources // live usage: background + our contracts
+	status        grid.NodeStatus
+	bootedAt      time.Time
+	lastSeen      time.Time
+	rentedBy      uint32 // the twin renting the whole node, or 0
+	rentContract  uint64 // that rent contract, when one of ours
+	othersUse     bool   // other users' contracts run on it: a shared node with contracts cannot be rented
+	nodeContracts int    // our active node contracts on it
 }
 
 // twin is a TFChain twin and its account.
 type twin struct {
 	ID      uint32
 	Balance grid.TFTUnits
+	Stash   grid.TFTUnits // usable balance of the stash account bonded to the twin
 	KYC     bool
 	Key     ed25519.PrivateKey
 }
@@ -259,6 +262,18 @@ func generate(cfg Config, rng *rand.Rand) ([]*farm, []*node) {
 				n.used, n.rentedBy = used, outsideTwinID
 			}
 		}
+		if len(n.GPUs) > 0 {
+			// GPU servers are kept for renters (ZOS attaches a GPU only
+			// on a rented node), so shared ones run nobody else's work,
+			// and their farmers ask an extra fee for the rent (tfchain
+			// DedicatedNodesExtraFee, mUSD a month). Derived from the id,
+			// not drawn, so the rest of the world stays as it was.
+			if !n.Dedicated && n.rentedBy == 0 {
+				n.used = grid.Resources{}
+			}
+			n.ExtraFeeMUSDMonth = 20_000 + uint64(id%4)*10_000
+		}
+		n.othersUse = n.used != (grid.Resources{}) && n.rentedBy == 0
 		nodes[i] = n
 	}
 	return farms, nodes

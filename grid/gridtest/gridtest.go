@@ -33,6 +33,27 @@ type Fixture struct {
 	Prefix string
 	// Timeout bounds each grid call; default one minute.
 	Timeout time.Duration
+	// Drainable lets the suite move nearly all of the twin's TFT to
+	// Unverified and back (the simulator; never a real wallet).
+	Drainable bool
+}
+
+// IndexerLag is the capability of a Grid whose indexer lag a test may set
+// (the simulator); on the real grid the lag is simply there.
+type IndexerLag interface {
+	SetIndexerLag(d time.Duration)
+}
+
+// NodePower is the capability of a Grid whose nodes a test may power
+// down (the simulator).
+type NodePower interface {
+	SetNodeStatus(nodeID uint32, status grid.NodeStatus) error
+}
+
+// Stasher is the capability of a Grid whose twins' bonded stash a test
+// may set (the simulator).
+type Stasher interface {
+	SetStash(twinID uint32, amount grid.TFTUnits) error
 }
 
 // Clock is the capability of a Grid whose clock a test may move (the
@@ -55,8 +76,22 @@ func Run(t *testing.T, newGrid func(t *testing.T) (grid.Grid, Fixture)) {
 		{"DeployVMIsIdempotent", (*suite).deployVM},
 		{"DeployVMWithPublicIPv4", (*suite).deployPublicIPv4},
 		{"StandbyVMOnAnotherNodeAndFarm", (*suite).standbyVM},
-		{"QSFSOnDistinctNodes", (*suite).qsfs},
+		{"QSFSDeploysWithItsVM", (*suite).qsfs},
+		{"RunningVMIsNeverUpdated", (*suite).noVMUpdate},
+		{"QSFSDataDirFitsItsCache", (*suite).qsfsDataDir},
+		{"QSFSRefusesWeakSecrets", (*suite).qsfsSecrets},
 		{"QSFSBackendReplacement", (*suite).replaceBackend},
+		{"DeployReturnsContractsBeforeTheIndexerListsThem", (*suite).indexerLag},
+		{"CancelContractsCancelsExactlyThose", (*suite).cancelContracts},
+		{"ProjectsReadIndependently", (*suite).projectsIndependent},
+		{"ContractsCarryResourcesAndHourlyCost", (*suite).contractCosts},
+		{"GPUNeedsARentedNode", (*suite).gpuRent},
+		{"DrainedTwinStillReadsAndCancels", (*suite).drained},
+		{"DiscountCountsUsableAndStash", (*suite).stash},
+		{"BillReportsPage", (*suite).billPages},
+		{"CertifiedBillsAsDIY", (*suite).certifiedAsDIY},
+		{"RentBillsTheDedicatedShareAndExtraFee", (*suite).rentPrice},
+		{"ExtraFeeGoesToTheFarmer", (*suite).extraFee},
 		{"CancelEndsTheProject", (*suite).cancel},
 		{"BillingTakesTheBalance", (*suite).billing},
 		{"UnverifiedTwinMayNotDeploy", (*suite).kycMissing},
@@ -432,7 +467,7 @@ func (s *suite) qsfsSpec(shard uint64, data []grid.Node, metas int) grid.QSFSSpe
 		Name: "data", VMName: "web", MountPoint: "/data",
 		Expected: s.fx.QSFSExpected, Minimal: s.fx.QSFSMinimal,
 		ShardSize: shard, MetaSize: grid.GB, CacheSize: grid.GB,
-		Password: "gridtest-zdb", EncryptKey: "4d778ba3216e4da4231540c92a55f06157cabba802f9b68fb0f78375d2e825af",
+		Password: "gridtest-zdb-password", EncryptKey: "4d778ba3216e4da4231540c92a55f06157cabba802f9b68fb0f78375d2e825af",
 	}
 	for i, n := range data {
 		spec.DataNodes = append(spec.DataNodes, n.ID)
@@ -441,56 +476,6 @@ func (s *suite) qsfsSpec(shard uint64, data []grid.Node, metas int) grid.QSFSSpe
 		}
 	}
 	return spec
-}
-
-func (s *suite) qsfs() {
-	t := s.t
-	vmNodes := s.nodes(vmNeed.Add(grid.Resources{SRU: 2 * grid.GB}), 1, nil)
-	if len(vmNodes) == 0 {
-		t.Skip("no up node with room for a small VM")
-	}
-	name := s.project("qsfs")
-	s.deploy(name, s.vm("web", vmNodes[0].ID))
-
-	shard := grid.GB
-	data := s.nodes(grid.Resources{SRU: shard}, int(s.fx.QSFSExpected), nil)
-	if len(data) < int(s.fx.QSFSExpected) {
-		t.Skipf("only %d nodes for %d shards", len(data), s.fx.QSFSExpected)
-	}
-	spec := s.qsfsSpec(shard, data, 4)
-	p, err := s.g.DeployQSFS(s.ctx(), name, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.QSFS) != 1 {
-		t.Fatalf("project has %d QSFS, want 1", len(p.QSFS))
-	}
-	q := p.QSFS[0]
-	if q.Expected != spec.Expected || q.Minimal != spec.Minimal || q.VMName != "web" || q.Health != grid.Healthy {
-		t.Errorf("QSFS = %+v", q)
-	}
-	if !slices.Equal(q.DataNodes, spec.DataNodes) || len(q.ContractIDs) != len(spec.DataNodes) {
-		t.Errorf("QSFS data nodes %v contracts %v, want one contract on each of %v", q.DataNodes, q.ContractIDs, spec.DataNodes)
-	}
-	for _, id := range q.ContractIDs {
-		if !slices.Contains(p.ContractIDs(), id) {
-			t.Errorf("zdb contract %d is not among the project's", id)
-		}
-	}
-	again, err := s.g.DeployQSFS(s.ctx(), name, spec)
-	if err != nil || !slices.Equal(again.ContractIDs(), p.ContractIDs()) {
-		t.Errorf("re-deploying the QSFS: %v, contracts %v want %v", err, again.ContractIDs(), p.ContractIDs())
-	}
-	dup := spec
-	dup.Name = "dup"
-	dup.DataNodes = slices.Clone(spec.DataNodes)
-	dup.DataNodes[1] = dup.DataNodes[0]
-	_, err = s.g.DeployQSFS(s.ctx(), name, dup)
-	wantCode(t, err, fiatdashboard.EINVALID, "two shards on one node")
-	other := spec
-	other.Name, other.VMName = "other", "no-such-vm"
-	_, err = s.g.DeployQSFS(s.ctx(), name, other)
-	wantCode(t, err, fiatdashboard.ENOTFOUND, "QSFS for a missing VM")
 }
 
 func (s *suite) cancel() {
@@ -535,7 +520,7 @@ func (s *suite) billing() {
 	}
 	p := s.deploy(s.project("billing"), s.vm("web", nodes[0].ID))
 	vm, _ := p.VM("web")
-	q, _ := s.g.Quote(s.ctx(), grid.Workload{CRU: 1, MRU: 2 * grid.GB, SRU: 10 * grid.GB, Certified: nodes[0].Certified})
+	q, _ := s.g.Quote(s.ctx(), grid.Workload{CRU: 1, MRU: 2 * grid.GB, SRU: 10 * grid.GB})
 	for _, c := range p.Contracts {
 		if c.ID == vm.ContractID && c.HourlyCost != q.TFTHour {
 			t.Errorf("the VM contract costs %s an hour, the quote says %s", c.HourlyCost, q.TFTHour)
@@ -556,8 +541,8 @@ func (s *suite) billing() {
 	vmBills := 0
 	for _, b := range bills {
 		sum += b.Amount
-		if b.FarmerShare != b.Amount/2 {
-			t.Errorf("bill %+v: farmer share is not half", b)
+		if b.FarmerShare != grid.FarmerShare(b.Amount-b.ExtraFee)+b.ExtraFee {
+			t.Errorf("bill %+v: farmer share is not half the cost plus the extra fee", b)
 		}
 		if b.ContractID == vm.ContractID {
 			vmBills++

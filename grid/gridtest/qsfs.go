@@ -17,7 +17,6 @@ func (s *suite) replaceBackend() {
 		t.Skip("no up node with room for a small VM")
 	}
 	name := s.project("qsfs-replace")
-	s.deploy(name, s.vm("web", vmNodes[0].ID))
 
 	shard := grid.GB
 	want := int(s.fx.QSFSExpected) + 1
@@ -27,10 +26,9 @@ func (s *suite) replaceBackend() {
 	}
 	data, spare := nodes[:want-1], nodes[want-1]
 	spec := s.qsfsSpec(shard, data, 2)
-	before, err := s.g.DeployQSFS(s.ctx(), name, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm := s.vm("web", vmNodes[0].ID)
+	vm.QSFS = []grid.QSFSSpec{spec}
+	before := s.deploy(name, vm)
 	lost := spec.DataNodes[0] // holds a data shard and metadata
 	zdbOn := func(p grid.Project, node uint32) (uint64, bool) {
 		for _, c := range p.Contracts {

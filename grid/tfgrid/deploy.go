@@ -4,13 +4,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/threefoldtech/tfgrid-sdk-go/grid-client/graphql"
+	"github.com/threefoldtech/tfgrid-sdk-go/grid-client/state"
 	"github.com/threefoldtech/tfgrid-sdk-go/grid-client/workloads"
 	"github.com/threefoldtech/tfgrid-sdk-go/grid-client/zos"
 
@@ -32,20 +31,68 @@ func zdbDl(project, qsfs string, node uint32) string {
 type projectState struct {
 	node   []graphql.Contract
 	name   []graphql.Contract
+	rent   []graphql.Contract
 	byName map[string]graphql.Contract // deployment name → its node contract
 }
 
-func (s projectState) empty() bool { return len(s.node) == 0 && len(s.name) == 0 }
+func (s projectState) empty() bool { return len(s.node) == 0 && len(s.name) == 0 && len(s.rent) == 0 }
 
-// loadProject reads the project's active contracts and tells the SDK's
-// state about them, so it can load their deployments. c.mu must be held.
-func (c *Client) loadProject(project string) (projectState, error) {
+// ids returns every contract id of the state.
+func (s projectState) ids() []uint64 {
+	var out []uint64
+	for _, list := range [][]graphql.Contract{s.node, s.name, s.rent} {
+		for _, ct := range list {
+			out = append(out, contractID(ct))
+		}
+	}
+	return out
+}
+
+// loadProject reads the project's active contracts: those GraphQL lists
+// under its name, plus known (ids the caller holds, which the indexer may
+// not list yet: they are read from the chain by id). The SDK's state is
+// reset to exactly these contracts first, so the client never carries
+// other projects' contracts (each read would cost an RMB call per contract
+// ever seen, and one unreachable node would fail every project's network
+// load: state.LoadNetworkFromGrid walks all of CurrentNodeDeployments).
+// c.mu must be held.
+func (c *Client) loadProject(project string, known ...uint64) (projectState, error) {
+	c.tf.State.CurrentNodeDeployments = map[uint32]state.ContractIDs{}
 	cs, err := c.tf.ContractsGetter.ListContractsOfProjectName(project)
 	if err != nil {
 		return projectState{}, translate(err, "list the project's contracts")
 	}
-	st := projectState{node: cs.NodeContracts, name: cs.NameContracts, byName: map[string]graphql.Contract{}}
-	for _, ct := range cs.NodeContracts {
+	st := projectState{node: cs.NodeContracts, name: cs.NameContracts, rent: cs.RentContracts, byName: map[string]graphql.Contract{}}
+	listed := map[uint64]bool{}
+	for _, id := range st.ids() {
+		listed[id] = true
+	}
+	for _, id := range known {
+		if listed[id] {
+			continue
+		}
+		listed[id] = true
+		ct, err := c.tf.SubstrateConn.GetContract(id)
+		if err != nil || ct.Contract == nil || ct.IsDeleted() || uint32(ct.Contract.TwinID) != c.tf.TwinID {
+			continue // cancelled, or never ours
+		}
+		g := graphql.Contract{ContractID: strconv.FormatUint(id, 10), State: "Created"}
+		if ct.State.IsGracePeriod {
+			g.State = "GracePeriod"
+		}
+		switch t := ct.ContractType; {
+		case t.IsNodeContract:
+			g.NodeID, g.DeploymentData = uint32(t.NodeContract.Node), t.NodeContract.DeploymentData
+			st.node = append(st.node, g)
+		case t.IsRentContract:
+			g.NodeID = uint32(t.RentContract.Node)
+			st.rent = append(st.rent, g)
+		case t.IsNameContract:
+			g.Name = t.NameContract.Name
+			st.name = append(st.name, g)
+		}
+	}
+	for _, ct := range st.node {
 		id, err := strconv.ParseUint(ct.ContractID, 10, 64)
 		if err != nil {
 			continue
@@ -65,15 +112,26 @@ func contractID(ct graphql.Contract) uint64 {
 
 // checkNode refuses a node that cannot take need before the grid is asked.
 func (c *Client) checkNode(ctx context.Context, id uint32, need grid.Resources, ipv4 bool) (grid.Node, error) {
+	return c.checkNodeRent(ctx, id, need, ipv4, false)
+}
+
+// checkNodeRent is checkNode for a deployment that rents the node first
+// when rent is set.
+func (c *Client) checkNodeRent(ctx context.Context, id uint32, need grid.Resources, ipv4, rent bool) (grid.Node, error) {
 	n, err := c.Node(ctx, id)
 	if err != nil {
 		return grid.Node{}, err
 	}
+	mine := n.RentedByTwin == c.tf.TwinID
 	switch {
 	case n.Status == grid.NodeDown:
 		return n, grid.Fail(grid.ReasonNodeDown, "node %d is down", id)
-	case n.Dedicated && n.RentedByTwin != c.tf.TwinID:
-		return n, grid.Fail(grid.ReasonNodeCapacity, "node %d is dedicated: rent it before deploying on it", id)
+	case n.RentedByTwin != 0 && !mine:
+		return n, grid.Fail(grid.ReasonNodeCapacity, "node %d is rented by another twin", id)
+	case rent && !mine && !n.Rentable:
+		return n, grid.Fail(grid.ReasonNodeCapacity, "node %d cannot be rented now", id)
+	case n.Dedicated && !mine && !rent:
+		return n, grid.Fail(grid.ReasonNodeCapacity, "node %d is in a dedicated farm: rent it to deploy on it", id)
 	case !n.Free().Covers(need):
 		return n, grid.Fail(grid.ReasonNodeCapacity, "node %d lacks capacity for this deployment", id)
 	case ipv4 && n.PublicIPv4 == 0:
@@ -120,20 +178,34 @@ func (c *Client) DeployVM(ctx context.Context, project string, spec grid.VMSpec)
 		}
 		return c.snapshot(ctx, project, st)
 	}
-	n, err := c.checkNode(ctx, spec.NodeID, spec.Resources(), spec.PublicIPv4)
+	n, err := c.checkNodeRent(ctx, spec.NodeID, spec.Resources(), spec.PublicIPv4, spec.Rent)
 	if err != nil {
 		return grid.Project{}, err
 	}
 	if err := c.checkFunds(ctx, workloadOf(spec, n)); err != nil {
 		return grid.Project{}, err
 	}
-	if err := c.deployVM(ctx, project, spec, n, primaryNet(project), primaryDl(project), st); err != nil {
-		return grid.Project{}, translate(err, "deploy the VM")
-	}
-	if st, err = c.loadProject(project); err != nil {
+	return c.deployAndReport(ctx, project, spec, n, primaryNet(project), primaryDl(project), st, "deploy the VM")
+}
+
+// deployAndReport deploys the VM and reports the project from the
+// contract ids the deployer returned, never waiting for an indexer to list
+// them; on a failure after some contracts exist, the project of those
+// contracts comes with the error.
+func (c *Client) deployAndReport(ctx context.Context, project string, spec grid.VMSpec, n grid.Node, netName, dlName string, st projectState, doing string) (grid.Project, error) {
+	created, derr := c.deployVM(ctx, project, spec, n, netName, dlName, st)
+	st2, err := c.loadProject(project, append(st.ids(), created...)...)
+	if err != nil {
+		if derr != nil {
+			return grid.Project{}, translate(derr, doing)
+		}
 		return grid.Project{}, err
 	}
-	return c.snapshot(ctx, project, st)
+	p, err := c.snapshot(ctx, project, st2)
+	if derr != nil {
+		return p, translate(derr, doing)
+	}
+	return p, err
 }
 
 // DeployStandbyVM implements grid.Grid.
@@ -164,7 +236,7 @@ func (c *Client) DeployStandbyVM(ctx context.Context, project string, spec grid.
 	if spec.NodeID == pn.ID {
 		return grid.Project{}, fiatdashboard.Invalid("node_id", "a standby VM must run on another node in another farm than the primary (farm %d)", pn.FarmID)
 	}
-	n, err := c.checkNode(ctx, spec.NodeID, spec.Resources(), spec.PublicIPv4)
+	n, err := c.checkNodeRent(ctx, spec.NodeID, spec.Resources(), spec.PublicIPv4, spec.Rent)
 	if err != nil {
 		return grid.Project{}, err
 	}
@@ -174,13 +246,7 @@ func (c *Client) DeployStandbyVM(ctx context.Context, project string, spec grid.
 	if err := c.checkFunds(ctx, workloadOf(spec, n)); err != nil {
 		return grid.Project{}, err
 	}
-	if err := c.deployVM(ctx, project, spec, n, standbyNet(project), standbyDl(project), st); err != nil {
-		return grid.Project{}, translate(err, "deploy the standby VM")
-	}
-	if st, err = c.loadProject(project); err != nil {
-		return grid.Project{}, err
-	}
-	return c.snapshot(ctx, project, st)
+	return c.deployAndReport(ctx, project, spec, n, standbyNet(project), standbyDl(project), st, "deploy the standby VM")
 }
 
 func (c *Client) validate(project string, spec grid.VMSpec) error {
@@ -203,7 +269,10 @@ func (c *Client) sameVM(ctx context.Context, node uint32, dlName string, spec gr
 	if err != nil {
 		return translate(err, "read the project's VM")
 	}
-	conflict := fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the project already holds a different VM")
+	conflict := fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the project already runs a different VM; ZOS does not update a running VM (workload 'zmachine' does not support upgrade)")
+	if len(dl.QSFS) != len(spec.QSFS) {
+		return conflict
+	}
 	switch {
 	case len(dl.Vms) == 1:
 		vm := dl.Vms[0]
@@ -225,15 +294,34 @@ func (c *Client) sameVM(ctx context.Context, node uint32, dlName string, spec gr
 
 func gbCeil(bytes uint64) uint64 { return (bytes + grid.GB - 1) / grid.GB }
 
-// deployVM deploys the network (unless an earlier attempt did) and the VM.
+// deployVM deploys, unless an earlier attempt did: the rent (spec.Rent),
+// the zdbs of each QSFS (one deployment per backend node), the network,
+// and one deployment with the VM, its disks, the qsfs workloads and their
+// mounts (ZOS never updates a running VM, so all it mounts comes with it).
+// It returns the contract ids created, also when it fails midway.
 // c.mu must be held.
-func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec, n grid.Node, netName, dlName string, st projectState) error {
+func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec, n grid.Node, netName, dlName string, st projectState) ([]uint64, error) {
+	var created []uint64
 	if n.Light && (spec.PublicIPv4 || spec.PublicIPv6) {
-		return fiatdashboard.Invalid("public_ipv4", "ZOS 4 light node %d gives no public IP to VMs", n.ID)
+		return nil, fiatdashboard.Invalid("public_ipv4", "ZOS 4 light node %d gives no public IP to VMs", n.ID)
+	}
+	if n.Light && len(spec.QSFS) > 0 {
+		return nil, fiatdashboard.Invalid("qsfs", "QSFS needs a VM on a full ZOS node, not a light one")
+	}
+	if spec.Rent && n.RentedByTwin != c.tf.TwinID {
+		sub, err := c.chain()
+		if err != nil {
+			return nil, err
+		}
+		id, err := sub.CreateRentContract(c.tf.Identity, n.ID, nil)
+		if err != nil {
+			return nil, err
+		}
+		created = append(created, id)
 	}
 	myceliumKey, err := workloads.RandomMyceliumKey()
 	if err != nil {
-		return err
+		return created, err
 	}
 	ipRange := zos.MustParseIPNet("10.20.0.0/16")
 	if _, done := st.byName[netName]; !done {
@@ -245,15 +333,21 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 			network = &workloads.ZNet{Name: netName, Nodes: []uint32{n.ID}, IPRange: ipRange,
 				MyceliumKeys: map[uint32][]byte{n.ID: myceliumKey}, SolutionType: project}
 		}
-		if err := c.tf.NetworkDeployer.Deploy(ctx, network); err != nil {
-			return err
+		err := c.tf.NetworkDeployer.Deploy(ctx, network)
+		for _, id := range network.GetNodeDeploymentID() {
+			if id != 0 {
+				created = append(created, id)
+			}
+		}
+		if err != nil {
+			return created, err
 		}
 	} else if n.Light {
 		if _, err := c.tf.State.LoadNetworkLightFromGrid(ctx, netName); err != nil {
-			return err
+			return created, err
 		}
 	} else if _, err := c.tf.State.LoadNetworkFromGrid(ctx, netName); err != nil {
-		return err
+		return created, err
 	}
 
 	env := map[string]string{}
@@ -269,6 +363,17 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 		disks = append(disks, workloads.Disk{Name: workloadName(d.Name), SizeGB: gbCeil(d.Size)})
 		mounts = append(mounts, workloads.Mount{Name: workloadName(d.Name), MountPoint: d.MountPoint})
 	}
+	var qsfs []workloads.QSFS
+	for _, q := range spec.QSFS {
+		q.VMName = spec.Name
+		w, ids, err := c.deployZDBs(ctx, project, q, st)
+		created = append(created, ids...)
+		if err != nil {
+			return created, err
+		}
+		qsfs = append(qsfs, w)
+		mounts = append(mounts, workloads.Mount{Name: w.Name, MountPoint: q.MountPoint})
+	}
 	var gpus []zos.GPU
 	for _, g := range spec.GPUs {
 		gpus = append(gpus, zos.GPU(g))
@@ -276,10 +381,10 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 	var seed []byte
 	if spec.Mycelium {
 		if seed, err = workloads.RandomMyceliumIPSeed(); err != nil {
-			return err
+			return created, err
 		}
 	}
-	dl := workloads.NewDeployment(dlName, n.ID, project, nil, netName, disks, nil, nil, nil, nil, nil)
+	dl := workloads.NewDeployment(dlName, n.ID, project, nil, netName, disks, nil, nil, nil, qsfs, nil)
 	if n.Light {
 		dl.VmsLight = []workloads.VMLight{{
 			Name: workloadName(spec.Name), Description: spec.Name, NodeID: n.ID, NetworkName: netName,
@@ -294,7 +399,11 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 			PublicIP: spec.PublicIPv4, PublicIP6: spec.PublicIPv6,
 		}}
 	}
-	return c.tf.DeploymentDeployer.Deploy(ctx, &dl)
+	err = c.tf.DeploymentDeployer.Deploy(ctx, &dl)
+	if dl.ContractID != 0 {
+		created = append(created, dl.ContractID) // set by the SDK even when the deploy fails midway
+	}
+	return created, err
 }
 
 // qsfsRecord is what the adapter keeps in a QSFS workload's description to
@@ -307,55 +416,22 @@ type qsfsRecord struct {
 	Minimal    uint32   `json:"minimal"`
 	Data       []uint32 `json:"data"`
 	Meta       []uint32 `json:"meta"`
+	ShardGB    uint64   `json:"shard_gb,omitempty"`
+	MetaGB     uint64   `json:"meta_gb,omitempty"`
 }
 
 func recordOf(s grid.QSFSSpec) qsfsRecord {
-	return qsfsRecord{s.Name, s.VMName, s.MountPoint, s.Expected, s.Minimal, s.DataNodes, s.MetaNodes}
+	return qsfsRecord{s.Name, s.VMName, s.MountPoint, s.Expected, s.Minimal, s.DataNodes, s.MetaNodes, gbCeil(s.ShardSize), gbCeil(s.MetaSize)}
 }
 
-// DeployQSFS implements grid.Grid: one zdb deployment per backend node,
-// then the QSFS workload added to the VM's deployment and mounted.
-func (c *Client) DeployQSFS(ctx context.Context, project string, spec grid.QSFSSpec) (grid.Project, error) {
-	if err := spec.Validate(); err != nil {
-		return grid.Project{}, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st, err := c.loadProject(project)
-	if err != nil {
-		return grid.Project{}, err
-	}
-	var dl workloads.Deployment
-	var vmContract graphql.Contract
-	found := false
-	for _, name := range []string{primaryDl(project), standbyDl(project)} {
-		ct, ok := st.byName[name]
-		if !ok {
-			continue
-		}
-		d, err := c.tf.State.LoadDeploymentFromGrid(ctx, ct.NodeID, name)
-		if err != nil {
-			return grid.Project{}, translate(err, "read the project's VM")
-		}
-		if len(d.Vms) == 1 && d.Vms[0].Description == spec.VMName {
-			dl, vmContract, found = d, ct, true
-		} else if len(d.VmsLight) == 1 && d.VmsLight[0].Description == spec.VMName {
-			return grid.Project{}, fiatdashboard.Invalid("vm_name", "QSFS needs a VM on a full ZOS node, not a light one")
-		}
-	}
-	if !found {
-		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q has no VM %q", project, spec.VMName)
-	}
-	want, _ := json.Marshal(recordOf(spec))
-	for _, q := range dl.QSFS {
-		if q.Name == workloadName(spec.Name) {
-			if q.Description == string(want) {
-				return c.snapshot(ctx, project, st)
-			}
-			return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "project %q already has a different QSFS %q", project, spec.Name)
-		}
-	}
-
+// deployZDBs deploys the zdbs of spec (one deployment per backend node,
+// skipping what an earlier attempt made) and returns the qsfs workload
+// that uses them, with the contract ids it created. The namespaces are not
+// public (a public 0-db namespace can be read without its password, zos
+// pkg/primitives/zdb NamespaceSetPublic); the VM reaches them over
+// Mycelium, which every VM of the platform has. c.mu must be held.
+func (c *Client) deployZDBs(ctx context.Context, project string, spec grid.QSFSSpec, st projectState) (workloads.QSFS, []uint64, error) {
+	var created []uint64
 	nodes := slices.Clone(spec.DataNodes)
 	for _, id := range spec.MetaNodes {
 		if !slices.Contains(nodes, id) {
@@ -373,18 +449,16 @@ func (c *Client) DeployQSFS(ctx context.Context, project string, spec grid.QSFSS
 		}
 		n, err := c.checkNode(ctx, id, grid.Resources{}, false)
 		if err != nil {
-			return grid.Project{}, err
+			return workloads.QSFS{}, nil, err
 		}
 		if f := n.Free(); f.HRU < need && f.SRU < need {
-			return grid.Project{}, grid.Fail(grid.ReasonNodeCapacity, "node %d lacks disk for its zdbs", id)
+			return workloads.QSFS{}, nil, grid.Fail(grid.ReasonNodeCapacity, "node %d lacks disk for its zdbs", id)
 		}
 		zdbCost.HRU += need
 	}
 	if err := c.checkFunds(ctx, zdbCost); err != nil {
-		return grid.Project{}, err
+		return workloads.QSFS{}, nil, err
 	}
-
-	// One zdb deployment per node, skipping what an earlier attempt made.
 	dataName, metaName := "d"+workloadName(spec.Name), "m"+workloadName(spec.Name)
 	dataName, metaName = dataName[:min(len(dataName), 36)], metaName[:min(len(metaName), 36)]
 	for _, id := range nodes {
@@ -394,98 +468,128 @@ func (c *Client) DeployQSFS(ctx context.Context, project string, spec grid.QSFSS
 		}
 		var zdbs []workloads.ZDB
 		if slices.Contains(spec.DataNodes, id) {
-			zdbs = append(zdbs, workloads.ZDB{Name: dataName, Password: spec.Password, Public: true, SizeGB: gbCeil(spec.ShardSize), Mode: workloads.ZDBModeSeq})
+			zdbs = append(zdbs, workloads.ZDB{Name: dataName, Password: spec.Password, Public: false, SizeGB: gbCeil(spec.ShardSize), Mode: workloads.ZDBModeSeq})
 		}
 		if slices.Contains(spec.MetaNodes, id) {
-			zdbs = append(zdbs, workloads.ZDB{Name: metaName, Password: spec.Password, Public: true, SizeGB: gbCeil(spec.MetaSize), Mode: workloads.ZDBModeUser})
+			zdbs = append(zdbs, workloads.ZDB{Name: metaName, Password: spec.Password, Public: false, SizeGB: gbCeil(spec.MetaSize), Mode: workloads.ZDBModeUser})
 		}
 		zdl := workloads.NewDeployment(name, id, project, nil, "", nil, zdbs, nil, nil, nil, nil)
-		if err := c.tf.DeploymentDeployer.Deploy(ctx, &zdl); err != nil {
-			return grid.Project{}, translate(err, "deploy the QSFS backends")
+		err := c.tf.DeploymentDeployer.Deploy(ctx, &zdl)
+		if zdl.ContractID != 0 {
+			created = append(created, zdl.ContractID)
 		}
-	}
-	backend := func(id uint32, zdbName string) (workloads.Backend, error) {
-		z, err := c.tf.State.LoadZdbFromGrid(ctx, id, zdbName, zdbDl(project, spec.Name, id))
 		if err != nil {
-			return workloads.Backend{}, err
+			return workloads.QSFS{}, created, err
 		}
-		addr := ""
-		for _, ip := range z.IPs { // the last public IPv6 the zdb listens on
-			if p := net.ParseIP(ip); p != nil && p.To4() == nil && !p.IsLinkLocalUnicast() {
-				addr = ip
-			}
-		}
-		if addr == "" {
-			return workloads.Backend{}, fmt.Errorf("zdb on node %d has no reachable address", id)
-		}
-		return workloads.Backend{Address: "[" + addr + "]:" + strconv.FormatUint(uint64(z.Port), 10), Namespace: z.Namespace, Password: z.Password}, nil
 	}
 	var data, meta workloads.Backends
 	for _, id := range spec.DataNodes {
-		b, err := backend(id, dataName)
+		b, _, err := c.zdbBackend(ctx, project, spec.Name, id, dataName)
 		if err != nil {
-			return grid.Project{}, translate(err, "read the QSFS backends")
+			return workloads.QSFS{}, created, err
 		}
 		data = append(data, b)
 	}
 	for _, id := range spec.MetaNodes {
-		b, err := backend(id, metaName)
+		b, _, err := c.zdbBackend(ctx, project, spec.Name, id, metaName)
 		if err != nil {
-			return grid.Project{}, translate(err, "read the QSFS backends")
+			return workloads.QSFS{}, created, err
 		}
 		meta = append(meta, b)
 	}
-	q := workloads.QSFS{
-		Name: workloadName(spec.Name), Description: string(want), Cache: int(spec.CacheSize >> 20),
-		MinimalShards: spec.Minimal, ExpectedShards: spec.Expected, MaxZDBDataDirSize: uint32(spec.ShardSize >> 20),
+	desc, _ := json.Marshal(recordOf(spec))
+	return workloads.QSFS{
+		Name: workloadName(spec.Name), Description: string(desc), Cache: int(spec.CacheSize >> 20),
+		// The local data dir stays within the cache, as grid-client's
+		// QSFS example keeps it (cache 1024 MB, data dir 512 MB).
+		MinimalShards: spec.Minimal, ExpectedShards: spec.Expected, MaxZDBDataDirSize: uint32(spec.DataDir() >> 20),
 		EncryptionAlgorithm: "AES", EncryptionKey: spec.EncryptKey, CompressionAlgorithm: "snappy",
 		Metadata: workloads.Metadata{Type: "zdb", Prefix: workloadName(spec.Name), EncryptionAlgorithm: "AES",
 			EncryptionKey: spec.EncryptKey, Backends: meta},
 		Groups: workloads.Groups{{Backends: data}},
-	}
-	dl.QSFS = append(dl.QSFS, q)
-	dl.Vms[0].Mounts = append(dl.Vms[0].Mounts, workloads.Mount{Name: q.Name, MountPoint: spec.MountPoint})
-	dl.SolutionType = project
-	dl.ContractID = contractID(vmContract)
-	dl.NodeDeploymentID = map[uint32]uint64{vmContract.NodeID: dl.ContractID}
-	if err := c.tf.DeploymentDeployer.Deploy(ctx, &dl); err != nil {
-		return grid.Project{}, translate(err, "mount the QSFS into the VM")
-	}
-	if st, err = c.loadProject(project); err != nil {
-		return grid.Project{}, err
-	}
-	return c.snapshot(ctx, project, st)
+	}, created, nil
 }
 
 // Project implements grid.Grid.
-func (c *Client) Project(ctx context.Context, name string) (grid.Project, error) {
+func (c *Client) Project(ctx context.Context, name string, known ...uint64) (grid.Project, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, err := c.loadProject(name)
+	st, err := c.loadProject(name, known...)
 	if err != nil {
 		return grid.Project{}, err
 	}
 	return c.snapshot(ctx, name, st)
 }
 
-// CancelProject implements grid.Grid.
-func (c *Client) CancelProject(ctx context.Context, name string) error {
+// CancelProject implements grid.Grid: the listed and known contracts, by
+// id (node and name contracts, then rent contracts: the chain refuses to
+// cancel a rent while node contracts run on its node).
+func (c *Client) CancelProject(ctx context.Context, name string, known ...uint64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, err := c.loadProject(name)
+	st, err := c.loadProject(name, known...)
 	if err != nil {
 		return err
 	}
 	if st.empty() {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q does not exist", name)
 	}
-	if err := c.tf.CancelByProjectName(name); err != nil {
-		return translate(err, "cancel the project")
+	return c.cancelState(st)
+}
+
+// cancelState cancels every contract of st, rent contracts last.
+func (c *Client) cancelState(st projectState) error {
+	var first, last []uint64
+	for _, list := range [][]graphql.Contract{st.node, st.name} {
+		for _, ct := range list {
+			first = append(first, contractID(ct))
+		}
 	}
-	for _, ct := range st.node {
-		c.tf.State.RemoveContractIDs(ct.NodeID, contractID(ct))
+	for _, ct := range st.rent {
+		last = append(last, contractID(ct))
 	}
+	for _, ids := range [][]uint64{first, last} {
+		if len(ids) == 0 {
+			continue
+		}
+		if err := c.tf.BatchCancelContract(ids); err != nil {
+			return translate(err, "cancel the project's contracts")
+		}
+	}
+	c.tf.State.CurrentNodeDeployments = map[uint32]state.ContractIDs{}
 	return nil
+}
+
+// CancelContracts implements grid.Grid.
+func (c *Client) CancelContracts(ctx context.Context, ids []uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var st projectState
+	for _, id := range ids {
+		ct, err := c.tf.SubstrateConn.GetContract(id)
+		if err != nil || ct.Contract == nil {
+			if err != nil && !strings.Contains(strings.ToLower(err.Error()), "not found") {
+				return translate(err, "read a contract")
+			}
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "contract %d does not exist", id)
+		}
+		if uint32(ct.Contract.TwinID) != c.tf.TwinID {
+			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "contract %d does not exist", id)
+		}
+		if ct.IsDeleted() {
+			continue
+		}
+		g := graphql.Contract{ContractID: strconv.FormatUint(id, 10)}
+		if ct.ContractType.IsRentContract {
+			st.rent = append(st.rent, g)
+		} else {
+			st.node = append(st.node, g)
+		}
+	}
+	if st.empty() {
+		return nil
+	}
+	return c.cancelState(st)
 }
 
 // snapshot reports a project from its contracts and deployments. c.mu
@@ -513,6 +617,12 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 		p.Contracts = append(p.Contracts, grid.Contract{ID: contractID(ct), Kind: grid.NameContract, TwinID: c.tf.TwinID,
 			Name: ct.Name, Purpose: "name", State: state(ct.State)})
 	}
+	for _, ct := range st.rent {
+		p.Contracts = append(p.Contracts, grid.Contract{ID: contractID(ct), Kind: grid.RentContract, TwinID: c.tf.TwinID,
+			NodeID: ct.NodeID, Purpose: "rent", State: state(ct.State)})
+	}
+	used := map[uint64]grid.Resources{} // what each node contract's deployment uses
+	defer func() { c.priceContracts(ctx, &p, used) }()
 	slices.SortFunc(p.Contracts, func(a, b grid.Contract) int { return cmp.Compare(a.ID, b.ID) })
 
 	up := map[uint32]bool{}
@@ -543,10 +653,26 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 			case len(dl.Vms) == 1:
 				v := dl.Vms[0]
 				vm.Name, vm.PublicIPv4, vm.PublicIPv6, vm.MyceliumIP, vm.PrivateIP = v.Description, v.ComputedIP, v.ComputedIP6, v.MyceliumIP, v.IP
+				for _, g := range v.GPUs {
+					vm.GPUs = append(vm.GPUs, string(g))
+				}
+				used[vm.ContractID] = grid.Resources{CRU: uint64(v.CPU), MRU: v.MemoryMB << 20, SRU: v.RootfsSizeMB << 20}
 			case len(dl.VmsLight) == 1:
 				v := dl.VmsLight[0]
 				vm.Name, vm.MyceliumIP, vm.PrivateIP = v.Description, v.MyceliumIP, v.IP
+				for _, g := range v.GPUs {
+					vm.GPUs = append(vm.GPUs, string(g))
+				}
+				used[vm.ContractID] = grid.Resources{CRU: uint64(v.CPU), MRU: v.MemoryMB << 20, SRU: v.RootfsSizeMB << 20}
 			}
+			r := used[vm.ContractID]
+			for _, d := range dl.Disks {
+				r.SRU += d.SizeGB * grid.GB
+			}
+			for _, q := range dl.QSFS {
+				r.SRU += uint64(q.Cache) << 20
+			}
+			used[vm.ContractID] = r
 			if isUp(ct.NodeID) && state(ct.State) == grid.ContractCreated {
 				vm.Health = grid.Healthy
 			}
@@ -571,6 +697,14 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 				for _, id := range nodes {
 					if zc, ok := st.byName[zdbDl(project, rec.Name, id)]; ok {
 						out.ContractIDs = append(out.ContractIDs, contractID(zc))
+						var hru uint64 // ZOS keeps zdbs on HDD
+						if slices.Contains(rec.Data, id) {
+							hru += rec.ShardGB * grid.GB
+						}
+						if slices.Contains(rec.Meta, id) {
+							hru += rec.MetaGB * grid.GB
+						}
+						used[contractID(zc)] = grid.Resources{HRU: hru}
 					}
 				}
 				for _, id := range rec.Data {
@@ -606,4 +740,61 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 		}
 	}
 	return p, nil
+}
+
+// priceContracts fills each contract's resources and what the chain bills
+// it an hour, from the chain's pricing policy, TFT price and this twin's
+// balances, with cost.rs's rules: a node contract on a node this twin
+// rents bills only its public IPs; a rent bills the whole node at the
+// dedicated share plus the farmer's extra fee. A figure the grid will not
+// give stays zero.
+func (c *Client) priceContracts(ctx context.Context, p *grid.Project, used map[uint64]grid.Resources) {
+	if len(p.Contracts) == 0 {
+		return
+	}
+	policy, err := c.PricingPolicy(ctx)
+	if err != nil {
+		return
+	}
+	price, err := c.TFTPrice(ctx)
+	if err != nil {
+		return
+	}
+	b, err := c.TwinBalances(ctx, c.tf.TwinID)
+	if err != nil {
+		return
+	}
+	rented := map[uint32]bool{}
+	for _, ct := range p.Contracts {
+		if ct.Kind == grid.RentContract {
+			rented[ct.NodeID] = true
+		}
+	}
+	for i := range p.Contracts {
+		ct := &p.Contracts[i]
+		var w grid.Workload
+		switch ct.Kind {
+		case grid.NameContract:
+			ct.HourlyCost, _, _ = grid.NameContractQuote(policy, price, b.ForDiscount())
+			ct.ListHourlyCost, _, _ = grid.NameContractQuote(policy, price, 0)
+			continue
+		case grid.RentContract:
+			n, err := c.Node(ctx, ct.NodeID)
+			if err != nil {
+				continue
+			}
+			ct.Resources = n.Total
+			w = grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true, ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}
+		default:
+			ct.Resources = used[ct.ID]
+			w = grid.Workload{PublicIPv4: uint32(len(ct.PublicIPs))}
+			if !rented[ct.NodeID] {
+				r := ct.Resources
+				w.CRU, w.MRU, w.SRU, w.HRU = r.CRU, r.MRU, r.SRU, r.HRU
+			}
+		}
+		if q, err := grid.QuoteWorkload(w, policy, price, b.ForDiscount()); err == nil {
+			ct.HourlyCost, ct.ListHourlyCost = q.TFTHour, q.ListTFTHour
+		}
+	}
 }

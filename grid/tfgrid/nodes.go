@@ -141,7 +141,7 @@ func (c *Client) Node(ctx context.Context, id uint32) (grid.Node, error) {
 		TotalResources: pn.Capacity.Total, UsedResources: pn.Capacity.Used, PublicConfig: pn.PublicConfig,
 		Status: pn.Status, CertificationType: pn.CertificationType, Dedicated: pn.Dedicated,
 		InDedicatedFarm: pn.InDedicatedFarm, Rentable: pn.Rentable, Rented: pn.Rented,
-		RentedByTwinID: pn.RentedByTwinID, GPUs: pn.GPUs, FarmFreeIps: pn.FarmFreeIps, Features: pn.Features,
+		RentedByTwinID: pn.RentedByTwinID, GPUs: pn.GPUs, FarmFreeIps: pn.FarmFreeIps, Features: pn.Features, ExtraFee: pn.ExtraFee,
 	}), nil
 }
 
@@ -159,16 +159,19 @@ func (c *Client) toNode(ctx context.Context, pn proxytypes.Node) grid.Node {
 			SRU: uint64(pn.TotalResources.SRU), HRU: uint64(pn.TotalResources.HRU)},
 		Used: grid.Resources{CRU: pn.UsedResources.CRU, MRU: uint64(pn.UsedResources.MRU),
 			SRU: uint64(pn.UsedResources.SRU), HRU: uint64(pn.UsedResources.HRU)},
-		PublicIPv4:   uint32(pn.FarmFreeIps),
-		IPv6:         pn.PublicConfig.Ipv6 != "",
-		Certified:    strings.EqualFold(pn.CertificationType, "certified"),
-		Dedicated:    pn.InDedicatedFarm || pn.Dedicated,
-		Rentable:     pn.Rentable,
-		RentedByTwin: uint32(pn.RentedByTwinID),
-		Light:        slices.Contains(pn.Features, "zmachine-light") && !slices.Contains(pn.Features, "zmachine"),
-		Status:       grid.NodeStatus(pn.Status),
-		Uptime:       time.Duration(pn.Uptime) * time.Second,
-		LastSeenAt:   time.Unix(pn.UpdatedAt, 0).UTC(),
+		PublicIPv4: uint32(pn.FarmFreeIps),
+		IPv6:       pn.PublicConfig.Ipv6 != "",
+		Certified:  strings.EqualFold(pn.CertificationType, "certified"),
+		Dedicated:  pn.InDedicatedFarm || pn.Dedicated,
+		Rentable:   pn.Rentable,
+		// The farmer's extra fee for a rent (DedicatedNodesExtraFee, mUSD
+		// a month), as the grid proxy reports it.
+		ExtraFeeMUSDMonth: pn.ExtraFee,
+		RentedByTwin:      uint32(pn.RentedByTwinID),
+		Light:             slices.Contains(pn.Features, "zmachine-light") && !slices.Contains(pn.Features, "zmachine"),
+		Status:            grid.NodeStatus(pn.Status),
+		Uptime:            time.Duration(pn.Uptime) * time.Second,
+		LastSeenAt:        time.Unix(pn.UpdatedAt, 0).UTC(),
 	}
 	for _, g := range pn.GPUs {
 		n.GPUs = append(n.GPUs, grid.GPU{ID: g.ID, Vendor: g.Vendor, Device: g.Device})

@@ -16,18 +16,31 @@ import (
 )
 
 // zdbBackend reads the zdb zdbName that the project's QSFS keeps on node and
-// returns it as a QSFS backend (its public IPv6 address), with its size.
+// returns it as a QSFS backend, with its size. The address is the zdb's
+// Mycelium one (400::/7), which the VM reaches over its own Mycelium
+// interface (zos pkg/primitives/zdb waitZDBIPs lists the container's
+// public, Yggdrasil and Mycelium addresses); a public IPv6 is the fallback
+// for a node without Mycelium.
 // c.mu must be held.
 func (c *Client) zdbBackend(ctx context.Context, project, qsfs string, node uint32, zdbName string) (workloads.Backend, uint64, error) {
 	z, err := c.tf.State.LoadZdbFromGrid(ctx, node, zdbName, zdbDl(project, qsfs, node))
 	if err != nil {
 		return workloads.Backend{}, 0, err
 	}
-	addr := ""
-	for _, ip := range z.IPs { // the last public IPv6 the zdb listens on
-		if p := net.ParseIP(ip); p != nil && p.To4() == nil && !p.IsLinkLocalUnicast() {
+	addr, public := "", ""
+	_, mycelium, _ := net.ParseCIDR("400::/7")
+	for _, ip := range z.IPs {
+		p := net.ParseIP(ip)
+		switch {
+		case p == nil || p.To4() != nil || p.IsLinkLocalUnicast():
+		case mycelium.Contains(p):
 			addr = ip
+		default:
+			public = ip
 		}
+	}
+	if addr == "" {
+		addr = public
 	}
 	if addr == "" {
 		return workloads.Backend{}, 0, fmt.Errorf("zdb on node %d has no reachable address", node)
@@ -110,7 +123,7 @@ func (c *Client) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, l
 		if err != nil {
 			return grid.Project{}, translate(err, "read the QSFS backends")
 		}
-		zdbs = append(zdbs, workloads.ZDB{Name: dataName, Password: password, Public: true, SizeGB: size, Mode: workloads.ZDBModeSeq})
+		zdbs = append(zdbs, workloads.ZDB{Name: dataName, Password: password, Public: false, SizeGB: size, Mode: workloads.ZDBModeSeq})
 		need += size * grid.GB
 	}
 	if meta >= 0 {
@@ -118,10 +131,11 @@ func (c *Client) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, l
 		if err != nil {
 			return grid.Project{}, translate(err, "read the QSFS backends")
 		}
-		zdbs = append(zdbs, workloads.ZDB{Name: metaName, Password: password, Public: true, SizeGB: size, Mode: workloads.ZDBModeUser})
+		zdbs = append(zdbs, workloads.ZDB{Name: metaName, Password: password, Public: false, SizeGB: size, Mode: workloads.ZDBModeUser})
 		need += size * grid.GB
 	}
 	name := zdbDl(project, qsfs, replacement)
+	var created []uint64
 	if _, done := st.byName[name]; !done {
 		n, err := c.checkNode(ctx, replacement, grid.Resources{}, false)
 		if err != nil {
@@ -134,7 +148,11 @@ func (c *Client) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, l
 			return grid.Project{}, err
 		}
 		zdl := workloads.NewDeployment(name, replacement, project, nil, "", nil, zdbs, nil, nil, nil, nil)
-		if err := c.tf.DeploymentDeployer.Deploy(ctx, &zdl); err != nil {
+		err = c.tf.DeploymentDeployer.Deploy(ctx, &zdl)
+		if zdl.ContractID != 0 {
+			created = append(created, zdl.ContractID)
+		}
+		if err != nil {
 			return grid.Project{}, translate(err, "deploy the replacement QSFS backend")
 		}
 	}
@@ -181,7 +199,7 @@ func (c *Client) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, l
 		}
 		c.tf.State.RemoveContractIDs(old.NodeID, contractID(old))
 	}
-	if st, err = c.loadProject(project); err != nil {
+	if st, err = c.loadProject(project, append(st.ids(), created...)...); err != nil {
 		return grid.Project{}, err
 	}
 	return c.snapshot(ctx, project, st)

@@ -33,7 +33,7 @@ func (c *Client) RemoveStandbyVM(ctx context.Context, project string) (grid.Proj
 				c.tf.State.RemoveContractIDs(ct.NodeID, contractID(ct))
 			}
 		}
-		if st, err = c.loadProject(project); err != nil {
+		if st, err = c.loadProject(project, st.ids()...); err != nil {
 			return grid.Project{}, err
 		}
 	}

@@ -76,7 +76,17 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		// The SDK quotes the mnemonic in some errors: never pass them on.
 		err = redact(err, cfg.Mnemonic)
-		if strings.Contains(strings.ToLower(err.Error()), "mnemonic") {
+		msg := strings.ToLower(err.Error())
+		switch {
+		case strings.Contains(msg, "no twin"):
+			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
+				Err: fiatdashboard.Invalid("mnemonic", "no twin is registered on the grid for this mnemonic; create one in the ThreeFold dashboard first")}
+		case strings.Contains(msg, "min fee is 2 tft"):
+			// The grid client refuses to start below 2 TFT free: the wallet
+			// is short of funds, not the grid unavailable.
+			return nil, translate(err, "start the grid client")
+		}
+		if strings.Contains(msg, "mnemonic") {
 			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
 				Err: fiatdashboard.Invalid("mnemonic", "the grid wallet's mnemonic is not valid")}
 		}
@@ -175,8 +185,14 @@ func translate(err error, doing string) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || has("deadline exceeded", "timeout", "timed out"):
 		f = grid.Fail(grid.ReasonTimeout, "the grid did not answer in time while trying to %s", doing)
+	case has("no twin", "twin not found", "couldn't find any twin", "could not find twin"):
+		f = grid.Fail(grid.ReasonDeployFailed, "no twin is registered on the grid for this wallet's mnemonic; create one in the ThreeFold dashboard")
 	case has("not verified", "only verified users", "kyc"):
 		f = grid.Fail(grid.ReasonKYCMissing, "the twin is not KYC-verified; the grid only lets verified twins deploy")
+	case has("min fee is 2 tft"):
+		// grid-client refuses to start below 2 TFT free
+		// (deployer/validation.go validateAccountBalanceForExtrinsics).
+		f = grid.Fail(grid.ReasonInsufficientFunds, "the wallet holds less than the 2 TFT the grid client needs free; top it up to %s", doing)
 	case has("insufficient", "inability to pay", "not enough funds", "balance is not enough", "enough balance", "funds"):
 		f = grid.Fail(grid.ReasonInsufficientFunds, "the wallet does not hold enough TFT to %s", doing)
 	case has("capacity", "not enough resources", "no enough", "out of space", "no free", "already rented", "rented by"):

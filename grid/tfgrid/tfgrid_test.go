@@ -21,12 +21,15 @@ import (
 )
 
 // TestContract runs the shared grid suite against a real network. It needs
-// a funded, KYC-verified twin: FD_GRID_TEST_MNEMONIC and FD_GRID_TEST_NETWORK
-// (main, test, qa or dev).
+// a funded (at least 2 TFT free), KYC-verified twin: FD_GRID_MNEMONIC, and
+// FD_GRID_NETWORK (main, test, qa or dev; default test).
 func TestContract(t *testing.T) {
-	mnemonic, network := os.Getenv("FD_GRID_TEST_MNEMONIC"), os.Getenv("FD_GRID_TEST_NETWORK")
-	if mnemonic == "" || network == "" {
-		t.Skip("skipped: set FD_GRID_TEST_MNEMONIC (a funded, KYC-verified twin) and FD_GRID_TEST_NETWORK (main|test|qa|dev) to run the grid contract suite against a real network")
+	mnemonic, network := os.Getenv("FD_GRID_MNEMONIC"), os.Getenv("FD_GRID_NETWORK")
+	if mnemonic == "" {
+		t.Skip("skipped: set FD_GRID_MNEMONIC (a funded, KYC-verified twin with at least 2 TFT free) and optionally FD_GRID_NETWORK (main|test|qa|dev, default test) to run the grid contract suite against a real network")
+	}
+	if network == "" || network == "sim" {
+		network = "test"
 	}
 	c, err := New(Config{Network: network, Mnemonic: mnemonic})
 	if err != nil {
@@ -149,6 +152,7 @@ func TestTranslateErrors(t *testing.T) {
 		{errors.New("could not get node client: node 12 not reachable"), grid.ReasonNodeDown, fiatdashboard.EUNAVAILABLE},
 		{fmt.Errorf("deploy: %w", context.DeadlineExceeded), grid.ReasonTimeout, fiatdashboard.EUNAVAILABLE},
 		{errors.New("workload error: flist download failed"), grid.ReasonDeployFailed, fiatdashboard.EUNAVAILABLE},
+		{errors.New("account contains 1.500000 tft, min fee is 2 tft"), grid.ReasonInsufficientFunds, fiatdashboard.ECONFLICT},
 	} {
 		err := translate(tc.err, "deploy the VM")
 		if grid.FailureReason(err) != tc.reason || fiatdashboard.ErrorCode(err) != tc.code {
@@ -161,11 +165,25 @@ func TestTranslateErrors(t *testing.T) {
 			t.Errorf("%v does not keep its cause for the log", err)
 		}
 	}
+	if err := translate(errors.New("could not validate: no twin associated with the account with the given mnemonic/seed"), "start"); !strings.Contains(fiatdashboard.ErrorMessage(err), "no twin") {
+		t.Errorf("no twin → %q, want it named", fiatdashboard.ErrorMessage(err))
+	}
 	if err := translate(errors.New("contract 5 not found"), "read"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("not found → %v", err)
 	}
 	coded := fiatdashboard.Invalid("x", "bad")
 	if err := translate(coded, "read"); err != coded {
 		t.Errorf("a coded error was rewritten: %v", err)
+	}
+}
+
+func TestNodeReaderNeedsNoTwin(t *testing.T) {
+	if _, err := NewNodeReader("moon"); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("unknown network: %v", err)
+	}
+	for _, n := range Networks {
+		if _, err := NewNodeReader(n); err != nil {
+			t.Errorf("a node reader on %s without any twin: %v", n, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/centrifuge/go-substrate-rpc-client/v4/types"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -44,16 +45,45 @@ func (c *Client) PricingPolicy(ctx context.Context) (grid.PricingPolicy, error) 
 	}, nil
 }
 
-// TFTPrice reads the chain's TFT price (kept in mUSD) as USD per TFT.
+// TFTPrice returns the TFT price the chain bills with, as USD per TFT:
+// TFTPriceModule AverageTftPrice clamped to [MinTftPrice, MaxTftPrice]
+// (all mUSD; cost.rs calculate_cost_in_tft_from_musd), not the spot
+// TftPrice.
 func (c *Client) TFTPrice(ctx context.Context) (*big.Rat, error) {
-	p, err := c.tf.SubstrateConn.GetTFTPrice()
+	sub, err := c.chain()
+	if err != nil {
+		return nil, err
+	}
+	avg, err := sub.GetAverageTFTPrice()
 	if err != nil {
 		return nil, translate(err, "read the TFT price")
 	}
-	if p == 0 {
+	var bounds [2]types.U32
+	for i, item := range []string{"MinTftPrice", "MaxTftPrice"} {
+		if err := readStorage(sub, "TFTPriceModule", item, &bounds[i]); err != nil {
+			return nil, translate(err, "read the TFT price bounds")
+		}
+	}
+	p, err := grid.ChainTFTPrice(uint32(avg), uint32(bounds[0]), uint32(bounds[1]))
+	if err != nil {
 		return nil, fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE, "the chain reports no TFT price")
 	}
-	return big.NewRat(int64(p), 1000), nil
+	return p, nil
+}
+
+// readStorage reads one plain storage item of a pallet into v; a missing
+// item leaves v zero.
+func readStorage(sub *substrate.Substrate, pallet, item string, v any, args ...[]byte) error {
+	cl, meta, err := sub.GetClient()
+	if err != nil {
+		return err
+	}
+	key, err := types.CreateStorageKey(meta, pallet, item, args...)
+	if err != nil {
+		return err
+	}
+	_, err = cl.RPC.State.GetStorageLatest(key, v)
+	return err
 }
 
 // Quote implements grid.Grid with the chain's policy, TFT price and this
@@ -67,11 +97,11 @@ func (c *Client) Quote(ctx context.Context, w grid.Workload) (grid.Quote, error)
 	if err != nil {
 		return grid.Quote{}, err
 	}
-	balance, err := c.TwinBalance(ctx, c.tf.TwinID)
+	b, err := c.TwinBalances(ctx, c.tf.TwinID)
 	if err != nil {
 		return grid.Quote{}, err
 	}
-	return grid.QuoteWorkload(w, policy, price, balance)
+	return grid.QuoteWorkload(w, policy, price, b.ForDiscount())
 }
 
 // twinAccount returns a twin's account. Returns ENOTFOUND for an unknown twin.
@@ -111,6 +141,56 @@ func (c *Client) TwinBalance(ctx context.Context, twinID uint32) (grid.TFTUnits,
 		return 0, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "twin %d holds more TFT than fits in an int64", twinID)
 	}
 	return grid.TFTUnits(b.Free.Int64()), nil
+}
+
+// TwinBalances implements grid.Grid: free, what billing locked (free
+// minus pallet_balances' usable), and the usable balance of the stash
+// account bonded to the twin (TfgridModule TwinBoundedAccountID), as
+// billing.rs bill_contract adds them for the staking discount.
+func (c *Client) TwinBalances(ctx context.Context, twinID uint32) (grid.Balances, error) {
+	account, err := c.twinAccount(twinID)
+	if err != nil {
+		return grid.Balances{}, err
+	}
+	sub, _ := c.chain()
+	usable := func(a substrate.AccountID) (free, locked grid.TFTUnits, err error) {
+		b, err := sub.GetBalance(a)
+		if errors.Is(err, substrate.ErrAccountNotFound) || errors.Is(err, substrate.ErrNotFound) {
+			return 0, 0, nil
+		}
+		if err != nil {
+			return 0, 0, translate(err, "read the balance")
+		}
+		f, frozen := units(b.Free), max(units(b.MiscFrozen), units(b.FreeFrozen))
+		return f, min(frozen, f), nil
+	}
+	var out grid.Balances
+	if out.Free, out.Locked, err = usable(account); err != nil {
+		return grid.Balances{}, err
+	}
+	var stash types.OptionBytes32
+	arg, _ := substrate.Encode(twinID)
+	if err := readStorage(sub, "TfgridModule", "TwinBoundedAccountID", &stash, arg); err == nil {
+		if ok, v := stash.Unwrap(); ok {
+			free, locked, err := usable(substrate.AccountID(v))
+			if err != nil {
+				return grid.Balances{}, err
+			}
+			out.Stash = free - locked
+		}
+	}
+	return out, nil
+}
+
+// units converts a chain amount to TFTUnits, saturating.
+func units(v types.U128) grid.TFTUnits {
+	if v.Int == nil {
+		return 0
+	}
+	if !v.IsInt64() {
+		return grid.TFTUnits(1<<63 - 1)
+	}
+	return grid.TFTUnits(v.Int64())
 }
 
 // TwinKYC implements grid.Grid by asking the network's KYC service, as the
@@ -232,6 +312,9 @@ func (c *Client) BillReports(ctx context.Context, q grid.BillQuery) ([]grid.Bill
 					Discount: grid.DiscountPackage(strings.ToLower(b.DiscountReceived)),
 				}
 				if r.NodeID != 0 {
+					// The grid proxy's bill has no separate extra fee; for
+					// a rent the farmer's share is recomputed by the
+					// earnings job from the node's extra fee.
 					r.FarmerShare = grid.FarmerShare(r.Amount)
 				}
 				if q.Match(r) {
@@ -244,7 +327,14 @@ func (c *Client) BillReports(ctx context.Context, q grid.BillQuery) ([]grid.Bill
 		}
 	}
 	sortBills(out)
-	return out, nil
+	// One page after the cursor.
+	page := out[:0]
+	for _, r := range out {
+		if q.Past(r) && len(page) < q.PageLimit() {
+			page = append(page, r)
+		}
+	}
+	return page, nil
 }
 
 func sortBills(b []grid.BillReport) {

@@ -94,6 +94,8 @@ const storefrontRoutes: RouteObject[] = [
   // The customer's side of payments: ordering on the deploy page, cards and receipts.
   { path: 'deploy', lazy: async () => ({ Component: (await import('./pages/Deploy')).Deploy }) },
   { path: 'billing', lazy: async () => ({ Component: (await import('./pages/Billing')).Billing }) },
+  // Confirming a payment the bank wants authenticated (the link of the renewal mail).
+  { path: 'pay/:id', lazy: async () => ({ Component: (await import('./pages/Pay')).Pay }) },
   // The customer's servers: the list, and each one's live progress, addresses and cancel.
   { path: 'deployments', lazy: async () => ({ Component: (await import('./pages/deployments/Deployments')).Deployments }) },
   { path: 'deployments/:id', lazy: async () => ({ Component: (await import('./pages/deployments/Deployments')).DeploymentPage }) },

@@ -116,7 +116,7 @@ export function PageHeader({
   )
 }
 
-type BadgeTone = 'neutral' | 'success' | 'warning' | 'danger' | 'primary'
+export type BadgeTone = 'neutral' | 'success' | 'warning' | 'danger' | 'primary'
 
 const badgeTones: Record<BadgeTone, string> = {
   neutral: 'bg-slate-100 text-slate-700 ring-slate-500/20 dark:bg-slate-400/15 dark:text-slate-300 dark:ring-slate-400/25',

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react'
+import { useNavigate } from 'react-router'
 import { api } from '../api'
 import {
   cardLabel,
@@ -78,6 +79,30 @@ function BillingPage() {
   const lastFailed = latest?.status === 'failed' ? latest : undefined
   const credit = subs.data?.credit_cents ?? 0
   const currency = orders.items[0]?.currency ?? 'usd'
+
+  // A subscription past due or suspended, or a renewal waiting for the customer's
+  // authentication: "Pay now" takes the on-session path, the payment page when the bank asks.
+  const overdue = subs.data?.items.find((x) => x.status === 'past_due' || x.status === 'suspended')
+  const [paying, setPaying] = useState(false)
+  const navigate = useNavigate()
+  const payNow = async (id: string) => {
+    setPaying(true)
+    setActionError(null)
+    try {
+      const res = await api.post<{ order?: Order }>(`/api/subscriptions/${encodeURIComponent(id)}/pay`)
+      if (res.order?.status === 'requires_action') {
+        navigate(`/pay/${res.order.id}`)
+        return
+      }
+      subs.reload()
+      orders.reload()
+      setNotice('Payment started. It shows below as soon as your bank confirms it.')
+    } catch (err) {
+      setActionError(err)
+    } finally {
+      setPaying(false)
+    }
+  }
 
   const makeDefault = async (id: string) => {
     setBusyCard(id)
@@ -184,6 +209,22 @@ function BillingPage() {
         >
           {lastFailed.failure_message || 'Your card was declined.'} No money was taken for{' '}
           {lastFailed.description}. Add a card that works, or make another one the default, and try again.
+        </Alert>
+      ) : null}
+
+      {overdue ? (
+        <Alert
+          tone="warning"
+          title="A renewal is waiting for you"
+          data-testid="overdue-banner"
+          action={
+            <Button size="sm" busy={paying} onClick={() => void payNow(overdue.id)} data-testid="pay-now">
+              Pay now
+            </Button>
+          }
+        >
+          A renewal of one of your servers has not been paid. Pay it now with your default card; if your bank asks, you
+          confirm it on the next page.
         </Alert>
       ) : null}
 

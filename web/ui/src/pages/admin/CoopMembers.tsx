@@ -1,9 +1,10 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
-import { Badge, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
+import { Badge, EmptyState, Loading, PageHeader, Panel, useApi } from '../../components/data'
 import { Alert, ErrorPanel, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
 import { HandshakeIcon, TrashIcon, UserPlusIcon } from '../../components/icons'
+import { PeopleTable } from '../../components/people'
 import { Button, cx, usePageTitle } from '../../components/ui'
 import { useBrand } from '../../config'
 import { canManageTenant, useSession } from '../../session'
@@ -63,35 +64,6 @@ function MemberList() {
   const [removing, setRemoving] = useState<CoopMember | null>(null)
   const [notice, setNotice] = useState('')
 
-  const columns: Column<CoopMember>[] = [
-    { header: 'Member', primary: true, cell: (m) => <span className="font-medium break-words">{m.email}</span> },
-    {
-      header: 'Role in the co-op',
-      cell: (m) => <Badge tone={m.role === 'node_operator' ? 'warning' : 'primary'}>{roleLabel(m.role)}</Badge>,
-    },
-    { header: 'Member since', cell: (m) => <Time iso={m.created_at} /> },
-    ...(manage
-      ? [
-          {
-            header: '',
-            actions: true,
-            cell: (m: CoopMember) => (
-              <Button
-                size="sm"
-                variant="danger-ghost"
-                onClick={() => setRemoving(m)}
-                aria-label={`Remove ${m.email} from the co-op`}
-                data-testid="coop-remove"
-              >
-                <TrashIcon className="size-4" />
-                Remove
-              </Button>
-            ),
-          },
-        ]
-      : []),
-  ]
-
   const addButton = manage ? (
     <Button onClick={() => setAdding(true)} data-testid="coop-add">
       <UserPlusIcon className="size-4" />
@@ -115,15 +87,36 @@ function MemberList() {
       {!manage ? <Alert tone="info">Your support role can see the members but not change them.</Alert> : null}
 
       <Panel>
-        <DataTable
+        <PeopleTable
           caption="Co-op members"
-          columns={columns}
+          personHeader="Member"
           rows={list.data?.items ?? []}
           rowKey={(m) => m.account_id}
-          rowProps={(m) => ({ 'data-testid': 'coop-row', 'data-email': m.email })}
+          rowTestId="coop-row"
           loading={list.loading}
           error={list.error}
           onRetry={list.reload}
+          roles={{
+            header: 'Role in the co-op',
+            of: (m) => [{ key: m.role, label: roleLabel(m.role), tone: m.role === 'node_operator' ? 'warning' : 'primary' }],
+          }}
+          added={{ header: 'Member since' }}
+          actions={
+            manage
+              ? (m) => (
+                  <Button
+                    size="sm"
+                    variant="danger-ghost"
+                    onClick={() => setRemoving(m)}
+                    aria-label={`Remove ${m.email} from the co-op`}
+                    data-testid="coop-remove"
+                  >
+                    <TrashIcon className="size-4" />
+                    Remove
+                  </Button>
+                )
+              : undefined
+          }
           empty={
             <EmptyState icon={HandshakeIcon} title="No members yet" action={addButton}>
               Add the node operators and dashboard operators who run this co-op. They need an account on the platform

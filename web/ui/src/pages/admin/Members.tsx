@@ -1,19 +1,10 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { Dialog, DialogActions } from '../../components/Dialog'
-import {
-  Badge,
-  DataTable,
-  EmptyState,
-  PageHeader,
-  Pager,
-  Panel,
-  Time,
-  usePaged,
-  type Column,
-} from '../../components/data'
+import { Badge, EmptyState, type BadgeTone, PageHeader, Pager, Panel, usePaged } from '../../components/data'
 import { Alert, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
 import { UserPlusIcon, UsersIcon } from '../../components/icons'
+import { PeopleTable } from '../../components/people'
 import { Button, cx, usePageTitle } from '../../components/ui'
 import { config } from '../../config'
 import { canManageTenant, roleLabel, staffRoles, useSession } from '../../session'
@@ -32,7 +23,7 @@ export const roleDescriptions: Record<string, string> = {
   support: 'Read-only: sees customers and deployments to answer their questions.',
 }
 
-const roleTone = (r: string) => (r === 'owner' ? 'primary' : r === 'customer' ? 'neutral' : r === 'node_operator' ? 'warning' : 'success')
+const roleTone = (r: string): BadgeTone => (r === 'owner' ? 'primary' : r === 'customer' ? 'neutral' : r === 'node_operator' ? 'warning' : 'success')
 
 export function Members() {
   usePageTitle('Members & roles')
@@ -42,61 +33,6 @@ export function Members() {
   const [inviting, setInviting] = useState(false)
   const [editing, setEditing] = useState<Member | null>(null)
   const [notice, setNotice] = useState('')
-
-  const columns: Column<Member>[] = [
-    {
-      header: 'Member',
-      primary: true,
-      cell: (m) => (
-        <span className="inline-flex flex-wrap items-center gap-2">
-          <span className="font-medium break-words">{m.email}</span>
-          {me && m.id === me.account.id ? <Badge>You</Badge> : null}
-        </span>
-      ),
-    },
-    {
-      header: 'Roles',
-      cell: (m) =>
-        m.roles.length ? (
-          <span className="inline-flex flex-wrap gap-1.5">
-            {m.roles.map((r) => (
-              <Badge key={r} tone={roleTone(r)}>
-                {roleLabel(r)}
-              </Badge>
-            ))}
-          </span>
-        ) : (
-          <span className="text-muted">No role</span>
-        ),
-    },
-    {
-      header: '2FA',
-      cell: (m) =>
-        m.mfa_enabled ? (
-          <Badge tone="success" dot>
-            On
-          </Badge>
-        ) : (
-          <Badge tone={m.roles.some((r) => r === 'owner' || r === 'admin') ? 'warning' : 'neutral'} dot>
-            Off
-          </Badge>
-        ),
-    },
-    { header: 'Added', cell: (m) => <Time iso={m.created_at} /> },
-    ...(manage
-      ? [
-          {
-            header: '',
-            actions: true,
-            cell: (m: Member) => (
-              <Button size="sm" variant="secondary" onClick={() => setEditing(m)} aria-label={`Edit roles of ${m.email}`}>
-                Edit roles
-              </Button>
-            ),
-          },
-        ]
-      : []),
-  ]
 
   const inviteButton = manage ? (
     <Button onClick={() => setInviting(true)} data-testid="invite-member">
@@ -122,15 +58,27 @@ export function Members() {
       {!manage ? <Alert tone="info">Your support role can see the team but not change it.</Alert> : null}
 
       <Panel>
-        <DataTable
+        <PeopleTable
           caption="Members"
-          columns={columns}
+          personHeader="Member"
           rows={paged.items}
           rowKey={(m) => m.id}
-          rowProps={(m) => ({ 'data-testid': 'member-row', 'data-email': m.email })}
+          rowTestId="member-row"
           loading={paged.loading}
           error={paged.error}
           onRetry={paged.reload}
+          roles={{ header: 'Roles', of: (m) => m.roles.map((r) => ({ key: r, label: roleLabel(r), tone: roleTone(r) })) }}
+          twoFactor={{ header: '2FA', on: (m) => m.mfa_enabled, warn: (m) => m.roles.some((r) => r === 'owner' || r === 'admin') }}
+          added={{ header: 'Added' }}
+          actions={
+            manage
+              ? (m) => (
+                  <Button size="sm" variant="secondary" onClick={() => setEditing(m)} aria-label={`Edit roles of ${m.email}`}>
+                    Edit roles
+                  </Button>
+                )
+              : undefined
+          }
           empty={
             <EmptyState icon={UsersIcon} title="No members yet" action={inviteButton}>
               Invite the people who help you run the storefront. They receive an e-mail with a link to set their password.

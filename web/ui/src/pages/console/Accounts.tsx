@@ -2,9 +2,10 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { api, withQuery } from '../../api'
 import { ConfirmDialog } from '../../components/Dialog'
-import { Badge, DataTable, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
+import { EmptyState, PageHeader, Pager, Panel, usePaged, type BadgeTone } from '../../components/data'
 import { Alert } from '../../components/forms'
 import { LockIcon, PlayCircleIcon, UsersIcon } from '../../components/icons'
+import { PeopleTable } from '../../components/people'
 import { SearchBox, useSearchQuery } from '../../components/search'
 import { Button, Container, usePageTitle } from '../../components/ui'
 import { roleLabel, useSession } from '../../session'
@@ -23,7 +24,7 @@ export interface PlatformAccount {
   disabled_at: string | null
 }
 
-const roleTone = (r: string) => (r === 'super_admin' ? 'primary' : r === 'node_operator' ? 'success' : 'neutral')
+const roleTone = (r: string): BadgeTone => (r === 'super_admin' ? 'primary' : r === 'node_operator' ? 'success' : 'neutral')
 
 type Action = { kind: 'disable' | 'enable'; account: PlatformAccount }
 
@@ -34,99 +35,6 @@ export function Accounts() {
   const paged = usePaged<PlatformAccount>(withQuery('/api/console/accounts', { q: search.query }))
   const [action, setAction] = useState<Action | null>(null)
   const [notice, setNotice] = useState('')
-
-  const columns: Column<PlatformAccount>[] = [
-    {
-      header: 'Account',
-      primary: true,
-      cell: (a) => (
-        <span className="flex min-w-0 flex-col gap-1">
-          <span className="inline-flex flex-wrap items-center gap-2">
-            <span className="font-medium break-words">{a.email}</span>
-            {me && a.id === me.account.id ? <Badge>You</Badge> : null}
-            {a.disabled_at ? (
-              <Badge tone="danger" dot data-testid="account-disabled">
-                Disabled
-              </Badge>
-            ) : null}
-          </span>
-          {!a.email_verified ? <span className="text-xs text-muted">E-mail not verified yet</span> : null}
-        </span>
-      ),
-    },
-    {
-      header: 'Roles',
-      cell: (a) =>
-        a.roles.length || a.coops.length ? (
-          <span className="inline-flex flex-wrap gap-1.5">
-            {a.roles.map((r) => (
-              <Badge key={r} tone={roleTone(r)}>
-                {roleLabel(r)}
-              </Badge>
-            ))}
-            {a.coops.map((c) => (
-              <Badge key={c} title={`Member of the co-op ${c}`}>
-                Co-op: {c}
-              </Badge>
-            ))}
-          </span>
-        ) : (
-          <span className="text-muted">No role</span>
-        ),
-    },
-    {
-      header: '2FA',
-      cell: (a) =>
-        a.mfa_enabled ? (
-          <Badge tone="success" dot>
-            On
-          </Badge>
-        ) : (
-          <Badge tone={a.roles.includes('super_admin') ? 'warning' : 'neutral'} dot>
-            Off
-          </Badge>
-        ),
-    },
-    {
-      header: 'API tokens',
-      className: 'text-right',
-      cell: (a) => <span className={a.api_tokens ? 'tabular-nums' : 'text-muted tabular-nums'}>{a.api_tokens}</span>,
-    },
-    {
-      header: 'Sessions',
-      className: 'text-right',
-      cell: (a) => <span className={a.active_sessions ? 'tabular-nums' : 'text-muted tabular-nums'}>{a.active_sessions}</span>,
-    },
-    { header: 'Created', className: 'whitespace-nowrap', cell: (a) => <Time iso={a.created_at} /> },
-    {
-      header: '',
-      actions: true,
-      cell: (a) =>
-        a.disabled_at ? (
-          <Button
-            size="sm"
-            variant="secondary"
-            onClick={() => setAction({ kind: 'enable', account: a })}
-            aria-label={`Enable ${a.email}`}
-            data-testid="account-enable"
-          >
-            <PlayCircleIcon className="size-4" />
-            Enable
-          </Button>
-        ) : me && a.id === me.account.id ? null : (
-          <Button
-            size="sm"
-            variant="danger-ghost"
-            onClick={() => setAction({ kind: 'disable', account: a })}
-            aria-label={`Disable ${a.email}`}
-            data-testid="account-disable"
-          >
-            <LockIcon className="size-4" />
-            Disable
-          </Button>
-        ),
-    },
-  ]
 
   return (
     <Container className="space-y-8 py-10">
@@ -153,15 +61,64 @@ export function Accounts() {
           />
         }
       >
-        <DataTable
+        <PeopleTable
           caption="Platform accounts"
-          columns={columns}
           rows={paged.items}
           rowKey={(a) => a.id}
-          rowProps={(a) => ({ 'data-testid': 'account-row', 'data-email': a.email })}
+          rowTestId="account-row"
           loading={paged.loading}
           error={paged.error}
           onRetry={paged.reload}
+          disabledTestId="account-disabled"
+          detail={(a) => (!a.email_verified ? <span className="text-xs text-muted">E-mail not verified yet</span> : null)}
+          roles={{
+            header: 'Roles',
+            of: (a) => [
+              ...a.roles.map((r) => ({ key: r, label: roleLabel(r), tone: roleTone(r) })),
+              ...a.coops.map((c) => ({ key: `coop-${c}`, label: `Co-op: ${c}`, title: `Member of the co-op ${c}` })),
+            ],
+          }}
+          twoFactor={{ header: '2FA', on: (a) => a.mfa_enabled, warn: (a) => a.roles.includes('super_admin') }}
+          columns={[
+            {
+              header: 'API tokens',
+              className: 'text-right',
+              cell: (a) => <span className={a.api_tokens ? 'tabular-nums' : 'text-muted tabular-nums'}>{a.api_tokens}</span>,
+            },
+            {
+              header: 'Sessions',
+              className: 'text-right',
+              cell: (a) => (
+                <span className={a.active_sessions ? 'tabular-nums' : 'text-muted tabular-nums'}>{a.active_sessions}</span>
+              ),
+            },
+          ]}
+          added={{ header: 'Created', className: 'whitespace-nowrap' }}
+          actions={(a) =>
+            a.disabled_at ? (
+              <Button
+                size="sm"
+                variant="secondary"
+                onClick={() => setAction({ kind: 'enable', account: a })}
+                aria-label={`Enable ${a.email}`}
+                data-testid="account-enable"
+              >
+                <PlayCircleIcon className="size-4" />
+                Enable
+              </Button>
+            ) : me && a.id === me.account.id ? null : (
+              <Button
+                size="sm"
+                variant="danger-ghost"
+                onClick={() => setAction({ kind: 'disable', account: a })}
+                aria-label={`Disable ${a.email}`}
+                data-testid="account-disable"
+              >
+                <LockIcon className="size-4" />
+                Disable
+              </Button>
+            )
+          }
           empty={
             search.query ? (
               <EmptyState

@@ -1,6 +1,7 @@
 import { withQuery } from '../../api'
-import { Badge, DataTable, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
+import { Badge, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
 import { ServerIcon } from '../../components/icons'
+import { PeopleTable } from '../../components/people'
 import { SearchBox, useSearchQuery } from '../../components/search'
 import { Button, Container, usePageTitle } from '../../components/ui'
 
@@ -45,21 +46,6 @@ export function NodeOperators() {
   const month = paged.items[0]?.month
 
   const columns: Column<ConsoleOperator>[] = [
-    {
-      header: 'Operator',
-      primary: true,
-      cell: (o) => (
-        <span className="flex min-w-0 flex-col gap-0.5">
-          <span className="inline-flex flex-wrap items-center gap-2">
-            <span className="font-medium break-words">{o.email}</span>
-            {o.disabled_at ? <Badge tone="danger">Disabled</Badge> : null}
-          </span>
-          <span className="text-xs text-muted">
-            Joined <Time iso={o.created_at} />
-          </span>
-        </span>
-      ),
-    },
     {
       header: 'Twin',
       cell: (o) =>
@@ -141,15 +127,21 @@ export function NodeOperators() {
           />
         }
       >
-        <DataTable
+        <PeopleTable
           caption="Node operators"
-          columns={columns}
+          personHeader="Operator"
           rows={paged.items}
           rowKey={(o) => o.id}
-          rowProps={(o) => ({ 'data-testid': 'operator-row', 'data-email': o.email })}
+          rowTestId="operator-row"
           loading={paged.loading}
           error={paged.error}
           onRetry={paged.reload}
+          detail={(o) => (
+            <span className="text-xs text-muted">
+              Joined <Time iso={o.created_at} />
+            </span>
+          )}
+          columns={columns}
           empty={
             search.query ? (
               <EmptyState

@@ -1,11 +1,11 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { Dialog, DialogActions } from '../../components/Dialog'
-import { Badge, DataTable, EmptyState, PageHeader, Pager, Panel, Time, usePaged, type Column } from '../../components/data'
+import { EmptyState, PageHeader, Pager, Panel, usePaged } from '../../components/data'
 import { Alert, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
 import { ShieldCheckIcon, UserPlusIcon } from '../../components/icons'
+import { PeopleTable } from '../../components/people'
 import { Button, Container, usePageTitle } from '../../components/ui'
-import { useSession } from '../../session'
 
 interface SuperAdmin {
   id: string
@@ -16,37 +16,9 @@ interface SuperAdmin {
 
 export function SuperAdmins() {
   usePageTitle('Super-admins')
-  const { me } = useSession()
   const list = usePaged<SuperAdmin>('/api/console/super-admins')
   const [adding, setAdding] = useState(false)
   const [notice, setNotice] = useState('')
-
-  const columns: Column<SuperAdmin>[] = [
-    {
-      header: 'Account',
-      primary: true,
-      cell: (a) => (
-        <span className="inline-flex flex-wrap items-center gap-2">
-          <span className="font-medium break-words">{a.email}</span>
-          {me && a.id === me.account.id ? <Badge>You</Badge> : null}
-        </span>
-      ),
-    },
-    {
-      header: 'Two-factor',
-      cell: (a) =>
-        a.mfa_enabled ? (
-          <Badge tone="success" dot>
-            On
-          </Badge>
-        ) : (
-          <Badge tone="warning" dot title="The console stays closed to this account until it sets up 2FA.">
-            Not set up
-          </Badge>
-        ),
-    },
-    { header: 'Added', cell: (a) => <Time iso={a.created_at} /> },
-  ]
 
   const addButton = (
     <Button onClick={() => setAdding(true)} data-testid="add-super-admin">
@@ -65,15 +37,22 @@ export function SuperAdmins() {
       />
       {notice ? <Alert tone="success">{notice}</Alert> : null}
       <Panel>
-        <DataTable
+        <PeopleTable
           caption="Super-admins"
-          columns={columns}
           rows={list.items}
           rowKey={(a) => a.id}
-          rowProps={(a) => ({ 'data-testid': 'super-admin-row', 'data-email': a.email })}
+          rowTestId="super-admin-row"
           loading={list.loading}
           error={list.error}
           onRetry={list.reload}
+          twoFactor={{
+            header: 'Two-factor',
+            on: (a) => a.mfa_enabled,
+            warn: () => true,
+            offLabel: 'Not set up',
+            offTitle: 'The console stays closed to this account until it sets up 2FA.',
+          }}
+          added={{ header: 'Added' }}
           empty={
             <EmptyState icon={ShieldCheckIcon} title="No super-admins" action={addButton}>
               Add the people who operate the platform.

@@ -51,11 +51,6 @@ export const initialVmChoice: VmChoice = {
   backup: 'none',
 }
 
-export function useVmChoice(initial: Partial<VmChoice> = {}) {
-  const [choice, setChoice] = useState<VmChoice>({ ...initialVmChoice, ...initial })
-  return [choice, (patch: Partial<VmChoice>) => setChoice((c) => ({ ...c, ...patch }))] as const
-}
-
 /** The VM part of the POST /api/deployments body. */
 export function vmRequest(c: VmChoice) {
   return {

@@ -1,0 +1,335 @@
+package treasury_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cosmos/go-bip39"
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+)
+
+// steps records queued steps instead of running a worker.
+type steps struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (s *steps) EnqueueTopupStep(_ context.Context, _ uuid.UUID, state string) error {
+	s.mu.Lock()
+	s.list = append(s.list, state)
+	s.mu.Unlock()
+	return nil
+}
+
+type treasuryFixture struct {
+	*fixture
+	tr       *treasury.Treasury
+	ex       *exchangesim.Sim
+	sim      *gridsim.Sim
+	twin     uint32
+	account  string
+	seed     string
+	deposits int
+	mint     bool
+	q        *steps
+	now      time.Time
+	codes    *secondFactor
+	usdc     exchange.Amount // what setup puts on the Stellar account
+	logs     *lockedBuffer
+}
+
+// lockedBuffer is a log sink safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+const vault = "GBNOTAREALVAULTFORTESTSXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+
+func newTreasury(t *testing.T) *treasuryFixture {
+	t.Helper()
+	f := newFixture(t)
+	tf := &treasuryFixture{fixture: f, ex: exchangesim.New(exchangesim.Config{}), sim: f.sim, q: &steps{}, mint: true,
+		now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), codes: &secondFactor{}, usdc: 1000 * exchange.One}
+	// The wallet's twin is the twin of its recovery phrase's account.
+	twin, err := tf.sim.CreateTwinForMnemonic(mnemonicWords, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.twin = twin
+	tf.ex.OnBridgeDeposit(vaultAddr(t), func(twin uint32, amount exchange.Amount) {
+		tf.deposits++
+		if tf.mint {
+			tf.sim.Fund(twin, grid.TFTUnits(amount)-treasury.BridgeFee)
+		}
+	})
+	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
+	// The treasury logs everything it says into tf.logs, which the secrets test greps.
+	tf.logs = &lockedBuffer{}
+	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	tf.tr.SetClock(func() time.Time { return tf.now })
+	tf.tr.SetSecondFactor(tf.codes)
+	return tf
+}
+
+// secondFactor stands for rbac's two-factor check: "123456" is the code.
+type secondFactor struct{ asked int }
+
+func (s *secondFactor) ConfirmSecondFactor(_ context.Context, field, code string) error {
+	s.asked++
+	if code != "123456" {
+		return fiatdashboard.Invalid(field, "that code is not right")
+	}
+	return nil
+}
+
+var vaultOnce struct {
+	sync.Once
+	addr string
+}
+
+func vaultAddr(t *testing.T) string {
+	vaultOnce.Do(func() {
+		a, _ := exchangesim.New(exchangesim.Config{}).Account(exchangesim.NewSeed())
+		vaultOnce.addr = a
+	})
+	return vaultOnce.addr
+}
+
+const mnemonicWords = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+func (tf *treasuryFixture) setup(t *testing.T) {
+	t.Helper()
+	seed := exchangesim.NewSeed()
+	tf.seed = seed
+	account, err := tf.ex.Account(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf.account = account
+	if err := tf.ex.Fund(account, tf.usdc); err != nil {
+		t.Fatal(err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: "not a mnemonic at all", StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+		t.Errorf("bad mnemonic = %v", err)
+	}
+	// Twelve known words with a wrong checksum.
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: strings.Repeat("abandon ", 12), StellarSecret: seed}); err == nil || !strings.Contains(err.Error(), "mnemonic") {
+		t.Errorf("bad checksum = %v", err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: "SNOTASECRET"}); err == nil || strings.Contains(err.Error(), "SNOTASECRET") {
+		t.Errorf("bad secret = %v (must fail without echoing it)", err)
+	}
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tf.tr.SavePolicy(tf.owner, treasury.Policy{Enabled: true, MinRunwayDays: 30, TargetTier: "none", SlippageBPS: 100,
+		MaxPerTopupS: "500", MaxPerMonthS: "2000"}); err != nil {
+		t.Fatal(err)
+	}
+	if !bip39.IsMnemonicValid(mnemonicWords) {
+		t.Fatal("test mnemonic invalid")
+	}
+}
+
+// run drives the queued steps like the worker, until none is left.
+func (tf *treasuryFixture) run(t *testing.T, id uuid.UUID) {
+	t.Helper()
+	for range 10 {
+		tf.q.mu.Lock()
+		n := len(tf.q.list)
+		tf.q.list = nil
+		tf.q.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if err := tf.tr.Step(tf.owner, id); err != nil {
+			t.Fatalf("step: %v", err)
+		}
+	}
+}
+
+func (tf *treasuryFixture) state(t *testing.T) treasury.Topup {
+	t.Helper()
+	v, err := tf.tr.Wallet(tf.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Topups[0]
+}
+
+// TestTopupRunsEveryStep: Top up now goes planned → quoted → swapped →
+// bridged → minted → reconciled against the simulators; the twin's balance
+// rises by the amount, the USDC spent is within the slippage cap, and the
+// ledger balances.
+func TestTopupRunsEveryStep(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	top, err := tf.tr.Plan(tf.owner, "top up now", true)
+	if err != nil || top == nil {
+		t.Fatalf("plan = %v, %v", top, err)
+	}
+	if top.AmountS != "499.0000000" {
+		t.Errorf("amount = %s, want 499 (500 per top-up minus the 1 TFT bridge fee)", top.AmountS)
+	}
+	if _, err := tf.tr.Plan(tf.owner, "again", true); err == nil {
+		t.Error("a second top-up started while one is under way")
+	}
+	tf.run(t, top.ID)
+	if st := tf.state(t); st.State != treasury.TopupReconciled {
+		t.Fatalf("top-up = %+v, want reconciled", st)
+	}
+	bal, _ := tf.sim.TwinBalance(context.Background(), tf.twin)
+	if bal != 499*tft || tf.deposits != 1 {
+		t.Errorf("twin balance %s after %d deposits, want 499 after 1", bal, tf.deposits)
+	}
+	b, _ := tf.ex.Balances(context.Background(), tf.account)
+	spent := 1000*exchange.One - b.USDC
+	// 500 TFT at the best ask 0.0101: 5.05 USDC; the cap is 1 % more.
+	if spent != 505*exchange.One/100 || b.TFT != 0 {
+		t.Errorf("spent %s USDC, TFT left %s; want 5.05 and 0", spent, b.TFT)
+	}
+	if bad, _ := tf.svc.Unbalanced(tf.owner); len(bad) != 0 {
+		t.Errorf("unbalanced: %v", bad)
+	}
+}
+
+// TestCrashAfterSwapDoesNotSwapTwice: the swap applied but its answer was
+// lost; the retried step finds the stored transaction applied and goes on.
+func TestCrashAfterSwapDoesNotSwapTwice(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	if err := tf.tr.Step(tf.owner, top.ID); err != nil { // quote
+		t.Fatal(err)
+	}
+	tf.ex.FailNext(exchangesim.ResponseLost)
+	if err := tf.tr.Step(tf.owner, top.ID); err == nil { // swap: applied, answer lost
+		t.Fatal("a lost answer looked like success")
+	}
+	if st := tf.state(t); st.State != treasury.TopupQuoted {
+		t.Fatalf("after the lost answer = %s, want still quoted", st.State)
+	}
+	tf.q.list = []string{"quoted"}
+	tf.run(t, top.ID)
+	b, _ := tf.ex.Balances(context.Background(), tf.account)
+	if spent := 1000*exchange.One - b.USDC; spent != 505*exchange.One/100 {
+		t.Errorf("spent %s USDC, want 5.05 (one swap)", spent)
+	}
+	if st := tf.state(t); st.State != treasury.TopupReconciled || tf.deposits != 1 {
+		t.Errorf("end = %s with %d deposits", st.State, tf.deposits)
+	}
+}
+
+// TestMintThatNeverArrives raises the alert and never deposits twice.
+func TestMintThatNeverArrives(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	tf.mint = false
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	for range 3 {
+		if err := tf.tr.Step(tf.owner, top.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tf.tr.Step(tf.owner, top.ID); err != treasury.ErrMintPending {
+		t.Fatalf("mint step = %v, want pending", err)
+	}
+	tf.now = tf.now.Add(2 * time.Hour)
+	for range 3 {
+		if err := tf.tr.Step(tf.owner, top.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := tf.state(t)
+	if st.State != treasury.TopupBridged || !strings.Contains(st.Alert, "has not minted") || tf.deposits != 1 {
+		t.Errorf("overdue mint = %+v, %d deposits; want bridged with an alert and one deposit", st, tf.deposits)
+	}
+}
+
+// TestTreasurySecretsStayHidden: neither the mnemonic nor the Stellar
+// secret appears in the database, the wallet view or the audit log.
+func TestTreasurySecretsStayHidden(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	// Everything that writes or logs: a top-up that fails (with its alert
+	// and mail), a mint that is overdue, a replacement refused for want of a
+	// code, the history and the console's health.
+	tf.tr.SetMailer(rbac.NewOutbox(tf.d.App), nil)
+	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
+	tf.ex.FailNext(exchangesim.PriceMoved)
+	tf.run(t, top.ID)
+	tf.mint = false
+	top, _ = tf.tr.Plan(tf.owner, "top up now", true)
+	tf.runQueued(t)
+	tf.now = tf.now.Add(2 * time.Hour)
+	tf.tr.Step(tf.owner, top.ID)
+	if err := tf.tr.SaveWallet(tf.owner, treasury.WalletInput{Mnemonic: mnemonicWords, StellarSecret: tf.seed, TOTPCode: "999999"}); err == nil ||
+		strings.Contains(err.Error(), tf.seed) || strings.Contains(err.Error(), "abandon") {
+		t.Errorf("refused replacement = %v", err)
+	}
+	history, _ := tf.tr.History(tf.owner, 90)
+	health, _ := tf.tr.WalletHealth(tf.system(), []uuid.UUID{tf.tenantID})
+	var dump string
+	if err := tf.d.Owner(t).Get(&dump, `SELECT string_agg(w::text, ' ') FROM tenant_wallets w`); err != nil {
+		t.Fatal(err)
+	}
+	var rows string
+	if err := tf.d.Owner(t).Get(&rows, `SELECT concat_ws(' ', (SELECT string_agg(x::text, ' ') FROM topups x), (SELECT string_agg(x::text, ' ') FROM treasury_alerts x),
+		(SELECT string_agg(x::text, ' ') FROM treasury_snapshots x), (SELECT string_agg(x::text, ' ') FROM outbox_emails x))`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rows, "overdue") && !strings.Contains(rows, "not minted") {
+		t.Errorf("the scenario did not raise the alerts it should: %s", rows)
+	}
+	var audit string
+	if err := tf.d.Owner(t).Get(&audit, `SELECT string_agg(a::text, ' ') FROM audit_events a`); err != nil {
+		t.Fatal(err)
+	}
+	v, err := tf.tr.Wallet(tf.owner)
+	if err != nil || v.StellarAccount != tf.account {
+		t.Fatalf("wallet view = %+v, %v", v, err)
+	}
+	api, _ := json.Marshal(map[string]any{"wallet": v, "history": history, "health": health})
+	view := fmt.Sprintf("%+v %s", v, api)
+	logs := tf.logs.String()
+	if logs == "" {
+		t.Error("nothing was logged: the log grep proves nothing")
+	}
+	for _, where := range []string{dump, rows, audit, view, logs} {
+		if strings.Contains(where, "abandon") || strings.Contains(where, tf.seed) {
+			t.Errorf("a secret leaked: %s", where)
+		}
+	}
+	if !strings.Contains(dump, "m1$") {
+		t.Errorf("wallet row = %s, want sealed values", dump)
+	}
+}

@@ -1,0 +1,149 @@
+package simstore_test
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
+	"github.com/fiatdashboard/fiatdashboard/grid/gridtest"
+	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
+	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
+)
+
+var ctx = context.Background()
+
+func keys(t *testing.T) *rbac.Keyring {
+	k, err := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestContract runs the grid contract suite against the shared simulator:
+// journaling and replaying calls changes none of the simulator's answers.
+func TestContract(t *testing.T) {
+	d := dbtest.New(t)
+	var seed atomic.Uint64
+	gridtest.Run(t, func(t *testing.T) (grid.Grid, gridtest.Fixture) {
+		// One database; each test its own world (seed).
+		s, err := simstore.Open(ctx, d.App, keys(t), gridsim.Config{Seed: 42 + seed.Add(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		poor, err := s.CreateTwin(1, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unverified, err := s.CreateTwin(1_000*grid.UnitsPerTFT, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor)}
+	})
+}
+
+// TestProcessesShareOneGrid opens the simulator twice on one database, as
+// serve and worker do, and a third time as a restarted process: a twin
+// created by one, contracts deployed by another, capacity they take, and a
+// cancellation are seen by all.
+func TestProcessesShareOneGrid(t *testing.T) {
+	d := dbtest.New(t)
+	cfg := gridsim.Config{Seed: 7}
+	serve, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	twin, err := serve.CreateTwinForMnemonic(mnemonic, 500*grid.UnitsPerTFT, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := worker.TwinOfMnemonic(ctx, mnemonic); err != nil || got != twin {
+		t.Fatalf("worker sees twin %d (%v) for the phrase; serve created %d", got, err, twin)
+	}
+	// The twin exists once: the chain allows one twin per account.
+	if _, err := worker.CreateTwinForMnemonic(mnemonic, 1, true); fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Fatalf("second twin for one phrase through another process: %v; want ECONFLICT", err)
+	}
+	page, err := serve.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Dedicated: new(bool),
+		MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30}, Page: grid.Page{Size: 1}})
+	if err != nil || len(page.Nodes) == 0 {
+		t.Fatalf("no node: %v", err)
+	}
+	node := page.Nodes[0]
+	spec := grid.VMSpec{Name: "vm", NodeID: node.ID, Flist: "https://hub.grid.tf/tf-official-vms/ubuntu-24.04-full.flist", CPU: 2,
+		Memory: 4 << 30, RootFS: 50 << 30, SSHKeys: []string{"ssh-ed25519 AAAA test"}}
+	p, err := worker.AsTwin(twin).DeployVM(ctx, "fd-shared", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := serve.AsTwin(twin).Project(ctx, "fd-shared")
+	if err != nil {
+		t.Fatalf("serve does not see the project the worker deployed: %v", err)
+	}
+	if len(seen.Contracts) != len(p.Contracts) || len(p.Contracts) == 0 {
+		t.Fatalf("serve sees %d contracts, the worker created %d", len(seen.Contracts), len(p.Contracts))
+	}
+	after, err := serve.Node(ctx, node.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Used.CRU != node.Used.CRU+2 {
+		t.Fatalf("serve sees node %d using %d CRU after the worker's deploy; it used %d before", node.ID, after.Used.CRU, node.Used.CRU)
+	}
+	// Deploying again through serve is the same project (idempotent by name).
+	again, err := serve.AsTwin(twin).DeployVM(ctx, "fd-shared", spec)
+	if err != nil || len(again.Contracts) != len(p.Contracts) {
+		t.Fatalf("redeploy through the other process: %v, %d contracts; want the same %d", err, len(again.Contracts), len(p.Contracts))
+	}
+
+	restarted, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := restarted.AsTwin(twin).Project(ctx, "fd-shared"); err != nil || len(got.Contracts) != len(p.Contracts) {
+		t.Fatalf("a restarted process sees %v (%v); want the project's %d contracts", got.Contracts, err, len(p.Contracts))
+	}
+	if err := restarted.AsTwin(twin).CancelProject(ctx, "fd-shared"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.AsTwin(twin).Project(ctx, "fd-shared"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Fatalf("the worker still sees the project the restarted process cancelled: %v", err)
+	}
+	// A view as a twin that does not exist answers ENOTFOUND, not a panic.
+	if _, err := serve.AsTwin(99_999).Project(ctx, "x"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Fatalf("unknown twin: %v; want ENOTFOUND", err)
+	}
+}
+
+// TestJournalIsSealed: the journal holds recovery phrases; none is stored
+// in the clear.
+func TestJournalIsSealed(t *testing.T) {
+	d := dbtest.New(t)
+	s, err := simstore.Open(ctx, d.App, keys(t), gridsim.Config{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+	if _, err := s.CreateTwinForMnemonic(mnemonic, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	var n, clear int
+	if err := d.App.QueryRowx(`SELECT count(*), count(*) FILTER (WHERE op LIKE '%abandon%') FROM gridsim_journal`).Scan(&n, &clear); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || clear != 0 {
+		t.Fatalf("journal: %d entries, %d with the phrase in the clear; want 1 and 0", n, clear)
+	}
+}

@@ -55,6 +55,9 @@ func (s *Service) receive(ctx context.Context, connect bool, payload []byte, sig
 	if secret == "" {
 		return fiatdashboard.Invalid("stripe-signature", "this webhook endpoint has no signing secret configured")
 	}
+	if err := checkSignatureTime(signature, time.Now()); err != nil {
+		return err
+	}
 	// The event's API version may differ from the library's pinned one: we
 	// read only fields stable across versions, deliberately.
 	ev, err := webhook.ConstructEventWithOptions(payload, signature, secret,

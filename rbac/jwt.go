@@ -47,7 +47,9 @@ func (kr *Keyring) parse(token, purpose, realm string, now time.Time) (*AccessCl
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}
 		return k.derive("jwt"), nil
-	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("fiatdashboard"), jwt.WithTimeFunc(func() time.Time { return now }))
+	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("fiatdashboard"), jwt.WithTimeFunc(func() time.Time { return now }),
+		// A token without exp would never expire: refused.
+		jwt.WithExpirationRequired())
 	if err != nil {
 		return nil, err
 	}

@@ -56,3 +56,27 @@ func TestValidateImage(t *testing.T) {
 		})
 	}
 }
+
+// FuzzValidateImage: no upload makes the check panic, and an accepted SVG
+// carries no script element, no event handler and no javascript: URL.
+func FuzzValidateImage(f *testing.F) {
+	for _, s := range []string{
+		`<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(#g)"/></svg>`,
+		`<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:u\72l(//x)"/></svg>`,
+		`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`,
+		`<svg xmlns="http://www.w3.org/2000/svg" onload="x()"/>`,
+		"\x89PNG\r\n\x1a\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ct, err := themes.ValidateImage(data)
+		if err != nil || ct != "image/svg+xml" {
+			return
+		}
+		low := strings.ToLower(string(data))
+		if strings.Contains(low, "<script") || strings.Contains(low, "javascript:") {
+			t.Errorf("accepted an SVG with a script: %q", data)
+		}
+	})
+}

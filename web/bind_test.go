@@ -3,6 +3,7 @@ package web
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/fiatdashboard/fiatdashboard"
 )
@@ -60,4 +61,37 @@ func TestDecodeJSONNamesTheField(t *testing.T) {
 	if err := decodeJSON([]byte(`{"name":"Zoë \u00e9","months":3,"rule":{"sizes":[{"id":"s","fixed_cents":900}]}}`), &v); err != nil || v.Name != "Zoë é" || v.Months != 3 || v.Rule.Sizes[0].Cents != 900 {
 		t.Errorf("good input: %+v %v", v, err)
 	}
+}
+
+// FuzzDecodeJSON: no body makes binding panic, and whatever it accepts
+// holds no NUL and no invalid UTF-8 in any string.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"name":"ok","months":3}`, `{"name":"a\u0000"}`, "{\"n\":\"\xff\"}", `{"a":[{"b":["c","d\u0000"]}]}`, `[]`, `{"months":"x"}`, `{"a":{"b":{"c":1e400}}}`, `{"\ud800":"x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var v any
+		if err := decodeJSON(body, &v); err != nil {
+			return
+		}
+		var walk func(any)
+		walk = func(x any) {
+			switch x := x.(type) {
+			case string:
+				if strings.IndexByte(x, 0) >= 0 || !utf8.ValidString(x) {
+					t.Errorf("accepted %q with a NUL or invalid UTF-8", x)
+				}
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			case map[string]any:
+				for k, e := range x {
+					walk(k)
+					walk(e)
+				}
+			}
+		}
+		walk(v)
+	})
 }

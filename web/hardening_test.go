@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +138,40 @@ func TestDomainClaimsDoNotBlockOthers(t *testing.T) {
 	a.must(204, "DELETE", "/api/admin/domains/"+ad.body["id"].(string), nil)
 	if r := a.do("POST", "/api/admin/domains", map[string]any{"domain": "shop.contested.com"}); r.status != 409 {
 		t.Errorf("claiming a domain another storefront verified = %d %s; want 409", r.status, r.raw)
+	}
+}
+
+// TestLoginRefusesOtherSitesAndRotatesCSRF: a sign-in posted from another
+// site (Origin or Sec-Fetch-Site), or as a form, is refused; a CSRF cookie
+// planted before the sign-in does not survive it.
+func TestLoginRefusesOtherSitesAndRotatesCSRF(t *testing.T) {
+	w := newWorld(t)
+	body := []byte(`{"email":"ann@alpha.test","password":"` + pw + `"}`)
+	for _, h := range []map[string]string{
+		{"Origin": "https://evil.example", "Content-Type": "application/json"},
+		{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"},
+		{"Content-Type": "text/plain"},
+		{"Content-Type": "application/x-www-form-urlencoded"},
+	} {
+		req := httptest.NewRequest("POST", "/api/auth/login", bytes.NewReader(body))
+		req.Host = "alpha.localhost"
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res, err := w.h.srv.App().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode < 400 || res.StatusCode >= 500 || res.Header.Get("Set-Cookie") != "" {
+			t.Errorf("login with %v = %d (cookies %q); want a 4xx and no session", h, res.StatusCode, res.Header.Get("Set-Cookie"))
+		}
+	}
+	b := w.h.browser(t, "alpha.localhost")
+	b.cookies["fd_csrf"] = "planted-by-an-attacker"
+	if r := b.login("ann@alpha.test", pw); r.status != 200 {
+		t.Fatalf("same-site login = %d %s", r.status, r.raw)
+	}
+	if b.cookies["fd_csrf"] == "planted-by-an-attacker" || b.cookies["fd_csrf"] == "" {
+		t.Errorf("the CSRF token after sign-in is %q; want a new one", b.cookies["fd_csrf"])
 	}
 }

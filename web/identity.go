@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -85,13 +86,15 @@ func siteOrigin(c *fiber.Ctx) string {
 	return c.Protocol() + "://" + name
 }
 
-// setSession sets the session cookies from fresh tokens.
-func setSession(c *fiber.Ctx, t *rbac.Tokens) {
+// setSession sets the session cookies from fresh tokens. A new sign-in gets
+// a new CSRF token (rotateCSRF), so one planted before it (a cookie set by a
+// sibling subdomain, say) is worthless afterwards.
+func setSession(c *fiber.Ctx, t *rbac.Tokens, rotateCSRF ...bool) {
 	secure := c.Protocol() == "https"
 	c.Cookie(&fiber.Cookie{Name: cookieAccess, Value: t.Access, Path: "/", Expires: t.AccessExpires, HTTPOnly: true, Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
 	c.Cookie(&fiber.Cookie{Name: cookieRefresh, Value: t.Refresh, Path: "/api/auth", Expires: t.RefreshExpires, HTTPOnly: true, Secure: secure, SameSite: fiber.CookieSameSiteStrictMode})
 	csrf := c.Cookies(cookieCSRF)
-	if csrf == "" {
+	if csrf == "" || (len(rotateCSRF) > 0 && rotateCSRF[0]) {
 		b := make([]byte, 24)
 		rand.Read(b)
 		csrf = base64.RawURLEncoding.EncodeToString(b)
@@ -216,7 +219,7 @@ func (s *Server) loginResult(c *fiber.Ctx, r *rbac.LoginResult) error {
 	if r.MFAToken != "" {
 		return c.JSON(fiber.Map{"status": "mfa_required", "mfa_token": r.MFAToken})
 	}
-	setSession(c, r.Tokens)
+	setSession(c, r.Tokens, true)
 	ctx := tenant.WithActor(c.UserContext(), tenant.Actor{Kind: tenant.ActorUser, ID: r.AccountID, Name: r.AccountMail, SessionID: r.Tokens.SessionID, MFA: r.MFA})
 	me, err := s.deps.Identity.Me(ctx)
 	if err != nil {
@@ -225,7 +228,29 @@ func (s *Server) loginResult(c *fiber.Ctx, r *rbac.LoginResult) error {
 	return c.JSON(fiber.Map{"status": "ok", "me": me})
 }
 
+// sameOrigin refuses a sign-in posted from another site (login CSRF): a
+// browser says where a request comes from in Origin (and Sec-Fetch-Site);
+// when it does, it must be this very host. Clients that send neither (curl,
+// scripts) are not browsers and cannot be led by another site.
+func sameOrigin(c *fiber.Ctx) error {
+	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return &fiatdashboard.Error{Code: fiatdashboard.EFORBIDDEN, Field: "origin", Message: "sign in from this site's own page"}
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil || !strings.EqualFold(u.Host, c.Hostname()) {
+		return &fiatdashboard.Error{Code: fiatdashboard.EFORBIDDEN, Field: "origin", Message: "sign in from this site's own page"}
+	}
+	return nil
+}
+
 func (s *Server) login(c *fiber.Ctx) error {
+	if err := sameOrigin(c); err != nil {
+		return err
+	}
 	var in credentials
 	if err := bind(c, &in); err != nil {
 		return err
@@ -238,6 +263,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) loginMFA(c *fiber.Ctx) error {
+	if err := sameOrigin(c); err != nil {
+		return err
+	}
 	var in struct {
 		MFAToken string `json:"mfa_token"`
 		Code     string `json:"code"`

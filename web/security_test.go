@@ -102,6 +102,8 @@ var crossTenantIDs = map[string]string{
 	"GET /api/console/jobs/{queue}/tasks":                 "self",
 	"POST /api/console/jobs/{queue}/tasks/{id}/retry":     "random",
 	"DELETE /api/console/jobs/{queue}/tasks/{id}":         "random",
+	"POST /api/admin/billing/disputes/{id}/evidence":      "random",
+	"POST /api/orders/{id}/confirm":                       "order",
 }
 
 // crossTenantBodies are bodies valid enough to get past validation to the
@@ -111,8 +113,9 @@ var crossTenantBodies = map[string]any{
 	"POST /api/admin/node-operator-requests/{id}/revoke": map[string]any{"reason": "not a fit"},
 	"PUT /api/admin/offers/{id}": map[string]any{"name": "Bravo's plan", "description": "x", "cpu": 1, "ram_gb": 2, "disk_gb": 25,
 		"image": "ubuntu-24.04", "monthly_cents": 900, "active": true},
-	"PUT /api/admin/members/{id}/roles":          map[string]any{"roles": []string{"admin"}},
-	"POST /api/admin/billing/orders/{id}/refund": map[string]any{"amount_cents": 1, "reason": "requested_by_customer"},
+	"PUT /api/admin/members/{id}/roles":              map[string]any{"roles": []string{"admin"}},
+	"POST /api/admin/billing/disputes/{id}/evidence": map[string]any{"evidence": "A virtual server was sold and delivered; the customer used it for a month."},
+	"POST /api/admin/billing/orders/{id}/refund":     map[string]any{"amount_cents": 1, "reason": "requested_by_customer"},
 }
 
 // validatesBeforeLookup are routes whose 400 for a body of the wrong shape

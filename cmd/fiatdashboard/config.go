@@ -301,15 +301,15 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
+		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
+	}
 	// Judged only when what makes a configuration live was read (a command
 	// reading a few settings leaves the others at their zero values).
 	if used("FD_STRIPE_SECRET_KEY", "FD_GRID_NETWORK", "FD_BASE_DOMAIN", "FD_CONSOLE_HOST") {
 		if err := refuseDevKeysWhenLive(c, getenv); err != nil {
 			return nil, err
 		}
-	}
-	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
-		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
 	return c, nil
 }
@@ -359,6 +359,9 @@ func refuseDevKeysWhenLive(c *Config, getenv func(string) string) error {
 	}
 	if usesDev("FD_MASTER_KEY", devMasterKey) {
 		return fmt.Errorf("FD_MASTER_KEY: expected keys of your own with %s (the development key is public)", why)
+	}
+	if strings.HasPrefix(c.StripeConnectWebhookSecret, mockWebhookSecretPrefix) {
+		return fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)
 	}
 	if strings.HasPrefix(c.StripeWebhookSecret, mockWebhookSecretPrefix) {
 		return fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected the endpoint's signing secret from Stripe with %s (the mock secret is for stripe-mock)", why)

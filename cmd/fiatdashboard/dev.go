@@ -35,6 +35,12 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		return code
 	}
 	cfg, ok := mustConfig(stderr, everySetting)
+	if ok && len(cfg.InternalAllow) == 0 {
+		// dev runs on this machine: its own loopback may scrape /metrics on
+		// the main port (never on a storefront host; FD_INTERNAL_ADDR still
+		// gives the internal listener).
+		cfg.InternalAllow = []string{"127.0.0.1", "::1"}
+	}
 	if !ok {
 		return 2
 	}

@@ -7,7 +7,7 @@ LDFLAGS := -X main.version=$(VERSION)
 UI      := web/ui
 UI_SRC  := $(shell find $(UI)/src $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json $(UI)/package.json -type f 2>/dev/null)
 
-.PHONY: run test bench build ui lint chromium node clean
+.PHONY: run test bench build ui lint chromium node clean chaos
 
 ## run: build everything and start the platform for local use (prints URLs and credentials)
 run: build
@@ -18,10 +18,18 @@ test: ui chromium
 	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
 	FD_E2E=required $(GO) test -count=1 -timeout 30m ./...
 
-## bench: the benchmarks (Casbin, host resolution, RLS transaction, node catalog) against real PostgreSQL and Redis
-bench:
+## bench: the Go benchmarks, then serve next to baseline Fiber handlers under load (ratio table, progress
+## streams) and the scale figures at 10k and 1M deployments; prints, asserts nothing (see README, Performance)
+bench: build
 	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem ./...; \
+	./$(BIN) bench http; \
+	./$(BIN) bench scale
+
+## chaos: separate serve and worker take FD_CHAOS_N paid orders (default 300, FD_CHAOS_RATE per second) while the worker is SIGKILLed, Redis restarts empty twice and serve dies once; prints the outcome (not part of `make test`)
+chaos:
+	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
+	$(GO) test -tags chaos -count=1 -run '^TestChaos$$' -v -timeout 60m ./cmd/fiatdashboard/ | grep -v '^=== RUN'
 
 ## build: the UI, then the one binary with the UI embedded
 build: ui
@@ -39,9 +47,11 @@ $(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json | node
 node:
 	@command -v npm >/dev/null || { echo "make: npm is missing: install Debian's packages nodejs and npm (Node.js 20 or newer)" >&2; exit 1; }
 
-## chromium: Debian's chromium for the browser tests (Playwright drives it; no browser download)
+## chromium: Debian's chromium for the browser tests (Playwright drives it; no browser download); FD_CHROMIUM names another
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ -n "$$FD_CHROMIUM" ]; then \
+	  [ -x "$$FD_CHROMIUM" ] || { echo "make: FD_CHROMIUM=$$FD_CHROMIUM is not an executable browser" >&2; exit 1; }; \
+	elif [ ! -x /usr/bin/chromium ]; then \
 	  echo "make: installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -340,7 +341,10 @@ type coopOrder struct {
 	Description   string    `db:"description"`
 }
 
-const coopOrderColumns = `id, status, currency, amount_cents, application_fee_cents, refunded_cents, coop_split::text AS coop_split, transfer_group, description`
+// refunded_cents here is what the customer got back in all: refunds and
+// lost disputes alike take back the members' transfers in proportion.
+const coopOrderColumns = `id, status, currency, amount_cents, application_fee_cents, refunded_cents + dispute_lost_cents AS refunded_cents,
+	coop_split::text AS coop_split, transfer_group, description`
 
 func (o *coopOrder) shares() []Share {
 	var sh []Share
@@ -631,7 +635,7 @@ func platformEventTenant(ctx context.Context, tx *tenant.Tx, raw json.RawMessage
 	switch obj.Object {
 	case "payment_intent":
 		err = tx.GetContext(ctx, &id, `SELECT tenant_id FROM orders WHERE payment_intent_id = $1`, obj.ID)
-	case "charge":
+	case "charge", "dispute", "refund":
 		err = tx.GetContext(ctx, &id, `SELECT tenant_id FROM orders WHERE payment_intent_id = $1`, ref(obj.PaymentIntent))
 	case "setup_intent":
 		err = tx.GetContext(ctx, &id, `SELECT c.tenant_id FROM stripe_customers c JOIN tenants t ON t.id = c.tenant_id AND t.kind = 'coop'
@@ -830,6 +834,9 @@ type PayoutAccount struct {
 	Ready            bool         `json:"ready"`
 	Mode             string       `json:"mode"`
 	Memberships      []Membership `json:"memberships"`
+	// PayoutFailure is the last failed payout to the member's bank ("" when
+	// the last one arrived).
+	PayoutFailure string `json:"payout_failure"`
 }
 
 // MyPayoutAccount returns the signed-in member's connected account and
@@ -845,10 +852,12 @@ func (s *Service) MyPayoutAccount(ctx context.Context) (*PayoutAccount, error) {
 			Account string `db:"stripe_account"`
 			Payouts bool   `db:"payouts_enabled"`
 			Details bool   `db:"details_submitted"`
+			Failure string `db:"payout_failure"`
 		}
-		err := tx.GetContext(ctx, &ms, `SELECT stripe_account, payouts_enabled, details_submitted FROM member_stripe WHERE account_id = $1`, actor.ID)
+		err := tx.GetContext(ctx, &ms, `SELECT stripe_account, payouts_enabled, details_submitted, payout_failure FROM member_stripe WHERE account_id = $1`, actor.ID)
 		if err == nil {
 			out.Connected, out.AccountID, out.PayoutsEnabled, out.DetailsSubmitted = true, ms.Account, ms.Payouts, ms.Details
+			out.PayoutFailure = ms.Failure
 			out.Ready = ms.Payouts && ms.Details
 		} else if !tenant.IsNoRows(err) {
 			return err
@@ -938,12 +947,15 @@ func (s *Service) PayoutOnboardingLink(ctx context.Context, origin string) (stri
 // a co-op member's account.updated records its onboarding and, once it can
 // receive payouts, sends every share held for it.
 func (s *Service) memberEvent(ctx context.Context, typ, payload string) (string, error) {
-	if typ != "account.updated" {
-		return "unknown connected account", nil
-	}
 	var ev stripe.Event
 	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
 		return "", err
+	}
+	if typ == "payout.failed" || typ == "payout.paid" {
+		return s.memberPayout(ctx, typ, ev.Account, ev.Data.Raw)
+	}
+	if typ != "account.updated" {
+		return "unknown connected account", nil
 	}
 	var a stripe.Account
 	if err := json.Unmarshal(ev.Data.Raw, &a); err != nil {
@@ -980,4 +992,53 @@ func (s *Service) memberEvent(ctx context.Context, typ, payload string) (string,
 func tidOf(ctx context.Context) uuid.UUID {
 	id, _ := tenant.IDFromContext(ctx)
 	return id
+}
+
+// memberPayout records a co-op member's payout to its bank: a failure
+// (payout.failed) is kept on the member's payout account, shown on its
+// co-op page and mailed to it; the next payout that arrives (payout.paid)
+// clears it.
+func (s *Service) memberPayout(ctx context.Context, typ, account string, raw json.RawMessage) (string, error) {
+	var p stripe.Payout
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", err
+	}
+	msg := ""
+	if typ == "payout.failed" {
+		msg = p.FailureMessage
+		if msg == "" {
+			msg = "the bank refused it (" + string(p.FailureCode) + ")"
+		}
+		msg = fmt.Sprintf("A payout of %s to your bank failed: %s", Cents(p.Amount), msg)
+	}
+	var email string
+	var member uuid.UUID
+	err := tenant.SystemTx(ctx, s.db, "stripe webhook: member payout", func(tx *tenant.Tx) error {
+		err := tx.QueryRowxContext(ctx, `UPDATE member_stripe m SET payout_failure = $2, updated_at = now() FROM accounts a
+			WHERE m.stripe_account = $1 AND a.id = m.account_id RETURNING m.account_id, a.email`, account, msg).Scan(&member, &email)
+		if err != nil {
+			return err
+		}
+		if typ != "payout.failed" {
+			return nil
+		}
+		return tenant.Audit(ctx, tx, uuid.Nil, "coop.payout_failed", account, map[string]any{"member": member, "amount_cents": p.Amount, "code": p.FailureCode})
+	})
+	if tenant.IsNoRows(err) {
+		return "unknown connected account", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if typ != "payout.failed" {
+		return "member payout arrived", nil
+	}
+	if s.mailer != nil {
+		m := rbac.Mail{To: email, Subject: "A payout to your bank failed",
+			Text: msg + ".\n\nUpdate your bank account in your Stripe Express dashboard (from your co-op page); Stripe pays the money out again once it can.\n"}
+		if err := s.mailer.Send(ctx, uuid.Nil, m); err != nil {
+			s.log.Error("member payout mail", "err", err)
+		}
+	}
+	return "member payout failed", nil
 }

@@ -276,3 +276,40 @@ func (e *Emitter) Refunded(_ uuid.UUID, account string, o Order, totalRefunded C
 	e.emit("charge.refunded", account, map[string]any{"id": "ch_mock_" + o.ID.String()[:8], "object": "charge", "amount": int64(o.Amount),
 		"amount_refunded": int64(totalRefunded), "refunded": totalRefunded >= o.Amount, "currency": o.Currency, "payment_intent": pi})
 }
+
+// RefundUpdated sends charge.refund.updated for a refund of an order: its
+// status (succeeded, or failed with Stripe's failure_reason, e.g.
+// "expired_or_canceled_card"), carrying the metadata Refund set.
+func (e *Emitter) RefundUpdated(tid uuid.UUID, account string, o Order, refundRow uuid.UUID, refund string, amount Cents, status, failureReason string) {
+	pi := ""
+	if o.PaymentIntentID != nil {
+		pi = *o.PaymentIntentID
+	}
+	obj := map[string]any{"id": refund, "object": "refund", "amount": int64(amount), "currency": o.Currency, "status": status,
+		"payment_intent": pi, "charge": "ch_mock_" + o.ID.String()[:8],
+		"metadata": map[string]string{"order_id": o.ID.String(), "refund_id": refundRow.String(), "tenant_id": tid.String()}}
+	if failureReason != "" {
+		obj["failure_reason"] = failureReason
+	}
+	e.emit("charge.refund.updated", account, obj)
+}
+
+// Dispute sends charge.dispute.<what> (created, closed, …) for an order's
+// charge with the dispute's status; a dispute that opens carries Stripe's
+// balance transaction withdrawing the amount and the dispute fee.
+func (e *Emitter) Dispute(what string, account string, o Order, dispute, status string, fee Cents, dueBy time.Time) {
+	pi := ""
+	if o.PaymentIntentID != nil {
+		pi = *o.PaymentIntentID
+	}
+	e.emit("charge.dispute."+what, account, map[string]any{"id": dispute, "object": "dispute", "amount": int64(o.Amount), "currency": o.Currency,
+		"charge": "ch_mock_" + o.ID.String()[:8], "payment_intent": pi, "reason": "fraudulent", "status": status,
+		"evidence_details":     map[string]any{"due_by": dueBy.Unix()},
+		"balance_transactions": []map[string]any{{"id": "txn_mock_" + dispute, "object": "balance_transaction", "amount": -int64(o.Amount), "fee": int64(fee)}}})
+}
+
+// PayoutFailed sends payout.failed for a connected account's payout.
+func (e *Emitter) PayoutFailed(account, payout string, amount Cents, code, message string) {
+	e.emit("payout.failed", account, map[string]any{"id": payout, "object": "payout", "amount": int64(amount), "currency": "usd",
+		"status": "failed", "failure_code": code, "failure_message": message})
+}

@@ -43,7 +43,8 @@ type Order struct {
 	Refunded        Cents           `db:"refunded_cents" json:"refunded_cents"`
 	PaidAt          *time.Time      `db:"paid_at" json:"paid_at"`
 	SubscriptionID  *uuid.UUID      `db:"subscription_id" json:"subscription_id"`
-	Credit          Cents           `db:"credit_cents" json:"credit_cents"` // paid from account credit, on top of Amount
+	Credit          Cents           `db:"credit_cents" json:"credit_cents"`             // paid from account credit, on top of Amount
+	DisputeLost     Cents           `db:"dispute_lost_cents" json:"dispute_lost_cents"` // taken back by a lost dispute
 	CreatedAt       time.Time       `db:"created_at" json:"created_at"`
 	// Lines are the parts of the amount for the period: VM, IPv4, backup,
 	// then discounts and the coupon as negative lines (OrderLines).
@@ -54,7 +55,8 @@ type Order struct {
 }
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
-	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines`
+	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines,
+	dispute_lost_cents`
 
 // CheckoutInput is a customer's order.
 type CheckoutInput struct {
@@ -301,68 +303,6 @@ func (s *Service) Payments(ctx context.Context, before time.Time, limit int) ([]
 		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+` FROM orders WHERE created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit)
 	})
 	return out, err
-}
-
-// Refund refunds an order in full or in part (amount 0: what is left), on
-// the tenant's account, giving back the platform fee in proportion. Used when
-// provisioning fails after payment, and by staff (admin/billing write).
-// The order shows refunded once Stripe's charge.refunded arrives.
-func (s *Service) Refund(ctx context.Context, id uuid.UUID, amount Cents, reason string) error {
-	if err := s.authz.Require(ctx, "admin/billing", "write"); err != nil {
-		return err
-	}
-	var o Order
-	var acct string
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
-		if tenant.IsNoRows(err) {
-			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
-		}
-		if err != nil {
-			return err
-		}
-		acct, err = chargeAccount(ctx, tx, false) // "" for a co-op: its charges are the platform's
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if o.Status != OrderPaid || o.PaymentIntentID == nil {
-		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "only a paid order can be refunded")
-	}
-	left := o.Amount - o.Refunded
-	if amount == 0 {
-		amount = left
-	}
-	if amount < 0 || amount > left {
-		return fiatdashboard.Invalid("amount_cents", "refund between 1 and %s", left)
-	}
-	params := &stripe.RefundParams{
-		PaymentIntent:        o.PaymentIntentID,
-		Amount:               stripe.Int64(int64(amount)),
-		RefundApplicationFee: stripe.Bool(true),
-		Metadata:             map[string]string{"order_id": o.ID.String(), "reason": reason},
-	}
-	onAccount(params, acct)
-	if acct == "" {
-		// A co-op's charge has no application fee; its members' transfers
-		// are reversed when Stripe reports the refund.
-		params.RefundApplicationFee = nil
-	}
-	// One refund per order and amount already refunded: a retry is the same refund.
-	params.SetIdempotencyKey(fmt.Sprintf("refund-%s-%d", o.ID, o.Refunded))
-	r, err := s.sc.Refunds.New(params)
-	if err != nil {
-		return stripeError("refund", err)
-	}
-	tid, _ := tenant.IDFromContext(ctx)
-	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tenant.Audit(ctx, tx, tid, "order.refund_requested", o.ID.String(), map[string]any{"amount_cents": amount, "refund": r.ID, "reason": reason})
-	})
-	if err == nil && s.cfg.Mock {
-		s.emitter.Refunded(tid, acct, o, o.Refunded+amount)
-	}
-	return err
 }
 
 // TaskRefund refunds an order in full (task id refund:<order id>): owed by

@@ -16,6 +16,13 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
+// MaxMonthlyCents bounds every monthly price a tenant sets (a size's fixed
+// price, the IPv4 add-on): 100 000.00 a month for one server is beyond any
+// real offer, and 36 months of it, with every line summed, stays far inside
+// int64 (an unbounded price let 2^63-1 through and a 36-month quote turn
+// negative).
+const MaxMonthlyCents Cents = 10_000_000
+
 // Size is a VM preset a tenant sells.
 type Size struct {
 	ID         string `json:"id"`
@@ -129,8 +136,8 @@ func (s *Service) SavePricing(ctx context.Context, in Pricing) (*Pricing, error)
 		return nil, fiatdashboard.Invalid("rule.mode", "the price rule is margin or fixed")
 	case r.MarginBPS < 0 || r.MarginBPS > 100000:
 		return nil, fiatdashboard.Invalid("rule.margin_bps", "the margin must be 0-1000 %%")
-	case r.IPv4Cents < 0:
-		return nil, fiatdashboard.Invalid("rule.ipv4_cents", "the IPv4 price cannot be negative")
+	case r.IPv4Cents < 0 || r.IPv4Cents > MaxMonthlyCents:
+		return nil, fiatdashboard.Invalid("rule.ipv4_cents", "the IPv4 price is 0 to %d cents a month", MaxMonthlyCents)
 	case r.StandbyCents < 0 || r.StandbyCents > 10_000_00:
 		return nil, fiatdashboard.Invalid("rule.standby_cents", "the standby VM add-on is 0 (priced from grid cost) up to 10000 a month")
 	case r.QSFSCents < 0 || r.QSFSCents > 10_000_00:
@@ -150,11 +157,13 @@ func (s *Service) SavePricing(ctx context.Context, in Pricing) (*Pricing, error)
 			return nil, fiatdashboard.Invalid(field, "a size has 1-64 vCPU, 1-512 GB RAM and 15-10000 GB disk")
 		case r.Mode == "fixed" && z.FixedCents <= 0:
 			return nil, fiatdashboard.Invalid(field+".fixed_cents", "in fixed mode every size needs a monthly price")
+		case z.FixedCents < 0 || z.FixedCents > MaxMonthlyCents:
+			return nil, fiatdashboard.Invalid(field+".fixed_cents", "a monthly price is at most %d cents", MaxMonthlyCents)
 		}
 		seen[z.ID] = true
 	}
 	for i, t := range in.Tiers {
-		if (t.Kind != "prepaid_months" && t.Kind != "active_deployments") || t.Threshold < 1 || t.PctBPS < 1 || t.PctBPS > 9000 {
+		if (t.Kind != "prepaid_months" && t.Kind != "active_deployments") || t.Threshold < 1 || t.Threshold > 100000 || t.PctBPS < 1 || t.PctBPS > 9000 {
 			return nil, fiatdashboard.Invalid(fmt.Sprintf("tiers[%d]", i), "a tier is prepaid_months or active_deployments, from a threshold ≥ 1, for 0.01-90 %% off")
 		}
 	}

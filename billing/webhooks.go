@@ -115,7 +115,16 @@ func (s *Service) receive(ctx context.Context, connect bool, payload []byte, sig
 		return nil // a duplicate of an event already handled
 	}
 	// The task id is the event id: a redelivery queued again is one task.
-	return s.enqueue.EnqueueStripeEvent(ctx, ev.ID)
+	// The event is stored and its processing owed: Redis being down delays
+	// it (the outbox relay hands it over) and is no reason for Stripe to
+	// send it again.
+	if err := s.enqueue.EnqueueStripeEvent(ctx, ev.ID); err != nil {
+		if s.log != nil {
+			s.log.Warn("stripe event waits for the outbox relay", "event", ev.ID, "err", err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // ProcessEvent handles a stored event once. Handlers compare with the stored
@@ -237,20 +246,16 @@ func (s *Service) handle(ctx context.Context, tid uuid.UUID, ev *stripe.Event) (
 			return "", err
 		}
 		return s.chargeRefunded(ctx, tid, &ch)
-	case "charge.dispute.created":
-		var d stripe.Dispute
-		if err := json.Unmarshal(raw, &d); err != nil {
+	case "charge.refund.updated", "refund.updated":
+		var r stripe.Refund
+		if err := json.Unmarshal(raw, &r); err != nil {
 			return "", err
 		}
-		var posted bool
-		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-			var err error
-			if posted, err = Post(ctx, tx, tid, "dispute", d.ID, string(d.Currency), "dispute "+string(d.Reason), disputePostings(Cents(d.Amount))); err != nil || !posted {
-				return err
-			}
-			return tenant.Audit(ctx, tx, tid, "payment.disputed", d.ID, map[string]any{"amount_cents": d.Amount, "reason": d.Reason})
-		})
-		return "dispute recorded", err
+		return s.refundUpdated(ctx, tid, &r)
+	case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed", "charge.dispute.funds_withdrawn":
+		return s.disputeEvent(ctx, tid, string(ev.Type), raw)
+	case "payout.failed":
+		return s.payoutFailed(ctx, tid, raw)
 	}
 	return "ignored", nil
 }

@@ -70,6 +70,9 @@ func (s *Service) detail(ctx context.Context, tx *tenant.Tx, d *Deployment) erro
 	if err := tx.GetContext(ctx, &d.OnCancel, `SELECT on_cancel FROM tenants WHERE id = $1`, tid); err != nil {
 		return err
 	}
+	if err := tx.SelectContext(ctx, &d.GPUs, `SELECT gpu_id, node_id, vendor, device FROM deployment_gpus WHERE deployment_id = $1 ORDER BY gpu_id`, d.ID); err != nil {
+		return err
+	}
 	if d.Backup != "qsfs" {
 		return nil
 	}

@@ -91,6 +91,8 @@ type Deployment struct {
 	Order *billing.Order `db:"-" json:"order,omitempty"`
 	// Swarm is the QSFS backup's backends and tolerance (backup "qsfs").
 	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
+	// GPUs are the GPUs attached to the VM (a GPU offer rents its node).
+	GPUs []DeploymentGPU `db:"-" json:"gpus,omitempty"`
 	// OnCancel is what cancelling gives back: "refund" (to the card) or
 	// "credit" (account credit), as the tenant decided.
 	OnCancel string `db:"-" json:"on_cancel,omitempty"`
@@ -388,7 +390,12 @@ func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return s.enqueue.EnqueueDeploy(ctx, id)
+	// Owed and committed: the queue is only the fast path now. Redis being
+	// down delays provisioning (the outbox relay hands it over), nothing more.
+	if err := s.enqueue.EnqueueDeploy(ctx, id); err != nil {
+		s.log.Warn("deploy waits for the outbox relay", "deployment", id, "err", err)
+	}
+	return nil
 }
 
 // Get returns one of the customer's deployments (staff: any of the
@@ -436,9 +443,9 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Deployment
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		// One query, joined: staff see each server's customer and price.
-		return tx.SelectContext(ctx, &out, `SELECT `+prefixed("d.", depColumns)+`,
+	// One query, joined (staff see each server's customer and price), in one
+	// round trip.
+	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`,
 			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
 			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
 			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
@@ -447,7 +454,6 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 			  -- leaves it out (staff still see it).
 			  AND ($1 OR NOT (d.status = 'terminated' AND o.paid_at IS NULL))
 			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)
-	})
 	return out, err
 }
 

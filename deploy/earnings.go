@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"math/big"
-	"sort"
 	"time"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -11,13 +10,17 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// EarningLine is what a node operator earned on one node, for one tenant,
-// in one month: the chain's farmer share (50 %) of the bills of contracts
-// this platform deployed there. The platform reports it; the chain pays it.
+// EarningLine is what the chain billed on one node, for one tenant, in one
+// month, and what it distributed to the node's farmer: Kind "usage" is the
+// contracts' cost (the farmer gets FarmerSharePct of it); Kind
+// "extra_fee" is the dedicated node's extra fee on rents, which the chain
+// pays to the farmer in full (billing.rs distribute_extra_cultivation_rewards),
+// on its own line. The platform reports it; the chain pays it.
 type EarningLine struct {
 	Month    string        `json:"month"` // 2026-03
 	NodeID   uint32        `json:"node_id"`
 	Tenant   string        `json:"tenant"`
+	Kind     string        `json:"kind"` // usage | extra_fee
 	Billed   grid.TFTUnits `json:"-"`
 	Earned   grid.TFTUnits `json:"-"`
 	BilledTF string        `json:"billed_tft"`
@@ -26,8 +29,9 @@ type EarningLine struct {
 }
 
 // Earnings returns the actor's earnings by month, node and tenant within
-// [from, to) (operator/earnings read). tftPriceUSD converts to USD (the
-// price of the time when a price feed exists; the reference price now).
+// [from, to) (operator/earnings read), from the bills the grid:bills job
+// stored (SyncBills): no grid call. tftPriceUSD converts to USD (the price
+// of the time when a price feed exists; the reference price now).
 func (s *Service) Earnings(ctx context.Context, from, to time.Time, tftPriceUSD *big.Rat) ([]EarningLine, error) {
 	if err := s.authz.Require(ctx, "operator/earnings", "read"); err != nil {
 		return nil, err
@@ -35,63 +39,36 @@ func (s *Service) Earnings(ctx context.Context, from, to time.Time, tftPriceUSD 
 	if !to.After(from) {
 		return nil, fiatdashboard.Invalid("to", "the period ends before it starts")
 	}
-	var contracts []struct {
-		ID     uint64 `db:"contract_id"`
-		NodeID uint32 `db:"node_id"`
+	var rows []struct {
+		Month  string `db:"month"`
+		NodeID int64  `db:"node_id"`
 		Tenant string `db:"name"`
+		Billed int64  `db:"billed"`
+		Earned int64  `db:"earned"`
+		Extra  int64  `db:"extra"`
 	}
-	// Every contract ever made on the operator's nodes; the bill window
-	// (on the grid's clock) selects the period.
 	err := tenant.SystemTx(ctx, s.db, "node operator: earnings", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &contracts, `SELECT c.contract_id, c.node_id, t.name FROM grid_contracts c
-			JOIN operator_nodes n ON n.node_id = c.node_id JOIN tenants t ON t.id = c.tenant_id
-			WHERE n.account_id = $1`, operator(ctx))
+		return tx.SelectContext(ctx, &rows, `SELECT to_char(b.billed_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, b.node_id, t.name,
+				sum(b.amount - b.extra_fee)::bigint AS billed, sum(b.farmer_share - b.extra_fee)::bigint AS earned, sum(b.extra_fee)::bigint AS extra
+			FROM grid_bills b JOIN operator_nodes n ON n.node_id = b.node_id JOIN tenants t ON t.id = b.tenant_id
+			WHERE n.account_id = $1 AND b.billed_at >= $2 AND b.billed_at < $3
+			GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, operator(ctx), from, to)
 	})
-	if err != nil || len(contracts) == 0 {
-		return []EarningLine{}, err
-	}
-	tenantOf := map[uint64]string{}
-	var ids []uint64
-	for _, c := range contracts {
-		tenantOf[c.ID] = c.Tenant
-		ids = append(ids, c.ID)
-	}
-	reports, err := s.grid.BillReports(ctx, grid.BillQuery{ContractIDs: ids, From: from, To: to})
 	if err != nil {
 		return nil, err
 	}
-	type key struct {
-		month  string
-		node   uint32
-		tenant string
+	out := []EarningLine{}
+	line := func(month string, node uint32, tenantName, kind string, billed, earned grid.TFTUnits) EarningLine {
+		usd := new(big.Rat).Mul(new(big.Rat).SetFrac64(int64(earned), 10_000_000), tftPriceUSD)
+		return EarningLine{Month: month, NodeID: node, Tenant: tenantName, Kind: kind, Billed: billed, Earned: earned,
+			BilledTF: billed.String(), EarnedTF: earned.String(), USD: usd.FloatString(2)}
 	}
-	sums := map[key]*EarningLine{}
-	for _, r := range reports {
-		k := key{r.At.UTC().Format("2006-01"), r.NodeID, tenantOf[r.ContractID]}
-		l := sums[k]
-		if l == nil {
-			l = &EarningLine{Month: k.month, NodeID: k.node, Tenant: k.tenant}
-			sums[k] = l
+	for _, r := range rows {
+		out = append(out, line(r.Month, uint32(r.NodeID), r.Tenant, "usage", grid.TFTUnits(r.Billed), grid.TFTUnits(r.Earned)))
+		if r.Extra > 0 {
+			out = append(out, line(r.Month, uint32(r.NodeID), r.Tenant, "extra_fee", grid.TFTUnits(r.Extra), grid.TFTUnits(r.Extra)))
 		}
-		l.Billed += r.Amount
-		l.Earned += r.FarmerShare
 	}
-	out := make([]EarningLine, 0, len(sums))
-	for _, l := range sums {
-		l.BilledTF, l.EarnedTF = l.Billed.String(), l.Earned.String()
-		usd := new(big.Rat).Mul(new(big.Rat).SetFrac64(int64(l.Earned), 10_000_000), tftPriceUSD)
-		l.USD = usd.FloatString(2)
-		out = append(out, *l)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Month != out[j].Month {
-			return out[i].Month < out[j].Month
-		}
-		if out[i].NodeID != out[j].NodeID {
-			return out[i].NodeID < out[j].NodeID
-		}
-		return out[i].Tenant < out[j].Tenant
-	})
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // TestFailureCancelsTheReturnedContractsBeforeTheRefund: the indexers
@@ -150,6 +152,87 @@ func TestQSFSSecretsAreRandomSealedAndRotated(t *testing.T) {
 	for i, r := range after {
 		if got := []string{open(onlyNew, r.P), open(onlyNew, r.K)}; !slices.Equal(got, plain[2*i:2*i+2]) {
 			t.Errorf("rotated secrets of %s changed their values", r.ID)
+		}
+	}
+}
+
+// TestEarningsShowTheExtraFeeOnItsOwnLine: a rent of a node whose farmer
+// asks an extra fee bills the rent and the fee; the operator's earnings show
+// the usage (half of it the farmer's) and the extra fee (all of it the
+// farmer's) on separate lines, from the stored bills.
+func TestEarningsShowTheExtraFeeOnItsOwnLine(t *testing.T) {
+	w := newWorld(t)
+	ctx := tenant.WithID(context.Background(), w.tenantID)
+	var node grid.Node
+	for _, n := range allNodes(t, w.sim, grid.NodeFilter{GPU: true, Rentable: true, Status: []grid.NodeStatus{grid.NodeUp}}) {
+		if n.ExtraFeeMUSDMonth > 0 {
+			node = n
+			break
+		}
+	}
+	if node.ID == 0 {
+		t.Fatal("no rentable node with an extra fee in the simulator")
+	}
+	if _, err := w.d.Owner(t).Exec(`INSERT INTO operator_nodes (node_id, account_id, farm_id) VALUES ($1, $2, $3)`,
+		node.ID, mustActor(w.operator).ID, node.FarmID); err != nil {
+		t.Fatal(err)
+	}
+	spec := grid.VMSpec{Name: "vm", Flist: "https://hub.grid.tf/tf-official-vms/ubuntu-24.04-full.flist", NodeID: node.ID,
+		CPU: 2, Memory: 4 << 30, RootFS: 50 << 30, Mycelium: true, Rent: true, GPUs: []string{node.GPUs[0].ID}}
+	p, err := w.sim.DeployVM(ctx, "dep-rent", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm, _ := p.VM("vm"); !slices.Equal(vm.GPUs, spec.GPUs) {
+		t.Errorf("the VM lists GPUs %v, want %v", vm.GPUs, spec.GPUs)
+	}
+	if err := w.svc.RecordContracts(ctx, "dep-rent", p.Contracts); err != nil {
+		t.Fatal(err)
+	}
+	start := w.sim.Now()
+	w.sim.Advance(3 * time.Hour)
+	if _, err := w.svc.SyncBills(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := w.svc.Earnings(w.operator, start, w.sim.Now().Add(time.Hour), big.NewRat(1, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var usage, extra *deploy.EarningLine
+	for i := range lines {
+		switch lines[i].Kind {
+		case "usage":
+			usage = &lines[i]
+		case "extra_fee":
+			extra = &lines[i]
+		}
+	}
+	if usage == nil || extra == nil {
+		t.Fatalf("earnings %+v; want a usage line and an extra fee line", lines)
+	}
+	q, _ := w.sim.Quote(ctx, grid.Workload{ExtraFeeMUSDMonth: node.ExtraFeeMUSDMonth, Dedicated: true})
+	if extra.Billed != 3*q.ExtraFeeTFTHour || extra.Earned != extra.Billed {
+		t.Errorf("extra fee line billed %s earned %s; want 3 hours of %s, all the farmer's", extra.Billed, extra.Earned, q.ExtraFeeTFTHour)
+	}
+	// Half of each bill, each rounded down: at most a unit per bill below half the sum.
+	if usage.Billed == 0 || usage.Earned > usage.Billed/2 || usage.Earned < usage.Billed/2-3 {
+		t.Errorf("usage line billed %s earned %s; want half", usage.Billed, usage.Earned)
+	}
+}
+
+func allNodes(t *testing.T, g grid.Grid, f grid.NodeFilter) []grid.Node {
+	t.Helper()
+	f.Page = grid.Page{Size: grid.MaxPageSize}
+	var out []grid.Node
+	for n := 1; ; n++ {
+		f.Page.Number = n
+		page, err := g.ListNodes(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Nodes...)
+		if len(out) >= page.Total || len(page.Nodes) == 0 {
+			return out
 		}
 	}
 }

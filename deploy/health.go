@@ -127,11 +127,11 @@ func (s *Service) recover(ctx context.Context, id uuid.UUID, failed uint32) erro
 		set["node_id"] = *d.StandbyNodeID
 	}
 	set["incident"], set["incident_message"], set["incident_at"], set["notified_at"] = kind, msg, s.now(), nil
-	// The project is rebuilt under the same name: first what is left of it goes.
-	if err := g.CancelProject(ctx, d.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	// The project is rebuilt under the same name: first what is left of it
+	// goes, by the contract ids on record (cancelAll).
+	if err := s.cancelAll(ctx, g, d.Project); err != nil {
 		return err
 	}
-	s.markCanceled(ctx, d.Project)
 	// A rebuilt QSFS swarm is placed anew.
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM qsfs_backends WHERE deployment_id = $1`, id)
@@ -167,7 +167,11 @@ func (s *Service) replaceStandby(ctx context.Context, id uuid.UUID, failed uint3
 	}
 	// Our record of the project's contracts follows: the standby's are
 	// cancelled now, the primary's stay.
-	if p, err := g.Project(ctx, d.Project); err == nil {
+	known, err := s.liveContracts(ctx, d.Project)
+	if err != nil {
+		return err
+	}
+	if p, err := g.Project(ctx, d.Project, known...); err == nil {
 		live := make([]int64, 0, len(p.Contracts))
 		for _, id := range p.ContractIDs() {
 			live = append(live, int64(id))

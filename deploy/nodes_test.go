@@ -249,6 +249,16 @@ func TestEarningsAreHalfTheBills(t *testing.T) {
 		billed += b.Amount
 		half += b.Amount * 50 / 100 // the chain's 50 % farmer share, per bill
 	}
+	// Before the grid:bills job ran, nothing is stored: the page asks no grid.
+	if lines, err := w.svc.Earnings(w.operator, start, w.sim.Now().Add(time.Hour), big.NewRat(1, 100)); err != nil || len(lines) != 0 {
+		t.Fatalf("earnings before the bills were stored: %+v, %v; want none", lines, err)
+	}
+	if n, err := w.svc.SyncBills(ctx); err != nil || n < 700 {
+		t.Fatalf("stored %d bills, %v", n, err)
+	}
+	if n, err := w.svc.SyncBills(ctx); err != nil || n != 0 {
+		t.Errorf("a second run stored %d bills, %v; want none", n, err)
+	}
 	lines, err := w.svc.Earnings(w.operator, start, w.sim.Now().Add(time.Hour), big.NewRat(1, 100))
 	if err != nil {
 		t.Fatal(err)

@@ -289,11 +289,11 @@ func (s *Service) placementCheck(ctx context.Context, in *CreateInput, need grid
 		}
 		return nil
 	}
-	nodes, err := s.EligibleForCapability(ctx, need, false, c)
+	room, err := s.hasRoom(ctx, need, c) // fresh capacity, less what orders in flight hold
 	if err != nil {
 		return err
 	}
-	if len(nodes) == 0 {
+	if !room {
 		if o != nil {
 			return fiatdashboard.Invalid("size", "no %s node has room for this size right now; pick a smaller one", CapabilityLabel(c))
 		}

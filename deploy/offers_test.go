@@ -145,6 +145,22 @@ func TestOfferRestrictsNodeSelection(t *testing.T) {
 	if err != nil || len(n.GPUs) == 0 {
 		t.Errorf("default placement chose node %d without a GPU (%v)", *got.NodeID, err)
 	}
+	// ZOS attaches a GPU only on a rented node: the offer rented it, and
+	// the VM and the deployment page list its GPUs.
+	p, err := s.sim.Project(context.Background(), deploy.ProjectName(d.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rented := false
+	for _, c := range p.Contracts {
+		rented = rented || c.Kind == grid.RentContract && c.NodeID == *got.NodeID
+	}
+	if vm, _ := p.VM("vm"); !rented || len(vm.GPUs) != len(n.GPUs) {
+		t.Errorf("GPU deployment: rent contract %v, VM GPUs %v; want the node rented and its %d GPUs attached", rented, vm.GPUs, len(n.GPUs))
+	}
+	if len(got.GPUs) != len(n.GPUs) || got.GPUs[0].ID != n.GPUs[0].ID || got.GPUs[0].Device == "" {
+		t.Errorf("the deployment lists GPUs %+v, want the node's %+v", got.GPUs, n.GPUs)
+	}
 	// An unpublished or deleted offer cannot be ordered from.
 	if err := s.svc.DeleteOffer(s.owner, offer.ID); err != nil {
 		t.Fatal(err)

@@ -231,6 +231,20 @@ func (s *Service) SetPickable(ctx context.Context, nodeID uint32, pickable bool)
 // with room for need; for a customer's own pick (advanced mode) only the
 // nodes customers may pick. Public: a storefront shows them.
 func (s *Service) EligibleNodes(ctx context.Context, need grid.Resources, customerPick bool) ([]grid.Node, error) {
+	ids, err := s.poolNodeIDs(ctx, customerPick)
+	if err != nil || len(ids) == 0 {
+		return []grid.Node{}, err
+	}
+	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{NodeIDs: ids, Status: []grid.NodeStatus{grid.NodeUp}, MinFree: need, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		return nil, err
+	}
+	return page.Nodes, nil
+}
+
+// poolNodeIDs lists the tenant's usable pool nodes (customerPick: those
+// customers may pick).
+func (s *Service) poolNodeIDs(ctx context.Context, customerPick bool) ([]uint32, error) {
 	var ids []uint32
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		// An operator's node counts only while the tenant's approval stands
@@ -241,12 +255,5 @@ func (s *Service) EligibleNodes(ctx context.Context, need grid.Resources, custom
 				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text))
 			ORDER BY p.node_id`, customerPick)
 	})
-	if err != nil || len(ids) == 0 {
-		return []grid.Node{}, err
-	}
-	page, err := s.catalog.ListNodes(ctx, grid.NodeFilter{NodeIDs: ids, Status: []grid.NodeStatus{grid.NodeUp}, MinFree: need, Page: grid.Page{Size: grid.MaxPageSize}})
-	if err != nil {
-		return nil, err
-	}
-	return page.Nodes, nil
+	return ids, err
 }

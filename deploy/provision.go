@@ -59,7 +59,7 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return s.failOrRetry(ctx, nil, d, err)
 	}
-	node, err := s.placeVM(ctx, d, need)
+	node, err := s.placeVM(ctx, d, need, nil)
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
 	}
@@ -86,6 +86,27 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 			Password:    password, EncryptKey: key}}
 	}
 	p, err := g.DeployVM(ctx, d.Project, vm)
+	// A node that turns out full is not the end: the VM goes to the next
+	// best node (a customer's own pick stays theirs), a few times at most,
+	// before anything is refunded.
+	var tried []uint32
+	// A rented node (GPU) is not swapped for another here.
+	for n := 0; err != nil && refusedForCapacity(err) && d.Placement != "advanced" && !vm.Rent && len(vm.GPUs) == 0 && n < maxReplacements; n++ {
+		tried = append(tried, node)
+		if uerr := s.unplace(ctx, d.ID, "node_id", node); uerr != nil {
+			return uerr
+		}
+		d.NodeID = nil
+		if node, err = s.placeVM(ctx, d, need, tried); err != nil {
+			break
+		}
+		tid, _ := tenant.IDFromContext(ctx)
+		tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return addEvent(ctx, tx, tid, d.ID, Provisioning, "placement", fmt.Sprintf("node %d is full; placing the server on node %d", tried[len(tried)-1], node))
+		})
+		vm.NodeID = node
+		p, err = g.DeployVM(ctx, d.Project, vm)
+	}
 	if len(p.Contracts) > 0 {
 		// The ids the deployer returned, kept before anything else: a
 		// cancel after a failure must reach them before any indexer does.
@@ -93,6 +114,11 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	}
 	if err != nil {
 		return s.failOrRetry(ctx, g, d, err)
+	}
+	if len(vm.GPUs) > 0 {
+		if err := s.recordGPUs(ctx, d, p); err != nil {
+			return err
+		}
 	}
 	if d.Backup == "qsfs" {
 		s.record(ctx, d, p, "backup", fmt.Sprintf("QSFS swarm mounted at /backup: %d storage nodes, survives %d lost", qsfsExpected, qsfsExpected-qsfsMinimal))
@@ -134,29 +160,18 @@ func (s *Service) record(ctx context.Context, d *Deployment, p grid.Project, ste
 	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error { return addEvent(ctx, tx, tid, d.ID, Provisioning, step, msg) })
 }
 
-// placeVM returns the stored node, or chooses one and stores it with a
-// guarded update, so concurrent attempts agree on one node.
-func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resources) (uint32, error) {
+// placeVM returns the stored node, or chooses one (not in tried) from fresh
+// capacity and reservations and stores it under the placement lock, so
+// concurrent attempts agree on one node and never overfill one.
+func (s *Service) placeVM(ctx context.Context, d *Deployment, need grid.Resources, tried []uint32) (uint32, error) {
 	if d.NodeID != nil {
 		return *d.NodeID, nil
 	}
-	nodes, err := s.eligibleForDeployment(ctx, d.ID, need) // with its offer's capability
+	c, err := s.offerCapability(ctx, d.ID) // with its offer's capability
 	if err != nil {
 		return 0, err
 	}
-	pick, ok := s.bestNode(ctx, nodes, need, nil)
-	if !ok {
-		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
-	}
-	return s.storeNode(ctx, d.ID, "node_id", pick)
-}
-
-func (s *Service) storeNode(ctx context.Context, id uuid.UUID, column string, pick uint32) (uint32, error) {
-	var node uint32
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &node, `UPDATE deployments SET `+column+` = coalesce(`+column+`, $2) WHERE id = $1 RETURNING `+column, id, pick)
-	})
-	return node, err
+	return s.choose(ctx, d.ID, "node_id", need, c, notIn(tried))
 }
 
 func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Resources, primary uint32) (uint32, error) {
@@ -167,15 +182,7 @@ func (s *Service) placeStandby(ctx context.Context, d *Deployment, need grid.Res
 	if err != nil {
 		return 0, err
 	}
-	nodes, err := s.EligibleNodes(ctx, need, false)
-	if err != nil {
-		return 0, err
-	}
-	pick, ok := s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return n.ID != primary && n.FarmID != p.FarmID })
-	if !ok {
-		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
-	}
-	return s.storeNode(ctx, d.ID, "standby_node_id", pick)
+	return s.choose(ctx, d.ID, "standby_node_id", need, "", func(n grid.Node) bool { return n.ID != primary && n.FarmID != p.FarmID })
 }
 
 // placeQSFS picks distinct up nodes with HDD or SSD room for the shards,
@@ -194,13 +201,15 @@ func (s *Service) placeQSFS(ctx context.Context, vmNode uint32) ([]uint32, []uin
 	return nodes[:qsfsExpected], nodes[qsfsExpected : qsfsExpected+qsfsMeta], nil
 }
 
-// bestNode scores nodes by free capacity after placing need, uptime, and
-// farm spread (farms already holding this tenant's VMs score lower).
+// bestNode scores nodes with room for need by free capacity after placing
+// it, uptime, and farm spread: farms already holding this tenant's VMs score
+// a little lower — a preference that never makes a node with room
+// ineligible, so a tenant has no cap but capacity.
 func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Resources, keep func(grid.Node) bool) (uint32, bool) {
 	perFarm := map[uint32]int{}
 	var used []uint32
 	tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('provisioning', 'running', 'suspended')`)
+		return tx.SelectContext(ctx, &used, `SELECT node_id FROM deployments WHERE node_id IS NOT NULL AND status IN ('paid', 'provisioning', 'running', 'suspended')`)
 	})
 	byID := map[uint32]grid.Node{}
 	for _, n := range nodes {
@@ -211,7 +220,7 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 			perFarm[n.FarmID]++
 		}
 	}
-	best, bestScore := uint32(0), -1.0
+	best, bestScore, found := uint32(0), 0.0, false
 	for _, n := range nodes {
 		if n.Status != grid.NodeUp || (keep != nil && !keep(n)) {
 			continue
@@ -223,12 +232,14 @@ func (s *Service) bestNode(ctx context.Context, nodes []grid.Node, need grid.Res
 		// Scores are for ranking only; no money is computed here.
 		cap := float64(free.MRU-need.MRU)/float64(max(n.Total.MRU, 1)) + float64(free.CRU-need.CRU)/float64(max(n.Total.CRU, 1))
 		up := min(n.Uptime.Hours()/720, 1)
-		score := cap + 0.5*up - 0.3*float64(perFarm[n.FarmID])
-		if score > bestScore || (score == bestScore && n.ID < best) {
-			best, bestScore = n.ID, score
+		// The spread penalty grows with the farm's VMs but stays below 0.3.
+		spread := 0.3 * float64(perFarm[n.FarmID]) / float64(perFarm[n.FarmID]+4)
+		score := cap + 0.5*up - spread
+		if !found || score > bestScore || (score == bestScore && n.ID < best) {
+			best, bestScore, found = n.ID, score, true
 		}
 	}
-	return best, bestScore >= 0
+	return best, found
 }
 
 // failOrRetry returns a transient error for a retry, or fails the
@@ -247,6 +258,11 @@ func (s *Service) failOrRetry(ctx context.Context, g grid.Grid, d *Deployment, e
 		if cerr := s.cancelAll(ctx, g, d.Project); cerr != nil {
 			return fmt.Errorf("provision %s: cancel after failure: %w", d.ID, cerr)
 		}
+	} else if live, lerr := s.liveContracts(ctx, d.Project); lerr != nil || len(live) > 0 {
+		// The wallet cannot act now (none, or too drained for the grid
+		// client to start) while contracts of an earlier attempt bill:
+		// no refund until they are cancelled. Retry later.
+		return fmt.Errorf("provision %s: %d contracts still bill and the wallet cannot cancel them yet: %w", d.ID, len(live), err)
 	}
 	msg := fiatdashboard.ErrorMessage(err)
 	// Failing the deployment owes its refund in the same transaction; it is
@@ -311,6 +327,44 @@ func (s *Service) liveContracts(ctx context.Context, project string) ([]uint64, 
 		out[i] = uint64(id)
 	}
 	return out, err
+}
+
+// DeploymentGPU is a GPU attached to a deployment's VM.
+type DeploymentGPU struct {
+	ID     string `db:"gpu_id" json:"id"`
+	NodeID uint32 `db:"node_id" json:"node_id"`
+	Vendor string `db:"vendor" json:"vendor"`
+	Device string `db:"device" json:"device"`
+}
+
+// recordGPUs stores the GPUs the grid reports attached to the primary VM.
+func (s *Service) recordGPUs(ctx context.Context, d *Deployment, p grid.Project) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	for _, v := range p.VMs {
+		if v.Role != grid.Primary || len(v.GPUs) == 0 {
+			continue
+		}
+		n, err := s.catalog.Node(ctx, v.NodeID)
+		if err != nil {
+			return err
+		}
+		return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			for _, id := range v.GPUs {
+				var vendor, device string
+				for _, g := range n.GPUs {
+					if g.ID == id {
+						vendor, device = g.Vendor, g.Device
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO deployment_gpus (tenant_id, deployment_id, gpu_id, node_id, vendor, device)
+					VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deployment_id, gpu_id) DO NOTHING`, tid, d.ID, id, v.NodeID, vendor, device); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
 }
 
 // rentIfNeeded rents the VM's node when the grid requires it: a node of a

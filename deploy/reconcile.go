@@ -100,7 +100,13 @@ func (s *Service) Reconcile(ctx context.Context) ([]Drift, error) {
 		return nil, err
 	}
 	for _, r := range rows {
-		p, perr := g.Project(ctx, r.Project)
+		// The recorded contract ids are read from the chain directly: a
+		// contract the indexers do not list yet is not taken for missing.
+		known := make([]uint64, len(r.Live))
+		for i, id := range r.Live {
+			known[i] = uint64(id)
+		}
+		p, perr := g.Project(ctx, r.Project, known...)
 		onGrid := perr == nil
 		if perr != nil && fiatdashboard.ErrorCode(perr) != fiatdashboard.ENOTFOUND {
 			s.storeReport(ctx, len(rows), drift, fiatdashboard.ErrorMessage(perr))
@@ -109,7 +115,7 @@ func (s *Service) Reconcile(ctx context.Context) ([]Drift, error) {
 		d := Drift{DeploymentID: r.ID, Name: r.Name, Project: r.Project}
 		switch {
 		case (r.Status == Terminated || r.Status == Failed) && onGrid:
-			if err := g.CancelProject(ctx, r.Project); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+			if err := g.CancelProject(ctx, r.Project, known...); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 				return nil, err
 			}
 			s.markCanceled(ctx, r.Project)

@@ -2,12 +2,12 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
+
+	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/grid"
-	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Nothing is charged for what the grid cannot take (issue 15 item 2): before
@@ -15,41 +15,13 @@ import (
 // default placement would score best) must have the capacity and, when the
 // order asks for one, a free public IPv4 at its farm, net of what orders
 // placed but not yet provisioned hold there. The chosen node is stored on
-// the deployment, which reserves it: provisioning uses it (placeVM), and
-// later checks count it (reservations). i17's placement work may replace
-// reservations with its own mechanism; this is the one place to change.
+// the deployment, which reserves it: provisioning uses it (choose), and
+// later checks count it (reservations, placement.go).
 
 // reservation is what pending orders hold on nodes and farms.
 type reservation struct {
 	node map[uint32]grid.Resources
 	ipv4 map[uint32]uint32 // by node; summed per farm by the caller
-}
-
-// reservations reads what deployments that are ordered but not yet on the
-// grid (awaiting payment, or paid and not provisioning yet) hold on their
-// stored nodes. Provisioning ones are already in the catalog's Used.
-func (s *Service) reservations(ctx context.Context) (*reservation, error) {
-	var rows []struct {
-		Node uint32 `db:"node_id"`
-		Spec string `db:"spec"`
-	}
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT node_id, spec::text AS spec FROM deployments
-			WHERE node_id IS NOT NULL AND status IN ('awaiting_payment', 'paid')`)
-	})
-	if err != nil {
-		return nil, err
-	}
-	r := &reservation{node: map[uint32]grid.Resources{}, ipv4: map[uint32]uint32{}}
-	for _, row := range rows {
-		var spec billing.Spec
-		json.Unmarshal([]byte(row.Spec), &spec)
-		r.node[row.Node] = r.node[row.Node].Add(needOf(spec))
-		if spec.IPv4 {
-			r.ipv4[row.Node]++
-		}
-	}
-	return r, nil
 }
 
 // NodeChoice is a node as the customer's node picker shows it: the grid's
@@ -69,7 +41,11 @@ type NodeChoice struct {
 
 // choices applies the reservations to nodes.
 func (s *Service) choices(ctx context.Context, nodes []grid.Node) ([]NodeChoice, error) {
-	r, err := s.reservations(ctx)
+	ids := make([]uint32, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	r, err := s.reservations(ctx, ids, uuid.Nil)
 	if err != nil {
 		return nil, err
 	}

@@ -533,6 +533,10 @@ type Contract struct {
 	State      ContractState
 	CreatedAt  time.Time
 	HourlyCost TFTUnits // what the chain bills now per hour, at the twin's current discount
+	// ListHourlyCost is the hour before the staking discount, as the chain
+	// prices this contract (a rent: the node's dedicated share and extra
+	// fee; a VM on a rented node: its public IPs only).
+	ListHourlyCost TFTUnits
 }
 
 // Health of a VM, a QSFS or a project.

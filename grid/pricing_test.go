@@ -308,3 +308,41 @@ func TestFormatDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestRentPaysTheDedicationPercentAsWritten: cost.rs bills a rent
+// Percent::from_percent(discount_for_dedication_nodes) * cost, so at a
+// policy value of 70 the renter pays 70 % of the node's cost (not 30 %).
+func TestRentPaysTheDedicationPercentAsWritten(t *testing.T) {
+	policy := grid.MainnetPricingPolicy
+	policy.DedicatedDiscountPct = 70
+	node := grid.Workload{CRU: 8, MRU: 32 * grid.GB, SRU: 1000 * grid.GB, HRU: 4000 * grid.GB}
+	shared, _ := grid.QuoteWorkload(node, policy, big.NewRat(1, 100), 0)
+	node.Dedicated = true
+	rent, _ := grid.QuoteWorkload(node, policy, big.NewRat(1, 100), 0)
+	want := new(big.Rat).Mul(shared.ListUSDHour, big.NewRat(70, 100))
+	if rent.ListUSDHour.Cmp(want) != 0 {
+		t.Errorf("rent %s USD/h, want 70 %% of %s = %s", rent.ListUSDHour.FloatString(7), shared.ListUSDHour.FloatString(7), want.FloatString(7))
+	}
+}
+
+// TestChainTFTPriceClampsTheAverage: the chain converts at AverageTftPrice
+// clamped to [MinTftPrice, MaxTftPrice] (mUSD).
+func TestChainTFTPriceClampsTheAverage(t *testing.T) {
+	for _, tc := range []struct {
+		avg, min, max uint32
+		want          string
+	}{
+		{10, 5, 1000, "0.01"}, // inside the bounds
+		{3, 5, 1000, "0.005"}, // below MinTftPrice
+		{2000, 5, 1000, "1"},  // above MaxTftPrice
+		{10, 0, 0, "0.01"},    // no bounds set
+	} {
+		p, err := grid.ChainTFTPrice(tc.avg, tc.min, tc.max)
+		if err != nil || grid.FormatDecimal(p) != tc.want {
+			t.Errorf("ChainTFTPrice(%d, %d, %d) = %v, %v; want %s", tc.avg, tc.min, tc.max, p, err, tc.want)
+		}
+	}
+	if _, err := grid.ChainTFTPrice(0, 0, 0); err == nil {
+		t.Error("a zero price was accepted")
+	}
+}

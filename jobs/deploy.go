@@ -101,3 +101,30 @@ func (w *Worker) RegisterUpkeep(u Upkeep) error {
 	}
 	return w.Periodic("@every 30m", r, 30*time.Minute)
 }
+
+// TypeGridBills fetches and stores the chain's bills of the platform's
+// contracts, paged, for the window since the last run.
+const TypeGridBills = "grid:bills"
+
+// BillSyncer stores the chain's bills (deploy.Service.SyncBills).
+type BillSyncer interface {
+	SyncBills(ctx context.Context) (int, error)
+}
+
+// RegisterBillSync handles and schedules grid:bills every 15 minutes on
+// the low queue: pages that show bills read what it stored.
+func (w *Worker) RegisterBillSync(b BillSyncer) error {
+	w.mux.HandleFunc(TypeGridBills, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := b.SyncBills(ctx)
+		if n > 0 {
+			w.log.Info("stored grid bills", "count", n)
+		}
+		return err
+	})
+	sys := tenant.WithActor(context.Background(), tenant.System("scheduler"))
+	t, err := NewTask(sys, TypeGridBills, nil, asynq.Queue(QueueLow))
+	if err != nil {
+		return err
+	}
+	return w.Periodic("@every 15m", t, 15*time.Minute)
+}

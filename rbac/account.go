@@ -6,12 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -45,46 +47,59 @@ type MeMFA struct {
 // Me returns the actor's account, realm, roles in every domain and
 // two-factor state; EUNAUTHORIZED when signed out.
 func (s *Service) Me(ctx context.Context) (*Me, error) {
-	var a *Account
-	var actor tenant.Actor
-	err := s.realmTx(ctx, "me", func(tx *tenant.Tx) error {
-		var err error
-		a, actor, err = s.actorAccount(ctx, tx)
-		return err
-	})
+	actor, ok := tenant.ActorFromContext(ctx)
+	if !ok || actor.Kind == tenant.ActorSystem {
+		return nil, fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "sign in first")
+	}
+	// Roles come from the in-memory policy, so the account and the names of
+	// the role's tenants are read together: in a tenant's realm, in one round
+	// trip (tenant.Read).
+	roles := s.authz.rolesOf(actor.ID)
+	var ids []uuid.UUID
+	for _, r := range roles {
+		if r.Domain == DomainPlatform {
+			continue
+		}
+		if id, err := uuid.Parse(r.Domain); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	var row struct {
+		Account
+		Names []byte `db:"names"`
+	}
+	const q = `SELECT ` + accountColumns + `, (SELECT coalesce(json_object_agg(t.id, t.name), '{}') FROM tenants t WHERE t.id = ANY($2)) AS names
+		FROM accounts WHERE id = $1 AND `
+	var err error
+	if _, inTenant := tenant.IDFromContext(ctx); inTenant {
+		err = tenant.Read(ctx, s.db, &row, q+realmFilter(ctx, ""), actor.ID, ids)
+	} else {
+		err = s.realmTx(ctx, "me", func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &row, q+realmFilter(ctx, ""), actor.ID, pq.Array(ids))
+		})
+	}
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "sign in first")
+	}
 	if err != nil {
 		return nil, err
 	}
+	a := row.Account
 	me := &Me{
 		Account: MeAccount{ID: a.ID, Email: a.Email, EmailVerified: a.EmailVerifiedAt != nil},
 		Realm:   MeRealm{Kind: "platform"},
-		Roles:   s.authz.rolesOf(a.ID),
+		Roles:   roles,
 		MFA:     MeMFA{Enabled: a.TOTPEnabledAt != nil, Required: s.authz.NeedsMFA(a.ID), Session: actor.MFA},
 	}
 	if _, ok := tenant.IDFromContext(ctx); ok {
 		me.Realm.Kind = "tenant"
 	}
-	var ids []string
-	for _, r := range me.Roles {
-		if r.Domain != DomainPlatform {
-			ids = append(ids, r.Domain)
-		}
+	names := map[string]string{}
+	if err := json.Unmarshal(row.Names, &names); err != nil {
+		return nil, fmt.Errorf("me: tenant names: %w", err)
 	}
-	if len(ids) > 0 {
-		var names []struct {
-			ID   string `db:"id"`
-			Name string `db:"name"`
-		}
-		if err := s.db.SelectContext(ctx, &names, `SELECT id::text, name FROM tenants WHERE id = ANY($1::uuid[])`, pqArray(ids)); err != nil {
-			return nil, err
-		}
-		byID := map[string]string{}
-		for _, n := range names {
-			byID[n.ID] = n.Name
-		}
-		for i := range me.Roles {
-			me.Roles[i].DomainName = byID[me.Roles[i].Domain]
-		}
+	for i := range me.Roles {
+		me.Roles[i].DomainName = names[me.Roles[i].Domain]
 	}
 	return me, nil
 }
@@ -98,6 +113,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	hash, err := HashPassword(next)
 	if err != nil {
 		return err
+	}
+	// Guessing the current password from a stolen session is limited too.
+	if actor, ok := tenant.ActorFromContext(ctx); ok {
+		if err := s.limiter.Take(ctx, RatePasswordChange, realmKey(ctx)+"\x00"+actor.ID.String(), actor.IP); err != nil {
+			return err
+		}
 	}
 	var ended []uuid.UUID
 	err = s.realmTx(ctx, "change password", func(tx *tenant.Tx) error {
@@ -130,10 +151,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, meta C
 	if err != nil {
 		return err
 	}
-	if err := s.limiter.Check(ctx, "reset:"+realmKey(ctx), email, meta.IP); err != nil {
+	// Its own counter: reset requests never lock the address out of signing in.
+	if err := s.limiter.Take(ctx, RatePasswordReset, realmKey(ctx)+"\x00"+email, meta.IP); err != nil {
 		return err
 	}
-	s.limiter.Fail(ctx, "reset:"+realmKey(ctx), email, meta.IP) // counts requests
 	name := s.realmName(ctx)
 	var m *Mail
 	err = s.realmTx(ctx, "request password reset", func(tx *tenant.Tx) error {
@@ -407,6 +428,11 @@ func (s *Service) CreateToken(ctx context.Context, name string) (*APIToken, erro
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return nil, fiatdashboard.Invalid("name", "name the token (1-100 characters), e.g. the script that uses it")
+	}
+	if actor, ok := tenant.ActorFromContext(ctx); ok {
+		if err := s.limiter.Take(ctx, RateTokenCreate, realmKey(ctx)+"\x00"+actor.ID.String(), actor.IP); err != nil {
+			return nil, err
+		}
 	}
 	var out APIToken
 	err := s.realmTx(ctx, "create token", func(tx *tenant.Tx) error {

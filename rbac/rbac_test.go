@@ -1,6 +1,7 @@
 package rbac_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -115,5 +116,34 @@ func TestPolicyChangesReachOtherInstances(t *testing.T) {
 	}
 	if err := a3.Require(ctx, "admin/members", "read"); err == nil {
 		t.Error("Require without an actor succeeded")
+	}
+}
+
+// TestSealedSecretsAreBoundToTheirTenant proves a value sealed for one
+// tenant does not open for another (a blob copied between tenants' rows
+// stays shut), and that a value sealed before binding still opens for
+// `keys rotate` to re-seal.
+func TestSealedSecretsAreBoundToTheirTenant(t *testing.T) {
+	kr, err := rbac.ParseKeyring("k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := uuid.New(), uuid.New()
+	sealed, err := kr.SealFor("treasury", a, []byte("twelve words"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := kr.OpenFor("treasury", a, sealed); err != nil || string(got) != "twelve words" {
+		t.Fatalf("own tenant opens %q, %v", got, err)
+	}
+	if _, err := kr.OpenFor("treasury", b, sealed); err == nil {
+		t.Error("a value sealed for tenant A opened for tenant B")
+	}
+	if _, err := kr.Open("treasury", sealed); err == nil {
+		t.Error("a tenant-bound value opened without its tenant")
+	}
+	legacy, _ := kr.Seal("treasury", []byte("old"))
+	if got, err := kr.OpenFor("treasury", a, legacy); err != nil || string(got) != "old" {
+		t.Errorf("a value sealed before binding: %q, %v", got, err)
 	}
 }

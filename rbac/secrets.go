@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Keyring holds the platform's secret keys, newest first. The first key signs
@@ -73,6 +75,31 @@ func (kr *Keyring) Seal(purpose string, plaintext []byte) (string, error) {
 	rand.Read(nonce)
 	ct := aead.Seal(nonce, nonce, plaintext, []byte(purpose))
 	return k.id + "$" + base64.RawStdEncoding.EncodeToString(ct), nil
+}
+
+// SealFor seals plaintext bound to one tenant: the tenant id joins the
+// purpose in the key derivation and the additional data, so a sealed value
+// copied into another tenant's row does not open there.
+func (kr *Keyring) SealFor(purpose string, tenantID uuid.UUID, plaintext []byte) (string, error) {
+	return kr.Seal(boundPurpose(purpose, tenantID), plaintext)
+}
+
+// OpenFor opens what SealFor sealed for this tenant. A value sealed before
+// values were bound to tenants (plain Seal with the same purpose) still
+// opens, until `fiatdashboard keys rotate` re-seals it bound.
+func (kr *Keyring) OpenFor(purpose string, tenantID uuid.UUID, sealed string) ([]byte, error) {
+	b, err := kr.Open(boundPurpose(purpose, tenantID), sealed)
+	if err == nil {
+		return b, nil
+	}
+	if legacy, lerr := kr.Open(purpose, sealed); lerr == nil {
+		return legacy, nil
+	}
+	return nil, err
+}
+
+func boundPurpose(purpose string, tenantID uuid.UUID) string {
+	return purpose + "\x00tenant:" + tenantID.String()
 }
 
 // Open decrypts what Seal produced with any key still in the ring.

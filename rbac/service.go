@@ -216,6 +216,9 @@ func (s *Service) Signup(ctx context.Context, email, password string, meta Clien
 	if err := CheckPassword("password", password); err != nil {
 		return err
 	}
+	if err := s.limiter.Take(ctx, RateSignup, realmKey(ctx)+"\x00"+email, meta.IP); err != nil {
+		return err
+	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
@@ -280,10 +283,9 @@ func (s *Service) ResendVerification(ctx context.Context, email string, meta Cli
 	if err != nil {
 		return err
 	}
-	if err := s.limiter.Check(ctx, "resend:"+realmKey(ctx), email, meta.IP); err != nil {
+	if err := s.limiter.Take(ctx, RateResend, realmKey(ctx)+"\x00"+email, meta.IP); err != nil {
 		return err
 	}
-	s.limiter.Fail(ctx, "resend:"+realmKey(ctx), email, meta.IP) // counts sends, not failures
 	name := s.realmName(ctx)
 	var m *Mail
 	err = s.realmTx(ctx, "resend verification", func(tx *tenant.Tx) error {

@@ -39,7 +39,8 @@ type NewApplication struct {
 }
 
 // Apply files an application; anyone may. EINVALID names the field;
-// ECONFLICT when the slug is taken or already applied for.
+// ECONFLICT when a tenant holds the slug (a pending application reserves
+// nothing).
 func (s *Service) Apply(ctx context.Context, a NewApplication) (*Application, error) {
 	a.Slug = strings.ToLower(strings.TrimSpace(a.Slug))
 	a.Name, a.Message = strings.TrimSpace(a.Name), strings.TrimSpace(a.Message)
@@ -64,8 +65,9 @@ func (s *Service) Apply(ctx context.Context, a NewApplication) (*Application, er
 	// is the platform's: the platform realm's scope is enough.
 	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
 		var taken bool
-		if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)
-			OR EXISTS (SELECT 1 FROM tenant_applications WHERE slug = $1 AND status = 'pending')`, a.Slug); err != nil {
+		// Only an approved application (a tenant) holds a slug: a pending
+		// one reserves nothing, so nobody can squat addresses by applying.
+		if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)`, a.Slug); err != nil {
 			return err
 		}
 		if taken {

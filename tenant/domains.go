@@ -97,6 +97,17 @@ func (s *Service) AddDomain(ctx context.Context, domain string) (*Domain, error)
 	b := make([]byte, 16)
 	rand.Read(b)
 	id, _ := IDFromContext(ctx)
+	// The one lookup across tenants: a domain another storefront has
+	// verified is taken. A pending claim elsewhere blocks nobody.
+	var verified bool
+	if err := SystemTx(ctx, s.db, "domains: is it verified elsewhere", func(tx *Tx) error {
+		return tx.GetContext(ctx, &verified, `SELECT EXISTS (SELECT 1 FROM tenant_domains WHERE domain = $1 AND status = 'verified' AND tenant_id <> $2)`, domain, id)
+	}); err != nil {
+		return nil, err
+	}
+	if verified {
+		return nil, &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "domain", Message: "this domain is verified by another storefront"}
+	}
 	var d Domain
 	var slug string
 	err := InTx(ctx, s.db, func(tx *Tx) error {
@@ -115,7 +126,7 @@ func (s *Service) AddDomain(ctx context.Context, domain string) (*Domain, error)
 		}
 		err := tx.GetContext(ctx, &d, `INSERT INTO tenant_domains (tenant_id, domain, txt_token) VALUES ($1, $2, $3) RETURNING `+domainColumns, id, domain, hex.EncodeToString(b))
 		if isUnique(err) {
-			return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "domain", Message: "this domain is already registered"}
+			return &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "domain", Message: "you have added this domain already"}
 		}
 		if err != nil {
 			return err
@@ -180,7 +191,20 @@ func (s *Service) check(ctx context.Context, d *Domain) error {
 		if ok {
 			q = `UPDATE tenant_domains SET last_checked_at = now(), last_error = $2, status = 'verified', verified_at = coalesce(verified_at, now()) WHERE id = $1 RETURNING ` + domainColumns
 		}
-		if err := tx.GetContext(tctx, d, q, d.ID, d.LastError); err != nil {
+		if _, err := tx.ExecContext(tctx, `SAVEPOINT check_domain`); err != nil {
+			return err
+		}
+		err := tx.GetContext(tctx, d, q, d.ID, d.LastError)
+		if ok && isUnique(err) {
+			// Another storefront verified it first: this claim stays pending.
+			ok = false
+			d.LastError = "another storefront has verified this domain"
+			if _, err := tx.ExecContext(tctx, `ROLLBACK TO SAVEPOINT check_domain`); err != nil {
+				return err
+			}
+			err = tx.GetContext(tctx, d, `UPDATE tenant_domains SET last_checked_at = now(), last_error = $2 WHERE id = $1 RETURNING `+domainColumns, d.ID, d.LastError)
+		}
+		if err != nil {
 			return err
 		}
 		if ok && was != "verified" {
@@ -199,6 +223,10 @@ func (s *Service) check(ctx context.Context, d *Domain) error {
 func (s *Service) VerifyPendingDomains(ctx context.Context, limit int) (checked, verified int, err error) {
 	var pending []Domain
 	err = SystemTx(ctx, s.db, "job: verify pending domains", func(tx *Tx) error {
+		// Claims never verified expire after 30 days.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_domains WHERE status = 'pending' AND created_at < now() - interval '30 days'`); err != nil {
+			return err
+		}
 		return tx.SelectContext(ctx, &pending, `SELECT `+domainColumns+` FROM tenant_domains WHERE status = 'pending'
 			AND created_at > now() - interval '30 days' ORDER BY last_checked_at NULLS FIRST LIMIT $1`, limit)
 	})

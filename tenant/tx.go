@@ -61,6 +61,11 @@ func (tx *Tx) SelectContext(ctx context.Context, dest any, q string, args ...any
 	return sqlx.SelectContext(ctx, tx.conn, dest, q, args...)
 }
 
+// ErrNoTenant is InTx's EINTERNAL when the context carries no tenant. The
+// web layer answers it with 404 on the console host, where a storefront
+// route has nothing to show.
+var ErrNoTenant = fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "tenant transaction without a tenant in the context")
+
 // InTx runs fn in a transaction scoped to the tenant in ctx: PostgreSQL's
 // row-level security then shows and accepts only that tenant's rows. It is the
 // only way a store reaches tenant data. It returns EINTERNAL, without touching
@@ -68,7 +73,7 @@ func (tx *Tx) SelectContext(ctx context.Context, dest any, q string, args ...any
 func InTx(ctx context.Context, db *sqlx.DB, fn func(*Tx) error) error {
 	id, ok := IDFromContext(ctx)
 	if !ok {
-		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "tenant transaction without a tenant in the context")
+		return ErrNoTenant
 	}
 	// The uuid is printed by uuid.UUID itself (hex and hyphens only), so the
 	// literal cannot carry SQL. A literal lets BEGIN and the setting travel in

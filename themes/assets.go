@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"image/png"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -49,6 +50,77 @@ func ValidateImage(data []byte) (string, error) {
 	return "image/svg+xml", nil
 }
 
+// cssReachesOut reports whether a (style or presentation) attribute value
+// could make the browser fetch anything: a url( that is not a reference
+// inside the document (url(#id)), or an image-set(, image(, cross-fade(,
+// element( or @import, in any spelling CSS accepts: escapes (u\72l(,
+// \000075rl(), comments (u/**/rl is not CSS, url/**/( is), any case.
+func cssReachesOut(v string) bool {
+	v = strings.ToLower(unescapeCSS(v))
+	for _, f := range []string{"image-set(", "image(", "cross-fade(", "element(", "@import", "src("} {
+		if strings.Contains(v, f) {
+			return true
+		}
+	}
+	for rest := v; ; {
+		i := strings.Index(rest, "url")
+		if i < 0 {
+			return false
+		}
+		rest = strings.TrimLeft(rest[i+3:], " \t\n\r\f")
+		if !strings.HasPrefix(rest, "(") {
+			continue
+		}
+		target := strings.TrimLeft(rest[1:], " \t\n\r\f\"'")
+		if !strings.HasPrefix(target, "#") {
+			return true
+		}
+	}
+}
+
+// unescapeCSS removes comments and resolves backslash escapes the way a CSS
+// tokenizer does (https://www.w3.org/TR/css-syntax-3/#consume-escaped-code-point):
+// up to six hex digits and one optional whitespace, or the next character.
+func unescapeCSS(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case strings.HasPrefix(v[i:], "/*"):
+			end := strings.Index(v[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += 2 + end + 1
+		case v[i] == '\\' && i+1 < len(v):
+			j := i + 1
+			for j < len(v) && j < i+7 && isHex(v[j]) {
+				j++
+			}
+			if j == i+1 { // not hex: the character itself
+				b.WriteByte(v[j])
+				i = j
+				continue
+			}
+			n, _ := strconv.ParseUint(v[i+1:j], 16, 32)
+			if n == 0 || n > 0x10FFFF {
+				n = 0xFFFD
+			}
+			b.WriteRune(rune(n))
+			if j < len(v) && strings.IndexByte(" \t\n\r\f", v[j]) >= 0 {
+				j++
+			}
+			i = j - 1
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
 func checkSVG(data []byte) error {
 	bad := func(format string, a ...any) error { return fiatdashboard.Invalid("file", "the SVG "+format, a...) }
 	if bytes.Contains(bytes.ToUpper(data), []byte("<!ENTITY")) || bytes.Contains(bytes.ToUpper(data), []byte("<!DOCTYPE")) {
@@ -86,7 +158,7 @@ func checkSVG(data []byte) error {
 					}
 				case strings.Contains(av, "javascript:") || strings.Contains(av, "data:"):
 					return bad("has a script or data URL in %s, which is not allowed", a.Name.Local)
-				case strings.Contains(av, "url(") && !strings.Contains(av, "url(#"):
+				case cssReachesOut(a.Value):
 					return bad("refers to something outside itself in %s, which is not allowed", a.Name.Local)
 				}
 			}

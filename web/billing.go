@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
@@ -255,6 +256,49 @@ func (s *Server) adminRefund(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"refund_requested": true})
+}
+
+// adminRefunds lists refund requests (of one order with ?order=), failed
+// ones with Stripe's reason.
+func (s *Server) adminRefunds(c *fiber.Ctx) error {
+	var order uuid.UUID
+	if q := c.Query("order"); q != "" {
+		id, err := uuid.Parse(q)
+		if err != nil {
+			return fiatdashboard.Invalid("order", "not an order id")
+		}
+		order = id
+	}
+	out, err := s.deps.Billing.Refunds(c.UserContext(), order)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+// adminDisputes lists the tenant's disputes.
+func (s *Server) adminDisputes(c *fiber.Ctx) error {
+	out, err := s.deps.Billing.Disputes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": out})
+}
+
+// adminDisputeEvidence answers a dispute with the tenant's evidence.
+func (s *Server) adminDisputeEvidence(c *fiber.Ctx) error {
+	id := utils.CopyString(c.Params("id"))
+	var in struct {
+		Evidence string `json:"evidence"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	d, err := s.deps.Billing.RespondDispute(c.UserContext(), id, in.Evidence)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
 }
 
 func (s *Server) adminPricing(c *fiber.Ctx) error {

@@ -194,6 +194,10 @@ func TestConsoleNodeOperators(t *testing.T) {
 	for _, b := range bills {
 		want += b.FarmerShare
 	}
+	// The grid:bills job stores the bills; the console reads them.
+	if _, err := h.deploy.SyncBills(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	root := rootOf(t, w)
 	rows := pageItems(t, root.must(200, "GET", "/api/console/node-operators", nil))

@@ -89,6 +89,20 @@ func (s *Server) cancelDeployment(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
+// adminCancelDeployment cancels a deployment from the admin pages; it needs
+// an admin role (a customer's own cancel is DELETE /api/deployments/{id}).
+func (s *Server) adminCancelDeployment(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.deps.Deploy.AdminCancel(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
 // deploymentEvents streams a deployment's events as Server-Sent Events:
 // every event so far, then new ones as they happen, until the deployment
 // settles or the client goes away. Each event's id lets a reconnecting
@@ -123,6 +137,8 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 			first = mergeEvents(first, events)
 		}
 		events := first
+		// The first write sends the headers even when there is no event yet.
+		fmt.Fprint(w, "retry: 3000\n\n")
 		for {
 			for _, e := range events {
 				b, _ := json.Marshal(e)

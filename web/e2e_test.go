@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -250,7 +251,11 @@ func TestBrowserEndToEnd(t *testing.T) {
 			scripts = append(scripts, filepath.Join("ui", "e2e", strings.TrimSpace(name)+".test.mjs"))
 		}
 	}
-	cmd := exec.CommandContext(ectx, node, append([]string{"--test", "--test-reporter=spec"}, scripts...)...)
+	// A second reporter writes TAP to a file: with FD_E2E=required a script
+	// that skipped (a describe block whose variables were missing) fails the
+	// run instead of passing in silence.
+	tap := filepath.Join(t.TempDir(), "e2e.tap")
+	cmd := exec.CommandContext(ectx, node, append(nodeTestArgs(tap), scripts...)...)
 	cmd.Env = append(os.Environ(),
 		fmt.Sprintf("FD_E2E_STOREFRONT_URL=http://demo.localhost:%d/", port),
 		fmt.Sprintf("FD_E2E_CONSOLE_URL=http://console.localhost:%d/", port),
@@ -289,6 +294,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)
+	}
+	if err := noSkippedScripts(tap, required); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("end-to-end script passed; screenshots in %s\n%s", shots, out)
 	if only := os.Getenv("FD_E2E_ONLY"); only != "" && !slices.Contains(strings.Split(only, ","), "deployments") {
@@ -426,4 +434,70 @@ func e2eWalletContract(t *testing.T, h *harness, owner uuid.UUID, twin uint32, d
 		t.Fatalf("project %s has no VM contract: %+v", project, p.Contracts)
 	}
 	return vm
+}
+
+// nodeTestArgs runs node's test runner with the spec reporter on standard
+// output and a TAP copy in tap, which noSkippedScripts reads.
+func nodeTestArgs(tap string) []string {
+	return []string{"--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
+		"--test-reporter=tap", "--test-reporter-destination=" + tap}
+}
+
+// tapSkip matches a TAP result line marked skipped: "ok 3 - name # SKIP why".
+var tapSkip = regexp.MustCompile(`^\s*(?:not )?ok \d+ - (.*?) # SKIP\b ?(.*)$`)
+
+// noSkippedScripts reads the TAP file of a run and, when required (FD_E2E=
+// required), returns an error naming every test or describe block that was
+// skipped, with the reason it gave. Without required it lets skips pass.
+func noSkippedScripts(tap string, required bool) error {
+	b, err := os.ReadFile(tap)
+	if err != nil {
+		return fmt.Errorf("the browser scripts' TAP report: %w", err)
+	}
+	var skipped []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := tapSkip.FindStringSubmatch(line); m != nil {
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", m[1], m[2]))
+		}
+	}
+	if len(skipped) == 0 || !required {
+		return nil
+	}
+	return fmt.Errorf("with FD_E2E=required no browser script may skip, but %d did:\n  %s", len(skipped), strings.Join(skipped, "\n  "))
+}
+
+// TestSkippedBrowserScriptFailsWhenRequired runs node's test runner, as the
+// end-to-end test does, on a script whose describe block is skipped for a
+// missing variable: with FD_E2E=required the run fails naming the block and
+// the reason; without it, it passes.
+func TestSkippedBrowserScriptFailsWhenRequired(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("FD_E2E") == "required" {
+			t.Fatal("node is not installed (FD_E2E=required)")
+		}
+		t.Skip("skipped: node is not installed")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "skips.test.mjs")
+	if err := os.WriteFile(script, []byte(`import { describe, it } from 'node:test'
+describe('a page that runs', () => { it('works', () => {}) })
+describe('a page without its account', { skip: 'FD_E2E_SOMETHING is not set' }, () => { it('never runs', () => {}) })
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tap := filepath.Join(dir, "out.tap")
+	if out, err := exec.Command(node, append(nodeTestArgs(tap), script)...).CombinedOutput(); err != nil {
+		t.Fatalf("node --test: %v\n%s", err, out)
+	}
+	err = noSkippedScripts(tap, true)
+	if err == nil || !strings.Contains(err.Error(), "a page without its account (FD_E2E_SOMETHING is not set)") {
+		t.Errorf("required run with a skipped describe block: error %v, want one naming the block and its reason", err)
+	}
+	if strings.Contains(fmt.Sprint(err), "a page that runs") {
+		t.Errorf("the error names a block that ran: %v", err)
+	}
+	if err := noSkippedScripts(tap, false); err != nil {
+		t.Errorf("a run that is not required failed on a skip: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // statusByCode is the one table from error codes to HTTP statuses.
@@ -41,6 +42,10 @@ type ErrorDetail struct {
 // "internal error".
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	body := ErrorDetail{RequestID: requestID(c)}
+	if errors.Is(err, tenant.ErrNoTenant) && siteOf(c).Tenant == nil {
+		// A storefront route called on the console host: nothing here.
+		err = fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
 	var ae *fiatdashboard.Error

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
 )
 
@@ -46,7 +47,9 @@ type SiteInfo struct {
 	Realm      string     `json:"realm"`
 	Tenant     TenantInfo `json:"tenant"`
 	StripeMode string     `json:"stripe_mode"`
-	Version    string     `json:"version"`
+	// Version is shown to signed-in staff only: an anonymous caller learns
+	// nothing that narrows down which vulnerabilities to try.
+	Version string `json:"version,omitempty"`
 	// BaseDomain is the domain under which storefronts are slug hosts
 	// (console only: it builds the links to each storefront).
 	BaseDomain string `json:"base_domain,omitempty"`
@@ -66,7 +69,10 @@ type TenantInfo struct {
 
 func (s *Server) siteInfo(c *fiber.Ctx) SiteInfo {
 	site := siteOf(c)
-	info := SiteInfo{Realm: string(site.Realm), StripeMode: s.cfg.StripeMode, Version: s.cfg.Version, theme: themes.Default()}
+	info := SiteInfo{Realm: string(site.Realm), StripeMode: s.cfg.StripeMode, theme: themes.Default()}
+	if actor, ok := tenant.ActorFromContext(c.UserContext()); ok && actor.Kind != tenant.ActorSystem {
+		info.Version = s.cfg.Version
+	}
 	if site.Tenant == nil {
 		info.Tenant = TenantInfo{Name: "fiatdashboard console", Pitch: "Run the marketplace: tenants, node operators, jobs.", Mode: "light"}
 		if s.deps.Resolver != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,23 @@ func safeMethod(m string) bool {
 }
 
 func meta(c *fiber.Ctx) rbac.ClientMeta {
-	return rbac.ClientMeta{IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent()), Origin: c.BaseURL()}
+	return rbac.ClientMeta{IP: c.IP(), UserAgent: string(c.Request().Header.UserAgent()), Origin: siteOrigin(c)}
+}
+
+// siteOrigin is the scheme and host name of the site the request resolved
+// to (the console, a slug host or a verified custom domain), for links in
+// mail. The port the request came to is dropped, so a link never points at
+// a port a caller chose; development hosts (*.localhost) keep theirs.
+func siteOrigin(c *fiber.Ctx) string {
+	host := strings.ToLower(c.Hostname())
+	name, port, err := net.SplitHostPort(host)
+	if err != nil {
+		name, port = host, ""
+	}
+	if port != "" && (name == "localhost" || strings.HasSuffix(name, ".localhost")) {
+		return c.Protocol() + "://" + net.JoinHostPort(name, port)
+	}
+	return c.Protocol() + "://" + name
 }
 
 // setSession sets the session cookies from fresh tokens.
@@ -89,15 +106,17 @@ func clearSession(c *fiber.Ctx) {
 	}
 }
 
-// bind parses a JSON body into v; a body that is not JSON is EINVALID.
+// bind parses a JSON body into v (see decodeJSON): only application/json is
+// accepted (a form or text/plain post from another site is refused), and
+// NUL, invalid UTF-8 and type errors are EINVALID naming the field.
 func bind(c *fiber.Ctx, v any) error {
 	if len(c.Body()) == 0 {
 		return nil
 	}
-	if err := c.BodyParser(v); err != nil {
-		return fiatdashboard.Invalid("body", "the request body must be a JSON object")
+	if !isJSON(c.Get(fiber.HeaderContentType)) {
+		return fiatdashboard.Invalid("body", "send the request body as application/json")
 	}
-	return nil
+	return decodeJSON(c.Body(), v)
 }
 
 // page reads ?limit= (1-100, default 50).

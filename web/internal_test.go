@@ -107,3 +107,39 @@ func TestOperationsEndpointsAreNotPublic(t *testing.T) {
 		t.Errorf("allowed peer /metrics on a storefront host = %d, want 404", st)
 	}
 }
+
+// TestSecurityHeaders proves every page and API answer carries a CSP that
+// forbids framing and allows Stripe.js, X-Frame-Options, nosniff and a
+// Referrer-Policy; API answers are never stored; HSTS only over TLS as told
+// by a trusted proxy.
+func TestSecurityHeaders(t *testing.T) {
+	h := newHarnessConfig(t, nil, web.Config{Version: "test", StripeMode: "mock", TrustedProxies: []string{"0.0.0.0"}})
+	for _, p := range []string{"/", "/admin", "/console", "/api/site", "/api/me"} {
+		res, _ := h.do(t, "GET", "console.localhost", p)
+		csp := res.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"frame-ancestors 'none'", "https://js.stripe.com", "default-src 'self'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", p, csp, want)
+			}
+		}
+		if res.Header.Get("X-Frame-Options") != "DENY" || res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: headers %v lack X-Frame-Options DENY, nosniff or Referrer-Policy", p, res.Header)
+		}
+		if strings.HasPrefix(p, "/api/") && res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", p, res.Header.Get("Cache-Control"))
+		}
+		if res.Header.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s over plain HTTP sets HSTS", p)
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/site", nil)
+	req.Host = "console.localhost"
+	req.Header.Set("X-Forwarded-Proto", "https")
+	res, err := h.srv.App().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("HTTPS through a trusted proxy: no HSTS (%v)", res.Header)
+	}
+}

@@ -123,6 +123,7 @@ func New(cfg Config, deps Deps) *Server {
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestContext)
+	app.Use(s.securityHeaders)
 
 	// Health answers on any host; /metrics and the TLS ask only on the
 	// internal listener or to configured addresses (internal.go).
@@ -219,13 +220,16 @@ func (s *Server) routes() {
 	admin.Get("/billing/payments.csv", s.adminPaymentsCSV)
 	admin.Get("/billing/balances", s.adminBalances)
 	admin.Post("/billing/orders/:id/refund", s.adminRefund)
+	admin.Get("/billing/refunds", s.adminRefunds)
+	admin.Get("/billing/disputes", s.adminDisputes)
+	admin.Post("/billing/disputes/:id/evidence", s.adminDisputeEvidence)
 	admin.Get("/pricing", s.adminPricing)
 	admin.Put("/pricing", s.adminSavePricing)
 	admin.Post("/pricing/coupons", s.adminCreateCoupon)
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
-	admin.Post("/deployments/:id/cancel", s.cancelDeployment)
+	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)
 	admin.Post("/health/reconcile", s.adminReconcileNow)

@@ -4,10 +4,12 @@ import (
 	"time"
 
 	"io"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
 )
@@ -63,6 +65,9 @@ func origin(c *fiber.Ctx) tenant.Origin {
 func (s *Server) apply(c *fiber.Ctx) error {
 	var in tenant.NewApplication
 	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Identity.Throttle(c.UserContext(), rbac.RateApplication, strings.ToLower(strings.TrimSpace(in.ContactEmail)), meta(c)); err != nil {
 		return err
 	}
 	a, err := s.deps.Tenants.Apply(c.UserContext(), in)

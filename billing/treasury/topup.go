@@ -140,15 +140,16 @@ func (t *Treasury) SaveWallet(ctx context.Context, in WalletInput) error {
 			return err
 		}
 	}
-	mEnc, err := t.keys.Seal("treasury", []byte(mnemonic))
-	if err != nil {
-		return err
-	}
-	sEnc, err := t.keys.Seal("treasury", []byte(strings.TrimSpace(in.StellarSecret)))
-	if err != nil {
-		return err
-	}
 	tid, _ := tenant.IDFromContext(ctx)
+	// Sealed for this tenant only: a copy in another tenant's row does not open.
+	mEnc, err := t.keys.SealFor("treasury", tid, []byte(mnemonic))
+	if err != nil {
+		return err
+	}
+	sEnc, err := t.keys.SealFor("treasury", tid, []byte(strings.TrimSpace(in.StellarSecret)))
+	if err != nil {
+		return err
+	}
 	return tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tenant_wallets (tenant_id, twin_id, mnemonic_enc, stellar_account, stellar_secret_enc) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (tenant_id) DO UPDATE SET twin_id = EXCLUDED.twin_id, mnemonic_enc = EXCLUDED.mnemonic_enc, stellar_account = EXCLUDED.stellar_account,
@@ -272,15 +273,13 @@ func (t *Treasury) contractCosts(ctx context.Context) ([]ContractCost, error) {
 			return nil, err
 		}
 		for _, c := range p.Contracts {
-			if c.Resources == (grid.Resources{}) && len(c.PublicIPs) == 0 {
-				continue // network and name contracts: no capacity, (almost) no cost
+			// The list cost (before the staking discount) as the grid
+			// prices the contract itself: a rent at the node's dedicated
+			// share plus its extra fee, a VM on a rented node by its IPs.
+			if c.ListHourlyCost == 0 {
+				continue // network contracts and VMs riding on a rent: nothing billed
 			}
-			// The list cost (before the staking discount) of what the contract holds.
-			q, err := g.Quote(ctx, grid.Workload{CRU: c.Resources.CRU, MRU: c.Resources.MRU, SRU: c.Resources.SRU, HRU: c.Resources.HRU, PublicIPv4: uint32(len(c.PublicIPs))})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, ContractCost{ContractID: c.ID, MonthlyList: q.ListTFTMonth})
+			out = append(out, ContractCost{ContractID: c.ID, MonthlyList: c.ListHourlyCost * grid.HoursPerMonth})
 		}
 	}
 	return out, nil
@@ -622,8 +621,9 @@ func (t *Treasury) set(ctx context.Context, id uuid.UUID, cols map[string]any) e
 	})
 }
 
-func (t *Treasury) secret(w *walletRow) (string, error) {
-	b, err := t.keys.Open("treasury", w.SecretSealed)
+func (t *Treasury) secret(ctx context.Context, w *walletRow) (string, error) {
+	tid, _ := tenant.IDFromContext(ctx)
+	b, err := t.keys.OpenFor("treasury", tid, w.SecretSealed)
 	if err != nil {
 		return "", fmt.Errorf("open the Stellar secret: %w", err)
 	}
@@ -654,7 +654,7 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 		return TopupQuoted, t.set(ctx, r.ID, map[string]any{"state": TopupQuoted, "quote_usdc": int64(q.SendUSDC), "send_max_usdc": sendMax})
 	case TopupQuoted:
 		if r.SwapHash == "" {
-			secret, err := t.secret(w)
+			secret, err := t.secret(ctx, w)
 			if err != nil {
 				return "", err
 			}
@@ -678,7 +678,7 @@ func (t *Treasury) step(ctx context.Context, r *topupRow, w *walletRow) (string,
 			if err != nil {
 				return "", err
 			}
-			secret, err := t.secret(w)
+			secret, err := t.secret(ctx, w)
 			if err != nil {
 				return "", err
 			}
@@ -820,19 +820,19 @@ func (t *Treasury) Rotate(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, r := range rows {
-			m, err := t.keys.Open("treasury", r.M)
+			m, err := t.keys.OpenFor("treasury", r.TenantID, r.M)
 			if err != nil {
 				return fmt.Errorf("wallet of %s: %w", r.TenantID, err)
 			}
-			s, err := t.keys.Open("treasury", r.S)
+			s, err := t.keys.OpenFor("treasury", r.TenantID, r.S)
 			if err != nil {
 				return fmt.Errorf("wallet of %s: %w", r.TenantID, err)
 			}
-			me, err := t.keys.Seal("treasury", m)
+			me, err := t.keys.SealFor("treasury", r.TenantID, m)
 			if err != nil {
 				return err
 			}
-			se, err := t.keys.Seal("treasury", s)
+			se, err := t.keys.SealFor("treasury", r.TenantID, s)
 			if err != nil {
 				return err
 			}

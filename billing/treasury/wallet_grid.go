@@ -73,7 +73,7 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	if c, ok := t.grids.byKey[tenantID]; ok && c.key == key {
 		return c.g, nil
 	}
-	mnemonic, err := t.keys.Open("treasury", w.Sealed)
+	mnemonic, err := t.keys.OpenFor("treasury", tenantID, w.Sealed)
 	if err != nil {
 		return nil, fmt.Errorf("tenant grid: open the wallet of %s: %w", tenantID, err)
 	}

@@ -272,7 +272,7 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 			return nil, fmt.Errorf("%s: expected %s%s", s.name, s.expect, shown)
 		}
 	}
-	if c.DatabaseSystemURL == "" {
+	if used("FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL") && c.DatabaseSystemURL == "" {
 		c.DatabaseSystemURL = withUser(c.DatabaseURL, "fd_system")
 	}
 	if used("FD_ENV", "FD_STRIPE_SECRET_KEY") && c.Env == "production" && c.StripeSecretKey == "" {
@@ -290,11 +290,15 @@ func loadSettings(getenv func(string) string, names []string) (*Config, error) {
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_WEBHOOK_SECRET: expected a webhook signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
 	}
+	// Judged only when what makes a configuration live was read (a command
+	// reading a few settings leaves the others at their zero values).
+	if used("FD_STRIPE_SECRET_KEY", "FD_GRID_NETWORK", "FD_BASE_DOMAIN", "FD_CONSOLE_HOST") {
+		if err := refuseDevKeysWhenLive(c, getenv); err != nil {
+			return nil, err
+		}
+	}
 	if used("FD_STRIPE_SECRET_KEY", "FD_STRIPE_CONNECT_WEBHOOK_SECRET") && c.StripeSecretKey != "" && c.StripeConnectWebhookSecret == "" {
 		return nil, fmt.Errorf("FD_STRIPE_CONNECT_WEBHOOK_SECRET: expected the Connect endpoint's signing secret (whsec_…) when FD_STRIPE_SECRET_KEY is set")
-	}
-	if err := refuseDevKeysWhenLive(c, getenv); err != nil {
-		return nil, err
 	}
 	return c, nil
 }

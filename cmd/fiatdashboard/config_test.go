@@ -40,7 +40,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"FD_LOG_FORMAT": "xml"}, "FD_LOG_FORMAT", ""},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "pk_live_secretish"}, "FD_STRIPE_SECRET_KEY", "secretish"},
 		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x"}, "FD_STRIPE_WEBHOOK_SECRET", "sk_test_x"},
-		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
+		{map[string]string{"FD_STRIPE_SECRET_KEY": "sk_test_x", "FD_STRIPE_WEBHOOK_SECRET": "whsec_x",
+			"FD_SECRET_KEYS": "k1:" + strings.Repeat("QUJD", 11), "FD_MASTER_KEY": "m1:" + strings.Repeat("WFla", 11)}, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_x"},
 		{map[string]string{"FD_ENV": "production"}, "FD_STRIPE_SECRET_KEY", ""},
 		// The profiler answers only on loopback: never on a public interface.
 		{map[string]string{"FD_PPROF_ADDR": ":6060"}, "FD_PPROF_ADDR", ""},
@@ -121,8 +122,8 @@ func TestDevKeysRefusedNextToLiveParts(t *testing.T) {
 		return m
 	}
 	live := [][]string{
-		{"FD_STRIPE_SECRET_KEY", "sk_live_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real"},
-		{"FD_STRIPE_SECRET_KEY", "sk_test_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real"},
+		{"FD_STRIPE_SECRET_KEY", "sk_live_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real", "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_real_connect"},
+		{"FD_STRIPE_SECRET_KEY", "sk_test_abc", "FD_STRIPE_WEBHOOK_SECRET", "whsec_real", "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_real_connect"},
 		{"FD_GRID_NETWORK", "main", "FD_GRID_MNEMONIC", "word word word"},
 		{"FD_BASE_DOMAIN", "cloud.example.com"},
 		{"FD_CONSOLE_HOST", "console.example.com"},
@@ -137,6 +138,7 @@ func TestDevKeysRefusedNextToLiveParts(t *testing.T) {
 			{with(own, append(l, "FD_MASTER_KEY", "")...), "FD_MASTER_KEY"},                                   // own session keys, dev master key
 			{with(own, append(l, "FD_MASTER_KEY", devMasterKey)...), "FD_MASTER_KEY"},                         // the dev master key spelled out
 			{with(own, append(l, "FD_STRIPE_WEBHOOK_SECRET", "whsec_mock_x")...), "FD_STRIPE_WEBHOOK_SECRET"}, // the mock secret
+			{with(own, append(l, "FD_STRIPE_CONNECT_WEBHOOK_SECRET", "whsec_mock_y")...), "FD_STRIPE_CONNECT_WEBHOOK_SECRET"},
 		} {
 			_, err := loadConfig(env(tt.env))
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want+": expected") {

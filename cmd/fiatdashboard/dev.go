@@ -42,6 +42,12 @@ Ctrl-C stops it all; running it again reuses what is there.`, stderr)
 		fmt.Fprintln(stderr, "fiatdashboard dev: FD_ENV: expected development (dev seeds demo data and mock services)")
 		return 2
 	}
+	if cfg.InternalAddr == "" && len(cfg.InternalAllow) == 0 {
+		// One machine, nothing public: Prometheus and Caddy on this machine
+		// may read /metrics and /internal/tls-ask on the main listener (by
+		// the connection's loopback address; never on a storefront host).
+		cfg.InternalAllow = []string{"127.0.0.1/32", "::1/128"}
+	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "fiatdashboard dev: "+format+"\n", a...)
 		return 1
@@ -92,7 +98,7 @@ fiatdashboard %s is running (development)
   Storefronts  http://demo.%s:%d   (Demo Cloud)
                http://acme.%s:%d   (Acme Compute)
                http://commons.%s:%d   (Grid Commons Co-op)
-  Health       http://127.0.0.1:%d/readyz   metrics: on FD_INTERNAL_ADDR   API: /api/openapi.json
+  Health       http://127.0.0.1:%d/readyz   metrics: /metrics from this machine   API: /api/openapi.json
   Stripe       %s
   Grid         %s
   Mail         %s

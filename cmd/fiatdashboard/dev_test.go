@@ -48,7 +48,7 @@ func TestMetricsUnderDev(t *testing.T) {
 	var out bytes.Buffer
 	cmd := exec.Command(os.Args[0], "dev")
 	cmd.Env = append(os.Environ(), "FD_TEST_AS_COMMAND=1",
-		"FD_DATABASE_URL="+d.AppURL, "FD_DATABASE_OWNER_URL="+d.OwnerURL, "FD_REDIS_URL="+r.URL,
+		"FD_DATABASE_URL="+d.AppURL, "FD_DATABASE_OWNER_URL="+d.OwnerURL, "FD_DATABASE_SYSTEM_URL="+d.SystemURL, "FD_REDIS_URL="+r.URL,
 		"FD_HTTP_ADDR="+addr, "FD_DATA_DIR="+t.TempDir(), "FD_STRIPE_API_URL=", "FD_STRIPE_SECRET_KEY=")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

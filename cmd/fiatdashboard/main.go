@@ -123,7 +123,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 var (
 	everySetting     []string
 	migrateSettings  = []string{"FD_DATABASE_OWNER_URL"}
-	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
+	servicesSettings = []string{"FD_DATABASE_OWNER_URL", "FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL", "FD_DATA_DIR"}
 	// Account and token commands write through the application role and
 	// tell running instances of role changes over Redis (when it answers).
 	accountSettings = []string{"FD_DATABASE_URL", "FD_DATABASE_SYSTEM_URL", "FD_REDIS_URL"}

@@ -22,6 +22,7 @@ func TestOperatorCommandsNeedOnlyTheDatabase(t *testing.T) {
 	}
 	t.Setenv("FD_DATABASE_URL", d.AppURL)
 	t.Setenv("FD_DATABASE_OWNER_URL", d.OwnerURL)
+	t.Setenv("FD_DATABASE_SYSTEM_URL", d.SystemURL)
 
 	ctx := context.Background()
 	runOK := func(args ...string) string {

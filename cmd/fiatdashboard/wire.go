@@ -76,10 +76,13 @@ func (p *platform) runCatalog(ctx context.Context) {
 	p.catalogs.Do(func() { go p.catalog.Run(ctx) })
 }
 
-func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
-	db, err := sqlx.Open("postgres", cfg.DatabaseURL)
+// openDatabases connects to PostgreSQL as the application role
+// (FD_DATABASE_URL) and, for tenant.SystemTx, as the system role
+// (FD_DATABASE_SYSTEM_URL); the platform and the operator commands share it.
+func openDatabases(ctx context.Context, cfg *Config) (db, sysdb *sqlx.DB, err error) {
+	db, err = sqlx.Open("postgres", cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
+		return nil, nil, fmt.Errorf("FD_DATABASE_URL: %w", err)
 	}
 	// A pool larger than what PostgreSQL's cores can run at once only moves
 	// the queue into the database (measured in `make bench`).
@@ -90,14 +93,14 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_URL does not answer (is it running, migrated, and does the role exist?): %w", err)
 	}
 	// The system path's own small pool, as the system role (BYPASSRLS):
 	// the application role has no setting that bypasses isolation.
-	sysdb, err := sqlx.Open("postgres", cfg.DatabaseSystemURL)
+	sysdb, err = sqlx.Open("postgres", cfg.DatabaseSystemURL)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
+		return nil, nil, fmt.Errorf("FD_DATABASE_SYSTEM_URL: %w", err)
 	}
 	sysdb.SetMaxOpenConns(5)
 	sysdb.SetMaxIdleConns(5)
@@ -105,9 +108,19 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	if err := sysdb.PingContext(pctx); err != nil {
 		db.Close()
 		sysdb.Close()
-		return nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL at FD_DATABASE_SYSTEM_URL does not answer as the system role (migrated? the 15th migration creates fd_system; give it a password in production): %w", err)
 	}
 	tenant.UseSystemPool(db, sysdb)
+	return db, sysdb, nil
+}
+
+func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform, error) {
+	db, sysdb, err := openDatabases(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	ropt, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		db.Close()
@@ -164,7 +177,14 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	}
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
-	p.catalog = grid.NewCatalog(p.grid, time.Minute)
+	var nodes grid.NodeLister = p.grid
+	if cfg.GridNetwork != "sim" {
+		// The grid proxy is public: the catalog needs no funded twin.
+		if r, err := tfgrid.NewNodeReader(cfg.GridNetwork); err == nil {
+			nodes = r
+		}
+	}
+	p.catalog = grid.NewCatalog(nodes, time.Minute)
 	p.asynq = asynq.NewClient(aopt)
 	bcfg := billing.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, ConnectWebhookSecret: cfg.StripeConnectWebhookSecret,
 		APIURL: cfg.StripeAPIURL}
@@ -344,6 +364,9 @@ func (p *platform) work(ctx context.Context) error {
 		return err
 	}
 	if err := w.RegisterUpkeep(p.deploy); err != nil {
+		return err
+	}
+	if err := w.RegisterBillSync(p.deploy); err != nil {
 		return err
 	}
 	if err := w.RegisterRenewals(p.billing); err != nil {

@@ -454,11 +454,18 @@ func (w *world) deleteContract(c *contract) {
 // judged against the twin's usable plus stash balance (billing.rs
 // bill_contract).
 func (w *world) hourlyCost(c *contract) (total, extra grid.TFTUnits, discount grid.DiscountPackage) {
+	q := w.contractQuote(c)
+	return q.TFTHour, q.ExtraFeeTFTHour, q.Discount
+}
+
+// contractQuote prices c for an hour now, as the chain does.
+func (w *world) contractQuote(c *contract) grid.Quote {
 	t := w.twins[c.TwinID]
 	balance := t.Balance + t.Stash
 	if c.Kind == grid.NameContract {
 		hour, pkg, _ := grid.NameContractQuote(w.policy, w.tftPrice, balance)
-		return hour, 0, pkg
+		list, _, _ := grid.NameContractQuote(w.policy, w.tftPrice, 0)
+		return grid.Quote{TFTHour: hour, ListTFTHour: list, Discount: pkg}
 	}
 	n := w.nodes[c.NodeID-1]
 	var wl grid.Workload
@@ -475,7 +482,7 @@ func (w *world) hourlyCost(c *contract) (total, extra grid.TFTUnits, discount gr
 	}
 	wl.Certified = n.Certified
 	q, _ := grid.QuoteWorkload(wl, w.policy, w.tftPrice, balance)
-	return q.TFTHour, q.ExtraFeeTFTHour, q.Discount
+	return q
 }
 
 // snapshot returns the project as Project reports it, with the contracts
@@ -494,7 +501,8 @@ func (w *world) snapshot(p *project, seen func(*contract) bool) grid.Project {
 		}
 		gc := c.Contract
 		gc.PublicIPs = slices.Clone(c.PublicIPs)
-		gc.HourlyCost, _, _ = w.hourlyCost(c)
+		q := w.contractQuote(c)
+		gc.HourlyCost, gc.ListHourlyCost = q.TFTHour, q.ListTFTHour
 		if c.Kind == grid.RentContract {
 			n := w.nodes[c.NodeID-1]
 			gc.Resources = n.Total // a rent bills the whole node

@@ -241,8 +241,8 @@ func (s *suite) contractCosts() {
 		if c.Resources != spec.Resources() {
 			t.Errorf("VM contract resources %+v, want %+v", c.Resources, spec.Resources())
 		}
-		if c.HourlyCost != q.TFTHour {
-			t.Errorf("VM contract costs %s an hour, the chain's pricing says %s", c.HourlyCost, q.TFTHour)
+		if c.HourlyCost != q.TFTHour || c.ListHourlyCost != q.ListTFTHour {
+			t.Errorf("VM contract costs %s (list %s) an hour, the chain's pricing says %s (list %s)", c.HourlyCost, c.ListHourlyCost, q.TFTHour, q.ListTFTHour)
 		}
 	}
 	if !found {

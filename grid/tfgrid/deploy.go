@@ -776,6 +776,7 @@ func (c *Client) priceContracts(ctx context.Context, p *grid.Project, used map[u
 		switch ct.Kind {
 		case grid.NameContract:
 			ct.HourlyCost, _, _ = grid.NameContractQuote(policy, price, b.ForDiscount())
+			ct.ListHourlyCost, _, _ = grid.NameContractQuote(policy, price, 0)
 			continue
 		case grid.RentContract:
 			n, err := c.Node(ctx, ct.NodeID)
@@ -793,7 +794,7 @@ func (c *Client) priceContracts(ctx context.Context, p *grid.Project, used map[u
 			}
 		}
 		if q, err := grid.QuoteWorkload(w, policy, price, b.ForDiscount()); err == nil {
-			ct.HourlyCost = q.TFTHour
+			ct.HourlyCost, ct.ListHourlyCost = q.TFTHour, q.ListTFTHour
 		}
 	}
 }

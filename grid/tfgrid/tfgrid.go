@@ -76,7 +76,17 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		// The SDK quotes the mnemonic in some errors: never pass them on.
 		err = redact(err, cfg.Mnemonic)
-		if strings.Contains(strings.ToLower(err.Error()), "mnemonic") {
+		msg := strings.ToLower(err.Error())
+		switch {
+		case strings.Contains(msg, "no twin"):
+			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
+				Err: fiatdashboard.Invalid("mnemonic", "no twin is registered on the grid for this mnemonic; create one in the ThreeFold dashboard first")}
+		case strings.Contains(msg, "min fee is 2 tft"):
+			// The grid client refuses to start below 2 TFT free: the wallet
+			// is short of funds, not the grid unavailable.
+			return nil, translate(err, "start the grid client")
+		}
+		if strings.Contains(msg, "mnemonic") {
 			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
 				Err: fiatdashboard.Invalid("mnemonic", "the grid wallet's mnemonic is not valid")}
 		}

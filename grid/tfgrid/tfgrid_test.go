@@ -165,11 +165,25 @@ func TestTranslateErrors(t *testing.T) {
 			t.Errorf("%v does not keep its cause for the log", err)
 		}
 	}
+	if err := translate(errors.New("could not validate: no twin associated with the account with the given mnemonic/seed"), "start"); !strings.Contains(fiatdashboard.ErrorMessage(err), "no twin") {
+		t.Errorf("no twin → %q, want it named", fiatdashboard.ErrorMessage(err))
+	}
 	if err := translate(errors.New("contract 5 not found"), "read"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("not found → %v", err)
 	}
 	coded := fiatdashboard.Invalid("x", "bad")
 	if err := translate(coded, "read"); err != coded {
 		t.Errorf("a coded error was rewritten: %v", err)
+	}
+}
+
+func TestNodeReaderNeedsNoTwin(t *testing.T) {
+	if _, err := NewNodeReader("moon"); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("unknown network: %v", err)
+	}
+	for _, n := range Networks {
+		if _, err := NewNodeReader(n); err != nil {
+			t.Errorf("a node reader on %s without any twin: %v", n, err)
+		}
 	}
 }

@@ -89,6 +89,8 @@ export interface EarningLine {
   month: string
   node_id: number
   tenant: string
+  /** usage: the contracts' cost (50 % yours); extra_fee: a rent's extra fee (all yours) */
+  kind: 'usage' | 'extra_fee'
   billed_tft: string
   earned_tft: string
   earned_usd: string
@@ -158,6 +160,8 @@ export interface Deployment {
   notified_at?: string | null
   /** The QSFS backup swarm (backup "qsfs"). */
   swarm?: Swarm
+  /** GPUs attached to the VM (a GPU offer rents its node). */
+  gpus?: { id: string; node_id: number; vendor: string; device: string }[]
   /** What cancelling gives back, as the storefront decided. */
   on_cancel?: 'refund' | 'credit'
   /** Staff lists: the customer and what the order cost. */

@@ -102,12 +102,16 @@ export function Earnings() {
     { header: 'Node', cell: (l) => <span className="font-mono">#{l.node_id}</span> },
     { header: 'Storefront', cell: (l) => l.tenant },
     {
+      header: 'Line',
+      cell: (l) => (l.kind === 'extra_fee' ? 'Extra fee for the rent (100 % yours)' : 'Usage (50 % yours)'),
+    },
+    {
       header: 'Contracts billed',
       className: 'text-right',
       cell: (l) => <span className="tabular-nums">{tft(l.billed_tft)} TFT</span>,
     },
     {
-      header: 'Your 50 %',
+      header: 'Yours',
       className: 'text-right',
       cell: (l) => <span className="font-semibold tabular-nums">{tft(l.earned_tft)} TFT</span>,
     },
@@ -169,7 +173,7 @@ export function Earnings() {
           caption="Earnings per month, node and storefront"
           columns={columns}
           rows={rows}
-          rowKey={(l) => `${l.month}:${l.node_id}:${l.tenant}`}
+          rowKey={(l) => `${l.month}:${l.node_id}:${l.tenant}:${l.kind}`}
           rowProps={() => ({ 'data-testid': 'earning-row' })}
           loading={loaded.loading}
           error={loaded.error}

@@ -221,6 +221,14 @@ export function DeploymentDetail() {
                 {d.placement === 'advanced' ? 'Chosen by you' : 'Chosen for you'}
                 {d.node_id ? <span className="text-muted"> · node {d.node_id}</span> : null}
               </Row>
+              {d.gpus && d.gpus.length > 0 ? (
+                <Row label="GPU">
+                  <span data-testid="deployment-gpus">
+                    {d.gpus.map((g) => g.device || g.id).join(', ')}
+                    <span className="text-muted"> · node {d.gpus[0]?.node_id}, rented whole for this server</span>
+                  </span>
+                </Row>
+              ) : null}
               <Row label="Created">
                 <Time iso={d.created_at} relative={false} />
               </Row>

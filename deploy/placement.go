@@ -1,0 +1,197 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// placementLock serializes the choice of nodes across processes, so that two
+// deployments placed at once both count the other's reservation.
+const placementLock = 0x66645f706c616365 // "fd_place"
+
+// maxReplacements bounds how often one provisioning attempt moves a VM to
+// the next best node after the grid refused it for capacity.
+const maxReplacements = 3
+
+// freshRoom returns the tenant's usable pool nodes (with capability c, and
+// keep's approval) read from the grid now — not from the minute-old catalog —
+// with each node's use raised by what in-flight deployments (other than
+// except) have reserved on it and not yet deployed.
+func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, keep func(grid.Node) bool) ([]grid.Node, error) {
+	ids, err := s.poolNodeIDs(ctx, false)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	page, err := s.grid.ListNodes(ctx, grid.NodeFilter{NodeIDs: ids, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		return nil, err
+	}
+	reserved, err := s.reservations(ctx, ids, except)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]grid.Node, 0, len(page.Nodes))
+	for _, n := range page.Nodes {
+		if (c != "" && !HasCapability(n, c)) || (keep != nil && !keep(n)) {
+			continue
+		}
+		n.Used = n.Used.Add(reserved.node[n.ID])
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// reservations sums, per node, what deployments ordered but not yet on the
+// grid hold there (every tenant's: nodes are shared): those awaiting
+// payment (the node was reserved before the card was charged), paid or
+// provisioning, whose contracts on that node are not recorded yet. A
+// deployment whose contracts exist is counted by the grid itself. The
+// primary VM's node also holds a public IPv4 at its farm when the order
+// asks for one. except (uuid.Nil: none) is left out: the deployment being
+// placed.
+func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.UUID) (*reservation, error) {
+	var rows []struct {
+		Node    uint32 `db:"node"`
+		Primary bool   `db:"is_primary"`
+		Spec    []byte `db:"spec"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "placement: reservations on shared nodes", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &rows, `SELECT n.node, n.is_primary, d.spec FROM deployments d
+			CROSS JOIN LATERAL (VALUES (d.node_id, true), (d.standby_node_id, false)) AS n(node, is_primary)
+			WHERE d.status IN ('awaiting_payment', 'paid', 'provisioning') AND d.id <> $2 AND n.node = ANY($1)
+			  AND NOT EXISTS (SELECT 1 FROM grid_contracts c WHERE c.project = d.project AND c.canceled_at IS NULL AND c.node_id = n.node)`,
+			pq.Array(nodes), except)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := &reservation{node: map[uint32]grid.Resources{}, ipv4: map[uint32]uint32{}}
+	for _, row := range rows {
+		var spec billing.Spec
+		if json.Unmarshal(row.Spec, &spec) != nil {
+			continue
+		}
+		r.node[row.Node] = r.node[row.Node].Add(needOf(spec))
+		if row.Primary && spec.IPv4 {
+			r.ipv4[row.Node]++
+		}
+	}
+	return r, nil
+}
+
+// choose picks a node for column (node_id or standby_node_id) of deployment
+// id under the placement lock, from fresh capacity and reservations, and
+// stores it; a node a concurrent attempt stored first wins. ECONFLICT when no
+// eligible node has room.
+func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need grid.Resources, c string, keep func(grid.Node) bool) (uint32, error) {
+	var node uint32
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(placementLock)); err != nil {
+			return err
+		}
+		var cur *uint32
+		if err := tx.GetContext(ctx, &cur, `SELECT `+column+` FROM deployments WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		if cur != nil {
+			node = *cur
+			return nil
+		}
+		nodes, err := s.freshRoom(ctx, c, id, keep)
+		if err != nil {
+			return err
+		}
+		pick, ok := s.bestNode(ctx, nodes, need, nil)
+		if !ok {
+			if column == "standby_node_id" {
+				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
+			}
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
+		}
+		node = pick
+		_, err = tx.ExecContext(ctx, `UPDATE deployments SET `+column+` = $2 WHERE id = $1`, id, pick)
+		return err
+	})
+	return node, err
+}
+
+// offerCapability is the capability the deployment's offer requires ("" none).
+func (s *Service) offerCapability(ctx context.Context, id uuid.UUID) (string, error) {
+	var c string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &c, `SELECT offer_capability FROM deployments WHERE id = $1`, id)
+	})
+	if tenant.IsNoRows(err) {
+		return "", nil
+	}
+	return c, err
+}
+
+// unplace forgets a node the grid refused for capacity (only if it is still
+// the stored one), so the next choice skips it.
+func (s *Service) unplace(ctx context.Context, id uuid.UUID, column string, node uint32) error {
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deployments SET `+column+` = NULL WHERE id = $1 AND `+column+` = $2`, id, node)
+		return err
+	})
+}
+
+// refusedForCapacity reports a grid refusal another node may not give.
+func refusedForCapacity(err error) bool {
+	return grid.FailureReason(err) == grid.ReasonNodeCapacity
+}
+
+func notIn(tried []uint32) func(grid.Node) bool {
+	return func(n grid.Node) bool { return !slices.Contains(tried, n.ID) }
+}
+
+// hasRoom reports whether a VM of need still fits on one of the tenant's
+// eligible pool nodes (capability c), from fresh capacity, after the
+// reservations of placed in-flight deployments and a first-fit placement of
+// the in-flight ones not placed yet: the check before charging, so that a
+// burst of orders is refused before payment rather than refunded after.
+func (s *Service) hasRoom(ctx context.Context, need grid.Resources, c string) (bool, error) {
+	nodes, err := s.freshRoom(ctx, c, uuid.Nil, nil)
+	if err != nil || len(nodes) == 0 {
+		return false, err
+	}
+	var pending [][]byte
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &pending, `SELECT spec FROM deployments WHERE status IN ('awaiting_payment', 'paid', 'provisioning')
+			AND node_id IS NULL AND placement = 'default' AND created_at > now() - interval '1 hour'`)
+	}); err != nil {
+		return false, err
+	}
+	free := make([]grid.Resources, len(nodes))
+	for i, n := range nodes {
+		free[i] = n.Free()
+	}
+	for _, raw := range pending {
+		var spec billing.Spec
+		if json.Unmarshal(raw, &spec) != nil {
+			continue
+		}
+		r := needOf(spec)
+		for i := range free {
+			if free[i].Covers(r) {
+				free[i] = free[i].Sub(r)
+				break
+			}
+		}
+	}
+	for _, f := range free {
+		if f.Covers(need) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

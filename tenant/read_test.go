@@ -1,0 +1,78 @@
+package tenant_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/migrations/dbtest"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
+)
+
+// TestReadIsolatesTenantsInOneRoundTrip proves the one-round-trip read sees
+// only its tenant's rows (as InTx does), fills slices, structs and scalars,
+// refuses arguments that could carry SQL, cannot write, and leaves its
+// pooled connection clean after a failed statement.
+func TestReadIsolatesTenantsInOneRoundTrip(t *testing.T) {
+	d := dbtest.New(t)
+	d.App.SetMaxOpenConns(1) // every call below reuses the one connection
+	store := tenant.NewStore(d.App)
+	a, b := mustTenant(t, store, "alpha"), mustTenant(t, store, "bravo")
+	ctxA := tenant.WithID(context.Background(), a.ID)
+	ctxB := tenant.WithID(context.Background(), b.ID)
+	auditAs(t, ctxA, d, "a.one")
+	auditAs(t, ctxA, d, "a.two")
+	bRow := auditAs(t, ctxB, d, "b.one")
+
+	var actions []string
+	if err := tenant.Read(ctxA, d.App, &actions, `SELECT action FROM audit_events WHERE created_at < $1 ORDER BY id`, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) != 2 || actions[0] != "a.one" {
+		t.Errorf("tenant A reads %v, want only its own [a.one a.two]", actions)
+	}
+	var n int
+	if err := tenant.Read(ctxA, d.App, &n, `SELECT count(*) FROM audit_events WHERE tenant_id = $1`, b.ID); err != nil || n != 0 {
+		t.Errorf("tenant A counts %d of B's rows by tenant_id (%v), want 0", n, err)
+	}
+	var row struct {
+		ID     int64  `db:"id"`
+		Action string `db:"action"`
+	}
+	if err := tenant.Read(ctxA, d.App, &row, `SELECT id, action FROM audit_events WHERE id = $1`, bRow); !errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("tenant A reading B's row by id: %v %+v, want sql.ErrNoRows", err, row)
+	}
+	if err := tenant.Read(ctxB, d.App, &row, `SELECT id, action FROM audit_events WHERE id = $1`, bRow); err != nil || row.Action != "b.one" {
+		t.Errorf("tenant B reads its row = %+v, %v", row, err)
+	}
+	// Text could carry SQL: refused before the database is touched.
+	if err := tenant.Read(ctxA, d.App, &n, `SELECT count(*) FROM audit_events WHERE action = $1`, "x' OR true --"); fiatdashboard.ErrorCode(err) != fiatdashboard.EINTERNAL {
+		t.Errorf("a text argument: %v, want EINTERNAL", err)
+	}
+	if err := tenant.Read(ctxA, d.App, &n, `SELECT 1; DELETE FROM audit_events`); fiatdashboard.ErrorCode(err) != fiatdashboard.EINTERNAL {
+		t.Errorf("two statements: %v, want EINTERNAL", err)
+	}
+	// Read only: a write fails, and the connection is clean afterwards.
+	if err := tenant.Read(ctxA, d.App, &n, `WITH x AS (DELETE FROM audit_events RETURNING 1) SELECT count(*) FROM x`); err == nil {
+		t.Error("a write inside Read succeeded")
+	}
+	if err := tenant.Read(ctxA, d.App, &n, `SELECT nonexistent FROM audit_events`); err == nil {
+		t.Error("a failing query returned no error")
+	}
+	if err := tenant.Read(ctxB, d.App, &actions, `SELECT action FROM audit_events ORDER BY id`); err != nil || len(actions) != 1 || actions[0] != "b.one" {
+		t.Errorf("after failures, tenant B reads %v (%v), want [b.one]", actions, err)
+	}
+	var setting sql.NullString
+	if err := d.App.QueryRow(`SELECT current_setting('app.tenant_id', true)`).Scan(&setting); err != nil {
+		t.Fatal(err)
+	}
+	if setting.String != "" {
+		t.Errorf("the pooled connection keeps app.tenant_id = %q after Read, want it unset", setting.String)
+	}
+	if err := tenant.Read(context.Background(), d.App, &n, `SELECT 1`); fiatdashboard.ErrorCode(err) != fiatdashboard.EINTERNAL {
+		t.Errorf("Read without a tenant: %v, want EINTERNAL", err)
+	}
+}

@@ -142,3 +142,19 @@ func (s *Service) MonthRevenue(ctx context.Context, ids []uuid.UUID, now time.Ti
 	}
 	return out, nil
 }
+
+// OrderCard returns the brand and last four digits of the card an order was
+// charged to ("" when it was paid from credit only or the card is gone);
+// the caller has read the order (Order) already.
+func (s *Service) OrderCard(ctx context.Context, o *Order) (brand, last4 string) {
+	if o.PaymentMethodID == nil {
+		return "", ""
+	}
+	var c Card
+	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &c, `SELECT id, brand, last4, exp_month, exp_year, is_default, created_at FROM payment_methods WHERE id = $1 AND account_id = $2`, *o.PaymentMethodID, o.AccountID)
+	}); err != nil {
+		return "", ""
+	}
+	return c.Brand, c.Last4
+}

@@ -443,20 +443,16 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Deployment
-	// One query in one round trip: staff see each server's customer and
-	// price; a customer's own page joins only the orders (its price).
-	// No ghost servers: a server whose payment never succeeded and that was
-	// then cancelled never existed; the customer's list leaves it out (staff
-	// still see it).
-	customer, where := `'' AS customer_email`, `d.account_id = $1 AND NOT (d.status = 'terminated' AND o.paid_at IS NULL)`
-	if all {
-		customer, where = `(SELECT a.email FROM accounts a WHERE a.id = d.account_id) AS customer_email`, `$1 = $1`
-	}
-	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`, `+customer+`,
-			o.amount_cents AS price_cents, o.currency, o.months
-			FROM deployments d JOIN orders o ON o.id = d.order_id
-			WHERE `+where+` AND d.created_at < $2
-			ORDER BY d.created_at DESC LIMIT $3`, actor.ID, before, limit)
+	// One query, joined (staff see each server's customer and price), in one
+	// round trip. No ghost servers: a server whose payment never succeeded
+	// and that was then cancelled never existed; the customer's list leaves
+	// it out (staff still see it).
+	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`,
+			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
+			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
+			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
+			  AND ($1 OR NOT (d.status = 'terminated' AND o.paid_at IS NULL))
+			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)
 	return out, err
 }
 

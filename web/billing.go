@@ -3,9 +3,6 @@ package web
 import (
 	"context"
 	"encoding/csv"
-	"fmt"
-	"html"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -183,41 +180,6 @@ func (s *Server) mockAuthenticate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(o)
-}
-
-// receipt is a printable HTML receipt of a paid order, in the tenant's name.
-func (s *Server) receipt(c *fiber.Ctx) error {
-	id, err := pathUUID(c, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.deps.Billing.Order(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if o.PaidAt == nil {
-		return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this order is not paid")
-	}
-	info := s.siteInfo(c)
-	t := siteOf(c).Tenant
-	seller := t.Name
-	if t.LegalName != "" {
-		seller = t.LegalName
-	}
-	cur := strings.ToUpper(o.Currency)
-	row := func(label string, v billing.Cents) string {
-		return fmt.Sprintf(`<tr><td>%s</td><td class="r">%s %s</td></tr>`, html.EscapeString(label), cur, v)
-	}
-	body := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ` + o.ID.String()[:8] + `</title><style>` + info.theme.CSS() +
-		`body{font-family:var(--fd-font);color:#111;max-width:40rem;margin:3rem auto;padding:0 1rem}h1{color:var(--fd-primary);margin:0}table{width:100%;border-collapse:collapse;margin:2rem 0}td{padding:.5rem 0;border-bottom:1px solid #e5e7eb}.r{text-align:right}.muted{color:#6b7280}@media print{button{display:none}}</style></head><body>` +
-		`<h1>` + html.EscapeString(info.Tenant.Name) + `</h1><p class="muted">Receipt for payment ` + o.ID.String() + `<br>Sold by ` + html.EscapeString(seller) +
-		`<br>Paid ` + o.PaidAt.Format("2 January 2006 15:04 MST") + `</p><table>` +
-		row(o.Description, o.Subtotal) + row("Discounts", -o.Discount) + row("Total paid", o.Amount)
-	if o.Refunded > 0 {
-		body += row("Refunded", -o.Refunded)
-	}
-	body += `</table><button onclick="print()">Print</button></body></html>`
-	return c.Type("html").SendString(body)
 }
 
 func (s *Server) adminConnect(c *fiber.Ctx) error {

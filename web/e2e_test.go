@@ -148,6 +148,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		// demo storefront's read-only support staff.
 		{uuid.Nil, "console@console.localhost", rbac.RoleSuperAdmin},
 		{demo.ID, "support@demo.localhost", rbac.RoleSupport},
+		// The money script's owner (TOTP enrolled by the script) and customer.
+		{demo.ID, "money@demo.localhost", rbac.RoleOwner},
+		{demo.ID, "moneybuyer@demo.localhost", rbac.RoleCustomer},
 	} {
 		if _, err := rs.EnsureAccount(ctx, a.tenant, a.email, e2ePassword, a.role); err != nil {
 			t.Fatal(err)
@@ -283,6 +286,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		fmt.Sprintf("FD_E2E_WALLET_CONTRACT=%d", walletContract),
 		"FD_E2E_CONSOLE_ADMIN_EMAIL=console@console.localhost", "FD_E2E_CONSOLE_ADMIN_PASSWORD="+e2ePassword,
 		"FD_E2E_SUPPORT_EMAIL=support@demo.localhost", "FD_E2E_SUPPORT_PASSWORD="+e2ePassword,
+		"FD_E2E_MONEY_OWNER_EMAIL=money@demo.localhost", "FD_E2E_MONEY_OWNER_PASSWORD="+e2ePassword,
+		"FD_E2E_MONEY_CUSTOMER_EMAIL=moneybuyer@demo.localhost", "FD_E2E_MONEY_CUSTOMER_PASSWORD="+e2ePassword,
 		"FD_CHROMIUM="+chromium,
 	)
 	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port))...)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +42,12 @@ func TestOneDefinitionOfRevenue(t *testing.T) {
 		}
 		orders = append(orders, o)
 	}
+	// The receipt (html/template) lists the standby VM on its own line, and the card.
+	st, receipt := w.h.raw(t, "GET", "alpha.localhost", "/api/orders/"+orders[0].ID.String()+"/receipt", nil, "", ann)
+	if st != 200 || !strings.Contains(receipt, `data-kind="standby"`) || !strings.Contains(receipt, "Backup: standby VM") ||
+		!strings.Contains(receipt, "USD 12.16") || !strings.Contains(receipt, "4242") {
+		t.Errorf("receipt of a Small with a standby = %d %s; want the standby's line, the total 12.16 and the card", st, receipt)
+	}
 	// A partial refund to the card, account credit, and a dispute.
 	if err := w.h.billing.Refund(staff, orders[1].ID, 300, "goodwill"); err != nil {
 		t.Fatal(err)
@@ -53,9 +60,9 @@ func TestOneDefinitionOfRevenue(t *testing.T) {
 	if err := w.h.db.Owner(t).Get(&pi, `SELECT payment_intent_id FROM orders WHERE id = $1`, orders[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	payload, sig := billing.Sign(webhookSecret, "charge.dispute.created", acct, map[string]any{"id": "dp_rev", "object": "dispute", "amount": int64(orders[2].Amount),
+	payload, sig := billing.Sign(webhookSecret+"_connect", "charge.dispute.created", acct, map[string]any{"id": "dp_rev", "object": "dispute", "amount": int64(orders[2].Amount),
 		"currency": "usd", "reason": "fraudulent", "status": "needs_response", "charge": "ch_rev", "payment_intent": pi}, time.Now())
-	if err := w.h.billing.ReceiveWebhook(ctx, payload, sig); err != nil {
+	if err := w.h.billing.ReceiveConnectWebhook(ctx, payload, sig); err != nil {
 		t.Fatal(err)
 	}
 	// A payment of last month: in no figure of this month.

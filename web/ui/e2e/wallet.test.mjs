@@ -192,6 +192,14 @@ describe('the storefront owner funds the wallet with a top-up', { skip }, () => 
     const headline = await page.getByTestId('tier-headline').innerText()
 
     await page.getByTestId('topup-now').click()
+    // "Top up now" first confirms what it will spend (issue 15 item 9).
+    const confirm = page.getByTestId('topup-confirm')
+    await confirm.waitFor()
+    const says = await confirm.getByTestId('topup-confirm-amount').innerText()
+    assert.match(says, /up to [\d.,]+ TFT/, `the confirmation names the amount: ${says}`)
+    assert.match(await confirm.getByTestId('confirm-button').innerText(), /USDC|TFT/)
+    if (shots) await confirm.screenshot({ path: join(shots, 'wallet-topup-confirm-1440.png') }).catch(() => {})
+    await confirm.getByTestId('confirm-button').click()
     const topup = page.getByTestId('topup').first()
     await topup.waitFor()
     // Best effort: a picture of the stepper while the top-up is under way.

@@ -9733,7 +9733,14 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /** @description the member's country (ISO 3166-1 alpha-2); the platform's when absent. Another country gets an account under the recipient service agreement (cross-border payouts); a country outside the US, UK, EEA, Canada and Switzerland is 400 on country */
+                        country: string;
+                    };
+                };
+            };
             responses: {
                 /** @description ok */
                 200: {
@@ -11124,6 +11131,7 @@ export interface components {
             created_at: string;
             /** @description for Stripe.js 3-D Secure; only when the payment was just created */
             client_secret: string;
+            dispute_lost_cents: number;
         };
         ConnectStatus: {
             /** @description a co-op: customers are charged on the platform account and paid out to members; no connected account needed */
@@ -11524,6 +11532,8 @@ export interface components {
                 /** @description minor units (cents) */
                 transferred_cents: number;
             }[];
+            /** @description the last failed payout to the member's bank (payout.failed); empty once a payout arrives */
+            payout_failure: string;
         };
         Offer: {
             /** Format: uuid */

@@ -33,7 +33,24 @@ export interface DiscountTier {
 
 export type Catalog = Schema<'Catalog'>
 
-export type QuoteInput = Schema<'QuoteInput'>
+export interface QuoteInput {
+  size: string
+  cpu?: number
+  ram_gb?: number
+  disk_gb?: number
+  ipv4?: boolean
+  months?: number
+  coupon?: string
+  /** none, vm (a standby VM) or qsfs (a QSFS swarm): priced on its own line. */
+  backup?: 'none' | 'vm' | 'qsfs'
+}
+
+/** One part of a price: per month in a quote, for the period in an order (discounts negative). */
+export interface PriceLine {
+  kind?: 'vm' | 'ipv4' | 'standby' | 'qsfs' | 'discount' | 'coupon'
+  label: string
+  cents: number
+}
 
 export interface Breakdown {
   grid_usd_month_cents: number
@@ -42,6 +59,8 @@ export interface Breakdown {
   stripe_fee_cents: number
   platform_fee_cents: number
   margin_cents: number
+  /** The part of grid_usd_month_cents the backup costs on the grid. */
+  backup_grid_usd_month_cents?: number
 }
 
 export interface Quote {
@@ -53,7 +72,9 @@ export interface Quote {
   total_cents: number
   coupon?: string
   discounts: { label: string; cents: number }[]
-  spec: { size: string; cpu: number; ram_gb: number; disk_gb: number; ipv4: boolean }
+  spec: { size: string; cpu: number; ram_gb: number; disk_gb: number; ipv4: boolean; backup?: string }
+  /** The parts of monthly_cents: VM, public IPv4, standby VM, QSFS swarm. */
+  lines?: PriceLine[]
   /** Staff only. */
   breakdown?: Breakdown
 }
@@ -85,7 +106,18 @@ export type OrderStatus = 'awaiting_payment' | 'requires_action' | 'paid' | 'fai
 
 export type Order = Schema<'Order'>
 
-export type ConnectStatus = Schema<'ConnectStatus'>
+export interface ConnectStatus {
+  account_id: string
+  connected: boolean
+  charges_enabled: boolean
+  payouts_enabled: boolean
+  details_submitted: boolean
+  requirements: string[] | null
+  mode: 'mock' | 'live'
+  updated_at: string
+  /** A co-op: customers are charged on the platform's account and paid out to members. */
+  platform_charged?: boolean
+}
 
 export type Coupon = Schema<'Coupon'>
 
@@ -93,6 +125,9 @@ export interface PriceRule {
   mode: 'margin' | 'fixed'
   margin_bps: number
   ipv4_cents: number
+  /** Fixed monthly add-ons for the backup options; 0: priced from grid cost under the rule. */
+  standby_cents?: number
+  qsfs_cents?: number
   sizes: Size[]
 }
 

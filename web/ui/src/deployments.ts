@@ -215,6 +215,7 @@ export const deploymentStatus: Record<string, { label: string; tone: Tone }> = {
   terminating: { label: 'Deleting', tone: 'neutral' },
   terminated: { label: 'Deleted', tone: 'neutral' },
   failed: { label: 'Failed', tone: 'danger' },
+  payment_failed: { label: 'Payment failed', tone: 'danger' },
 }
 
 /** A deployment in one of these states can be cancelled. */

@@ -30,6 +30,9 @@ export interface ConsoleTenant extends TenantRecord {
   deployments: number
   /** Paid this calendar month less refunds, in cents of base_currency. */
   revenue_month_cents: number
+  /** This month's net and platform fees, as the tenant's own overview defines them. */
+  net_month_cents?: number
+  platform_fees_month_cents?: number
   /** healthy, payouts pending, onboarding, not connected; a co-op: platform account. */
   stripe_health: string
   /** The treasury's word for the grid wallet: not set up, healthy, low runway or failing. */

@@ -55,7 +55,7 @@ export function Deploy() {
 
   const quoteInput: QuoteInput | null = useMemo(() => {
     if (!selected) return null
-    const base: QuoteInput = { size: selected, ipv4, months }
+    const base: QuoteInput = { size: selected, ipv4, months, backup: vm.backup }
     if (selected === CUSTOM) {
       base.cpu = Number(custom.cpu) || 0
       base.ram_gb = Number(custom.ram_gb) || 0
@@ -63,7 +63,7 @@ export function Deploy() {
     }
     if (coupon) base.coupon = coupon
     return base
-  }, [selected, ipv4, months, custom, coupon])
+  }, [selected, ipv4, months, custom, coupon, vm.backup])
   const live = useQuote(quoteInput)
   const quote: Quote | null = live.error ? null : live.quote
   // The chosen size, so the node picker can mark nodes without room for it.

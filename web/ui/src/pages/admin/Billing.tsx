@@ -38,6 +38,7 @@ import {
   TriangleAlertIcon,
 } from '../../components/icons'
 import { Button, buttonClass, cx, Spinner, usePageTitle } from '../../components/ui'
+import { RevenueGrid, type RevenueFigures } from '../../components/revenue'
 import { canManageTenant, useSession } from '../../session'
 
 // ——— Stripe Connect ———
@@ -102,6 +103,37 @@ function ConnectCard({ manage }: { manage: boolean }) {
   const s = status.data
   const reqs = s?.requirements ?? []
   const label = !s?.connected ? 'Connect with Stripe' : 'Continue onboarding'
+
+  if (s?.platform_charged) {
+    // A co-op is charged on the platform's account; its members are paid their shares.
+    return (
+      <Panel
+        title="Payments"
+        description="Your customers pay the platform, which transfers each member's share to the member's own Stripe account."
+        data-testid="connect-card"
+        actions={
+          <Badge tone="success" dot data-testid="connect-state">
+            Charged by the platform
+          </Badge>
+        }
+      >
+        <div className="space-y-2 p-4 text-sm leading-6 text-muted sm:p-5" data-testid="coop-payments-model">
+          <p>
+            Card payments on your storefront are taken on the platform&apos;s Stripe account, so customers can pay without a
+            Stripe account of yours. After the platform fee, each payment is split among your members by the revenue split
+            and transferred to each member&apos;s connected account; refunds reverse the transfers in proportion.
+          </p>
+          <p>
+            Members connect their payout accounts from the console; the split is on the{' '}
+            <a className="font-medium text-primary underline" href="/admin/coop">
+              co-op page
+            </a>
+            .
+          </p>
+        </div>
+      </Panel>
+    )
+  }
 
   return (
     <Panel
@@ -222,8 +254,10 @@ function Balances({ currency }: { currency: string }) {
   const rows = useMemo(() => {
     const by = new Map<string, number>()
     let credit = 0
+    let members = 0
     for (const b of loaded.data?.items ?? []) {
       if (b.account.startsWith('customer_credit:')) credit += b.cents
+      else if (b.account.startsWith('member_payouts:')) members += b.cents
       else by.set(b.account, b.cents)
     }
     const out = Object.entries(balanceInfo).map(([k, info]) => ({
@@ -233,7 +267,13 @@ function Balances({ currency }: { currency: string }) {
       cents: (by.get(k) ?? 0) * info.sign || 0,
     }))
     out.push({ key: 'customer_credit', label: 'Customer credit', hint: 'Owed to customers, used before their card', cents: credit ? -credit : 0 })
-    for (const [k, v] of by) if (!(k in balanceInfo)) out.push({ key: k, label: k, hint: 'Ledger account', cents: v })
+    if (members) out.push({ key: 'member_payouts', label: 'Paid to members', hint: 'Shares transferred to co-op members', cents: members })
+    // Any other account gets a readable name, never its internal key.
+    for (const [k, v] of by)
+      if (!(k in balanceInfo)) {
+        const name = (k.split(':')[0] ?? k).replace(/_/g, ' ')
+        out.push({ key: k, label: name.charAt(0).toUpperCase() + name.slice(1), hint: 'From the ledger', cents: v })
+      }
     return out
   }, [loaded.data])
 
@@ -329,6 +369,29 @@ function useRevenue(nonce: number) {
   return state
 }
 
+// ——— This month: the one definition of revenue ———
+
+function MonthFigures({ nonce }: { nonce: number }) {
+  const loaded = useApi<{ figures: RevenueFigures; definitions: Record<string, string> }>(`/api/admin/billing/revenue?n=${nonce}`)
+  return (
+    <Panel
+      title="This month"
+      description="From the ledger; the overview and the platform console show the same figures."
+      data-testid="billing-figures"
+    >
+      {loaded.error ? (
+        <div className="p-4 sm:p-5">
+          <ErrorPanel error={loaded.error} onRetry={loaded.reload} />
+        </div>
+      ) : !loaded.data ? (
+        <Loading />
+      ) : (
+        <RevenueGrid figures={loaded.data.figures} definitions={loaded.data.definitions} />
+      )}
+    </Panel>
+  )
+}
+
 function RevenueChart({ currency, nonce }: { currency: string; nonce: number }) {
   const { bars, error, partial } = useRevenue(nonce)
   const max = Math.max(1, ...(bars ?? []).map((b) => b.cents))
@@ -341,15 +404,13 @@ function RevenueChart({ currency, nonce }: { currency: string; nonce: number }) 
 
   return (
     <Panel
-      title="Monthly revenue"
-      description="Payments received each month, less refunds."
+      title="Payments by month"
+      description="Card payments received each month, less what was refunded of them (this month's figures are above)."
       data-testid="revenue-chart"
       actions={
         thisMonth ? (
           <div className="text-right text-sm">
-            <span className="text-muted">This month </span>
-            <span className="font-semibold text-fg">{money(thisMonth.cents, currency)}</span>
-            <span className="text-muted"> · 12 months </span>
+            <span className="text-muted">12 months, less refunds </span>
             <span className="font-semibold text-fg">{money(year, currency)}</span>
           </div>
         ) : null
@@ -714,6 +775,7 @@ export function AdminBilling() {
       ) : null}
 
       <ConnectCard manage={manage} />
+      <MonthFigures nonce={nonce} />
       <RevenueChart currency={currency} nonce={nonce} />
       <Balances key={nonce} currency={currency} />
       <Disputes manage={manage} />

@@ -3,6 +3,7 @@ import { ApiError } from '../../api'
 import { money } from '../../billing'
 import { Badge, Panel, useApi } from '../../components/data'
 import { ChevronRightIcon } from '../../components/icons'
+import { RevenueGrid, type RevenueFigures } from '../../components/revenue'
 import { Card, cx } from '../../components/ui'
 import { formatAmount, tierLabel, type Wallet } from '../../wallet'
 
@@ -22,6 +23,8 @@ export interface Overview {
     previous_revenue_cents: number
     daily_revenue_cents: number[]
     disputes_90d: number
+    figures: RevenueFigures
+    definitions: Record<string, string>
   }
   activity: {
     by_status: Record<string, number>
@@ -206,20 +209,16 @@ export function BusinessDashboard() {
     <div className="space-y-6" data-testid="business-dashboard">
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 sm:gap-4">
         <Kpi
-          label="Revenue this month"
+          label="Gross this month"
           testId="kpi-revenue"
           value={m ? money(m.revenue_cents, m.currency) : '…'}
           hint={m ? trend(m.revenue_cents, m.previous_revenue_cents) : undefined}
         />
         <Kpi
-          label="Net after fees"
+          label="Net this month"
           testId="kpi-net"
           value={m ? money(m.net_cents, m.currency) : '…'}
-          hint={
-            m
-              ? `After ${money(m.stripe_fees_cents + m.platform_fees_cents, m.currency)} fees and ${money(m.refunds_cents + m.disputes_cents, m.currency)} refunds and disputes`
-              : undefined
-          }
+          hint={m ? m.definitions.net : undefined}
         />
         <Kpi
           label="Active deployments"
@@ -255,8 +254,14 @@ export function BusinessDashboard() {
         />
       </div>
 
+      {m ? (
+        <Panel title="Money this month" description="From the ledger; the billing page and the platform console show the same figures." data-testid="overview-figures">
+          <RevenueGrid figures={m.figures} definitions={m.definitions} />
+        </Panel>
+      ) : null}
+
       <div className="grid gap-6 lg:grid-cols-5">
-        <Panel title="Revenue" description="Card payments this month, by day (refunds not deducted)." className="lg:col-span-3">
+        <Panel title="Gross by day" description="Gross this month, by day (refunds not deducted)." className="lg:col-span-3">
           {m ? <RevenueChart daily={m.daily_revenue_cents} currency={m.currency} month={m.month} /> : <div className="h-48" />}
         </Panel>
         <Panel

@@ -55,6 +55,8 @@ interface Draft {
   mode: 'margin' | 'fixed'
   margin: string
   ipv4: string
+  standby: string
+  qsfs: string
   sizes: SizeDraft[]
   tiers: TierDraft[]
 }
@@ -68,6 +70,8 @@ function toDraft(p: PricingData): Draft {
     mode: p.rule.mode,
     margin: bpsInput(p.rule.margin_bps),
     ipv4: toMajorInput(p.rule.ipv4_cents, c),
+    standby: p.rule.standby_cents ? toMajorInput(p.rule.standby_cents, c) : '',
+    qsfs: p.rule.qsfs_cents ? toMajorInput(p.rule.qsfs_cents, c) : '',
     sizes: p.rule.sizes.map((s) => ({
       key: nextKey(),
       id: s.id,
@@ -92,6 +96,10 @@ function toPayload(d: Draft, currency: string): Omit<PricingData, 'currency' | '
   if (d.mode === 'margin' && Number.isNaN(margin)) throw invalid('rule.margin_bps', 'enter the margin as a percentage, e.g. 50')
   const ipv4 = d.ipv4.trim() ? parseMajor(d.ipv4, currency) : 0
   if (Number.isNaN(ipv4)) throw invalid('rule.ipv4_cents', `enter a monthly amount, e.g. ${toMajorInput(300, currency)}`)
+  const standby = d.standby.trim() ? parseMajor(d.standby, currency) : 0
+  if (Number.isNaN(standby)) throw invalid('rule.standby_cents', 'enter a monthly amount, or leave it empty to price from grid cost')
+  const qsfs = d.qsfs.trim() ? parseMajor(d.qsfs, currency) : 0
+  if (Number.isNaN(qsfs)) throw invalid('rule.qsfs_cents', 'enter a monthly amount, or leave it empty to price from grid cost')
   const sizes = d.sizes.map((s, i) => {
     const fixed = s.fixed.trim() ? parseMajor(s.fixed, currency) : 0
     if (Number.isNaN(fixed)) throw invalid(`rule.sizes[${i}].fixed_cents`, `enter a monthly price, e.g. ${toMajorInput(900, currency)}`)
@@ -109,11 +117,11 @@ function toPayload(d: Draft, currency: string): Omit<PricingData, 'currency' | '
     if (Number.isNaN(p)) throw invalid(`tiers[${i}]`, 'enter the discount as a percentage, e.g. 10')
     return { kind: t.kind, threshold: Number(t.threshold) || 0, pct_bps: p }
   })
-  return { rule: { mode: d.mode, margin_bps: Number.isNaN(margin) ? 0 : margin, ipv4_cents: ipv4, sizes }, tiers }
+  return { rule: { mode: d.mode, margin_bps: Number.isNaN(margin) ? 0 : margin, ipv4_cents: ipv4, standby_cents: standby, qsfs_cents: qsfs, sizes }, tiers }
 }
 
 function fieldsOf(d: Draft): string[] {
-  const out = ['rule.mode', 'rule.margin_bps', 'rule.ipv4_cents', 'rule.sizes']
+  const out = ['rule.mode', 'rule.margin_bps', 'rule.ipv4_cents', 'rule.standby_cents', 'rule.qsfs_cents', 'rule.sizes']
   d.sizes.forEach((_, i) => {
     const f = `rule.sizes[${i}]`
     out.push(f, `${f}.id`, `${f}.name`, `${f}.ram_gb`, `${f}.disk_gb`, `${f}.fixed_cents`)
@@ -226,6 +234,7 @@ interface PreviewRow {
 
 function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingData['rule']['sizes']; nonce: number }) {
   const [ipv4, setIpv4] = useState(false)
+  const [backup, setBackup] = useState<'none' | 'vm' | 'qsfs'>('none')
   const [rows, setRows] = useState<PreviewRow[] | null>(null)
 
   useEffect(() => {
@@ -233,7 +242,7 @@ function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingD
     setRows(null)
     Promise.all(
       sizes.map((s) =>
-        api.post<Quote>('/api/quote', { size: s.id, months: 1, ipv4 }, { auth: 'quiet' }).then(
+        api.post<Quote>('/api/quote', { size: s.id, months: 1, ipv4, backup }, { auth: 'quiet' }).then(
           (quote): PreviewRow => ({ id: s.id, name: s.name, quote }),
           (error: unknown): PreviewRow => ({ id: s.id, name: s.name, error }),
         ),
@@ -242,7 +251,7 @@ function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingD
     return () => {
       live = false
     }
-  }, [sizes, ipv4, nonce])
+  }, [sizes, ipv4, backup, nonce])
 
   const forbidden = rows?.some((r) => isApiError(r.error) && (r.error.status === 403 || r.error.status === 404))
   const m = (c: number | undefined) => (c === undefined ? '—' : money(c, currency))
@@ -266,6 +275,22 @@ function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingD
           <span className="font-semibold text-fg" data-testid="preview-price">
             {m(r.quote?.monthly_cents)}
           </span>
+        ),
+    },
+    {
+      header: 'Price lines',
+      cell: (r) =>
+        r.quote?.lines ? (
+          <span className="block space-y-0.5 text-xs" data-testid="preview-lines">
+            {r.quote.lines.map((l) => (
+              <span key={l.kind ?? l.label} className="flex justify-between gap-3" data-testid={`preview-line-${l.kind}`}>
+                <span className="text-muted">{l.kind === 'vm' ? 'VM' : l.kind === 'ipv4' ? 'IPv4' : l.kind === 'standby' ? 'Standby VM' : 'QSFS swarm'}</span>
+                <span className="text-fg">{money(l.cents, currency)}</span>
+              </span>
+            ))}
+          </span>
+        ) : (
+          '—'
         ),
     },
     {
@@ -303,6 +328,7 @@ function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingD
       data-testid="pricing-preview"
       actions={
         forbidden ? null : (
+        <span className="flex flex-wrap items-center gap-4">
         <label className="inline-flex items-center gap-2 text-sm text-fg">
           <input
             type="checkbox"
@@ -312,6 +338,20 @@ function Preview({ currency, sizes, nonce }: { currency: string; sizes: PricingD
           />
           With a public IPv4
         </label>
+        <label className="inline-flex items-center gap-2 text-sm text-fg">
+          Backup
+          <select
+            value={backup}
+            onChange={(e) => setBackup(e.target.value as 'none' | 'vm' | 'qsfs')}
+            className="rounded-md border border-border bg-surface px-2 py-1 text-sm"
+            data-testid="preview-backup"
+          >
+            <option value="none">None</option>
+            <option value="vm">Standby VM</option>
+            <option value="qsfs">QSFS swarm</option>
+          </select>
+        </label>
+        </span>
         )
       }
     >
@@ -640,6 +680,26 @@ export function AdminPricing() {
                   inputMode="decimal"
                 />
               )}
+              <Mini
+                label={fixed ? 'Backup VM (standby), per month — empty: the size’s price' : 'Backup VM (standby), per month — empty: grid cost + margin'}
+                name="rule.standby_cents"
+                value={draft.standby}
+                onChange={(v) => set({ standby: v })}
+                form={form}
+                disabled={ro}
+                prefix={sym}
+                inputMode="decimal"
+              />
+              <Mini
+                label={fixed ? 'QSFS backup swarm, per month (required to sell it)' : 'QSFS backup swarm, per month — empty: grid cost + margin'}
+                name="rule.qsfs_cents"
+                value={draft.qsfs}
+                onChange={(v) => set({ qsfs: v })}
+                form={form}
+                disabled={ro}
+                prefix={sym}
+                inputMode="decimal"
+              />
             </div>
           </div>
         </Panel>

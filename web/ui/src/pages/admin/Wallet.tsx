@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { api, ApiError, isApiError, sentence } from '../../api'
-import { Dialog, DialogActions } from '../../components/Dialog'
+import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
 import { Badge, CopyButton, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
 import {
   Alert,
@@ -711,6 +711,12 @@ function Topups({
   const form = useForm([])
   const topups = w.topups ?? []
   const [expanded, setExpanded] = useState<Record<string, boolean>>({})
+  const [confirming, setConfirming] = useState(false)
+  // What a top-up may spend: at most the policy's TFT per top-up, priced at the last quote.
+  const maxTFT = Number(w.policy?.max_per_topup_tft ?? 0)
+  const last = topups.find((t) => Number(t.quote_usdc) > 0 && Number(t.amount_tft) > 0)
+  const usdcPerTFT = last ? Number(last.quote_usdc) / Number(last.amount_tft) : 0
+  const usdc = usdcPerTFT ? (maxTFT * usdcPerTFT * 1.01).toFixed(2) : ''
   const why = !w.policy
     ? 'Save a top-up policy first: it sets how much a top-up may buy.'
     : busy
@@ -724,7 +730,7 @@ function Topups({
       actions={
         manage ? (
           <Button
-            onClick={() => void form.run(() => api.post<Topup>('/api/admin/wallet/topups').then(onStarted))}
+            onClick={() => setConfirming(true)}
             busy={form.busy}
             disabled={!!why}
             title={why || undefined}
@@ -735,6 +741,33 @@ function Topups({
         ) : undefined
       }
     >
+      <ConfirmDialog
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        tone="primary"
+        testId="topup-confirm"
+        title="Spend USDC on a top-up now?"
+        confirmLabel={usdc ? `Spend up to ${usdc} USDC` : `Buy up to ${formatAmount(w.policy?.max_per_topup_tft ?? '0')} TFT`}
+        onConfirm={() =>
+          api.post<Topup>('/api/admin/wallet/topups').then((t) => {
+            setConfirming(false)
+            onStarted(t)
+          })
+        }
+      >
+        <p className="text-sm leading-6 text-muted" data-testid="topup-confirm-amount">
+          This buys up to <strong className="text-fg">{formatAmount(w.policy?.max_per_topup_tft ?? '0')} TFT</strong> (your
+          policy&apos;s limit per top-up) with USDC from your Stellar account
+          {usdc ? (
+            <>
+              : about <strong className="text-fg">{usdc} USDC</strong> at the last exchange price (plus 1 % for price moves)
+            </>
+          ) : (
+            <>; the exchange quotes the USDC price when it starts</>
+          )}
+          , then bridges the TFT to your twin (1 TFT bridge fee). Each step is shown below.
+        </p>
+      </ConfirmDialog>
       {form.error || (manage && !w.policy) ? (
         <div className="space-y-3 border-b border-border px-4 py-4 sm:px-5">
           {form.error ? (

@@ -107,11 +107,19 @@ export function Tenants() {
       ),
     },
     {
-      header: 'Revenue (month)',
+      header: 'Gross · net (month)',
       className: 'tabular-nums',
       cell: (t) => (
-        <span data-testid="tenant-revenue" className={t.revenue_month_cents > 0 ? undefined : 'text-muted'}>
-          {money(t.revenue_month_cents, t.base_currency)}
+        <span
+          className={t.revenue_month_cents > 0 ? undefined : 'text-muted'}
+          title="Gross: what customers paid for orders this month. Net: gross − Stripe fees − platform fees − refunds − credits − disputes (the tenant's overview shows the same)."
+        >
+          <span data-testid="tenant-revenue" data-cents={t.revenue_month_cents}>
+            {money(t.revenue_month_cents, t.base_currency)}
+          </span>
+          <span className="block text-xs text-muted" data-testid="tenant-net" data-cents={t.net_month_cents ?? 0}>
+            net {money(t.net_month_cents ?? 0, t.base_currency)}
+          </span>
         </span>
       ),
     },

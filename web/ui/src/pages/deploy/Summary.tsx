@@ -64,6 +64,11 @@ export function OrderSummary({
         <SummaryRow label="Billing period">{periodLabel(months)}</SummaryRow>
       </dl>
       <dl className="mt-4 space-y-2.5 border-t border-border pt-4 text-sm" aria-live="polite" aria-busy={quoteLoading}>
+        {quote?.lines?.map((l) => (
+          <SummaryRow key={l.kind ?? l.label} label={l.label}>
+            <span data-testid={`summary-line-${l.kind}`}>{perMonth(l.cents, quote.currency)}</span>
+          </SummaryRow>
+        ))}
         <SummaryRow label="Price">
           <span data-testid="summary-monthly">{quote ? perMonth(quote.monthly_cents, quote.currency) : '—'}</span>
         </SummaryRow>

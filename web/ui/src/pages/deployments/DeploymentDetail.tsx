@@ -100,7 +100,11 @@ export function DeploymentDetail() {
   if (!d) return <Loading label="Loading your deployment…" />
 
   const progress = progressOf(d, events)
-  const gone = d.status === 'terminated' || d.status === 'terminating'
+  // A server whose payment never succeeded never existed: "Payment failed", never "Deleted".
+  const unpaid = !!d.order && !d.order.paid_at && (d.status === 'awaiting_payment' || d.status === 'terminated') &&
+    (d.order.status === 'failed' || d.status === 'terminated')
+  const refunded = d.status === 'failed' || d.order?.status === 'refunded'
+  const gone = !unpaid && (d.status === 'terminated' || d.status === 'terminating')
   const host = sshHost(d)
   const ssh = host ? `ssh root@${host}` : ''
 
@@ -117,7 +121,7 @@ export function DeploymentDetail() {
             <h1 className="truncate text-2xl font-bold tracking-tight text-fg" data-testid="deployment-name">
               {d.name}
             </h1>
-            <StatusPill status={d.status} />
+            <StatusPill status={unpaid ? 'payment_failed' : d.status} />
           </div>
           <p className="mt-1 text-sm text-muted">
             {[imageLabel(d.image), specLine(d.spec), d.spec?.ipv4 ? 'public IPv4' : null].filter(Boolean).join(' · ')}
@@ -158,7 +162,22 @@ export function DeploymentDetail() {
 
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <div className="min-w-0 space-y-6 lg:col-span-2">
-          {gone ? (
+          {unpaid ? (
+            <Card className="p-5 sm:p-6" data-testid="deployment-payment-failed">
+              <h2 className="text-base font-semibold text-fg">Payment failed</h2>
+              <p className="mt-1 text-sm leading-6 text-muted">
+                {d.order?.failure_message || 'The payment did not go through'}. No money was taken and no server was
+                created.
+              </p>
+              <Link
+                to={`/deploy?size=${encodeURIComponent(d.spec?.size ?? '')}`}
+                className="mt-3 inline-flex items-center gap-1.5 text-sm font-semibold text-primary hover:underline"
+                data-testid="retry-payment"
+              >
+                Try again with another card
+              </Link>
+            </Card>
+          ) : gone ? (
             <Card className="p-5 sm:p-6" data-testid="deployment-deleted">
               <h2 className="text-base font-semibold text-fg">{d.status === 'terminating' ? 'Being deleted' : 'Deleted'}</h2>
               <p className="mt-1 text-sm leading-6 text-muted">
@@ -242,7 +261,7 @@ export function DeploymentDetail() {
                   )}
                 </Row>
               ) : null}
-              {sub && !gone ? (
+              {sub && !gone && !unpaid && !refunded ? (
                 <Row label="Renews">
                   {sub.status === 'canceled' || sub.status === 'terminated' ? (
                     'Does not renew'

@@ -83,6 +83,9 @@ func TestCatalogIsCachedUntilPricingChanges(t *testing.T) {
 	if _, err := owner.Exec(`INSERT INTO price_rules (tenant_id, mode, margin_bps, sizes) VALUES ($1, 'margin', 5000, $2)`, w.alpha.ID, string(sizes)); err != nil {
 		t.Fatal(err)
 	}
+	// The insert's own notification arrives asynchronously: let it land
+	// before the entry that must stay cached is built.
+	time.Sleep(300 * time.Millisecond)
 	before := get()
 	// Behind the trigger's back: the cache keeps answering what it has.
 	if _, err := owner.Exec(`ALTER TABLE price_rules DISABLE TRIGGER notify_catalog`); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
+	"github.com/fiatdashboard/fiatdashboard/web"
 )
 
 // The storefronts' logos, as their admins would upload them. They carry a
@@ -66,7 +67,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		missing("the UI is not built into web/dist (make ui)")
 	}
 
-	h := newHarness(t, nil)
+	// Caddy asks /internal/tls-ask from this machine: allow loopback, as dev does.
+	h := newHarnessConfig(t, nil, web.Config{Version: "test", StripeMode: "mock", InternalAllow: []string{"127.0.0.1/32", "::1/128"}})
 	ctx := context.Background()
 	demo, err := h.store.Create(ctx, tenant.NewTenant{
 		Slug: "demo", Name: "Demo Cloud", Status: tenant.StatusActive,

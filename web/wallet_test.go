@@ -140,28 +140,3 @@ func TestWalletOverHTTP(t *testing.T) {
 		t.Errorf("console wallet health = %v", health)
 	}
 }
-
-// TestOrderRefusedWithoutAWalletOverHTTP: a storefront that takes cards but
-// has no grid wallet refuses an order with a 409 naming the wallet, and
-// stores nothing.
-func TestOrderRefusedWithoutAWalletOverHTTP(t *testing.T) {
-	w := newWorld(t)
-	owner := adminOf(t, w, "bravo.localhost", "owner@bravo.test")
-	owner.must(200, "POST", "/api/admin/billing/connect", nil)
-	bob := w.h.browser(t, "bravo.localhost")
-	bob.login("bob@bravo.test", pw)
-	si := bob.must(200, "POST", "/api/cards/setup-intent", nil)
-	bob.must(200, "POST", "/api/cards/mock-confirm", map[string]string{"setup_intent": si.body["id"].(string), "payment_method": "pm_card_visa"})
-	r := bob.do("POST", "/api/orders", map[string]any{"size": "small", "client_key": "no-wallet-1"})
-	if r.status != 409 || r.errField() != "wallet" || r.errCode() != "conflict" ||
-		!strings.Contains(r.raw, "this storefront cannot take new orders right now: its grid wallet cannot pay for the deployment") {
-		t.Errorf("order without a wallet = %d %s, want 409 on wallet", r.status, r.raw)
-	}
-	var orders int
-	if err := w.h.db.Owner(t).Get(&orders, `SELECT count(*) FROM orders WHERE tenant_id = $1`, w.bravo.ID); err != nil {
-		t.Fatal(err)
-	}
-	if orders != 0 {
-		t.Errorf("%d orders stored for a refused checkout", orders)
-	}
-}

@@ -394,7 +394,7 @@ type Topup struct {
 const topupColumns = `id, state, reason, amount, quote_usdc, send_max_usdc, alert, error, failed_step, failed_at, created_at, updated_at`
 
 func (t *Treasury) topups(ctx context.Context, limit int) ([]Topup, error) {
-	var out []Topup
+	out := []Topup{}
 	err := tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+topupColumns+` FROM topups ORDER BY created_at DESC LIMIT $1`, limit)
 	})

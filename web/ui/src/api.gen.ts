@@ -6725,7 +6725,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            twin: components["schemas"]["Twin"];
+                            twin: components["schemas"]["Twin"] | null;
                         };
                     };
                 };

@@ -153,7 +153,12 @@ func TestOfferRestrictsNodeSelection(t *testing.T) {
 	}
 	rented := false
 	for _, c := range p.Contracts {
-		rented = rented || c.Kind == grid.RentContract && c.NodeID == *got.NodeID
+		if c.Kind == grid.RentContract && c.NodeID == *got.NodeID {
+			rented = true
+			if got.RentContractID == nil || *got.RentContractID != c.ID {
+				t.Errorf("the deployment names rent contract %v, want %d", got.RentContractID, c.ID)
+			}
+		}
 	}
 	if vm, _ := p.VM("vm"); !rented || len(vm.GPUs) != len(n.GPUs) {
 		t.Errorf("GPU deployment: rent contract %v, VM GPUs %v; want the node rented and its %d GPUs attached", rented, vm.GPUs, len(n.GPUs))

@@ -187,3 +187,29 @@ func TestNodeReaderNeedsNoTwin(t *testing.T) {
 		}
 	}
 }
+
+// A client opened for a wallet below grid-client's 2 TFT reads and cancels
+// (BatchCancelContract has no balance check) but refuses to deploy, with
+// insufficient funds, before it asks the grid anything; its Close ends its
+// own connections rather than the SDK's (which it never started).
+func TestDrainedClientRefusesToDeployBeforeAskingTheGrid(t *testing.T) {
+	closed := false
+	c := &Client{drained: true, close: func() { closed = true }}
+	if !c.Drained() {
+		t.Error("a drained client says it is not")
+	}
+	err := c.checkFunds(context.Background(), grid.Workload{CRU: 1, MRU: grid.GB, SRU: 10 * grid.GB})
+	if grid.FailureReason(err) != grid.ReasonInsufficientFunds || fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Errorf("deploying on a drained client = %v, want insufficient funds (ECONFLICT)", err)
+	}
+	if msg := fiatdashboard.ErrorMessage(err); !strings.Contains(msg, "2 TFT") || !strings.Contains(msg, "cancel") {
+		t.Errorf("the refusal %q does not say what is wrong and what still works", msg)
+	}
+	if err := (&Client{}).refuseDrained("deploy"); err != nil {
+		t.Errorf("a funded client refused: %v", err)
+	}
+	c.Close()
+	if !closed {
+		t.Error("Close did not end the drained client's connections")
+	}
+}

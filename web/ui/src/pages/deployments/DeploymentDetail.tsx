@@ -335,10 +335,10 @@ function GPUCard({ d }: { d: Deployment }) {
             <div className="font-medium text-fg" data-testid="gpu-device">
               {g.device || 'GPU'}
             </div>
-            <div className="text-muted">
-              <span data-testid="gpu-vendor">{g.vendor || 'Unknown vendor'}</span> ·{' '}
-              <span className="font-mono text-xs break-all">{g.id}</span>
+            <div className="text-muted" data-testid="gpu-vendor">
+              {g.vendor || 'Unknown vendor'}
             </div>
+            <div className="font-mono text-xs whitespace-nowrap text-muted">PCI {g.id}</div>
           </li>
         ))}
       </ul>

@@ -49,6 +49,12 @@ func (s *Service) freshNodes(ctx context.Context, c string, keep func(grid.Node)
 		if (c != "" && !HasCapability(n, c)) || (keep != nil && !keep(n)) {
 			continue
 		}
+		if c == CapGPU && !n.Rentable {
+			// A GPU order rents its node whole (ZOS attaches a GPU only on
+			// a rented node, and one VM holds it): a node someone rents
+			// already, this wallet included, cannot take another.
+			continue
+		}
 		out = append(out, n)
 	}
 	return ids, out, nil
@@ -141,6 +147,16 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 			if nodes, err = s.lessReserved(ctx, ids, fresh, id); err != nil {
 				return err
 			}
+		}
+		if c == CapGPU {
+			// Nor one another GPU order in flight has placed itself on.
+			free := nodes[:0:0]
+			for i, n := range nodes {
+				if n.Used == fresh[i].Used {
+					free = append(free, n)
+				}
+			}
+			nodes = free
 		}
 		pick, ok := rankNodes(nodes, need, nil, perFarm)
 		if !ok {

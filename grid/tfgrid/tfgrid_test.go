@@ -38,7 +38,17 @@ func TestContract(t *testing.T) {
 	t.Cleanup(c.Close)
 	run := time.Now().UTC().Format("0102150405")
 	gridtest.Run(t, func(t *testing.T) (grid.Grid, gridtest.Fixture) {
-		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute}
+		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute,
+			// The client New opens for this wallet when it holds less
+			// than 2 TFT: the real wallet is never drained.
+			OpenDrained: func(t *testing.T) grid.Grid {
+				d, err := openDrained(Config{Network: network, Mnemonic: mnemonic})
+				if err != nil {
+					t.Fatalf("open the read-and-cancel client: %v", err)
+				}
+				t.Cleanup(d.Close)
+				return d
+			}}
 	})
 }
 

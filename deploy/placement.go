@@ -31,7 +31,23 @@ func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, kee
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return s.lessReserved(ctx, ids, nodes, except)
+	out, err := s.lessReserved(ctx, ids, nodes, except)
+	if err != nil || c != CapGPU {
+		return out, err
+	}
+	return wholeNodes(nodes, out), nil
+}
+
+// wholeNodes keeps the nodes of reserved (nodes after lessReserved) that no
+// in-flight order holds: a GPU order rents its node whole.
+func wholeNodes(fresh, reserved []grid.Node) []grid.Node {
+	out := reserved[:0:0]
+	for i, n := range reserved {
+		if n.Used == fresh[i].Used {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // freshNodes reads the tenant's usable pool nodes from the grid now.
@@ -149,14 +165,7 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 			}
 		}
 		if c == CapGPU {
-			// Nor one another GPU order in flight has placed itself on.
-			free := nodes[:0:0]
-			for i, n := range nodes {
-				if n.Used == fresh[i].Used {
-					free = append(free, n)
-				}
-			}
-			nodes = free
+			nodes = wholeNodes(fresh, nodes) // nor one another GPU order in flight holds
 		}
 		pick, ok := rankNodes(nodes, need, nil, perFarm)
 		if !ok {
@@ -232,6 +241,9 @@ func (s *Service) hasRoom(ctx context.Context, need grid.Resources, c string) (b
 		for i := range free {
 			if free[i].Covers(r) {
 				free[i] = free[i].Sub(r)
+				if c == CapGPU {
+					free[i] = grid.Resources{} // it rents the node whole
+				}
 				break
 			}
 		}

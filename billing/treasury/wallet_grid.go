@@ -82,7 +82,7 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	if t.grids.factory == nil {
 		return nil, fmt.Errorf("tenant grid: no grid factory wired")
 	}
-	if c, ok := t.grids.byKey[tenantID]; ok && c.key == key && (c.until.IsZero() || time.Now().Before(c.until)) {
+	if c, ok := t.grids.byKey[tenantID]; ok && c.key == key && (c.until.IsZero() || t.now().Before(c.until)) {
 		return c.g, nil
 	}
 	mnemonic, err := t.keys.OpenFor("treasury", tenantID, w.Sealed)
@@ -102,7 +102,7 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	}
 	wg := walletGrid{key: key, g: g}
 	if d, ok := g.(drained); ok && d.Drained() {
-		wg.until = time.Now().Add(drainedRetry)
+		wg.until = t.now().Add(drainedRetry)
 	}
 	t.grids.byKey[tenantID] = wg
 	return g, nil

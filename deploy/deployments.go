@@ -219,7 +219,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	}
 	// Capacity, a free IPv4 and the backup's nodes, before the card is
 	// charged; the node is reserved by storing it on the deployment.
-	pick, err := s.deliverable(ctx, &in, q.Spec, eligible)
+	pick, err := s.deliverable(ctx, &in, q.Spec, eligible, capability)
 	if err != nil {
 		return nil, err
 	}

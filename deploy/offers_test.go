@@ -299,3 +299,28 @@ func TestGPUOrdersRentNodesWhole(t *testing.T) {
 		t.Errorf("an order with every rentable GPU node taken = %v, want refused before payment (EINVALID)", err)
 	}
 }
+
+// TestPlainOrdersKeepOffWholeNodes: an order outside a GPU offer is placed
+// on a node without GPUs outside dedicated farms while one has room, so it
+// never rents a whole node for a small VM nor takes a GPU node a GPU
+// order needs.
+func TestPlainOrdersKeepOffWholeNodes(t *testing.T) {
+	s, _, _ := coopShop(t)
+	for i := range 3 {
+		d := s.order(t, fmt.Sprintf("plain-%d", i), "none")
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("provision: %v", err)
+		}
+		got, err := s.svc.Get(s.customer, d.ID)
+		if err != nil || got.NodeID == nil {
+			t.Fatalf("%+v, %v", got, err)
+		}
+		n, err := s.catalog.Node(context.Background(), *got.NodeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.GPUs) > 0 || n.Dedicated || got.RentContractID != nil {
+			t.Errorf("plain order %d placed on node %d (GPUs %d, dedicated %v, rent %v)", i, n.ID, len(n.GPUs), n.Dedicated, got.RentContractID)
+		}
+	}
+}

@@ -38,6 +38,10 @@ func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, kee
 	return wholeNodes(nodes, out), nil
 }
 
+// wholeNodeOnly reports a node whose use means renting it whole: a GPU
+// node (kept for GPU orders) or a node of a dedicated farm.
+func wholeNodeOnly(n grid.Node) bool { return len(n.GPUs) > 0 || n.Dedicated }
+
 // wholeNodes keeps the nodes of reserved (nodes after lessReserved) that no
 // in-flight order holds: a GPU order rents its node whole.
 func wholeNodes(fresh, reserved []grid.Node) []grid.Node {
@@ -167,7 +171,17 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 		if c == CapGPU {
 			nodes = wholeNodes(fresh, nodes) // nor one another GPU order in flight holds
 		}
-		pick, ok := rankNodes(nodes, need, nil, perFarm)
+		pick, ok := uint32(0), false
+		if c != CapGPU {
+			// Other orders keep off GPU nodes and dedicated farms' nodes
+			// while another node has room: on those the grid takes only a
+			// renter's workloads, and a rent of the whole node for a small
+			// VM would cost the wallet the node.
+			pick, ok = rankNodes(slices.DeleteFunc(slices.Clone(nodes), wholeNodeOnly), need, nil, perFarm)
+		}
+		if !ok {
+			pick, ok = rankNodes(nodes, need, nil, perFarm)
+		}
 		if !ok {
 			if column == "standby_node_id" {
 				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")

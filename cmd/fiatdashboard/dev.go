@@ -121,7 +121,10 @@ fiatdashboard %s is running (development)
 	wg.Add(2)
 	go func() { defer wg.Done(); errs <- p.serve(ctx, ln) }()
 	go func() { defer wg.Done(); errs <- p.work(ctx) }()
-	go seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+	go func() {
+		seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+		seedGPUSample(ctx, p, log, "customer@commons."+cfg.BaseDomain)
+	}()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -191,6 +194,8 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's owner and its second member (seedCoop).
 		{devAccount{role: rbac.RoleOwner, email: "owner@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 		{devAccount{role: rbac.RoleNodeOperator, email: "member@" + console, host: console}, uuid.Nil},
+		// The co-op's customer, whose GPU server runs on a rented node (seedGPUSample).
+		{devAccount{role: rbac.RoleCustomer, email: "customer@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 	}
 	rs := rbac.NewStore(p.db)
 	var out []devAccount

@@ -223,6 +223,10 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err != nil {
 		return nil, err
 	}
+	if capability == CapGPU {
+		// The order rents its node whole: the rent is its own price line.
+		in.QuoteInput.Rent = rentedNode(eligible, pick)
+	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {

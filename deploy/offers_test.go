@@ -3,7 +3,9 @@ package deploy_test
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -322,5 +324,92 @@ func TestPlainOrdersKeepOffWholeNodes(t *testing.T) {
 		if len(n.GPUs) > 0 || n.Dedicated || got.RentContractID != nil {
 			t.Errorf("plain order %d placed on node %d (GPUs %d, dedicated %v, rent %v)", i, n.ID, len(n.GPUs), n.Dedicated, got.RentContractID)
 		}
+	}
+}
+
+// TestGPUOrderPaysTheRentOfItsNode: an order from a GPU offer rents its
+// node whole, and the tenant's wallet pays the chain the node's dedicated
+// price plus the farmer's extra fee (cost.rs, RentContract), while the VM's
+// own contract on the rented node bills no capacity. So the price the
+// customer sees before paying carries the rent as its own line, at least
+// the rent's grid cost; the charge is that price; and the margin the
+// operator sees is positive.
+func TestGPUOrderPaysTheRentOfItsNode(t *testing.T) {
+	s, _, _ := coopShop(t)
+	offer, err := s.svc.SaveOffer(s.owner, uuid.Nil, deploy.OfferInput{Name: "GPU boxes", Description: "Machines with a GPU", Capability: deploy.CapGPU, Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}, OfferID: &offer.ID, Placement: "default"}
+	plain, err := s.svc.Quote(s.customer, deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range plain.Lines {
+		if l.Kind == billing.LineRent {
+			t.Errorf("a plain order's quote has a rent line: %+v", plain.Lines)
+		}
+	}
+	q, err := s.svc.Quote(s.customer, in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rent *billing.Line
+	for i, l := range q.Lines {
+		if l.Kind == billing.LineRent {
+			rent = &q.Lines[i]
+		}
+	}
+	if rent == nil {
+		t.Fatalf("the GPU offer's quote has no rent line: %+v", q.Lines)
+	}
+	// The node the order would take, and its rent on the chain.
+	d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: "gpu-rent", Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "gpu-rent", QuoteInput: billing.QuoteInput{Size: "small"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.NodeID == nil {
+		t.Fatalf("the GPU order holds no node: %+v", d)
+	}
+	n, err := s.catalog.Node(context.Background(), *d.NodeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	price, _ := grid.ParseDecimal(grid.ReferenceTFTPrice)
+	chain, err := grid.QuoteWorkload(grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true,
+		ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}, grid.MainnetPricingPolicy, price, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost := new(big.Rat).Mul(chain.ListUSDMonth, big.NewRat(100, 1))
+	if new(big.Rat).SetInt64(int64(rent.Cents)).Cmp(cost) < 0 {
+		t.Errorf("rent line %d ¢ a month is below the node's rent on the chain, %s ¢", rent.Cents, cost.FloatString(2))
+	}
+	if !strings.Contains(rent.Label, fmt.Sprint(n.ID)) {
+		t.Errorf("rent line %q does not name node %d", rent.Label, n.ID)
+	}
+	got, err := s.svc.Get(s.customer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := s.bill.Order(s.customer, got.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order.Amount != q.Total {
+		t.Errorf("charged %d ¢, but the quote shown before paying said %d ¢", order.Amount, q.Total)
+	}
+	staff, err := s.svc.Quote(s.owner, deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}, OfferID: &offer.ID, Placement: "advanced", NodeID: n.ID}, false)
+	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		// The node is held by the order above: a second order may not rent it.
+		t.Errorf("quote on a node another order holds = %+v, %v; want EINVALID", staff, err)
+	}
+	staff, err = s.svc.Quote(s.owner, in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if staff.Breakdown == nil || staff.Breakdown.MarginCents <= 0 {
+		t.Errorf("the operator's margin on a GPU order = %+v, want positive", staff.Breakdown)
 	}
 }

@@ -201,3 +201,14 @@ func (s *Service) deliverable(ctx context.Context, in *CreateInput, spec billing
 	}
 	return pick, nil
 }
+
+// rentedNode is what billing prices for an order that rents node id of
+// nodes whole.
+func rentedNode(nodes []grid.Node, id uint32) *billing.RentedNode {
+	for _, n := range nodes {
+		if n.ID == id {
+			return &billing.RentedNode{ID: n.ID, Total: n.Total, GPUs: len(n.GPUs), ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}
+		}
+	}
+	return nil
+}

@@ -177,9 +177,20 @@ describe('co-ops', { skip }, () => {
       await page.getByTestId('placement-default').click()
       await page.getByTestId('payment-step').getByTestId('card-picker').waitFor()
       await eventually(async () => assert.match(await page.getByTestId('summary-total').innerText(), /\d/))
+      // The order rents a GPU node whole: the rent is its own line, and the
+      // price shown is what the card is charged.
+      await page.getByTestId('summary-line-rent').waitFor()
+      const due = await page.getByTestId('summary-total').innerText()
       await shotBoth(page, 'deploy-gpu-offer')
       await page.getByTestId('pay-button').click()
       await page.waitForURL(/\/deployments\/[0-9a-f-]{36}$/, { timeout: 30_000 })
+      {
+        const id = page.url().split('/').pop()
+        const d = await page.evaluate(async (id) => (await fetch(`/api/deployments/${id}`)).json(), id)
+        const o = await page.evaluate(async (id) => (await fetch(`/api/orders/${id}`)).json(), d.order_id)
+        assert.ok(o.lines.some((l) => l.kind === 'rent'), `the order has no rent line: ${JSON.stringify(o.lines)}`)
+        assert.equal(due.replace(/[^\d.]/g, ''), (o.amount_cents / 100).toFixed(2), 'charged another amount than the summary showed')
+      }
       await page.locator('[data-testid="deployment-progress"][data-state="running"]').waitFor({ timeout: 90_000 })
 
       // The GPU card: every GPU ZOS attached, with its device and vendor, and the rent.

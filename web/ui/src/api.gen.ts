@@ -10709,7 +10709,7 @@ export interface components {
     schemas: {
         PriceLine: {
             /** @enum {string} */
-            kind: "vm" | "ipv4" | "standby" | "qsfs" | "discount" | "coupon";
+            kind: "vm" | "ipv4" | "standby" | "qsfs" | "rent" | "discount" | "coupon";
             label: string;
             /** @description minor units of the currency; per month in a quote, for the period in an order (discounts negative) */
             cents: number;
@@ -11054,6 +11054,15 @@ export interface components {
             ipv4?: boolean;
             months?: number;
             coupon?: string;
+            /**
+             * Format: uuid
+             * @description ordered from a co-op offer: a GPU offer rents the node the order would take whole, priced on its own rent line
+             */
+            offer_id?: string;
+            /** @enum {string} */
+            placement?: "default" | "advanced";
+            /** @description advanced placement: the customer's pick */
+            node_id?: number;
         };
         PriceQuote: {
             /** @description the parts of the monthly price (VM, public IPv4, standby VM, QSFS swarm); they sum to monthly_cents */

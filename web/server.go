@@ -244,7 +244,9 @@ func (s *Server) routes() {
 	admin.Put("/pool/:id", s.adminSetPickable)
 	admin.Delete("/pool/:id", s.adminRemoveFromPool)
 	admin.Get("/coop-members", s.adminCoopMembers)
-	admin.Post("/coop-members", s.adminAddCoopMember)
+	admin.Post("/coop-members", s.adminInviteCoopMember)
+	admin.Get("/coop-invitations", s.adminCoopInvitations)
+	admin.Delete("/coop-invitations/:id", s.adminRevokeCoopInvitation)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
 	admin.Get("/coop/split", s.adminCoopSplit)
 	admin.Put("/coop/split", s.adminSaveCoopSplit)
@@ -269,6 +271,10 @@ func (s *Server) routes() {
 	operator.Get("/earnings.csv", s.earnings)
 	// Co-op members (console accounts): their payout account and shares.
 	member := api.Group("/coop", requireConsoleHost)
+	// Invitations to co-ops, answered by any signed-in console account.
+	member.Get("/invitations", s.myCoopInvitations)
+	member.Post("/invitations/:id/accept", s.answerCoopInvitation(true))
+	member.Post("/invitations/:id/decline", s.answerCoopInvitation(false))
 	member.Get("/payout-account", s.memberPayoutAccount)
 	member.Post("/payout-account", s.memberPayoutLink)
 	member.Get("/payments", s.memberPayments)

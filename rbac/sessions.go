@@ -360,7 +360,23 @@ func (s *Service) AuthenticateAccess(ctx context.Context, token, ip string) (ten
 	if err != nil {
 		return tenant.Actor{}, fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "session expired")
 	}
-	return tenant.Actor{Kind: tenant.ActorUser, ID: id, Name: c.Email, MFA: c.MFA, SessionID: c.SessionID, IP: ip}, nil
+	actor := tenant.Actor{Kind: tenant.ActorUser, ID: id, Name: c.Email, MFA: c.MFA, SessionID: c.SessionID, IP: ip}
+	if c.ExpiresAt != nil {
+		actor.Until = c.ExpiresAt.Time
+	}
+	return actor, nil
+}
+
+// SessionEnded reports whether the session was ended (signed out, revoked,
+// its refresh token reused) since its access token was issued: what
+// AuthenticateAccess refuses. Long-lived responses (progress streams) ask it
+// now and then and stop when it says yes.
+func (s *Service) SessionEnded(ctx context.Context, session uuid.UUID) (bool, error) {
+	n, err := s.rdb.Exists(ctx, "fd:session:revoked:"+session.String()).Result()
+	if err != nil {
+		return false, fmt.Errorf("session check: %w", err)
+	}
+	return n > 0, nil
 }
 
 // AuthenticateBearer verifies a personal API token of the realm of ctx.

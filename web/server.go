@@ -77,6 +77,7 @@ type Server struct {
 	catalogs *catalogCache // tenant → encoded public catalog
 	bearers  *bearerCache  // API token → actor
 	progress *progressHub  // deployment → open progress streams
+	streams  *streamRegistry
 }
 
 type httpMetrics struct {
@@ -89,6 +90,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
+	s.streams = newStreamRegistry()
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",

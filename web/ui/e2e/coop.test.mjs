@@ -6,11 +6,14 @@
 //     form restricted to the offer: in "Choose nodes" mode only the pool's GPU nodes show.
 //  3. A member signs in on the console and sees its share of the payment, its transfer and
 //     the refund's reversal, on the Co-op shares page.
+//  4. The admin invited a console account in step 1 (it waits under "Invitations", it is not
+//     a member); that account sees the invitation on its console home and accepts it.
 //
 // It needs (web/e2e_test.go seeds them):
 //   FD_E2E_COOP_URL, FD_E2E_CONSOLE_URL
 //   FD_E2E_COOP_ADMIN_EMAIL, FD_E2E_COOP_ADMIN_PASSWORD    the co-op's owner, no 2FA yet
 //   FD_E2E_COOP_MEMBER_EMAIL, FD_E2E_COOP_MEMBER_PASSWORD  a member with a transferred share
+//   FD_E2E_COOP_INVITEE_EMAIL, FD_E2E_COOP_INVITEE_PASSWORD a console account, not a member
 //   FD_E2E_COOP_GPU_NODES                                  the pool's GPU nodes: "a,b"
 //   FD_E2E_SCREENSHOT_DIR                                  optional; PNGs at 1440 and 375 px
 
@@ -22,6 +25,7 @@ const coopURL = env('FD_E2E_COOP_URL')
 const consoleURL = env('FD_E2E_CONSOLE_URL')
 const admin = { email: env('FD_E2E_COOP_ADMIN_EMAIL'), password: env('FD_E2E_COOP_ADMIN_PASSWORD') }
 const member = { email: env('FD_E2E_COOP_MEMBER_EMAIL'), password: env('FD_E2E_COOP_MEMBER_PASSWORD') }
+const invitee = { email: env('FD_E2E_COOP_INVITEE_EMAIL'), password: env('FD_E2E_COOP_INVITEE_PASSWORD') }
 const gpuNodes = env('FD_E2E_COOP_GPU_NODES').split(',').filter(Boolean)
 const shotBoth = shooter(env('FD_E2E_SCREENSHOT_DIR'), 'coop')
 const offerName = 'GPU render nodes'
@@ -33,6 +37,8 @@ const skip = missingEnv({
   FD_E2E_COOP_ADMIN_PASSWORD: admin.password,
   FD_E2E_COOP_MEMBER_EMAIL: member.email,
   FD_E2E_COOP_MEMBER_PASSWORD: member.password,
+  FD_E2E_COOP_INVITEE_EMAIL: invitee.email,
+  FD_E2E_COOP_INVITEE_PASSWORD: invitee.password,
   FD_E2E_COOP_GPU_NODES: gpuNodes.join(','),
 })
 
@@ -65,6 +71,17 @@ describe('co-ops', { skip }, () => {
       await payment.waitFor()
       assert.match(await payment.innerText(), /\$19\.76/, 'the admin sees the member’s $19.76 share')
       await shotBoth(page, 'admin-members')
+
+      // Inviting a console account: it waits for an answer and is not a member yet.
+      await page.getByTestId('coop-add').first().click()
+      const invite = page.getByTestId('coop-dialog')
+      await invite.waitFor()
+      await invite.locator('input[name="email"]').fill(invitee.email)
+      await invite.getByTestId('coop-submit').click()
+      await page.getByTestId('coop-notice').filter({ hasText: /become a member when they accept/ }).waitFor()
+      await page.locator(`[data-testid="coop-invitation-row"][data-email="${invitee.email}"]`).filter({ visible: true }).first().waitFor()
+      assert.equal(await page.locator(`[data-testid="coop-row"][data-email="${invitee.email}"]`).count(), 0, 'the invitee is not a member')
+      await shotBoth(page, 'admin-invitation')
 
       // A new offer on the Offers page.
       await page.goto(url(coopURL, '/admin/offers'))
@@ -131,6 +148,25 @@ describe('co-ops', { skip }, () => {
       assert.match(text, /−\$3\.29/, 'the reversal of the refund')
       assert.match(text, /\$16\.47/, 'what the member keeps')
       await shotBoth(page, 'member-shares')
+      assert.deepEqual(errors, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('an invited console account sees the invitation on its console home and accepts it', async () => {
+    const { page, context, errors } = await person(browser, 'coop invitee')
+    try {
+      await logIn(page, consoleURL, invitee)
+      await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 })
+      await page.goto(url(consoleURL, '/'))
+      const card = page.locator('[data-testid="coop-invitation"][data-coop="commons"]')
+      await card.waitFor()
+      assert.match(await card.innerText(), /Grid Commons Co-op invites you to join as a node operator/)
+      await shotBoth(page, 'invitation')
+      await card.getByTestId('coop-invitation-accept').click()
+      await page.getByTestId('coop-invitation-notice').filter({ hasText: /You are now a member of Grid Commons Co-op/ }).waitFor()
+      await eventually(async () => assert.equal(await page.getByTestId('coop-invitation').count(), 0, 'the answered invitation is gone'))
       assert.deepEqual(errors, [])
     } finally {
       await context.close()

@@ -93,6 +93,9 @@ type Deployment struct {
 	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
 	// GPUs are the GPUs attached to the VM (a GPU offer rents its node).
 	GPUs []DeploymentGPU `db:"-" json:"gpus,omitempty"`
+	// RentContractID is the rent contract of the node the VM runs on, when
+	// the platform rented that node whole (a GPU offer, a dedicated farm).
+	RentContractID *uint64 `db:"-" json:"rent_contract_id,omitempty"`
 	// OnCancel is what cancelling gives back: "refund" (to the card) or
 	// "credit" (account credit), as the tenant decided.
 	OnCancel string `db:"-" json:"on_cancel,omitempty"`
@@ -216,7 +219,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	}
 	// Capacity, a free IPv4 and the backup's nodes, before the card is
 	// charged; the node is reserved by storing it on the deployment.
-	pick, err := s.deliverable(ctx, &in, q.Spec, eligible)
+	pick, err := s.deliverable(ctx, &in, q.Spec, eligible, capability)
 	if err != nil {
 		return nil, err
 	}

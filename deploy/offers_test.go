@@ -2,6 +2,8 @@ package deploy_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -153,7 +155,12 @@ func TestOfferRestrictsNodeSelection(t *testing.T) {
 	}
 	rented := false
 	for _, c := range p.Contracts {
-		rented = rented || c.Kind == grid.RentContract && c.NodeID == *got.NodeID
+		if c.Kind == grid.RentContract && c.NodeID == *got.NodeID {
+			rented = true
+			if got.RentContractID == nil || *got.RentContractID != c.ID {
+				t.Errorf("the deployment names rent contract %v, want %d", got.RentContractID, c.ID)
+			}
+		}
 	}
 	if vm, _ := p.VM("vm"); !rented || len(vm.GPUs) != len(n.GPUs) {
 		t.Errorf("GPU deployment: rent contract %v, VM GPUs %v; want the node rented and its %d GPUs attached", rented, vm.GPUs, len(n.GPUs))
@@ -218,5 +225,102 @@ func TestPoolEligibleCountRespectsRevokedApproval(t *testing.T) {
 	pool, sum, err = w.svc.Pool(w.owner)
 	if err != nil || sum.Eligible != 0 || sum.Up != 1 || len(pool) != 1 || pool[0].Approved || !pool[0].Exposed {
 		t.Errorf("after the approval was revoked: summary %+v, pool %+v, %v; want 0 eligible (still exposed, 1 up)", sum, pool, err)
+	}
+}
+
+// TestGPUOrdersRentNodesWhole: a GPU order rents its node whole (ZOS
+// attaches a GPU only on a rented node, and to one VM), so orders from a
+// GPU offer land on distinct nodes nobody rented before, each under its own
+// rent contract; a GPU node another twin rents is never chosen; and once
+// every rentable GPU node of the pool is taken, the next order is refused
+// before it is charged.
+func TestGPUOrdersRentNodesWhole(t *testing.T) {
+	s, gpuIDs, _ := coopShop(t)
+	ctx := context.Background()
+	// A GPU node someone else rents, in the pool too.
+	rentedElsewhere := uint32(0)
+	all, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, GPU: true, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all.Nodes {
+		if n.Rentable && !slices.Contains(gpuIDs, n.ID) && n.Free().Covers(grid.Resources{CRU: 1, MRU: 2 << 30, SRU: 25 << 30}) {
+			rentedElsewhere = n.ID
+			break
+		}
+	}
+	if rentedElsewhere == 0 {
+		t.Fatal("the simulator has no other rentable GPU node")
+	}
+	other := s.sim.CreateTwin(1000*grid.UnitsPerTFT, true)
+	if _, err := s.sim.AsTwin(other).DeployVM(ctx, "theirs", grid.VMSpec{Name: "vm", NodeID: rentedElsewhere, Flist: deploy.Images["ubuntu-24.04"],
+		CPU: 1, Memory: 2 << 30, RootFS: 25 << 30, Mycelium: true, Rent: true}); err != nil {
+		t.Fatalf("another twin rents node %d: %v", rentedElsewhere, err)
+	}
+	if err := s.svc.AddToPool(s.owner, []uint32{rentedElsewhere}); err != nil {
+		t.Fatal(err)
+	}
+	rentable := 0
+	for _, id := range gpuIDs {
+		if n, _ := s.sim.Node(ctx, id); n.Rentable {
+			rentable++
+		}
+	}
+	if rentable == 0 {
+		t.Fatal("no rentable GPU node in the pool")
+	}
+	offer, err := s.svc.SaveOffer(s.owner, uuid.Nil, deploy.OfferInput{Name: "GPU boxes", Description: "Machines with a GPU", Capability: deploy.CapGPU, Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[uint32]bool{}
+	for i := range rentable {
+		name := fmt.Sprintf("gpu-%d", i)
+		d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: name, Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+			ClientKey: "gpu-order-" + name, QuoteInput: billing.QuoteInput{Size: "small"}})
+		if err != nil {
+			t.Fatalf("order %s: %v", name, err)
+		}
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("provision %s: %v", name, err)
+		}
+		got, err := s.svc.Get(s.customer, d.ID)
+		if err != nil || got.NodeID == nil || got.RentContractID == nil || len(got.GPUs) == 0 {
+			t.Fatalf("%s: %+v, %v; want it on a node, with a rent contract and GPUs", name, got, err)
+		}
+		if *got.NodeID == rentedElsewhere || used[*got.NodeID] {
+			t.Errorf("%s placed on node %d, rented by another twin or by an earlier order", name, *got.NodeID)
+		}
+		used[*got.NodeID] = true
+	}
+	_, err = s.svc.Create(s.customer, deploy.CreateInput{Name: "gpu-more", Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "gpu-order-more", QuoteInput: billing.QuoteInput{Size: "small"}})
+	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("an order with every rentable GPU node taken = %v, want refused before payment (EINVALID)", err)
+	}
+}
+
+// TestPlainOrdersKeepOffWholeNodes: an order outside a GPU offer is placed
+// on a node without GPUs outside dedicated farms while one has room, so it
+// never rents a whole node for a small VM nor takes a GPU node a GPU
+// order needs.
+func TestPlainOrdersKeepOffWholeNodes(t *testing.T) {
+	s, _, _ := coopShop(t)
+	for i := range 3 {
+		d := s.order(t, fmt.Sprintf("plain-%d", i), "none")
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("provision: %v", err)
+		}
+		got, err := s.svc.Get(s.customer, d.ID)
+		if err != nil || got.NodeID == nil {
+			t.Fatalf("%+v, %v", got, err)
+		}
+		n, err := s.catalog.Node(context.Background(), *got.NodeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.GPUs) > 0 || n.Dedicated || got.RentContractID != nil {
+			t.Errorf("plain order %d placed on node %d (GPUs %d, dedicated %v, rent %v)", i, n.ID, len(n.GPUs), n.Dedicated, got.RentContractID)
+		}
 	}
 }

@@ -121,7 +121,10 @@ fiatdashboard %s is running (development)
 	wg.Add(2)
 	go func() { defer wg.Done(); errs <- p.serve(ctx, ln) }()
 	go func() { defer wg.Done(); errs <- p.work(ctx) }()
-	go seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+	go func() {
+		seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+		seedGPUSample(ctx, p, log, "customer@commons."+cfg.BaseDomain)
+	}()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -194,6 +197,8 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// A node operator the co-op has invited, who has not answered yet:
 		// the invitation shows on its console home.
 		{devAccount{role: rbac.RoleNodeOperator, email: "invited@" + console, host: console}, uuid.Nil},
+		// The co-op's customer, whose GPU server runs on a rented node (seedGPUSample).
+		{devAccount{role: rbac.RoleCustomer, email: "customer@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 	}
 	rs := rbac.NewStore(p.db)
 	var out []devAccount

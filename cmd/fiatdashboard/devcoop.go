@@ -95,7 +95,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 	// The pool: GPU nodes, HDD nodes and a few plain ones, all pickable.
 	var ids []uint32
 	for _, f := range []grid.NodeFilter{
-		{GPU: true, Page: grid.Page{Size: 3}},
+		{GPU: true, Rentable: true, Page: grid.Page{Size: 3}}, // GPU nodes no one rents: a GPU order rents one
 		{MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30, HRU: 1 << 40}, Page: grid.Page{Size: 4}},
 		{Page: grid.Page{Size: 3}},
 	} {

@@ -87,6 +87,68 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 	}
 }
 
+// seedGPUSample orders a server from the Grid Commons co-op's GPU offer as
+// its demo customer, once (when that customer has none), after the demo
+// samples: the worker rents a GPU node (a rent contract) and attaches its
+// GPUs, so the deployment page shows them. Failures are logged.
+func seedGPUSample(ctx context.Context, p *platform, log *slog.Logger, customerEmail string) {
+	commons, err := tenant.NewStore(p.db).BySlug(ctx, "commons")
+	if err != nil {
+		log.Warn("GPU sample: no co-op", "err", err)
+		return
+	}
+	var customer uuid.UUID
+	if err := tenant.InTx(tenant.WithID(ctx, commons.ID), p.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &customer, `SELECT id FROM accounts WHERE email = $1`, customerEmail)
+	}); err != nil {
+		log.Warn("GPU sample: no co-op customer", "err", err)
+		return
+	}
+	cctx := tenant.WithActor(tenant.WithID(ctx, commons.ID), tenant.Actor{Kind: tenant.ActorUser, ID: customer, Name: customerEmail})
+	if have, err := p.deploy.List(cctx, false, time.Now().Add(time.Hour), 1); err != nil || len(have) > 0 {
+		return
+	}
+	offers, err := p.deploy.Offers(tenant.WithID(ctx, commons.ID))
+	if err != nil {
+		log.Warn("GPU sample: offers", "err", err)
+		return
+	}
+	var offer *deploy.Offer
+	for i := range offers {
+		if offers[i].Capability == deploy.CapGPU {
+			offer = &offers[i]
+		}
+	}
+	if offer == nil {
+		log.Warn("GPU sample: the co-op has no GPU offer")
+		return
+	}
+	if err := sampleCard(cctx, p.billing); err != nil {
+		log.Warn("GPU sample: card", "err", err)
+		return
+	}
+	if err := until(ctx, func() bool { cards, err := p.billing.Cards(cctx); return err == nil && len(cards) > 0 }); err != nil {
+		log.Warn("GPU sample: the test card was not saved", "err", err)
+		return
+	}
+	key, err := sampleSSHKey()
+	if err != nil {
+		log.Warn("GPU sample: ssh key", "err", err)
+		return
+	}
+	size := "medium"
+	if len(offer.Sizes) > 0 {
+		size = offer.Sizes[0]
+	}
+	in := deploy.CreateInput{Name: "render-1", Image: "ubuntu-24.04", SSHKey: key, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "dev-sample-gpu-render-1", QuoteInput: billing.QuoteInput{Size: size, Months: 1}}
+	if d, err := p.deploy.Create(cctx, in); err != nil {
+		log.Warn("GPU sample deployment", "err", err)
+	} else {
+		log.Info("GPU sample deployment ordered", "name", d.Name, "id", d.ID, "offer", offer.Name)
+	}
+}
+
 // sampleCard saves Stripe's Visa test card for the customer of ctx.
 func sampleCard(ctx context.Context, b *billing.Service) error {
 	if cards, err := b.Cards(ctx); err == nil && len(cards) > 0 {

@@ -11695,6 +11695,8 @@ export interface components {
                 vendor: string;
                 device: string;
             }[];
+            /** @description the rent contract of the node the VM runs on, when the node is rented whole (a GPU offer, a dedicated farm) */
+            rent_contract_id: number;
             /** @enum {string} */
             on_cancel: "credit" | "refund";
             /** @description staff lists only */

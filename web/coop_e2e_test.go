@@ -19,7 +19,8 @@ import (
 // connected payout account and 70 % of the revenue (another member has the
 // rest), a pool of two GPU nodes and two without, all pickable, and one paid
 // order divided between them — the member's share transferred, then partly
-// reversed by a refund (the Go tests cover how billing gets there).
+// reversed by a refund (the Go tests cover how billing gets there), and a
+// console account that is not a member yet (the script invites it).
 func e2eCoop(t *testing.T, h *harness, password string) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -38,6 +39,10 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 	}
 	other, err := rs.EnsureAccount(ctx, uuid.Nil, "coopother@console.localhost", password, rbac.RoleNodeOperator)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A console account the script's admin invites, and which accepts.
+	if _, err := rs.EnsureAccount(ctx, uuid.Nil, "coopnewcomer@console.localhost", password, rbac.RoleNodeOperator); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.authz.Reload(); err != nil {
@@ -155,6 +160,7 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 	return []string{
 		"FD_E2E_COOP_ADMIN_EMAIL=coopadmin@commons.localhost", "FD_E2E_COOP_ADMIN_PASSWORD=" + password,
 		"FD_E2E_COOP_MEMBER_EMAIL=coopmember@console.localhost", "FD_E2E_COOP_MEMBER_PASSWORD=" + password,
+		"FD_E2E_COOP_INVITEE_EMAIL=coopnewcomer@console.localhost", "FD_E2E_COOP_INVITEE_PASSWORD=" + password,
 		"FD_E2E_COOP_GPU_NODES=" + join(gpu),
 		"FD_E2E_COOP_ORDER=" + order.String(),
 		"FD_E2E_COOP_CUSTOMER_EMAIL=gpubuyer@commons.localhost", "FD_E2E_COOP_CUSTOMER_PASSWORD=" + password,

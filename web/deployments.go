@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -121,14 +120,22 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	tid, _ := tenant.IDFromContext(ctx)
+	// The request's context ends with the handler: the stream runs on its
+	// own, until the deployment settles, the client leaves or the session
+	// ends (streams.go).
+	sctx, cancel := streamContext(tid, actor)
+	closeStream, err := s.streams.open(actor, cancel)
+	if err != nil {
+		cancel()
+		return err
+	}
+	go s.watchStream(sctx, actor, cancel, closeStream)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderConnection, "keep-alive")
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		// The request's context ends with the handler: the stream runs on its own.
-		sctx, cancel := context.WithTimeout(tenant.WithActor(tenant.WithID(context.Background(), tid), actor), 15*time.Minute)
-		defer cancel()
+		defer closeStream()
 		// Subscribed before the first write: a transition committed from
 		// here on wakes the stream.
 		wake, stop := s.progress.watch(id)

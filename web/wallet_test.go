@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -54,7 +52,7 @@ func TestWalletOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, _ := totp.GenerateCode(secret, time.Now())
+	good := freshTOTP(t, secret)
 	wrong := "000000"
 	if good == wrong {
 		wrong = "111111"

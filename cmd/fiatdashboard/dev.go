@@ -194,6 +194,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's owner and its second member (seedCoop).
 		{devAccount{role: rbac.RoleOwner, email: "owner@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 		{devAccount{role: rbac.RoleNodeOperator, email: "member@" + console, host: console}, uuid.Nil},
+		// A node operator the co-op has invited, who has not answered yet:
+		// the invitation shows on its console home.
+		{devAccount{role: rbac.RoleNodeOperator, email: "invited@" + console, host: console}, uuid.Nil},
 		// The co-op's customer, whose GPU server runs on a rented node (seedGPUSample).
 		{devAccount{role: rbac.RoleCustomer, email: "customer@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 	}
@@ -240,8 +243,8 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
 		// pages have something to show.
-		if _, err := p.tenants.AddCoopMember(seed("commons"), "farmer@"+console, "node_operator"); err != nil {
-			return nil, fmt.Errorf("co-op member: %w", err)
+		if err := p.tenants.InviteCoopMember(seed("commons"), "invited@"+console, "node_operator", tenant.Origin{Scheme: "http"}); err != nil {
+			return nil, fmt.Errorf("co-op invitation: %w", err)
 		}
 		if _, err := p.tenants.Apply(ctx, tenant.NewApplication{Kind: tenant.KindOperator, Slug: "nordic", Name: "Nordic Nodes",
 			ContactEmail: "hello@nordic-nodes.test", Message: "We run 40 certified nodes in Oslo and Tromsø and want to sell VMs to local schools."}); err != nil {

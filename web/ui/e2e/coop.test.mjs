@@ -10,11 +10,14 @@
 //     node is rented whole (ZOS attaches a GPU only on a rented node) and the deployment page
 //     lists the VM's GPUs (device, vendor, PCI id) and the rent contract. The Go harness then
 //     checks the simulator holds that rent contract and the VM's GPUs.
+//  5. The admin invited a console account in step 1 (it waits under "Invitations", it is not
+//     a member); that account sees the invitation on its console home and accepts it.
 //
 // It needs (web/e2e_test.go seeds them):
 //   FD_E2E_COOP_URL, FD_E2E_CONSOLE_URL
 //   FD_E2E_COOP_ADMIN_EMAIL, FD_E2E_COOP_ADMIN_PASSWORD    the co-op's owner, no 2FA yet
 //   FD_E2E_COOP_MEMBER_EMAIL, FD_E2E_COOP_MEMBER_PASSWORD  a member with a transferred share
+//   FD_E2E_COOP_INVITEE_EMAIL, FD_E2E_COOP_INVITEE_PASSWORD a console account, not a member
 //   FD_E2E_COOP_GPU_NODES                                  the pool's GPU nodes: "a,b"
 //   FD_E2E_COOP_CUSTOMER_EMAIL, FD_E2E_COOP_CUSTOMER_PASSWORD  a customer with a saved card
 //   FD_E2E_SCREENSHOT_DIR                                  optional; PNGs at 1440 and 375 px
@@ -28,6 +31,7 @@ const coopURL = env('FD_E2E_COOP_URL')
 const consoleURL = env('FD_E2E_CONSOLE_URL')
 const admin = { email: env('FD_E2E_COOP_ADMIN_EMAIL'), password: env('FD_E2E_COOP_ADMIN_PASSWORD') }
 const member = { email: env('FD_E2E_COOP_MEMBER_EMAIL'), password: env('FD_E2E_COOP_MEMBER_PASSWORD') }
+const invitee = { email: env('FD_E2E_COOP_INVITEE_EMAIL'), password: env('FD_E2E_COOP_INVITEE_PASSWORD') }
 const buyer = { email: env('FD_E2E_COOP_CUSTOMER_EMAIL'), password: env('FD_E2E_COOP_CUSTOMER_PASSWORD') }
 const gpuNodes = env('FD_E2E_COOP_GPU_NODES').split(',').filter(Boolean)
 const shotBoth = shooter(env('FD_E2E_SCREENSHOT_DIR'), 'coop')
@@ -40,6 +44,8 @@ const skip = missingEnv({
   FD_E2E_COOP_ADMIN_PASSWORD: admin.password,
   FD_E2E_COOP_MEMBER_EMAIL: member.email,
   FD_E2E_COOP_MEMBER_PASSWORD: member.password,
+  FD_E2E_COOP_INVITEE_EMAIL: invitee.email,
+  FD_E2E_COOP_INVITEE_PASSWORD: invitee.password,
   FD_E2E_COOP_GPU_NODES: gpuNodes.join(','),
   FD_E2E_COOP_CUSTOMER_EMAIL: buyer.email,
   FD_E2E_COOP_CUSTOMER_PASSWORD: buyer.password,
@@ -87,6 +93,17 @@ describe('co-ops', { skip }, () => {
       await payment.waitFor()
       assert.match(await payment.innerText(), /\$19\.76/, 'the admin sees the member’s $19.76 share')
       await shotBoth(page, 'admin-members')
+
+      // Inviting a console account: it waits for an answer and is not a member yet.
+      await page.getByTestId('coop-add').first().click()
+      const invite = page.getByTestId('coop-dialog')
+      await invite.waitFor()
+      await invite.locator('input[name="email"]').fill(invitee.email)
+      await invite.getByTestId('coop-submit').click()
+      await page.getByTestId('coop-notice').filter({ hasText: /become a member when they accept/ }).waitFor()
+      await page.locator(`[data-testid="coop-invitation-row"][data-email="${invitee.email}"]`).filter({ visible: true }).first().waitFor()
+      assert.equal(await page.locator(`[data-testid="coop-row"][data-email="${invitee.email}"]`).count(), 0, 'the invitee is not a member')
+      await shotBoth(page, 'admin-invitation')
 
       // A new offer on the Offers page.
       await page.goto(url(coopURL, '/admin/offers'))
@@ -215,6 +232,25 @@ describe('co-ops', { skip }, () => {
       assert.match(rent, new RegExp(`rent contract #${record.rent_contract_id}`))
       await page.getByTestId('gpu-card').scrollIntoViewIfNeeded()
       await shotBoth(page, 'deployment-gpu')
+      assert.deepEqual(errors, [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('an invited console account sees the invitation on its console home and accepts it', async () => {
+    const { page, context, errors } = await person(browser, 'coop invitee')
+    try {
+      await logIn(page, consoleURL, invitee)
+      await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30_000 })
+      await page.goto(url(consoleURL, '/'))
+      const card = page.locator('[data-testid="coop-invitation"][data-coop="commons"]')
+      await card.waitFor()
+      assert.match(await card.innerText(), /Grid Commons Co-op invites you to join as a node operator/)
+      await shotBoth(page, 'invitation')
+      await card.getByTestId('coop-invitation-accept').click()
+      await page.getByTestId('coop-invitation-notice').filter({ hasText: /You are now a member of Grid Commons Co-op/ }).waitFor()
+      await eventually(async () => assert.equal(await page.getByTestId('coop-invitation').count(), 0, 'the answered invitation is gone'))
       assert.deepEqual(errors, [])
     } finally {
       await context.close()

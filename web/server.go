@@ -235,6 +235,7 @@ func (s *Server) routes() {
 	admin.Post("/health/reconcile", s.adminReconcileNow)
 	admin.Get("/wallet", s.adminWallet)
 	admin.Get("/wallet/history", s.adminWalletHistory)
+	admin.Get("/wallet/contracts", s.adminWalletContracts)
 	admin.Put("/wallet", s.adminSaveWallet)
 	admin.Put("/wallet/policy", s.adminSavePolicy)
 	admin.Post("/wallet/topups", s.adminTopUpNow)

@@ -10703,6 +10703,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/wallet/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wallet's running contracts with each one's staking tier, by contract id, a page at a time (?limit=1-100, default 25; ?cursor= from next_cursor); by_tier counts the contracts at each tier, best first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ContractTier"][];
+                            total: number;
+                            by_tier: components["schemas"]["TierCount"][];
+                            next_cursor: string;
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -11398,7 +11478,8 @@ export interface components {
                 more_for_next_tft: string;
                 burn_month_tft: string;
                 runway_days: number | null;
-                contracts: Record<string, never>[];
+                contracts: components["schemas"]["ContractTier"][];
+                by_tier: components["schemas"]["TierCount"][];
             };
             policy: components["schemas"]["Policy"] | null;
             topups: components["schemas"]["Topup"][];
@@ -11727,6 +11808,18 @@ export interface components {
             last_failed_at: string | null;
             /** Format: date-time */
             next_run_at: string | null;
+        };
+        TierCount: {
+            package: string;
+            pct: number;
+            contracts: number;
+        };
+        ContractTier: {
+            contract_id: number;
+            monthly_list_tft: string;
+            package: string;
+            pct: number;
+            monthly_tft: string;
         };
     };
     responses: never;

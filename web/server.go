@@ -229,6 +229,8 @@ func (s *Server) routes() {
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
+	admin.Get("/attention", s.adminAttention)
+	admin.Post("/attention/:id", s.adminHandleAttention)
 	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)

@@ -5,7 +5,7 @@ import { Badge, Panel, useApi } from '../../components/data'
 import { ChevronRightIcon } from '../../components/icons'
 import { RevenueGrid, type RevenueFigures } from '../../components/revenue'
 import { Card, cx } from '../../components/ui'
-import { formatAmount, tierLabel, type Wallet } from '../../wallet'
+import { formatAmount, tierLabel, tierSummary, type Wallet } from '../../wallet'
 
 // The tenant admin's business dashboard: this month's money, deployments, the wallet's
 // runway and tier, and what needs attention (UX.md: "money, capacity and health at a glance").
@@ -121,6 +121,15 @@ function RevenueChart({ daily, currency, month }: { daily: number[]; currency: s
       </figcaption>
     </figure>
   )
+}
+
+/** tierRange is the tier of every contract, or "Silver–Gold" when contracts differ (one definition: by_tier). */
+function tierRange(w: Wallet): string {
+  const by = w.tiers.by_tier ?? []
+  const best = by[0]
+  const worst = by[by.length - 1]
+  if (!best || !worst) return tierLabel(w.tiers.all_contracts)
+  return best === worst ? tierLabel(best.package) : `${tierLabel(worst.package)}–${tierLabel(best.package)}`
 }
 
 function daysInMonth(iso: string): number {
@@ -249,8 +258,14 @@ export function BusinessDashboard() {
         <Kpi
           label="Discount tier"
           testId="kpi-tier"
-          value={w ? tierLabel(w.tiers.all_contracts) : walletMissing ? '—' : '…'}
-          hint={w?.tiers.next ? `${tierLabel(w.tiers.next)} with ${formatAmount(w.tiers.more_for_next_tft)} TFT more` : undefined}
+          value={w ? tierRange(w) : walletMissing ? '—' : '…'}
+          hint={
+            w
+              ? [tierSummary(w.tiers.by_tier ?? []), w.tiers.next ? `${tierLabel(w.tiers.next)} with ${formatAmount(w.tiers.more_for_next_tft)} TFT more.` : '']
+                  .filter(Boolean)
+                  .join(' ')
+              : undefined
+          }
         />
       </div>
 

@@ -6669,7 +6669,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["Node"][];
+                            items: components["schemas"]["NodeChoice"][];
                         };
                     };
                 };
@@ -11994,6 +11994,15 @@ export interface components {
             amount_cents: number;
             refundable_cents: number;
             actions: ("retry" | "refund" | "dismiss")[];
+        };
+        NodeChoice: components["schemas"]["Node"] & {
+            /** @description public IPv4 addresses still free at the node's farm, after pending orders' reservations */
+            free_ipv4: number;
+            free_cpu: number;
+            free_ram_gb: number;
+            free_disk_gb: number;
+            gpu_count: number;
+            uptime_seconds: number;
         };
     };
     responses: never;

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -82,7 +83,7 @@ func (r attentionRow) item() AttentionItem {
 	}
 	switch {
 	case r.Status == Failed:
-		it.Kind, it.Message = AttentionFailed, "Could not start: "+r.Failure
+		it.Kind, it.Message = AttentionFailed, "Could not start: "+strings.TrimSuffix(r.Failure, ".")+"."
 		if it.RefundableCents > 0 {
 			it.Actions = append(it.Actions, ActionRefund)
 		} else if paid {
@@ -94,9 +95,9 @@ func (r attentionRow) item() AttentionItem {
 		// refunded while it starts would run unpaid. Retry, or dismiss.
 		it.Actions = append(it.Actions, ActionRetry)
 	case r.Status == AwaitingPayment:
-		it.Kind, it.Message = AttentionPaymentFailed, "The payment did not go through; the customer can retry it from the server's page."
+		it.Kind, it.Message = AttentionPaymentFailed, "The payment did not go through. The customer can retry it from the server's page."
 		if r.OrderFail != "" {
-			it.Message = "The payment did not go through (" + r.OrderFail + "); the customer can retry it from the server's page."
+			it.Message = "The payment did not go through: " + strings.TrimSuffix(r.OrderFail, ".") + ". The customer can retry it from the server's page."
 		}
 	default:
 		it.Kind, it.Message = AttentionSuspended, "The renewal is unpaid; the server is suspended until the customer pays."

@@ -221,20 +221,20 @@ function AttentionRow({
 }) {
   const has = (a: 'retry' | 'refund' | 'dismiss') => item.actions.includes(a)
   return (
-    <li className="flex flex-col gap-2 px-4 py-3 sm:px-5" data-testid="attention-item" data-kind={item.kind} data-name={item.name}>
-      <div className="flex items-start gap-3">
+    <li className="flex flex-col gap-1.5 px-4 py-3 sm:px-5" data-testid="attention-item" data-kind={item.kind} data-name={item.name}>
+      <div className="flex min-w-0 flex-wrap items-center gap-2">
         <Badge tone={item.kind === 'stuck' || item.kind === 'failed' ? 'danger' : 'warning'} dot>
           {attentionTitle[item.kind]}
         </Badge>
-        <span className="min-w-0 flex-1 text-sm text-fg">
-          <Link to="/admin/deployments" className="font-semibold hover:underline">
-            {item.name}
-          </Link>{' '}
-          <span className="text-muted">· {item.customer_email}</span>
-          <span className="block text-muted">{item.message}</span>
-        </span>
+        <Link to="/admin/deployments" className="truncate text-sm font-semibold text-fg hover:underline">
+          {item.name}
+        </Link>
       </div>
-      <div className="flex flex-wrap gap-2 pl-1">
+      <p className="truncate text-xs text-muted" title={item.customer_email}>
+        {item.customer_email}
+      </p>
+      <p className="text-sm leading-6 text-fg">{item.message}</p>
+      <div className="flex flex-wrap gap-2 pt-0.5">
         {has('retry') ? (
           <Button size="sm" variant="secondary" busy={busy === 'retry'} onClick={() => onAction(item, 'retry')} data-testid="attention-retry">
             Retry

@@ -615,7 +615,7 @@ function NodePicker({
   }, [picked, need, ipv4, onChange])
 
   const selectCls = inputClass(false, 'h-9 pr-8 text-sm')
-  const cols = 'md:grid-cols-[2rem_4.5rem_minmax(0,1.2fr)_minmax(0,1.2fr)_minmax(0,1.5fr)_4.5rem_4rem]'
+  const cols = 'md:grid-cols-[1.5rem_3.5rem_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1.2fr)_4.25rem_3rem]'
   return (
     <div className="mt-4 overflow-hidden rounded-fd border border-border bg-surface shadow-xs" data-testid="node-picker">
       <div className="flex flex-col gap-3 border-b border-border p-4 sm:flex-row sm:flex-wrap sm:items-end">
@@ -734,13 +734,14 @@ function NodePicker({
                     <span className="font-mono text-sm font-semibold text-fg">#{n.ID}</span>
                     <span className="col-start-2 flex min-w-0 items-center gap-2 text-sm text-fg md:col-start-auto">
                       <CountryChip country={n.Country} />
-                      <span className="truncate">
-                        {n.City ? `${n.City}, ` : ''}
-                        {n.Country}
+                      <span className="truncate" title={`${n.City ? `${n.City}, ` : ''}${n.Country}`}>
+                        {n.City || n.Country}
                       </span>
                     </span>
-                    <span className="col-start-2 flex min-w-0 flex-wrap items-center gap-2 text-sm text-muted md:col-start-auto">
-                      <span className="truncate">{n.FarmName || `Farm ${n.FarmID}`}</span>
+                    <span className="col-start-2 flex min-w-0 flex-wrap items-center gap-1.5 text-sm text-muted md:col-start-auto">
+                      <span className="max-w-full truncate" title={n.FarmName}>
+                        {n.FarmName || `Farm ${n.FarmID}`}
+                      </span>
                       {n.Certified ? <CertifiedBadge /> : null}
                       {hasGPU(n) ? (
                         <Badge tone="primary" title={(n.GPUs ?? []).map((g) => `${g.Vendor} ${g.Device}`).join(', ')}>
@@ -749,9 +750,16 @@ function NodePicker({
                       ) : null}
                     </span>
                     <span className="col-start-2 text-sm text-fg tabular-nums md:col-start-auto" data-testid="node-free">
-                      {n.free_cpu !== undefined
-                        ? `${n.free_cpu} vCPU · ${n.free_ram_gb} GB RAM · ${n.free_disk_gb} GB SSD`
-                        : capacityLine(free(n))}
+                      {n.free_cpu !== undefined ? (
+                        <>
+                          <span className="whitespace-nowrap">
+                            {n.free_cpu} vCPU · {n.free_ram_gb} GB RAM
+                          </span>{' '}
+                          <span className="whitespace-nowrap text-muted md:block">· {n.free_disk_gb} GB SSD</span>
+                        </>
+                      ) : (
+                        capacityLine(free(n))
+                      )}
                       {why ? <span className="block text-xs text-muted">{why}</span> : null}
                     </span>
                     <span className="col-start-2 text-sm md:col-start-auto" data-testid="node-ipv4">

@@ -80,7 +80,7 @@ describe('money coherence', { skip }, () => {
     assert.equal(await none.getAttribute('data-ipv4'), '0')
     assert.match(await none.getByTestId('node-ipv4').innerText(), /None/)
     assert.match(await option(page, ipv4Node).getByTestId('node-ipv4').innerText(), /\d+ free/)
-    assert.match(await option(page, ipv4Node).getByTestId("node-free").innerText(), /\d+ vCPU · \d+ GB RAM\s+· \d+ GB SSD/)
+    assert.match(await option(page, ipv4Node).getByTestId("node-free").innerText(), /\d+ vCPU · \d+ GB RAM\s+· [\d.]+ [GT]B SSD/)
     assert.match(await option(page, gpuNode).innerText(), /GPU/)
     assert.equal(await none.getAttribute('data-pickable'), 'true', 'without IPv4 asked, a node without a free IPv4 can be picked')
 

@@ -473,6 +473,11 @@ function whyNot(n: PickNode, need: Need | null, ipv4: boolean): string {
   return ''
 }
 
+/** "380 GB", "2.2 TB" */
+function gbLabel(gb: number): string {
+  return gb >= 1000 ? `${(gb / 1000).toFixed(1).replace(/\.0$/, '')} TB` : `${gb} GB`
+}
+
 /** "3 d", "5 h": how long the node has been up. */
 export function uptimeLabel(seconds: number): string {
   if (!seconds || seconds < 0) return '—'
@@ -752,10 +757,10 @@ function NodePicker({
                     <span className="col-start-2 text-sm text-fg tabular-nums md:col-start-auto" data-testid="node-free">
                       {n.free_cpu !== undefined ? (
                         <>
-                          <span className="whitespace-nowrap">
+                          <span>
                             {n.free_cpu} vCPU · {n.free_ram_gb} GB RAM
                           </span>{' '}
-                          <span className="whitespace-nowrap text-muted md:block">· {n.free_disk_gb} GB SSD</span>
+                          <span className="whitespace-nowrap text-muted md:block">· {gbLabel(n.free_disk_gb)} SSD</span>
                         </>
                       ) : (
                         capacityLine(free(n))

@@ -132,6 +132,17 @@ func e2eCoherence(t *testing.T, h *harness, password string) []string {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, order_id, amount_cents, status, reason) VALUES ($1, $2, 608, 'succeeded', 'provisioning failed')`, orbit.ID, order); err != nil {
 					return err
 				}
+				// Its subscription still says active (the worst case): the
+				// server's page must show no renewal for a refunded server.
+				var sub uuid.UUID
+				if err := tx.GetContext(ctx, &sub, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents,
+					status, paid_through, next_attempt_at) VALUES ($1, $2, $3, 'VM old-api', '{"size":"small"}', 1, 'usd', 608, 'active', now() + interval '30 days', now() + interval '30 days')
+					RETURNING id`, orbit.ID, buyer, order); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE orders SET subscription_id = $2 WHERE id = $1`, order, sub); err != nil {
+					return err
+				}
 			}
 			id := uuid.New()
 			ids[d.name] = id

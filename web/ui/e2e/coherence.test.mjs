@@ -168,6 +168,7 @@ describe('money coherence', { skip }, () => {
     await shotBoth(page, 'payment-failed')
     await page.goto(url(orbit, `/deployments/${refunded}`))
     await page.getByTestId('billing-card').waitFor()
+    await page.waitForLoadState('networkidle') // its subscription (still active) has loaded
     const billing = await page.getByTestId('billing-card').innerText()
     assert.match(billing, /Refunded/)
     assert.doesNotMatch(billing, /Renews/)

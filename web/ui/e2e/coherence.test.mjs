@@ -112,7 +112,12 @@ describe('money coherence', { skip }, () => {
     await picker.scrollIntoViewIfNeeded()
     await shotBoth(page, 'node-picker')
     const dir = env('FD_E2E_SCREENSHOT_DIR')
-    if (dir) await picker.screenshot({ path: `${dir}/coherence-node-picker-table.png` })
+    if (dir) {
+      await picker.screenshot({ path: `${dir}/coherence-node-picker-table.png` })
+      await page.setViewportSize({ width: 375, height: 812 })
+      await picker.screenshot({ path: `${dir}/coherence-node-picker-table-375.png` })
+      await page.setViewportSize({ width: 1440, height: 900 })
+    }
   })
 
   test('a stale list: the server refuses a node without IPv4 before charging, and the picker says so', { timeout: 90_000 }, async () => {

@@ -768,6 +768,7 @@ function NodePicker({
                       {why ? <span className="block text-xs text-muted">{why}</span> : null}
                     </span>
                     <span className="col-start-2 text-sm md:col-start-auto" data-testid="node-ipv4">
+                      <span className="mr-1.5 text-muted md:hidden">Public IPv4</span>
                       {n.free_ipv4 > 0 ? (
                         <Badge tone="success" title="Public IPv4 addresses still free at this farm">
                           {n.free_ipv4} free

@@ -205,6 +205,35 @@ func (s *Server) adminRetryDeployment(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"queued": true})
 }
 
+// adminAttention is the "Needs attention" list: each item with its actions.
+func (s *Server) adminAttention(c *fiber.Ctx) error {
+	items, err := s.deps.Deploy.Attention(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// adminHandleAttention takes one action (retry, refund, dismiss) on an
+// item and clears it.
+func (s *Server) adminHandleAttention(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action string `json:"action"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	it, err := s.deps.Deploy.HandleAttention(c.UserContext(), id, in.Action)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"handled": in.Action, "item": it})
+}
+
 // sshKeys lists the customer's saved SSH keys (at most deploy.MaxSSHKeys,
 // so one page).
 func (s *Server) sshKeys(c *fiber.Ctx) error {

@@ -230,6 +230,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	coopEnv := e2eCoop(t, h, e2ePassword)
 	// The renewal script's customer, whose renewal waits for authentication.
 	coopEnv = append(coopEnv, e2eRenewal(t, h, demo.ID, e2ePassword)...)
+	// The money-coherence script's storefront, its owner and customer, a
+	// console super-admin and a co-op owner (issue 15).
+	coopEnv = append(coopEnv, e2eCoherence(t, h, e2ePassword)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +297,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		"FD_E2E_MONEY_CUSTOMER_EMAIL=moneybuyer@demo.localhost", "FD_E2E_MONEY_CUSTOMER_PASSWORD="+e2ePassword,
 		"FD_CHROMIUM="+chromium,
 	)
-	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port))...)
+	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_ORBIT_URL=http://orbit.localhost:%d/", port))...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)

@@ -96,6 +96,7 @@ var crossTenantIDs = map[string]string{
 	"GET /api/deployments/{id}/events":                    "deployment",
 	"POST /api/admin/deployments/{id}/retry":              "deployment",
 	"POST /api/admin/deployments/{id}/cancel":             "deployment",
+	"POST /api/admin/attention/{id}":                      "deployment",
 	"GET /api/offers/{id}":                                "random",
 	"PUT /api/admin/offers/{id}":                          "random",
 	"DELETE /api/admin/offers/{id}":                       "random",
@@ -119,6 +120,7 @@ var crossTenantBodies = map[string]any{
 	"PUT /api/admin/members/{id}/roles":              map[string]any{"roles": []string{"admin"}},
 	"POST /api/admin/billing/disputes/{id}/evidence": map[string]any{"evidence": "A virtual server was sold and delivered; the customer used it for a month."},
 	"POST /api/admin/billing/orders/{id}/refund":     map[string]any{"amount_cents": 1, "reason": "requested_by_customer"},
+	"POST /api/admin/attention/{id}":                 map[string]any{"action": "dismiss"},
 }
 
 // validatesBeforeLookup are routes whose 400 for a body of the wrong shape

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -295,6 +296,24 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 	var ids []uint32
 	for _, n := range page.Nodes {
 		ids = append(ids, n.ID)
+	}
+	// The customer's node picker shows what it can (issue 15 item 2): the
+	// pool also has a GPU node, a certified node and a node whose farm has
+	// no public IPv4 free, when the grid has them.
+	shared := false
+	for _, f := range []grid.NodeFilter{{GPU: true}, {Certified: true}, {}} {
+		f.Status, f.Dedicated = []grid.NodeStatus{grid.NodeUp}, &shared
+		f.MinFree, f.Page = grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30}, grid.Page{Size: grid.MaxPageSize}
+		more, err := p.catalog.ListNodes(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, n := range more.Nodes {
+			if !slices.Contains(ids, n.ID) && (f.GPU || f.Certified || n.PublicIPv4 == 0) {
+				ids = append(ids, n.ID)
+				break
+			}
+		}
 	}
 	if err := p.deploy.AddToPool(demo, ids); err != nil {
 		return err

@@ -76,6 +76,9 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 		log.Warn("sample deployments: ssh key", "err", err)
 		return
 	}
+	if err := sampleDeclined(cctx, p, demo.ID, customer, key); err != nil {
+		log.Warn("sample declined order", "err", err)
+	}
 	for _, s := range sampleDeployments {
 		in := deploy.CreateInput{Name: s.name, Image: s.image, SSHKey: key, Placement: "default", Backup: s.backup,
 			ClientKey: "dev-sample-" + s.name, QuoteInput: billing.QuoteInput{Size: s.size, Months: s.months}}
@@ -147,6 +150,25 @@ func seedGPUSample(ctx context.Context, p *platform, log *slog.Logger, customerE
 	} else {
 		log.Info("GPU sample deployment ordered", "name", d.Name, "id", d.ID, "offer", offer.Name)
 	}
+}
+
+// sampleDeclined records a server whose card was declined (issue 15 item
+// 3): the customer's page says "Payment failed" with a retry, and the
+// admin's "Needs attention" lists it with Dismiss. No money moved, so the
+// ledger has nothing of it.
+func sampleDeclined(ctx context.Context, p *platform, tid, customer uuid.UUID, key string) error {
+	return tenant.InTx(ctx, p.db, func(tx *tenant.Tx) error {
+		var order uuid.UUID
+		if err := tx.GetContext(ctx, &order, `INSERT INTO orders (tenant_id, account_id, status, description, currency, subtotal_cents, amount_cents, failure_message)
+			VALUES ($1, $2, 'failed', 'VM shop-1: 1 vCPU, 2 GB RAM, 25 GB disk', 'usd', 608, 608, 'Your card was declined.') RETURNING id`, tid, customer); err != nil {
+			return err
+		}
+		id := uuid.New()
+		_, err := tx.ExecContext(ctx, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, status, project)
+			VALUES ($1, $2, $3, $4, 'shop-1', 'ubuntu-24.04', '{"size":"small","cpu":1,"ram_gb":2,"disk_gb":25}', $5, 'default', 'awaiting_payment', $6)`,
+			id, tid, customer, order, key, deploy.ProjectName(id))
+		return err
+	})
 }
 
 // sampleCard saves Stripe's Visa test card for the customer of ctx.

@@ -6676,7 +6676,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["Node"][];
+                            items: components["schemas"]["NodeChoice"][];
                         };
                     };
                 };
@@ -11058,6 +11058,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/wallet/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wallet's running contracts with each one's staking tier, by contract id, a page at a time (?limit=1-100, default 25; ?cursor= from next_cursor); by_tier counts the contracts at each tier, best first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ContractTier"][];
+                            total: number;
+                            by_tier: components["schemas"]["TierCount"][];
+                            next_cursor: string;
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What needs the admin's attention: failed deployments, paid ones stuck before running, payments that never succeeded, suspended servers; each with the actions that apply (retry, refund, dismiss). Handled items clear. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AttentionItem"][];
+                        };
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/attention/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Handle one item: retry (queue provisioning again), refund (what is left of its payment), or dismiss; the item clears. 404 when the deployment needs no attention; 409 when the action does not apply to it. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "retry" | "refund" | "dismiss";
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            handled: string;
+                            item: components["schemas"]["AttentionItem"];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -11764,7 +12002,8 @@ export interface components {
                 more_for_next_tft: string;
                 burn_month_tft: string;
                 runway_days: number | null;
-                contracts: Record<string, never>[];
+                contracts: components["schemas"]["ContractTier"][];
+                by_tier: components["schemas"]["TierCount"][];
             };
             policy: components["schemas"]["Policy"] | null;
             topups: components["schemas"]["Topup"][];
@@ -12117,6 +12356,43 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        TierCount: {
+            package: string;
+            pct: number;
+            contracts: number;
+        };
+        ContractTier: {
+            contract_id: number;
+            monthly_list_tft: string;
+            package: string;
+            pct: number;
+            monthly_tft: string;
+        };
+        AttentionItem: {
+            /** Format: uuid */
+            deployment_id: string;
+            name: string;
+            customer_email: string;
+            /** @enum {string} */
+            kind: "failed" | "stuck" | "payment_failed" | "suspended";
+            status: string;
+            message: string;
+            /** Format: date-time */
+            since: string;
+            currency: string;
+            amount_cents: number;
+            refundable_cents: number;
+            actions: ("retry" | "refund" | "dismiss")[];
+        };
+        NodeChoice: components["schemas"]["Node"] & {
+            /** @description public IPv4 addresses still free at the node's farm, after pending orders' reservations */
+            free_ipv4: number;
+            free_cpu: number;
+            free_ram_gb: number;
+            free_disk_gb: number;
+            gpu_count: number;
+            uptime_seconds: number;
         };
     };
     responses: never;

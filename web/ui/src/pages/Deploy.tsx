@@ -39,7 +39,7 @@ export function Deploy() {
 
   const [state, dispatch] = useReducer(deployReducer, params.get('size') ?? '', initialDeployState)
   const { size, custom, ipv4, months, coupon, couponError, vm } = state
-  const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', ...vmFields])
+  const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', 'ipv4', ...vmFields])
   const navigate = useNavigate()
   // The deployment the current attempt created (its order is what we follow).
   const deployment = useRef<Pick<Deployment, 'id'> | null>(null)
@@ -285,7 +285,7 @@ export function Deploy() {
               fieldError={fieldError}
             />
 
-            <NetworkStep ipv4={ipv4} dispatch={dispatch} />
+            <NetworkStep ipv4={ipv4} dispatch={dispatch} error={vm.placement === 'advanced' ? undefined : form.fieldError('ipv4')} />
 
             <Step n={5} title="SSH key" description="You log in as root with this key; passwords are switched off." testId="ssh-step">
               <SshKeyField
@@ -303,8 +303,9 @@ export function Deploy() {
                 nodeId={vm.node_id}
                 onChange={setVm}
                 need={need}
+                ipv4={ipv4}
                 offer={offerId}
-                error={form.fieldError('node_id') ?? form.fieldError('placement')}
+                error={form.fieldError('node_id') ?? form.fieldError('placement') ?? form.fieldError('ipv4')}
               />
             </Step>
 

@@ -247,7 +247,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	ectx, ecancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ectx, ecancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer ecancel()
 	// FD_E2E_ONLY=wallet,deployments runs just those scripts (while working
 	// on one page); by default every script in ui/e2e runs.

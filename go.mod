@@ -3,6 +3,7 @@ module github.com/fiatdashboard/fiatdashboard
 go 1.26.0
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/ChainSafe/go-schnorrkel v1.1.0
 	github.com/casbin/casbin/v2 v2.135.0
 	github.com/cosmos/go-bip39 v1.0.0
@@ -27,7 +28,6 @@ require (
 )
 
 require (
-	codeberg.org/go-pdf/fpdf v0.12.0 // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bmatcuk/doublestar/v4 v4.6.1 // indirect

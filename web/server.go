@@ -178,6 +178,7 @@ func (s *Server) routes() {
 	api.Post("/orders/:id/mock-authenticate", s.mockAuthenticate)
 	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
+	api.Get("/orders/:id/invoice", s.invoicePDF)
 	api.Get("/nodes", s.pickableNodes)
 	api.Get("/offers", s.offers)
 	api.Get("/offers/:id", s.offer)

@@ -238,6 +238,7 @@ func (s *Server) routes() {
 	admin.Get("/wallet/history", s.adminWalletHistory)
 	admin.Put("/wallet", s.adminSaveWallet)
 	admin.Put("/wallet/policy", s.adminSavePolicy)
+	admin.Post("/wallet/topups/quote", s.adminTopUpQuote)
 	admin.Post("/wallet/topups", s.adminTopUpNow)
 	admin.Get("/pool", s.adminPool)
 	admin.Post("/pool", s.adminAddToPool)

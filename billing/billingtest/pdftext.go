@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
-var pdfStream = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n`)
+var (
+	pdfStream = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n`)
+	pdfLength = regexp.MustCompile(`/Length (\d+)\b`)
+)
 
 // PDFText reads a PDF back as text, so a test can assert what a person
 // would read: every string shown between BT and ET of every page content
@@ -32,6 +36,13 @@ func PDFText(pdf []byte) (string, error) {
 			return "", fmt.Errorf("a stream without endstream at byte %d", start)
 		}
 		data := bytes.TrimRight(pdf[start:start+end], "\r\n")
+		// The dictionary's /Length says where the data ends: compressed
+		// bytes may themselves end in a newline.
+		if l := pdfLength.FindStringSubmatch(dict); l != nil {
+			if n, err := strconv.Atoi(l[1]); err == nil && n <= end {
+				data = pdf[start : start+n]
+			}
+		}
 		if strings.Contains(dict, "/FlateDecode") {
 			r, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {

@@ -106,6 +106,7 @@ describe('money you can trust', { skip }, () => {
     await form.locator('input[name="tax_id"]').fill(legal.taxID)
     await page.getByTestId('settings-save').click()
     await page.getByTestId('settings-saved').waitFor()
+    await page.evaluate(() => window.scrollTo(0, 0))
     await shotBoth(page, 'settings-legal')
 
     await page.goto(url(base, '/admin/pricing'))
@@ -116,7 +117,7 @@ describe('money you can trust', { skip }, () => {
     await small.getByTestId('preview-line-standby').first().waitFor()
     const margin = await small.getByTestId('preview-margin').first().innerText()
     assert.ok(!/[−-]/.test(margin) && /\d/.test(margin), `the Small with a standby has a positive margin: ${margin}`)
-    await preview.scrollIntoViewIfNeeded()
+    await page.evaluate(() => window.scrollTo(0, 0))
     await shotBoth(page, 'pricing-preview-standby')
 
     await page.goto(url(base, '/admin'))

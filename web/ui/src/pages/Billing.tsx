@@ -198,7 +198,7 @@ function BillingPage() {
       <div className="flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
         <div>
           <h1 className="text-3xl font-bold tracking-tight text-fg">Billing</h1>
-          <p className="mt-2 text-base text-muted">Your cards, payments and receipts.</p>
+          <p className="mt-2 text-base text-muted">Your cards, payments, receipts and invoices.</p>
         </div>
         <ButtonLink to="/deploy" variant="secondary">
           <RocketIcon className="size-4" />

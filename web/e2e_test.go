@@ -258,7 +258,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	ectx, ecancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	// Every script runs at once on two cores: on a busy machine the whole
+	// run takes most of ten minutes.
+	ectx, ecancel := context.WithTimeout(context.Background(), 14*time.Minute)
 	defer ecancel()
 	// FD_E2E_ONLY=wallet,deployments runs just those scripts (while working
 	// on one page); by default every script in ui/e2e runs.

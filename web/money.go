@@ -47,7 +47,7 @@ table{width:100%;border-collapse:collapse;margin:2rem 0}td{padding:.5rem 0;borde
 border:1px solid var(--fd-primary);color:var(--fd-primary);background:#fff;font:inherit;text-decoration:none;cursor:pointer}
 @media print{button,a.button{display:none}}</style></head><body>
 <h1>{{.Store}}</h1>
-<p class="muted">{{if .Invoice}}Invoice <strong data-testid="invoice-number">{{.Invoice}}</strong> for payment {{.ID}}{{else}}Receipt for payment {{.ID}}{{end}}<br>Paid {{.Paid}}{{if .Card}}<br>Card: <span data-testid="receipt-card">{{.Card}}</span>{{end}}{{if .Period}}<br>Service period: <span data-testid="invoice-period">{{.Period}}</span>{{end}}</p>
+<p class="muted">Receipt for payment {{.ID}}{{if .Invoice}}<br>Invoice <strong data-testid="invoice-number">{{.Invoice}}</strong>{{end}}<br>Paid {{.Paid}}{{if .Card}}<br>Card: <span data-testid="receipt-card">{{.Card}}</span>{{end}}{{if .Period}}<br>Service period: <span data-testid="invoice-period">{{.Period}}</span>{{end}}</p>
 <div class="parties"><div><strong>Sold by</strong><p data-testid="invoice-seller">{{.Seller}}{{if .Address}}
 {{.Address}}{{end}}{{if .TaxID}}
 Tax ID: {{.TaxID}}{{end}}</p></div>{{if .Customer}}<div><strong>Bill to</strong><p data-testid="invoice-customer">{{.Customer}}</p></div>{{end}}</div>

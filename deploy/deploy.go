@@ -51,4 +51,13 @@ func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid
 	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now}
 }
 
+// SetClock replaces the platform clock the service reads (tests; nil
+// restores the wall clock).
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.now = now
+}
+
 func pqArray(v []string) any { return pq.Array(v) }

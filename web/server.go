@@ -77,6 +77,7 @@ type Server struct {
 	catalogs *catalogCache // tenant → encoded public catalog
 	bearers  *bearerCache  // API token → actor
 	progress *progressHub  // deployment → open progress streams
+	streams  *streamRegistry
 }
 
 type httpMetrics struct {
@@ -89,6 +90,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
+	s.streams = newStreamRegistry()
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -230,12 +232,15 @@ func (s *Server) routes() {
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
+	admin.Get("/attention", s.adminAttention)
+	admin.Post("/attention/:id", s.adminHandleAttention)
 	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)
 	admin.Post("/health/reconcile", s.adminReconcileNow)
 	admin.Get("/wallet", s.adminWallet)
 	admin.Get("/wallet/history", s.adminWalletHistory)
+	admin.Get("/wallet/contracts", s.adminWalletContracts)
 	admin.Put("/wallet", s.adminSaveWallet)
 	admin.Put("/wallet/policy", s.adminSavePolicy)
 	admin.Post("/wallet/topups/quote", s.adminTopUpQuote)
@@ -246,7 +251,9 @@ func (s *Server) routes() {
 	admin.Put("/pool/:id", s.adminSetPickable)
 	admin.Delete("/pool/:id", s.adminRemoveFromPool)
 	admin.Get("/coop-members", s.adminCoopMembers)
-	admin.Post("/coop-members", s.adminAddCoopMember)
+	admin.Post("/coop-members", s.adminInviteCoopMember)
+	admin.Get("/coop-invitations", s.adminCoopInvitations)
+	admin.Delete("/coop-invitations/:id", s.adminRevokeCoopInvitation)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
 	admin.Get("/coop/split", s.adminCoopSplit)
 	admin.Put("/coop/split", s.adminSaveCoopSplit)
@@ -271,6 +278,10 @@ func (s *Server) routes() {
 	operator.Get("/earnings.csv", s.earnings)
 	// Co-op members (console accounts): their payout account and shares.
 	member := api.Group("/coop", requireConsoleHost)
+	// Invitations to co-ops, answered by any signed-in console account.
+	member.Get("/invitations", s.myCoopInvitations)
+	member.Post("/invitations/:id/accept", s.answerCoopInvitation(true))
+	member.Post("/invitations/:id/decline", s.answerCoopInvitation(false))
 	member.Get("/payout-account", s.memberPayoutAccount)
 	member.Post("/payout-account", s.memberPayoutLink)
 	member.Get("/payments", s.memberPayments)

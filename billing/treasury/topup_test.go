@@ -396,3 +396,48 @@ func TestTopupReconcilesWhenTheTwinIsBilledDuringTheMint(t *testing.T) {
 		t.Errorf("unbalanced: %v", bad)
 	}
 }
+
+// drainedGrid is a wallet's grid opened drained (tfgrid's read-and-cancel
+// client when the wallet holds less than grid-client's 2 TFT).
+type drainedGrid struct {
+	grid.Grid
+	drained bool
+}
+
+func (d drainedGrid) Drained() bool { return d.drained }
+
+// TestDrainedWalletGridIsReopened: the treasury keeps a wallet's grid for
+// good, but one opened drained (read and cancel only) for a minute at most,
+// so a topped-up wallet deploys again without a restart.
+func TestDrainedWalletGridIsReopened(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	opened, drained := 0, true
+	tf.tr.SetGridFactory(func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
+		opened++
+		return drainedGrid{Grid: tf.sim.AsTwin(twinID), drained: drained}, nil
+	})
+	get := func() grid.Grid {
+		t.Helper()
+		g, err := tf.tr.TenantGrid(context.Background(), tf.tenantID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	get()
+	get()
+	if opened != 1 {
+		t.Fatalf("opened %d times within the minute, want once", opened)
+	}
+	drained = false // topped up
+	tf.now = tf.now.Add(61 * time.Second)
+	if g := get(); opened != 2 || g.(drainedGrid).drained {
+		t.Fatalf("after a minute: opened %d times, drained %v; want the wallet reopened, funded", opened, g.(drainedGrid).drained)
+	}
+	tf.now = tf.now.Add(time.Hour)
+	get()
+	if opened != 2 {
+		t.Errorf("a funded wallet's grid was reopened (%d opens), want it kept", opened)
+	}
+}

@@ -151,4 +151,14 @@ func TestMetricsUnderDev(t *testing.T) {
 			t.Errorf("demo invoice %d = %+v; want number %d from Demo Cloud B.V., NL123456789B01", i, inv, i+1)
 		}
 	}
+
+	// The demo data shows co-op membership by consent: two members who
+	// accepted their invitations, and one invitation waiting for an answer.
+	var members, pending int
+	if err := d.Owner(t).QueryRow(`SELECT (SELECT count(*) FROM coop_members), (SELECT count(*) FROM coop_invitations WHERE email LIKE 'invited@%')`).Scan(&members, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if members != 2 || pending != 1 {
+		t.Errorf("the demo co-op has %d members and %d pending invitations; want 2 and 1", members, pending)
+	}
 }

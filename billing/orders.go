@@ -49,10 +49,16 @@ type Order struct {
 	// Lines are the parts of the amount for the period: VM, IPv4, backup,
 	// then discounts and the coupon as negative lines (OrderLines).
 	Lines json.RawMessage `db:"lines" json:"lines"`
+	// InvoiceNumber is the paid order's invoice (Invoice), nil before it is
+	// paid; read by Order, Orders and Payments only.
+	InvoiceNumber *int64 `db:"invoice_number" json:"invoice_number"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
 	ClientSecret string `db:"-" json:"client_secret,omitempty"`
 }
+
+// withInvoice reads an order with its invoice number.
+const withInvoice = `, (SELECT number FROM invoices WHERE invoices.order_id = orders.id) AS invoice_number`
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
 	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines,
@@ -272,7 +278,7 @@ func (s *Service) Order(ctx context.Context, id uuid.UUID) (*Order, error) {
 	staff := s.authz.Require(ctx, "admin/billing", "read") == nil
 	var o Order
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
+		return tx.GetContext(ctx, &o, `SELECT `+orderColumns+withInvoice+` FROM orders WHERE id = $1 AND (account_id = $2 OR $3)`, id, actor.ID, staff)
 	})
 	if tenant.IsNoRows(err) {
 		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "order not found")
@@ -288,7 +294,7 @@ func (s *Service) Orders(ctx context.Context, before time.Time, limit int) ([]Or
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Order
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3`, actor.ID, before, limit)
+		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+withInvoice+` FROM orders WHERE account_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3`, actor.ID, before, limit)
 	})
 	return out, err
 }
@@ -300,7 +306,7 @@ func (s *Service) Payments(ctx context.Context, before time.Time, limit int) ([]
 	}
 	var out []Order
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+` FROM orders WHERE created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit)
+		return tx.SelectContext(ctx, &out, `SELECT `+orderColumns+withInvoice+` FROM orders WHERE created_at < $1 ORDER BY created_at DESC LIMIT $2`, before, limit)
 	})
 	return out, err
 }

@@ -51,8 +51,9 @@ const renewLead = 24 * time.Hour
 func creditAccount(account uuid.UUID) string { return "customer_credit:" + account.String() }
 
 // settlePaid records a paid order in tx: its ledger entry (credit used
-// first), and its subscription — created by a new order, extended (and
-// resumed) by a renewal. It returns the subscription to resume, if any.
+// first), its subscription — created by a new order, extended (and
+// resumed) by a renewal — and its invoice for the period it paid. It
+// returns the subscription to resume, if any.
 func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, o *Order) (*uuid.UUID, error) {
 	postings := paymentPostings(o.Amount, o.ApplicationFee)
 	if o.Credit > 0 {
@@ -78,19 +79,26 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (tenant_id, account_id, first_order_id, description, spec, months, currency, renewal_cents, paid_through, next_attempt_at, lines)
 			VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::jsonb) ON CONFLICT (first_order_id) DO NOTHING`,
 			tid, o.AccountID, o.ID, o.Description, string(o.Spec), o.Months, o.Currency, q.Total, through, through.Add(-renewLead), string(lines))
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		return nil, issueInvoice(ctx, tx, tid, o, paidAt, paidAt, through)
 	}
 	var was string
-	var through time.Time
+	var from, through time.Time
 	err := tx.QueryRowxContext(ctx, `UPDATE subscriptions s SET paid_through = s.paid_through + make_interval(months => s.months),
 		next_attempt_at = s.paid_through + make_interval(months => s.months) - interval '24 hours',
 		status = 'active', failed_attempts = 0, updated_at = now()
-		FROM (SELECT status FROM subscriptions WHERE id = $1 FOR UPDATE) old
-		WHERE s.id = $1 AND s.status <> 'terminated' AND s.status <> 'canceled' RETURNING old.status, s.paid_through`, *o.SubscriptionID).Scan(&was, &through)
+		FROM (SELECT status, paid_through FROM subscriptions WHERE id = $1 FOR UPDATE) old
+		WHERE s.id = $1 AND s.status <> 'terminated' AND s.status <> 'canceled' RETURNING old.status, old.paid_through, s.paid_through`, *o.SubscriptionID).Scan(&was, &from, &through)
 	if tenant.IsNoRows(err) {
-		return nil, nil
+		// The subscription ended meanwhile; the payment still has its invoice.
+		return nil, issueInvoice(ctx, tx, tid, o, paidAt, paidAt, paidAt.AddDate(0, o.Months, 0))
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := issueInvoice(ctx, tx, tid, o, paidAt, from, through); err != nil {
 		return nil, err
 	}
 	if was == SubSuspended {

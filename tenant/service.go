@@ -2,7 +2,9 @@ package tenant
 
 import (
 	"context"
+	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -185,6 +187,10 @@ type Settings struct {
 	BaseCurrency string `json:"base_currency"`
 	SupportEmail string `json:"support_email"`
 	LegalName    string `json:"legal_name"`
+	// LegalAddress (up to 6 lines) and TaxID (a VAT or tax number) are
+	// printed on invoices.
+	LegalAddress string `json:"legal_address"`
+	TaxID        string `json:"tax_id"`
 	// OnCancel: "credit" or "refund" (see Tenant.OnCancel); empty keeps
 	// the current choice.
 	OnCancel string `json:"on_cancel"`
@@ -209,6 +215,8 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Tenant, err
 	}
 	in.Name, in.Pitch = strings.TrimSpace(in.Name), strings.TrimSpace(in.Pitch)
 	in.BaseCurrency = strings.ToLower(strings.TrimSpace(in.BaseCurrency))
+	in.LegalName, in.TaxID = strings.TrimSpace(in.LegalName), strings.TrimSpace(in.TaxID)
+	in.LegalAddress = normalizeAddress(in.LegalAddress)
 	switch {
 	case in.Name == "" || len(in.Name) > 100:
 		return nil, fiatdashboard.Invalid("name", "name must be 1-100 characters")
@@ -220,6 +228,16 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Tenant, err
 		return nil, fiatdashboard.Invalid("support_email", "enter a valid e-mail address or leave it empty")
 	case len(in.LegalName) > 200:
 		return nil, fiatdashboard.Invalid("legal_name", "the legal name must be at most 200 characters")
+	case len(in.LegalAddress) > 500 || strings.Count(in.LegalAddress, "\n") > 5:
+		return nil, fiatdashboard.Invalid("legal_address", "the address must be at most 6 lines and 500 characters")
+	case hasControl(in.LegalName, false):
+		return nil, fiatdashboard.Invalid("legal_name", "the legal name is one line without control characters")
+	case hasControl(in.LegalAddress, true):
+		return nil, fiatdashboard.Invalid("legal_address", "the address may not contain control characters")
+	case in.TaxID != "" && !taxIDPattern.MatchString(in.TaxID):
+		return nil, fiatdashboard.Invalid("tax_id", "a tax id is 2-32 letters, digits, spaces, dots, dashes or slashes, e.g. NL123456789B01")
+	case in.TaxID != "" && in.LegalName == "":
+		return nil, fiatdashboard.Invalid("legal_name", "an invoice with a tax id names the company it belongs to: enter the legal name too")
 	case in.OnCancel != "" && in.OnCancel != "credit" && in.OnCancel != "refund":
 		return nil, fiatdashboard.Invalid("on_cancel", "on cancellation, give a prorated refund to the card (refund) or account credit (credit)")
 	}
@@ -227,8 +245,8 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Tenant, err
 	var t Tenant
 	err := InTx(ctx, s.db, func(tx *Tx) error {
 		if err := tx.GetContext(ctx, &t, `UPDATE tenants SET name = $2, pitch = $3, base_currency = $4, support_email = $5, legal_name = $6,
-			on_cancel = coalesce(nullif($7, ''), on_cancel), updated_at = now()
-			WHERE id = $1 RETURNING `+tenantColumns, id, in.Name, in.Pitch, in.BaseCurrency, in.SupportEmail, in.LegalName, in.OnCancel); err != nil {
+			on_cancel = coalesce(nullif($7, ''), on_cancel), legal_address = $8, tax_id = $9, updated_at = now()
+			WHERE id = $1 RETURNING `+tenantColumns, id, in.Name, in.Pitch, in.BaseCurrency, in.SupportEmail, in.LegalName, in.OnCancel, in.LegalAddress, in.TaxID); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, id, "tenant.settings_changed", t.Slug, map[string]any{"name": in.Name, "base_currency": in.BaseCurrency, "on_cancel": t.OnCancel})
@@ -238,6 +256,31 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Tenant, err
 	}
 	s.changes.TenantChanged(ctx, t.Slug)
 	return &t, nil
+}
+
+// taxIDPattern is what VAT numbers, EINs and company numbers look like.
+var taxIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ./-]{1,31}$`)
+
+// normalizeAddress trims each line of an address and drops empty ones.
+func normalizeAddress(s string) string {
+	var lines []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// hasControl reports a control character (a newline counts only when
+// newlines are not allowed).
+func hasControl(s string, newlines bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(newlines && r == '\n') {
+			return true
+		}
+	}
+	return false
 }
 
 // SetTheme stores validated theme tokens (JSON) for the tenant of ctx; the

@@ -22,7 +22,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 const tenantColumns = `id, slug, name, kind, status, pitch, settings, theme, created_at, updated_at,
-	base_currency, support_email, legal_name, suspended_reason, platform_fee_bps, platform_fee_fixed_cents, on_cancel`
+	base_currency, support_email, legal_name, suspended_reason, platform_fee_bps, platform_fee_fixed_cents, on_cancel, legal_address, tax_id`
 
 // NewTenant is what it takes to create a tenant.
 type NewTenant struct {

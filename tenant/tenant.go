@@ -43,9 +43,12 @@ type Tenant struct {
 	CreatedAt time.Time       `db:"created_at" json:"created_at"`
 	UpdatedAt time.Time       `db:"updated_at" json:"updated_at"`
 
-	BaseCurrency    string `db:"base_currency" json:"base_currency"`
-	SupportEmail    string `db:"support_email" json:"support_email"`
-	LegalName       string `db:"legal_name" json:"legal_name"`
+	BaseCurrency string `db:"base_currency" json:"base_currency"`
+	SupportEmail string `db:"support_email" json:"support_email"`
+	LegalName    string `db:"legal_name" json:"legal_name"`
+	// LegalAddress and TaxID are printed on invoices beside LegalName.
+	LegalAddress    string `db:"legal_address" json:"legal_address"`
+	TaxID           string `db:"tax_id" json:"tax_id"`
 	SuspendedReason string `db:"suspended_reason" json:"suspended_reason,omitempty"`
 	// PlatformFeeBPS and PlatformFeeFixedCents override the platform fee for
 	// this tenant when set (basis points: 100 = 1 %).

@@ -198,6 +198,22 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The money script's customer pays with a saved card of its own too.
+	moneyBuyer, err := rs.EnsureAccount(ctx, demo.ID, "moneybuyer@demo.localhost", e2ePassword, rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tenant.SystemTx(ctx, h.db.App, "e2e: the money script's card", func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_customers (tenant_id, account_id, customer_id) VALUES ($1, $2, 'cus_e2e_money')`, demo.ID, moneyBuyer); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO payment_methods (id, tenant_id, account_id, brand, last4, exp_month, exp_year, is_default)
+			VALUES ('pm_e2e_money_visa', $1, $2, 'visa', '4242', 12, 2034, true)`, demo.ID, moneyBuyer)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The wallet script's TFChain twin (100 TFT, KYC-verified), the twin of its
 	// recovery phrase's account, a phrase whose account has no twin, a Stellar
 	// account (500 USDC, on the harness's exchange simulator), a running contract
@@ -247,6 +263,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
+	// Every script runs at once on two cores: on a busy machine the whole
+	// run takes most of ten minutes (CI has 90).
 	ectx, ecancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer ecancel()
 	// FD_E2E_ONLY=wallet,deployments runs just those scripts (while working

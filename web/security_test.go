@@ -83,6 +83,7 @@ var crossTenantIDs = map[string]string{
 	"GET /api/orders/{id}":                                "order",
 	"POST /api/orders/{id}/mock-authenticate":             "order",
 	"GET /api/orders/{id}/receipt":                        "order",
+	"GET /api/orders/{id}/invoice":                        "order",
 	"POST /api/admin/billing/orders/{id}/refund":          "order",
 	"DELETE /api/admin/pricing/coupons/{id}":              "random",
 	"POST /api/subscriptions/{id}/pay":                    "random",

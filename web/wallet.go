@@ -2,6 +2,9 @@ package web
 
 import (
 	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -72,8 +75,29 @@ func (s *Server) adminSavePolicy(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
+// adminTopUpQuote prices "Top up now" before anything is spent: the TFT
+// it buys and the most USDC it may spend, valid for treasury.QuoteTTL.
+func (s *Server) adminTopUpQuote(c *fiber.Ctx) error {
+	q, err := s.deps.Treasury.QuoteTopUp(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(q)
+}
+
+// adminTopUpNow starts the top-up of a quote the tenant admin confirmed
+// ({"quote_id"}); it spends at most what the quote showed.
 func (s *Server) adminTopUpNow(c *fiber.Ctx) error {
-	t, err := s.deps.Treasury.Plan(c.UserContext(), "top up now", true)
+	var in struct {
+		QuoteID string `json:"quote_id"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	// A missing or malformed id is uuid.Nil: StartQuoted authorizes first,
+	// then answers EINVALID on quote_id.
+	id, _ := uuid.Parse(strings.TrimSpace(in.QuoteID))
+	t, err := s.deps.Treasury.StartQuoted(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // TestWalletOverHTTP: the owner adds the wallet by its recovery phrase (the
@@ -93,19 +95,39 @@ func TestWalletOverHTTP(t *testing.T) {
 	// A top-up the empty Stellar account cannot pay.
 	owner.must(200, "PUT", "/api/admin/wallet/policy", map[string]any{"enabled": true, "min_runway_days": 30, "target_tier": "none",
 		"max_per_topup_tft": "500", "max_per_month_tft": "2000", "slippage_bps": 100})
-	owner.must(201, "POST", "/api/admin/wallet/topups", nil)
+	// "Top up now" quotes first and spends nothing: the quote says the
+	// empty account cannot pay, and confirming it is refused.
+	q := owner.must(201, "POST", "/api/admin/wallet/topups/quote", nil)
+	if q.body["enough"] != false || q.body["usdc_balance"] != "0.0000000" || q.body["amount_tft"] != "499.0000000" || q.body["send_max_usdc"] == "" {
+		t.Errorf("quote on an empty account = %s", q.raw)
+	}
+	if r := owner.do("POST", "/api/admin/wallet/topups", nil); r.status != 400 || r.errField() != "quote_id" {
+		t.Errorf("top up without a quote = %d %s, want 400 on quote_id", r.status, r.raw)
+	}
+	if r := owner.do("POST", "/api/admin/wallet/topups", map[string]any{"quote_id": q.body["id"]}); r.status != 409 || !strings.Contains(r.raw, "USDC") {
+		t.Errorf("confirming a quote the account cannot pay = %d %s, want 409", r.status, r.raw)
+	}
+	if v := owner.must(200, "GET", "/api/admin/wallet", nil); len(v.body["topups"].([]any)) != 0 {
+		t.Fatalf("a refused top-up started: %s", v.raw)
+	}
+	// The automatic top-up (the hourly check) has no one to ask: it fails
+	// at its quote step, and raises the alert.
+	if _, err := w.h.treasury.Plan(tenant.WithActor(tenant.WithID(context.Background(), w.alpha.ID), tenant.System("test: automatic top-up")), "runway", true); err != nil {
+		t.Fatal(err)
+	}
 	var v reply
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		v = owner.must(200, "GET", "/api/admin/wallet", nil)
-		if top := v.body["topups"].([]any)[0].(map[string]any); top["state"] == "failed" {
+		// The alert is raised just after the top-up is marked failed.
+		if top := v.body["topups"].([]any)[0].(map[string]any); top["state"] == "failed" && v.body["alert"] != nil {
 			if top["failed_step"] != "quoted" || top["failed_at"] == nil || !strings.Contains(top["error"].(string), "USDC") {
 				t.Errorf("failed top-up = %v, want the quote step, when, and why", top)
 			}
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the top-up did not fail: %s", v.raw)
+			t.Fatalf("the top-up did not fail with an alert: %s", v.raw)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

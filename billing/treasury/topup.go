@@ -411,6 +411,9 @@ type Topup struct {
 	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
 	UpdatedAt  time.Time  `db:"updated_at" json:"updated_at"`
 	QuoteS     string     `db:"-" json:"quote_usdc"`
+	// SendMaxS is the most USDC the swap may spend (the confirmed quote's
+	// cap, or the quote step's).
+	SendMaxS string `db:"-" json:"send_max_usdc"`
 }
 
 const topupColumns = `id, state, reason, amount, quote_usdc, send_max_usdc, alert, error, failed_step, failed_at, created_at, updated_at`
@@ -422,6 +425,7 @@ func (t *Treasury) topups(ctx context.Context, limit int) ([]Topup, error) {
 	})
 	for i := range out {
 		out[i].AmountS, out[i].QuoteS = out[i].Amount.String(), exchange.Amount(out[i].QuoteUSDC).String()
+		out[i].SendMaxS = exchange.Amount(out[i].SendMax).String()
 	}
 	return out, err
 }
@@ -485,10 +489,14 @@ func (st *walletStatus) short() bool {
 	return st.policy != nil && st.report.RunwayDays >= 0 && st.report.RunwayDays < int64(st.policy.MinRunwayDays)
 }
 
-func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, force bool) (*Topup, error) {
+// need is the TFT the policy wants on the twin now — enough for the runway
+// and the target tier (with force, the per-top-up maximum when it wants
+// nothing) — within the per-top-up cap, and the bridge's deposit fee as the
+// chain says now. need is 0 when nothing is needed.
+func (t *Treasury) need(ctx context.Context, st *walletStatus, force bool) (need, fee grid.TFTUnits, err error) {
 	p, bal, costs, r := st.policy, st.balance, st.costs, st.report
 	burn, _ := grid.ParseTFT(r.BurnMonth)
-	need := grid.TFTUnits(int64(burn)*int64(p.MinRunwayDays)/30) - bal
+	need = grid.TFTUnits(int64(burn)*int64(p.MinRunwayDays)/30) - bal
 	var maxCost grid.TFTUnits
 	for _, c := range costs {
 		maxCost = max(maxCost, c.MonthlyList)
@@ -499,34 +507,52 @@ func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, fo
 		}
 	}
 	// What the bridge keeps of a deposit, as the chain says now.
-	fee, err := t.depositFee(ctx)
-	if err != nil {
-		return nil, err
+	if fee, err = t.depositFee(ctx); err != nil {
+		return 0, 0, err
 	}
 	if need <= 0 && force {
 		need = p.MaxPerTopup - fee
 	}
 	if need <= 0 {
-		return nil, nil
+		return 0, fee, nil
 	}
-	amount := min(need, p.MaxPerTopup-fee)
+	return min(need, p.MaxPerTopup-fee), fee, nil
+}
+
+// withinMonth lowers amount to what is left of this month's budget (the
+// policy's most per month, less what this month's top-ups bought), in tx;
+// ECONFLICT when nothing is left.
+func withinMonth(ctx context.Context, tx *tenant.Tx, p *Policy, amount, fee grid.TFTUnits) (grid.TFTUnits, error) {
+	var month grid.TFTUnits
+	if err := tx.GetContext(ctx, &month, `SELECT coalesce(sum(buy), 0) FROM topups WHERE state <> 'failed' AND created_at >= date_trunc('month', now())`); err != nil {
+		return 0, err
+	}
+	if left := p.MaxPerMonth - month - fee; left < amount {
+		amount = left
+	}
+	if amount <= 0 {
+		return 0, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this month's top-up budget is used up")
+	}
+	return amount, nil
+}
+
+func (t *Treasury) plan(ctx context.Context, st *walletStatus, reason string, force bool) (*Topup, error) {
+	amount, fee, err := t.need(ctx, st, force)
+	if err != nil || amount <= 0 {
+		return nil, err
+	}
+	p := st.policy
 	tid, _ := tenant.IDFromContext(ctx)
 	var out Topup
 	err = tenant.InTx(ctx, t.db, func(tx *tenant.Tx) error {
-		var month grid.TFTUnits
-		if err := tx.GetContext(ctx, &month, `SELECT coalesce(sum(buy), 0) FROM topups WHERE state <> 'failed' AND created_at >= date_trunc('month', now())`); err != nil {
+		var err error
+		if amount, err = withinMonth(ctx, tx, p, amount, fee); err != nil {
 			return err
-		}
-		if left := p.MaxPerMonth - month - fee; left < amount {
-			amount = left
-		}
-		if amount <= 0 {
-			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this month's top-up budget is used up")
 		}
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT topup`); err != nil {
 			return err
 		}
-		err := tx.GetContext(ctx, &out, `INSERT INTO topups (tenant_id, reason, amount, buy) VALUES ($1, $2, $3, $4) RETURNING `+topupColumns,
+		err = tx.GetContext(ctx, &out, `INSERT INTO topups (tenant_id, reason, amount, buy) VALUES ($1, $2, $3, $4) RETURNING `+topupColumns,
 			tid, reason, amount, amount+fee)
 		if isUnique(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "a top-up is already under way")

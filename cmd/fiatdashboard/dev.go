@@ -231,6 +231,17 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 			return nil, err
 		}
 	}
+	// Demo Cloud's legal details, printed on the invoice of every payment
+	// (the sample orders' included).
+	if t, err := store.BySlug(ctx, "demo"); err != nil {
+		return nil, err
+	} else if t.LegalName == "" {
+		if _, err := p.tenants.UpdateSettings(seed("demo"), tenant.Settings{Name: t.Name, Pitch: t.Pitch, BaseCurrency: t.BaseCurrency,
+			SupportEmail: "billing@" + demo, LegalName: "Demo Cloud B.V.", LegalAddress: "Keizersgracht 123\n1015 CJ Amsterdam\nNetherlands",
+			TaxID: "NL123456789B01"}); err != nil {
+			return nil, fmt.Errorf("demo legal details: %w", err)
+		}
+	}
 	if err := seedNodes(ctx, p, seed("demo"), console); err != nil {
 		return nil, fmt.Errorf("nodes: %w", err)
 	}

@@ -123,6 +123,35 @@ func TestMetricsUnderDev(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+
+	// The demo storefront's legal details are set, and the sample orders'
+	// payments have their invoices, numbered from 1, with those details.
+	var invoices []struct {
+		Number int64  `db:"number"`
+		Seller string `db:"seller_name"`
+		TaxID  string `db:"seller_tax_id"`
+	}
+	deadline = time.Now().Add(3 * time.Minute)
+	for {
+		invoices = invoices[:0]
+		if err := d.Owner(t).Select(&invoices, `SELECT i.number, i.seller_name, i.seller_tax_id FROM invoices i JOIN tenants t ON t.id = i.tenant_id
+			WHERE t.slug = 'demo' ORDER BY i.number`); err != nil {
+			t.Fatal(err)
+		}
+		if len(invoices) >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if len(invoices) < 3 {
+		t.Fatalf("the demo storefront has %d invoices after its three sample orders:\n%s", len(invoices), out.String())
+	}
+	for i, inv := range invoices {
+		if inv.Number != int64(i+1) || inv.Seller != "Demo Cloud B.V." || inv.TaxID != "NL123456789B01" {
+			t.Errorf("demo invoice %d = %+v; want number %d from Demo Cloud B.V., NL123456789B01", i, inv, i+1)
+		}
+	}
+
 	// The demo data shows co-op membership by consent: two members who
 	// accepted their invitations, and one invitation waiting for an answer.
 	var members, pending int

@@ -191,14 +191,23 @@ describe('the storefront owner funds the wallet with a top-up', { skip }, () => 
     const tier = await tierOf(page)
     const headline = await page.getByTestId('tier-headline').innerText()
 
+    const before = await page.getByTestId('topup').count()
     await page.getByTestId('topup-now').click()
-    // "Top up now" first confirms what it will spend (issue 15 item 9).
+    // "Top up now" first asks the server for a quote and shows what it will spend before
+    // anything is spent (issue 15 item 9); the top-up then spends at most the quoted cap.
     const confirm = page.getByTestId('topup-confirm')
     await confirm.waitFor()
-    const says = await confirm.getByTestId('topup-confirm-amount').innerText()
-    assert.match(says, /up to [\d.,]+ TFT/, `the confirmation names the amount: ${says}`)
-    assert.match(await confirm.getByTestId('confirm-button').innerText(), /USDC|TFT/)
+    await confirm.getByTestId('topup-quote').waitFor()
+    const tft = await confirm.getByTestId('topup-quote-tft').innerText()
+    const max = await confirm.getByTestId('topup-quote-max').innerText()
+    assert.match(tft, /^[\d,.]+ TFT$/, `the quote names the TFT: ${tft}`)
+    assert.match(max, /^[\d,.]+ USDC$/, `the quote names the most USDC: ${max}`)
+    const maxUSDC = max.replace(/ USDC$/, '')
+    assert.equal(await confirm.getByTestId('confirm-button').innerText(), `Spend up to ${maxUSDC} USDC`)
+    assert.match(await confirm.getByTestId('topup-confirm-amount').innerText(), new RegExp(`at most ${maxUSDC.replace(/[.]/g, '[.]')} USDC`))
+    assert.equal(await page.getByTestId('topup').count(), before, 'asking for the quote started a top-up')
     if (shots) await confirm.screenshot({ path: join(shots, 'wallet-topup-confirm-1440.png') }).catch(() => {})
+    await shotBoth(page, 'wallet-topup-confirm')
     await confirm.getByTestId('confirm-button').click()
     const topup = page.getByTestId('topup').first()
     await topup.waitFor()
@@ -230,6 +239,11 @@ describe('the storefront owner funds the wallet with a top-up', { skip }, () => 
     assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), Array(6).fill('done'))
     assert.match(await topup.getByTestId('topup-amount').innerText(), /^[\d,.]+ TFT$/)
     assert.equal(await page.getByTestId('topup-alert').count(), 0)
+    // The top-up ran on the confirmed quote: its cap is the one the dialog showed.
+    const started = await page.evaluate(async () => (await (await fetch('/api/admin/wallet')).json()).topups[0])
+    const [int, frac = ''] = started.send_max_usdc.split('.')
+    const cap = `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac.replace(/0+$/, '').padEnd(2, '0')}`
+    assert.equal(cap, maxUSDC, `the top-up's cap ${started.send_max_usdc} is not the confirmed ${maxUSDC}`)
 
     // The minted TFT show on the balance, and lift the contract's tier.
     await eventually(async () => assert.ok((await balanceOf(page)) > balance, `the balance stayed at ${balance} TFT`), { timeout: 10_000 })

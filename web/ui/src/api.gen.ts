@@ -5461,6 +5461,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice of a paid order as a PDF download: the tenant's legal name, address and tax id, the customer, the service period, the card, the price lines and the tenant's sequential invoice number */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the invoice (Content-Disposition: attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/billing/connect": {
         parameters: {
             query?: never;
@@ -8955,7 +9020,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Top up now */
+        /** Top up now: start the top-up of a confirmed quote (POST /api/admin/wallet/topups/quote); it spends at most the quote's send_max_usdc. 409 on quote_id when the quote expired or was used */
         post: {
             parameters: {
                 query?: never;
@@ -8963,7 +9028,14 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        quote_id: string;
+                    };
+                };
+            };
             responses: {
                 /** @description ok */
                 201: {
@@ -8981,6 +9053,78 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/wallet/topups/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Quote "Top up now": the TFT it buys and the most USDC it may spend, kept for 5 minutes; nothing is spent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the quote */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TopupQuote"];
                     };
                 };
                 /** @description error */
@@ -11480,6 +11624,10 @@ export interface components {
             base_currency: string;
             support_email: string;
             legal_name: string;
+            /** @description the seller's address on invoices, up to 6 lines */
+            legal_address: string;
+            /** @description the seller's VAT or tax number on invoices */
+            tax_id: string;
             suspended_reason: string;
             platform_fee_bps: number | null;
             platform_fee_fixed_cents: number | null;
@@ -11507,6 +11655,10 @@ export interface components {
             base_currency: string;
             support_email?: string;
             legal_name?: string;
+            /** @description the seller's address on invoices, up to 6 lines */
+            legal_address?: string;
+            /** @description the seller's VAT or tax number on invoices */
+            tax_id?: string;
         };
         Theme: {
             product_name: string;
@@ -11734,6 +11886,8 @@ export interface components {
             /** @description for Stripe.js 3-D Secure; only when the payment was just created */
             client_secret: string;
             dispute_lost_cents: number;
+            /** @description the paid order's invoice number (GET /api/orders/{id}/invoice), null before it is paid */
+            invoice_number: number | null;
         };
         ConnectStatus: {
             /** @description a co-op: customers are charged on the platform account and paid out to members; no connected account needed */
@@ -11977,6 +12131,8 @@ export interface components {
             reason: string;
             amount_tft: string;
             quote_usdc: string;
+            /** @description the most USDC the swap may spend */
+            send_max_usdc: string;
             alert: string | null;
             error: string;
             /** @enum {string} */
@@ -11987,6 +12143,29 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description what "Top up now" will spend, quoted before the tenant admin confirms; the top-up it starts spends at most send_max_usdc */
+        TopupQuote: {
+            /** Format: uuid */
+            id: string;
+            /** @description TFT that reach the twin */
+            amount_tft: string;
+            /** @description TFT bought: the amount plus the bridge fee */
+            buy_tft: string;
+            bridge_fee_tft: string;
+            /** @description USDC at the order book's price now */
+            quote_usdc: string;
+            /** @description the most USDC the swap may spend (the policy's slippage cap) */
+            send_max_usdc: string;
+            /** @description USDC on the Stellar account now */
+            usdc_balance: string;
+            /** @description the account holds send_max_usdc */
+            enough: boolean;
+            /**
+             * Format: date-time
+             * @description confirm before this; an older quote is refused
+             */
+            expires_at: string;
         };
         Wallet: {
             twin_id: number | null;

@@ -360,6 +360,16 @@ export function receiptURL(id: string): string {
 
 export const hasReceipt = (o: Pick<Order, 'paid_at'>) => !!o.paid_at
 
+/** invoiceURL is the PDF invoice of a paid order (a download). */
+export function invoiceURL(id: string): string {
+  return `/api/orders/${encodeURIComponent(id)}/invoice`
+}
+
+/** invoiceLabel prints an invoice number as the invoice does: INV-000042. */
+export function invoiceLabel(n: number): string {
+  return `INV-${String(n).padStart(6, '0')}`
+}
+
 // ——— The live quote ———
 
 export interface LiveQuote {

@@ -16,6 +16,10 @@ export interface TenantRecord {
   base_currency: string
   support_email: string
   legal_name: string
+  /** The seller's address on invoices (up to 6 lines). */
+  legal_address?: string
+  /** The seller's VAT or tax number on invoices. */
+  tax_id?: string
   /** What a customer who cancels gets back for the unused time: a refund to the card, or account credit. */
   on_cancel?: 'credit' | 'refund'
   suspended_reason?: string

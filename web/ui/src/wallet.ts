@@ -1,9 +1,21 @@
 // Shapes of the treasury API (GET/PUT /api/admin/wallet, GET /api/admin/wallet/history,
-// PUT /api/admin/wallet/policy, POST /api/admin/wallet/topups) and the helpers the wallet
+// PUT /api/admin/wallet/policy, POST /api/admin/wallet/topups/quote and /topups) and the helpers the wallet
 // page uses: TFT formatting, the staking tiers, and where a top-up stands in its six steps.
 //
 // Amounts arrive as decimal strings with 7 decimals ("1215.0000000"); the tier report,
 // runway and what a top-up buys are computed by the server, never here.
+
+import type { Schema } from './schema'
+
+/** What "Top up now" will spend, quoted by the server before the admin confirms. */
+export type TopupQuote = Schema<'TopupQuote'>
+
+/** usdcAmount shows a 7-decimal USDC amount exactly, with at least cents: "5.1005", "5.05", "1,000.00". */
+export function usdcAmount(v: string): string {
+  const [int = '0', frac = ''] = v.split('.')
+  const f = frac.replace(/0+$/, '').padEnd(2, '0')
+  return `${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${f}`
+}
 
 export type DiscountPackage = 'none' | 'default' | 'bronze' | 'silver' | 'gold'
 
@@ -55,6 +67,8 @@ export interface Topup {
   reason: string
   amount_tft: string
   quote_usdc: string
+  /** The most USDC the swap may spend (the confirmed quote's cap). */
+  send_max_usdc?: string
   alert: string
   error: string
   /** Where a failed top-up stopped: the state it did not reach. */

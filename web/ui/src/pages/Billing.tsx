@@ -4,6 +4,8 @@ import { api } from '../api'
 import {
   cardLabel,
   hasReceipt,
+  invoiceLabel,
+  invoiceURL,
   money,
   orderStatus,
   periodLabel,
@@ -27,7 +29,7 @@ import {
 } from '../components/data'
 import { Alert, ErrorPanel } from '../components/forms'
 import { RequireAuth } from '../components/Guard'
-import { CardIcon, ExternalLinkIcon, PlusIcon, ReceiptIcon, RocketIcon, WalletIcon } from '../components/icons'
+import { CardIcon, DownloadIcon, ExternalLinkIcon, PlusIcon, ReceiptIcon, RocketIcon, WalletIcon } from '../components/icons'
 import { Button, ButtonLink, Card, Container, usePageTitle } from '../components/ui'
 
 interface Subscriptions {
@@ -127,7 +129,8 @@ function BillingPage() {
         <span className="min-w-0">
           <span className="block font-medium text-fg">{o.description}</span>
           <span className="block text-xs text-muted">
-            {periodLabel(o.months)} · <span className="font-mono">{o.id.slice(0, 8)}</span>
+            {periodLabel(o.months)} ·{' '}
+            <span className="font-mono">{o.invoice_number ? invoiceLabel(o.invoice_number) : o.id.slice(0, 8)}</span>
           </span>
           {o.status === 'failed' && o.failure_message ? (
             <span className="mt-1 block text-xs text-red-700 dark:text-red-400">{o.failure_message}</span>
@@ -153,18 +156,33 @@ function BillingPage() {
       actions: true,
       cell: (o) =>
         hasReceipt(o) ? (
-          <a
-            href={receiptURL(o.id)}
-            target="_blank"
-            rel="noopener"
-            className="inline-flex items-center gap-1.5 rounded-fd-sm px-2 py-1 text-sm font-medium text-primary hover:bg-primary/5"
-            data-testid="order-receipt"
-          >
-            <ReceiptIcon className="size-4" />
-            Receipt
-            <ExternalLinkIcon className="size-3.5 opacity-70" />
-            <span className="sr-only">(opens in a new tab)</span>
-          </a>
+          <span className="flex flex-wrap items-center gap-1 md:justify-end">
+            <a
+              href={receiptURL(o.id)}
+              target="_blank"
+              rel="noopener"
+              className="inline-flex items-center gap-1.5 rounded-fd-sm px-2 py-1 text-sm font-medium text-primary hover:bg-primary/5"
+              data-testid="order-receipt"
+            >
+              <ReceiptIcon className="size-4" />
+              Receipt
+              <ExternalLinkIcon className="size-3.5 opacity-70" />
+              <span className="sr-only">(opens in a new tab)</span>
+            </a>
+            {o.invoice_number ? (
+              <a
+                href={invoiceURL(o.id)}
+                download
+                className="inline-flex items-center gap-1.5 rounded-fd-sm px-2 py-1 text-sm font-medium text-primary hover:bg-primary/5"
+                data-testid="order-invoice"
+                title={`Invoice ${invoiceLabel(o.invoice_number)} as a PDF`}
+              >
+                <DownloadIcon className="size-4" />
+                Download invoice
+                <span className="sr-only">{invoiceLabel(o.invoice_number)} (PDF)</span>
+              </a>
+            ) : null}
+          </span>
         ) : null,
     },
   ]
@@ -181,7 +199,7 @@ function BillingPage() {
       <div className="flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
         <div>
           <h1 className="text-3xl font-bold tracking-tight text-fg">Billing</h1>
-          <p className="mt-2 text-base text-muted">Your cards, payments and receipts.</p>
+          <p className="mt-2 text-base text-muted">Your cards, payments, receipts and invoices.</p>
         </div>
         <ButtonLink to="/deploy" variant="secondary">
           <RocketIcon className="size-4" />
@@ -324,7 +342,11 @@ function BillingPage() {
         </Card>
       ) : null}
 
-      <Panel title="Payments and receipts" description="Every payment with its receipt, newest first." data-testid="orders-panel">
+      <Panel
+        title="Payments, receipts and invoices"
+        description="Every payment with its receipt and its PDF invoice, newest first."
+        data-testid="orders-panel"
+      >
         <DataTable
           caption="Payments"
           columns={columns}

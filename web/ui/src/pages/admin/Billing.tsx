@@ -3,6 +3,8 @@ import { useSearchParams } from 'react-router'
 import { api, ApiError, type Page } from '../../api'
 import {
   hasReceipt,
+  invoiceLabel,
+  invoiceURL,
   money,
   orderStatus,
   parseMajor,
@@ -742,6 +744,18 @@ export function AdminBilling() {
             >
               <ReceiptIcon className="size-4" />
               Receipt
+            </a>
+          ) : null}
+          {o.invoice_number ? (
+            <a
+              href={invoiceURL(o.id)}
+              download
+              className={buttonClass('ghost', 'sm')}
+              aria-label={`Invoice ${invoiceLabel(o.invoice_number)} (PDF)`}
+              data-testid="payment-invoice"
+            >
+              <DownloadIcon className="size-4" />
+              {invoiceLabel(o.invoice_number)}
             </a>
           ) : null}
           {manage && o.status === 'paid' && o.refunded_cents < o.amount_cents ? (

@@ -15,10 +15,21 @@ interface SettingsValues {
   base_currency: string
   support_email: string
   legal_name: string
+  legal_address: string
+  tax_id: string
   on_cancel: 'credit' | 'refund'
 }
 
-const fields: Array<keyof SettingsValues> = ['name', 'pitch', 'base_currency', 'support_email', 'legal_name', 'on_cancel']
+const fields: Array<keyof SettingsValues> = [
+  'name',
+  'pitch',
+  'base_currency',
+  'support_email',
+  'legal_name',
+  'legal_address',
+  'tax_id',
+  'on_cancel',
+]
 
 function valuesOf(t: TenantRecord): SettingsValues {
   return {
@@ -27,6 +38,8 @@ function valuesOf(t: TenantRecord): SettingsValues {
     base_currency: t.base_currency || 'usd',
     support_email: t.support_email ?? '',
     legal_name: t.legal_name ?? '',
+    legal_address: t.legal_address ?? '',
+    tax_id: t.tax_id ?? '',
     on_cancel: t.on_cancel === 'refund' ? 'refund' : 'credit',
   }
 }
@@ -46,7 +59,7 @@ export function Settings() {
       <PageHeader
         title="Settings"
         icon={SettingsIcon}
-        description="Your storefront’s name and pitch, the currency it charges in, and the details printed on receipts."
+        description="Your storefront’s name and pitch, the currency it charges in, and the details printed on receipts and invoices."
       />
       {tenant.error && !tenant.data ? (
         <ErrorPanel error={tenant.error} onRetry={tenant.reload} />
@@ -88,6 +101,8 @@ function SettingsForm({ tenant }: { tenant: TenantRecord }) {
           base_currency: v.base_currency,
           support_email: v.support_email.trim(),
           legal_name: v.legal_name.trim(),
+          legal_address: v.legal_address.trim(),
+          tax_id: v.tax_id.trim(),
           on_cancel: v.on_cancel,
         }
         const t = await api.put<TenantRecord>('/api/admin/settings', body)
@@ -140,8 +155,11 @@ function SettingsForm({ tenant }: { tenant: TenantRecord }) {
       </Card>
 
       <Card className="p-5 sm:p-6">
-        <h2 className="text-base font-semibold text-fg">Billing and receipts</h2>
-        <p className="mt-0.5 text-sm text-muted">How you charge customers and what their receipts say.</p>
+        <h2 className="text-base font-semibold text-fg">Billing, receipts and invoices</h2>
+        <p className="mt-0.5 text-sm text-muted">
+          How you charge customers and what their receipts and invoices say. Every payment gets an invoice with its own number,
+          in sequence.
+        </p>
         <div className="mt-5 grid gap-5 sm:grid-cols-2">
           <SelectField
             label="Base currency"
@@ -183,8 +201,36 @@ function SettingsForm({ tenant }: { tenant: TenantRecord }) {
             onChange={set('legal_name')}
             disabled={!manage}
             wrapperClassName="sm:col-span-2"
-            hint="The company printed on receipts. Leave it empty to use the storefront’s name."
+            hint="The company printed on receipts and invoices. Leave it empty to use the storefront’s name."
             error={form.fieldError('legal_name')}
+          />
+          <TextArea
+            label="Legal address"
+            name="legal_address"
+            optional
+            rows={3}
+            autoComplete="street-address"
+            maxLength={500}
+            placeholder={'e.g. Keizersgracht 1\n1015 CJ Amsterdam\nNetherlands'}
+            value={v.legal_address}
+            onChange={set('legal_address')}
+            disabled={!manage}
+            wrapperClassName="sm:col-span-2"
+            hint="Printed under the legal name on invoices; up to 6 lines."
+            error={form.fieldError('legal_address')}
+          />
+          <TextField
+            label="Tax ID"
+            name="tax_id"
+            optional
+            maxLength={32}
+            autoComplete="off"
+            placeholder="e.g. NL123456789B01"
+            value={v.tax_id}
+            onChange={set('tax_id')}
+            disabled={!manage}
+            hint="Your VAT or tax number, printed on invoices. It needs the legal name above."
+            error={form.fieldError('tax_id')}
           />
           <fieldset className="sm:col-span-2" data-testid="on-cancel">
             <legend className="text-sm font-medium text-fg">When a customer cancels a server</legend>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { api, ApiError, isApiError, sentence } from '../../api'
-import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
+import { Dialog, DialogActions } from '../../components/Dialog'
 import { Badge, CopyButton, DataTable, EmptyState, Loading, PageHeader, Pager, Panel, Time, useApi, usePaged, type Column } from '../../components/data'
 import {
   Alert,
@@ -41,11 +41,13 @@ import {
   topupSteps,
   trimAmount,
   underWay,
+  usdcAmount,
   type ContractTier,
   type DiscountPackage,
   type Policy,
   type StepState,
   type Topup,
+  type TopupQuote,
   type Wallet,
   type WalletAlert,
   type WalletHistory,
@@ -709,6 +711,128 @@ function Ladder({ balance, binding, reached }: { balance: number; binding: numbe
 
 // ——— Top-ups ———
 
+/**
+ * TopupConfirm asks the server what "Top up now" will spend (a quote: the TFT it buys, the USDC at
+ * the book's price and the most it may spend) and starts the top-up of that quote only when the
+ * admin confirms it. A quote the server no longer honours (expired, prices moved) is replaced by a
+ * fresh one to confirm again.
+ */
+function TopupConfirm({ open, onClose, onStarted }: { open: boolean; onClose: () => void; onStarted: (t: Topup) => void }) {
+  const [quote, setQuote] = useState<TopupQuote | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(null)
+  const [notice, setNotice] = useState('')
+  const ask = async () => {
+    setLoading(true)
+    setError(null)
+    try {
+      setQuote(await api.post<TopupQuote>('/api/admin/wallet/topups/quote'))
+    } catch (err) {
+      setQuote(null)
+      setError(err)
+    } finally {
+      setLoading(false)
+    }
+  }
+  useEffect(() => {
+    if (!open) return
+    setNotice('')
+    setQuote(null)
+    void ask()
+  }, [open])
+  const confirm = async () => {
+    if (!quote) return
+    setBusy(true)
+    setError(null)
+    try {
+      const t = await api.post<Topup>('/api/admin/wallet/topups', { quote_id: quote.id })
+      onStarted(t)
+      onClose()
+    } catch (err) {
+      if (isApiError(err) && err.status === 409 && err.field === 'quote_id') {
+        setNotice(`${sentence(err.message)} Here is a new quote: check it and confirm again.`)
+        await ask()
+      } else {
+        setError(err)
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+  const message = error ? (isApiError(error) ? sentence(error.message) : 'Something went wrong. Try again.') : ''
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title="Spend USDC on a top-up now?"
+      testId="topup-confirm"
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button busy={busy} disabled={!quote || !quote.enough || loading} onClick={confirm} data-testid="confirm-button">
+            {quote ? `Spend up to ${usdcAmount(quote.send_max_usdc)} USDC` : 'Spend USDC'}
+          </Button>
+        </>
+      }
+    >
+      <div className="space-y-4 text-sm leading-6 text-muted">
+        {notice ? (
+          <Alert tone="info" data-testid="topup-requoted">
+            {notice}
+          </Alert>
+        ) : null}
+        {loading && !quote ? (
+          <p className="flex items-center gap-2" data-testid="topup-quoting">
+            <Spinner className="size-4" /> Asking the exchange for a price…
+          </p>
+        ) : null}
+        {quote ? (
+          <>
+            <dl className="grid grid-cols-[minmax(0,1fr)_auto] gap-x-4 gap-y-1.5 rounded-fd-sm border border-border p-3" data-testid="topup-quote">
+              <dt>TFT to your twin</dt>
+              <dd className="text-right font-medium text-fg tabular-nums" data-testid="topup-quote-tft">
+                {formatAmount(quote.amount_tft)} TFT
+              </dd>
+              <dt>TFT bought (with the {formatAmount(quote.bridge_fee_tft)} TFT bridge fee)</dt>
+              <dd className="text-right tabular-nums text-fg">{formatAmount(quote.buy_tft)} TFT</dd>
+              <dt>Price now</dt>
+              <dd className="text-right tabular-nums text-fg" data-testid="topup-quote-usdc">
+                {usdcAmount(quote.quote_usdc)} USDC
+              </dd>
+              <dt className="font-medium text-fg">The most it may spend</dt>
+              <dd className="text-right font-semibold text-fg tabular-nums" data-testid="topup-quote-max">
+                {usdcAmount(quote.send_max_usdc)} USDC
+              </dd>
+              <dt>On your Stellar account</dt>
+              <dd className="text-right tabular-nums text-fg">{usdcAmount(quote.usdc_balance)} USDC</dd>
+            </dl>
+            <p data-testid="topup-confirm-amount">
+              The swap on the Stellar exchange spends at most <strong className="text-fg">{usdcAmount(quote.send_max_usdc)} USDC</strong>{' '}
+              (the price now plus your policy&apos;s slippage cap) and fails rather than spend more; then the TFT go to the
+              bridge, which mints them on your twin. This quote holds until{' '}
+              <Time iso={quote.expires_at} relative={false} />.
+            </p>
+            {!quote.enough ? (
+              <Alert tone="error" data-testid="topup-not-enough">
+                Your Stellar account holds {usdcAmount(quote.usdc_balance)} USDC; this top-up may need up to{' '}
+                {usdcAmount(quote.send_max_usdc)}. Add USDC to the account first.
+              </Alert>
+            ) : null}
+          </>
+        ) : null}
+        {message ? (
+          <Alert tone="error" data-testid="form-error">
+            {message}
+          </Alert>
+        ) : null}
+      </div>
+    </Dialog>
+  )
+}
+
 function Topups({
   w,
   manage,
@@ -724,11 +848,6 @@ function Topups({
   const topups = w.topups ?? []
   const [expanded, setExpanded] = useState<Record<string, boolean>>({})
   const [confirming, setConfirming] = useState(false)
-  // What a top-up may spend: at most the policy's TFT per top-up, priced at the last quote.
-  const maxTFT = Number(w.policy?.max_per_topup_tft ?? 0)
-  const last = topups.find((t) => Number(t.quote_usdc) > 0 && Number(t.amount_tft) > 0)
-  const usdcPerTFT = last ? Number(last.quote_usdc) / Number(last.amount_tft) : 0
-  const usdc = usdcPerTFT ? (maxTFT * usdcPerTFT * 1.01).toFixed(2) : ''
   const why = !w.policy
     ? 'Save a top-up policy first: it sets how much a top-up may buy.'
     : busy
@@ -753,33 +872,7 @@ function Topups({
         ) : undefined
       }
     >
-      <ConfirmDialog
-        open={confirming}
-        onClose={() => setConfirming(false)}
-        tone="primary"
-        testId="topup-confirm"
-        title="Spend USDC on a top-up now?"
-        confirmLabel={usdc ? `Spend up to ${usdc} USDC` : `Buy up to ${formatAmount(w.policy?.max_per_topup_tft ?? '0')} TFT`}
-        onConfirm={() =>
-          api.post<Topup>('/api/admin/wallet/topups').then((t) => {
-            setConfirming(false)
-            onStarted(t)
-          })
-        }
-      >
-        <p className="text-sm leading-6 text-muted" data-testid="topup-confirm-amount">
-          This buys up to <strong className="text-fg">{formatAmount(w.policy?.max_per_topup_tft ?? '0')} TFT</strong> (your
-          policy&apos;s limit per top-up) with USDC from your Stellar account
-          {usdc ? (
-            <>
-              : about <strong className="text-fg">{usdc} USDC</strong> at the last exchange price (plus 1 % for price moves)
-            </>
-          ) : (
-            <>; the exchange quotes the USDC price when it starts</>
-          )}
-          , then bridges the TFT to your twin (1 TFT bridge fee). Each step is shown below.
-        </p>
-      </ConfirmDialog>
+      <TopupConfirm open={confirming} onClose={() => setConfirming(false)} onStarted={onStarted} />
       {form.error || (manage && !w.policy) ? (
         <div className="space-y-3 border-b border-border px-4 py-4 sm:px-5">
           {form.error ? (

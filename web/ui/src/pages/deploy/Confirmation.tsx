@@ -1,6 +1,6 @@
-import { money, periodLabel, receiptURL, type Order } from '../../billing'
+import { invoiceLabel, invoiceURL, money, periodLabel, receiptURL, type Order } from '../../billing'
 import { Dialog } from '../../components/Dialog'
-import { CheckCircleIcon, ExternalLinkIcon, FlaskIcon, ReceiptIcon } from '../../components/icons'
+import { CheckCircleIcon, DownloadIcon, ExternalLinkIcon, FlaskIcon, ReceiptIcon } from '../../components/icons'
 import { Button, ButtonLink, Card } from '../../components/ui'
 
 /** What the customer sees after paying: the order is paid, with its receipt. */
@@ -23,6 +23,22 @@ export function Confirmation({ order, onAgain }: { order: Order; onAgain: () => 
         </dd>
         <dt className="text-muted">Period</dt>
         <dd className="text-fg">{periodLabel(order.months)}</dd>
+        {order.invoice_number ? (
+          <>
+            <dt className="text-muted">Invoice</dt>
+            <dd>
+              <a
+                href={invoiceURL(order.id)}
+                download
+                data-testid="confirmation-invoice"
+                className="inline-flex items-center gap-1.5 font-medium text-primary hover:underline"
+              >
+                <DownloadIcon className="size-4" />
+                {invoiceLabel(order.invoice_number)} (PDF)
+              </a>
+            </dd>
+          </>
+        ) : null}
       </dl>
       <div className="mt-8 flex flex-col justify-center gap-2 sm:flex-row">
         <a
@@ -38,7 +54,7 @@ export function Confirmation({ order, onAgain }: { order: Order; onAgain: () => 
           <span className="sr-only">(opens in a new tab)</span>
         </a>
         <ButtonLink to="/billing" variant="secondary">
-          Billing and receipts
+          Billing and invoices
         </ButtonLink>
         <Button variant="ghost" onClick={onAgain}>
           Order another

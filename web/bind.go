@@ -9,6 +9,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,7 +29,7 @@ func decodeJSON(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			field := te.Field
+			field := jsonField(te.Field)
 			if field == "" {
 				return fiatdashboard.Invalid("body", "the request body must be a JSON object")
 			}
@@ -41,6 +42,20 @@ func decodeJSON(body []byte, v any) error {
 		return fiatdashboard.Invalid("body", "the request body must be a JSON object")
 	}
 	return nil
+}
+
+// jsonField is the JSON path of an UnmarshalTypeError's field without the
+// Go names of embedded structs ("QuoteInput.months" is "months"): our JSON
+// names are lower case, Go's type names are not.
+func jsonField(f string) string {
+	parts := strings.Split(f, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper([]rune(p)[0]) {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 func jsonTypeName(kind string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
@@ -102,7 +103,7 @@ func (f *fixture) connect() string {
 // it returns the wallet's twin.
 func (f *fixture) fundWallet(balance grid.TFTUnits) uint32 {
 	f.t.Helper()
-	tr, ex := billingtest.Treasury(f.t, f.d.App, f.authz, f.sim)
+	tr, ex := billingtest.Treasury(f.t, f.d.App, f.authz, f.sim, treasury.Options{})
 	twin, _ := billingtest.FundWallet(f.t, tr, f.sim, ex, f.tenantID, balance)
 	return twin
 }

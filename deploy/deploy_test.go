@@ -74,8 +74,7 @@ func newShop(t *testing.T) *shop {
 	w.svc.SetEnqueuer(s.q)
 	w.svc.SetMailer(rbac.NewOutbox(w.d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	var ex *exchangesim.Sim
-	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim)
-	s.treasury.SetGridFactory(billingtest.SimWalletGrids(w.sim))
+	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim, treasury.Options{Grids: billingtest.SimWalletGrids(w.sim)})
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)
 	s.wallet = w.sim.AsTwin(s.twin)
 	w.svc.SetTenantGrids(s.treasury)

@@ -9,6 +9,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -34,7 +35,7 @@ func coopShop(t *testing.T) (*shop, []uint32, []uint32) {
 		t.Fatal(err)
 	}
 	s.svc.SetTenantGrids(offerTestGrids{s.sim}) // the simulator deploys as every tenant's twin
-	tr, ex := billingtest.Treasury(t, s.d.App, s.authz, s.sim)
+	tr, ex := billingtest.Treasury(t, s.d.App, s.authz, s.sim, treasury.Options{})
 	billingtest.FundWallet(t, tr, s.sim, ex, s.tenantID, 100_000*grid.UnitsPerTFT)
 	gpu, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, GPU: true, MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30},
 		Page: grid.Page{Size: 2}})

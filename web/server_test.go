@@ -151,7 +151,6 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	resolver := tenant.NewResolver(d.App, "console.localhost", "localhost")
 	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log)
 	dns := &fakeDNS{records: map[string][]string{}}
-	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver)
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
@@ -188,16 +187,15 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	h.exsim.OnBridgeMint(vault, 0, func(twin uint32, minted exchange.Amount) error {
 		return sim.Fund(twin, grid.TFTUnits(minted))
 	})
-	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
-	h.treasury.SetSecondFactor(identity)
-	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	tenants.SetWalletHealth(h.treasury)
-	tenants.SetRevenue(h.billing)
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
-	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
+	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log,
+		treasury.Options{SecondFactor: identity, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" },
+			Grids: billingtest.SimWalletGrids(sim)})
 	h.deploy.SetTenantGrids(h.treasury)
 	h.deploy.SetSealer(masterKeys)
 	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver,
+		tenant.Readers{Wallets: h.treasury, Revenue: h.billing, Stripe: h.billing, Deployments: h.deploy})
 	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,

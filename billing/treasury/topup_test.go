@@ -99,9 +99,9 @@ func newTreasury(t *testing.T) *treasuryFixture {
 	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
 	// The treasury logs everything it says into tf.logs, which the secrets test greps.
 	tf.logs = &lockedBuffer{}
-	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		treasury.Options{SecondFactor: tf.codes, Mailer: rbac.NewOutbox(f.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }})
 	tf.tr.SetClock(func() time.Time { return tf.now })
-	tf.tr.SetSecondFactor(tf.codes)
 	return tf
 }
 
@@ -288,7 +288,6 @@ func TestTreasurySecretsStayHidden(t *testing.T) {
 	// Everything that writes or logs: a top-up that fails (with its alert
 	// and mail), a mint that is overdue, a replacement refused for want of a
 	// code, the history and the console's health.
-	tf.tr.SetMailer(rbac.NewOutbox(tf.d.App), nil)
 	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
 	tf.ex.FailNext(exchangesim.PriceMoved)
 	tf.run(t, top.ID)

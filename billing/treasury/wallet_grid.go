@@ -37,14 +37,6 @@ type walletGrid struct {
 	g   grid.Grid
 }
 
-// SetGridFactory sets how tenants' wallet grids are built (cmd wires the
-// simulator's AsTwin or tfgrid.New).
-func (t *Treasury) SetGridFactory(f GridFactory) {
-	t.grids.mu.Lock()
-	defer t.grids.mu.Unlock()
-	t.grids.factory, t.grids.byKey = f, map[uuid.UUID]walletGrid{}
-}
-
 // TenantGrid returns the grid acting as the tenant's wallet twin, which
 // signs and pays for the tenant's deployments. The mnemonic is opened only
 // here, to build the Grid, and never leaves it. Returns ErrNoWallet

@@ -56,6 +56,17 @@ type shop struct {
 	treasury *treasury.Treasury
 	twin     uint32
 	wallet   *gridsim.Sim
+	// opts built svc; rebuild changes them.
+	opts deploy.Options
+}
+
+// rebuild builds the shop's deployments service anew with changed options
+// (a queue that is down, a rotated keyring).
+func (s *shop) rebuild(change func(*deploy.Options)) {
+	change(&s.opts)
+	s.svc = deploy.NewService(s.d.App, s.authz, s.sim, s.catalog, s.sim, slog.New(slog.NewTextHandler(io.Discard, nil)), s.opts)
+	s.bill.SetOrderHook(s.svc)
+	s.bill.SetServiceControl(s.svc)
 }
 
 func newShop(t *testing.T) *shop {
@@ -70,17 +81,14 @@ func newShop(t *testing.T) *shop {
 		})
 	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
 		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
-	w.svc.SetBilling(s.bill)
-	w.svc.SetEnqueuer(s.q)
-	w.svc.SetMailer(rbac.NewOutbox(w.d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	var ex *exchangesim.Sim
 	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim, treasury.Options{Grids: billingtest.SimWalletGrids(w.sim)})
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)
 	s.wallet = w.sim.AsTwin(s.twin)
-	w.svc.SetTenantGrids(s.treasury)
-	w.svc.SetSealer(testKeyring(t))
-	s.bill.SetOrderHook(w.svc)
-	s.bill.SetServiceControl(w.svc)
+	s.rebuild(func(o *deploy.Options) {
+		*o = deploy.Options{Payments: s.bill, Enqueuer: s.q, Wallets: s.treasury, Sealer: testKeyring(t),
+			Mailer: rbac.NewOutbox(w.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }}
+	})
 	if _, err := s.bill.OnboardingLink(w.owner, "http://demo.localhost"); err != nil {
 		t.Fatal(err)
 	}

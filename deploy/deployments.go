@@ -53,12 +53,6 @@ type Enqueuer interface {
 	EnqueueDeploy(ctx context.Context, id uuid.UUID) error
 }
 
-// SetBilling connects the deployments domain to payments.
-func (s *Service) SetBilling(b *billing.Service) { s.billing = b }
-
-// SetEnqueuer sets who queues provisioning.
-func (s *Service) SetEnqueuer(e Enqueuer) { s.enqueue = e }
-
 // Deployment is a customer's VM.
 type Deployment struct {
 	ID            uuid.UUID       `db:"id" json:"id"`

@@ -34,7 +34,7 @@ func coopShop(t *testing.T) (*shop, []uint32, []uint32) {
 		s.tenantID, member); err != nil {
 		t.Fatal(err)
 	}
-	s.svc.SetTenantGrids(offerTestGrids{s.sim}) // the simulator deploys as every tenant's twin
+	s.rebuild(func(o *deploy.Options) { o.Wallets = offerTestGrids{s.sim} }) // the simulator deploys as every tenant's twin
 	tr, ex := billingtest.Treasury(t, s.d.App, s.authz, s.sim, treasury.Options{})
 	billingtest.FundWallet(t, tr, s.sim, ex, s.tenantID, 100_000*grid.UnitsPerTFT)
 	gpu, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, GPU: true, MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30},

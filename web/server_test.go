@@ -166,11 +166,6 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	if err := catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log)
-	h.deploy.SetBilling(h.billing)
-	h.deploy.SetEnqueuer(provisionSoon{&h.deploy})
-	h.billing.SetOrderHook(h.deploy)
-	h.billing.SetServiceControl(h.deploy)
 	h.sim = sim
 	// The treasury: wallet secrets sealed under a master keyring of its own, the
 	// exchange simulator, and a bridge vault whose deposits mint the TFT (minus
@@ -191,9 +186,10 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log,
 		treasury.Options{SecondFactor: identity, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" },
 			Grids: billingtest.SimWalletGrids(sim)})
-	h.deploy.SetTenantGrids(h.treasury)
-	h.deploy.SetSealer(masterKeys)
-	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log, deploy.Options{Payments: h.billing, Enqueuer: provisionSoon{&h.deploy},
+		Wallets: h.treasury, Sealer: masterKeys, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }})
+	h.billing.SetOrderHook(h.deploy)
+	h.billing.SetServiceControl(h.deploy)
 	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver,
 		tenant.Readers{Wallets: h.treasury, Revenue: h.billing, Stripe: h.billing, Deployments: h.deploy})
 	deps := web.Deps{

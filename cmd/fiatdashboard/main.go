@@ -189,8 +189,7 @@ then drop the old key.`, stderr)
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
 		return 1
 	}
-	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	deployments.SetSealer(p.cfg.MasterKeys)
+	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), deploy.Options{Sealer: p.cfg.MasterKeys})
 	q, err := deployments.RotateSecrets(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: QSFS secrets: %v\n", err)

@@ -239,10 +239,6 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		p.Close()
 		return nil, errors.New("the grid adapter cannot read twin keys")
 	}
-	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
-	p.deploy.SetBilling(p.billing)
-	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq, p.db))
-	p.billing.SetOrderHook(p.deploy)
 	// Replacing a wallet asks for two-factor again; treasury alerts are
 	// mailed to the tenant's owners and admins and shown in the console;
 	// deployments run on each tenant's wallet twin, which signs and pays.
@@ -251,10 +247,11 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		p.Close()
 		return nil, err
 	}
-	// Customers are mailed when their server moves off a failed node.
-	p.deploy.SetTenantGrids(p.treasury)
-	p.deploy.SetSealer(p.cfg.MasterKeys)
-	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
+	// Deployments run on the tenant's wallet twin; customers are mailed
+	// when their server moves off a failed node.
+	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log, deploy.Options{Payments: p.billing,
+		Enqueuer: jobs.NewEnqueuer(p.asynq, p.db), Wallets: p.treasury, Sealer: p.cfg.MasterKeys, Mailer: mailer, StorefrontURL: bcfg.StorefrontURL})
+	p.billing.SetOrderHook(p.deploy)
 	p.billing.SetServiceControl(p.deploy)
 	// The console's tenant list reads the columns other domains own from
 	// them: one definition of revenue (billing.Revenue), Stripe's word on

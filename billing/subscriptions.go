@@ -140,6 +140,7 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 	var unconfirmed bool
 	var card string
 	var acct string
+	var event string // the service event owed, handed over after the commit
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
@@ -147,6 +148,10 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 		if sub.Status == SubSuspended && now.After(sub.PaidThrough.AddDate(0, 0, s.cfg.GraceDays)) {
 			terminate = true
 			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'terminated', updated_at = now() WHERE id = $1`, id); err != nil {
+				return err
+			}
+			var err error
+			if event, err = oweSubscriptionChange(ctx, tx, tid, id, SubscriptionTerminated); err != nil {
 				return err
 			}
 			return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "unpaid after the grace period"})
@@ -199,8 +204,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 				return err
 			}
 			resumed, err := s.settlePaid(ctx, tx, tid, &o)
-			if err == nil && resumed != nil && s.control != nil {
-				return s.control.SubscriptionResumed(ctx, *resumed)
+			if err == nil && resumed != nil {
+				event, err = oweSubscriptionChange(ctx, tx, tid, *resumed, SubscriptionResumed)
 			}
 			return err
 		}
@@ -210,10 +215,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 	if err != nil {
 		return nil, err
 	}
+	s.kick(ctx, event)
 	if terminate {
-		if s.control != nil {
-			return nil, s.control.SubscriptionTerminated(ctx, id)
-		}
 		return nil, nil
 	}
 	if unconfirmed {
@@ -397,8 +400,8 @@ func (s *Service) renewalFailed(ctx context.Context, tid, id uuid.UUID, reason s
 			s.log.Error("dunning mail", "err", err)
 		}
 	}
-	if suspended && s.control != nil {
-		return s.control.SubscriptionSuspended(ctx, id)
+	if suspended {
+		return s.subscriptionChanged(ctx, tid, id, SubscriptionSuspended)
 	}
 	return nil
 }
@@ -566,8 +569,8 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 	if err == nil && refund.Amount > 0 {
 		credit += s.refundUnused(ctx, tid, id, refund)
 	}
-	if err == nil && s.control != nil {
-		err = s.control.SubscriptionTerminated(ctx, id)
+	if err == nil {
+		err = s.subscriptionChanged(ctx, tid, id, SubscriptionTerminated)
 	}
 	return credit, err
 }
@@ -604,3 +607,4 @@ func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
 		return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "refunded: never delivered"})
 	})
 }
+

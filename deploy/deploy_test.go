@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
@@ -40,10 +41,20 @@ func (q *queued) EnqueueDeploy(_ context.Context, id uuid.UUID) error {
 	return nil
 }
 
-type syncEvents struct{ b **billing.Service }
+// syncEvents processes Stripe events at once, and hands billing's service
+// events to the deployments service at once, as the worker would.
+type syncEvents struct {
+	b   **billing.Service
+	svc **deploy.Service
+	db  *sqlx.DB
+}
 
 func (e syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 	return (*e.b).ProcessEvent(ctx, id)
+}
+
+func (e syncEvents) Kick(ctx context.Context, key string) error {
+	return billingtest.RunOwed(ctx, e.db, key, *e.svc)
 }
 
 type shop struct {
@@ -65,8 +76,6 @@ type shop struct {
 func (s *shop) rebuild(change func(*deploy.Options)) {
 	change(&s.opts)
 	s.svc = deploy.NewService(s.d.App, s.authz, s.sim, s.catalog, s.sim, slog.New(slog.NewTextHandler(io.Discard, nil)), s.opts)
-	s.bill.SetOrderHook(s.svc)
-	s.bill.SetServiceControl(s.svc)
 }
 
 func newShop(t *testing.T) *shop {
@@ -80,7 +89,7 @@ func newShop(t *testing.T) *shop {
 			return s.bill.ReceiveConnectWebhook(ctx, p, sig)
 		})
 	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
+		w.authz, w.sim, syncEvents{b: &s.bill, svc: &w.svc, db: w.d.App}, emitter, log)
 	var ex *exchangesim.Sim
 	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim, treasury.Options{Grids: billingtest.SimWalletGrids(w.sim)})
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)

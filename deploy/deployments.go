@@ -347,9 +347,8 @@ func oweDeploy(ctx context.Context, tx *tenant.Tx, id uuid.UUID, again bool) err
 	return tenant.Owe(ctx, tx, tenant.OwedTask{Key: DeployKey(id), Type: TaskDeploy, Data: map[string]string{"id": id.String()}, Again: again})
 }
 
-// OrderPaidTx implements billing.OrderHook: inside the transaction that
-// marks the order paid, the order's deployment becomes paid and owes its
-// provisioning. A replay changes nothing.
+// OrderPaidTx makes the order's deployment paid and owes its provisioning,
+// inside tx. A replay changes nothing.
 func (s *Service) OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error {
 	var id uuid.UUID
 	err := tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID)
@@ -366,9 +365,9 @@ func (s *Service) OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.U
 	return oweDeploy(ctx, tx, id, false)
 }
 
-// OrderPaid starts provisioning the deployment an order paid for (billing
-// calls it after the payment's transaction; Create when the payment came
-// first): the deployment becomes paid and owes provisioning if it was not
+// OrderPaid starts provisioning the deployment an order paid for (billing's
+// TaskOrderPaid event, owed in the payment's transaction; Create when the
+// payment came first): the deployment becomes paid and owes provisioning if it was not
 // already, and the owed task is handed to the queue.
 func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
 	var id uuid.UUID

@@ -491,7 +491,7 @@ func (s *Service) deploymentOfSubscription(ctx context.Context, sub uuid.UUID) (
 	return &d, err
 }
 
-// SubscriptionSuspended implements billing.ServiceControl: the VM keeps its
+// SubscriptionSuspended implements billing.ServiceEvents: the VM keeps its
 // contracts through the grace period, marked suspended.
 func (s *Service) SubscriptionSuspended(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
@@ -502,7 +502,7 @@ func (s *Service) SubscriptionSuspended(ctx context.Context, sub uuid.UUID) erro
 	return err
 }
 
-// SubscriptionResumed implements billing.ServiceControl.
+// SubscriptionResumed implements billing.ServiceEvents.
 func (s *Service) SubscriptionResumed(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
 	if err != nil || d == nil || d.Status != Suspended {
@@ -512,7 +512,7 @@ func (s *Service) SubscriptionResumed(ctx context.Context, sub uuid.UUID) error 
 	return err
 }
 
-// SubscriptionTerminated implements billing.ServiceControl: unpaid past the
+// SubscriptionTerminated implements billing.ServiceEvents: unpaid past the
 // grace period, or cancelled.
 func (s *Service) SubscriptionTerminated(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
@@ -523,7 +523,7 @@ func (s *Service) SubscriptionTerminated(ctx context.Context, sub uuid.UUID) err
 	return s.teardown(ctx, d)
 }
 
-var _ billing.ServiceControl = (*Service)(nil)
+var _ billing.ServiceEvents = (*Service)(nil)
 
 func prefixed(prefix, columns string) string {
 	parts := strings.Split(columns, ",")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -62,11 +63,20 @@ func (f *fakeDNS) set(name string, values ...string) {
 	f.mu.Unlock()
 }
 
-// syncEvents processes Stripe events at once, as the worker would.
-type syncEvents struct{ svc **billing.Service }
+// syncEvents processes Stripe events at once, and hands billing's service
+// events to deployments at once, as the worker would.
+type syncEvents struct {
+	svc    **billing.Service
+	deploy **deploy.Service
+	db     *sqlx.DB
+}
 
 func (q syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 	return (*q.svc).ProcessEvent(ctx, id)
+}
+
+func (q syncEvents) Kick(ctx context.Context, key string) error {
+	return billingtest.RunOwed(ctx, q.db, key, *q.deploy)
 }
 
 // webhookSecret signs the mock Stripe events in tests.
@@ -161,7 +171,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
 	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		authz, sim, syncEvents{&h.billing}, emitter, log)
+		authz, sim, syncEvents{svc: &h.billing, deploy: &h.deploy, db: d.App}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -188,8 +198,6 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 			Grids: billingtest.SimWalletGrids(sim)})
 	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log, deploy.Options{Payments: h.billing, Enqueuer: provisionSoon{&h.deploy},
 		Wallets: h.treasury, Sealer: masterKeys, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }})
-	h.billing.SetOrderHook(h.deploy)
-	h.billing.SetServiceControl(h.deploy)
 	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver,
 		tenant.Readers{Wallets: h.treasury, Revenue: h.billing, Stripe: h.billing, Deployments: h.deploy})
 	deps := web.Deps{

@@ -232,8 +232,11 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		return "https://" + host
 	}
+	// Dunning and dispute mail; what payments change for the servers they
+	// pay for goes to deployments as events through the outbox
+	// (billing.ServiceEvents, handled by the worker).
+	bcfg.Mailer = mailer
 	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq, p.db), emitter, log)
-	p.billing.SetMailer(mailer)
 	keys, ok := p.grid.(deploy.TwinKeys)
 	if !ok {
 		p.Close()
@@ -251,8 +254,6 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// when their server moves off a failed node.
 	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log, deploy.Options{Payments: p.billing,
 		Enqueuer: jobs.NewEnqueuer(p.asynq, p.db), Wallets: p.treasury, Sealer: p.cfg.MasterKeys, Mailer: mailer, StorefrontURL: bcfg.StorefrontURL})
-	p.billing.SetOrderHook(p.deploy)
-	p.billing.SetServiceControl(p.deploy)
 	// The console's tenant list reads the columns other domains own from
 	// them: one definition of revenue (billing.Revenue), Stripe's word on
 	// the Connect account, the wallet's health and the live deployments.
@@ -372,6 +373,7 @@ func (p *platform) work(ctx context.Context) error {
 	defer inspector.Close()
 	go jobs.NewRelay(p.db, p.asynq, inspector, p.log).Run(ctx)
 	w.RegisterDeploy(p.deploy)
+	w.RegisterServiceEvents(p.deploy)
 	if err := w.RegisterTreasury(p.treasury); err != nil {
 		return err
 	}

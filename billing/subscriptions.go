@@ -320,7 +320,7 @@ func (s *Service) renewalNeedsAuthentication(ctx context.Context, tid uuid.UUID,
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_attempt_at = $2, updated_at = now() WHERE id = $1`, sub.ID, deadline); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, sub.AccountID); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
@@ -361,7 +361,7 @@ func (s *Service) renewalFailed(ctx context.Context, tid, id uuid.UUID, reason s
 		if sub.Status == SubCanceled || sub.Status == SubTerminated {
 			return nil
 		}
-		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, sub.AccountID); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
@@ -608,3 +608,29 @@ func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
 	})
 }
 
+// SubscriptionOfOrder returns the subscription an order started (uuid.Nil
+// when it started none), in ctx's tenant; for the deployments domain.
+func (s *Service) SubscriptionOfOrder(ctx context.Context, order uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT id FROM subscriptions WHERE first_order_id = $1`, order)
+	})
+	if tenant.IsNoRows(err) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}
+
+// FirstOrderOf returns the order a subscription started with (uuid.Nil
+// when there is no such subscription), in ctx's tenant; for the
+// deployments domain.
+func (s *Service) FirstOrderOf(ctx context.Context, sub uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT first_order_id FROM subscriptions WHERE id = $1`, sub)
+	})
+	if tenant.IsNoRows(err) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}

@@ -57,6 +57,10 @@ type Payments interface {
 	SettleRefund(ctx context.Context, in billing.RefundTask) error
 	EndRefunded(ctx context.Context, firstOrder uuid.UUID) error
 	Cancel(ctx context.Context, subscription uuid.UUID) (billing.Cents, error)
+	// SubscriptionOfOrder and FirstOrderOf link a subscription and the
+	// order it started with (uuid.Nil: none).
+	SubscriptionOfOrder(ctx context.Context, order uuid.UUID) (uuid.UUID, error)
+	FirstOrderOf(ctx context.Context, subscription uuid.UUID) (uuid.UUID, error)
 }
 
 // Options are the deployments domain's collaborators beyond its store and

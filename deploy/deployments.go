@@ -217,7 +217,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM deployments d JOIN orders o ON o.id = d.order_id
+		return tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM deployments d JOIN order_summaries o ON o.id = d.order_id
 			WHERE d.account_id = $1 AND d.name = $2 AND d.status NOT IN ('terminated', 'failed') AND o.client_key IS DISTINCT FROM $3)`, actor.ID, in.Name, in.ClientKey)
 	}); err != nil {
 		return nil, err
@@ -442,7 +442,7 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	// it out (staff still see it).
 	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`,
 			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
-			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
+			FROM deployments d JOIN account_directory a ON a.id = d.account_id JOIN order_summaries o ON o.id = d.order_id
 			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
 			  AND ($1 OR NOT (d.status = 'terminated' AND o.paid_at IS NULL))
 			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)

@@ -69,6 +69,7 @@ func coopShop(t *testing.T) (*shop, []uint32, []uint32) {
 type offerTestGrids struct{ g grid.Grid }
 
 func (o offerTestGrids) TenantGrid(context.Context, uuid.UUID) (grid.Grid, error) { return o.g, nil }
+func (o offerTestGrids) HasWallet(context.Context, uuid.UUID) (bool, error)       { return true, nil }
 
 // TestOfferRestrictsNodeSelection publishes a GPU offer and checks that an
 // order from it may pick only GPU nodes in advanced mode (a node without a

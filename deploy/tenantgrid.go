@@ -18,6 +18,8 @@ type TenantGrids interface {
 	// TenantGrid returns treasury.ErrNoWallet (ECONFLICT) when the tenant
 	// has no wallet.
 	TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Grid, error)
+	// HasWallet reports whether the tenant has a wallet (the health page).
+	HasWallet(ctx context.Context, tenantID uuid.UUID) (bool, error)
 }
 
 // gridFor returns the grid acting as the wallet twin of ctx's tenant.

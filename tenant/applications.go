@@ -205,7 +205,7 @@ func (s *Service) AddCoopMember(ctx context.Context, email, role string) (*CoopM
 	// e-mail, in the platform realm's scope (no tenant's row is visible).
 	var account uuid.UUID
 	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
-		err := tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`, email)
+		err := tx.GetContext(ctx, &account, `SELECT id FROM account_directory WHERE email = $1 AND tenant_id IS NULL`, email)
 		if IsNoRows(err) {
 			return fiatdashboard.Invalid("email", "no console account with this e-mail: ask them to register on the console first")
 		}

@@ -83,3 +83,14 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	t.grids.byKey[tenantID] = walletGrid{key: key, g: g}
 	return g, nil
 }
+
+// HasWallet reports whether the tenant has a TFChain wallet (deploy's
+// health page). No authorization is checked: callers are the platform's
+// own services.
+func (t *Treasury) HasWallet(ctx context.Context, tenantID uuid.UUID) (bool, error) {
+	var ok bool
+	err := tenant.InTx(tenant.WithID(ctx, tenantID), t.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM tenant_wallets)`)
+	})
+	return ok, err
+}

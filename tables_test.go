@@ -138,7 +138,6 @@ var readsAlso = map[string][]string{
 	"deploy": {
 		"node_operator_requests", // the console's node operators list counts their requests
 	},
-	"rbac": {"coop_members"}, // the console's accounts list names each member's co-ops
 }
 
 // TestEachPackageQueriesItsOwnTables: no package's SQL names a table another

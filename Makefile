@@ -19,12 +19,14 @@ test: ui chromium
 	FD_E2E=required $(GO) test -count=1 -timeout 30m ./...
 
 ## bench: the Go benchmarks, then serve next to baseline Fiber handlers under load (ratio table, progress
-## streams) and the scale figures at 10k and 1M deployments; prints, asserts nothing (see README, Performance)
+## streams), the scale figures at 10k and 1M deployments, and the paid → running pipeline next to Asynq no-op
+## throughput; prints, asserts nothing (see README, Performance)
 bench: build
 	@set -e; eval "$$($(GO) run ./cmd/fiatdashboard services up)"; \
 	$(GO) test -run '^$$' -bench . -benchmem ./...; \
 	./$(BIN) bench http; \
-	./$(BIN) bench scale
+	./$(BIN) bench scale; \
+	./$(BIN) bench pipeline
 
 ## chaos: separate serve and worker take FD_CHAOS_N paid orders (default 300, FD_CHAOS_RATE per second) while the worker is SIGKILLed, Redis restarts empty twice and serve dies once; prints the outcome (not part of `make test`)
 chaos:

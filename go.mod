@@ -23,6 +23,7 @@ require (
 	github.com/threefoldtech/tfchain/clients/tfchain-client-go v0.0.0-20241007205731-5e76664a3cc4
 	github.com/threefoldtech/tfgrid-sdk-go/grid-client v0.16.0
 	github.com/threefoldtech/tfgrid-sdk-go/grid-proxy v0.15.18
+	github.com/threefoldtech/tfgrid-sdk-go/rmb-sdk-go v0.15.18
 	golang.org/x/crypto v0.59.0
 )
 
@@ -90,7 +91,6 @@ require (
 	github.com/stretchr/objx v0.5.3 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/stripe/stripe-mock v0.203.0 // indirect
-	github.com/threefoldtech/tfgrid-sdk-go/rmb-sdk-go v0.15.18 // indirect
 	github.com/threefoldtech/zos v0.5.6-0.20240902110349-172a0a29a6ee // indirect
 	github.com/threefoldtech/zos4 v0.5.6-0.20241008102757-02d898c580c4 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

@@ -97,7 +97,7 @@ var owned = map[string][]string{
 		// Views rbac owns for every other package: who an account is, who
 		// holds which role where (migrations/sql/00070_identity_views.sql).
 		"account_directory", "role_grants"},
-	"tenant": {"tenants", "tenant_applications", "tenant_domains", "platform_settings", "audit_events", "coop_members",
+	"tenant": {"tenants", "tenant_applications", "tenant_domains", "platform_settings", "audit_events", "coop_members", "coop_invitations",
 		"outbox"}, // the outbox: tenant.Owe writes it, the jobs relay hands it over (shared, below)
 	"themes": {"tenant_assets"},
 	"billing": {"coupons", "discount_tiers", "disputes", "ledger_entries", "ledger_postings", "member_stripe", "orders",
@@ -137,6 +137,7 @@ var readsAlso = map[string][]string{
 	"billing/treasury": {"grid_contracts"}, // the burn of live projects
 	"deploy": {
 		"node_operator_requests", // the console's node operators list counts their requests
+		"refunds",                // the attention list sums the refunds asked for a failed server
 	},
 }
 

@@ -220,6 +220,20 @@ type QuoteInput struct {
 	// Backup is none (or empty), vm (a standby VM on another farm) or qsfs
 	// (a QSFS swarm): each is priced on its own line.
 	Backup string `json:"backup"`
+	// Rent is the node the order rents whole (a GPU server: ZOS attaches a
+	// GPU only on a node its twin rents). deploy sets it once it has
+	// picked the node; a customer never sends it.
+	Rent *RentedNode `json:"-"`
+}
+
+// RentedNode is a node an order rents whole: its rent is priced as its
+// own line from the chain's dedicated-node price of the node's whole
+// capacity plus the farmer's extra fee (grid.QuoteWorkload, Dedicated).
+type RentedNode struct {
+	ID                uint32
+	Total             grid.Resources
+	GPUs              int
+	ExtraFeeMUSDMonth uint64
 }
 
 // Line is one line of a price. In a quote's Lines the cents are per month;
@@ -237,6 +251,7 @@ const (
 	LineIPv4     = "ipv4"
 	LineStandby  = "standby"
 	LineQSFS     = "qsfs"
+	LineRent     = "rent"
 	LineDiscount = "discount"
 	LineCoupon   = "coupon"
 )
@@ -379,12 +394,49 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 	margin := func(usd *big.Rat) Cents { return applyBPS(usdCents(usd), 10000+p.Rule.MarginBPS) }
 	vmLabel := fmt.Sprintf("VM %d vCPU, %d GB RAM, %d GB disk", spec.CPU, spec.RAMGB, spec.DiskGB)
 	var lines []Line
-	if p.Rule.Mode == "fixed" {
+	var rent *grid.Quote
+	if in.Rent != nil {
+		// A node contract on a node with an active rent contract is billed
+		// for its public IPs only (tfchain pallet-smart-contract cost.rs,
+		// calculate_contract_cost: bill_resources is false when
+		// ActiveRentContractForNode holds the node): the rent carries the
+		// capacity.
+		r, err := rentCostOf(in.Rent)
+		if err != nil {
+			return nil, err
+		}
+		rent = &r
+		gc.billed.Sub(gc.billed, gc.vm.USDMonth)
+		gc.billed.Add(gc.billed, r.USDMonth)
+		gc.tftMonth += r.TFTMonth - gc.vm.TFTMonth
+	}
+	switch {
+	case rent != nil:
+		if p.Rule.Mode == "fixed" {
+			lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: fixed})
+		}
+		t := in.Rent.Total
+		label := fmt.Sprintf("Node %d rented whole: %d vCPU, %d GB RAM", in.Rent.ID, t.CRU, t.MRU/gib)
+		if in.Rent.GPUs > 0 {
+			label += fmt.Sprintf(", %d GPU", in.Rent.GPUs)
+		}
+		if p.Rule.Mode != "fixed" {
+			label += fmt.Sprintf(" (runs your %d vCPU, %d GB RAM, %d GB disk VM)", spec.CPU, spec.RAMGB, spec.DiskGB)
+		}
+		lines = append(lines, Line{Kind: LineRent, Label: label, Cents: margin(rent.ListUSDMonth)})
+		if in.IPv4 {
+			c := margin(gc.ipv4.ListUSDMonth)
+			if p.Rule.Mode == "fixed" {
+				c = p.Rule.IPv4Cents
+			}
+			lines = append(lines, Line{Kind: LineIPv4, Label: "Public IPv4 address", Cents: c})
+		}
+	case p.Rule.Mode == "fixed":
 		lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: fixed})
 		if in.IPv4 {
 			lines = append(lines, Line{Kind: LineIPv4, Label: "Public IPv4 address", Cents: p.Rule.IPv4Cents})
 		}
-	} else {
+	default:
 		lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: margin(gc.vm.ListUSDMonth)})
 		if in.IPv4 {
 			lines = append(lines, Line{Kind: LineIPv4, Label: "Public IPv4 address", Cents: margin(gc.ipv4.ListUSDMonth)})
@@ -559,6 +611,15 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 		return nil
 	})
 	return &c, err
+}
+
+// rentCostOf prices renting n whole for a month: the chain's dedicated
+// share of the node's whole capacity plus the farmer's extra fee
+// (grid.QuoteWorkload with Dedicated; cost.rs calculate_contract_cost,
+// RentContract, and calculate_extra_fee_cost).
+func rentCostOf(n *RentedNode) (grid.Quote, error) {
+	return grid.QuoteWorkload(grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU,
+		Dedicated: true, ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}, grid.MainnetPricingPolicy, referenceTFTPrice, 0)
 }
 
 // gridCost is what a spec's contracts cost on the grid each month: the VM

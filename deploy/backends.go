@@ -73,6 +73,16 @@ func (s *Service) detail(ctx context.Context, tx *tenant.Tx, d *Deployment) erro
 	if err := tx.SelectContext(ctx, &d.GPUs, `SELECT gpu_id, node_id, vendor, device FROM deployment_gpus WHERE deployment_id = $1 ORDER BY gpu_id`, d.ID); err != nil {
 		return err
 	}
+	if d.NodeID != nil && d.Project != "" {
+		var rent []uint64
+		if err := tx.SelectContext(ctx, &rent, `SELECT contract_id FROM grid_contracts
+			WHERE project = $1 AND kind = 'rent' AND node_id = $2 AND canceled_at IS NULL ORDER BY contract_id DESC LIMIT 1`, d.Project, *d.NodeID); err != nil {
+			return err
+		}
+		if len(rent) == 1 {
+			d.RentContractID = &rent[0]
+		}
+	}
 	if d.Backup != "qsfs" {
 		return nil
 	}

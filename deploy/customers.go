@@ -36,16 +36,22 @@ const activeStatuses = `('paid', 'provisioning', 'running', 'suspended')`
 // customerPage is the one query behind a page of customers: the page of
 // accounts first, then each row's counts and sums over deployments, orders
 // and the ledger's credit account, so a page costs one round trip whatever
-// its size. $1 is the cursor (an e-mail), $2 a LIKE prefix (empty: everyone), $3 the
-// limit, $4 one account id or NULL.
+// its size. $1 is the cursor (an e-mail), $2 a prefix (empty: everyone), $3 the
+// limit, $4 one account id or NULL. Row-level security lets the planner use
+// only leakproof operators as index conditions: the prefix (^@), the cursor
+// (~>~) and the order (~<~, byte order, as e-mails are compared everywhere
+// here) all are, and all are served by accounts_tenant_email_prefix
+// (tenant_id, email text_pattern_ops), so a page reads its own rows whatever
+// the tenant's number of customers. LIKE is not leakproof, and the
+// collation's order is not the index's.
 const customerPage = `
 	WITH page AS (
 		SELECT a.id, a.email, a.created_at, a.email_verified_at, a.totp_enabled_at, a.disabled_at
 		FROM account_directory a
 		WHERE a.tenant_id = current_setting('app.tenant_id')::uuid
 		  AND EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = a.id::text AND r.role = 'customer' AND r.domain = a.tenant_id::text)
-		  AND a.email > $1 AND ($2 = '' OR a.email LIKE $2) AND ($4::uuid IS NULL OR a.id = $4::uuid)
-		ORDER BY a.email LIMIT $3
+		  AND a.email ~>~ $1 AND ($2 = '' OR a.email ^@ $2) AND ($4::uuid IS NULL OR a.id = $4::uuid)
+		ORDER BY a.email USING ~<~ LIMIT $3
 	), cur AS (
 		SELECT base_currency FROM tenants WHERE id = current_setting('app.tenant_id')::uuid
 	)
@@ -67,7 +73,7 @@ const customerPage = `
 		SELECT -sum(amount_cents) AS credit FROM credit_postings
 		WHERE tenant_id = current_setting('app.tenant_id')::uuid AND account = 'customer_credit:' || p.id::text
 	) c ON true
-	ORDER BY p.email`
+	ORDER BY p.email USING ~<~`
 
 // Customers lists the tenant's customer accounts by e-mail, after the cursor
 // (an e-mail; "" for the first page), those whose e-mail starts with q when
@@ -77,7 +83,7 @@ func (s *Service) Customers(ctx context.Context, q, after string, limit int) ([]
 	if err := s.authz.Require(ctx, "admin/customers", "read"); err != nil {
 		return nil, err
 	}
-	pattern, err := tenant.EmailPrefix(q)
+	pattern, err := tenant.EmailStart(q)
 	if err != nil {
 		return nil, err
 	}

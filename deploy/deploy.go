@@ -52,6 +52,8 @@ type Service struct {
 type Payments interface {
 	Catalog(ctx context.Context) (*billing.Catalog, error)
 	Quote(ctx context.Context, in billing.QuoteInput) (*billing.PriceQuote, error)
+	PublicQuote(ctx context.Context, in billing.QuoteInput) (*billing.PriceQuote, error)
+	Refund(ctx context.Context, order uuid.UUID, amount billing.Cents, reason string) error
 	Checkout(ctx context.Context, in billing.CheckoutInput) (*billing.Order, error)
 	Order(ctx context.Context, id uuid.UUID) (*billing.Order, error)
 	SettleRefund(ctx context.Context, in billing.RefundTask) error
@@ -85,6 +87,15 @@ type Options struct {
 func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid.Catalog, keys TwinKeys, log *slog.Logger, opts Options) *Service {
 	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now,
 		billing: opts.Payments, enqueue: opts.Enqueuer, wallets: opts.Wallets, sealer: opts.Sealer, mailer: opts.Mailer, storefront: opts.StorefrontURL}
+}
+
+// SetClock replaces the platform clock the service reads (tests; nil
+// restores the wall clock).
+func (s *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	s.now = now
 }
 
 func pqArray(v []string) any { return pq.Array(v) }

@@ -87,6 +87,9 @@ type Deployment struct {
 	Swarm *Swarm `db:"-" json:"swarm,omitempty"`
 	// GPUs are the GPUs attached to the VM (a GPU offer rents its node).
 	GPUs []DeploymentGPU `db:"-" json:"gpus,omitempty"`
+	// RentContractID is the rent contract of the node the VM runs on, when
+	// the platform rented that node whole (a GPU offer, a dedicated farm).
+	RentContractID *uint64 `db:"-" json:"rent_contract_id,omitempty"`
 	// OnCancel is what cancelling gives back: "refund" (to the card) or
 	// "credit" (account credit), as the tenant decided.
 	OnCancel string `db:"-" json:"on_cancel,omitempty"`
@@ -210,9 +213,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	}
 	// Capacity, a free IPv4 and the backup's nodes, before the card is
 	// charged; the node is reserved by storing it on the deployment.
-	pick, err := s.deliverable(ctx, &in, q.Spec, eligible)
+	pick, err := s.deliverable(ctx, &in, q.Spec, eligible, capability)
 	if err != nil {
 		return nil, err
+	}
+	if capability == CapGPU {
+		// The order rents its node whole: the rent is its own price line.
+		in.QuoteInput.Rent = rentedNode(eligible, pick)
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
@@ -436,18 +443,37 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	var out []Deployment
-	// One query, joined (staff see each server's customer and price), in one
-	// round trip. No ghost servers: a server whose payment never succeeded
-	// and that was then cancelled never existed; the customer's list leaves
-	// it out (staff still see it).
-	err := tenant.Read(ctx, s.db, &out, `SELECT `+prefixed("d.", depColumns)+`,
-			CASE WHEN $1 THEN a.email ELSE '' END AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
-			FROM deployments d JOIN account_directory a ON a.id = d.account_id JOIN order_summaries o ON o.id = d.order_id
-			WHERE ($1 OR d.account_id = $2) AND d.created_at < $3
-			  AND ($1 OR NOT (d.status = 'terminated' AND o.paid_at IS NULL))
-			ORDER BY d.created_at DESC LIMIT $4`, all, actor.ID, before, limit)
+	// One query, joined, in one round trip (tenant.Read). Staff see each
+	// server's customer and price; the customer's own page has no use for
+	// the accounts join, and leaves it out (planning a join under row-level
+	// security is most of such a page's cost in PostgreSQL). No ghost
+	// servers: a server whose payment never succeeded and that was then
+	// cancelled never existed; the customer's list leaves it out (staff
+	// still see it).
+	var err error
+	if all {
+		err = tenant.Read(ctx, s.db, &out, listStaff, before, limit)
+	} else {
+		err = tenant.Read(ctx, s.db, &out, listCustomer, before, limit, actor.ID)
+	}
 	return out, err
 }
+
+// listStaff and listCustomer are List's queries: $1 the cursor time, $2
+// the limit, $3 the customer.
+var (
+	listStaff = `SELECT ` + prefixed("d.", depColumns) + `,
+			a.email AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
+			FROM deployments d JOIN account_directory a ON a.id = d.account_id JOIN order_summaries o ON o.id = d.order_id
+			WHERE d.created_at < $1
+			ORDER BY d.created_at DESC LIMIT $2`
+	listCustomer = `SELECT ` + prefixed("d.", depColumns) + `,
+			'' AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
+			FROM deployments d JOIN order_summaries o ON o.id = d.order_id
+			WHERE d.account_id = $3 AND d.created_at < $1
+			  AND NOT (d.status = 'terminated' AND o.paid_at IS NULL)
+			ORDER BY d.created_at DESC LIMIT $2`
+)
 
 // Events returns a deployment's events after the id (0: all), oldest first.
 func (s *Service) Events(ctx context.Context, id uuid.UUID, after int64) ([]Event, error) {

@@ -78,8 +78,12 @@ func (s *Service) RecordContracts(ctx context.Context, project string, contracts
 	tid, _ := tenant.IDFromContext(ctx)
 	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		for _, c := range contracts {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO grid_contracts (contract_id, tenant_id, node_id, project, created_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (contract_id) DO NOTHING`, c.ID, tid, c.NodeID, project, s.now()); err != nil {
+			kind := c.Kind
+			if kind == "" {
+				kind = grid.NodeContract
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO grid_contracts (contract_id, tenant_id, node_id, project, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (contract_id) DO NOTHING`, c.ID, tid, c.NodeID, project, s.now(), string(kind)); err != nil {
 				return err
 			}
 		}

@@ -338,3 +338,46 @@ func (s *Service) eligibleForDeployment(ctx context.Context, id uuid.UUID, need 
 	}
 	return s.EligibleForCapability(ctx, need, false, c)
 }
+
+// QuoteInput is the deploy form's price question: the machine, and the
+// offer and node it would be ordered from.
+type QuoteInput struct {
+	billing.QuoteInput
+	OfferID   *uuid.UUID `json:"offer_id,omitempty"`
+	Placement string     `json:"placement,omitempty"` // default or advanced
+	NodeID    uint32     `json:"node_id,omitempty"`   // advanced: the customer's pick
+}
+
+// Quote prices the deploy form as Create will charge it: an order from a
+// GPU offer rents its node whole, so the node it would take (the customer's
+// pick, or the one default placement takes now) is priced as its own rent
+// line. Without such an offer it is billing's quote; public is a visitor's
+// question (no account).
+func (s *Service) Quote(ctx context.Context, in QuoteInput, public bool) (*billing.PriceQuote, error) {
+	quote := s.billing.Quote
+	if public {
+		quote = s.billing.PublicQuote
+	}
+	q, err := quote(ctx, in.QuoteInput)
+	if err != nil || in.OfferID == nil || *in.OfferID == uuid.Nil {
+		return q, err
+	}
+	c := CreateInput{QuoteInput: in.QuoteInput, OfferID: in.OfferID, Placement: in.Placement, NodeID: in.NodeID}
+	if c.Placement == "" {
+		c.Placement = "default"
+	}
+	offer, err := s.orderOffer(ctx, &c)
+	if err != nil || offer.Capability != CapGPU {
+		return q, err
+	}
+	eligible, err := s.EligibleForCapability(ctx, needOf(q.Spec), c.Placement == "advanced", CapGPU)
+	if err != nil {
+		return nil, err
+	}
+	pick, err := s.deliverable(ctx, &c, q.Spec, eligible, CapGPU)
+	if err != nil {
+		return nil, err
+	}
+	in.QuoteInput.Rent = rentedNode(eligible, pick)
+	return quote(ctx, in.QuoteInput)
+}

@@ -2,6 +2,10 @@ package deploy_test
 
 import (
 	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -155,7 +159,12 @@ func TestOfferRestrictsNodeSelection(t *testing.T) {
 	}
 	rented := false
 	for _, c := range p.Contracts {
-		rented = rented || c.Kind == grid.RentContract && c.NodeID == *got.NodeID
+		if c.Kind == grid.RentContract && c.NodeID == *got.NodeID {
+			rented = true
+			if got.RentContractID == nil || *got.RentContractID != c.ID {
+				t.Errorf("the deployment names rent contract %v, want %d", got.RentContractID, c.ID)
+			}
+		}
 	}
 	if vm, _ := p.VM("vm"); !rented || len(vm.GPUs) != len(n.GPUs) {
 		t.Errorf("GPU deployment: rent contract %v, VM GPUs %v; want the node rented and its %d GPUs attached", rented, vm.GPUs, len(n.GPUs))
@@ -220,5 +229,189 @@ func TestPoolEligibleCountRespectsRevokedApproval(t *testing.T) {
 	pool, sum, err = w.svc.Pool(w.owner)
 	if err != nil || sum.Eligible != 0 || sum.Up != 1 || len(pool) != 1 || pool[0].Approved || !pool[0].Exposed {
 		t.Errorf("after the approval was revoked: summary %+v, pool %+v, %v; want 0 eligible (still exposed, 1 up)", sum, pool, err)
+	}
+}
+
+// TestGPUOrdersRentNodesWhole: a GPU order rents its node whole (ZOS
+// attaches a GPU only on a rented node, and to one VM), so orders from a
+// GPU offer land on distinct nodes nobody rented before, each under its own
+// rent contract; a GPU node another twin rents is never chosen; and once
+// every rentable GPU node of the pool is taken, the next order is refused
+// before it is charged.
+func TestGPUOrdersRentNodesWhole(t *testing.T) {
+	s, gpuIDs, _ := coopShop(t)
+	ctx := context.Background()
+	// A GPU node someone else rents, in the pool too.
+	rentedElsewhere := uint32(0)
+	all, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, GPU: true, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all.Nodes {
+		if n.Rentable && !slices.Contains(gpuIDs, n.ID) && n.Free().Covers(grid.Resources{CRU: 1, MRU: 2 << 30, SRU: 25 << 30}) {
+			rentedElsewhere = n.ID
+			break
+		}
+	}
+	if rentedElsewhere == 0 {
+		t.Fatal("the simulator has no other rentable GPU node")
+	}
+	other := s.sim.CreateTwin(1000*grid.UnitsPerTFT, true)
+	if _, err := s.sim.AsTwin(other).DeployVM(ctx, "theirs", grid.VMSpec{Name: "vm", NodeID: rentedElsewhere, Flist: deploy.Images["ubuntu-24.04"],
+		CPU: 1, Memory: 2 << 30, RootFS: 25 << 30, Mycelium: true, Rent: true}); err != nil {
+		t.Fatalf("another twin rents node %d: %v", rentedElsewhere, err)
+	}
+	if err := s.svc.AddToPool(s.owner, []uint32{rentedElsewhere}); err != nil {
+		t.Fatal(err)
+	}
+	rentable := 0
+	for _, id := range gpuIDs {
+		if n, _ := s.sim.Node(ctx, id); n.Rentable {
+			rentable++
+		}
+	}
+	if rentable == 0 {
+		t.Fatal("no rentable GPU node in the pool")
+	}
+	offer, err := s.svc.SaveOffer(s.owner, uuid.Nil, deploy.OfferInput{Name: "GPU boxes", Description: "Machines with a GPU", Capability: deploy.CapGPU, Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[uint32]bool{}
+	for i := range rentable {
+		name := fmt.Sprintf("gpu-%d", i)
+		d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: name, Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+			ClientKey: "gpu-order-" + name, QuoteInput: billing.QuoteInput{Size: "small"}})
+		if err != nil {
+			t.Fatalf("order %s: %v", name, err)
+		}
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("provision %s: %v", name, err)
+		}
+		got, err := s.svc.Get(s.customer, d.ID)
+		if err != nil || got.NodeID == nil || got.RentContractID == nil || len(got.GPUs) == 0 {
+			t.Fatalf("%s: %+v, %v; want it on a node, with a rent contract and GPUs", name, got, err)
+		}
+		if *got.NodeID == rentedElsewhere || used[*got.NodeID] {
+			t.Errorf("%s placed on node %d, rented by another twin or by an earlier order", name, *got.NodeID)
+		}
+		used[*got.NodeID] = true
+	}
+	_, err = s.svc.Create(s.customer, deploy.CreateInput{Name: "gpu-more", Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "gpu-order-more", QuoteInput: billing.QuoteInput{Size: "small"}})
+	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		t.Errorf("an order with every rentable GPU node taken = %v, want refused before payment (EINVALID)", err)
+	}
+}
+
+// TestPlainOrdersKeepOffWholeNodes: an order outside a GPU offer is placed
+// on a node without GPUs outside dedicated farms while one has room, so it
+// never rents a whole node for a small VM nor takes a GPU node a GPU
+// order needs.
+func TestPlainOrdersKeepOffWholeNodes(t *testing.T) {
+	s, _, _ := coopShop(t)
+	for i := range 3 {
+		d := s.order(t, fmt.Sprintf("plain-%d", i), "none")
+		if err := s.svc.Provision(s.system(), d.ID); err != nil {
+			t.Fatalf("provision: %v", err)
+		}
+		got, err := s.svc.Get(s.customer, d.ID)
+		if err != nil || got.NodeID == nil {
+			t.Fatalf("%+v, %v", got, err)
+		}
+		n, err := s.catalog.Node(context.Background(), *got.NodeID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.GPUs) > 0 || n.Dedicated || got.RentContractID != nil {
+			t.Errorf("plain order %d placed on node %d (GPUs %d, dedicated %v, rent %v)", i, n.ID, len(n.GPUs), n.Dedicated, got.RentContractID)
+		}
+	}
+}
+
+// TestGPUOrderPaysTheRentOfItsNode: an order from a GPU offer rents its
+// node whole, and the tenant's wallet pays the chain the node's dedicated
+// price plus the farmer's extra fee (cost.rs, RentContract), while the VM's
+// own contract on the rented node bills no capacity. So the price the
+// customer sees before paying carries the rent as its own line, at least
+// the rent's grid cost; the charge is that price; and the margin the
+// operator sees is positive.
+func TestGPUOrderPaysTheRentOfItsNode(t *testing.T) {
+	s, _, _ := coopShop(t)
+	offer, err := s.svc.SaveOffer(s.owner, uuid.Nil, deploy.OfferInput{Name: "GPU boxes", Description: "Machines with a GPU", Capability: deploy.CapGPU, Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}, OfferID: &offer.ID, Placement: "default"}
+	plain, err := s.svc.Quote(s.customer, deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range plain.Lines {
+		if l.Kind == billing.LineRent {
+			t.Errorf("a plain order's quote has a rent line: %+v", plain.Lines)
+		}
+	}
+	q, err := s.svc.Quote(s.customer, in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rent *billing.Line
+	for i, l := range q.Lines {
+		if l.Kind == billing.LineRent {
+			rent = &q.Lines[i]
+		}
+	}
+	if rent == nil {
+		t.Fatalf("the GPU offer's quote has no rent line: %+v", q.Lines)
+	}
+	// The node the order would take, and its rent on the chain.
+	d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: "gpu-rent", Image: "ubuntu-24.04", SSHKey: testKey, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "gpu-rent", QuoteInput: billing.QuoteInput{Size: "small"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.NodeID == nil {
+		t.Fatalf("the GPU order holds no node: %+v", d)
+	}
+	n, err := s.catalog.Node(context.Background(), *d.NodeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	price, _ := grid.ParseDecimal(grid.ReferenceTFTPrice)
+	chain, err := grid.QuoteWorkload(grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU, Dedicated: true,
+		ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}, grid.MainnetPricingPolicy, price, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost := new(big.Rat).Mul(chain.ListUSDMonth, big.NewRat(100, 1))
+	if new(big.Rat).SetInt64(int64(rent.Cents)).Cmp(cost) < 0 {
+		t.Errorf("rent line %d ¢ a month is below the node's rent on the chain, %s ¢", rent.Cents, cost.FloatString(2))
+	}
+	if !strings.Contains(rent.Label, fmt.Sprint(n.ID)) {
+		t.Errorf("rent line %q does not name node %d", rent.Label, n.ID)
+	}
+	got, err := s.svc.Get(s.customer, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := s.bill.Order(s.customer, got.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if order.Amount != q.Total {
+		t.Errorf("charged %d ¢, but the quote shown before paying said %d ¢", order.Amount, q.Total)
+	}
+	staff, err := s.svc.Quote(s.owner, deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}, OfferID: &offer.ID, Placement: "advanced", NodeID: n.ID}, false)
+	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+		// The node is held by the order above: a second order may not rent it.
+		t.Errorf("quote on a node another order holds = %+v, %v; want EINVALID", staff, err)
+	}
+	staff, err = s.svc.Quote(s.owner, in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if staff.Breakdown == nil || staff.Breakdown.MarginCents <= 0 {
+		t.Errorf("the operator's margin on a GPU order = %+v, want positive", staff.Breakdown)
 	}
 }

@@ -47,7 +47,10 @@ func (s *Service) NodeOperators(ctx context.Context, q, after string, limit int)
 	if err != nil {
 		return nil, err
 	}
-	now := s.gridNow()
+	// "This month" is the platform's month (its clock), never the grid
+	// adapter's: the simulator's clock starts in January 2025 and would name
+	// that month on a December 2026 page.
+	now := s.now().UTC()
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var rows []struct {
 		ID         uuid.UUID     `db:"id"`
@@ -146,8 +149,9 @@ func (s *Service) NodeOperators(ctx context.Context, q, after string, limit int)
 }
 
 // gridNow is the grid's clock when the adapter has one (the simulator's
-// moves as tests advance it), so "this month" matches the bills' times;
-// otherwise the wall clock, which is the chain's.
+// moves as tests advance it): the window of bills to ask the grid for;
+// otherwise the wall clock, which is the chain's. Pages that name a month
+// use s.now, the platform's clock.
 func (s *Service) gridNow() time.Time {
 	if c, ok := s.grid.(interface{ Now() time.Time }); ok {
 		return c.Now().UTC()

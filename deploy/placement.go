@@ -31,7 +31,27 @@ func (s *Service) freshRoom(ctx context.Context, c string, except uuid.UUID, kee
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	return s.lessReserved(ctx, ids, nodes, except)
+	out, err := s.lessReserved(ctx, ids, nodes, except)
+	if err != nil || c != CapGPU {
+		return out, err
+	}
+	return wholeNodes(nodes, out), nil
+}
+
+// wholeNodeOnly reports a node whose use means renting it whole: a GPU
+// node (kept for GPU orders) or a node of a dedicated farm.
+func wholeNodeOnly(n grid.Node) bool { return len(n.GPUs) > 0 || n.Dedicated }
+
+// wholeNodes keeps the nodes of reserved (nodes after lessReserved) that no
+// in-flight order holds: a GPU order rents its node whole.
+func wholeNodes(fresh, reserved []grid.Node) []grid.Node {
+	out := reserved[:0:0]
+	for i, n := range reserved {
+		if n.Used == fresh[i].Used {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // freshNodes reads the tenant's usable pool nodes from the grid now.
@@ -47,6 +67,12 @@ func (s *Service) freshNodes(ctx context.Context, c string, keep func(grid.Node)
 	out := make([]grid.Node, 0, len(page.Nodes))
 	for _, n := range page.Nodes {
 		if (c != "" && !HasCapability(n, c)) || (keep != nil && !keep(n)) {
+			continue
+		}
+		if c == CapGPU && !n.Rentable {
+			// A GPU order rents its node whole (ZOS attaches a GPU only on
+			// a rented node, and one VM holds it): a node someone rents
+			// already, this wallet included, cannot take another.
 			continue
 		}
 		out = append(out, n)
@@ -142,7 +168,20 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 				return err
 			}
 		}
-		pick, ok := rankNodes(nodes, need, nil, perFarm)
+		if c == CapGPU {
+			nodes = wholeNodes(fresh, nodes) // nor one another GPU order in flight holds
+		}
+		pick, ok := uint32(0), false
+		if c != CapGPU {
+			// Other orders keep off GPU nodes and dedicated farms' nodes
+			// while another node has room: on those the grid takes only a
+			// renter's workloads, and a rent of the whole node for a small
+			// VM would cost the wallet the node.
+			pick, ok = rankNodes(slices.DeleteFunc(slices.Clone(nodes), wholeNodeOnly), need, nil, perFarm)
+		}
+		if !ok {
+			pick, ok = rankNodes(nodes, need, nil, perFarm)
+		}
 		if !ok {
 			if column == "standby_node_id" {
 				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
@@ -216,6 +255,9 @@ func (s *Service) hasRoom(ctx context.Context, need grid.Resources, c string) (b
 		for i := range free {
 			if free[i].Covers(r) {
 				free[i] = free[i].Sub(r)
+				if c == CapGPU {
+					free[i] = grid.Resources{} // it rents the node whole
+				}
 				break
 			}
 		}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -95,8 +96,28 @@ func fits(c NodeChoice, need grid.Resources, ipv4 bool) bool {
 // (advanced) or the best-scored node that fits (default). nodes are the
 // eligible nodes for the order (capacity and offer capability). EINVALID
 // names node_id, ipv4, size or backup.
-func (s *Service) deliverable(ctx context.Context, in *CreateInput, spec billing.Spec, nodes []grid.Node) (uint32, error) {
+func (s *Service) deliverable(ctx context.Context, in *CreateInput, spec billing.Spec, nodes []grid.Node, capability string) (uint32, error) {
 	need := needOf(spec)
+	if capability == CapGPU {
+		// A GPU order rents its node whole: only nodes nobody rents, and
+		// none another order in flight holds.
+		ids := make([]uint32, len(nodes))
+		for i, n := range nodes {
+			ids[i] = n.ID
+		}
+		held, err := s.reservations(ctx, ids, uuid.Nil)
+		if err != nil {
+			return 0, err
+		}
+		if in.Placement == "advanced" {
+			for _, n := range nodes {
+				if n.ID == in.NodeID && (!n.Rentable || held.node[n.ID] != (grid.Resources{})) {
+					return 0, fiatdashboard.Invalid("node_id", "node %d is rented or held by another order; a GPU server rents its node whole, so pick another", in.NodeID)
+				}
+			}
+		}
+		nodes = slices.DeleteFunc(slices.Clone(nodes), func(n grid.Node) bool { return !n.Rentable || held.node[n.ID] != (grid.Resources{}) })
+	}
 	cs, err := s.choices(ctx, nodes)
 	if err != nil {
 		return 0, err
@@ -133,6 +154,13 @@ func (s *Service) deliverable(ctx context.Context, in *CreateInput, spec billing
 				return 0, fiatdashboard.Invalid("ipv4", "no node with room for this size has a free public IPv4 address right now; turn public IPv4 off or try later")
 			}
 			return 0, fiatdashboard.Invalid("size", "no node has room for this size right now; pick a smaller one")
+		}
+		if capability != CapGPU {
+			// Keep off GPU nodes and dedicated farms' nodes while another
+			// node fits (wholeNodeOnly).
+			if rest := slices.DeleteFunc(slices.Clone(fit), wholeNodeOnly); len(rest) > 0 {
+				fit = rest
+			}
 		}
 		var ok bool
 		if pick, ok = s.bestNode(ctx, fit, need, nil); !ok {
@@ -172,4 +200,15 @@ func (s *Service) deliverable(ctx context.Context, in *CreateInput, spec billing
 		}
 	}
 	return pick, nil
+}
+
+// rentedNode is what billing prices for an order that rents node id of
+// nodes whole.
+func rentedNode(nodes []grid.Node, id uint32) *billing.RentedNode {
+	for _, n := range nodes {
+		if n.ID == id {
+			return &billing.RentedNode{ID: n.ID, Total: n.Total, GPUs: len(n.GPUs), ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}
+		}
+	}
+	return nil
 }

@@ -699,6 +699,13 @@ func (q BillQuery) Match(r BillReport) bool {
 	return true
 }
 
+// MinFreeToDeploy is the free balance below which grid-client v0.16 refuses
+// to start a client, deploy or cancel through its deployers
+// (deployer/validation.go validateAccountBalanceForExtrinsics: 2 TFT). The
+// chain has no such floor: a drained wallet still reads its contracts and
+// cancels them by extrinsic (tfgrid's read-and-cancel client).
+const MinFreeToDeploy TFTUnits = 2 * UnitsPerTFT
+
 // FarmerSharePct is the node farmer's share of each contract bill (the
 // chain's current split: 50 % farmer, 40 % foundation, 10 % staking pool).
 const FarmerSharePct = 50

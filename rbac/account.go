@@ -276,10 +276,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) ([]string, *Toke
 		if err != nil {
 			return fmt.Errorf("open totp secret: %w", err)
 		}
-		if !totp.Validate(strings.TrimSpace(code), string(secret)) {
+		step := totpStep(strings.TrimSpace(code), string(secret), s.now())
+		if step < 0 {
 			return fiatdashboard.Invalid("code", "that code is not right; check the time on your phone and try the next code")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_enabled_at = now() WHERE id = $1`, a.ID); err != nil {
+		// The confirming code is used: it cannot sign in afterwards.
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_enabled_at = now(), totp_last_step = $2 WHERE id = $1`, a.ID, step); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE account_id = $1`, a.ID); err != nil {

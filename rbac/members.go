@@ -311,5 +311,23 @@ func (s *Service) ApplicationRejected(ctx context.Context, email, name, reason s
 	})
 }
 
+// CoopInvitation mails an address the co-op's invitation to join it, on the
+// co-op's behalf. The same mail goes to every address, with or without a
+// console account: it says how to register or sign in, and where to answer.
+func (s *Service) CoopInvitation(ctx context.Context, tenantID uuid.UUID, email, coop, role, consoleOrigin string) error {
+	what := "a node operator"
+	if role == "dashboard_operator" {
+		what = "a dashboard operator"
+	}
+	return s.mailer.Send(ctx, tenantID, Mail{
+		To:      email,
+		Subject: "You are invited to join " + coop,
+		Text: fmt.Sprintf("Hello,\n\nthe co-op %s invites you to join it as %s and share in what its storefront earns.\n\n"+
+			"Sign in on the platform console with this e-mail address (or register there with it) to accept or decline:\n\n%s/\n\n"+
+			"You are not a member until you accept. The invitation expires in 14 days; if you did not expect it, ignore this mail.\n",
+			coop, what, consoleOrigin),
+	})
+}
+
 var _ tenant.OwnerInviter = (*Service)(nil)
 var _ tenant.Authorizer = (*Authorizer)(nil)

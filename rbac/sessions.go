@@ -2,11 +2,13 @@ package rbac
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -140,12 +142,13 @@ func (s *Service) checkSecondFactor(ctx context.Context, tx *tenant.Tx, a *Accou
 		if err != nil {
 			return false, fmt.Errorf("open totp secret: %w", err)
 		}
-		if !totp.Validate(code, string(secret)) {
+		step := totpStep(code, string(secret), s.now())
+		if step < 0 {
 			return false, nil
 		}
-		// A code is good for one sign-in only.
-		fresh, err := s.rdb.SetNX(ctx, "fd:totp:used:"+a.ID.String()+":"+code, 1, 2*time.Minute).Result()
-		return fresh, err
+		// A code is good once: neither it nor an older one (the code that
+		// confirmed the enrolment included) works after it.
+		return useTOTPStep(ctx, tx, a.ID, step)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = now() WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL`, a.ID, hashToken(code))
 	if err != nil {
@@ -156,6 +159,36 @@ func (s *Service) checkSecondFactor(ctx context.Context, tx *tenant.Tx, a *Accou
 		s.audit(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: a.ID, Name: a.Email}, "auth.recovery_code_used", a.Email, nil)
 	}
 	return n == 1, nil
+}
+
+// totpPeriod is the TOTP time step (RFC 6238's default, what authenticator
+// apps use).
+const totpPeriod = 30
+
+// totpStep returns the time step whose code is code, among the current step
+// and one either side (clock skew), or -1 when it is none of them.
+func totpStep(code, secret string, now time.Time) int64 {
+	cur := now.Unix() / totpPeriod
+	for _, step := range []int64{cur, cur - 1, cur + 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*totpPeriod, 0).UTC(), totp.ValidateOpts{
+			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step
+		}
+	}
+	return -1
+}
+
+// useTOTPStep records step as the last one a code of the account was
+// accepted for; false when a code of this step or a later one was accepted
+// before (a replay). Concurrent uses of one code: the row lock lets one win.
+func useTOTPStep(ctx context.Context, tx *tenant.Tx, account uuid.UUID, step int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)`, account, step)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s *Service) startSession(ctx context.Context, a *Account, mfa bool, meta ClientMeta) (*Tokens, error) {
@@ -327,7 +360,23 @@ func (s *Service) AuthenticateAccess(ctx context.Context, token, ip string) (ten
 	if err != nil {
 		return tenant.Actor{}, fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "session expired")
 	}
-	return tenant.Actor{Kind: tenant.ActorUser, ID: id, Name: c.Email, MFA: c.MFA, SessionID: c.SessionID, IP: ip}, nil
+	actor := tenant.Actor{Kind: tenant.ActorUser, ID: id, Name: c.Email, MFA: c.MFA, SessionID: c.SessionID, IP: ip}
+	if c.ExpiresAt != nil {
+		actor.Until = c.ExpiresAt.Time
+	}
+	return actor, nil
+}
+
+// SessionEnded reports whether the session was ended (signed out, revoked,
+// its refresh token reused) since its access token was issued: what
+// AuthenticateAccess refuses. Long-lived responses (progress streams) ask it
+// now and then and stop when it says yes.
+func (s *Service) SessionEnded(ctx context.Context, session uuid.UUID) (bool, error) {
+	n, err := s.rdb.Exists(ctx, "fd:session:revoked:"+session.String()).Result()
+	if err != nil {
+		return false, fmt.Errorf("session check: %w", err)
+	}
+	return n > 0, nil
 }
 
 // AuthenticateBearer verifies a personal API token of the realm of ctx.

@@ -86,17 +86,33 @@ func (s *Store) CreateTokenFor(ctx context.Context, tenantID uuid.UUID, email, n
 	email = strings.ToLower(strings.TrimSpace(email))
 	token, hash := newToken("fd_")
 	err := tenant.SystemTx(ctx, s.db, "token for script", func(tx *tenant.Tx) error {
-		var id uuid.UUID
-		q := `SELECT id FROM accounts WHERE email = $1 AND tenant_id IS NULL`
+		var acct struct {
+			ID   uuid.UUID `db:"id"`
+			TOTP bool      `db:"totp"`
+		}
+		q := `SELECT id, totp_enabled_at IS NOT NULL AS totp FROM accounts WHERE email = $1 AND tenant_id IS NULL`
 		args := []any{email}
 		if tenantID != uuid.Nil {
-			q, args = `SELECT id FROM accounts WHERE email = $1 AND tenant_id = $2`, append(args, tenantID)
+			q, args = `SELECT id, totp_enabled_at IS NOT NULL AS totp FROM accounts WHERE email = $1 AND tenant_id = $2`, append(args, tenantID)
 		}
-		if err := tx.GetContext(ctx, &id, q, args...); err != nil {
+		if err := tx.GetContext(ctx, &acct, q, args...); err != nil {
 			if tenant.IsNoRows(err) {
 				return fiatdashboard.Invalid("email", "no account with this e-mail in that realm")
 			}
 			return err
+		}
+		id := acct.ID
+		// A role that requires two-factor authentication gets a token only
+		// once the account has enrolled it, as in the UI: the operator of
+		// the machine cannot hand out what the account's owner could not.
+		var needsMFA bool
+		if err := tx.GetContext(ctx, &needsMFA, `SELECT EXISTS (SELECT 1 FROM casbin_rules WHERE ptype = 'g' AND v0 = $1 AND v1 = ANY($2))`,
+			id.String(), pqArray(mfaRoles)); err != nil {
+			return err
+		}
+		if needsMFA && !acct.TOTP {
+			return fiatdashboard.Errorf(fiatdashboard.EFORBIDDEN,
+				"%s has a role that requires two-factor authentication: they set it up first (Account → Two-factor authentication), then get an API token", email)
 		}
 		var tid *uuid.UUID
 		if tenantID != uuid.Nil {

@@ -189,52 +189,6 @@ func (s *Service) CoopMembers(ctx context.Context) ([]CoopMember, error) {
 	return out, err
 }
 
-// AddCoopMember adds the platform account with the e-mail (a node operator
-// or dashboard operator, who must have signed up on the console) to the
-// co-op (admin/coop write).
-func (s *Service) AddCoopMember(ctx context.Context, email, role string) (*CoopMember, error) {
-	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {
-		return nil, err
-	}
-	email = strings.ToLower(strings.TrimSpace(email))
-	if role != "node_operator" && role != "dashboard_operator" {
-		return nil, fiatdashboard.Invalid("role", "role must be node_operator or dashboard_operator")
-	}
-	tid, _ := IDFromContext(ctx)
-	var m CoopMember
-	// The one lookup outside the tenant's scope: the platform account by
-	// e-mail, in the platform realm's scope (no tenant's row is visible).
-	var account uuid.UUID
-	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
-		err := tx.GetContext(ctx, &account, `SELECT id FROM account_directory WHERE email = $1 AND tenant_id IS NULL`, email)
-		if IsNoRows(err) {
-			return fiatdashboard.Invalid("email", "no console account with this e-mail: ask them to register on the console first")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = InTx(ctx, s.db, func(tx *Tx) error {
-		var kind Kind
-		if err := tx.GetContext(ctx, &kind, `SELECT kind FROM tenants WHERE id = $1`, tid); err != nil {
-			return err
-		}
-		if kind != KindCoop {
-			return fiatdashboard.Invalid("role", "only co-op tenants have members")
-		}
-		if err := tx.GetContext(ctx, &m, `INSERT INTO coop_members (tenant_id, account_id, email, role) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (tenant_id, account_id) DO UPDATE SET role = EXCLUDED.role RETURNING account_id, email, role, created_at`, tid, account, email, role); err != nil {
-			return err
-		}
-		return Audit(ctx, tx, tid, "coop.member_added", email, map[string]any{"role": role})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
-}
-
 // RemoveCoopMember removes a member (admin/coop write).
 func (s *Service) RemoveCoopMember(ctx context.Context, account uuid.UUID) error {
 	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {

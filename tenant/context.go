@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -30,6 +31,10 @@ type Actor struct {
 	SessionID uuid.UUID `json:"session_id,omitempty"`
 	// IP is where the request came from, for the audit log.
 	IP string `json:"ip,omitempty"`
+	// Until is when the credential that authenticated the actor stops
+	// working (a session's access token); zero when it does not expire by
+	// itself (API tokens, the system). Long-lived responses end by then.
+	Until time.Time `json:"-"`
 }
 
 // System returns the actor for named background work, never "nobody".

@@ -25,6 +25,9 @@ type OwnerInviter interface {
 	// ApplicationRejected tells an applicant their application was
 	// declined, and why.
 	ApplicationRejected(ctx context.Context, email, name, reason string) error
+	// CoopInvitation mails the address the co-op's invitation to join it;
+	// consoleOrigin is where the invitee answers.
+	CoopInvitation(ctx context.Context, tenantID uuid.UUID, email, coop, role, consoleOrigin string) error
 }
 
 // Service manages tenants: creation, applications, status, settings,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -51,17 +52,12 @@ func (s *Server) quote(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	var in billing.QuoteInput
+	var in deploy.QuoteInput
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	var q *billing.PriceQuote
-	var err error
-	if _, signedIn := actorOf(c); signedIn {
-		q, err = s.deps.Billing.Quote(c.UserContext(), in)
-	} else {
-		q, err = s.deps.Billing.PublicQuote(c.UserContext(), in)
-	}
+	_, signedIn := actorOf(c)
+	q, err := s.deps.Deploy.Quote(c.UserContext(), in, !signedIn)
 	if err != nil {
 		return err
 	}

@@ -215,6 +215,10 @@ func TestConsoleNodeOperators(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The page names the platform's month: with the platform clock in the
+	// simulator's month, its bills count.
+	h.deploy.SetClock(h.sim.Now)
+	t.Cleanup(func() { h.deploy.SetClock(nil) })
 	root := rootOf(t, w)
 	rows := pageItems(t, root.must(200, "GET", "/api/console/node-operators", nil))
 	if got := fmt.Sprint(pageEmails(rows)); got != "[farmer@console.test idle@console.test]" {
@@ -230,6 +234,18 @@ func TestConsoleNodeOperators(t *testing.T) {
 	}
 	if i := rows[1]; i["twin_id"] != nil || i["nodes"] != 0.0 || i["earned_month_tft"] != "0.0000000" {
 		t.Errorf("idle operator = %v; want no twin, no nodes, 0 TFT", i)
+	}
+	// The platform's clock says December 2026 while the simulator's still
+	// says January 2025: the page reads December 2026, whose bills are none
+	// (issue 15 item 7: it used to name the grid clock's month).
+	dec := time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)
+	h.deploy.SetClock(func() time.Time { return dec })
+	if got := h.sim.Now().Format("2006-01"); got == "2026-12" {
+		t.Fatalf("the simulator's clock is already in %s; the test needs it elsewhere", got)
+	}
+	f = pageItems(t, root.must(200, "GET", "/api/console/node-operators", nil))[0]
+	if f["month"] != "2026-12" || f["earned_month_tft"] != "0.0000000" {
+		t.Errorf("with the clock on %s the farmer's row says %v earned in %v; want 0 TFT in 2026-12", dec, f["earned_month_tft"], f["month"])
 	}
 	if got := fmt.Sprint(pageEmails(pageItems(t, root.must(200, "GET", "/api/console/node-operators?q=idle&limit=5", nil)))); got != "[idle@console.test]" {
 		t.Errorf("search idle = %s", got)

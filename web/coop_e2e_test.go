@@ -19,7 +19,8 @@ import (
 // connected payout account and 70 % of the revenue (another member has the
 // rest), a pool of two GPU nodes and two without, all pickable, and one paid
 // order divided between them — the member's share transferred, then partly
-// reversed by a refund (the Go tests cover how billing gets there).
+// reversed by a refund (the Go tests cover how billing gets there), and a
+// console account that is not a member yet (the script invites it).
 func e2eCoop(t *testing.T, h *harness, password string) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -38,6 +39,10 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 	}
 	other, err := rs.EnsureAccount(ctx, uuid.Nil, "coopother@console.localhost", password, rbac.RoleNodeOperator)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A console account the script's admin invites, and which accepts.
+	if _, err := rs.EnsureAccount(ctx, uuid.Nil, "coopnewcomer@console.localhost", password, rbac.RoleNodeOperator); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.authz.Reload(); err != nil {
@@ -64,7 +69,8 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 		}
 		return out
 	}
-	gpu := list(grid.NodeFilter{GPU: true}, 2)
+	// GPU nodes no one rents: the GPU script's order rents one whole.
+	gpu := list(grid.NodeFilter{GPU: true, Rentable: true}, 2)
 	plain := list(grid.NodeFilter{}, 2)
 	if err := h.deploy.AddToPool(admin, append(append([]uint32{}, gpu...), plain...)); err != nil {
 		t.Fatal(err)
@@ -122,6 +128,28 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The GPU script's customer of the co-op, with a saved card (as the
+	// deployments script's), and a grid wallet for the co-op that pays for
+	// the order: the node's rent and the VM on it.
+	buyer, err := rs.EnsureAccount(ctx, coop.ID, "gpubuyer@commons.localhost", password, rbac.RoleCustomer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tenant.SystemTx(ctx, h.db.App, "e2e: the GPU buyer's card", func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stripe_customers (tenant_id, account_id, customer_id) VALUES ($1, $2, 'cus_e2e_gpubuyer')`, coop.ID, buyer); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO payment_methods (id, tenant_id, account_id, brand, last4, exp_month, exp_year, is_default)
+			VALUES ('pm_e2e_gpubuyer_visa', $1, $2, 'visa', '4242', 12, 2034, true)`, coop.ID, buyer)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.authz.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	h.fundWallet(t, coop.ID)
 	join := func(ids []uint32) string {
 		s := make([]string, len(ids))
 		for i, id := range ids {
@@ -132,7 +160,9 @@ func e2eCoop(t *testing.T, h *harness, password string) []string {
 	return []string{
 		"FD_E2E_COOP_ADMIN_EMAIL=coopadmin@commons.localhost", "FD_E2E_COOP_ADMIN_PASSWORD=" + password,
 		"FD_E2E_COOP_MEMBER_EMAIL=coopmember@console.localhost", "FD_E2E_COOP_MEMBER_PASSWORD=" + password,
+		"FD_E2E_COOP_INVITEE_EMAIL=coopnewcomer@console.localhost", "FD_E2E_COOP_INVITEE_PASSWORD=" + password,
 		"FD_E2E_COOP_GPU_NODES=" + join(gpu),
 		"FD_E2E_COOP_ORDER=" + order.String(),
+		"FD_E2E_COOP_CUSTOMER_EMAIL=gpubuyer@commons.localhost", "FD_E2E_COOP_CUSTOMER_PASSWORD=" + password,
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -121,14 +120,22 @@ func (s *Server) deploymentEvents(c *fiber.Ctx) error {
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
 	tid, _ := tenant.IDFromContext(ctx)
+	// The request's context ends with the handler: the stream runs on its
+	// own, until the deployment settles, the client leaves or the session
+	// ends (streams.go).
+	sctx, cancel := streamContext(tid, actor)
+	closeStream, err := s.streams.open(actor, cancel)
+	if err != nil {
+		cancel()
+		return err
+	}
+	go s.watchStream(sctx, actor, cancel, closeStream)
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set(fiber.HeaderConnection, "keep-alive")
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		// The request's context ends with the handler: the stream runs on its own.
-		sctx, cancel := context.WithTimeout(tenant.WithActor(tenant.WithID(context.Background(), tid), actor), 15*time.Minute)
-		defer cancel()
+		defer closeStream()
 		// Subscribed before the first write: a transition committed from
 		// here on wakes the stream.
 		wake, stop := s.progress.watch(id)
@@ -196,6 +203,35 @@ func (s *Server) adminRetryDeployment(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"queued": true})
+}
+
+// adminAttention is the "Needs attention" list: each item with its actions.
+func (s *Server) adminAttention(c *fiber.Ctx) error {
+	items, err := s.deps.Deploy.Attention(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// adminHandleAttention takes one action (retry, refund, dismiss) on an
+// item and clears it.
+func (s *Server) adminHandleAttention(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action string `json:"action"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	it, err := s.deps.Deploy.HandleAttention(c.UserContext(), id, in.Action)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"handled": in.Action, "item": it})
 }
 
 // sshKeys lists the customer's saved SSH keys (at most deploy.MaxSSHKeys,

@@ -45,6 +45,12 @@ func e2eRenewal(t *testing.T, h *harness, storefront uuid.UUID, password string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The account was written outside the serving Authorizer (as an operator
+	// command does): reload its policy, or the customer's role is unknown to
+	// it and their own order answers 404.
+	if err := h.authz.Reload(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := h.billing.RenewDue(ctx); err != nil {
 		t.Fatal(err)
 	}

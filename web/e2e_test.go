@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -228,6 +230,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	coopEnv := e2eCoop(t, h, e2ePassword)
 	// The renewal script's customer, whose renewal waits for authentication.
 	coopEnv = append(coopEnv, e2eRenewal(t, h, demo.ID, e2ePassword)...)
+	// The money-coherence script's storefront, its owner and customer, a
+	// console super-admin and a co-op owner (issue 15).
+	coopEnv = append(coopEnv, e2eCoherence(t, h, e2ePassword)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +297,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 		"FD_E2E_MONEY_CUSTOMER_EMAIL=moneybuyer@demo.localhost", "FD_E2E_MONEY_CUSTOMER_PASSWORD="+e2ePassword,
 		"FD_CHROMIUM="+chromium,
 	)
-	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port))...)
+	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_ORBIT_URL=http://orbit.localhost:%d/", port))...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)
@@ -301,7 +307,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("end-to-end script passed; screenshots in %s\n%s", shots, out)
-	if only := os.Getenv("FD_E2E_ONLY"); only != "" && !slices.Contains(strings.Split(only, ","), "deployments") {
+	ran := func(script string) bool {
+		only := os.Getenv("FD_E2E_ONLY")
+		return only == "" || slices.Contains(strings.Split(only, ","), script)
+	}
+	if ran("coop") {
+		e2eCheckGPURent(t, h)
+	}
+	if !ran("deployments") {
 		return // the deployments script did not run: nothing of its to check
 	}
 
@@ -325,6 +338,97 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	if p, err := h.sim.Project(context.Background(), project); err == nil {
 		t.Errorf("the grid still has project %s after the cancel: %+v", project, p)
+	}
+	e2eCheckQSFSSecrets(t, h, demo.ID, deployName+"-vault")
+}
+
+// e2eCheckQSFSSecrets checks the QSFS secrets of the deployments script's
+// vault server: one sealed row, opened with the master keyring into a random
+// zdb password (32 hex digits) and AES-256 key (64), neither derived from
+// the deployment's id nor readable in the sealed text.
+func e2eCheckQSFSSecrets(t *testing.T, h *harness, tenantID uuid.UUID, name string) {
+	t.Helper()
+	ctx := context.Background()
+	var row struct {
+		ID uuid.UUID `db:"id"`
+		P  string    `db:"zdb_password_enc"`
+		K  string    `db:"encrypt_key_enc"`
+	}
+	err := tenant.SystemTx(ctx, h.db.App, "e2e: the vault's QSFS secrets", func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &row, `SELECT d.id, s.zdb_password_enc, s.encrypt_key_enc FROM deployments d
+			JOIN deployment_secrets s ON s.deployment_id = d.id WHERE d.tenant_id = $1 AND d.name = $2`, tenantID, name)
+	})
+	if err != nil {
+		t.Fatalf("the sealed QSFS secrets of %s: %v", name, err)
+	}
+	keys, err := rbac.ParseKeyring("m:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))) // the harness's master key
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := keys.Open("qsfs", row.P)
+	if err != nil {
+		t.Fatalf("open the zdb password: %v", err)
+	}
+	key, err := keys.Open("qsfs", row.K)
+	if err != nil {
+		t.Fatalf("open the encryption key: %v", err)
+	}
+	hexDigits := regexp.MustCompile(`^[0-9a-f]+$`)
+	if len(pw) != 32 || len(key) != 64 || !hexDigits.Match(pw) || !hexDigits.Match(key) || bytes.Equal(pw, key[:32]) {
+		t.Errorf("secrets of %s: a %d-character password and a %d-character key; want 32 and 64 random hex digits", name, len(pw), len(key))
+	}
+	id := strings.ReplaceAll(row.ID.String(), "-", "")
+	for _, sealed := range []string{row.P, row.K} {
+		if strings.Contains(sealed, string(pw)) || strings.Contains(sealed, string(key)) {
+			t.Errorf("a QSFS secret of %s sits in plain text in its column", name)
+		}
+	}
+	if strings.Contains(string(pw), id[:16]) || strings.Contains(string(key), id[:16]) {
+		t.Errorf("a QSFS secret of %s derives from its id", name)
+	}
+}
+
+// e2eCheckGPURent checks what the co-op script's GPU order left on the grid
+// simulator: the co-op's wallet twin rents the VM's node (a rent contract in
+// the deployment's project) and the VM holds every GPU of that node.
+func e2eCheckGPURent(t *testing.T, h *harness) {
+	t.Helper()
+	ctx := context.Background()
+	var d struct {
+		Project string `db:"project"`
+		NodeID  uint32 `db:"node_id"`
+		Twin    uint32 `db:"twin_id"`
+	}
+	err := tenant.SystemTx(ctx, h.db.App, "e2e: the GPU order", func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &d, `SELECT d.project, d.node_id, w.twin_id FROM deployments d
+			JOIN tenants t ON t.id = d.tenant_id JOIN tenant_wallets w ON w.tenant_id = d.tenant_id
+			WHERE t.slug = 'commons' AND d.name = 'gpu-render-1' AND d.status = 'running'`)
+	})
+	if err != nil {
+		t.Fatalf("the co-op script's running GPU deployment: %v", err)
+	}
+	p, err := h.sim.AsTwin(d.Twin).Project(ctx, d.Project)
+	if err != nil {
+		t.Fatalf("the GPU deployment's project on the grid: %v", err)
+	}
+	rented := false
+	for _, c := range p.Contracts {
+		rented = rented || c.Kind == grid.RentContract && c.NodeID == d.NodeID && c.TwinID == d.Twin
+	}
+	n, err := h.sim.Node(ctx, d.NodeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rented || n.RentedByTwin != d.Twin {
+		t.Errorf("node %d: rent contract in the project %v, rented by twin %d; want rented by the co-op's twin %d", d.NodeID, rented, n.RentedByTwin, d.Twin)
+	}
+	vm, _ := p.VM("vm")
+	var want []string
+	for _, g := range n.GPUs {
+		want = append(want, g.ID)
+	}
+	if len(want) == 0 || !slices.Equal(vm.GPUs, want) {
+		t.Errorf("the VM holds GPUs %v, want the node's %v", vm.GPUs, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -173,5 +174,76 @@ func TestLoginRefusesOtherSitesAndRotatesCSRF(t *testing.T) {
 	}
 	if b.cookies["fd_csrf"] == "planted-by-an-attacker" || b.cookies["fd_csrf"] == "" {
 		t.Errorf("the CSRF token after sign-in is %q; want a new one", b.cookies["fd_csrf"])
+	}
+}
+
+// TestTokensForTwoFactorRolesNeedTwoFactor: an owner or a super-admin who
+// has not enrolled two-factor cannot create an API token; once enrolled
+// (and signed in with it) they can, and the token passes the role's
+// two-factor rule; a customer needs none.
+func TestTokensForTwoFactorRolesNeedTwoFactor(t *testing.T) {
+	w := newWorld(t)
+	for _, who := range []struct{ host, email string }{{"alpha.localhost", "owner@alpha.test"}, {"console.localhost", "root@console.test"}} {
+		b := w.h.browser(t, who.host)
+		b.login(who.email, pw)
+		if r := b.do("POST", "/api/tokens", map[string]any{"name": "ci"}); r.status != 403 || r.errField() != "mfa" {
+			t.Errorf("%s creating a token without two-factor = %d %s; want 403 on mfa", who.email, r.status, r.raw)
+		}
+	}
+	owner := adminOf(t, w, "alpha.localhost", "owner@alpha.test")
+	tok := owner.must(201, "POST", "/api/tokens", map[string]any{"name": "ci"})
+	token, _ := tok.body["token"].(string)
+	req := httptest.NewRequest("GET", "/api/admin/members", nil)
+	req.Host = "alpha.localhost"
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := w.h.srv.App().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 {
+		t.Errorf("the enrolled owner's token on an admin route = %d; want 200", res.StatusCode)
+	}
+	ann := w.h.browser(t, "alpha.localhost")
+	ann.login("ann@alpha.test", pw)
+	ann.must(201, "POST", "/api/tokens", map[string]any{"name": "script"})
+}
+
+// TestUnverifiedDomainClaimsExpire: a claim never verified is deleted by
+// the periodic check after 30 days; a recent one stays pending.
+func TestUnverifiedDomainClaimsExpire(t *testing.T) {
+	w := newWorld(t)
+	a := adminOf(t, w, "alpha.localhost", "owner@alpha.test")
+	old := a.must(201, "POST", "/api/admin/domains", map[string]any{"domain": "old.alpha-example.com"})
+	a.must(201, "POST", "/api/admin/domains", map[string]any{"domain": "new.alpha-example.com"})
+	if _, err := ownerDB(t, w.h.db).Exec(`UPDATE tenant_domains SET created_at = now() - interval '31 days' WHERE id = $1`, old.body["id"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.h.tenants.VerifyPendingDomains(context.Background(), 100); err != nil {
+		t.Fatal(err)
+	}
+	list := a.must(200, "GET", "/api/admin/domains", nil)
+	if strings.Contains(list.raw, "old.alpha-example.com") || !strings.Contains(list.raw, "new.alpha-example.com") {
+		t.Errorf("domains after the periodic check = %s; want the 31-day-old claim gone and the new one pending", list.raw)
+	}
+	// The expired name is free for anyone.
+	b := adminOf(t, w, "bravo.localhost", "owner@bravo.test")
+	b.must(201, "POST", "/api/admin/domains", map[string]any{"domain": "old.alpha-example.com"})
+}
+
+// TestApplicationsReserveASlugOnlyOnApproval: two pending applications may
+// ask for one address; approving one takes it, and then a new application
+// for it and the approval of the other are refused with 409.
+func TestApplicationsReserveASlugOnlyOnApproval(t *testing.T) {
+	w := newWorld(t)
+	visitor := w.h.browser(t, "console.localhost")
+	first := visitor.must(201, "POST", "/api/applications", map[string]string{"kind": "coop", "slug": "zeta", "name": "Zeta Co-op", "contact_email": "a@zeta.test"})
+	second := visitor.must(201, "POST", "/api/applications", map[string]string{"kind": "operator", "slug": "zeta", "name": "Zeta Cloud", "contact_email": "b@zeta.test"})
+	root := rootOf(t, w)
+	root.must(200, "POST", "/api/console/applications/"+first.body["id"].(string)+"/approve", nil)
+	if r := visitor.do("POST", "/api/applications", map[string]string{"kind": "coop", "slug": "zeta", "name": "Zeta Again", "contact_email": "c@zeta.test"}); r.status != 409 || r.errField() != "slug" {
+		t.Errorf("applying for an approved tenant's slug = %d %s; want 409 on slug", r.status, r.raw)
+	}
+	if r := root.do("POST", "/api/console/applications/"+second.body["id"].(string)+"/approve", nil); r.status != 409 {
+		t.Errorf("approving a second application for a taken slug = %d %s; want 409", r.status, r.raw)
 	}
 }

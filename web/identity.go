@@ -304,6 +304,9 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	if err := s.deps.Identity.Logout(c.UserContext()); err != nil {
 		return err
 	}
+	if a, ok := tenant.ActorFromContext(c.UserContext()); ok {
+		s.streams.endSession(a.SessionID)
+	}
 	clearSession(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -311,6 +314,9 @@ func (s *Server) logout(c *fiber.Ctx) error {
 func (s *Server) logoutAll(c *fiber.Ctx) error {
 	if err := s.deps.Identity.LogoutAll(c.UserContext()); err != nil {
 		return err
+	}
+	if a, ok := tenant.ActorFromContext(c.UserContext()); ok {
+		s.streams.endAccount(a.ID)
 	}
 	clearSession(c)
 	return c.SendStatus(fiber.StatusNoContent)
@@ -420,6 +426,7 @@ func (s *Server) revokeSession(c *fiber.Ctx) error {
 	if err := s.deps.Identity.RevokeSession(c.UserContext(), id); err != nil {
 		return err
 	}
+	s.streams.endSession(id) // the caller's own session: RevokeSession found it
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -147,12 +149,37 @@ func newWorld(t *testing.T, opts ...harnessOption) *world {
 	return w
 }
 
+// totpUsed is the last time step each secret's code was used for: the
+// server takes a code once, and none of an earlier step after it.
+var totpUsed sync.Map
+
+// freshTOTP returns a code of a step after the last one used for secret
+// (the next step, which the server's one-step skew accepts, or later after
+// a wait).
+func freshTOTP(t *testing.T, secret string) string {
+	t.Helper()
+	now := time.Now().Unix() / 30
+	step := now
+	if v, ok := totpUsed.Load(secret); ok && v.(int64) >= step {
+		step = v.(int64) + 1
+	}
+	if step > now+1 {
+		time.Sleep(time.Until(time.Unix((step-1)*30, 0)) + 100*time.Millisecond)
+	}
+	totpUsed.Store(secret, step)
+	code, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
 // enrolTOTP turns on two-factor for the signed-in browser and returns the secret.
 func enrolTOTP(t *testing.T, b *browser) string {
 	t.Helper()
 	e := b.must(200, "POST", "/api/account/2fa/enroll", nil)
 	secret, _ := e.body["secret"].(string)
-	code, _ := totp.GenerateCode(secret, time.Now())
+	code := freshTOTP(t, secret)
 	r := b.must(200, "POST", "/api/account/2fa/confirm", map[string]string{"code": code})
 	if codes, _ := r.body["recovery_codes"].([]any); len(codes) != 10 {
 		t.Fatalf("confirm returned %d recovery codes, want 10", len(codes))
@@ -263,7 +290,7 @@ func TestAdminWithoutTwoFactorIsRefused(t *testing.T) {
 	if bad := again.do("POST", "/api/auth/login/mfa", map[string]string{"mfa_token": r.body["mfa_token"].(string), "code": "000000"}); bad.status != 400 || bad.errField() != "code" {
 		t.Errorf("wrong code = %d %s, want 400 on field code", bad.status, bad.raw)
 	}
-	code, _ := totp.GenerateCode(secret, time.Now())
+	code := freshTOTP(t, secret)
 	again.must(200, "POST", "/api/auth/login/mfa", map[string]string{"mfa_token": r.body["mfa_token"].(string), "code": code})
 	again.must(200, "GET", "/api/admin/members", nil)
 

@@ -75,6 +75,9 @@ var crossTenantIDs = map[string]string{
 	"POST /api/admin/domains/{id}/verify":                 "domain",
 	"DELETE /api/admin/domains/{id}":                      "domain",
 	"DELETE /api/admin/coop-members/{id}":                 "account",
+	"DELETE /api/admin/coop-invitations/{id}":             "coopinvite",
+	"POST /api/coop/invitations/{id}/accept":              "coopinvite",
+	"POST /api/coop/invitations/{id}/decline":             "coopinvite",
 	"POST /api/cards/{id}/default":                        "random",
 	"DELETE /api/cards/{id}":                              "random",
 	"GET /api/orders/{id}":                                "order",
@@ -93,6 +96,7 @@ var crossTenantIDs = map[string]string{
 	"GET /api/deployments/{id}/events":                    "deployment",
 	"POST /api/admin/deployments/{id}/retry":              "deployment",
 	"POST /api/admin/deployments/{id}/cancel":             "deployment",
+	"POST /api/admin/attention/{id}":                      "deployment",
 	"GET /api/offers/{id}":                                "random",
 	"PUT /api/admin/offers/{id}":                          "random",
 	"DELETE /api/admin/offers/{id}":                       "random",
@@ -116,6 +120,7 @@ var crossTenantBodies = map[string]any{
 	"PUT /api/admin/members/{id}/roles":              map[string]any{"roles": []string{"admin"}},
 	"POST /api/admin/billing/disputes/{id}/evidence": map[string]any{"evidence": "A virtual server was sold and delivered; the customer used it for a month."},
 	"POST /api/admin/billing/orders/{id}/refund":     map[string]any{"amount_cents": 1, "reason": "requested_by_customer"},
+	"POST /api/admin/attention/{id}":                 map[string]any{"action": "dismiss"},
 }
 
 // validatesBeforeLookup are routes whose 400 for a body of the wrong shape
@@ -183,11 +188,19 @@ func newSecurityWorld(t *testing.T) *securityWorld {
 		t.Fatal(err)
 	}
 	sw.objects["deployment"] = dep.String()
+	// An invitation of bravo's to an address that is none of alpha's people.
+	var invite uuid.UUID
+	if err := tenant.InTx(tenant.WithID(ctx, w.bravo.ID), w.h.db.App, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &invite, `INSERT INTO coop_invitations (tenant_id, email, role) VALUES ($1, 'invitee@bravo-example.com', 'node_operator') RETURNING id`, w.bravo.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sw.objects["coopinvite"] = invite.String()
 	sw.objects["tenant"] = w.bravo.ID.String()
 	sw.objects["outbox"] = "1"
 	sw.objects["node"] = "1"
 	sw.objects["random"] = uuid.NewString()
-	sw.secrets = []string{"bob@bravo.test", "owner@bravo.test", "Bravo Cloud", w.bravo.ID.String(), order.String(), dep.String(), sw.objects["domain"], sw.objects["token"]}
+	sw.secrets = []string{"bob@bravo.test", "owner@bravo.test", "Bravo Cloud", w.bravo.ID.String(), order.String(), dep.String(), sw.objects["domain"], sw.objects["token"], "invitee@bravo-example.com"}
 	return sw
 }
 

@@ -77,6 +77,7 @@ type Server struct {
 	catalogs *catalogCache // tenant → encoded public catalog
 	bearers  *bearerCache  // API token → actor
 	progress *progressHub  // deployment → open progress streams
+	streams  *streamRegistry
 }
 
 type httpMetrics struct {
@@ -89,6 +90,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
+	s.streams = newStreamRegistry()
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fd_http_requests_total", Help: "HTTP requests by method, route and status.",
@@ -319,6 +321,7 @@ func (s *Server) registerTreasury(r routers) {
 	admin := r.admin
 	admin.Get("/wallet", s.adminWallet)
 	admin.Get("/wallet/history", s.adminWalletHistory)
+	admin.Get("/wallet/contracts", s.adminWalletContracts)
 	admin.Put("/wallet", s.adminSaveWallet)
 	admin.Put("/wallet/policy", s.adminSavePolicy)
 	admin.Post("/wallet/topups", s.adminTopUpNow)
@@ -331,7 +334,9 @@ func (s *Server) registerCoops(r routers) {
 	api.Get("/offers", s.offers)
 	api.Get("/offers/:id", s.offer)
 	admin.Get("/coop-members", s.adminCoopMembers)
-	admin.Post("/coop-members", s.adminAddCoopMember)
+	admin.Post("/coop-members", s.adminInviteCoopMember)
+	admin.Get("/coop-invitations", s.adminCoopInvitations)
+	admin.Delete("/coop-invitations/:id", s.adminRevokeCoopInvitation)
 	admin.Delete("/coop-members/:id", s.adminRemoveCoopMember)
 	admin.Get("/coop/split", s.adminCoopSplit)
 	admin.Put("/coop/split", s.adminSaveCoopSplit)
@@ -340,6 +345,10 @@ func (s *Server) registerCoops(r routers) {
 	admin.Post("/offers", s.adminSaveOffer(true))
 	admin.Put("/offers/:id", s.adminSaveOffer(false))
 	admin.Delete("/offers/:id", s.adminDeleteOffer)
+	// Invitations to co-ops, answered by any signed-in console account.
+	member.Get("/invitations", s.myCoopInvitations)
+	member.Post("/invitations/:id/accept", s.answerCoopInvitation(true))
+	member.Post("/invitations/:id/decline", s.answerCoopInvitation(false))
 	member.Get("/payout-account", s.memberPayoutAccount)
 	member.Post("/payout-account", s.memberPayoutLink)
 	member.Get("/payments", s.memberPayments)
@@ -351,6 +360,8 @@ func (s *Server) registerCoops(r routers) {
 func (s *Server) registerAdmin(r routers) {
 	admin, console := r.admin, r.console
 	admin.Get("/overview", s.adminOverview)
+	admin.Get("/attention", s.adminAttention)
+	admin.Post("/attention/:id", s.adminHandleAttention)
 	admin.Get("/customers", s.adminCustomers)
 	admin.Get("/customers/:id", s.adminCustomer)
 	console.Get("/jobs", s.consoleJobs)

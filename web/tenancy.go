@@ -312,7 +312,10 @@ func (s *Server) adminCoopMembers(c *fiber.Ctx) error {
 	return c.JSON(listOf(out, 0, func(tenant.CoopMember) string { return "" }))
 }
 
-func (s *Server) adminAddCoopMember(c *fiber.Ctx) error {
+// adminInviteCoopMember invites an e-mail address to the co-op. The answer
+// is the same whether or not a console account has the address: 202 with
+// what was asked, never an account id.
+func (s *Server) adminInviteCoopMember(c *fiber.Ctx) error {
 	var in struct {
 		Email string `json:"email"`
 		Role  string `json:"role"`
@@ -320,11 +323,51 @@ func (s *Server) adminAddCoopMember(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	m, err := s.deps.Tenants.AddCoopMember(c.UserContext(), in.Email, in.Role)
+	if err := s.deps.Tenants.InviteCoopMember(c.UserContext(), in.Email, in.Role, origin(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"email": strings.ToLower(strings.TrimSpace(in.Email)), "role": in.Role, "status": "invited"})
+}
+
+func (s *Server) adminCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Tenants.CoopInvitations(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return c.JSON(listOf(out, 0, func(tenant.CoopInvitation) string { return "" }))
+}
+
+func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Tenants.RevokeCoopInvitation(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// myCoopInvitations lists the signed-in console account's invitations to co-ops.
+func (s *Server) myCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Tenants.MyCoopInvitations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(tenant.InvitationToMe) string { return "" }))
+}
+
+func (s *Server) answerCoopInvitation(accept bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathUUID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.deps.Tenants.AnswerCoopInvitation(c.UserContext(), id, accept); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
 }
 
 func (s *Server) adminRemoveCoopMember(c *fiber.Ctx) error {

@@ -18,6 +18,37 @@ func (s *Server) adminWallet(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
+// adminWalletContracts pages the wallet's running contracts with their
+// staking tier (?limit=1-100, default 25; ?cursor= from next_cursor).
+func (s *Server) adminWalletContracts(c *fiber.Ctx) error {
+	limit := 25
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return fiatdashboard.Invalid("limit", "limit must be a number from 1 to 100")
+		}
+		limit = n
+	}
+	var after uint64
+	if v := c.Query("cursor"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fiatdashboard.Invalid("cursor", "cursor must come from next_cursor")
+		}
+		after = n
+	}
+	r, err := s.deps.Treasury.WalletContracts(c.UserContext())
+	if err != nil {
+		return err
+	}
+	page, next := r.ContractPage(after, limit)
+	out := fiber.Map{"items": page, "total": len(r.Contracts), "by_tier": r.ByTier, "next_cursor": ""}
+	if next != 0 {
+		out["next_cursor"] = strconv.FormatUint(next, 10)
+	}
+	return c.JSON(out)
+}
+
 func (s *Server) adminSaveWallet(c *fiber.Ctx) error {
 	var in treasury.WalletInput
 	if err := bind(c, &in); err != nil {

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -48,13 +46,25 @@ func TestWalletOverHTTP(t *testing.T) {
 		t.Fatalf("saved wallet = %s, want twin %d and no secret", saved.raw, twin)
 	}
 
+	// The contracts table pages (issue 15 item 7): no contracts yet is an
+	// empty page without a next cursor; bad paging input names its field.
+	if r := owner.must(200, "GET", "/api/admin/wallet/contracts?limit=5", nil); r.body["next_cursor"] != "" || r.body["total"] != 0.0 ||
+		!strings.Contains(r.raw, `"items":[]`) || !strings.Contains(r.raw, `"by_tier":[]`) {
+		t.Errorf("contracts of a wallet without any = %s", r.raw)
+	}
+	for q, field := range map[string]string{"limit=0": "limit", "limit=101": "limit", "cursor=abc": "cursor"} {
+		if r := owner.do("GET", "/api/admin/wallet/contracts?"+q, nil); r.status != 400 || r.errField() != field {
+			t.Errorf("contracts?%s = %d %s, want 400 on %s", q, r.status, r.raw, field)
+		}
+	}
+
 	// Replacing asks for two-factor again.
 	phrase2 := billingtest.NewMnemonic(t)
 	twin2, err := w.h.sim.CreateTwinForMnemonic(phrase2, 100*grid.UnitsPerTFT, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, _ := totp.GenerateCode(secret, time.Now())
+	good := freshTOTP(t, secret)
 	wrong := "000000"
 	if good == wrong {
 		wrong = "111111"

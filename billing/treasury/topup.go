@@ -240,6 +240,28 @@ type WalletView struct {
 	Alert *Alert `json:"alert"`
 }
 
+// WalletContracts returns the tier report of the wallet's running contracts
+// (admin/wallet read); the caller pages its Contracts (ContractPage).
+// Returns ENOTFOUND when the storefront has no wallet.
+func (t *Treasury) WalletContracts(ctx context.Context) (TierReport, error) {
+	if err := t.authz.Require(ctx, "admin/wallet", "read"); err != nil {
+		return TierReport{}, err
+	}
+	w, err := t.wallet(ctx)
+	if err != nil {
+		return TierReport{}, err
+	}
+	bal, err := t.grid.TwinBalance(ctx, w.TwinID)
+	if err != nil {
+		return TierReport{}, err
+	}
+	costs, err := t.contractCosts(ctx)
+	if err != nil {
+		return TierReport{}, err
+	}
+	return Tiers(bal, costs), nil
+}
+
 // Wallet returns the wallet page's data (admin/wallet read).
 func (t *Treasury) Wallet(ctx context.Context) (*WalletView, error) {
 	if err := t.authz.Require(ctx, "admin/wallet", "read"); err != nil {

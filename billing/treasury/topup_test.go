@@ -41,6 +41,9 @@ func (s *steps) EnqueueTopupStep(_ context.Context, _ uuid.UUID, state string) e
 
 type treasuryFixture struct {
 	*fixture
+	// grids builds the wallets' grids, when a test sets it (the
+	// treasury's Options.Grids asks it).
+	grids    treasury.GridFactory
 	tr       *treasury.Treasury
 	ex       *exchangesim.Sim
 	sim      *gridsim.Sim
@@ -100,7 +103,13 @@ func newTreasury(t *testing.T) *treasuryFixture {
 	// The treasury logs everything it says into tf.logs, which the secrets test greps.
 	tf.logs = &lockedBuffer{}
 	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		treasury.Options{SecondFactor: tf.codes, Mailer: rbac.NewOutbox(f.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }})
+		treasury.Options{SecondFactor: tf.codes, Mailer: rbac.NewOutbox(f.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" },
+			Grids: func(ctx context.Context, twinID uint32, mnemonic string) (grid.Grid, error) {
+				if tf.grids == nil {
+					return nil, errors.New("this test opens no wallet grid")
+				}
+				return tf.grids(ctx, twinID, mnemonic)
+			}})
 	tf.tr.SetClock(func() time.Time { return tf.now })
 	return tf
 }
@@ -393,5 +402,50 @@ func TestTopupReconcilesWhenTheTwinIsBilledDuringTheMint(t *testing.T) {
 	}
 	if bad, _ := tf.svc.Unbalanced(tf.owner); len(bad) != 0 {
 		t.Errorf("unbalanced: %v", bad)
+	}
+}
+
+// drainedGrid is a wallet's grid opened drained (tfgrid's read-and-cancel
+// client when the wallet holds less than grid-client's 2 TFT).
+type drainedGrid struct {
+	grid.Grid
+	drained bool
+}
+
+func (d drainedGrid) Drained() bool { return d.drained }
+
+// TestDrainedWalletGridIsReopened: the treasury keeps a wallet's grid for
+// good, but one opened drained (read and cancel only) for a minute at most,
+// so a topped-up wallet deploys again without a restart.
+func TestDrainedWalletGridIsReopened(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	opened, drained := 0, true
+	tf.grids = func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
+		opened++
+		return drainedGrid{Grid: tf.sim.AsTwin(twinID), drained: drained}, nil
+	}
+	get := func() grid.Grid {
+		t.Helper()
+		g, err := tf.tr.TenantGrid(context.Background(), tf.tenantID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	get()
+	get()
+	if opened != 1 {
+		t.Fatalf("opened %d times within the minute, want once", opened)
+	}
+	drained = false // topped up
+	tf.now = tf.now.Add(61 * time.Second)
+	if g := get(); opened != 2 || g.(drainedGrid).drained {
+		t.Fatalf("after a minute: opened %d times, drained %v; want the wallet reopened, funded", opened, g.(drainedGrid).drained)
+	}
+	tf.now = tf.now.Add(time.Hour)
+	get()
+	if opened != 2 {
+		t.Errorf("a funded wallet's grid was reopened (%d opens), want it kept", opened)
 	}
 }

@@ -5,6 +5,7 @@ package treasury
 
 import (
 	"math/big"
+	"slices"
 
 	"github.com/fiatdashboard/fiatdashboard/grid"
 )
@@ -32,12 +33,38 @@ type TierReport struct {
 	// each contract against the whole balance, so the most expensive
 	// contract binds.
 	AllContracts grid.DiscountPackage `json:"all_contracts"`
+	// ByTier counts the contracts at each tier, best tier first, from the
+	// same per-contract tiers as Contracts: the page's headline says this,
+	// never "every contract is X" while some are at a better tier.
+	ByTier []TierCount `json:"by_tier"`
 	// Next is the next tier for all contracts and how many TFT more reach it
 	// ("reach Gold with N TFT more"); empty at Gold.
 	Next        grid.DiscountPackage `json:"next,omitempty"`
 	MoreForNext string               `json:"more_for_next_tft,omitempty"`
 	BurnMonth   string               `json:"burn_month_tft"` // what the contracts cost a month at their tiers
 	RunwayDays  int64                `json:"runway_days"`    // -1: nothing burns
+}
+
+// TierCount is how many running contracts are at one tier.
+type TierCount struct {
+	Package   grid.DiscountPackage `json:"package"`
+	Pct       int64                `json:"pct"`
+	Contracts int                  `json:"contracts"`
+}
+
+// countTiers counts contracts per tier, best tier first.
+func countTiers(cs []ContractTier) []TierCount {
+	out := []TierCount{}
+	for _, c := range cs {
+		i := slices.IndexFunc(out, func(t TierCount) bool { return t.Package == c.Package })
+		if i < 0 {
+			out = append(out, TierCount{Package: c.Package, Pct: c.Pct})
+			i = len(out) - 1
+		}
+		out[i].Contracts++
+	}
+	slices.SortFunc(out, func(a, b TierCount) int { return int(b.Pct - a.Pct) })
+	return out
 }
 
 // tierMonths are the chain's thresholds in months of a contract's cost
@@ -63,6 +90,7 @@ func Tiers(balance grid.TFTUnits, contracts []ContractCost) TierReport {
 		}
 	}
 	r.BurnMonth = burn.String()
+	r.ByTier = countTiers(r.Contracts)
 	if len(contracts) == 0 || max == 0 {
 		r.AllContracts, r.RunwayDays = grid.DiscountNone, -1
 		return r
@@ -82,4 +110,31 @@ func Tiers(balance grid.TFTUnits, contracts []ContractCost) TierReport {
 		r.RunwayDays = -1
 	}
 	return r
+}
+
+// ContractPage is one page of the wallet's contracts by contract id, after
+// the cursor (a contract id; 0 for the first page), at most limit of them.
+// Next is the cursor of the next page, 0 at the end.
+func (r TierReport) ContractPage(after uint64, limit int) (page []ContractTier, next uint64) {
+	all := slices.Clone(r.Contracts)
+	slices.SortFunc(all, func(a, b ContractTier) int {
+		switch {
+		case a.ContractID < b.ContractID:
+			return -1
+		case a.ContractID > b.ContractID:
+			return 1
+		}
+		return 0
+	})
+	page = []ContractTier{}
+	for _, c := range all {
+		if c.ContractID <= after {
+			continue
+		}
+		if len(page) == limit {
+			return page, page[len(page)-1].ContractID
+		}
+		page = append(page, c)
+	}
+	return page, 0
 }

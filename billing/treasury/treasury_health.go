@@ -146,6 +146,12 @@ func (t *Treasury) evaluate(ctx context.Context, st *walletStatus, enabled bool,
 		return t.raise(ctx, AlertMintOverdue, sentenceOf(overdue)+" No second deposit is made: the TFT are at the bridge.", st)
 	}
 	if !st.short() {
+		if st.balance < grid.MinFreeToDeploy {
+			// grid-client will not deploy for a wallet below 2 TFT free:
+			// every new order fails as insufficient funds, however long
+			// the running contracts' runway.
+			return t.raise(ctx, AlertRunwayLow, fmt.Sprintf("The wallet holds %s TFT, under the 2 TFT the grid client needs free to deploy: new servers cannot start until it is topped up (running ones keep running and can still be cancelled).", st.balance), st)
+		}
 		return t.resolve(ctx)
 	}
 	days := st.report.RunwayDays

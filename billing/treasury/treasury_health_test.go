@@ -349,3 +349,29 @@ func TestWalletHistoryIsDaily(t *testing.T) {
 		t.Errorf("%d snapshots in the last two hours, want 2 (Top up now's and the check's)", n)
 	}
 }
+
+// TestAlertWhenTheWalletCannotDeploy: a wallet below the 2 TFT grid-client
+// needs free to deploy raises the treasury alert even when its runway is
+// fine (nothing runs), saying that new servers cannot start; topped up to
+// 2 TFT, the hourly check resolves it.
+func TestAlertWhenTheWalletCannotDeploy(t *testing.T) {
+	tf := newTreasury(t)
+	tf.setup(t)
+	if _, err := tf.tr.CheckAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v, err := tf.tr.Wallet(tf.owner)
+	if err != nil || v.Alert == nil || !strings.Contains(v.Alert.Message, "under the 2 TFT the grid client needs free to deploy") {
+		t.Fatalf("alert of an empty wallet = %+v, %v; want one saying new servers cannot start", v.Alert, err)
+	}
+	if err := tf.sim.Fund(tf.twin, grid.MinFreeToDeploy); err != nil {
+		t.Fatal(err)
+	}
+	tf.now = tf.now.Add(time.Hour)
+	if _, err := tf.tr.CheckAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := tf.tr.Wallet(tf.owner); err != nil || v.Alert != nil {
+		t.Errorf("alert after the top-up to 2 TFT = %+v, %v; want it resolved", v.Alert, err)
+	}
+}

@@ -1,6 +1,7 @@
 package treasury_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
@@ -50,5 +51,57 @@ func TestTiers(t *testing.T) {
 	r := treasury.Tiers(200*tft, two)
 	if r.Contracts[1].Package != grid.DiscountGold || r.Contracts[1].Monthly != "4.0000000" {
 		t.Errorf("small contract = %+v, want gold at 4 TFT", r.Contracts[1])
+	}
+}
+
+// TestTierCountsAgreeWithEachContract: the headline's counts come from the
+// same per-contract tiers as the table (issue 15 item 7: the headline said
+// every contract was Silver while the table said Gold), best tier first, and
+// the table pages by contract id without losing or repeating a contract.
+func TestTierCountsAgreeWithEachContract(t *testing.T) {
+	// 700 TFT: the 100 TFT/month contracts reach Silver (7 months), the
+	// 10 TFT/month ones Gold (70 months).
+	var cs []treasury.ContractCost
+	for i := uint64(1); i <= 7; i++ {
+		list := 10 * tft
+		if i%3 == 0 {
+			list = 100 * tft
+		}
+		cs = append(cs, treasury.ContractCost{ContractID: 100 - i, MonthlyList: list})
+	}
+	r := treasury.Tiers(700*tft, cs)
+	want := []treasury.TierCount{{Package: grid.DiscountGold, Pct: 60, Contracts: 5}, {Package: grid.DiscountSilver, Pct: 40, Contracts: 2}}
+	if len(r.ByTier) != len(want) || r.ByTier[0] != want[0] || r.ByTier[1] != want[1] {
+		t.Errorf("by tier = %+v, want %+v", r.ByTier, want)
+	}
+	counted := map[grid.DiscountPackage]int{}
+	for _, c := range r.Contracts {
+		counted[c.Package]++
+	}
+	for _, b := range r.ByTier {
+		if counted[b.Package] != b.Contracts {
+			t.Errorf("by tier says %d at %s, the table %d", b.Contracts, b.Package, counted[b.Package])
+		}
+	}
+	var seen []uint64
+	var after uint64
+	for pages := 0; ; pages++ {
+		page, next := r.ContractPage(after, 3)
+		if pages > 3 || len(page) > 3 {
+			t.Fatalf("page %d = %+v (next %d)", pages, page, next)
+		}
+		for _, c := range page {
+			seen = append(seen, c.ContractID)
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	if fmt.Sprint(seen) != "[93 94 95 96 97 98 99]" {
+		t.Errorf("pages by id = %v, want every contract once in id order", seen)
+	}
+	if empty := treasury.Tiers(10*tft, nil); empty.ByTier == nil || len(empty.ByTier) != 0 {
+		t.Errorf("no contracts: by tier = %#v, want []", empty.ByTier)
 	}
 }

@@ -35,7 +35,19 @@ type walletGrids struct {
 type walletGrid struct {
 	key [32]byte // SHA-256 of the twin id and the sealed mnemonic
 	g   grid.Grid
+	// until, when set, is when the cached Grid stops being used: a wallet
+	// opened drained (below the 2 TFT grid-client needs to start) reads
+	// and cancels only, so it is opened anew soon, to deploy again once
+	// topped up.
+	until time.Time
 }
+
+// drainedRetry is how long a drained wallet's Grid is kept.
+const drainedRetry = time.Minute
+
+// drained is what a Grid opened for a drained wallet reports (tfgrid's
+// Client).
+type drained interface{ Drained() bool }
 
 // TenantGrid returns the grid acting as the tenant's wallet twin, which
 // signs and pays for the tenant's deployments. The mnemonic is opened only
@@ -62,7 +74,7 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	if t.grids.factory == nil {
 		return nil, fmt.Errorf("tenant grid: no grid factory wired")
 	}
-	if c, ok := t.grids.byKey[tenantID]; ok && c.key == key {
+	if c, ok := t.grids.byKey[tenantID]; ok && c.key == key && (c.until.IsZero() || t.now().Before(c.until)) {
 		return c.g, nil
 	}
 	mnemonic, err := t.keys.OpenFor("treasury", tenantID, w.Sealed)
@@ -80,7 +92,11 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 			time.AfterFunc(time.Minute, c.Close)
 		}
 	}
-	t.grids.byKey[tenantID] = walletGrid{key: key, g: g}
+	wg := walletGrid{key: key, g: g}
+	if d, ok := g.(drained); ok && d.Drained() {
+		wg.until = t.now().Add(drainedRetry)
+	}
+	t.grids.byKey[tenantID] = wg
 	return g, nil
 }
 

@@ -41,7 +41,7 @@ database of its own, FD_DATABASE_URL's name with a _bench suffix):
   seed      fill a database with tenants, customers, orders and deployments (COPY-speed SQL)
   http      start serve and baseline Fiber handlers, load both, print each route as a ratio of its baseline
   scale     time list, detail, overview, customer search, reconcile and renewals at two table sizes
-  pipeline  (not built yet) paid → running orders per second next to raw Asynq no-op throughput`, stderr)
+  pipeline  paid → running orders per second next to raw Asynq no-op throughput (same run)`, stderr)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}

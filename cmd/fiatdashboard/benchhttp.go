@@ -108,7 +108,9 @@ type benchResult struct {
 	firstFail       string
 	elapsed         time.Duration
 	p50, p99        time.Duration
-	rssMB           int64 // serve's peak resident memory during the run
+	rssMB           int64         // serve's peak resident memory during the run
+	cpu             time.Duration // CPU time the serving process (serve or the baseline) used during the run
+	pgCPU           time.Duration // CPU time PostgreSQL's backends for the bench database used during the run
 }
 
 func (r benchResult) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -190,6 +192,7 @@ are open. It prints; it asserts nothing.`, stderr)
 	port := fs.Int("port", 8118, "serve's port (the baseline uses the next one)")
 	pprofAddr := fs.String("pprof", "", "give serve this FD_PPROF_ADDR (e.g. 127.0.0.1:6068) to profile it during the run")
 	only := fs.String("only", "", "measure only targets whose name contains this")
+	profileDir := fs.String("profile", "", "write serve's CPU profile under each route's load into this directory (one file per route; sets --pprof when empty)")
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
@@ -200,6 +203,14 @@ are open. It prints; it asserts nothing.`, stderr)
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "fiatdashboard bench http: "+format+"\n", a...)
 		return 1
+	}
+	if *profileDir != "" {
+		if *pprofAddr == "" {
+			*pprofAddr = fmt.Sprintf("127.0.0.1:%d", *port+2)
+		}
+		if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if err := benchMigrate(ctx, cfg); err != nil {
 		return fail("%v", err)
@@ -266,8 +277,28 @@ are open. It prints; it asserts nothing.`, stderr)
 		}
 		load(ctx, t, *conns, time.Second) // warm caches and connections
 		rss := watchRSS(serve.Process.Pid)
+		var profiled chan struct{}
+		if *profileDir != "" && t.addr == serveAddr {
+			profiled = make(chan struct{})
+			go func() {
+				defer close(profiled)
+				if err := fetchProfile(*pprofAddr, *duration, filepath.Join(*profileDir, profileName(t.name))); err != nil {
+					fmt.Fprintf(stderr, "profile of %s: %v\n", t.name, err)
+				}
+			}()
+		}
+		pid := serve.Process.Pid
+		if t.addr != serveAddr {
+			pid = base.Process.Pid
+		}
+		ticks, pgBefore := cpuTicks(pid), backendTicks(dbName(cfg.DatabaseURL))
 		r := load(ctx, t, *conns, *duration)
+		r.cpu = time.Duration(cpuTicks(pid)-ticks) * 10 * time.Millisecond
+		r.pgCPU = ticksSince(pgBefore, backendTicks(dbName(cfg.DatabaseURL)))
 		r.rssMB = rss()
+		if profiled != nil {
+			<-profiled
+		}
 		results[t.name] = r
 		order = append(order, t.name)
 		if ctx.Err() != nil {
@@ -284,7 +315,7 @@ are open. It prints; it asserts nothing.`, stderr)
 }
 
 func printHTTPTable(w io.Writer, order []string, results map[string]benchResult) {
-	fmt.Fprintf(w, "\n| target | req/s | p50 | p99 | errors | req/s ÷ baseline | baseline p99 ÷ p99 | serve RSS |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "\n| target | req/s | p50 | p99 | errors | req/s ÷ baseline | baseline p99 ÷ p99 | serve RSS | server CPU per request | PostgreSQL CPU per request |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, name := range order {
 		r := results[name]
 		ratio, pratio, rss := "—", "—", "—"
@@ -295,14 +326,20 @@ func printHTTPTable(w io.Writer, order []string, results map[string]benchResult)
 		if r.target.baseline != "" {
 			rss = fmt.Sprintf("%d MB", r.rssMB)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s | %s | %s |\n", name, thousands(int64(r.rps())), ms(r.p50), ms(r.p99), r.fails, ratio, pratio, rss)
+		perReq, pgPerReq := "—", "—"
+		if r.requests > 0 {
+			perReq = fmt.Sprintf("%d µs", (r.cpu / time.Duration(r.requests)).Microseconds())
+			pgPerReq = fmt.Sprintf("%d µs", (r.pgCPU / time.Duration(r.requests)).Microseconds())
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |\n", name, thousands(int64(r.rps())), ms(r.p50), ms(r.p99), r.fails, ratio, pratio, rss, perReq, pgPerReq)
 	}
 	for _, name := range order {
 		if r := results[name]; r.fails > 0 {
 			fmt.Fprintf(w, "%s: %d of %d requests failed, the first with: %s\n", name, r.fails, r.requests, r.firstFail)
 		}
 	}
-	fmt.Fprintln(w, "\nratios compare with \"baseline: Fiber hello\" for public routes and \"baseline: one sqlx query\" for authenticated reads (targets: ≥ 50 % and ≥ 70 %, p99 ≤ 25 ms, RSS ≤ 200 MB)")
+	fmt.Fprintln(w, "\nserver CPU per request: user+system time of the process answering (serve, or the baseline's), over the route's run, per request; PostgreSQL's: its backends connected to the bench database, likewise")
+	fmt.Fprintln(w, "ratios compare with \"baseline: Fiber hello\" for public routes and \"baseline: one sqlx query\" for authenticated reads (targets: ≥ 50 % and ≥ 70 %, p99 ≤ 25 ms, RSS ≤ 200 MB)")
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(d.Seconds()*1000, 'f', 1, 64) + " ms" }
@@ -441,6 +478,11 @@ func benchFixture(ctx context.Context, cfg *Config) (*benchFixtureRows, error) {
 		return nil, err
 	}
 	defer owner.Close()
+	// The one-query baseline reads 20 tenants' names: the demo data has
+	// three tenants, so twenty more (never served) make it a page of 20.
+	if _, err := owner.ExecContext(ctx, seedSQL[0], 20); err != nil {
+		return nil, fmt.Errorf("bench tenants: %w", err)
+	}
 	fx := &benchFixtureRows{}
 	if err := owner.QueryRowContext(ctx, `SELECT a.tenant_id, a.id FROM accounts a JOIN tenants t ON t.id = a.tenant_id
 		WHERE t.slug = 'demo' AND a.email = $1`, email).Scan(&fx.tenant, &fx.customer); err != nil {
@@ -514,4 +556,72 @@ func benchStreams(ctx context.Context, w io.Writer, addr, host string, fx *bench
 	fmt.Fprintf(w, "\nprogress streams: %d idle streams open on serve for %s: serve used %s of CPU (%.1f %% of one core); RSS %d MB\n",
 		n, window, used.Round(10*time.Millisecond), 100*used.Seconds()/window.Seconds(), statusKB(pid, "VmRSS:")/1024)
 	return nil
+}
+
+// fetchProfile writes serve's CPU profile over the next d (less half a
+// second, so it ends inside the load) to path.
+func fetchProfile(addr string, d time.Duration, path string) error {
+	secs := max(int((d-500*time.Millisecond)/time.Second), 1)
+	code, body, err := fasthttp.GetTimeout(nil, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), d+30*time.Second)
+	if err != nil {
+		return err
+	}
+	if code != 200 {
+		return fmt.Errorf("pprof answered %d", code)
+	}
+	return os.WriteFile(path, body, 0o644)
+}
+
+// profileName is a file name for a route's profile: "GET /api/me (bearer)"
+// → "get-api-me-bearer.prof".
+func profileName(route string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(route) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-") + ".prof"
+}
+
+// backendTicks is the CPU ticks of each PostgreSQL backend on this machine
+// connected to database db (by its process title, "postgres: user db …").
+// PostgreSQL must run on this machine; elsewhere the figure is zero.
+func backendTicks(db string) map[int]int64 {
+	out := map[int]int64{}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !strings.HasPrefix(string(cmd), "postgres: ") {
+			continue
+		}
+		// The title may carry the cluster's name first ("postgres: 15/main: user db …").
+		f := strings.Fields(strings.ReplaceAll(string(cmd), "\x00", " "))
+		if len(f) > 1 && strings.HasSuffix(f[1], ":") {
+			f = f[1:]
+		}
+		if len(f) >= 3 && f[2] == db {
+			out[pid] = cpuTicks(pid)
+		}
+	}
+	return out
+}
+
+// ticksSince is the CPU time the backends used between two readings (a
+// backend that started in between counts in full).
+func ticksSince(before, after map[int]int64) time.Duration {
+	var n int64
+	for pid, t := range after {
+		n += t - before[pid]
+	}
+	return time.Duration(n) * 10 * time.Millisecond
 }

@@ -185,8 +185,3 @@ func openScaleSide(ctx context.Context, cfg *Config) (*scaleSide, error) {
 	}
 	return &scaleSide{p: p, probe: pr}, nil
 }
-
-func runBenchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "fiatdashboard bench pipeline: not built yet (see docs/scaling.md)")
-	return 1
-}

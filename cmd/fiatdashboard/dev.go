@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -121,7 +122,10 @@ fiatdashboard %s is running (development)
 	wg.Add(2)
 	go func() { defer wg.Done(); errs <- p.serve(ctx, ln) }()
 	go func() { defer wg.Done(); errs <- p.work(ctx) }()
-	go seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+	go func() {
+		seedSamples(ctx, p, log, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "customer@demo."+cfg.BaseDomain)
+		seedGPUSample(ctx, p, log, "customer@commons."+cfg.BaseDomain)
+	}()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -191,6 +195,11 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's owner and its second member (seedCoop).
 		{devAccount{role: rbac.RoleOwner, email: "owner@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 		{devAccount{role: rbac.RoleNodeOperator, email: "member@" + console, host: console}, uuid.Nil},
+		// A node operator the co-op has invited, who has not answered yet:
+		// the invitation shows on its console home.
+		{devAccount{role: rbac.RoleNodeOperator, email: "invited@" + console, host: console}, uuid.Nil},
+		// The co-op's customer, whose GPU server runs on a rented node (seedGPUSample).
+		{devAccount{role: rbac.RoleCustomer, email: "customer@commons." + p.cfg.BaseDomain, host: "commons." + p.cfg.BaseDomain}, ids["commons"]},
 	}
 	rs := rbac.NewStore(p.db)
 	var out []devAccount
@@ -235,8 +244,8 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
 		// pages have something to show.
-		if _, err := p.tenants.AddCoopMember(seed("commons"), "farmer@"+console, "node_operator"); err != nil {
-			return nil, fmt.Errorf("co-op member: %w", err)
+		if err := p.tenants.InviteCoopMember(seed("commons"), "invited@"+console, "node_operator", tenant.Origin{Scheme: "http"}); err != nil {
+			return nil, fmt.Errorf("co-op invitation: %w", err)
 		}
 		if _, err := p.tenants.Apply(ctx, tenant.NewApplication{Kind: tenant.KindOperator, Slug: "nordic", Name: "Nordic Nodes",
 			ContactEmail: "hello@nordic-nodes.test", Message: "We run 40 certified nodes in Oslo and Tromsø and want to sell VMs to local schools."}); err != nil {
@@ -287,6 +296,24 @@ func seedNodes(ctx context.Context, p *platform, demo context.Context, console s
 	var ids []uint32
 	for _, n := range page.Nodes {
 		ids = append(ids, n.ID)
+	}
+	// The customer's node picker shows what it can (issue 15 item 2): the
+	// pool also has a GPU node, a certified node and a node whose farm has
+	// no public IPv4 free, when the grid has them.
+	shared := false
+	for _, f := range []grid.NodeFilter{{GPU: true}, {Certified: true}, {}} {
+		f.Status, f.Dedicated = []grid.NodeStatus{grid.NodeUp}, &shared
+		f.MinFree, f.Page = grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30}, grid.Page{Size: grid.MaxPageSize}
+		more, err := p.catalog.ListNodes(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, n := range more.Nodes {
+			if !slices.Contains(ids, n.ID) && (f.GPU || f.Certified || n.PublicIPv4 == 0) {
+				ids = append(ids, n.ID)
+				break
+			}
+		}
 	}
 	if err := p.deploy.AddToPool(demo, ids); err != nil {
 		return err

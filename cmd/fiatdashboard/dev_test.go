@@ -123,4 +123,13 @@ func TestMetricsUnderDev(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	// The demo data shows co-op membership by consent: two members who
+	// accepted their invitations, and one invitation waiting for an answer.
+	var members, pending int
+	if err := d.Owner(t).QueryRow(`SELECT (SELECT count(*) FROM coop_members), (SELECT count(*) FROM coop_invitations WHERE email LIKE 'invited@%')`).Scan(&members, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if members != 2 || pending != 1 {
+		t.Errorf("the demo co-op has %d members and %d pending invitations; want 2 and 1", members, pending)
+	}
 }

@@ -20,6 +20,32 @@ import (
 // commonsMnemonic is the co-op's demo wallet phrase (BIP-39 test vector).
 const commonsMnemonic = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 
+// joinCoop makes the console account a member of the co-op the way a
+// person does: the co-op invites its address and the account accepts.
+func joinCoop(ctx context.Context, p *platform, coop context.Context, account uuid.UUID, email, role string) error {
+	if err := p.tenants.InviteCoopMember(coop, email, role, tenant.Origin{Scheme: "http"}); err != nil {
+		return fmt.Errorf("invite %s: %w", email, err)
+	}
+	as := tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: account, Name: email})
+	invitations, err := p.tenants.MyCoopInvitations(as)
+	if err != nil {
+		return err
+	}
+	tid, _ := tenant.IDFromContext(coop)
+	for _, inv := range invitations {
+		var from uuid.UUID
+		if err := tenant.SystemTx(ctx, p.db, "dev seed: invitation's co-op", func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &from, `SELECT tenant_id FROM coop_invitations WHERE id = $1`, inv.ID)
+		}); err != nil {
+			return err
+		}
+		if from == tid {
+			return p.tenants.AnswerCoopInvitation(as, inv.ID, true)
+		}
+	}
+	return fmt.Errorf("%s has no invitation from the co-op", email)
+}
+
 // seedCoop makes the Grid Commons co-op show what co-ops do, once: two
 // members sharing the revenue 60/40 (the demo farmer with a connected
 // Stripe account, the second member without one, so its share is held), a
@@ -47,10 +73,10 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 	if err != nil {
 		return err
 	}
-	if _, err := p.tenants.AddCoopMember(commons, "farmer@"+console, "node_operator"); err != nil {
+	if err := joinCoop(ctx, p, commons, farmer, "farmer@"+console, "node_operator"); err != nil {
 		return err
 	}
-	if _, err := p.tenants.AddCoopMember(commons, "member@"+console, "dashboard_operator"); err != nil {
+	if err := joinCoop(ctx, p, commons, member, "member@"+console, "dashboard_operator"); err != nil {
 		return err
 	}
 	if _, err := p.billing.SetRevenueSplit(commons, []billing.Share{{Member: farmer, BPS: 6000}, {Member: member, BPS: 4000}}); err != nil {
@@ -69,7 +95,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 	// The pool: GPU nodes, HDD nodes and a few plain ones, all pickable.
 	var ids []uint32
 	for _, f := range []grid.NodeFilter{
-		{GPU: true, Page: grid.Page{Size: 3}},
+		{GPU: true, Rentable: true, Page: grid.Page{Size: 3}}, // GPU nodes no one rents: a GPU order rents one
 		{MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30, HRU: 1 << 40}, Page: grid.Page{Size: 4}},
 		{Page: grid.Page{Size: 3}},
 	} {

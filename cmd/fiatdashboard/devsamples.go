@@ -76,6 +76,9 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 		log.Warn("sample deployments: ssh key", "err", err)
 		return
 	}
+	if err := sampleDeclined(cctx, p, demo.ID, customer, key); err != nil {
+		log.Warn("sample declined order", "err", err)
+	}
 	for _, s := range sampleDeployments {
 		in := deploy.CreateInput{Name: s.name, Image: s.image, SSHKey: key, Placement: "default", Backup: s.backup,
 			ClientKey: "dev-sample-" + s.name, QuoteInput: billing.QuoteInput{Size: s.size, Months: s.months}}
@@ -85,6 +88,87 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 			log.Info("sample deployment ordered", "name", s.name, "id", d.ID, "backup", s.backup)
 		}
 	}
+}
+
+// seedGPUSample orders a server from the Grid Commons co-op's GPU offer as
+// its demo customer, once (when that customer has none), after the demo
+// samples: the worker rents a GPU node (a rent contract) and attaches its
+// GPUs, so the deployment page shows them. Failures are logged.
+func seedGPUSample(ctx context.Context, p *platform, log *slog.Logger, customerEmail string) {
+	commons, err := tenant.NewStore(p.db).BySlug(ctx, "commons")
+	if err != nil {
+		log.Warn("GPU sample: no co-op", "err", err)
+		return
+	}
+	var customer uuid.UUID
+	if err := tenant.InTx(tenant.WithID(ctx, commons.ID), p.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &customer, `SELECT id FROM accounts WHERE email = $1`, customerEmail)
+	}); err != nil {
+		log.Warn("GPU sample: no co-op customer", "err", err)
+		return
+	}
+	cctx := tenant.WithActor(tenant.WithID(ctx, commons.ID), tenant.Actor{Kind: tenant.ActorUser, ID: customer, Name: customerEmail})
+	if have, err := p.deploy.List(cctx, false, time.Now().Add(time.Hour), 1); err != nil || len(have) > 0 {
+		return
+	}
+	offers, err := p.deploy.Offers(tenant.WithID(ctx, commons.ID))
+	if err != nil {
+		log.Warn("GPU sample: offers", "err", err)
+		return
+	}
+	var offer *deploy.Offer
+	for i := range offers {
+		if offers[i].Capability == deploy.CapGPU {
+			offer = &offers[i]
+		}
+	}
+	if offer == nil {
+		log.Warn("GPU sample: the co-op has no GPU offer")
+		return
+	}
+	if err := sampleCard(cctx, p.billing); err != nil {
+		log.Warn("GPU sample: card", "err", err)
+		return
+	}
+	if err := until(ctx, func() bool { cards, err := p.billing.Cards(cctx); return err == nil && len(cards) > 0 }); err != nil {
+		log.Warn("GPU sample: the test card was not saved", "err", err)
+		return
+	}
+	key, err := sampleSSHKey()
+	if err != nil {
+		log.Warn("GPU sample: ssh key", "err", err)
+		return
+	}
+	size := "medium"
+	if len(offer.Sizes) > 0 {
+		size = offer.Sizes[0]
+	}
+	in := deploy.CreateInput{Name: "render-1", Image: "ubuntu-24.04", SSHKey: key, Placement: "default", OfferID: &offer.ID,
+		ClientKey: "dev-sample-gpu-render-1", QuoteInput: billing.QuoteInput{Size: size, Months: 1}}
+	if d, err := p.deploy.Create(cctx, in); err != nil {
+		log.Warn("GPU sample deployment", "err", err)
+	} else {
+		log.Info("GPU sample deployment ordered", "name", d.Name, "id", d.ID, "offer", offer.Name)
+	}
+}
+
+// sampleDeclined records a server whose card was declined (issue 15 item
+// 3): the customer's page says "Payment failed" with a retry, and the
+// admin's "Needs attention" lists it with Dismiss. No money moved, so the
+// ledger has nothing of it.
+func sampleDeclined(ctx context.Context, p *platform, tid, customer uuid.UUID, key string) error {
+	return tenant.InTx(ctx, p.db, func(tx *tenant.Tx) error {
+		var order uuid.UUID
+		if err := tx.GetContext(ctx, &order, `INSERT INTO orders (tenant_id, account_id, status, description, currency, subtotal_cents, amount_cents, failure_message)
+			VALUES ($1, $2, 'failed', 'VM shop-1: 1 vCPU, 2 GB RAM, 25 GB disk', 'usd', 608, 608, 'Your card was declined.') RETURNING id`, tid, customer); err != nil {
+			return err
+		}
+		id := uuid.New()
+		_, err := tx.ExecContext(ctx, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, status, project)
+			VALUES ($1, $2, $3, $4, 'shop-1', 'ubuntu-24.04', '{"size":"small","cpu":1,"ram_gb":2,"disk_gb":25}', $5, 'default', 'awaiting_payment', $6)`,
+			id, tid, customer, order, key, deploy.ProjectName(id))
+		return err
+	})
 }
 
 // sampleCard saves Stripe's Visa test card for the customer of ctx.

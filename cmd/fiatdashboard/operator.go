@@ -191,7 +191,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fs := newFlags("token", "token create --realm <tenant slug|platform> --email … [--name …]",
 		`Creates a personal API token for the account and prints it once. Use it as
-Authorization: Bearer <token> on the realm's host; revoke it in the UI.`, stderr)
+Authorization: Bearer <token> on the realm's host; revoke it in the UI. An
+account whose role requires two-factor authentication (owner, admin,
+super_admin) gets one only after it has set two-factor up, as in the UI.`, stderr)
 	realm := fs.String("realm", "", "tenant slug, or platform")
 	email := fs.String("email", "", "the account's e-mail")
 	name := fs.String("name", "cli", "a name to recognise the token by")

@@ -109,13 +109,17 @@ func (s *Sim) DeployStandbyVM(ctx context.Context, name string, spec grid.VMSpec
 }
 
 // admit checks what the grid checks before it takes a deployment on n:
-// the twin's KYC, injected faults, and that the node answers.
+// the twin's KYC, injected faults, the 2 TFT free grid-client demands,
+// and that the node answers.
 func (w *world) admit(t *twin, n *node) error {
 	if !t.KYC || w.takeFault(FaultKYCMissing, n.ID) {
 		return grid.Fail(grid.ReasonKYCMissing, "twin %d is not KYC-verified; the grid only lets verified twins deploy", t.ID)
 	}
 	if w.takeFault(FaultInsufficientFunds, n.ID) {
 		return grid.Fail(grid.ReasonInsufficientFunds, "twin %d does not hold enough TFT to deploy", t.ID)
+	}
+	if t.Balance < grid.MinFreeToDeploy {
+		return grid.Fail(grid.ReasonInsufficientFunds, "twin %d holds %s TFT, less than the 2 TFT the grid client needs free to deploy", t.ID, t.Balance)
 	}
 	if n.status == grid.NodeDown {
 		return grid.Fail(grid.ReasonNodeDown, "node %d is down", n.ID)

@@ -342,12 +342,17 @@ func TestBillingGracePeriodAndFarmerShare(t *testing.T) {
 	if hour != 5_250_000 {
 		t.Fatalf("hourly cost %d, want 5250000", hour)
 	}
-	twin := s.CreateTwin(2*hour+hour/2, true)
+	// grid-client deploys only with 2 TFT free; that much leaves the wallet
+	// once the contracts run, so 2.5 hours' worth remain.
+	twin := s.CreateTwin(grid.MinFreeToDeploy+2*hour+hour/2, true)
 	g := s.AsTwin(twin)
 	spec := vm("web", n.ID)
 	spec.Gateway = "shop13"
 	p, err := g.DeployVM(ctx, "b", spec)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.TransferTFT(ctx, n.FarmTwinID, grid.MinFreeToDeploy); err != nil {
 		t.Fatal(err)
 	}
 	web, _ := p.VM("web")

@@ -304,31 +304,48 @@ func (s *suite) gpuRent() {
 	}
 }
 
-// drained: a wallet below what deploying needs still reads and cancels its
-// contracts.
+// drained: a wallet below what deploying needs (grid-client refuses to
+// start, deploy or cancel below 2 TFT free: validateAccountBalanceForExtrinsics)
+// still reads and cancels its contracts, and a deploy is refused with
+// insufficient funds, not "unavailable". The simulator drains the wallet;
+// the real adapter opens its drained client (OpenDrained) on a funded twin.
 func (s *suite) drained() {
 	t := s.t
-	if !s.fx.Drainable || s.fx.Unverified == nil {
-		t.Skip("the fixture's wallet may not be drained")
+	if !(s.fx.Drainable && s.fx.Unverified != nil) && s.fx.OpenDrained == nil {
+		t.Skip("the fixture can neither drain the wallet nor open its drained client")
 	}
-	nodes := s.nodes(vmNeed, 1, nil)
+	nodes := s.nodes(vmNeed, 2, nil)
 	if len(nodes) == 0 {
 		t.Skip("no up node with room for a small VM")
 	}
 	name := s.project("drained")
 	p := s.deploy(name, s.vm("web", nodes[0].ID))
-	twin, _ := s.g.Twin(s.ctx())
-	other, _ := s.fx.Unverified.Twin(s.ctx())
-	balance, _ := s.g.TwinBalance(s.ctx(), twin)
-	keep := grid.UnitsPerTFT // 1 TFT: below grid-client's 2 TFT
-	if err := s.g.TransferTFT(s.ctx(), other, balance-keep); err != nil {
-		t.Fatal(err)
+	g := s.g
+	if s.fx.Drainable && s.fx.Unverified != nil {
+		twin, _ := s.g.Twin(s.ctx())
+		other, _ := s.fx.Unverified.Twin(s.ctx())
+		balance, _ := s.g.TwinBalance(s.ctx(), twin)
+		keep := grid.UnitsPerTFT // 1 TFT: below grid-client's 2 TFT
+		if err := s.g.TransferTFT(s.ctx(), other, balance-keep); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		g = s.fx.OpenDrained(t)
 	}
-	if _, err := s.g.Project(s.ctx(), name, p.ContractIDs()...); err != nil {
-		t.Errorf("a drained wallet reads its project: %v", err)
+	got, err := g.Project(s.ctx(), name, p.ContractIDs()...)
+	if err != nil || len(got.Contracts) != len(p.Contracts) {
+		t.Errorf("a drained wallet reads its project: %d of %d contracts, %v", len(got.Contracts), len(p.Contracts), err)
 	}
-	if err := s.g.CancelProject(s.ctx(), name, p.ContractIDs()...); err != nil {
+	other := nodes[len(nodes)-1]
+	_, err = g.DeployVM(s.ctx(), s.project("drained-more"), s.vm("web", other.ID))
+	if grid.FailureReason(err) != grid.ReasonInsufficientFunds {
+		t.Errorf("a drained wallet deploying = %v, want insufficient funds", err)
+	}
+	if err := g.CancelProject(s.ctx(), name, p.ContractIDs()...); err != nil {
 		t.Errorf("a drained wallet cancels its project: %v", err)
+	}
+	if _, err := s.g.Project(s.ctx(), name, p.ContractIDs()...); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Errorf("the project after the drained wallet cancelled it: %v, want ENOTFOUND", err)
 	}
 }
 

@@ -36,6 +36,11 @@ type Fixture struct {
 	// Drainable lets the suite move nearly all of the twin's TFT to
 	// Unverified and back (the simulator; never a real wallet).
 	Drainable bool
+	// OpenDrained, when set, opens the Grid of the same twin the way it
+	// is opened when its wallet holds less than the 2 TFT grid-client
+	// needs to start (tfgrid's read-and-cancel client), without draining
+	// the wallet: the real adapter's drained path, run on a funded twin.
+	OpenDrained func(t *testing.T) grid.Grid
 }
 
 // IndexerLag is the capability of a Grid whose indexer lag a test may set

@@ -142,6 +142,9 @@ func (c *Client) checkNodeRent(ctx context.Context, id uint32, need grid.Resourc
 
 // checkFunds refuses a deployment whose first hour the wallet cannot pay.
 func (c *Client) checkFunds(ctx context.Context, w grid.Workload) error {
+	if err := c.refuseDrained("deploy"); err != nil {
+		return err
+	}
 	q, err := c.Quote(ctx, w)
 	if err != nil {
 		return err

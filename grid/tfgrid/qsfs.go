@@ -190,6 +190,9 @@ func (c *Client) ReplaceQSFSBackend(ctx context.Context, project, qsfs string, l
 	dl.SolutionType = project
 	dl.ContractID = contractID(vmContract)
 	dl.NodeDeploymentID = map[uint32]uint64{vmContract.NodeID: dl.ContractID}
+	if err := c.refuseDrained("point the QSFS at the replacement backend"); err != nil {
+		return grid.Project{}, err
+	}
 	if err := c.tf.DeploymentDeployer.Deploy(ctx, &dl); err != nil {
 		return grid.Project{}, translate(err, "point the QSFS at the replacement backend")
 	}

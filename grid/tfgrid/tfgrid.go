@@ -44,6 +44,12 @@ type Client struct {
 
 	mu sync.Mutex // guards tf.State and deployments
 
+	// drained: the wallet held less than the 2 TFT free grid-client needs
+	// to start, so the client was opened for reading and cancelling only
+	// (drained.go); close ends its connections.
+	drained bool
+	close   func()
+
 	farmsMu   sync.Mutex
 	farmTwins map[uint32]uint32
 	farmsAt   time.Time
@@ -82,9 +88,15 @@ func New(cfg Config) (*Client, error) {
 			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
 				Err: fiatdashboard.Invalid("mnemonic", "no twin is registered on the grid for this mnemonic; create one in the ThreeFold dashboard first")}
 		case strings.Contains(msg, "min fee is 2 tft"):
-			// The grid client refuses to start below 2 TFT free: the wallet
-			// is short of funds, not the grid unavailable.
-			return nil, translate(err, "start the grid client")
+			// The grid client refuses to start below 2 TFT free, yet the
+			// chain lets such a wallet read and cancel its contracts: open
+			// a client that does only that, and refuses to deploy with
+			// insufficient funds (drained.go).
+			c, derr := openDrained(cfg)
+			if derr != nil {
+				return nil, translate(redact(derr, cfg.Mnemonic), "start the grid client")
+			}
+			return c, nil
 		}
 		if strings.Contains(msg, "mnemonic") {
 			return nil, &grid.Failure{Reason: grid.ReasonDeployFailed, Cause: err,
@@ -135,7 +147,13 @@ func redact(err error, secret string) error {
 }
 
 // Close ends the client's connections.
-func (c *Client) Close() { c.tf.Close() }
+func (c *Client) Close() {
+	if c.close != nil {
+		c.close()
+		return
+	}
+	c.tf.Close()
+}
 
 // Network returns the network the client talks to.
 func (c *Client) Network() string { return c.network }

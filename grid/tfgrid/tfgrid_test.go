@@ -38,7 +38,17 @@ func TestContract(t *testing.T) {
 	t.Cleanup(c.Close)
 	run := time.Now().UTC().Format("0102150405")
 	gridtest.Run(t, func(t *testing.T) (grid.Grid, gridtest.Fixture) {
-		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute}
+		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute,
+			// The client New opens for this wallet when it holds less
+			// than 2 TFT: the real wallet is never drained.
+			OpenDrained: func(t *testing.T) grid.Grid {
+				d, err := openDrained(Config{Network: network, Mnemonic: mnemonic})
+				if err != nil {
+					t.Fatalf("open the read-and-cancel client: %v", err)
+				}
+				t.Cleanup(d.Close)
+				return d
+			}}
 	})
 }
 
@@ -185,5 +195,31 @@ func TestNodeReaderNeedsNoTwin(t *testing.T) {
 		if _, err := NewNodeReader(n); err != nil {
 			t.Errorf("a node reader on %s without any twin: %v", n, err)
 		}
+	}
+}
+
+// A client opened for a wallet below grid-client's 2 TFT reads and cancels
+// (BatchCancelContract has no balance check) but refuses to deploy, with
+// insufficient funds, before it asks the grid anything; its Close ends its
+// own connections rather than the SDK's (which it never started).
+func TestDrainedClientRefusesToDeployBeforeAskingTheGrid(t *testing.T) {
+	closed := false
+	c := &Client{drained: true, close: func() { closed = true }}
+	if !c.Drained() {
+		t.Error("a drained client says it is not")
+	}
+	err := c.checkFunds(context.Background(), grid.Workload{CRU: 1, MRU: grid.GB, SRU: 10 * grid.GB})
+	if grid.FailureReason(err) != grid.ReasonInsufficientFunds || fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Errorf("deploying on a drained client = %v, want insufficient funds (ECONFLICT)", err)
+	}
+	if msg := fiatdashboard.ErrorMessage(err); !strings.Contains(msg, "2 TFT") || !strings.Contains(msg, "cancel") {
+		t.Errorf("the refusal %q does not say what is wrong and what still works", msg)
+	}
+	if err := (&Client{}).refuseDrained("deploy"); err != nil {
+		t.Errorf("a funded client refused: %v", err)
+	}
+	c.Close()
+	if !closed {
+		t.Error("Close did not end the drained client's connections")
 	}
 }

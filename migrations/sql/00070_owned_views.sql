@@ -19,7 +19,7 @@ REVOKE INSERT, UPDATE, DELETE ON account_directory, role_grants FROM fd_app;
 -- What billing publishes of orders, customers' credit and saved cards, for
 -- the admin's customer pages and deployment list (no Stripe ids, no keys).
 CREATE VIEW order_summaries WITH (security_invoker = true) AS
-    SELECT id, tenant_id, account_id, status, description, amount_cents, credit_cents, refunded_cents,
+    SELECT id, tenant_id, account_id, status, failure_message, description, amount_cents, credit_cents, refunded_cents,
            currency, months, client_key, paid_at, created_at FROM orders;
 CREATE VIEW credit_postings WITH (security_invoker = true) AS
     SELECT tenant_id, account, amount_cents FROM ledger_postings WHERE account LIKE 'customer\_credit:%';

@@ -7,7 +7,8 @@
 //     it (the Go test then checks that the simulator had the contracts and cancelled
 //     every one). The customer then finds the key under Account → SSH keys (a bad key is
 //     refused beside its field), deploys a second server with the saved key and a QSFS
-//     backup swarm, sees each storage node's health and what the swarm survives, and
+//     backup swarm, sees each storage node's health and what the swarm survives (its
+//     secrets never in the API's answers; the Go test opens them sealed in the database), and
 //     cancels it. The storefront's owner later opens the Health page and reconciles.
 //  2. Issue 7: a node operator links a twin by signing the challenge with the farm
 //     twin's key, registers two nodes of that farm, asks to join the demo storefront; the
@@ -299,6 +300,18 @@ describe('a customer deploys a VM with a backup VM and cancels it', { skip: skip
     const id = page.url().split('/').pop()
     const record = await page.evaluate(async (id) => (await fetch(`/api/deployments/${id}`)).json(), id)
     assert.equal(record.ssh_key.split(' ').slice(0, 2).join(' '), firstKey.split(' ').slice(0, 2).join(' '), 'the server did not get the saved key')
+    // The swarm's zdb password and encryption key are random, sealed in the database (the Go
+    // harness opens them), and never in what the API answers: no secret-looking field, and no
+    // 64-hex-digit value (the AES-256 key's form) in the deployment or its events.
+    const answers = await page.evaluate(async (id) => {
+      const texts = []
+      for (const path of [`/api/deployments/${id}`, `/api/deployments/${id}/events`]) texts.push(await (await fetch(path)).text())
+      return texts
+    }, id)
+    for (const text of answers) {
+      assert.doesNotMatch(text, /"[a-z_]*(password|secret|encrypt)[a-z_]*"\s*:/i, 'the API answers a QSFS secret field')
+      assert.doesNotMatch(text, /[0-9a-f]{64}/i, 'the API answers a 64-hex-digit value')
+    }
 
     // The backup card shows the swarm: 20 data shards and 4 metadata backends, all up.
     const swarm = page.locator('[data-testid="swarm-health"][data-health="healthy"]')

@@ -52,11 +52,28 @@ export function totp(secret, now = Date.now(), step = 30, digits = 6) {
   return String(bin).padStart(digits, '0')
 }
 
-/** freshCode avoids a code about to expire, so the server sees it inside its window. */
+// The server accepts each time step's code once, and no code of an earlier step after it.
+const usedSteps = new Map()
+
+/**
+ * freshCode avoids a code about to expire, so the server sees it inside its window, and a
+ * step already used for this secret (it waits for the next one).
+ */
 export async function freshCode(secret) {
-  const left = 30 - (Math.floor(Date.now() / 1000) % 30)
-  if (left < 4) await new Promise((r) => setTimeout(r, (left + 1) * 1000))
-  return totp(secret)
+  for (;;) {
+    const left = 30 - (Math.floor(Date.now() / 1000) % 30)
+    if (left < 4) {
+      await new Promise((r) => setTimeout(r, (left + 1) * 1000))
+      continue
+    }
+    const step = Math.floor(Date.now() / 1000 / 30)
+    if (step <= (usedSteps.get(secret) ?? -1)) {
+      await new Promise((r) => setTimeout(r, (left + 1) * 1000))
+      continue
+    }
+    usedSteps.set(secret, step)
+    return totp(secret)
+  }
 }
 
 // ——— Browser ———

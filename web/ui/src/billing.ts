@@ -43,11 +43,15 @@ export interface QuoteInput {
   coupon?: string
   /** none, vm (a standby VM) or qsfs (a QSFS swarm): priced on its own line. */
   backup?: 'none' | 'vm' | 'qsfs'
+  /** Ordered from a co-op offer: a GPU offer rents the node whole, priced on its own line. */
+  offer_id?: string
+  placement?: 'default' | 'advanced'
+  node_id?: number
 }
 
 /** One part of a price: per month in a quote, for the period in an order (discounts negative). */
 export interface PriceLine {
-  kind?: 'vm' | 'ipv4' | 'standby' | 'qsfs' | 'discount' | 'coupon'
+  kind?: 'vm' | 'ipv4' | 'standby' | 'qsfs' | 'rent' | 'discount' | 'coupon'
   label: string
   cents: number
 }

@@ -162,6 +162,8 @@ export interface Deployment {
   swarm?: Swarm
   /** GPUs attached to the VM (a GPU offer rents its node). */
   gpus?: { id: string; node_id: number; vendor: string; device: string }[]
+  /** The rent contract of the node the VM runs on, when rented whole (a GPU offer). */
+  rent_contract_id?: number
   /** What cancelling gives back, as the storefront decided. */
   on_cancel?: 'refund' | 'credit'
   /** Staff lists: the customer and what the order cost. */

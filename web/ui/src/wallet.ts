@@ -16,9 +16,18 @@ export interface ContractTier {
   monthly_tft: string
 }
 
+/** How many running contracts are at one tier (best tier first in by_tier). */
+export interface TierCount {
+  package: DiscountPackage
+  pct: number
+  contracts: number
+}
+
 export interface TierReport {
   balance_tft: string
   contracts: ContractTier[]
+  /** Contracts per tier, from the same per-contract tiers as the table, best first. */
+  by_tier: TierCount[]
   /** The tier every contract reaches (the most expensive contract binds). */
   all_contracts: DiscountPackage
   /** The next tier for all contracts; absent at Gold or without contracts. */
@@ -112,6 +121,20 @@ export const tierInfo: Record<DiscountPackage, { label: string; pct: number; mon
   bronze: { label: 'Bronze', pct: 30, months: 3 },
   silver: { label: 'Silver', pct: 40, months: 6 },
   gold: { label: 'Gold', pct: 60, months: 18 },
+}
+
+/** tierSummary says what tier each contract is at, in one sentence, from by_tier. */
+export function tierSummary(by: TierCount[]): string {
+  const withDiscount = by.filter((b) => b.package !== 'none')
+  if (!by.length) return ''
+  if (!withDiscount.length) return 'No contract gets a discount yet.'
+  const only = by.length === 1 ? by[0] : undefined
+  if (only) return `Every contract is at ${tierLabel(only.package)} (${only.pct}% off) now.`
+  const parts = by.map(
+    (b, i) =>
+      `${i === 0 ? `${b.contracts} contract${b.contracts === 1 ? '' : 's'}` : b.contracts} ${b.package === 'none' ? 'without a discount' : `at ${tierLabel(b.package)} (${b.pct}% off)`}`,
+  )
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]} now.`
 }
 
 export function tierLabel(p: string | undefined): string {

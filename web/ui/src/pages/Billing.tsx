@@ -83,6 +83,7 @@ function BillingPage() {
   // A subscription past due or suspended, or a renewal waiting for the customer's
   // authentication: "Pay now" takes the on-session path, the payment page when the bank asks.
   const overdue = subs.data?.items.find((x) => x.status === 'past_due' || x.status === 'suspended')
+  const waiting = orders.items.find((o) => o.status === 'requires_action')
   const [paying, setPaying] = useState(false)
   const navigate = useNavigate()
   const payNow = async (id: string) => {
@@ -212,7 +213,22 @@ function BillingPage() {
         </Alert>
       ) : null}
 
-      {overdue ? (
+      {waiting ? (
+        <Alert
+          tone="warning"
+          title="Your bank asks you to confirm a payment"
+          data-testid="authentication-banner"
+          action={
+            <ButtonLink size="sm" to={`/pay/${waiting.id}`} data-testid="confirm-payment-link">
+              Confirm payment
+            </ButtonLink>
+          }
+        >
+          {waiting.description}: nothing has been charged yet. Confirm it to keep your server running.
+        </Alert>
+      ) : null}
+
+      {overdue && !waiting ? (
         <Alert
           tone="warning"
           title="A renewal is waiting for you"

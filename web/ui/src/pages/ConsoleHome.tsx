@@ -5,6 +5,7 @@ import { ButtonLink, Card, Container, IconBadge, usePageTitle } from '../compone
 import { visibleSections } from '../sections'
 import { enrolPath, hasRole, mustEnrolMfa, mustStepUp, roleLabel, rolesHere, useSession } from '../session'
 import type { Application } from '../tenancy'
+import { CoopInvitations } from './console/CoopInvitations'
 
 /** PendingApplications tells a super-admin how many storefront applications wait for a decision. */
 function PendingApplications() {
@@ -120,6 +121,7 @@ export function ConsoleHome() {
         ) : me ? (
           <>
             {hasRole(me, 'super_admin') && !mustStepUp(me) ? <PendingApplications /> : null}
+            <CoopInvitations />
             <Card className="mb-8 flex flex-col gap-4 p-5 sm:flex-row sm:items-center sm:justify-between" data-testid="console-signed-in">
               <div className="flex min-w-0 items-start gap-4">
                 <IconBadge>

@@ -39,7 +39,7 @@ export function Deploy() {
 
   const [state, dispatch] = useReducer(deployReducer, params.get('size') ?? '', initialDeployState)
   const { size, custom, ipv4, months, coupon, couponError, vm } = state
-  const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', ...vmFields])
+  const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', 'ipv4', ...vmFields])
   const navigate = useNavigate()
   // The deployment the current attempt created (its order is what we follow).
   const deployment = useRef<Pick<Deployment, 'id'> | null>(null)
@@ -62,8 +62,14 @@ export function Deploy() {
       base.disk_gb = Number(custom.disk_gb) || 0
     }
     if (coupon) base.coupon = coupon
+    if (offerId) {
+      // A GPU offer's price includes renting the node the order would take.
+      base.offer_id = offerId
+      base.placement = vm.placement
+      if (vm.placement === 'advanced' && vm.node_id) base.node_id = vm.node_id
+    }
     return base
-  }, [selected, ipv4, months, custom, coupon, vm.backup])
+  }, [selected, ipv4, months, custom, coupon, vm.backup, offerId, vm.placement, vm.node_id])
   const live = useQuote(quoteInput)
   const quote: Quote | null = live.error ? null : live.quote
   // The chosen size, so the node picker can mark nodes without room for it.
@@ -230,7 +236,15 @@ export function Deploy() {
         <Alert tone="info" className="mt-6 max-w-3xl" data-testid="deploy-offer">
           <strong className="text-fg">{offer.data.name}</strong>: your server runs on one of our{' '}
           {(capabilityOf(offer.data.capability)?.label ?? offer.data.capability).replace(/^[A-Z][a-z]/, (m) => m.toLowerCase())}
-          {offerSizes.length ? ', in the sizes of this offer' : ''}. <Link to="/deploy" className="font-medium text-primary underline">Deploy without the offer</Link>
+          {offerSizes.length ? ', in the sizes of this offer' : ''}.{' '}
+          {offer.data.capability === 'gpu' ? (
+            <span data-testid="deploy-offer-rent">
+              A GPU server rents its node whole, so the node&apos;s rent is part of the price in the summary.{' '}
+            </span>
+          ) : null}
+          <Link to="/deploy" className="font-medium text-primary underline">
+            Deploy without the offer
+          </Link>
         </Alert>
       ) : offerId && offer.error ? (
         <Alert tone="warning" className="mt-6 max-w-3xl" data-testid="deploy-offer-gone">
@@ -271,7 +285,7 @@ export function Deploy() {
               fieldError={fieldError}
             />
 
-            <NetworkStep ipv4={ipv4} dispatch={dispatch} />
+            <NetworkStep ipv4={ipv4} dispatch={dispatch} error={vm.placement === 'advanced' ? undefined : form.fieldError('ipv4')} />
 
             <Step n={5} title="SSH key" description="You log in as root with this key; passwords are switched off." testId="ssh-step">
               <SshKeyField
@@ -289,8 +303,9 @@ export function Deploy() {
                 nodeId={vm.node_id}
                 onChange={setVm}
                 need={need}
+                ipv4={ipv4}
                 offer={offerId}
-                error={form.fieldError('node_id') ?? form.fieldError('placement')}
+                error={form.fieldError('node_id') ?? form.fieldError('placement') ?? form.fieldError('ipv4')}
               />
             </Step>
 

@@ -1,11 +1,16 @@
+import { useState } from 'react'
 import { Link } from 'react-router'
-import { ApiError } from '../../api'
+import { api, ApiError } from '../../api'
+import { ConfirmDialog } from '../../components/Dialog'
+import { Alert } from '../../components/forms'
+import { Button } from '../../components/ui'
+import type { Schema } from '../../schema'
 import { money } from '../../billing'
 import { Badge, Panel, useApi } from '../../components/data'
 import { ChevronRightIcon } from '../../components/icons'
 import { RevenueGrid, type RevenueFigures } from '../../components/revenue'
 import { Card, cx } from '../../components/ui'
-import { formatAmount, tierLabel, type Wallet } from '../../wallet'
+import { formatAmount, tierLabel, tierSummary, type Wallet } from '../../wallet'
 
 // The tenant admin's business dashboard: this month's money, deployments, the wallet's
 // runway and tier, and what needs attention (UX.md: "money, capacity and health at a glance").
@@ -123,6 +128,15 @@ function RevenueChart({ daily, currency, month }: { daily: number[]; currency: s
   )
 }
 
+/** tierRange is the tier of every contract, or "Silver–Gold" when contracts differ (one definition: by_tier). */
+function tierRange(w: Wallet): string {
+  const by = w.tiers.by_tier ?? []
+  const best = by[0]
+  const worst = by[by.length - 1]
+  if (!best || !worst) return tierLabel(w.tiers.all_contracts)
+  return best === worst ? tierLabel(best.package) : `${tierLabel(worst.package)}–${tierLabel(best.package)}`
+}
+
 function daysInMonth(iso: string): number {
   const d = new Date(iso)
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()
@@ -174,15 +188,6 @@ function alertsOf(o: Overview | undefined, w: WalletWithAlert | undefined, walle
         testId: 'alert-nodes-down',
       })
     }
-    const failed = o.activity.by_status['failed'] ?? 0
-    if (failed > 0) {
-      out.push({
-        tone: 'warning',
-        text: `${failed} deployment${failed === 1 ? '' : 's'} failed and need${failed === 1 ? 's' : ''} a retry or a refund.`,
-        to: '/admin/deployments',
-        testId: 'alert-failed',
-      })
-    }
     if (o.money.disputes_90d > 0) {
       out.push({
         tone: 'danger',
@@ -195,8 +200,89 @@ function alertsOf(o: Overview | undefined, w: WalletWithAlert | undefined, walle
   return out
 }
 
+type AttentionItem = Schema<'AttentionItem'>
+
+const attentionTitle: Record<AttentionItem['kind'], string> = {
+  failed: 'Failed to start',
+  stuck: 'Stuck before running',
+  payment_failed: 'Payment failed',
+  suspended: 'Suspended (renewal unpaid)',
+}
+
+/** AttentionRow is one deployment that needs the admin, with the actions that apply to it. */
+function AttentionRow({
+  item,
+  busy,
+  onAction,
+}: {
+  item: AttentionItem
+  busy: string
+  onAction: (item: AttentionItem, action: 'retry' | 'refund' | 'dismiss') => void
+}) {
+  const has = (a: 'retry' | 'refund' | 'dismiss') => item.actions.includes(a)
+  return (
+    <li className="flex flex-col gap-1.5 px-4 py-3 sm:px-5" data-testid="attention-item" data-kind={item.kind} data-name={item.name}>
+      <div className="flex min-w-0 flex-wrap items-center gap-2">
+        <Badge tone={item.kind === 'stuck' || item.kind === 'failed' ? 'danger' : 'warning'} dot>
+          {attentionTitle[item.kind]}
+        </Badge>
+        <Link to="/admin/deployments" className="truncate text-sm font-semibold text-fg hover:underline">
+          {item.name}
+        </Link>
+      </div>
+      <p className="truncate text-xs text-muted" title={item.customer_email}>
+        {item.customer_email}
+      </p>
+      <p className="text-sm leading-6 text-fg">{item.message}</p>
+      <div className="flex flex-wrap gap-2 pt-0.5">
+        {has('retry') ? (
+          <Button size="sm" variant="secondary" busy={busy === 'retry'} onClick={() => onAction(item, 'retry')} data-testid="attention-retry">
+            Retry
+          </Button>
+        ) : null}
+        {has('refund') ? (
+          <Button size="sm" variant="secondary" busy={busy === 'refund'} onClick={() => onAction(item, 'refund')} data-testid="attention-refund">
+            Refund {money(item.refundable_cents, item.currency)}
+          </Button>
+        ) : null}
+        {has('dismiss') ? (
+          <Button size="sm" variant="ghost" busy={busy === 'dismiss'} onClick={() => onAction(item, 'dismiss')} data-testid="attention-dismiss">
+            Dismiss
+          </Button>
+        ) : null}
+      </div>
+    </li>
+  )
+}
+
+const handledNotice: Record<'retry' | 'refund' | 'dismiss', (i: AttentionItem) => string> = {
+  retry: (i) => `${i.name} is queued again; it picks up where the last attempt stopped.`,
+  refund: (i) => `${money(i.refundable_cents, i.currency)} is being refunded to ${i.customer_email}.`,
+  dismiss: (i) => `${i.name} is dismissed.`,
+}
+
 export function BusinessDashboard() {
   const overview = useApi<Overview>('/api/admin/overview')
+  const attention = useApi<{ items: AttentionItem[] }>('/api/admin/attention')
+  const items = attention.data?.items ?? []
+  const [busy, setBusy] = useState<{ id: string; action: string }>({ id: '', action: '' })
+  const [refunding, setRefunding] = useState<AttentionItem | null>(null)
+  const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null)
+  const handle = async (item: AttentionItem, action: 'retry' | 'refund' | 'dismiss') => {
+    setBusy({ id: item.deployment_id, action })
+    try {
+      await api.post(`/api/admin/attention/${item.deployment_id}`, { action })
+      setNotice({ tone: 'success', text: handledNotice[action](item) })
+    } catch (e) {
+      setNotice({ tone: 'error', text: e instanceof Error ? e.message : String(e) })
+    } finally {
+      setBusy({ id: '', action: '' })
+      attention.reload()
+      overview.reload()
+    }
+  }
+  const onAction = (item: AttentionItem, action: 'retry' | 'refund' | 'dismiss') =>
+    action === 'refund' ? setRefunding(item) : void handle(item, action)
   const wallet = useApi<WalletWithAlert>('/api/admin/wallet')
   const o = overview.data
   const w = wallet.data
@@ -249,8 +335,14 @@ export function BusinessDashboard() {
         <Kpi
           label="Discount tier"
           testId="kpi-tier"
-          value={w ? tierLabel(w.tiers.all_contracts) : walletMissing ? '—' : '…'}
-          hint={w?.tiers.next ? `${tierLabel(w.tiers.next)} with ${formatAmount(w.tiers.more_for_next_tft)} TFT more` : undefined}
+          value={w ? tierRange(w) : walletMissing ? '—' : '…'}
+          hint={
+            w
+              ? [tierSummary(w.tiers.by_tier ?? []), w.tiers.next ? `${tierLabel(w.tiers.next)} with ${formatAmount(w.tiers.more_for_next_tft)} TFT more.` : '']
+                  .filter(Boolean)
+                  .join(' ')
+              : undefined
+          }
         />
       </div>
 
@@ -266,10 +358,26 @@ export function BusinessDashboard() {
         </Panel>
         <Panel
           title="Needs attention"
-          description={alerts.length ? `${alerts.length} item${alerts.length === 1 ? '' : 's'}` : undefined}
+          description={
+            alerts.length + items.length ? `${alerts.length + items.length} item${alerts.length + items.length === 1 ? '' : 's'}` : undefined
+          }
           className="lg:col-span-2"
           data-testid="overview-alerts"
         >
+          {notice ? (
+            <div className="px-4 pt-3 sm:px-5">
+              <Alert tone={notice.tone} data-testid="attention-notice">
+                {notice.text}
+              </Alert>
+            </div>
+          ) : null}
+          {items.length ? (
+            <ul className="divide-y divide-border border-b border-border" data-testid="attention-items">
+              {items.map((i) => (
+                <AttentionRow key={i.deployment_id} item={i} busy={busy.id === i.deployment_id ? busy.action : ''} onAction={onAction} />
+              ))}
+            </ul>
+          ) : null}
           {alerts.length ? (
             <ul className="divide-y divide-border">
               {alerts.map((a) => (
@@ -284,12 +392,28 @@ export function BusinessDashboard() {
                 </li>
               ))}
             </ul>
-          ) : (
-            <p className="px-4 py-6 text-sm text-muted sm:px-5">
+          ) : items.length ? null : (
+            <p className="px-4 py-6 text-sm text-muted sm:px-5" data-testid="attention-empty">
               Wallet, nodes, deployments and payments are all in order.
             </p>
           )}
         </Panel>
+        <ConfirmDialog
+          open={!!refunding}
+          onClose={() => setRefunding(null)}
+          title={`Refund ${refunding ? money(refunding.refundable_cents, refunding.currency) : ''} to ${refunding?.customer_email ?? ''}?`}
+          confirmLabel="Refund"
+          testId="attention-refund-dialog"
+          onConfirm={async () => {
+            if (refunding) await handle(refunding, 'refund')
+            setRefunding(null)
+          }}
+        >
+          <p>
+            What is left of the payment for {refunding?.name} goes back to the customer’s card, and the platform fee is returned in
+            proportion. This cannot be undone.
+          </p>
+        </ConfirmDialog>
       </div>
     </div>
   )

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { api } from '../../api'
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
-import { Badge, EmptyState, Loading, PageHeader, Panel, useApi } from '../../components/data'
+import { Badge, EmptyState, Loading, PageHeader, Panel, Time, useApi } from '../../components/data'
 import { Alert, ErrorPanel, FormError, SubmitButton, TextField, useForm } from '../../components/forms'
 import { HandshakeIcon, TrashIcon, UserPlusIcon } from '../../components/icons'
 import { PeopleTable } from '../../components/people'
@@ -16,6 +16,14 @@ interface CoopMember {
   email: string
   role: CoopRole
   created_at: string
+}
+
+interface CoopInvitation {
+  id: string
+  email: string
+  role: CoopRole
+  created_at: string
+  expires_at: string
 }
 
 type CoopRole = 'node_operator' | 'dashboard_operator'
@@ -60,14 +68,16 @@ function MemberList() {
   const manage = canManageTenant(me)
   const brand = useBrand()
   const list = useApi<{ items: CoopMember[] }>('/api/admin/coop-members')
+  const invitations = useApi<{ items: CoopInvitation[] }>('/api/admin/coop-invitations')
   const [adding, setAdding] = useState(false)
   const [removing, setRemoving] = useState<CoopMember | null>(null)
+  const [withdrawing, setWithdrawing] = useState<CoopInvitation | null>(null)
   const [notice, setNotice] = useState('')
 
   const addButton = manage ? (
     <Button onClick={() => setAdding(true)} data-testid="coop-add">
       <UserPlusIcon className="size-4" />
-      Add member
+      Invite member
     </Button>
   ) : null
 
@@ -76,7 +86,7 @@ function MemberList() {
       <PageHeader
         title="Co-op members"
         icon={HandshakeIcon}
-        description={`The node operators and dashboard operators who share ${brand.name}. Each has an account on the platform console.`}
+        description={`The node operators and dashboard operators who share ${brand.name}. Each has an account on the platform console and joined by accepting an invitation.`}
         actions={addButton}
       />
       {notice ? (
@@ -119,12 +129,54 @@ function MemberList() {
           }
           empty={
             <EmptyState icon={HandshakeIcon} title="No members yet" action={addButton}>
-              Add the node operators and dashboard operators who run this co-op. They need an account on the platform
-              console first.
+              Invite the node operators and dashboard operators who run this co-op. They accept the invitation on the
+              platform console, with an account under the invited e-mail address.
             </EmptyState>
           }
         />
       </Panel>
+
+      {(invitations.data?.items.length ?? 0) > 0 || invitations.error ? (
+        <Panel title="Invitations waiting for an answer" data-testid="coop-invitations">
+          <PeopleTable
+            caption="Invitations waiting for an answer"
+            personHeader="Invited address"
+            rows={invitations.data?.items ?? []}
+            rowKey={(i) => i.id}
+            rowTestId="coop-invitation-row"
+            loading={invitations.loading}
+            error={invitations.error}
+            onRetry={invitations.reload}
+            detail={(i) => (
+              <>
+                Expires <Time iso={i.expires_at} />
+              </>
+            )}
+            roles={{
+              header: 'Invited as',
+              of: (i) => [{ key: i.role, label: roleLabel(i.role), tone: i.role === 'node_operator' ? 'warning' : 'primary' }],
+            }}
+            added={{ header: 'Invited' }}
+            actions={
+              manage
+                ? (i) => (
+                    <Button
+                      size="sm"
+                      variant="danger-ghost"
+                      onClick={() => setWithdrawing(i)}
+                      aria-label={`Withdraw the invitation to ${i.email}`}
+                      data-testid="coop-invitation-withdraw"
+                    >
+                      <TrashIcon className="size-4" />
+                      Withdraw
+                    </Button>
+                  )
+                : undefined
+            }
+            empty={null}
+          />
+        </Panel>
+      ) : null}
 
       <RevenueSplit key={(list.data?.items ?? []).map((m) => m.account_id).join()} manage={manage} />
 
@@ -147,19 +199,36 @@ function MemberList() {
         open={adding}
         onClose={() => setAdding(false)}
         flush
-        title="Add a co-op member"
-        description="Enter the e-mail of their platform console account. People without one must register on the console first."
+        title="Invite a co-op member"
+        description="We e-mail them an invitation. They become a member when they accept it on the platform console, signed in with this address (they can register there if they have no account)."
         testId="coop-dialog"
       >
         <AddForm
           onClose={() => setAdding(false)}
           onDone={(m) => {
             setAdding(false)
-            setNotice(`${m.email} is now a ${roleLabel(m.role).toLowerCase()} of ${brand.name}.`)
-            list.reload()
+            setNotice(`We invited ${m.email} to join ${brand.name} as a ${roleLabel(m.role).toLowerCase()}. They become a member when they accept.`)
+            invitations.reload()
           }}
         />
       </Dialog>
+
+      <ConfirmDialog
+        open={!!withdrawing}
+        onClose={() => setWithdrawing(null)}
+        title="Withdraw this invitation?"
+        confirmLabel="Withdraw invitation"
+        onConfirm={async () => {
+          if (!withdrawing) return
+          await api.del(`/api/admin/coop-invitations/${encodeURIComponent(withdrawing.id)}`)
+          setNotice(`The invitation to ${withdrawing.email} was withdrawn.`)
+          invitations.reload()
+        }}
+      >
+        <p>
+          <strong className="text-fg">{withdrawing?.email}</strong> can no longer accept it. You can invite them again later.
+        </p>
+      </ConfirmDialog>
 
       <ConfirmDialog
         open={!!removing}
@@ -182,7 +251,13 @@ function MemberList() {
   )
 }
 
-function AddForm({ onClose, onDone }: { onClose: () => void; onDone: (m: CoopMember) => void }) {
+interface Invited {
+  email: string
+  role: CoopRole
+  status: 'invited'
+}
+
+function AddForm({ onClose, onDone }: { onClose: () => void; onDone: (m: Invited) => void }) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<CoopRole>('node_operator')
   const form = useForm(['email', 'role'])
@@ -192,7 +267,7 @@ function AddForm({ onClose, onDone }: { onClose: () => void; onDone: (m: CoopMem
       noValidate
       className="space-y-5"
       onSubmit={form.submit(async () => {
-        onDone(await api.post<CoopMember>('/api/admin/coop-members', { email: email.trim(), role }))
+        onDone(await api.post<Invited>('/api/admin/coop-members', { email: email.trim(), role }))
       })}
     >
       <FormError form={form} />
@@ -246,7 +321,7 @@ function AddForm({ onClose, onDone }: { onClose: () => void; onDone: (m: CoopMem
           Cancel
         </Button>
         <SubmitButton form={form} data-testid="coop-submit">
-          Add member
+          Send invitation
         </SubmitButton>
       </DialogActions>
     </form>

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { api, ApiError, isApiError, sentence } from '../../api'
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
-import { Badge, CopyButton, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
+import { Badge, CopyButton, DataTable, EmptyState, Loading, PageHeader, Pager, Panel, Time, useApi, usePaged, type Column } from '../../components/data'
 import {
   Alert,
   Checkbox,
@@ -37,6 +37,7 @@ import {
   tierInfo,
   tierLabel,
   tierOrder,
+  tierSummary,
   topupSteps,
   trimAmount,
   underWay,
@@ -615,6 +616,14 @@ function Tiers({ w }: { w: Wallet }) {
   const contracts = t.contracts
   const binding = contracts.reduce((m, c) => Math.max(m, tftNumber(c.monthly_list_tft)), 0)
   const all = t.all_contracts
+  // The table pages from the server; it reloads when the balance (and so the tiers) change.
+  const paged = usePaged<ContractTier>('/api/admin/wallet/contracts?limit=10')
+  const reload = paged.reload
+  const first = useRef(true)
+  useEffect(() => {
+    if (first.current) first.current = false
+    else reload()
+  }, [t.balance_tft, contracts.length, reload])
   let headline: string
   let sub: ReactNode
   if (contracts.length === 0) {
@@ -624,9 +633,8 @@ function Tiers({ w }: { w: Wallet }) {
     headline = `Reach ${tierLabel(t.next)} with ${formatAmount(t.more_for_next_tft)} TFT more`
     sub = (
       <>
-        {all === 'none' ? 'No contract gets a discount yet.' : `Every contract is at ${tierLabel(all)} (${tierInfo[all].pct}% off) now.`} The
-        chain checks each contract against your whole balance, so the most expensive one ({formatAmount(String(binding))} TFT a
-        month) sets the tier of all.
+        <span data-testid="tier-summary">{tierSummary(t.by_tier ?? [])}</span> The chain checks each contract against your whole
+        balance, so the most expensive one ({formatAmount(String(binding))} TFT a month) is the last to reach the next tier.
       </>
     )
   } else {
@@ -655,12 +663,16 @@ function Tiers({ w }: { w: Wallet }) {
       </div>
       <DataTable
         columns={columns}
-        rows={contracts}
+        rows={paged.items}
         rowKey={(c) => String(c.contract_id)}
         caption="Staking tier of each running contract"
         rowProps={(c) => ({ 'data-testid': 'tier-row', 'data-contract': String(c.contract_id), 'data-package': c.package })}
+        loading={paged.loading && !paged.items.length}
+        error={paged.error}
+        onRetry={paged.reload}
         empty={<p className="px-4 py-6 text-sm text-muted sm:px-5">Contracts appear here while servers run.</p>}
       />
+      <Pager paged={paged} noun="contracts" />
     </Panel>
   )
 }

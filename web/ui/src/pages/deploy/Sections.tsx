@@ -132,7 +132,7 @@ export function SizeStep({
   )
 }
 
-export function NetworkStep({ ipv4, dispatch }: { ipv4: boolean; dispatch: Dispatch<DeployAction> }) {
+export function NetworkStep({ ipv4, dispatch, error }: { ipv4: boolean; dispatch: Dispatch<DeployAction>; error?: string }) {
   return (
     <Step n={4} title="Network" description="Every VM is reachable over Mycelium, an encrypted IPv6 overlay network.">
       <Card className="divide-y divide-border">
@@ -144,6 +144,9 @@ export function NetworkStep({ ipv4, dispatch }: { ipv4: boolean; dispatch: Dispa
             label="Public IPv4 address"
             description="A dedicated public IPv4 address, for services the whole internet must reach. Adds to the monthly price."
           />
+          <FieldError id="ipv4-error" name="ipv4">
+            {error}
+          </FieldError>
         </div>
         <div className="flex items-start justify-between gap-4 p-4">
           <div>

@@ -446,10 +446,45 @@ export interface Need {
 const GB = 1024 ** 3
 const PAGE = 8
 
-function fits(n: GridNode, need: Need | null): boolean {
+/** A node as GET /api/nodes sends it: the grid's view plus what is free after pending orders. */
+export type PickNode = GridNode & {
+  free_ipv4: number
+  free_cpu: number
+  free_ram_gb: number
+  free_disk_gb: number
+  gpu_count: number
+  uptime_seconds: number
+}
+
+/** room says whether the node has room for the size, net of what pending orders hold. */
+function room(n: PickNode, need: Need | null): boolean {
   if (!need) return true
-  const f = free(n)
-  return f.CRU >= need.cpu && f.MRU >= need.ram_gb * GB && f.SRU >= need.disk_gb * GB
+  if (n.free_cpu === undefined) {
+    const f = free(n)
+    return f.CRU >= need.cpu && f.MRU >= need.ram_gb * GB && f.SRU >= need.disk_gb * GB
+  }
+  return n.free_cpu >= need.cpu && n.free_ram_gb >= need.ram_gb && n.free_disk_gb >= need.disk_gb
+}
+
+/** whyNot is why the node cannot take this order ('' when it can): the same checks the server makes before charging. */
+function whyNot(n: PickNode, need: Need | null, ipv4: boolean): string {
+  if (!room(n, need)) return 'Not enough room for this size'
+  if (ipv4 && n.free_ipv4 <= 0) return 'No free public IPv4 at this farm'
+  return ''
+}
+
+/** "380 GB", "2.2 TB" */
+function gbLabel(gb: number): string {
+  return gb >= 1000 ? `${(gb / 1000).toFixed(1).replace(/\.0$/, '')} TB` : `${gb} GB`
+}
+
+/** "3 d", "5 h": how long the node has been up. */
+export function uptimeLabel(seconds: number): string {
+  if (!seconds || seconds < 0) return '—'
+  const d = Math.floor(seconds / 86400)
+  if (d >= 1) return `${d} d`
+  const h = Math.floor(seconds / 3600)
+  return h >= 1 ? `${h} h` : `${Math.max(1, Math.floor(seconds / 60))} min`
 }
 
 export function CountryChip({ country }: { country: string }) {
@@ -478,6 +513,7 @@ export function PlacementPicker({
   onChange,
   error,
   need,
+  ipv4 = false,
   offer,
 }: {
   placement: VmChoice['placement']
@@ -486,6 +522,8 @@ export function PlacementPicker({
   error?: string
   /** The chosen size, to mark the nodes without room for it. */
   need: Need | null
+  /** The order asks for a public IPv4: nodes whose farm has none free cannot be picked. */
+  ipv4?: boolean
   /** A co-op offer the form was opened from: only its nodes may be picked. */
   offer?: string
 }) {
@@ -510,12 +548,12 @@ export function PlacementPicker({
           title="Choose nodes"
           testId="placement-advanced"
         >
-          Pick the node yourself by country, farm, certification and free capacity.
+          Pick the node yourself by country, farm, certification, GPU, public IPv4 and free capacity.
         </ChoiceCard>
       </div>
       <input type="hidden" name="placement" value={placement} />
       {placement === 'advanced' ? (
-        <NodePicker value={nodeId} onChange={(id) => onChange({ node_id: id })} need={need} error={error} offer={offer} />
+        <NodePicker value={nodeId} onChange={(id) => onChange({ node_id: id })} need={need} ipv4={ipv4} error={error} offer={offer} />
       ) : (
         <FieldError id={`${name}-error`} name="placement">
           {error}
@@ -525,25 +563,31 @@ export function PlacementPicker({
   )
 }
 
+const ramSteps = [0, 2, 4, 8, 16, 32, 64]
+
 function NodePicker({
   value,
   onChange,
   need,
+  ipv4,
   error,
   offer,
 }: {
   value: number | null
   onChange: (id: number | null) => void
   need: Need | null
+  ipv4: boolean
   error?: string
   offer?: string
 }) {
-  const nodes = useApi<{ items: GridNode[] }>(offer ? `/api/nodes?offer=${encodeURIComponent(offer)}` : '/api/nodes')
+  const nodes = useApi<{ items: PickNode[] }>(offer ? `/api/nodes?offer=${encodeURIComponent(offer)}` : '/api/nodes')
   const all = useMemo(() => nodes.data?.items ?? [], [nodes.data])
   const [country, setCountry] = useState('')
   const [farm, setFarm] = useState('')
+  const [minRam, setMinRam] = useState(0)
   const [certified, setCertified] = useState(false)
   const [gpu, setGpu] = useState(false)
+  const [withIPv4, setWithIPv4] = useState(false)
   const [roomy, setRoomy] = useState(true)
   const [page, setPage] = useState(0)
   const errId = useId()
@@ -559,25 +603,28 @@ function NodePicker({
     (n) =>
       (!country || n.Country === country) &&
       (!farm || String(n.FarmID) === farm) &&
+      (!minRam || (n.free_ram_gb ?? 0) >= minRam) &&
       (!certified || n.Certified) &&
       (!gpu || hasGPU(n)) &&
-      (!roomy || fits(n, need)),
+      (!withIPv4 || n.free_ipv4 > 0) &&
+      (!roomy || room(n, need)),
   )
   const pages = Math.max(1, Math.ceil(shown.length / PAGE))
   const p = Math.min(page, pages - 1)
   const rows = shown.slice(p * PAGE, p * PAGE + PAGE)
-  useEffect(() => setPage(0), [country, farm, certified, gpu, roomy])
-  // A picked node that no longer fits the size is unpicked.
+  useEffect(() => setPage(0), [country, farm, minRam, certified, gpu, withIPv4, roomy])
+  // A picked node that can no longer take the order (size or IPv4 changed) is unpicked.
   const picked = all.find((n) => n.ID === value)
   useEffect(() => {
-    if (picked && need && !fits(picked, need)) onChange(null)
-  }, [picked, need, onChange])
+    if (picked && whyNot(picked, need, ipv4)) onChange(null)
+  }, [picked, need, ipv4, onChange])
 
   const selectCls = inputClass(false, 'h-9 pr-8 text-sm')
+  const cols = 'md:grid-cols-[1.5rem_3.5rem_minmax(0,1fr)_minmax(0,1fr)_minmax(0,1.2fr)_4.25rem_3rem]'
   return (
     <div className="mt-4 overflow-hidden rounded-fd border border-border bg-surface shadow-xs" data-testid="node-picker">
       <div className="flex flex-col gap-3 border-b border-border p-4 sm:flex-row sm:flex-wrap sm:items-end">
-        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-44">
+        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-40">
           Country
           <select value={country} onChange={(e) => setCountry(e.target.value)} className={selectCls} data-testid="node-filter-country">
             <option value="">All countries</option>
@@ -588,7 +635,7 @@ function NodePicker({
             ))}
           </select>
         </label>
-        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-44">
+        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-40">
           Farm
           <select value={farm} onChange={(e) => setFarm(e.target.value)} className={selectCls} data-testid="node-filter-farm">
             <option value="">All farms</option>
@@ -599,10 +646,21 @@ function NodePicker({
             ))}
           </select>
         </label>
+        <label className="flex min-w-0 flex-col gap-1 text-xs font-medium text-muted sm:w-32">
+          Free RAM
+          <select value={minRam} onChange={(e) => setMinRam(Number(e.target.value))} className={selectCls} data-testid="node-filter-ram">
+            {ramSteps.map((g) => (
+              <option key={g} value={g}>
+                {g ? `${g} GB or more` : 'Any'}
+              </option>
+            ))}
+          </select>
+        </label>
         <div className="flex flex-wrap gap-x-4 gap-y-2 pb-2 text-sm">
-          <Toggle checked={certified} onChange={setCertified} label="Certified only" />
-          <Toggle checked={gpu} onChange={setGpu} label="With GPU" />
-          {need ? <Toggle checked={roomy} onChange={setRoomy} label="Room for this size" /> : null}
+          <Toggle checked={withIPv4} onChange={setWithIPv4} label="IPv4 available" testId="node-filter-ipv4" />
+          <Toggle checked={gpu} onChange={setGpu} label="With GPU" testId="node-filter-gpu" />
+          <Toggle checked={certified} onChange={setCertified} label="Certified only" testId="node-filter-certified" />
+          {need ? <Toggle checked={roomy} onChange={setRoomy} label="Room for this size" testId="node-filter-room" /> : null}
         </div>
       </div>
 
@@ -615,7 +673,7 @@ function NodePicker({
           This store offers no nodes to pick right now. Let us choose instead.
         </p>
       ) : !rows.length ? (
-        <div className="p-5 text-sm text-muted">
+        <div className="p-5 text-sm text-muted" data-testid="node-picker-none">
           No node matches these filters.{' '}
           <button
             type="button"
@@ -623,8 +681,10 @@ function NodePicker({
             onClick={() => {
               setCountry('')
               setFarm('')
+              setMinRam(0)
               setCertified(false)
               setGpu(false)
+              setWithIPv4(false)
             }}
           >
             Clear filters
@@ -632,27 +692,39 @@ function NodePicker({
         </div>
       ) : (
         <div role="radiogroup" aria-label="Node" aria-describedby={error ? errId : undefined}>
-          <div className="hidden grid-cols-[2rem_5rem_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1.6fr)] gap-3 border-b border-border px-4 py-2 text-xs font-semibold tracking-wide text-muted uppercase md:grid">
+          <div
+            className={cx(
+              'hidden gap-3 border-b border-border px-4 py-2 text-xs font-semibold tracking-wide text-muted uppercase md:grid',
+              cols,
+            )}
+          >
             <span />
             <span>Node</span>
             <span>Location</span>
             <span>Farm</span>
-            <span>Free capacity</span>
+            <span>Free now</span>
+            <span>IPv4</span>
+            <span>Uptime</span>
           </div>
           <ul className="divide-y divide-border">
             {rows.map((n) => {
               const on = n.ID === value
-              const room = fits(n, need)
-              const f = free(n)
+              const why = whyNot(n, need, ipv4)
               return (
                 <li key={n.ID}>
                   <label
                     data-testid="node-option"
                     data-node={n.ID}
+                    data-ipv4={n.free_ipv4}
+                    data-gpu={hasGPU(n) ? 'true' : 'false'}
+                    data-certified={n.Certified ? 'true' : 'false'}
+                    data-free-ram={n.free_ram_gb}
+                    data-pickable={why ? 'false' : 'true'}
                     className={cx(
-                      'grid cursor-pointer grid-cols-[2rem_minmax(0,1fr)] gap-x-3 gap-y-1 px-4 py-3 md:grid-cols-[2rem_5rem_minmax(0,1.3fr)_minmax(0,1fr)_minmax(0,1.6fr)] md:items-center',
+                      'grid cursor-pointer grid-cols-[2rem_minmax(0,1fr)] gap-x-3 gap-y-1 px-4 py-3 md:items-center',
+                      cols,
                       on ? 'bg-primary/8' : 'hover:bg-primary/[0.03]',
-                      !room && 'cursor-not-allowed opacity-55',
+                      why && 'cursor-not-allowed opacity-55',
                     )}
                   >
                     <input
@@ -660,26 +732,54 @@ function NodePicker({
                       name={`node-${radio}`}
                       value={n.ID}
                       checked={on}
-                      disabled={!room}
+                      disabled={!!why}
                       onChange={() => onChange(n.ID)}
                       className="size-4 accent-[var(--fd-primary)] md:row-span-1"
                     />
                     <span className="font-mono text-sm font-semibold text-fg">#{n.ID}</span>
                     <span className="col-start-2 flex min-w-0 items-center gap-2 text-sm text-fg md:col-start-auto">
                       <CountryChip country={n.Country} />
-                      <span className="truncate">
-                        {n.City ? `${n.City}, ` : ''}
-                        {n.Country}
+                      <span className="truncate" title={`${n.City ? `${n.City}, ` : ''}${n.Country}`}>
+                        {n.City || n.Country}
                       </span>
                     </span>
-                    <span className="col-start-2 flex min-w-0 flex-wrap items-center gap-2 text-sm text-muted md:col-start-auto">
-                      <span className="truncate">{n.FarmName || `Farm ${n.FarmID}`}</span>
+                    <span className="col-start-2 flex min-w-0 flex-wrap items-center gap-1.5 text-sm text-muted md:col-start-auto">
+                      <span className="max-w-full truncate" title={n.FarmName}>
+                        {n.FarmName || `Farm ${n.FarmID}`}
+                      </span>
                       {n.Certified ? <CertifiedBadge /> : null}
-                      {hasGPU(n) ? <Badge tone="primary">GPU</Badge> : null}
+                      {hasGPU(n) ? (
+                        <Badge tone="primary" title={(n.GPUs ?? []).map((g) => `${g.Vendor} ${g.Device}`).join(', ')}>
+                          {n.gpu_count > 1 ? `${n.gpu_count} GPUs` : 'GPU'}
+                        </Badge>
+                      ) : null}
                     </span>
-                    <span className="col-start-2 text-sm text-fg md:col-start-auto">
-                      {capacityLine(f)}
-                      {!room ? <span className="block text-xs text-muted">Not enough room for this size</span> : null}
+                    <span className="col-start-2 text-sm text-fg tabular-nums md:col-start-auto" data-testid="node-free">
+                      {n.free_cpu !== undefined ? (
+                        <>
+                          <span>
+                            {n.free_cpu} vCPU · {n.free_ram_gb} GB RAM
+                          </span>{' '}
+                          <span className="whitespace-nowrap text-muted md:block">· {gbLabel(n.free_disk_gb)} SSD</span>
+                        </>
+                      ) : (
+                        capacityLine(free(n))
+                      )}
+                      {why ? <span className="block text-xs text-muted">{why}</span> : null}
+                    </span>
+                    <span className="col-start-2 text-sm md:col-start-auto" data-testid="node-ipv4">
+                      <span className="mr-1.5 text-muted md:hidden">Public IPv4</span>
+                      {n.free_ipv4 > 0 ? (
+                        <Badge tone="success" title="Public IPv4 addresses still free at this farm">
+                          {n.free_ipv4} free
+                        </Badge>
+                      ) : (
+                        <Badge title="This farm has no public IPv4 address free; Mycelium and IPv6 still work">None</Badge>
+                      )}
+                    </span>
+                    <span className="col-start-2 text-sm text-muted tabular-nums md:col-start-auto" title="Time since the node last booted">
+                      <span className="md:hidden">Up </span>
+                      {uptimeLabel(n.uptime_seconds)}
                     </span>
                   </label>
                 </li>
@@ -715,11 +815,22 @@ function NodePicker({
   )
 }
 
-function Toggle({ checked, onChange, label }: { checked: boolean; onChange: (v: boolean) => void; label: string }) {
+function Toggle({
+  checked,
+  onChange,
+  label,
+  testId,
+}: {
+  checked: boolean
+  onChange: (v: boolean) => void
+  label: string
+  testId?: string
+}) {
   return (
     <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-fg">
       <input
         type="checkbox"
+        data-testid={testId}
         checked={checked}
         onChange={(e) => onChange(e.target.checked)}
         className="size-4 rounded accent-[var(--fd-primary)]"

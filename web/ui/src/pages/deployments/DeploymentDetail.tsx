@@ -6,6 +6,7 @@ import { Badge, CopyButton, Loading, Time, formatDate, useApi } from '../../comp
 import { Alert, ErrorPanel } from '../../components/forms'
 import {
   ArrowLeftIcon,
+  CpuIcon,
   ExternalLinkIcon,
   HistoryIcon,
   LayersIcon,
@@ -221,19 +222,13 @@ export function DeploymentDetail() {
                 {d.placement === 'advanced' ? 'Chosen by you' : 'Chosen for you'}
                 {d.node_id ? <span className="text-muted"> · node {d.node_id}</span> : null}
               </Row>
-              {d.gpus && d.gpus.length > 0 ? (
-                <Row label="GPU">
-                  <span data-testid="deployment-gpus">
-                    {d.gpus.map((g) => g.device || g.id).join(', ')}
-                    <span className="text-muted"> · node {d.gpus[0]?.node_id}, rented whole for this server</span>
-                  </span>
-                </Row>
-              ) : null}
               <Row label="Created">
                 <Time iso={d.created_at} relative={false} />
               </Row>
             </dl>
           </Card>
+
+          {d.gpus && d.gpus.length > 0 ? <GPUCard d={d} /> : null}
 
           <BackupCard d={d} />
 
@@ -321,6 +316,43 @@ export function DeploymentDetail() {
         </p>
       </ConfirmDialog>
     </Container>
+  )
+}
+
+/** GPUCard lists the GPUs ZOS attached to the VM and the rent of their node. */
+function GPUCard({ d }: { d: Deployment }) {
+  const gpus = d.gpus ?? []
+  const node = gpus[0]?.node_id
+  return (
+    <Card className="p-5" data-testid="gpu-card">
+      <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
+        <CpuIcon className="size-4.5 text-muted" />
+        {gpus.length === 1 ? 'GPU' : `${gpus.length} GPUs`}
+      </h2>
+      <ul className="mt-4 space-y-3 text-sm">
+        {gpus.map((g) => (
+          <li key={g.id} data-testid="deployment-gpu" data-gpu={g.id} className="min-w-0">
+            <div className="font-medium text-fg" data-testid="gpu-device">
+              {g.device || 'GPU'}
+            </div>
+            <div className="text-muted" data-testid="gpu-vendor">
+              {g.vendor || 'Unknown vendor'}
+            </div>
+            <div className="font-mono text-xs whitespace-nowrap text-muted">PCI {g.id}</div>
+          </li>
+        ))}
+      </ul>
+      <p className="mt-4 border-t border-border pt-3 text-sm leading-6 text-muted" data-testid="gpu-rent">
+        Node {node} is rented whole for this server
+        {d.rent_contract_id ? (
+          <>
+            {' '}
+            under rent contract <span className="font-mono text-fg">#{d.rent_contract_id}</span>
+          </>
+        ) : null}
+        : the grid attaches a GPU only to a node’s renter.
+      </p>
+    </Card>
   )
 }
 

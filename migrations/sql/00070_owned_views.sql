@@ -21,8 +21,11 @@ REVOKE INSERT, UPDATE, DELETE ON account_directory, role_grants FROM fd_app;
 CREATE VIEW order_summaries WITH (security_invoker = true) AS
     SELECT id, tenant_id, account_id, status, failure_message, description, amount_cents, credit_cents, refunded_cents,
            currency, months, client_key, paid_at, created_at FROM orders;
+-- credit_postings: the ledger's postings by account, without their entries
+-- (a customer's credit is the account customer_credit:<account id>; no
+-- filter here, so the page's lookup keeps the (tenant_id, account) index).
 CREATE VIEW credit_postings WITH (security_invoker = true) AS
-    SELECT tenant_id, account, amount_cents FROM ledger_postings WHERE account LIKE 'customer\_credit:%';
+    SELECT tenant_id, account, amount_cents FROM ledger_postings;
 CREATE VIEW card_summaries WITH (security_invoker = true) AS
     SELECT tenant_id, account_id, brand, last4, exp_month, exp_year, is_default, created_at FROM payment_methods;
 REVOKE INSERT, UPDATE, DELETE ON order_summaries, credit_postings, card_summaries FROM fd_app;

@@ -50,6 +50,8 @@ type Config struct {
 	GraceDays int
 	// StorefrontURL gives a tenant's storefront address for links in mail.
 	StorefrontURL func(slug string) string
+	// Mailer sends dunning and dispute mail; nil sends none.
+	Mailer Mailer
 	// PlatformCountry is the platform Stripe account's country (ISO 3166-1
 	// alpha-2; default US): co-op members elsewhere need cross-border payouts.
 	PlatformCountry string
@@ -60,29 +62,13 @@ type Mailer interface {
 	Send(ctx context.Context, tenantID uuid.UUID, m rbac.Mail) error
 }
 
-// OrderHook hears of paid orders (the deployments domain starts
-// provisioning). It must be idempotent: webhooks can repeat.
-type OrderHook interface {
-	// OrderPaidTx runs inside the transaction that marks the order paid: it
-	// moves what the order paid for and owes its work in that transaction.
-	OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error
-	// OrderPaid runs after that commit (and on retries): it hands the owed
-	// work to the queue at once.
-	OrderPaid(ctx context.Context, orderID uuid.UUID) error
-}
-
-// ServiceControl stops and starts what a subscription pays for (the
-// deployments domain implements it). Each call is idempotent.
-type ServiceControl interface {
-	SubscriptionSuspended(ctx context.Context, id uuid.UUID) error
-	SubscriptionResumed(ctx context.Context, id uuid.UUID) error
-	SubscriptionTerminated(ctx context.Context, id uuid.UUID) error
-}
-
 // Enqueuer starts background work (jobs implements it).
 type Enqueuer interface {
 	// EnqueueStripeEvent processes a stored webhook event once (task id = event id).
 	EnqueueStripeEvent(ctx context.Context, eventID string) error
+	// Kick hands work owed in the outbox (tenant.Owe) to the queue now:
+	// the service events of serviceevents.go.
+	Kick(ctx context.Context, key string) error
 }
 
 // Service is billing.
@@ -95,8 +81,6 @@ type Service struct {
 	enqueue Enqueuer
 	emitter *Emitter
 	mailer  Mailer
-	control ServiceControl
-	hook    OrderHook
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -118,17 +102,8 @@ func NewService(db *sqlx.DB, cfg Config, authz tenant.Authorizer, g grid.Grid, e
 	if cfg.StorefrontURL == nil {
 		cfg.StorefrontURL = func(slug string) string { return "https://" + slug }
 	}
-	return &Service{db: db, sc: sc, cfg: cfg, authz: authz, grid: g, enqueue: enqueue, emitter: emitter, log: log, now: time.Now}
+	return &Service{db: db, sc: sc, cfg: cfg, authz: authz, grid: g, enqueue: enqueue, emitter: emitter, mailer: cfg.Mailer, log: log, now: time.Now}
 }
-
-// SetMailer sets where dunning mail goes.
-func (s *Service) SetMailer(m Mailer) { s.mailer = m }
-
-// SetServiceControl sets who suspends, resumes and terminates machines.
-func (s *Service) SetServiceControl(c ServiceControl) { s.control = c }
-
-// SetOrderHook sets who hears of paid orders.
-func (s *Service) SetOrderHook(h OrderHook) { s.hook = h }
 
 // SetClock replaces the clock (tests of renewals).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

@@ -14,6 +14,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/gridsim"
 	"github.com/fiatdashboard/fiatdashboard/jobs/jobstest"
@@ -29,11 +30,19 @@ const (
 	connectSecret = "whsec_test_connect_secret"
 )
 
-// syncQueue processes events at once, as the worker would.
-type syncQueue struct{ svc **billing.Service }
+// syncQueue processes events at once, as the worker would, and gives
+// billing's service events to the fixture's events (none: they stay owed).
+type syncQueue struct{ f *fixture }
 
 func (q syncQueue) EnqueueStripeEvent(ctx context.Context, id string) error {
-	return (*q.svc).ProcessEvent(ctx, id)
+	return q.f.svc.ProcessEvent(ctx, id)
+}
+
+func (q syncQueue) Kick(ctx context.Context, key string) error {
+	if q.f.events == nil {
+		return nil
+	}
+	return billingtest.RunOwed(ctx, q.f.d.App, key, q.f.events)
 }
 
 type fixture struct {
@@ -47,6 +56,8 @@ type fixture struct {
 	authz    *rbac.Authorizer
 	log      *slog.Logger
 	sim      *gridsim.Sim // the grid billing quotes on and reads wallets from
+	// events hears billing's service events (the deployments domain's part).
+	events billing.ServiceEvents
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -84,8 +95,8 @@ func newFixture(t *testing.T) *fixture {
 	}, log).Connect(connectSecret, func(ctx context.Context, payload []byte, sig string) error {
 		return f.svc.ReceiveConnectWebhook(ctx, payload, sig)
 	})
-	f.svc = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: sm.URL, Mock: true},
-		authz, f.sim, syncQueue{&f.svc}, emitter, log)
+	f.svc = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: sm.URL, Mock: true,
+		Mailer: rbac.NewOutbox(d.App)}, authz, f.sim, syncQueue{f}, emitter, log)
 	return f
 }
 
@@ -102,7 +113,7 @@ func (f *fixture) connect() string {
 // it returns the wallet's twin.
 func (f *fixture) fundWallet(balance grid.TFTUnits) uint32 {
 	f.t.Helper()
-	tr, ex := billingtest.Treasury(f.t, f.d.App, f.authz, f.sim)
+	tr, ex := billingtest.Treasury(f.t, f.d.App, f.authz, f.sim, treasury.Options{})
 	twin, _ := billingtest.FundWallet(f.t, tr, f.sim, ex, f.tenantID, balance)
 	return twin
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -215,4 +217,30 @@ func (s *Service) chargeable(ctx context.Context) (string, error) {
 		return "", fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "this store cannot take card payments yet; please come back soon")
 	}
 	return c.AccountID, nil
+}
+
+// StripeHealth reports tenants' Connect accounts as Stripe last reported
+// them: "healthy", "payouts pending" or "onboarding"; a tenant without an
+// account is missing from the map (tenant.StripeHealthReader, for the
+// console's tenant list).
+func (s *Service) StripeHealth(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	var rows []struct {
+		TenantID uuid.UUID `db:"tenant_id"`
+		Health   string    `db:"health"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "console: tenants' Stripe health", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &rows, `SELECT tenant_id,
+			       CASE WHEN charges_enabled AND payouts_enabled THEN 'healthy'
+			            WHEN charges_enabled THEN 'payouts pending'
+			            ELSE 'onboarding' END AS health
+			FROM tenant_stripe WHERE tenant_id = ANY($1)`, pq.Array(ids))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]string, len(rows))
+	for _, r := range rows {
+		out[r.TenantID] = r.Health
+	}
+	return out, nil
 }

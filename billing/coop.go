@@ -389,7 +389,7 @@ func (s *Service) coopPaid(ctx context.Context, tid uuid.UUID, paymentIntent, ch
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO coop_transfers (tenant_id, order_id, member_account_id, member_email, share_bps,
 					amount_cents, currency, transfer_group, source_charge)
-				SELECT $1, $2, $3, coalesce((SELECT email FROM coop_members WHERE account_id = $3), (SELECT email FROM accounts WHERE id = $3)), $4, $5, $6, $7, $8
+				SELECT $1, $2, $3, coalesce((SELECT email FROM coop_members WHERE account_id = $3), (SELECT email FROM account_directory WHERE id = $3)), $4, $5, $6, $7, $8
 				ON CONFLICT (order_id, member_account_id) DO NOTHING`,
 				tid, o.ID, p.Member, shares[i].BPS, p.Cents, o.Currency, o.TransferGroup, charge); err != nil {
 				return err
@@ -1071,7 +1071,7 @@ func (s *Service) memberPayout(ctx context.Context, typ, account string, raw jso
 	var email string
 	var member uuid.UUID
 	err := tenant.SystemTx(ctx, s.db, "stripe webhook: member payout", func(tx *tenant.Tx) error {
-		err := tx.QueryRowxContext(ctx, `UPDATE member_stripe m SET payout_failure = $2, updated_at = now() FROM accounts a
+		err := tx.QueryRowxContext(ctx, `UPDATE member_stripe m SET payout_failure = $2, updated_at = now() FROM account_directory a
 			WHERE m.stripe_account = $1 AND a.id = m.account_id RETURNING m.account_id, a.email`, account, msg).Scan(&member, &email)
 		if err != nil {
 			return err

@@ -148,8 +148,8 @@ func newCoopFixture(t *testing.T) *coopFixture {
 	}, f.log).Connect(connectSecret, func(ctx context.Context, payload []byte, sig string) error {
 		return f.svc.ReceiveConnectWebhook(ctx, payload, sig)
 	})
-	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: c.rec.start(t), Mock: true},
-		f.authz, f.sim, syncQueue{&f.svc}, emitter, f.log)
+	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: c.rec.start(t), Mock: true,
+		Mailer: rbac.NewOutbox(f.d.App)}, f.authz, f.sim, syncQueue{f}, emitter, f.log)
 	f.tenantID = coop.ID
 	tctx := tenant.WithID(ctx, coop.ID)
 	f.owner = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: owner, Name: "owner@commons.test", MFA: true})

@@ -56,9 +56,8 @@ func newRecordedFixture(t *testing.T) (*fixture, *recorder, *heldEvents) {
 	rec, held := &recorder{}, &heldEvents{}
 	emitter := billing.NewEmitter(secret, 0, held.send(func(ctx context.Context, p []byte, sig string) error { return f.svc.ReceiveWebhook(ctx, p, sig) }), f.log).
 		Connect(connectSecret, held.send(func(ctx context.Context, p []byte, sig string) error { return f.svc.ReceiveConnectWebhook(ctx, p, sig) }))
-	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: rec.start(t), Mock: true},
-		f.authz, f.sim, syncQueue{&f.svc}, emitter, f.log)
-	f.svc.SetMailer(rbac.NewOutbox(f.d.App))
+	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: rec.start(t), Mock: true,
+		Mailer: rbac.NewOutbox(f.d.App)}, f.authz, f.sim, syncQueue{f}, emitter, f.log)
 	return f, rec, held
 }
 
@@ -222,7 +221,6 @@ func TestDisputeIsRecordedAnsweredAndClosed(t *testing.T) {
 // failed payout is shown on its payout account and mailed to it.
 func TestCoopLostDisputeReversesTheMembersInProportion(t *testing.T) {
 	c := newCoopFixture(t)
-	c.svc.SetMailer(rbac.NewOutbox(c.d.App))
 	c.addCard("pm_card_visa")
 	bobAccount := c.onboard(c.bobCtx)
 	o, err := c.svc.Checkout(c.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "coop-disputed"})

@@ -27,6 +27,7 @@ func (m *machines) rec(what string) error {
 	m.mu.Unlock()
 	return nil
 }
+func (m *machines) OrderPaid(context.Context, uuid.UUID) error             { return nil }
 func (m *machines) SubscriptionSuspended(context.Context, uuid.UUID) error { return m.rec("suspended") }
 func (m *machines) SubscriptionResumed(context.Context, uuid.UUID) error   { return m.rec("resumed") }
 func (m *machines) SubscriptionTerminated(context.Context, uuid.UUID) error {
@@ -43,8 +44,7 @@ func TestRenewalsDunningAndCredit(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	f.svc.SetClock(func() time.Time { return now })
 	m := &machines{}
-	f.svc.SetServiceControl(m)
-	f.svc.SetMailer(rbac.NewOutbox(f.d.App))
+	f.events = m
 	f.connect()
 	f.addCard("pm_card_visa")
 	o, err := f.svc.Checkout(f.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "subscription-1"})
@@ -207,8 +207,7 @@ func TestRenewalNeedingAuthenticationEndsPaidOnSession(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	f.svc.SetClock(func() time.Time { return now })
 	m := &machines{}
-	f.svc.SetServiceControl(m)
-	f.svc.SetMailer(rbac.NewOutbox(f.d.App))
+	f.events = m
 	f.connect()
 	f.addCard("pm_card_visa")
 	o, err := f.svc.Checkout(f.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "sca-subscription"})

@@ -148,6 +148,7 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 	var unconfirmed bool
 	var card string
 	var acct string
+	var event string // the service event owed, handed over after the commit
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return err
@@ -155,6 +156,10 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 		if sub.Status == SubSuspended && now.After(sub.PaidThrough.AddDate(0, 0, s.cfg.GraceDays)) {
 			terminate = true
 			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET status = 'terminated', updated_at = now() WHERE id = $1`, id); err != nil {
+				return err
+			}
+			var err error
+			if event, err = oweSubscriptionChange(ctx, tx, tid, id, SubscriptionTerminated); err != nil {
 				return err
 			}
 			return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "unpaid after the grace period"})
@@ -207,8 +212,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 				return err
 			}
 			resumed, err := s.settlePaid(ctx, tx, tid, &o)
-			if err == nil && resumed != nil && s.control != nil {
-				return s.control.SubscriptionResumed(ctx, *resumed)
+			if err == nil && resumed != nil {
+				event, err = oweSubscriptionChange(ctx, tx, tid, *resumed, SubscriptionResumed)
 			}
 			return err
 		}
@@ -218,10 +223,8 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 	if err != nil {
 		return nil, err
 	}
+	s.kick(ctx, event)
 	if terminate {
-		if s.control != nil {
-			return nil, s.control.SubscriptionTerminated(ctx, id)
-		}
 		return nil, nil
 	}
 	if unconfirmed {
@@ -325,7 +328,7 @@ func (s *Service) renewalNeedsAuthentication(ctx context.Context, tid uuid.UUID,
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET next_attempt_at = $2, updated_at = now() WHERE id = $1`, sub.ID, deadline); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, sub.AccountID); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
@@ -366,7 +369,7 @@ func (s *Service) renewalFailed(ctx context.Context, tid, id uuid.UUID, reason s
 		if sub.Status == SubCanceled || sub.Status == SubTerminated {
 			return nil
 		}
-		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, sub.AccountID); err != nil {
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, sub.AccountID); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &slug, `SELECT slug FROM tenants WHERE id = $1`, tid); err != nil {
@@ -405,8 +408,8 @@ func (s *Service) renewalFailed(ctx context.Context, tid, id uuid.UUID, reason s
 			s.log.Error("dunning mail", "err", err)
 		}
 	}
-	if suspended && s.control != nil {
-		return s.control.SubscriptionSuspended(ctx, id)
+	if suspended {
+		return s.subscriptionChanged(ctx, tid, id, SubscriptionSuspended)
 	}
 	return nil
 }
@@ -574,8 +577,8 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (Cents, error) {
 	if err == nil && refund.Amount > 0 {
 		credit += s.refundUnused(ctx, tid, id, refund)
 	}
-	if err == nil && s.control != nil {
-		err = s.control.SubscriptionTerminated(ctx, id)
+	if err == nil {
+		err = s.subscriptionChanged(ctx, tid, id, SubscriptionTerminated)
 	}
 	return credit, err
 }
@@ -611,4 +614,31 @@ func (s *Service) EndRefunded(ctx context.Context, firstOrder uuid.UUID) error {
 		}
 		return tenant.Audit(ctx, tx, tid, "subscription.terminated", id.String(), map[string]any{"reason": "refunded: never delivered"})
 	})
+}
+
+// SubscriptionOfOrder returns the subscription an order started (uuid.Nil
+// when it started none), in ctx's tenant; for the deployments domain.
+func (s *Service) SubscriptionOfOrder(ctx context.Context, order uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT id FROM subscriptions WHERE first_order_id = $1`, order)
+	})
+	if tenant.IsNoRows(err) {
+		return uuid.Nil, nil
+	}
+	return id, err
+}
+
+// FirstOrderOf returns the order a subscription started with (uuid.Nil
+// when there is no such subscription), in ctx's tenant; for the
+// deployments domain.
+func (s *Service) FirstOrderOf(ctx context.Context, sub uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &id, `SELECT first_order_id FROM subscriptions WHERE id = $1`, sub)
+	})
+	if tenant.IsNoRows(err) {
+		return uuid.Nil, nil
+	}
+	return id, err
 }

@@ -309,6 +309,7 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, account string, 
 	var o Order
 	var resumed *uuid.UUID
 	var outcome string
+	var events []string // owed service events, handed over after the commit
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		err := tx.GetContext(ctx, &o, `UPDATE orders SET status = 'paid', paid_at = now(), failure_message = '', updated_at = now()
 			WHERE payment_intent_id = $1 AND status IN ('awaiting_payment', 'requires_action', 'failed') RETURNING `+orderColumns, pi.ID)
@@ -326,18 +327,26 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, account string, 
 		if resumed, err = s.settlePaid(ctx, tx, tid, &o); err != nil {
 			return err
 		}
-		if o.SubscriptionID == nil && s.hook != nil {
-			// What the order paid for becomes paid, and owes its work, in
-			// this same transaction: a retry finds all done or nothing.
-			return s.hook.OrderPaidTx(ctx, tx, o.ID)
+		if resumed != nil {
+			key, err := oweSubscriptionChange(ctx, tx, tid, *resumed, SubscriptionResumed)
+			if err != nil {
+				return err
+			}
+			events = append(events, key)
+		}
+		if o.SubscriptionID == nil {
+			// What the order paid for is owed its start in this same
+			// transaction: a retry finds all done or nothing.
+			key, err := oweOrderPaid(ctx, tx, tid, o.ID)
+			if err != nil {
+				return err
+			}
+			events = append(events, key)
 		}
 		return nil
 	})
-	if err == nil && resumed != nil && s.control != nil {
-		err = s.control.SubscriptionResumed(ctx, *resumed)
-	}
-	if err == nil && outcome == "order paid" && o.SubscriptionID == nil && s.hook != nil {
-		err = s.hook.OrderPaid(ctx, o.ID)
+	if err == nil {
+		s.kick(ctx, events...)
 	}
 	if err == nil {
 		// A co-op's payment goes to its members; each time the event is

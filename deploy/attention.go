@@ -112,7 +112,7 @@ func (r attentionRow) item() AttentionItem {
 const attentionQuery = `SELECT d.id, d.name, a.email, d.status, d.failure, d.updated_at, o.id AS order_id, o.status AS order_status,
 		o.failure_message, o.currency, o.amount_cents,
 		coalesce((SELECT sum(r.amount_cents) FROM refunds r WHERE r.order_id = o.id AND r.status NOT IN ('failed', 'canceled')), 0)::bigint AS asked
-	FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
+	FROM deployments d JOIN account_directory a ON a.id = d.account_id JOIN order_summaries o ON o.id = d.order_id
 	WHERE ($1::uuid IS NULL OR d.id = $1) AND (
 		(d.status IN ('failed', 'suspended') AND d.attention_handled_at IS NULL AND d.updated_at > $2::timestamptz - interval '30 days')
 		OR (d.status = 'awaiting_payment' AND o.status = 'failed' AND d.attention_handled_at IS NULL AND d.updated_at > $2::timestamptz - interval '30 days')

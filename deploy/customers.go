@@ -47,9 +47,9 @@ const activeStatuses = `('paid', 'provisioning', 'running', 'suspended')`
 const customerPage = `
 	WITH page AS (
 		SELECT a.id, a.email, a.created_at, a.email_verified_at, a.totp_enabled_at, a.disabled_at
-		FROM accounts a
+		FROM account_directory a
 		WHERE a.tenant_id = current_setting('app.tenant_id')::uuid
-		  AND EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = a.id::text AND r.v1 = 'customer' AND r.v2 = a.tenant_id::text)
+		  AND EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = a.id::text AND r.role = 'customer' AND r.domain = a.tenant_id::text)
 		  AND a.email ~>~ $1 AND ($2 = '' OR a.email ^@ $2) AND ($4::uuid IS NULL OR a.id = $4::uuid)
 		ORDER BY a.email USING ~<~ LIMIT $3
 	), cur AS (
@@ -67,10 +67,10 @@ const customerPage = `
 	) d ON true
 	LEFT JOIN LATERAL (
 		SELECT sum(amount_cents - refunded_cents) AS paid, max(paid_at) AS last_paid
-		FROM orders WHERE account_id = p.id AND paid_at IS NOT NULL AND currency = cur.base_currency
+		FROM order_summaries WHERE account_id = p.id AND paid_at IS NOT NULL AND currency = cur.base_currency
 	) o ON true
 	LEFT JOIN LATERAL (
-		SELECT -sum(amount_cents) AS credit FROM ledger_postings
+		SELECT -sum(amount_cents) AS credit FROM credit_postings
 		WHERE tenant_id = current_setting('app.tenant_id')::uuid AND account = 'customer_credit:' || p.id::text
 	) c ON true
 	ORDER BY p.email USING ~<~`
@@ -166,17 +166,17 @@ func (s *Service) Customer(ctx context.Context, id uuid.UUID) (*CustomerDetail, 
 		if err := tx.SelectContext(ctx, &d.RecentDeployments, `
 			SELECT d.id, d.name, d.image, d.spec, d.status, d.backup, d.node_id, d.ipv4,
 				o.amount_cents + o.credit_cents AS price_cents, o.months, o.currency, d.created_at
-			FROM deployments d JOIN orders o ON o.id = d.order_id
+			FROM deployments d JOIN order_summaries o ON o.id = d.order_id
 			WHERE d.account_id = $1 ORDER BY d.created_at DESC LIMIT $2`, id, customerDetailRows); err != nil {
 			return err
 		}
 		if err := tx.SelectContext(ctx, &d.RecentPayments, `
 			SELECT id, status, description, amount_cents, credit_cents, refunded_cents, currency, paid_at, created_at
-			FROM orders WHERE account_id = $1 ORDER BY created_at DESC LIMIT $2`, id, customerDetailRows); err != nil {
+			FROM order_summaries WHERE account_id = $1 ORDER BY created_at DESC LIMIT $2`, id, customerDetailRows); err != nil {
 			return err
 		}
 		return tx.SelectContext(ctx, &d.Cards, `SELECT brand, last4, exp_month, exp_year, is_default
-			FROM payment_methods WHERE account_id = $1 ORDER BY is_default DESC, created_at`, id)
+			FROM card_summaries WHERE account_id = $1 ORDER BY is_default DESC, created_at`, id)
 	})
 	if err != nil {
 		return nil, err

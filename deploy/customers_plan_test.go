@@ -48,7 +48,7 @@ func TestCustomerSearchIsAnIndexRangeUnderRLS(t *testing.T) {
 	text := strings.Join(plan, "\n")
 	var cond string
 	for i, line := range plan {
-		if strings.Contains(line, "on accounts a") && i+1 < len(plan) {
+		if strings.Contains(line, " on accounts") && i+1 < len(plan) { // read through rbac's account_directory
 			cond = plan[i+1]
 		}
 	}

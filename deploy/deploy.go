@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -30,7 +31,7 @@ type Service struct {
 	grid    grid.Grid
 	catalog *grid.Catalog
 	keys    TwinKeys
-	billing *billing.Service
+	billing Payments
 	enqueue Enqueuer
 	log     *slog.Logger
 	now     func() time.Time
@@ -45,10 +46,47 @@ type Service struct {
 	sealer Sealer
 }
 
+// Payments is what deployments ask of billing: prices, checkout, the order
+// a deployment was bought with, and the money back when it fails or ends
+// (billing.Service implements it).
+type Payments interface {
+	Catalog(ctx context.Context) (*billing.Catalog, error)
+	Quote(ctx context.Context, in billing.QuoteInput) (*billing.PriceQuote, error)
+	PublicQuote(ctx context.Context, in billing.QuoteInput) (*billing.PriceQuote, error)
+	Refund(ctx context.Context, order uuid.UUID, amount billing.Cents, reason string) error
+	Checkout(ctx context.Context, in billing.CheckoutInput) (*billing.Order, error)
+	Order(ctx context.Context, id uuid.UUID) (*billing.Order, error)
+	SettleRefund(ctx context.Context, in billing.RefundTask) error
+	EndRefunded(ctx context.Context, firstOrder uuid.UUID) error
+	Cancel(ctx context.Context, subscription uuid.UUID) (billing.Cents, error)
+	// SubscriptionOfOrder and FirstOrderOf link a subscription and the
+	// order it started with (uuid.Nil: none).
+	SubscriptionOfOrder(ctx context.Context, order uuid.UUID) (uuid.UUID, error)
+	FirstOrderOf(ctx context.Context, subscription uuid.UUID) (uuid.UUID, error)
+}
+
+// Options are the deployments domain's collaborators beyond its store and
+// grid, given at construction. One left nil fails what needs it with an
+// internal error (commands and tests that need only part of the domain).
+type Options struct {
+	Payments Payments // checkout and refunds (billing)
+	Enqueuer Enqueuer // queues provisioning (jobs)
+	// Wallets gives each tenant's wallet as a grid: deployments, cancels,
+	// health and reconcile run on the tenant's own twin (the treasury).
+	Wallets TenantGrids
+	// Sealer seals deployments' QSFS secrets (the master keyring).
+	Sealer Sealer
+	// Mailer tells customers of failovers and re-provisioning;
+	// StorefrontURL links to their storefront.
+	Mailer        billing.Mailer
+	StorefrontURL func(slug string) string
+}
+
 // NewService wires the deployments domain. Node reads for pages go through
 // catalog (a cache), never to the grid per view.
-func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid.Catalog, keys TwinKeys, log *slog.Logger) *Service {
-	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now}
+func NewService(db *sqlx.DB, authz tenant.Authorizer, g grid.Grid, catalog *grid.Catalog, keys TwinKeys, log *slog.Logger, opts Options) *Service {
+	return &Service{db: db, authz: authz, grid: g, catalog: catalog, keys: keys, log: log, now: time.Now,
+		billing: opts.Payments, enqueue: opts.Enqueuer, wallets: opts.Wallets, sealer: opts.Sealer, mailer: opts.Mailer, storefront: opts.StorefrontURL}
 }
 
 // SetClock replaces the platform clock the service reads (tests; nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
@@ -40,10 +41,20 @@ func (q *queued) EnqueueDeploy(_ context.Context, id uuid.UUID) error {
 	return nil
 }
 
-type syncEvents struct{ b **billing.Service }
+// syncEvents processes Stripe events at once, and hands billing's service
+// events to the deployments service at once, as the worker would.
+type syncEvents struct {
+	b   **billing.Service
+	svc **deploy.Service
+	db  *sqlx.DB
+}
 
 func (e syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 	return (*e.b).ProcessEvent(ctx, id)
+}
+
+func (e syncEvents) Kick(ctx context.Context, key string) error {
+	return billingtest.RunOwed(ctx, e.db, key, *e.svc)
 }
 
 type shop struct {
@@ -56,6 +67,15 @@ type shop struct {
 	treasury *treasury.Treasury
 	twin     uint32
 	wallet   *gridsim.Sim
+	// opts built svc; rebuild changes them.
+	opts deploy.Options
+}
+
+// rebuild builds the shop's deployments service anew with changed options
+// (a queue that is down, a rotated keyring).
+func (s *shop) rebuild(change func(*deploy.Options)) {
+	change(&s.opts)
+	s.svc = deploy.NewService(s.d.App, s.authz, s.sim, s.catalog, s.sim, slog.New(slog.NewTextHandler(io.Discard, nil)), s.opts)
 }
 
 func newShop(t *testing.T) *shop {
@@ -69,19 +89,15 @@ func newShop(t *testing.T) *shop {
 			return s.bill.ReceiveConnectWebhook(ctx, p, sig)
 		})
 	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		w.authz, w.sim, syncEvents{&s.bill}, emitter, log)
-	w.svc.SetBilling(s.bill)
-	w.svc.SetEnqueuer(s.q)
-	w.svc.SetMailer(rbac.NewOutbox(w.d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+		w.authz, w.sim, syncEvents{b: &s.bill, svc: &w.svc, db: w.d.App}, emitter, log)
 	var ex *exchangesim.Sim
-	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim)
-	s.treasury.SetGridFactory(billingtest.SimWalletGrids(w.sim))
+	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim, treasury.Options{Grids: billingtest.SimWalletGrids(w.sim)})
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)
 	s.wallet = w.sim.AsTwin(s.twin)
-	w.svc.SetTenantGrids(s.treasury)
-	w.svc.SetSealer(testKeyring(t))
-	s.bill.SetOrderHook(w.svc)
-	s.bill.SetServiceControl(w.svc)
+	s.rebuild(func(o *deploy.Options) {
+		*o = deploy.Options{Payments: s.bill, Enqueuer: s.q, Wallets: s.treasury, Sealer: testKeyring(t),
+			Mailer: rbac.NewOutbox(w.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }}
+	})
 	if _, err := s.bill.OnboardingLink(w.owner, "http://demo.localhost"); err != nil {
 		t.Fatal(err)
 	}

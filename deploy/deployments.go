@@ -53,12 +53,6 @@ type Enqueuer interface {
 	EnqueueDeploy(ctx context.Context, id uuid.UUID) error
 }
 
-// SetBilling connects the deployments domain to payments.
-func (s *Service) SetBilling(b *billing.Service) { s.billing = b }
-
-// SetEnqueuer sets who queues provisioning.
-func (s *Service) SetEnqueuer(e Enqueuer) { s.enqueue = e }
-
 // Deployment is a customer's VM.
 type Deployment struct {
 	ID            uuid.UUID       `db:"id" json:"id"`
@@ -230,7 +224,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	actor, _ := tenant.ActorFromContext(ctx)
 	var taken bool
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM deployments d JOIN orders o ON o.id = d.order_id
+		return tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM deployments d JOIN order_summaries o ON o.id = d.order_id
 			WHERE d.account_id = $1 AND d.name = $2 AND d.status NOT IN ('terminated', 'failed') AND o.client_key IS DISTINCT FROM $3)`, actor.ID, in.Name, in.ClientKey)
 	}); err != nil {
 		return nil, err
@@ -360,9 +354,8 @@ func oweDeploy(ctx context.Context, tx *tenant.Tx, id uuid.UUID, again bool) err
 	return tenant.Owe(ctx, tx, tenant.OwedTask{Key: DeployKey(id), Type: TaskDeploy, Data: map[string]string{"id": id.String()}, Again: again})
 }
 
-// OrderPaidTx implements billing.OrderHook: inside the transaction that
-// marks the order paid, the order's deployment becomes paid and owes its
-// provisioning. A replay changes nothing.
+// OrderPaidTx makes the order's deployment paid and owes its provisioning,
+// inside tx. A replay changes nothing.
 func (s *Service) OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.UUID) error {
 	var id uuid.UUID
 	err := tx.GetContext(ctx, &id, `SELECT id FROM deployments WHERE order_id = $1`, orderID)
@@ -379,9 +372,9 @@ func (s *Service) OrderPaidTx(ctx context.Context, tx *tenant.Tx, orderID uuid.U
 	return oweDeploy(ctx, tx, id, false)
 }
 
-// OrderPaid starts provisioning the deployment an order paid for (billing
-// calls it after the payment's transaction; Create when the payment came
-// first): the deployment becomes paid and owes provisioning if it was not
+// OrderPaid starts provisioning the deployment an order paid for (billing's
+// TaskOrderPaid event, owed in the payment's transaction; Create when the
+// payment came first): the deployment becomes paid and owes provisioning if it was not
 // already, and the owed task is handed to the queue.
 func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
 	var id uuid.UUID
@@ -471,12 +464,12 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 var (
 	listStaff = `SELECT ` + prefixed("d.", depColumns) + `,
 			a.email AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
-			FROM deployments d JOIN accounts a ON a.id = d.account_id JOIN orders o ON o.id = d.order_id
+			FROM deployments d JOIN account_directory a ON a.id = d.account_id JOIN order_summaries o ON o.id = d.order_id
 			WHERE d.created_at < $1
 			ORDER BY d.created_at DESC LIMIT $2`
 	listCustomer = `SELECT ` + prefixed("d.", depColumns) + `,
 			'' AS customer_email, o.amount_cents AS price_cents, o.currency, o.months
-			FROM deployments d JOIN orders o ON o.id = d.order_id
+			FROM deployments d JOIN order_summaries o ON o.id = d.order_id
 			WHERE d.account_id = $3 AND d.created_at < $1
 			  AND NOT (d.status = 'terminated' AND o.paid_at IS NULL)
 			ORDER BY d.created_at DESC LIMIT $2`

@@ -28,7 +28,7 @@ func (redisDown) EnqueueDeploy(context.Context, uuid.UUID) error {
 // waits in the outbox (nothing lives only in Redis).
 func TestPaymentOwesProvisioningInItsTransaction(t *testing.T) {
 	s := newShop(t)
-	s.svc.SetEnqueuer(redisDown{})
+	s.rebuild(func(o *deploy.Options) { o.Enqueuer = redisDown{} })
 	d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: "durable", Image: "ubuntu-24.04", SSHKey: testKey,
 		ClientKey: "deploy-durable", QuoteInput: billing.QuoteInput{Size: "small"}})
 	if err != nil {

@@ -139,7 +139,7 @@ func TestQSFSSecretsAreRandomSealedAndRotated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.svc.SetSealer(newer)
+	s.rebuild(func(o *deploy.Options) { o.Sealer = newer })
 	n, err := s.svc.RotateSecrets(context.Background())
 	if err != nil || n != 2 {
 		t.Fatalf("rotate = %d, %v; want 2", n, err)

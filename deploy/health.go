@@ -74,7 +74,7 @@ func (s *Service) ResumeStranded(ctx context.Context) (int, error) {
 	err := tenant.SystemTx(ctx, s.db, "job: stranded deployments", func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &rows, `SELECT d.id, d.tenant_id FROM deployments d
 			WHERE d.status IN ('paid', 'provisioning') AND d.updated_at < now() - interval '2 minutes'
-			  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'deploy:' || d.id::text AND o.done_at IS NULL)
+			  AND NOT outbox_owes('deploy:' || d.id::text)
 			ORDER BY d.updated_at LIMIT 1000`)
 	})
 	if err != nil {

@@ -19,7 +19,7 @@ func (s *Service) tellCustomer(ctx context.Context, d *Deployment, kind string, 
 	tid, _ := tenant.IDFromContext(ctx)
 	var email, slug, shop string
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, d.AccountID); err != nil {
+		if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, d.AccountID); err != nil {
 			return err
 		}
 		return tx.QueryRowxContext(ctx, `SELECT slug, name FROM tenants WHERE id = $1`, tid).Scan(&slug, &shop)

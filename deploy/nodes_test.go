@@ -66,7 +66,7 @@ func newWorld(t *testing.T) *world {
 	if err := cat.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{svc: deploy.NewService(d.App, authz, sim, cat, sim, log), sim: sim, authz: authz, d: d, tenantID: tn.ID, catalog: cat}
+	w := &world{svc: deploy.NewService(d.App, authz, sim, cat, sim, log, deploy.Options{}), sim: sim, authz: authz, d: d, tenantID: tn.ID, catalog: cat}
 	w.operator = tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: op, Name: "farmer@console.test"})
 	w.owner = tenant.WithActor(tenant.WithID(ctx, tn.ID), tenant.Actor{Kind: tenant.ActorUser, ID: owner, Name: "owner@demo.test", MFA: true})
 	w.farm = sim.Farms()[0]

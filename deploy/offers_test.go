@@ -13,6 +13,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
+	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -37,8 +38,8 @@ func coopShop(t *testing.T) (*shop, []uint32, []uint32) {
 		s.tenantID, member); err != nil {
 		t.Fatal(err)
 	}
-	s.svc.SetTenantGrids(offerTestGrids{s.sim}) // the simulator deploys as every tenant's twin
-	tr, ex := billingtest.Treasury(t, s.d.App, s.authz, s.sim)
+	s.rebuild(func(o *deploy.Options) { o.Wallets = offerTestGrids{s.sim} }) // the simulator deploys as every tenant's twin
+	tr, ex := billingtest.Treasury(t, s.d.App, s.authz, s.sim, treasury.Options{})
 	billingtest.FundWallet(t, tr, s.sim, ex, s.tenantID, 100_000*grid.UnitsPerTFT)
 	gpu, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, GPU: true, MinFree: grid.Resources{CRU: 2, MRU: 4 << 30, SRU: 50 << 30},
 		Page: grid.Page{Size: 2}})
@@ -72,6 +73,7 @@ func coopShop(t *testing.T) (*shop, []uint32, []uint32) {
 type offerTestGrids struct{ g grid.Grid }
 
 func (o offerTestGrids) TenantGrid(context.Context, uuid.UUID) (grid.Grid, error) { return o.g, nil }
+func (o offerTestGrids) HasWallet(context.Context, uuid.UUID) (bool, error)       { return true, nil }
 
 // TestOfferRestrictsNodeSelection publishes a GPU offer and checks that an
 // order from it may pick only GPU nodes in advanced mode (a node without a

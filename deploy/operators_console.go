@@ -68,9 +68,9 @@ func (s *Service) NodeOperators(ctx context.Context, q, after string, limit int)
 	err = tenant.SystemTx(ctx, s.db, "console: node operators", func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &rows, `
 			WITH page AS (
-				SELECT a.id, a.email, a.created_at, a.disabled_at FROM accounts a
+				SELECT a.id, a.email, a.created_at, a.disabled_at FROM account_directory a
 				WHERE a.tenant_id IS NULL
-				  AND EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = a.id::text AND r.v1 = 'node_operator' AND r.v2 = 'platform')
+				  AND EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = a.id::text AND r.role = 'node_operator' AND r.domain = 'platform')
 				  AND a.email > $1 AND ($2 = '' OR a.email LIKE $2)
 				ORDER BY a.email LIMIT $3
 			)

@@ -3,6 +3,9 @@ package deploy
 import (
 	"context"
 
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -69,6 +72,28 @@ func (s *Service) Activity(ctx context.Context) (*Activity, error) {
 		if isDown(id) {
 			out.OnDownNodes++
 		}
+	}
+	return out, nil
+}
+
+// LiveDeployments counts tenants' live deployments (provisioning, running,
+// suspended); a tenant without one is missing from the map
+// (tenant.DeploymentCounter, for the console's tenant list).
+func (s *Service) LiveDeployments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+	var rows []struct {
+		TenantID uuid.UUID `db:"tenant_id"`
+		N        int       `db:"n"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "console: tenants' deployments", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &rows, `SELECT tenant_id, count(*) AS n FROM deployments
+			WHERE tenant_id = ANY($1) AND status IN ('provisioning', 'running', 'suspended') GROUP BY tenant_id`, pq.Array(ids))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]int, len(rows))
+	for _, r := range rows {
+		out[r.TenantID] = r.N
 	}
 	return out, nil
 }

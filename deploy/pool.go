@@ -51,8 +51,8 @@ func (s *Service) poolRows(ctx context.Context) ([]poolRow, error) {
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		// approved: the same rule as EligibleNodes.
 		return tx.SelectContext(ctx, &rows, `SELECT node_id, source, NULL::text AS email, contributed_by::text AS contributed_by, exposed, customer_pickable, added_at,
-			(p.source = 'tenant' OR EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = p.contributed_by::text
-				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text)) AS approved
+			(p.source = 'tenant' OR EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = p.contributed_by::text
+				AND r.role = 'node_operator' AND r.domain = p.tenant_id::text)) AS approved
 			FROM pool_nodes p ORDER BY node_id LIMIT 5000`)
 	})
 	if err != nil || len(rows) == 0 {
@@ -74,7 +74,7 @@ func (s *Service) poolRows(ctx context.Context) ([]poolRow, error) {
 		Email string `db:"email"`
 	}
 	err = tenant.PlatformTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &accounts, `SELECT id::text AS id, email FROM accounts WHERE tenant_id IS NULL AND id = ANY($1::uuid[])`, pq.StringArray(ids))
+		return tx.SelectContext(ctx, &accounts, `SELECT id::text AS id, email FROM account_directory WHERE tenant_id IS NULL AND id = ANY($1::uuid[])`, pq.StringArray(ids))
 	})
 	emailOf := make(map[string]string, len(accounts))
 	for _, a := range accounts {
@@ -251,8 +251,8 @@ func (s *Service) poolNodeIDs(ctx context.Context, customerPick bool) ([]uint32,
 		// (the node_operator role in the tenant's domain): revoking it
 		// withdraws every node the operator exposed there.
 		return tx.SelectContext(ctx, &ids, `SELECT p.node_id FROM pool_nodes p WHERE p.exposed AND ($1 = false OR p.customer_pickable)
-			AND (p.source = 'tenant' OR EXISTS (SELECT 1 FROM casbin_rules r WHERE r.ptype = 'g' AND r.v0 = p.contributed_by::text
-				AND r.v1 = 'node_operator' AND r.v2 = p.tenant_id::text))
+			AND (p.source = 'tenant' OR EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = p.contributed_by::text
+				AND r.role = 'node_operator' AND r.domain = p.tenant_id::text))
 			ORDER BY p.node_id`, customerPick)
 	})
 	return ids, err

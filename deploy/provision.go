@@ -470,20 +470,23 @@ func (s *Service) teardown(ctx context.Context, d *Deployment) error {
 }
 
 func (s *Service) subscriptionOf(ctx context.Context, order uuid.UUID) (uuid.UUID, error) {
-	var id uuid.UUID
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &id, `SELECT id FROM subscriptions WHERE first_order_id = $1`, order)
-	})
-	if tenant.IsNoRows(err) {
-		return uuid.Nil, nil
+	if s.billing == nil {
+		return uuid.Nil, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "deployments: payments are not wired")
 	}
-	return id, err
+	return s.billing.SubscriptionOfOrder(ctx, order)
 }
 
 func (s *Service) deploymentOfSubscription(ctx context.Context, sub uuid.UUID) (*Deployment, error) {
+	if s.billing == nil {
+		return nil, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "deployments: payments are not wired")
+	}
+	order, err := s.billing.FirstOrderOf(ctx, sub)
+	if err != nil || order == uuid.Nil {
+		return nil, err
+	}
 	var d Deployment
-	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &d, `SELECT `+prefixed("d.", depColumns)+` FROM deployments d JOIN subscriptions s ON s.first_order_id = d.order_id WHERE s.id = $1`, sub)
+	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order)
 	})
 	if tenant.IsNoRows(err) {
 		return nil, nil
@@ -491,7 +494,7 @@ func (s *Service) deploymentOfSubscription(ctx context.Context, sub uuid.UUID) (
 	return &d, err
 }
 
-// SubscriptionSuspended implements billing.ServiceControl: the VM keeps its
+// SubscriptionSuspended implements billing.ServiceEvents: the VM keeps its
 // contracts through the grace period, marked suspended.
 func (s *Service) SubscriptionSuspended(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
@@ -502,7 +505,7 @@ func (s *Service) SubscriptionSuspended(ctx context.Context, sub uuid.UUID) erro
 	return err
 }
 
-// SubscriptionResumed implements billing.ServiceControl.
+// SubscriptionResumed implements billing.ServiceEvents.
 func (s *Service) SubscriptionResumed(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
 	if err != nil || d == nil || d.Status != Suspended {
@@ -512,7 +515,7 @@ func (s *Service) SubscriptionResumed(ctx context.Context, sub uuid.UUID) error 
 	return err
 }
 
-// SubscriptionTerminated implements billing.ServiceControl: unpaid past the
+// SubscriptionTerminated implements billing.ServiceEvents: unpaid past the
 // grace period, or cancelled.
 func (s *Service) SubscriptionTerminated(ctx context.Context, sub uuid.UUID) error {
 	d, err := s.deploymentOfSubscription(ctx, sub)
@@ -523,7 +526,7 @@ func (s *Service) SubscriptionTerminated(ctx context.Context, sub uuid.UUID) err
 	return s.teardown(ctx, d)
 }
 
-var _ billing.ServiceControl = (*Service)(nil)
+var _ billing.ServiceEvents = (*Service)(nil)
 
 func prefixed(prefix, columns string) string {
 	parts := strings.Split(columns, ",")

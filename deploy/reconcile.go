@@ -292,6 +292,12 @@ func (s *Service) HealthReport(ctx context.Context) (*Health, error) {
 	if len(reports) > 0 {
 		h.LastReconcile = &reports[0]
 	}
+	if s.wallets != nil {
+		tid, _ := tenant.IDFromContext(ctx)
+		if h.Wallet, err = s.wallets.HasWallet(ctx, tid); err != nil {
+			return nil, err
+		}
+	}
 	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if err := tx.GetContext(ctx, &h.Counts, `SELECT count(*) FILTER (WHERE status = 'running') AS running,
 			count(*) FILTER (WHERE status IN ('paid', 'provisioning')) AS provisioning,
@@ -306,11 +312,8 @@ func (s *Service) HealthReport(ctx context.Context) (*Health, error) {
 			WHERE b.status = 'lost' AND d.status = 'running'`); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &h.Wallet, `SELECT EXISTS (SELECT 1 FROM tenant_wallets)`); err != nil {
-			return err
-		}
 		return tx.SelectContext(ctx, &h.Incidents, `SELECT d.id, d.name, a.email, d.incident, d.incident_message, d.incident_at, d.notified_at, d.status
-			FROM deployments d JOIN accounts a ON a.id = d.account_id
+			FROM deployments d JOIN account_directory a ON a.id = d.account_id
 			WHERE d.incident_at > now() - interval '30 days' ORDER BY d.incident_at DESC LIMIT 20`)
 	})
 	return h, err

@@ -22,9 +22,6 @@ type Sealer interface {
 // sealPurpose separates QSFS secrets from every other sealed secret.
 const sealPurpose = "qsfs"
 
-// SetSealer sets the keyring that seals deployments' QSFS secrets.
-func (s *Service) SetSealer(k Sealer) { s.sealer = k }
-
 // qsfsSecrets returns the deployment's zdb password and QSFS encryption
 // key. The first call draws them at random (16 and 32 bytes from
 // crypto/rand) and stores them sealed; later calls, a retried provision

@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -19,17 +18,8 @@ type TenantGrids interface {
 	// TenantGrid returns treasury.ErrNoWallet (ECONFLICT) when the tenant
 	// has no wallet.
 	TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Grid, error)
-}
-
-// SetTenantGrids sets where tenants' wallet grids come from. Deploying,
-// cancelling, reading projects, health and reconcile all go through them;
-// node reads stay on the shared grid and its catalog.
-func (s *Service) SetTenantGrids(g TenantGrids) { s.wallets = g }
-
-// SetMailer sets where customers are told of failovers and re-provisioning,
-// and the storefront address for the link in that mail.
-func (s *Service) SetMailer(m billing.Mailer, storefrontURL func(slug string) string) {
-	s.mailer, s.storefront = m, storefrontURL
+	// HasWallet reports whether the tenant has a wallet (the health page).
+	HasWallet(ctx context.Context, tenantID uuid.UUID) (bool, error)
 }
 
 // gridFor returns the grid acting as the wallet twin of ctx's tenant.

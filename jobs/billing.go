@@ -101,6 +101,28 @@ func (w *Worker) RegisterRefunds(r Refunder) {
 	})
 }
 
+// Billing's service events, owed in the outbox and handled by the
+// deployments domain.
+const (
+	TypeOrderPaid           = billing.TaskOrderPaid
+	TypeSubscriptionChanged = billing.TaskSubscriptionChanged
+)
+
+// RegisterServiceEvents handles billing's service events with h (the
+// deployments domain): an order paid, a subscription suspended, resumed or
+// terminated.
+func (w *Worker) RegisterServiceEvents(h billing.ServiceEvents) {
+	for _, typ := range []string{TypeOrderPaid, TypeSubscriptionChanged} {
+		w.mux.HandleFunc(typ, func(ctx context.Context, t *asynq.Task) error {
+			var ev billing.ServiceEvent
+			if err := Decode(t, &ev); err != nil {
+				return err
+			}
+			return billing.HandleServiceEvent(ctx, h, t.Type(), ev)
+		})
+	}
+}
+
 // RegisterMockEvents handles TypeMockEvent: the emitter posts a stored mock
 // Stripe event to the webhook endpoint; a refusal or no answer is retried,
 // as Stripe retries.

@@ -35,6 +35,9 @@ var owedOptions = map[string][]asynq.Option{
 	TypeTopupStep:   {asynq.Queue(QueueDefault), asynq.MaxRetry(30)},
 	TypeRefund:      {asynq.Queue(QueueCritical), asynq.MaxRetry(20)},
 	TypeMockEvent:   {asynq.Queue(QueueCritical), asynq.MaxRetry(20)},
+	// Billing's service events (the deployments domain handles them).
+	TypeOrderPaid:           {asynq.Queue(QueueCritical), asynq.MaxRetry(20)},
+	TypeSubscriptionChanged: {asynq.Queue(QueueCritical), asynq.MaxRetry(20)},
 }
 
 // maxRelays bounds how often a task whose retries ran out (archived) is

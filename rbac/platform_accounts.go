@@ -41,10 +41,10 @@ func (s *Service) PlatformAccounts(ctx context.Context, q, after string, limit i
 	var rows []struct {
 		PlatformAccount
 		Roles pq.StringArray `db:"roles"`
-		Coops pq.StringArray `db:"coops"`
 	}
+	var coops map[uuid.UUID][]string
 	err = tenant.SystemTx(ctx, s.db, "console: platform accounts", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `
+		err := tx.SelectContext(ctx, &rows, `
 			WITH page AS (
 				SELECT id, email, email_verified_at, totp_enabled_at, created_at, disabled_at
 				FROM accounts
@@ -53,17 +53,26 @@ func (s *Service) PlatformAccounts(ctx context.Context, q, after string, limit i
 			)
 			SELECT p.id, p.email, p.email_verified_at IS NOT NULL AS verified, p.totp_enabled_at IS NOT NULL AS mfa_enabled,
 				p.created_at, p.disabled_at,
-				coalesce(r.roles, '{}') AS roles, coalesce(c.coops, '{}') AS coops,
+				coalesce(r.roles, '{}') AS roles,
 				coalesce(t.n, 0) AS api_tokens, coalesce(se.n, 0) AS sessions
 			FROM page p
 			LEFT JOIN LATERAL (SELECT array_agg(v1 ORDER BY v1) AS roles FROM casbin_rules
 				WHERE ptype = 'g' AND v0 = p.id::text AND v2 = 'platform') r ON true
-			LEFT JOIN LATERAL (SELECT array_agg(tn.name ORDER BY tn.name) AS coops FROM coop_members m
-				JOIN tenants tn ON tn.id = m.tenant_id WHERE m.account_id = p.id) c ON true
 			LEFT JOIN LATERAL (SELECT count(*) AS n FROM api_tokens WHERE account_id = p.id AND revoked_at IS NULL) t ON true
 			LEFT JOIN LATERAL (SELECT count(*) AS n FROM sessions
 				WHERE account_id = p.id AND revoked_at IS NULL AND expires_at > now()) se ON true
 			ORDER BY p.email`, after, pattern, limit)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		// The co-ops each is a member of, from the tenant package, which
+		// keeps co-op members.
+		ids := make([]uuid.UUID, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		coops, err = tenant.CoopsOf(ctx, tx, ids)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -71,7 +80,10 @@ func (s *Service) PlatformAccounts(ctx context.Context, q, after string, limit i
 	out := make([]PlatformAccount, len(rows))
 	for i, r := range rows {
 		out[i] = r.PlatformAccount
-		out[i].Roles, out[i].Coops = []string(r.Roles), []string(r.Coops)
+		out[i].Roles, out[i].Coops = []string(r.Roles), coops[r.ID]
+		if out[i].Coops == nil {
+			out[i].Coops = []string{}
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/fiatdashboard/fiatdashboard"
 )
@@ -205,4 +206,22 @@ func (s *Service) RemoveCoopMember(ctx context.Context, account uuid.UUID) error
 		}
 		return Audit(ctx, tx, tid, "coop.member_removed", email, nil)
 	})
+}
+
+// CoopsOf names, in tx, the co-ops each of the accounts is a member of, by
+// name (the console's accounts list, read on the system path).
+func CoopsOf(ctx context.Context, tx *Tx, accounts []uuid.UUID) (map[uuid.UUID][]string, error) {
+	var rows []struct {
+		Account uuid.UUID `db:"account_id"`
+		Name    string    `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT m.account_id, t.name FROM coop_members m JOIN tenants t ON t.id = m.tenant_id
+		WHERE m.account_id = ANY($1) ORDER BY t.name`, pq.Array(accounts)); err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID][]string, len(rows))
+	for _, r := range rows {
+		out[r.Account] = append(out[r.Account], r.Name)
+	}
+	return out, nil
 }

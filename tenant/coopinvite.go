@@ -156,7 +156,7 @@ func (s *Service) invitee(ctx context.Context) (string, error) {
 		Verified bool   `db:"verified"`
 	}
 	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
-		return tx.GetContext(ctx, &a, `SELECT email, email_verified_at IS NOT NULL AS verified FROM accounts
+		return tx.GetContext(ctx, &a, `SELECT email, email_verified_at IS NOT NULL AS verified FROM account_directory
 			WHERE id = $1 AND tenant_id IS NULL AND disabled_at IS NULL`, actor.ID)
 	})
 	if IsNoRows(err) {

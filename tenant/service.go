@@ -42,13 +42,12 @@ type Service struct {
 	changes  *Changes
 	dns      DNSResolver
 	resolver *Resolver
-	wallets  WalletHealthReader // nil until the treasury is wired
-	revenue  RevenueReader      // nil until billing is wired
+	readers  Readers // the tenant list's columns other domains own
 }
 
 // NewService wires the tenant service.
-func NewService(db *sqlx.DB, authz Authorizer, invite OwnerInviter, changes *Changes, dns DNSResolver, resolver *Resolver) *Service {
-	return &Service{db: db, store: NewStore(db), authz: authz, invite: invite, changes: changes, dns: dns, resolver: resolver}
+func NewService(db *sqlx.DB, authz Authorizer, invite OwnerInviter, changes *Changes, dns DNSResolver, resolver *Resolver, readers Readers) *Service {
+	return &Service{db: db, store: NewStore(db), authz: authz, invite: invite, changes: changes, dns: dns, resolver: resolver, readers: readers}
 }
 
 // storefrontOrigin is the address of a tenant's storefront, from the scheme
@@ -94,7 +93,7 @@ type ConsoleTenant struct {
 	Tenant
 	Domains int `db:"domains" json:"domains"`
 	// Deployments counts the live ones (provisioning, running, suspended).
-	Deployments int `db:"deployments" json:"deployments"`
+	Deployments int `db:"-" json:"deployments"`
 	// RevenueMonth is the gross of this calendar month, NetMonth its net
 	// and PlatformFeesMonth the platform's fees, as billing.Revenue defines
 	// them, in cents of the tenant's base currency.
@@ -106,7 +105,7 @@ type ConsoleTenant struct {
 	// is charged on the platform's account ("platform account").
 	// WalletHealth is the treasury's word for the tenant's grid wallet (not
 	// set up, healthy, low runway, failing) and WalletNote says why.
-	StripeHealth string `db:"stripe_health" json:"stripe_health"`
+	StripeHealth string `db:"-" json:"stripe_health"`
 	WalletHealth string `db:"-" json:"wallet_health"`
 	WalletNote   string `db:"-" json:"wallet_note,omitempty"`
 }
@@ -126,14 +125,8 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 	err := SystemTx(ctx, s.db, "console: tenants", func(tx *Tx) error {
 		return tx.SelectContext(ctx, &out, `
 			SELECT `+prefixed("t.", tenantColumns)+`,
-			       (SELECT count(*) FROM tenant_domains d WHERE d.tenant_id = t.id) AS domains,
-			       (SELECT count(*) FROM deployments x WHERE x.tenant_id = t.id AND x.status IN ('provisioning', 'running', 'suspended')) AS deployments,
-			       CASE WHEN t.kind = 'coop' THEN 'platform account'
-			            WHEN s.tenant_id IS NULL THEN 'not connected'
-			            WHEN s.charges_enabled AND s.payouts_enabled THEN 'healthy'
-			            WHEN s.charges_enabled THEN 'payouts pending'
-			            ELSE 'onboarding' END AS stripe_health
-			FROM tenants t LEFT JOIN tenant_stripe s ON s.tenant_id = t.id
+			       (SELECT count(*) FROM tenant_domains d WHERE d.tenant_id = t.id) AS domains
+			FROM tenants t
 			WHERE ($1 = '' OR t.status = $1) AND t.slug > $2 ORDER BY t.slug LIMIT $3`, status, after, limit)
 	})
 	if err != nil {
@@ -141,6 +134,9 @@ func (s *Service) Tenants(ctx context.Context, status, after string, limit int) 
 	}
 	for i := range out {
 		out[i].WalletHealth = "not set up"
+	}
+	if err := s.fillStripeAndDeployments(ctx, out); err != nil {
+		return nil, err
 	}
 	if err := s.fillRevenue(ctx, out); err != nil {
 		return nil, err

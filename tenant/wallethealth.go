@@ -20,19 +20,79 @@ type WalletHealthReader interface {
 	WalletHealth(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]WalletHealth, error)
 }
 
-// SetWalletHealth sets who reports the wallets' health in the tenant list.
-func (s *Service) SetWalletHealth(r WalletHealthReader) { s.wallets = r }
+// Readers are the console tenant list's columns that other domains own,
+// each read for a whole page in one go; a nil reader leaves its column at
+// its default.
+type Readers struct {
+	Wallets     WalletHealthReader // the treasury
+	Revenue     RevenueReader      // billing
+	Stripe      StripeHealthReader // billing
+	Deployments DeploymentCounter  // deploy
+}
 
-// fillWalletHealth fills the page's wallet column with one read.
-func (s *Service) fillWalletHealth(ctx context.Context, page []ConsoleTenant) error {
-	if s.wallets == nil || len(page) == 0 {
+// StripeHealthReader reports tenants' Connect accounts as Stripe last
+// reported them: "healthy", "payouts pending" or "onboarding" (billing
+// implements it). A tenant without an account is missing from the map.
+type StripeHealthReader interface {
+	StripeHealth(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error)
+}
+
+// DeploymentCounter counts tenants' live deployments (provisioning,
+// running, suspended; deploy implements it). A tenant without one is
+// missing from the map.
+type DeploymentCounter interface {
+	LiveDeployments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int, error)
+}
+
+// fillStripeAndDeployments fills the page's Stripe health and deployment
+// count columns, one read each.
+func (s *Service) fillStripeAndDeployments(ctx context.Context, page []ConsoleTenant) error {
+	for i := range page {
+		page[i].StripeHealth = "not connected"
+		if page[i].Kind == KindCoop {
+			page[i].StripeHealth = "platform account" // a co-op charges on the platform's account
+		}
+	}
+	if len(page) == 0 {
 		return nil
 	}
 	ids := make([]uuid.UUID, len(page))
 	for i, t := range page {
 		ids[i] = t.ID
 	}
-	health, err := s.wallets.WalletHealth(ctx, ids)
+	if s.readers.Stripe != nil {
+		health, err := s.readers.Stripe.StripeHealth(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if h, ok := health[page[i].ID]; ok && page[i].Kind != KindCoop {
+				page[i].StripeHealth = h
+			}
+		}
+	}
+	if s.readers.Deployments != nil {
+		live, err := s.readers.Deployments.LiveDeployments(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			page[i].Deployments = live[page[i].ID]
+		}
+	}
+	return nil
+}
+
+// fillWalletHealth fills the page's wallet column with one read.
+func (s *Service) fillWalletHealth(ctx context.Context, page []ConsoleTenant) error {
+	if s.readers.Wallets == nil || len(page) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(page))
+	for i, t := range page {
+		ids[i] = t.ID
+	}
+	health, err := s.readers.Wallets.WalletHealth(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -58,19 +118,16 @@ type RevenueReader interface {
 	MonthRevenue(ctx context.Context, ids []uuid.UUID, now time.Time) (map[uuid.UUID]MonthRevenue, error)
 }
 
-// SetRevenue sets who reports the revenue column of the tenant list.
-func (s *Service) SetRevenue(r RevenueReader) { s.revenue = r }
-
 // fillRevenue fills the page's revenue columns with one read.
 func (s *Service) fillRevenue(ctx context.Context, page []ConsoleTenant) error {
-	if s.revenue == nil || len(page) == 0 {
+	if s.readers.Revenue == nil || len(page) == 0 {
 		return nil
 	}
 	ids := make([]uuid.UUID, len(page))
 	for i, t := range page {
 		ids[i] = t.ID
 	}
-	rev, err := s.revenue.MonthRevenue(ctx, ids, time.Now())
+	rev, err := s.readers.Revenue.MonthRevenue(ctx, ids, time.Now())
 	if err != nil {
 		return err
 	}

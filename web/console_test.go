@@ -45,6 +45,22 @@ func TestConsoleAccounts(t *testing.T) {
 	if fmt.Sprint(rt["roles"]) != "[super_admin]" || rt["mfa_enabled"] != true {
 		t.Errorf("root = %v; want super_admin with 2FA", rt)
 	}
+	// Each account names the co-ops it is a member of (the tenant package
+	// keeps co-op members; rbac asks it).
+	if fmt.Sprint(f["coops"], rt["coops"]) != "[] []" {
+		t.Errorf("co-ops of farmer and root = %v %v; want none yet", f["coops"], rt["coops"])
+	}
+	if _, err := w.h.db.Owner(t).Exec(`UPDATE tenants SET kind = 'coop' WHERE id = $1`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.h.db.Owner(t).Exec(`INSERT INTO coop_members (tenant_id, account_id, email, role) VALUES ($1, $2, 'farmer@console.test', 'node_operator')`,
+		w.alpha.ID, f["id"]); err != nil {
+		t.Fatal(err)
+	}
+	withCoop := pageItems(t, root.must(200, "GET", "/api/console/accounts", nil))
+	if got := fmt.Sprint(withCoop[0]["coops"], withCoop[1]["coops"]); got != "["+w.alpha.Name+"] []" {
+		t.Errorf("co-ops of farmer and root = %s; want [%s] []", got, w.alpha.Name)
+	}
 	if got := fmt.Sprint(pageEmails(pageItems(t, root.must(200, "GET", "/api/console/accounts?q=FARM", nil)))); got != "[farmer@console.test]" {
 		t.Errorf("search FARM = %s", got)
 	}

@@ -141,8 +141,42 @@ func (s *Server) routes() {
 	api := app.Group("/api", s.authenticate)
 	api.Get("/openapi.json", s.openAPI)
 	api.Get("/site", s.site)
+	r := routers{
+		api: api,
+		// Tenant administration, on the tenant's host.
+		admin: api.Group("/admin", requireTenantHost),
+		// Node operators, co-op members and super-admins, on the console host.
+		operator: api.Group("/node-operator", requireConsoleHost),
+		member:   api.Group("/coop", requireConsoleHost),
+		console:  api.Group("/console", requireConsoleHost),
+	}
+	s.registerIdentity(r)
+	s.registerTenancy(r)
+	s.registerBilling(r)
+	s.registerDeploy(r)
+	s.registerTreasury(r)
+	s.registerCoops(r)
+	s.registerAdmin(r)
 
-	// Identity, in the realm of the host.
+	// Everything else is the single-page UI (or a JSON 404 under /api).
+	app.Use(s.ui)
+}
+
+// routers are the groups a domain's routes hang on. The groups' paths do
+// not overlap, so the order in which the domains register changes nothing.
+type routers struct {
+	api      fiber.Router // /api, on any host
+	admin    fiber.Router // /api/admin, on a tenant's host
+	operator fiber.Router // /api/node-operator, on the console host
+	member   fiber.Router // /api/coop (co-op members), on the console host
+	console  fiber.Router // /api/console, on the console host
+}
+
+// registerIdentity: sign-up and sessions in the realm of the host, the
+// account's own settings and tokens, members and roles, node-operator
+// requests, super-admins and the audit log (rbac).
+func (s *Server) registerIdentity(r routers) {
+	api, admin, operator, console := r.api, r.admin, r.operator, r.console
 	api.Post("/auth/signup", s.signup)
 	api.Post("/auth/verify-email", s.verifyEmail)
 	api.Post("/auth/resend-verification", s.resendVerification)
@@ -163,11 +197,56 @@ func (s *Server) routes() {
 	api.Get("/tokens", s.tokens)
 	api.Post("/tokens", s.createToken)
 	api.Delete("/tokens/:id", s.revokeToken)
-	api.Get("/account/ssh-keys", s.sshKeys)
-	api.Post("/account/ssh-keys", s.saveSSHKey)
-	api.Delete("/account/ssh-keys/:id", s.deleteSSHKey)
+	admin.Get("/members", s.adminMembers)
+	admin.Post("/members", s.adminInviteMember)
+	admin.Put("/members/:id/roles", s.adminSetRoles)
+	admin.Get("/node-operator-requests", s.adminNodeRequests)
+	admin.Post("/node-operator-requests/:id/approve", s.adminDecideNodeRequest("approve"))
+	admin.Post("/node-operator-requests/:id/reject", s.adminDecideNodeRequest("reject"))
+	admin.Post("/node-operator-requests/:id/revoke", s.adminDecideNodeRequest("revoke"))
+	admin.Get("/audit", s.auditLog)
+	operator.Get("/tenants", s.operatorTenants)
+	operator.Post("/requests", s.operatorRequest)
+	console.Get("/accounts", s.consoleAccounts)
+	console.Post("/accounts/:id/disable", s.consoleSetDisabled(true))
+	console.Post("/accounts/:id/enable", s.consoleSetDisabled(false))
+	console.Get("/super-admins", s.consoleSuperAdmins)
+	console.Post("/super-admins", s.consoleAddSuperAdmin)
+	console.Get("/audit", s.auditLog)
+}
 
-	// The storefront: prices, cards, orders.
+// registerTenancy: a tenant's settings, branding and domains; applications
+// and the console's tenants (tenant, themes).
+func (s *Server) registerTenancy(r routers) {
+	api, admin, console := r.api, r.admin, r.console
+	admin.Get("/settings", s.adminSettings)
+	admin.Put("/settings", s.adminSaveSettings)
+	admin.Get("/branding", s.adminBranding)
+	admin.Put("/branding", s.adminSaveBranding)
+	admin.Put("/branding/:kind", s.adminUploadAsset)
+	admin.Delete("/branding/:kind", s.adminRemoveAsset)
+	admin.Get("/domains", s.adminDomains)
+	admin.Post("/domains", s.adminAddDomain)
+	admin.Post("/domains/:id/verify", s.adminVerifyDomain)
+	admin.Delete("/domains/:id", s.adminRemoveDomain)
+	api.Post("/applications", requireConsoleHost, s.apply)
+	console.Get("/tenants", s.consoleTenants)
+	console.Post("/tenants", s.consoleCreateTenant)
+	console.Post("/tenants/:id/suspend", s.consoleTenantStatus(tenant.StatusSuspended))
+	console.Post("/tenants/:id/activate", s.consoleTenantStatus(tenant.StatusActive))
+	console.Get("/applications", s.consoleApplications)
+	console.Post("/applications/:id/approve", s.consoleDecideApplication(true))
+	console.Post("/applications/:id/reject", s.consoleDecideApplication(false))
+	console.Get("/settings", s.consoleSettings)
+	console.Put("/settings", s.consoleSaveSettings)
+	console.Get("/domains", s.consoleDomains)
+}
+
+// registerBilling: the catalog and quotes, cards, checkout's orders,
+// subscriptions, and the tenant's Stripe account, payments, refunds,
+// disputes, prices and revenue (billing).
+func (s *Server) registerBilling(r routers) {
+	api, admin := r.api, r.admin
 	api.Get("/catalog", s.catalog)
 	api.Post("/quote", s.quote)
 	api.Get("/cards", s.cards)
@@ -181,42 +260,9 @@ func (s *Server) routes() {
 	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/orders/:id/invoice", s.invoicePDF)
-	api.Get("/nodes", s.pickableNodes)
-	api.Get("/offers", s.offers)
-	api.Get("/offers/:id", s.offer)
-	api.Get("/images", s.images)
-	api.Get("/deployments", s.deployments)
-	api.Post("/deployments", s.createDeployment)
-	api.Get("/deployments/:id", s.deployment)
-	api.Delete("/deployments/:id", s.cancelDeployment)
-	api.Get("/deployments/:id/events", s.deploymentEvents)
 	api.Get("/subscriptions", s.subscriptions)
 	api.Post("/subscriptions/:id/pay", s.payNow)
 	api.Post("/subscriptions/:id/cancel", s.cancelSubscription)
-
-	// Tenant administration, on the tenant's host.
-	admin := api.Group("/admin", requireTenantHost)
-	admin.Get("/overview", s.adminOverview)
-	admin.Get("/customers", s.adminCustomers)
-	admin.Get("/customers/:id", s.adminCustomer)
-	admin.Get("/members", s.adminMembers)
-	admin.Post("/members", s.adminInviteMember)
-	admin.Put("/members/:id/roles", s.adminSetRoles)
-	admin.Get("/node-operator-requests", s.adminNodeRequests)
-	admin.Post("/node-operator-requests/:id/approve", s.adminDecideNodeRequest("approve"))
-	admin.Post("/node-operator-requests/:id/reject", s.adminDecideNodeRequest("reject"))
-	admin.Post("/node-operator-requests/:id/revoke", s.adminDecideNodeRequest("revoke"))
-	admin.Get("/audit", s.auditLog)
-	admin.Get("/settings", s.adminSettings)
-	admin.Put("/settings", s.adminSaveSettings)
-	admin.Get("/branding", s.adminBranding)
-	admin.Put("/branding", s.adminSaveBranding)
-	admin.Put("/branding/:kind", s.adminUploadAsset)
-	admin.Delete("/branding/:kind", s.adminRemoveAsset)
-	admin.Get("/domains", s.adminDomains)
-	admin.Post("/domains", s.adminAddDomain)
-	admin.Post("/domains/:id/verify", s.adminVerifyDomain)
-	admin.Delete("/domains/:id", s.adminRemoveDomain)
 	admin.Get("/billing/connect", s.adminConnect)
 	admin.Post("/billing/connect", s.adminConnectLink)
 	admin.Get("/billing/payments", s.adminPayments)
@@ -226,18 +272,54 @@ func (s *Server) routes() {
 	admin.Get("/billing/refunds", s.adminRefunds)
 	admin.Get("/billing/disputes", s.adminDisputes)
 	admin.Post("/billing/disputes/:id/evidence", s.adminDisputeEvidence)
+	admin.Get("/billing/revenue", s.adminRevenue)
 	admin.Get("/pricing", s.adminPricing)
 	admin.Put("/pricing", s.adminSavePricing)
 	admin.Post("/pricing/coupons", s.adminCreateCoupon)
 	admin.Delete("/pricing/coupons/:id", s.adminDeleteCoupon)
+}
+
+// registerDeploy: servers, their SSH keys and images, node picking, the
+// tenant's node pool, deployments and health, and node operators' twins,
+// nodes and earnings (deploy).
+func (s *Server) registerDeploy(r routers) {
+	api, admin, operator, console := r.api, r.admin, r.operator, r.console
+	api.Get("/account/ssh-keys", s.sshKeys)
+	api.Post("/account/ssh-keys", s.saveSSHKey)
+	api.Delete("/account/ssh-keys/:id", s.deleteSSHKey)
+	api.Get("/nodes", s.pickableNodes)
+	api.Get("/images", s.images)
+	api.Get("/deployments", s.deployments)
+	api.Post("/deployments", s.createDeployment)
+	api.Get("/deployments/:id", s.deployment)
+	api.Delete("/deployments/:id", s.cancelDeployment)
+	api.Get("/deployments/:id/events", s.deploymentEvents)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)
-	admin.Get("/attention", s.adminAttention)
-	admin.Post("/attention/:id", s.adminHandleAttention)
 	admin.Post("/deployments/:id/cancel", s.adminCancelDeployment)
 	admin.Get("/health", s.adminHealth)
 	admin.Get("/health/reports", s.adminReconcileReports)
 	admin.Post("/health/reconcile", s.adminReconcileNow)
+	admin.Get("/pool", s.adminPool)
+	admin.Post("/pool", s.adminAddToPool)
+	admin.Get("/pool/catalog", s.adminPoolCatalog)
+	admin.Put("/pool/:id", s.adminSetPickable)
+	admin.Delete("/pool/:id", s.adminRemoveFromPool)
+	operator.Get("/twin", s.myTwin)
+	operator.Post("/twin/challenge", s.twinChallenge)
+	operator.Post("/twin", s.linkTwin)
+	operator.Get("/nodes", s.myNodes)
+	operator.Post("/nodes", s.registerNode)
+	operator.Put("/nodes/:id/exposure", s.setExposure)
+	operator.Get("/earnings", s.earnings)
+	operator.Get("/earnings.csv", s.earnings)
+	console.Get("/node-operators", s.consoleNodeOperators)
+}
+
+// registerTreasury: the tenant's grid wallet, its history, top-up policy
+// and top-ups (billing/treasury).
+func (s *Server) registerTreasury(r routers) {
+	admin := r.admin
 	admin.Get("/wallet", s.adminWallet)
 	admin.Get("/wallet/history", s.adminWalletHistory)
 	admin.Get("/wallet/contracts", s.adminWalletContracts)
@@ -245,11 +327,14 @@ func (s *Server) routes() {
 	admin.Put("/wallet/policy", s.adminSavePolicy)
 	admin.Post("/wallet/topups/quote", s.adminTopUpQuote)
 	admin.Post("/wallet/topups", s.adminTopUpNow)
-	admin.Get("/pool", s.adminPool)
-	admin.Post("/pool", s.adminAddToPool)
-	admin.Get("/pool/catalog", s.adminPoolCatalog)
-	admin.Put("/pool/:id", s.adminSetPickable)
-	admin.Delete("/pool/:id", s.adminRemoveFromPool)
+}
+
+// registerCoops: a co-op's offers, members and revenue split, its
+// payments, and each member's payout account and shares (co-ops).
+func (s *Server) registerCoops(r routers) {
+	api, admin, member := r.api, r.admin, r.member
+	api.Get("/offers", s.offers)
+	api.Get("/offers/:id", s.offer)
 	admin.Get("/coop-members", s.adminCoopMembers)
 	admin.Post("/coop-members", s.adminInviteCoopMember)
 	admin.Get("/coop-invitations", s.adminCoopInvitations)
@@ -262,22 +347,6 @@ func (s *Server) routes() {
 	admin.Post("/offers", s.adminSaveOffer(true))
 	admin.Put("/offers/:id", s.adminSaveOffer(false))
 	admin.Delete("/offers/:id", s.adminDeleteOffer)
-	admin.Get("/billing/revenue", s.adminRevenue)
-
-	// Node operators and super-admins, on the console host.
-	operator := api.Group("/node-operator", requireConsoleHost)
-	operator.Get("/tenants", s.operatorTenants)
-	operator.Post("/requests", s.operatorRequest)
-	operator.Get("/twin", s.myTwin)
-	operator.Post("/twin/challenge", s.twinChallenge)
-	operator.Post("/twin", s.linkTwin)
-	operator.Get("/nodes", s.myNodes)
-	operator.Post("/nodes", s.registerNode)
-	operator.Put("/nodes/:id/exposure", s.setExposure)
-	operator.Get("/earnings", s.earnings)
-	operator.Get("/earnings.csv", s.earnings)
-	// Co-op members (console accounts): their payout account and shares.
-	member := api.Group("/coop", requireConsoleHost)
 	// Invitations to co-ops, answered by any signed-in console account.
 	member.Get("/invitations", s.myCoopInvitations)
 	member.Post("/invitations/:id/accept", s.answerCoopInvitation(true))
@@ -286,34 +355,23 @@ func (s *Server) routes() {
 	member.Post("/payout-account", s.memberPayoutLink)
 	member.Get("/payments", s.memberPayments)
 	member.Get("/payments.csv", s.memberPaymentsCSV)
-	api.Post("/applications", requireConsoleHost, s.apply)
-	console := api.Group("/console", requireConsoleHost)
-	console.Get("/tenants", s.consoleTenants)
-	console.Post("/tenants", s.consoleCreateTenant)
-	console.Post("/tenants/:id/suspend", s.consoleTenantStatus(tenant.StatusSuspended))
-	console.Post("/tenants/:id/activate", s.consoleTenantStatus(tenant.StatusActive))
-	console.Get("/applications", s.consoleApplications)
-	console.Post("/applications/:id/approve", s.consoleDecideApplication(true))
-	console.Post("/applications/:id/reject", s.consoleDecideApplication(false))
-	console.Get("/settings", s.consoleSettings)
-	console.Put("/settings", s.consoleSaveSettings)
-	console.Get("/domains", s.consoleDomains)
-	console.Get("/accounts", s.consoleAccounts)
-	console.Post("/accounts/:id/disable", s.consoleSetDisabled(true))
-	console.Post("/accounts/:id/enable", s.consoleSetDisabled(false))
-	console.Get("/node-operators", s.consoleNodeOperators)
+}
+
+// registerAdmin: the pages that read across domains — the tenant's
+// overview and customers — and the console's job queues and mail outbox.
+func (s *Server) registerAdmin(r routers) {
+	admin, console := r.admin, r.console
+	admin.Get("/overview", s.adminOverview)
+	admin.Get("/attention", s.adminAttention)
+	admin.Post("/attention/:id", s.adminHandleAttention)
+	admin.Get("/customers", s.adminCustomers)
+	admin.Get("/customers/:id", s.adminCustomer)
 	console.Get("/jobs", s.consoleJobs)
 	console.Get("/jobs/:queue/tasks", s.consoleJobTasks)
 	console.Post("/jobs/:queue/tasks/:id/retry", s.consoleRetryJob)
 	console.Delete("/jobs/:queue/tasks/:id", s.consoleDeleteJob)
-	console.Get("/super-admins", s.consoleSuperAdmins)
-	console.Post("/super-admins", s.consoleAddSuperAdmin)
-	console.Get("/audit", s.auditLog)
 	console.Get("/outbox", s.consoleOutbox)
 	console.Get("/outbox/:id", s.consoleOutboxMessage)
-
-	// Everything else is the single-page UI (or a JSON 404 under /api).
-	app.Use(s.ui)
 }
 
 // App exposes the Fiber app, for tests that drive it without a socket.

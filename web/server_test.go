@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -62,11 +63,20 @@ func (f *fakeDNS) set(name string, values ...string) {
 	f.mu.Unlock()
 }
 
-// syncEvents processes Stripe events at once, as the worker would.
-type syncEvents struct{ svc **billing.Service }
+// syncEvents processes Stripe events at once, and hands billing's service
+// events to deployments at once, as the worker would.
+type syncEvents struct {
+	svc    **billing.Service
+	deploy **deploy.Service
+	db     *sqlx.DB
+}
 
 func (q syncEvents) EnqueueStripeEvent(ctx context.Context, id string) error {
 	return (*q.svc).ProcessEvent(ctx, id)
+}
+
+func (q syncEvents) Kick(ctx context.Context, key string) error {
+	return billingtest.RunOwed(ctx, q.db, key, *q.deploy)
 }
 
 // webhookSecret signs the mock Stripe events in tests.
@@ -151,7 +161,6 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	resolver := tenant.NewResolver(d.App, "console.localhost", "localhost")
 	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log)
 	dns := &fakeDNS{records: map[string][]string{}}
-	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver)
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
 		return h.billing.ReceiveWebhook(ctx, payload, sig)
@@ -162,16 +171,11 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
 	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		authz, sim, syncEvents{&h.billing}, emitter, log)
+		authz, sim, syncEvents{svc: &h.billing, deploy: &h.deploy, db: d.App}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log)
-	h.deploy.SetBilling(h.billing)
-	h.deploy.SetEnqueuer(provisionSoon{&h.deploy})
-	h.billing.SetOrderHook(h.deploy)
-	h.billing.SetServiceControl(h.deploy)
 	h.sim = sim
 	// The treasury: wallet secrets sealed under a master keyring of its own, the
 	// exchange simulator, and a bridge vault whose deposits mint the TFT (minus
@@ -188,16 +192,14 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	h.exsim.OnBridgeMint(vault, 0, func(twin uint32, minted exchange.Amount) error {
 		return sim.Fund(twin, grid.TFTUnits(minted))
 	})
-	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log)
-	h.treasury.SetSecondFactor(identity)
-	h.treasury.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
-	tenants.SetWalletHealth(h.treasury)
-	tenants.SetRevenue(h.billing)
 	// Deployments run on each tenant's wallet twin; customers are mailed of failovers.
-	h.treasury.SetGridFactory(billingtest.SimWalletGrids(sim))
-	h.deploy.SetTenantGrids(h.treasury)
-	h.deploy.SetSealer(masterKeys)
-	h.deploy.SetMailer(rbac.NewOutbox(d.App), func(slug string) string { return "http://" + slug + ".localhost" })
+	h.treasury = treasury.NewTreasury(d.App, authz, masterKeys, h.exsim, sim, vault, topupSoon{&h.treasury}, log,
+		treasury.Options{SecondFactor: identity, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" },
+			Grids: billingtest.SimWalletGrids(sim)})
+	h.deploy = deploy.NewService(d.App, authz, sim, catalog, sim, log, deploy.Options{Payments: h.billing, Enqueuer: provisionSoon{&h.deploy},
+		Wallets: h.treasury, Sealer: masterKeys, Mailer: rbac.NewOutbox(d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" }})
+	tenants := tenant.NewService(d.App, authz, identity, tenant.NewChanges(policyRedis, resolver, log), dns, resolver,
+		tenant.Readers{Wallets: h.treasury, Revenue: h.billing, Stripe: h.billing, Deployments: h.deploy})
 	deps := web.Deps{
 		DB:       d.App,
 		Redis:    rdb,

@@ -43,7 +43,7 @@ func (noSteps) EnqueueTopupStep(context.Context, uuid.UUID, string) error { retu
 
 // Treasury builds a treasury on the grid simulator and a new exchange
 // simulator, with a master key of its own; top-up steps are not run.
-func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.Sim) (*treasury.Treasury, *exchangesim.Sim) {
+func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.Sim, opts treasury.Options) (*treasury.Treasury, *exchangesim.Sim) {
 	t.Helper()
 	keys, err := rbac.ParseKeyring("bt:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
 	if err != nil {
@@ -54,7 +54,7 @@ func Treasury(t testing.TB, db *sqlx.DB, authz tenant.Authorizer, sim *gridsim.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	return treasury.NewTreasury(db, authz, keys, ex, sim, vault, noSteps{}, slog.New(slog.NewTextHandler(io.Discard, nil))), ex
+	return treasury.NewTreasury(db, authz, keys, ex, sim, vault, noSteps{}, slog.New(slog.NewTextHandler(io.Discard, nil)), opts), ex
 }
 
 // FundWallet gives a tenant a grid wallet that can pay for its orders: a

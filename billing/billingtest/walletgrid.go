@@ -9,7 +9,7 @@ import (
 )
 
 // SimWalletGrids is the grid factory tests give a Treasury
-// (SetGridFactory): a tenant's wallet acts as its twin on the simulator,
+// (treasury.Options.Grids): a tenant's wallet acts as its twin on the simulator,
 // so its deployments are that twin's contracts.
 func SimWalletGrids(sim *gridsim.Sim) treasury.GridFactory {
 	return func(ctx context.Context, twinID uint32, _ string) (grid.Grid, error) {

@@ -32,6 +32,7 @@ type fixture struct {
 type noQueue struct{}
 
 func (noQueue) EnqueueStripeEvent(context.Context, string) error { return nil }
+func (noQueue) Kick(context.Context, string) error               { return nil }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()

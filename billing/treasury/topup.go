@@ -70,27 +70,35 @@ type SecondFactor interface {
 	ConfirmSecondFactor(ctx context.Context, field, code string) error
 }
 
-// SetSecondFactor sets who checks the code that replacing a wallet asks for.
-func (t *Treasury) SetSecondFactor(f SecondFactor) { t.stepUp = f }
-
-// SetMailer sets where treasury alerts are mailed, and the storefront
-// address for the link in them.
-func (t *Treasury) SetMailer(m billing.Mailer, storefrontURL func(slug string) string) {
-	t.mailer, t.storefront = m, storefrontURL
+// Options are the treasury's collaborators beyond its store, exchange and
+// grid, given at construction; each may be nil where a test needs none.
+type Options struct {
+	// Bridge is TFChain's side of the bridge (exchange/tfchainbridge on a
+	// real network); nil: the exchange, when it models both sides (the
+	// simulator).
+	Bridge exchange.Bridge
+	// SecondFactor checks the code that replacing a wallet asks for; nil
+	// refuses every replacement.
+	SecondFactor SecondFactor
+	// Mailer receives treasury alerts for the tenant's owners and admins;
+	// StorefrontURL gives the storefront address for the link in them.
+	Mailer        billing.Mailer
+	StorefrontURL func(slug string) string
+	// Grids builds tenants' wallet grids (the simulator's AsTwin or
+	// tfgrid.New); nil: TenantGrid fails.
+	Grids GridFactory
 }
 
 // NewTreasury wires the treasury; vault is the bridge's Stellar account.
-func NewTreasury(db *sqlx.DB, authz tenant.Authorizer, keys *rbac.Keyring, ex exchange.Exchange, g grid.Grid, vault string, enqueue TopupEnqueuer, log *slog.Logger) *Treasury {
-	t := &Treasury{db: db, authz: authz, keys: keys, ex: ex, grid: g, vault: vault, enqueue: enqueue, MintTimeout: time.Hour, log: log, now: time.Now}
-	if b, ok := ex.(exchange.Bridge); ok { // the simulator models both sides
+func NewTreasury(db *sqlx.DB, authz tenant.Authorizer, keys *rbac.Keyring, ex exchange.Exchange, g grid.Grid, vault string, enqueue TopupEnqueuer, log *slog.Logger, opts Options) *Treasury {
+	t := &Treasury{db: db, authz: authz, keys: keys, ex: ex, grid: g, vault: vault, enqueue: enqueue, MintTimeout: time.Hour, log: log, now: time.Now,
+		bridge: opts.Bridge, stepUp: opts.SecondFactor, mailer: opts.Mailer, storefront: opts.StorefrontURL,
+		grids: walletGrids{factory: opts.Grids, byKey: map[uuid.UUID]walletGrid{}}}
+	if b, ok := ex.(exchange.Bridge); ok && t.bridge == nil { // the simulator models both sides
 		t.bridge = b
 	}
 	return t
 }
-
-// SetBridge sets TFChain's side of the bridge (exchange/tfchainbridge on a
-// real network).
-func (t *Treasury) SetBridge(b exchange.Bridge) { t.bridge = b }
 
 // depositFee reads the bridge's deposit fee from the chain.
 func (t *Treasury) depositFee(ctx context.Context) (grid.TFTUnits, error) {

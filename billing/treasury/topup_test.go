@@ -41,6 +41,9 @@ func (s *steps) EnqueueTopupStep(_ context.Context, _ uuid.UUID, state string) e
 
 type treasuryFixture struct {
 	*fixture
+	// grids builds the wallets' grids, when a test sets it (the
+	// treasury's Options.Grids asks it).
+	grids    treasury.GridFactory
 	tr       *treasury.Treasury
 	ex       *exchangesim.Sim
 	sim      *gridsim.Sim
@@ -99,9 +102,15 @@ func newTreasury(t *testing.T) *treasuryFixture {
 	keys, _ := rbac.ParseKeyring("m1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))))
 	// The treasury logs everything it says into tf.logs, which the secrets test greps.
 	tf.logs = &lockedBuffer{}
-	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	tf.tr = treasury.NewTreasury(f.d.App, f.authz, keys, tf.ex, tf.sim, vaultAddr(t), tf.q, slog.New(slog.NewTextHandler(tf.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		treasury.Options{SecondFactor: tf.codes, Mailer: rbac.NewOutbox(f.d.App), StorefrontURL: func(slug string) string { return "http://" + slug + ".localhost" },
+			Grids: func(ctx context.Context, twinID uint32, mnemonic string) (grid.Grid, error) {
+				if tf.grids == nil {
+					return nil, errors.New("this test opens no wallet grid")
+				}
+				return tf.grids(ctx, twinID, mnemonic)
+			}})
 	tf.tr.SetClock(func() time.Time { return tf.now })
-	tf.tr.SetSecondFactor(tf.codes)
 	return tf
 }
 
@@ -288,7 +297,6 @@ func TestTreasurySecretsStayHidden(t *testing.T) {
 	// Everything that writes or logs: a top-up that fails (with its alert
 	// and mail), a mint that is overdue, a replacement refused for want of a
 	// code, the history and the console's health.
-	tf.tr.SetMailer(rbac.NewOutbox(tf.d.App), nil)
 	top, _ := tf.tr.Plan(tf.owner, "top up now", true)
 	tf.ex.FailNext(exchangesim.PriceMoved)
 	tf.run(t, top.ID)
@@ -413,10 +421,10 @@ func TestDrainedWalletGridIsReopened(t *testing.T) {
 	tf := newTreasury(t)
 	tf.setup(t)
 	opened, drained := 0, true
-	tf.tr.SetGridFactory(func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
+	tf.grids = func(_ context.Context, twinID uint32, _ string) (grid.Grid, error) {
 		opened++
 		return drainedGrid{Grid: tf.sim.AsTwin(twinID), drained: drained}, nil
-	})
+	}
 	get := func() grid.Grid {
 		t.Helper()
 		g, err := tf.tr.TenantGrid(context.Background(), tf.tenantID)

@@ -191,8 +191,8 @@ func (t *Treasury) notify(ctx context.Context, st *walletStatus) error {
 		if err := tx.QueryRowxContext(ctx, `SELECT name, slug FROM tenants WHERE id = $1`, tid).Scan(&name, &slug); err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, &to, `SELECT DISTINCT a.email FROM accounts a
-			JOIN casbin_rules r ON r.ptype = 'g' AND r.v0 = a.id::text AND r.v2 = $1 AND r.v1 = ANY($2)
+		return tx.SelectContext(ctx, &to, `SELECT DISTINCT a.email FROM account_directory a
+			JOIN role_grants r ON r.account_id = a.id::text AND r.domain = $1 AND r.role = ANY($2)
 			WHERE a.disabled_at IS NULL ORDER BY a.email LIMIT 50`, tid.String(), pq.Array([]string{rbac.RoleOwner, rbac.RoleAdmin}))
 	})
 	if tenant.IsNoRows(err) {

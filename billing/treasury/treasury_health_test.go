@@ -161,7 +161,6 @@ func TestTreasuryAlertOncePerIncident(t *testing.T) {
 	tf := newTreasury(t)
 	tf.usdc = 0
 	tf.setup(t)
-	tf.tr.SetMailer(rbac.NewOutbox(tf.d.App), func(slug string) string { return "http://" + slug + ".localhost" })
 	tf.deployContract(t)
 
 	if _, err := tf.tr.CheckAll(context.Background()); err != nil {

@@ -49,14 +49,6 @@ const drainedRetry = time.Minute
 // Client).
 type drained interface{ Drained() bool }
 
-// SetGridFactory sets how tenants' wallet grids are built (cmd wires the
-// simulator's AsTwin or tfgrid.New).
-func (t *Treasury) SetGridFactory(f GridFactory) {
-	t.grids.mu.Lock()
-	defer t.grids.mu.Unlock()
-	t.grids.factory, t.grids.byKey = f, map[uuid.UUID]walletGrid{}
-}
-
 // TenantGrid returns the grid acting as the tenant's wallet twin, which
 // signs and pays for the tenant's deployments. The mnemonic is opened only
 // here, to build the Grid, and never leaves it. Returns ErrNoWallet
@@ -106,4 +98,15 @@ func (t *Treasury) TenantGrid(ctx context.Context, tenantID uuid.UUID) (grid.Gri
 	}
 	t.grids.byKey[tenantID] = wg
 	return g, nil
+}
+
+// HasWallet reports whether the tenant has a TFChain wallet (deploy's
+// health page). No authorization is checked: callers are the platform's
+// own services.
+func (t *Treasury) HasWallet(ctx context.Context, tenantID uuid.UUID) (bool, error) {
+	var ok bool
+	err := tenant.InTx(tenant.WithID(ctx, tenantID), t.db, func(tx *tenant.Tx) error {
+		return tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM tenant_wallets)`)
+	})
+	return ok, err
 }

@@ -184,13 +184,12 @@ then drop the old key.`, stderr)
 	defer p.Close()
 	// Rotating reads and re-seals the sealed columns only: no exchange, grid
 	// or queue is needed.
-	n, err := treasury.NewTreasury(p.db, nil, p.cfg.MasterKeys, nil, nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Rotate(ctx)
+	n, err := treasury.NewTreasury(p.db, nil, p.cfg.MasterKeys, nil, nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)), treasury.Options{}).Rotate(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: %v\n", err)
 		return 1
 	}
-	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	deployments.SetSealer(p.cfg.MasterKeys)
+	deployments := deploy.NewService(p.db, nil, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), deploy.Options{Sealer: p.cfg.MasterKeys})
 	q, err := deployments.RotateSecrets(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "fiatdashboard keys rotate: QSFS secrets: %v\n", err)

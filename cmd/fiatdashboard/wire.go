@@ -159,8 +159,6 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	p.identity = rbac.NewService(db, rdb, p.authz, mailer, cfg.SecretKeys, log)
 	p.resolver = tenant.NewResolver(db, cfg.ConsoleHost, cfg.BaseDomain)
 	p.changes = tenant.NewChanges(rdb, p.resolver, log)
-	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver)
-	p.branding = themes.NewService(db, p.authz, p.tenants)
 	if cfg.GridNetwork == "sim" {
 		// One simulated grid for every process: its state is in PostgreSQL,
 		// read on a pool of its own. Grid calls happen inside request
@@ -234,34 +232,34 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		return "https://" + host
 	}
+	// Dunning and dispute mail; what payments change for the servers they
+	// pay for goes to deployments as events through the outbox
+	// (billing.ServiceEvents, handled by the worker).
+	bcfg.Mailer = mailer
 	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq, p.db), emitter, log)
-	p.billing.SetMailer(mailer)
 	keys, ok := p.grid.(deploy.TwinKeys)
 	if !ok {
 		p.Close()
 		return nil, errors.New("the grid adapter cannot read twin keys")
 	}
-	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log)
-	p.deploy.SetBilling(p.billing)
-	p.deploy.SetEnqueuer(jobs.NewEnqueuer(p.asynq, p.db))
-	p.billing.SetOrderHook(p.deploy)
-	if err := p.openTreasury(); err != nil {
+	// Replacing a wallet asks for two-factor again; treasury alerts are
+	// mailed to the tenant's owners and admins and shown in the console;
+	// deployments run on each tenant's wallet twin, which signs and pays.
+	if err := p.openTreasury(treasury.Options{SecondFactor: p.identity, Mailer: mailer, StorefrontURL: bcfg.StorefrontURL,
+		Grids: p.walletGridFactory()}); err != nil {
 		p.Close()
 		return nil, err
 	}
-	// Replacing a wallet asks for two-factor again; treasury alerts are
-	// mailed to the tenant's owners and admins and shown in the console.
-	p.treasury.SetSecondFactor(p.identity)
-	p.treasury.SetMailer(mailer, bcfg.StorefrontURL)
-	p.tenants.SetWalletHealth(p.treasury)
-	p.tenants.SetRevenue(p.billing) // one definition of revenue (billing.Revenue)
-	// Deployments run on each tenant's wallet twin, which signs and pays;
-	// customers are mailed when their server moves off a failed node.
-	p.treasury.SetGridFactory(p.walletGridFactory())
-	p.deploy.SetTenantGrids(p.treasury)
-	p.deploy.SetSealer(p.cfg.MasterKeys)
-	p.deploy.SetMailer(mailer, bcfg.StorefrontURL)
-	p.billing.SetServiceControl(p.deploy)
+	// Deployments run on the tenant's wallet twin; customers are mailed
+	// when their server moves off a failed node.
+	p.deploy = deploy.NewService(db, p.authz, p.grid, p.catalog, keys, log, deploy.Options{Payments: p.billing,
+		Enqueuer: jobs.NewEnqueuer(p.asynq, p.db), Wallets: p.treasury, Sealer: p.cfg.MasterKeys, Mailer: mailer, StorefrontURL: bcfg.StorefrontURL})
+	// The console's tenant list reads the columns other domains own from
+	// them: one definition of revenue (billing.Revenue), Stripe's word on
+	// the Connect account, the wallet's health and the live deployments.
+	p.tenants = tenant.NewService(db, p.authz, p.identity, p.changes, net.DefaultResolver, p.resolver,
+		tenant.Readers{Wallets: p.treasury, Revenue: p.billing, Stripe: p.billing, Deployments: p.deploy})
+	p.branding = themes.NewService(db, p.authz, p.tenants)
 	return p, nil
 }
 
@@ -375,6 +373,7 @@ func (p *platform) work(ctx context.Context) error {
 	defer inspector.Close()
 	go jobs.NewRelay(p.db, p.asynq, inspector, p.log).Run(ctx)
 	w.RegisterDeploy(p.deploy)
+	w.RegisterServiceEvents(p.deploy)
 	if err := w.RegisterTreasury(p.treasury); err != nil {
 		return err
 	}
@@ -437,7 +436,7 @@ func postToSelf(base, addr, path string) func(ctx context.Context, payload []byt
 // after a short delay, less its deposit fee; on a real grid, the bridge of
 // that grid network (tfchainbridge.Networks: its Stellar network, TFT
 // issuer and vault, and TFChain for mints and the deposit fee).
-func (p *platform) openTreasury() error {
+func (p *platform) openTreasury(opts treasury.Options) error {
 	var ex exchange.Exchange
 	var bridge exchange.Bridge
 	vault := stellar.PublicBridgeVault
@@ -461,8 +460,8 @@ func (p *platform) openTreasury() error {
 		}
 		vault, bridge = n.Vault, tfchainbridge.New(n)
 	}
-	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log)
-	p.treasury.SetBridge(bridge)
+	opts.Bridge = bridge
+	p.treasury = treasury.NewTreasury(p.db, p.authz, p.cfg.MasterKeys, ex, p.grid, vault, jobs.NewEnqueuer(p.asynq, p.db), p.log, opts)
 	return nil
 }
 

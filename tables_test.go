@@ -102,11 +102,11 @@ var owned = map[string][]string{
 	"themes": {"tenant_assets"},
 	"billing": {"coupons", "discount_tiers", "disputes", "ledger_entries", "ledger_postings", "member_stripe", "orders",
 		"payment_methods", "price_rules", "refunds", "stripe_customers", "stripe_events", "subscriptions", "tenant_stripe",
-		"coop_reversals", "coop_transfers",
+		"coop_reversals", "coop_transfers", "invoices", "invoice_counters",
 		// Views billing owns for the admin's customer pages and deployment
 		// list (migrations/sql/00070_owned_views.sql).
 		"order_summaries", "credit_postings", "card_summaries"},
-	"billing/treasury": {"tenant_wallets", "topup_policies", "topups", "treasury_alerts", "treasury_snapshots"},
+	"billing/treasury": {"tenant_wallets", "topup_policies", "topups", "topup_quotes", "treasury_alerts", "treasury_snapshots"},
 	"deploy": {"deployments", "deployment_events", "deployment_gpus", "deployment_secrets", "grid_bill_sync", "grid_bills",
 		"grid_contracts", "operator_nodes", "operator_twins", "pool_nodes", "qsfs_backends", "reconcile_reports", "ssh_keys",
 		"twin_challenges", "coop_offers"},

@@ -78,7 +78,7 @@ func issueInvoice(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, o *Order, a
 		seller.Legal = seller.Name
 	}
 	var email string
-	if err := tx.GetContext(ctx, &email, `SELECT email FROM accounts WHERE id = $1`, o.AccountID); err != nil {
+	if err := tx.GetContext(ctx, &email, `SELECT email FROM account_directory WHERE id = $1`, o.AccountID); err != nil {
 		return fmt.Errorf("invoice customer: %w", err)
 	}
 	var brand, last4 string

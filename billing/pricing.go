@@ -230,10 +230,23 @@ type QuoteInput struct {
 // own line from the chain's dedicated-node price of the node's whole
 // capacity plus the farmer's extra fee (grid.QuoteWorkload, Dedicated).
 type RentedNode struct {
-	ID                uint32
-	Total             grid.Resources
-	GPUs              int
-	ExtraFeeMUSDMonth uint64
+	ID                uint32         `json:"node_id"`
+	Total             grid.Resources `json:"-"`
+	GPUs              int            `json:"gpus"`
+	ExtraFeeMUSDMonth uint64         `json:"extra_fee_musd_month"`
+	// The node's whole capacity, as the chain bills the rent.
+	CRU uint64 `json:"cru"`
+	MRU uint64 `json:"mru"`
+	SRU uint64 `json:"sru"`
+	HRU uint64 `json:"hru"`
+}
+
+// total is the node's whole capacity, from Total or the stored fields.
+func (n *RentedNode) total() grid.Resources {
+	if n.Total != (grid.Resources{}) {
+		return n.Total
+	}
+	return grid.Resources{CRU: n.CRU, MRU: n.MRU, SRU: n.SRU, HRU: n.HRU}
 }
 
 // Line is one line of a price. In a quote's Lines the cents are per month;
@@ -295,6 +308,9 @@ type Spec struct {
 	DiskGB uint64 `json:"disk_gb"`
 	IPv4   bool   `json:"ipv4"`
 	Backup string `json:"backup,omitempty"` // vm or qsfs; empty for none
+	// Rent is the node the order rents whole (a GPU order): its renewals
+	// are priced with the same rent.
+	Rent *RentedNode `json:"rent,omitempty"`
 }
 
 // Breakdown shows a tenant what a price is made of.
@@ -406,6 +422,8 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 			return nil, err
 		}
 		rent = &r
+		t := in.Rent.total()
+		spec.Rent = &RentedNode{ID: in.Rent.ID, GPUs: in.Rent.GPUs, ExtraFeeMUSDMonth: in.Rent.ExtraFeeMUSDMonth, CRU: t.CRU, MRU: t.MRU, SRU: t.SRU, HRU: t.HRU}
 		gc.billed.Sub(gc.billed, gc.vm.USDMonth)
 		gc.billed.Add(gc.billed, r.USDMonth)
 		gc.tftMonth += r.TFTMonth - gc.vm.TFTMonth
@@ -415,7 +433,7 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 		if p.Rule.Mode == "fixed" {
 			lines = append(lines, Line{Kind: LineVM, Label: vmLabel, Cents: fixed})
 		}
-		t := in.Rent.Total
+		t := in.Rent.total()
 		label := fmt.Sprintf("Node %d rented whole: %d vCPU, %d GB RAM", in.Rent.ID, t.CRU, t.MRU/gib)
 		if in.Rent.GPUs > 0 {
 			label += fmt.Sprintf(", %d GPU", in.Rent.GPUs)
@@ -618,7 +636,8 @@ func (s *Service) Catalog(ctx context.Context) (*Catalog, error) {
 // (grid.QuoteWorkload with Dedicated; cost.rs calculate_contract_cost,
 // RentContract, and calculate_extra_fee_cost).
 func rentCostOf(n *RentedNode) (grid.Quote, error) {
-	return grid.QuoteWorkload(grid.Workload{CRU: n.Total.CRU, MRU: n.Total.MRU, SRU: n.Total.SRU, HRU: n.Total.HRU,
+	t := n.total()
+	return grid.QuoteWorkload(grid.Workload{CRU: t.CRU, MRU: t.MRU, SRU: t.SRU, HRU: t.HRU,
 		Dedicated: true, ExtraFeeMUSDMonth: n.ExtraFeeMUSDMonth}, grid.MainnetPricingPolicy, referenceTFTPrice, 0)
 }
 

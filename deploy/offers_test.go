@@ -402,6 +402,23 @@ func TestGPUOrderPaysTheRentOfItsNode(t *testing.T) {
 	if order.Amount != q.Total {
 		t.Errorf("charged %d ¢, but the quote shown before paying said %d ¢", order.Amount, q.Total)
 	}
+	// Its renewals pay the same rent.
+	subs, err := s.bill.Subscriptions(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renews := false
+	for _, sub := range subs {
+		if sub.FirstOrderID == order.ID {
+			renews = true
+			if sub.RenewalCents != order.Amount || !strings.Contains(string(sub.Lines), `"rent"`) {
+				t.Errorf("the subscription renews at %d ¢ with lines %s; want %d ¢ with the rent line", sub.RenewalCents, sub.Lines, order.Amount)
+			}
+		}
+	}
+	if !renews {
+		t.Errorf("no subscription for the paid GPU order (status %s)", order.Status)
+	}
 	staff, err := s.svc.Quote(s.owner, deploy.QuoteInput{QuoteInput: billing.QuoteInput{Size: "small"}, OfferID: &offer.ID, Placement: "advanced", NodeID: n.ID}, false)
 	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
 		// The node is held by the order above: a second order may not rent it.

@@ -148,19 +148,7 @@ func TestRevokedTokenStopsAtOnceWithTheCache(t *testing.T) {
 func TestProgressStreamWakesOnNotification(t *testing.T) {
 	w := newWorld(t, notified(t))
 	owner := ownerDB(t, w.h.db)
-	var ann uuid.UUID
-	if err := owner.QueryRow(`SELECT id FROM accounts WHERE email = 'ann@alpha.test'`).Scan(&ann); err != nil {
-		t.Fatal(err)
-	}
-	var dep uuid.UUID
-	if err := owner.QueryRow(`WITH o AS (
-			INSERT INTO orders (tenant_id, account_id, status, description, currency, subtotal_cents, amount_cents)
-			VALUES ($1, $2, 'paid', 'VM', 'usd', 100, 100) RETURNING id)
-		INSERT INTO deployments (tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, status, project)
-		SELECT $1, $2, o.id, 'web', 'ubuntu-24.04', '{}', 'k', 'default', 'provisioning', 'fd-test-' || o.id FROM o RETURNING id`,
-		w.alpha.ID, ann).Scan(&dep); err != nil {
-		t.Fatal(err)
-	}
+	dep := seedProvisioning(t, owner, w.alpha.ID, "ann@alpha.test")
 	b := w.h.browser(t, "alpha.localhost")
 	b.login("ann@alpha.test", pw)
 
@@ -229,4 +217,25 @@ func TestProgressStreamWakesOnNotification(t *testing.T) {
 	if !strings.Contains(got[0], `"step":"network"`) || !strings.Contains(got[1], `"status":"running"`) {
 		t.Errorf("stream data = %v", got)
 	}
+}
+
+// seedProvisioning gives the customer with email, in tenant, a paid
+// deployment still provisioning (written as the owner, like every seed),
+// for the progress-stream tests.
+func seedProvisioning(t *testing.T, owner *sql.DB, tenantID uuid.UUID, email string) uuid.UUID {
+	t.Helper()
+	var account uuid.UUID
+	if err := owner.QueryRow(`SELECT id FROM accounts WHERE email = $1 AND tenant_id = $2`, email, tenantID).Scan(&account); err != nil {
+		t.Fatal(err)
+	}
+	var dep uuid.UUID
+	if err := owner.QueryRow(`WITH o AS (
+			INSERT INTO orders (tenant_id, account_id, status, description, currency, subtotal_cents, amount_cents)
+			VALUES ($1, $2, 'paid', 'VM', 'usd', 100, 100) RETURNING id)
+		INSERT INTO deployments (tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, status, project)
+		SELECT $1, $2, o.id, 'web', 'ubuntu-24.04', '{}', 'k', 'default', 'provisioning', 'fd-test-' || o.id FROM o RETURNING id`,
+		tenantID, account).Scan(&dep); err != nil {
+		t.Fatal(err)
+	}
+	return dep
 }

@@ -27,19 +27,7 @@ func newStreamWorld(t *testing.T) *streamWorld {
 	w := newWorld(t)
 	w.h.srv.SetStreamSessionCheck(100 * time.Millisecond)
 	owner := ownerDB(t, w.h.db)
-	var ann uuid.UUID
-	if err := owner.QueryRow(`SELECT id FROM accounts WHERE email = 'ann@alpha.test'`).Scan(&ann); err != nil {
-		t.Fatal(err)
-	}
-	var dep uuid.UUID
-	if err := owner.QueryRow(`WITH o AS (
-			INSERT INTO orders (tenant_id, account_id, status, description, currency, subtotal_cents, amount_cents)
-			VALUES ($1, $2, 'paid', 'VM', 'usd', 100, 100) RETURNING id)
-		INSERT INTO deployments (tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, status, project)
-		SELECT $1, $2, o.id, 'web', 'ubuntu-24.04', '{}', 'k', 'default', 'provisioning', 'fd-test-' || o.id FROM o RETURNING id`,
-		w.alpha.ID, ann).Scan(&dep); err != nil {
-		t.Fatal(err)
-	}
+	dep := seedProvisioning(t, owner, w.alpha.ID, "ann@alpha.test")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

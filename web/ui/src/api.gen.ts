@@ -11440,13 +11440,414 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The storefront's app catalog: the apps it sells (vm first), each with its form and the price it starts from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apps: components["schemas"]["App"][];
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show an app's credentials (admin password, API key and secret): answered once; afterwards 409 naming credentials */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            credentials: {
+                                label: string;
+                                value: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/kubeconfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A Kubernetes cluster's admin kubeconfig, as an attachment <name>-kubeconfig.yaml (the owner or the storefront's staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the kubeconfig */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/yaml": string;
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Kubernetes: set the number of workers; adding charges the prorated rest of the period and raises the renewal, removing lowers it from the next renewal */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        count: number;
+                        payment_method?: string;
+                        client_key?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Deployment"];
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every app, whether the storefront sells it, its margin override and its price from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apps: components["schemas"]["AdminApp"][];
+                        };
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/apps/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sell an app or stop selling it, and set its margin (null: the storefront's price rule) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        margin_bps?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminApp"];
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         PriceLine: {
             /** @enum {string} */
-            kind: "vm" | "ipv4" | "standby" | "qsfs" | "rent" | "discount" | "coupon";
+            kind: "vm" | "ipv4" | "standby" | "qsfs" | "rent" | "discount" | "coupon" | "worker" | "disk" | "gateway";
             label: string;
             /** @description minor units of the currency; per month in a quote, for the period in an order (discounts negative) */
             cents: number;
@@ -11791,23 +12192,32 @@ export interface components {
              * @description the backup option, priced on its own line: none, vm (a standby VM on another farm) or qsfs (a QSFS swarm)
              * @enum {string}
              */
-            backup?: "none" | "vm" | "qsfs";
+            backup: "none" | "vm" | "qsfs";
             size: string;
-            cpu?: number;
-            ram_gb?: number;
-            disk_gb?: number;
-            ipv4?: boolean;
-            months?: number;
-            coupon?: string;
+            cpu: number;
+            ram_gb: number;
+            disk_gb: number;
+            ipv4: boolean;
+            months: number;
+            coupon: string;
             /**
              * Format: uuid
              * @description ordered from a co-op offer: a GPU offer rents the node the order would take whole, priced on its own rent line
              */
-            offer_id?: string;
+            offer_id: string;
             /** @enum {string} */
-            placement?: "default" | "advanced";
+            placement: "default" | "advanced";
             /** @description advanced placement: the customer's pick */
-            node_id?: number;
+            node_id: number;
+            /**
+             * @description the app to price (default vm: size is then required)
+             * @enum {string}
+             */
+            app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            /** @description the app form's values, as GET /api/apps lists its fields */
+            app_config: {
+                [key: string]: unknown;
+            };
         };
         PriceQuote: {
             /** @description the parts of the monthly price (VM, public IPv4, standby VM, QSFS swarm); they sum to monthly_cents */
@@ -12106,6 +12516,18 @@ export interface components {
             currency: string;
             months: number;
             order: components["schemas"]["Order"];
+            /**
+             * @description the app this deployment runs; vm: a plain server
+             * @enum {string}
+             */
+            app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            /** @description the app form's values (never a secret) */
+            app_config: {
+                [key: string]: unknown;
+            };
+            access: components["schemas"]["AppAccess"];
+            /** @description kubernetes: the cluster's workers */
+            workers: components["schemas"]["AppWorker"][];
         };
         DeploymentEvent: {
             id: number;
@@ -12337,6 +12759,8 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description the app the offer sells (kubernetes, nextcloud, openwebui, livekit); empty: plain VMs */
+            app: string;
         };
         OfferInput: {
             name: string;
@@ -12348,6 +12772,8 @@ export interface components {
             capability: "gpu" | "hdd" | "bandwidth" | "certified";
             sizes?: string[];
             published?: boolean;
+            /** @description the app the offer sells (kubernetes, nextcloud, openwebui, livekit); empty: plain VMs */
+            app?: string;
         };
         Customer: {
             id: string;
@@ -12572,6 +12998,74 @@ export interface components {
             free_disk_gb: number;
             gpu_count: number;
             uptime_seconds: number;
+        };
+        /** @description one input of an app's form; the server validates app_config against these and names app_config.<key> when a value is refused */
+        AppField: {
+            key: string;
+            label: string;
+            /** @enum {string} */
+            kind: "text" | "number" | "select" | "bool";
+            help: string;
+            required: boolean;
+            /** @description the value the form starts with: a string, number or boolean as kind says */
+            default: unknown;
+            /** @description number fields: the smallest value */
+            min: number | null;
+            /** @description number fields: the largest value */
+            max: number | null;
+            /** @description select fields: the choices */
+            options: {
+                value: string;
+                label: string;
+            }[];
+        };
+        /** @description an app on the storefront's catalog */
+        App: {
+            /** @enum {string} */
+            key: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            name: string;
+            summary: string;
+            /** @description minor units of the currency: the monthly price of the smallest plan */
+            from_monthly_cents: number;
+            currency: string;
+            /**
+             * @description a node capability the app needs: gpu (a rented GPU node), bandwidth (high-bandwidth nodes), or none
+             * @enum {string}
+             */
+            requires: "gpu" | "bandwidth" | "";
+            fields: components["schemas"]["AppField"][];
+        };
+        AdminApp: {
+            /** @enum {string} */
+            key: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            name: string;
+            enabled: boolean;
+            /** @description the app's own margin; null: the storefront's price rule */
+            margin_bps: number | null;
+            /** @description minor units of the currency, under the margin in force */
+            from_monthly_cents: number;
+        };
+        /** @description how to reach a running app: its URLs, ports, whether its credentials can still be shown, and whether a kubeconfig can be downloaded */
+        AppAccess: {
+            urls: {
+                label: string;
+                url: string;
+            }[];
+            ports: {
+                label: string;
+                value: string;
+            }[];
+            /**
+             * @description available: POST /credentials shows them once; shown: they were shown already; none: the app has none
+             * @enum {string}
+             */
+            credentials: "available" | "shown" | "none";
+            kubeconfig: boolean;
+        };
+        AppWorker: {
+            name: string;
+            node_id: number;
+            status: string;
         };
     };
     responses: never;

@@ -34,7 +34,11 @@ export interface DiscountTier {
 export type Catalog = Schema<'Catalog'>
 
 export interface QuoteInput {
-  size: string
+  /** A size preset or custom; an app's quote has none (its form decides the plan). */
+  size?: string
+  /** A one-click app (kubernetes, nextcloud, openwebui, livekit) and its form's values. */
+  app?: string
+  app_config?: Record<string, string | number | boolean>
   cpu?: number
   ram_gb?: number
   disk_gb?: number
@@ -51,7 +55,7 @@ export interface QuoteInput {
 
 /** One part of a price: per month in a quote, for the period in an order (discounts negative). */
 export interface PriceLine {
-  kind?: 'vm' | 'ipv4' | 'standby' | 'qsfs' | 'rent' | 'discount' | 'coupon'
+  kind?: 'vm' | 'worker' | 'disk' | 'ipv4' | 'gateway' | 'standby' | 'qsfs' | 'rent' | 'discount' | 'coupon'
   label: string
   cents: number
 }

@@ -2,6 +2,8 @@
 // /api/nodes, /api/admin/pool and /api/node-operator/* answers) shared by the storefront,
 // the tenant admin and the node operator's console pages.
 
+import type { Schema } from './schema'
+
 // ——— Grid nodes (the server's grid.Node, whose fields keep their Go names) ———
 
 export interface Resources {
@@ -164,6 +166,13 @@ export interface Deployment {
   gpus?: { id: string; node_id: number; vendor: string; device: string }[]
   /** The rent contract of the node the VM runs on, when rented whole (a GPU offer). */
   rent_contract_id?: number
+  /** The app it runs (vm: a plain server) and its form's values (never a secret). */
+  app?: 'vm' | 'kubernetes' | 'nextcloud' | 'openwebui' | 'livekit'
+  app_config?: Record<string, unknown>
+  /** How to reach a running app: URLs, ports, credentials (shown once) and kubeconfig. */
+  access?: Schema<'AppAccess'>
+  /** Kubernetes: the cluster's workers. */
+  workers?: Schema<'AppWorker'>[]
   /** What cancelling gives back, as the storefront decided. */
   on_cancel?: 'refund' | 'credit'
   /** Staff lists: the customer and what the order cost. */

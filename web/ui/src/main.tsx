@@ -70,6 +70,8 @@ const storefrontRoutes: RouteObject[] = [
       { path: 'settings', lazy: async () => ({ Component: (await import('./pages/admin/Settings')).Settings }) },
       { path: 'coop-members', lazy: async () => ({ Component: (await import('./pages/admin/CoopMembers')).CoopMembers }) },
       { path: 'offers', lazy: async () => ({ Component: (await import('./pages/admin/Offers')).Offers }) },
+      // The apps the storefront sells and their margins.
+      { path: 'apps', lazy: async () => ({ Component: (await import('./pages/admin/AdminApps')).AdminApps }) },
       // Payments: the storefront's Stripe account, payments and refunds; prices and coupons.
       { path: 'billing', lazy: async () => ({ Component: (await import('./pages/admin/Billing')).AdminBilling }) },
       { path: 'pricing', lazy: async () => ({ Component: (await import('./pages/admin/Pricing')).AdminPricing }) },
@@ -93,6 +95,9 @@ const storefrontRoutes: RouteObject[] = [
   },
   // The customer's side of payments: ordering on the deploy page, cards and receipts.
   { path: 'deploy', lazy: async () => ({ Component: (await import('./pages/Deploy')).Deploy }) },
+  // One-click apps: the catalog and each app's order form.
+  { path: 'apps', lazy: async () => ({ Component: (await import('./pages/apps/AppCatalog')).AppCatalog }) },
+  { path: 'deploy/app/:key', lazy: async () => ({ Component: (await import('./pages/apps/AppDeploy')).AppDeploy }) },
   { path: 'billing', lazy: async () => ({ Component: (await import('./pages/Billing')).Billing }) },
   // Confirming a payment the bank wants authenticated (the link of the renewal mail).
   { path: 'pay/:id', lazy: async () => ({ Component: (await import('./pages/Pay')).Pay }) },

@@ -6,6 +6,7 @@ import {
   HistoryIcon,
   KeyIcon,
   LayersIcon,
+  LayoutIcon,
   LinkIcon,
   ListChecksIcon,
   MailIcon,
@@ -44,6 +45,13 @@ export const storefrontSections: Section[] = [
     summary:
       'Name your server, pick an image and a size, add your SSH key and pay by card. Your VM is running a few minutes later.',
     icon: RocketIcon,
+    inNav: true,
+  },
+  {
+    path: '/apps',
+    label: 'Apps',
+    summary: 'Kubernetes clusters, Nextcloud, Open WebUI on a GPU and LiveKit, ready to use with their own web address.',
+    icon: LayoutIcon,
     inNav: true,
   },
   {

@@ -329,6 +329,8 @@ export const TrashIcon = make(
 
 export const PlusIcon = make(<path d="M5 12h14M12 5v14" />)
 
+export const MinusIcon = make(<path d="M5 12h14" />)
+
 export const ExternalLinkIcon = make(
   <>
     <path d="M15 3h6v6" />

@@ -1,15 +1,15 @@
-import { useEffect, useMemo, useReducer, useRef } from 'react'
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router'
+import { useMemo, useReducer } from 'react'
+import { Link, useLocation, useSearchParams } from 'react-router'
 import { api, isApiError, sentence } from '../api'
-import { newClientKey, pollOrder, useQuote, type Catalog, type CardList, type Order, type Quote, type QuoteInput } from '../billing'
+import { oneClick, type App } from '../apps'
+import { useQuote, type Catalog, type CardList, type Quote, type QuoteInput } from '../billing'
 import { Loading, useApi } from '../components/data'
 import { Alert, ErrorPanel, useForm } from '../components/forms'
 import { RocketIcon } from '../components/icons'
 import { Container, usePageTitle } from '../components/ui'
-import { isTestMode } from '../config'
 import { capabilityOf, type Offer } from '../coop'
-import type { Deployment } from '../deployments'
 import { useSession } from '../session'
+import { useCheckout } from './deploy/checkout'
 import { Confirmation, TestAuthentication } from './deploy/Confirmation'
 import { Step } from './deploy/parts'
 import { NetworkStep, PaymentStep, PeriodStep, SizeStep } from './deploy/Sections'
@@ -36,13 +36,12 @@ export function Deploy() {
   // Opened from a co-op offer (?offer=): its sizes, and only its nodes.
   const offerId = params.get('offer') || undefined
   const offer = useApi<Offer>(offerId ? `/api/offers/${encodeURIComponent(offerId)}` : null)
+  const catalogApps = useApi<{ apps: App[] }>('/api/apps')
+  const apps = oneClick(catalogApps.data?.apps ?? [])
 
   const [state, dispatch] = useReducer(deployReducer, params.get('size') ?? '', initialDeployState)
   const { size, custom, ipv4, months, coupon, couponError, vm } = state
   const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', 'ipv4', ...vmFields])
-  const navigate = useNavigate()
-  // The deployment the current attempt created (its order is what we follow).
-  const deployment = useRef<Pick<Deployment, 'id'> | null>(null)
 
   const offerSizes = offer.data?.sizes ?? []
   const sizes = (catalog.data?.sizes ?? []).filter((s) => offerSizes.length === 0 || offerSizes.includes(s.id))
@@ -84,14 +83,8 @@ export function Deploy() {
     savedCards.find((c) => c.id === state.cardChoice) ?? savedCards.find((c) => c.is_default) ?? savedCards[0]
   const showAddCard = signedIn && !!cards.data && (state.adding || savedCards.length === 0)
 
-  // One idempotency key per checkout attempt: a double-click or a retry after a network
-  // error reuses it (the server returns the same order and never charges twice); any
-  // change to the order, or a settled failure, starts a new attempt.
-  const clientKey = useRef(newClientKey())
   const attempt = JSON.stringify([quoteInput, chosenCard?.id, vmRequest(vm)])
-  useEffect(() => {
-    clientKey.current = newClientKey()
-  }, [attempt])
+  const checkout = useCheckout(state, dispatch, form, attempt)
 
   // A coupon code error comes from applying it, the live quote, or checkout.
   const fieldError = (name: string): string | undefined => {
@@ -119,100 +112,15 @@ export function Deploy() {
     }
   }
 
-  const decline = (title: string, message: string) => {
-    clientKey.current = newClientKey()
-    dispatch({ type: 'declined', declined: { title, message } })
-  }
-
-  // Follow an order until the webhook settles it.
-  const follow = async (first: Order, authenticated = false) => {
-    let o = first
-    if (o.status === 'requires_action' && !authenticated) {
-      if (isTestMode) {
-        dispatch({ type: 'authenticate', order: o })
-        return
-      }
-      const { handleNextAction } = await import('../components/stripeLive')
-      const msg = await handleNextAction(o.client_secret ?? '')
-      if (msg) {
-        decline('Your payment was not completed', msg)
-        return
-      }
-      authenticated = true
-    }
-    if (o.status === 'awaiting_payment' || o.status === 'requires_action') {
-      dispatch({ type: 'confirming', on: true })
-      try {
-        o = await pollOrder(o.id, { throughAction: authenticated })
-      } finally {
-        dispatch({ type: 'confirming', on: false })
-      }
-    }
-    if (deployment.current && o.status !== 'failed' && o.status !== 'requires_action') {
-      // Paid, or still confirming: the deployment's page follows it from here.
-      navigate(`/deployments/${deployment.current.id}`)
-    } else if (o.status === 'paid') {
-      dispatch({ type: 'paid', order: o })
-      window.scrollTo({ top: 0 })
-    } else if (o.status === 'failed') {
-      decline('Your payment was declined', o.failure_message || 'Your card was declined.')
-    } else if (o.status === 'requires_action') {
-      dispatch({ type: 'authenticate', order: o })
-    } else {
-      dispatch({ type: 'pending', order: o })
-    }
-  }
-
   const pay = () =>
-    form.run(async () => {
-      if (!quoteInput) return
-      dispatch({ type: 'checkout-started' })
-      deployment.current = null
-      let o: Order
-      try {
-        const d = await api.post<Omit<Deployment, 'order'> & { order?: Order }>('/api/deployments', {
-          ...quoteInput,
-          ...vmRequest(vm),
-          payment_method: chosenCard?.id,
-          client_key: clientKey.current,
-          offer_id: offerId,
-        })
-        deployment.current = d
-        if (!d.order) {
-          navigate(`/deployments/${d.id}`)
-          return
-        }
-        o = d.order
-      } catch (err) {
-        // A card refused before the charge was made: the same clear message as a decline.
-        if (isApiError(err) && err.field === 'card') {
-          decline('Your payment was declined', sentence(err.message))
-          return
-        }
-        throw err
-      }
-      await follow(o)
-    })
-
-  // A payment that did not go through leaves its deployment waiting: cancel it, so the
-  // next attempt may use the same name.
-  useEffect(() => {
-    const d = deployment.current
-    if (!state.declined || !d) return
-    deployment.current = null
-    void api.del(`/api/deployments/${encodeURIComponent(d.id)}`).catch(() => {})
-  }, [state.declined])
-
-  const again = () => {
-    dispatch({ type: 'again' })
-    clientKey.current = newClientKey()
-    window.scrollTo({ top: 0 })
-  }
+    checkout.pay(() =>
+      quoteInput ? { ...quoteInput, ...vmRequest(vm), payment_method: chosenCard?.id, offer_id: offerId } : null,
+    )
 
   if (state.paid)
     return (
       <Container className="py-12 sm:py-16">
-        <Confirmation order={state.paid} onAgain={again} />
+        <Confirmation order={state.paid} onAgain={checkout.again} />
       </Container>
     )
 
@@ -230,6 +138,15 @@ export function Deploy() {
           Name your server, pick an image and a size, add your SSH key and pay by card. You see the exact price before
           you pay, then watch your server start.
         </p>
+        {!offerId && apps.length ? (
+          <p className="mt-3 text-sm text-muted" data-testid="deploy-apps-link">
+            Want it ready to use? {apps.map((a) => a.name).join(', ')} come set up as{' '}
+            <Link to="/apps" className="font-medium text-primary hover:underline">
+              one-click apps
+            </Link>
+            .
+          </p>
+        ) : null}
       </div>
 
       {offerId && offer.data ? (
@@ -364,13 +281,7 @@ export function Deploy() {
         order={state.auth}
         busy={form.busy}
         onCancel={() => dispatch({ type: 'auth-cancelled' })}
-        onComplete={(o) =>
-          void form.run(async () => {
-            const next = await api.post<Order>(`/api/orders/${o.id}/mock-authenticate`)
-            dispatch({ type: 'authenticate', order: null })
-            await follow(next, true)
-          })
-        }
+        onComplete={(o) => void checkout.completeTestAuthentication(o)}
       />
     </Container>
   )

@@ -1,3 +1,4 @@
+import { appName, isApp } from '../../apps'
 import { useState } from 'react'
 import { api } from '../../api'
 import { ConfirmDialog } from '../../components/Dialog'
@@ -38,7 +39,7 @@ export function AdminDeployments() {
         <span className="flex min-w-0 flex-col md:max-w-64">
           <span className="truncate font-semibold text-fg">{d.name}</span>
           <span className="truncate text-xs text-muted">
-            {imageLabel(d.image)} · {specLine(d.spec)}
+            {isApp(d.app) ? appName(d.app) : `${imageLabel(d.image)} · ${specLine(d.spec)}`}
           </span>
           <span className="truncate text-xs text-fg" title={d.customer_email} data-testid="admin-deployment-customer">
             {d.customer_email || '—'}

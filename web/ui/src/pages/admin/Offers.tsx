@@ -1,10 +1,11 @@
 import { useState } from 'react'
+import { appName, type AdminApp } from '../../apps'
 import { api } from '../../api'
 import { specLine, type Catalog } from '../../billing'
 import { capabilities, capabilityOf, type Capability, type Offer } from '../../coop'
 import { ConfirmDialog, Dialog, DialogActions } from '../../components/Dialog'
 import { Badge, DataTable, EmptyState, Loading, PageHeader, Panel, Time, useApi, type Column } from '../../components/data'
-import { Alert, Checkbox, ErrorPanel, FormError, SubmitButton, TextArea, TextField, useForm } from '../../components/forms'
+import { Alert, Checkbox, ErrorPanel, FormError, SelectField, SubmitButton, TextArea, TextField, useForm } from '../../components/forms'
 import { PlusIcon, StoreIcon, TrashIcon, WrenchIcon } from '../../components/icons'
 import { Button, cx, usePageTitle } from '../../components/ui'
 import { useBrand } from '../../config'
@@ -63,6 +64,11 @@ function OfferList() {
       cell: (o) => (
         <div className="space-y-1">
           <Badge tone="primary">{capabilityOf(o.capability)?.label ?? o.capability}</Badge>
+          {o.app ? (
+            <p className="text-xs font-medium text-fg" data-testid="offer-app">
+              Sells {appName(o.app)}
+            </p>
+          ) : null}
           <p className="text-xs text-muted">{o.sizes.length ? o.sizes.map(sizeName).join(', ') : 'Every size'}</p>
         </div>
       ),
@@ -206,14 +212,16 @@ function OfferForm({
   const [capability, setCapability] = useState<Capability>(offer?.capability ?? 'gpu')
   const [sizes, setSizes] = useState<string[]>(offer?.sizes ?? [])
   const [published, setPublished] = useState(offer?.published ?? true)
-  const form = useForm(['name', 'description', 'capability', 'sizes'])
+  const [app, setApp] = useState(offer?.app ?? '')
+  const apps = useApi<{ apps: AdminApp[] }>('/api/admin/apps')
+  const form = useForm(['name', 'description', 'capability', 'sizes', 'app'])
   return (
     <form
       ref={form.formRef}
       noValidate
       className="space-y-5"
       onSubmit={form.submit(async () => {
-        const body = { name: name.trim(), description: description.trim(), capability, sizes, published }
+        const body = { name: name.trim(), description: description.trim(), capability, sizes, published, app }
         const o = offer
           ? await api.put<Offer>(`/api/admin/offers/${encodeURIComponent(offer.id)}`, body)
           : await api.post<Offer>('/api/admin/offers', body)
@@ -275,6 +283,27 @@ function OfferForm({
           </p>
         ) : null}
       </fieldset>
+      <SelectField
+        label="Sells"
+        name="app"
+        value={app}
+        onChange={(e) => setApp(e.target.value)}
+        hint="An app runs on the offer's nodes with the app's own form and price lines, e.g. Open WebUI on GPU nodes."
+        error={form.fieldError('app')}
+        data-testid="offer-app-select"
+      >
+        <option value="">Plain VMs</option>
+        {(apps.data?.apps ?? [])
+          .filter((a) => a.key !== 'vm')
+          .map((a) => (
+            <option key={a.key} value={a.key}>
+              {a.name}
+              {a.enabled ? '' : ' (not on sale)'}
+            </option>
+          ))}
+        {app && !apps.data?.apps.some((a) => a.key === app) ? <option value={app}>{appName(app)}</option> : null}
+      </SelectField>
+      {app ? null : (
       <fieldset>
         <legend className="text-sm font-medium text-fg">Sizes</legend>
         <p className="mb-2 text-sm text-muted">Leave all unticked to offer every size.</p>
@@ -296,6 +325,7 @@ function OfferForm({
           </p>
         ) : null}
       </fieldset>
+      )}
       <Checkbox
         label="Show on the storefront"
         description="Untick to keep it as a draft."

@@ -164,12 +164,14 @@ export function NetworkStep({ ipv4, dispatch, error }: { ipv4: boolean; dispatch
 }
 
 export function PeriodStep({
+  n = 8,
   state,
   dispatch,
   tiers,
   onApplyCoupon,
   fieldError,
 }: {
+  n?: number
   state: DeployState
   dispatch: Dispatch<DeployAction>
   tiers: DiscountTier[] | undefined
@@ -178,7 +180,7 @@ export function PeriodStep({
 }) {
   const { months, couponText, coupon, applying } = state
   return (
-    <Step n={8} title="Billing period" description="Pay for longer and save. Your VM renews at the end of each period.">
+    <Step n={n} title="Billing period" description="Pay for longer and save. It renews at the end of each period.">
       <div role="radiogroup" aria-label="Billing period" className="grid grid-cols-2 gap-3 sm:grid-cols-4">
         {periods.map((m) => {
           const tier = tierFor(tiers, m)
@@ -247,6 +249,7 @@ export function PeriodStep({
 }
 
 export function PaymentStep({
+  n = 9,
   state,
   dispatch,
   signedIn,
@@ -257,6 +260,7 @@ export function PaymentStep({
   showAddCard,
   fieldError,
 }: {
+  n?: number
   state: DeployState
   dispatch: Dispatch<DeployAction>
   signedIn: boolean
@@ -269,7 +273,7 @@ export function PaymentStep({
 }) {
   const { adding } = state
   return (
-    <Step n={9} title="Payment" description="Your card is charged today and at each renewal." testId="payment-step">
+    <Step n={n} title="Payment" description="Your card is charged today and at each renewal." testId="payment-step">
       {!signedIn ? (
         <Card className="flex flex-col items-start gap-4 p-5 sm:flex-row sm:items-center sm:justify-between">
           <p className="text-sm text-muted">Log in or create an account to pay and deploy.</p>

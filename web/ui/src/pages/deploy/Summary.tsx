@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { Link } from 'react-router'
 import { sentence, type ApiError } from '../../api'
 import { cardLabel, money, perMonth, periodLabel, specLine, type Quote, type SavedCard, type Size } from '../../billing'
@@ -25,10 +26,13 @@ export function OrderSummary({
   todo,
   canPay,
   onPay,
+  details,
 }: {
+  /** What is being bought, in place of the VM's rows (an app's plan). */
+  details?: ReactNode
   state: DeployState
-  selected: string
-  selectedSize: Size | undefined
+  selected?: string
+  selectedSize?: Size | undefined
   quote: Quote | null
   quoteLoading: boolean
   quoteError: ApiError | null
@@ -48,6 +52,8 @@ export function OrderSummary({
     <Card className="p-5 sm:p-6" data-testid="order-summary">
       <h2 className="text-base font-semibold text-fg">Summary</h2>
       <dl className="mt-4 space-y-2.5 text-sm">
+        {details ?? (
+          <>
         {vmSummary(vm).map((r) => (
           <SummaryRow key={r.label} label={r.label}>
             <span className="break-all" data-testid={`summary-${r.label.toLowerCase()}`}>
@@ -62,6 +68,8 @@ export function OrderSummary({
         <SummaryRow label="Public IPv4">{ipv4 ? 'Yes' : 'No'}</SummaryRow>
         <SummaryRow label="Mycelium network">Included</SummaryRow>
         <SummaryRow label="Billing period">{periodLabel(months)}</SummaryRow>
+          </>
+        )}
       </dl>
       <dl className="mt-4 space-y-2.5 border-t border-border pt-4 text-sm" aria-live="polite" aria-busy={quoteLoading}>
         {quote?.lines?.map((l) => (

@@ -32,7 +32,9 @@ import {
   type Swarm,
   type SwarmBackend,
 } from '../../deployments'
+import { appName, isApp } from '../../apps'
 import { NotFound } from '../NotFound'
+import { AppAccessCard, WorkersCard } from './AppAccess'
 import { DeploymentProgress, progressOf } from './DeploymentProgress'
 import { useDeploymentEvents } from './useDeploymentEvents'
 
@@ -108,6 +110,8 @@ export function DeploymentDetail() {
   const gone = !unpaid && (d.status === 'terminated' || d.status === 'terminating')
   const host = sshHost(d)
   const ssh = host ? `ssh root@${host}` : ''
+  const app = isApp(d.app)
+  const thing = d.app === 'kubernetes' ? 'Kubernetes cluster' : app ? appName(d.app) : 'server'
 
   return (
     <Container className="py-8 sm:py-10">
@@ -125,13 +129,15 @@ export function DeploymentDetail() {
             <StatusPill status={unpaid ? 'payment_failed' : d.status} />
           </div>
           <p className="mt-1 text-sm text-muted">
-            {[imageLabel(d.image), specLine(d.spec), d.spec?.ipv4 ? 'public IPv4' : null].filter(Boolean).join(' · ')}
+            {app
+              ? appName(d.app)
+              : [imageLabel(d.image), specLine(d.spec), d.spec?.ipv4 ? 'public IPv4' : null].filter(Boolean).join(' · ')}
           </p>
         </div>
         {cancellable(d.status) ? (
           <Button variant="secondary" onClick={() => setCancelOpen(true)} data-testid="cancel-deployment" className="text-red-700">
             <TrashIcon className="size-4" />
-            Cancel server
+            {app ? 'Cancel' : 'Cancel server'}
           </Button>
         ) : null}
       </div>
@@ -191,10 +197,11 @@ export function DeploymentDetail() {
             </Card>
           ) : (
             <Card className="p-5 sm:p-6">
-              <DeploymentProgress progress={progress} />
+              <DeploymentProgress progress={progress} thing={thing} />
             </Card>
           )}
 
+          {!gone && app ? <AppAccessCard d={d} /> : null}
           {!gone ? <AccessCard d={d} ssh={ssh} /> : null}
 
           <Card className="overflow-hidden">
@@ -216,8 +223,21 @@ export function DeploymentDetail() {
               Server
             </h2>
             <dl className="mt-4 space-y-3 text-sm">
-              <Row label="Image">{imageLabel(d.image)}</Row>
-              <Row label="Size">{specLine(d.spec) || '—'}</Row>
+              {app ? (
+                <>
+                  <Row label="App">{appName(d.app)}</Row>
+                  {Object.entries(d.app_config ?? {}).map(([k, v]) => (
+                    <Row key={k} label={configLabel(k)}>
+                      {typeof v === 'boolean' ? (v ? 'Yes' : 'No') : String(v)}
+                    </Row>
+                  ))}
+                </>
+              ) : (
+                <>
+                  <Row label="Image">{imageLabel(d.image)}</Row>
+                  <Row label="Size">{specLine(d.spec) || '—'}</Row>
+                </>
+              )}
               <Row label="Placement">
                 {d.placement === 'advanced' ? 'Chosen by you' : 'Chosen for you'}
                 {d.node_id ? <span className="text-muted"> · node {d.node_id}</span> : null}
@@ -228,9 +248,20 @@ export function DeploymentDetail() {
             </dl>
           </Card>
 
+          {d.app === 'kubernetes' && !gone ? (
+            <WorkersCard
+              d={d}
+              onChanged={(next, message) => {
+                setD((prev) => ({ ...next, order: next.order ?? prev?.order }))
+                setNotice(message)
+                subs.reload()
+              }}
+            />
+          ) : null}
+
           {d.gpus && d.gpus.length > 0 ? <GPUCard d={d} /> : null}
 
-          <BackupCard d={d} />
+          {app ? null : <BackupCard d={d} />}
 
           <Card className="p-5" data-testid="billing-card">
             <h2 className="flex items-center gap-2 text-base font-semibold text-fg">
@@ -288,7 +319,7 @@ export function DeploymentDetail() {
         open={cancelOpen}
         onClose={() => setCancelOpen(false)}
         title={`Cancel ${d.name}?`}
-        confirmLabel="Delete server and data"
+        confirmLabel={app ? `Delete ${thing} and data` : "Delete server and data"}
         testId="cancel-dialog"
         onConfirm={async () => {
           const next = await api.del<Deployment>(`/api/deployments/${encodeURIComponent(d.id)}`)
@@ -302,9 +333,10 @@ export function DeploymentDetail() {
           subs.reload()
         }}
       >
-        <p>This deletes the server now. What is lost:</p>
+        <p>This deletes the {thing} now. What is lost:</p>
         <ul className="list-disc space-y-1 pl-5">
-          <li>the server and everything on its disk</li>
+          <li>{app ? `every machine of ${d.name} and the data on its disks` : 'the server and everything on its disk'}</li>
+          {app && (d.access?.urls.length ?? 0) > 0 ? <li>its web address {d.access?.urls[0]?.url}</li> : null}
           {d.backup !== 'none' ? <li>its {d.backup === 'vm' ? 'backup VM' : 'QSFS backup swarm'} and the data in it</li> : null}
           {d.ipv4 ? <li>its public IPv4 address {d.ipv4.split('/')[0] ?? ''}</li> : null}
         </ul>
@@ -627,4 +659,10 @@ function EventLog({ events }: { events: DeploymentEvent[] }) {
       })}
     </ol>
   )
+}
+
+/** configLabel turns an app_config key (storage_gb) into a row label (Storage gb → "Storage (GB)"). */
+function configLabel(key: string): string {
+  const words = key.replace(/_gb$/, ' (GB)').replace(/_/g, ' ')
+  return words.charAt(0).toUpperCase() + words.slice(1)
 }

@@ -15,8 +15,13 @@ function stepsFor(d: Deployment): Step[] {
   const steps: Step[] = [
     { key: 'payment', label: 'Payment confirmed', doing: 'Confirming your payment' },
     { key: 'network', label: 'Network', doing: 'Creating the private network' },
-    { key: 'vm', label: 'VM', doing: 'Starting the virtual machine' },
+    d.app === 'kubernetes'
+      ? { key: 'vm', label: 'Cluster', doing: 'Starting the control plane and the workers' }
+      : { key: 'vm', label: 'VM', doing: 'Starting the virtual machine' },
   ]
+  // An app behind a gateway name (APPS.md: nextcloud, openwebui, livekit) gets its HTTPS address last.
+  if (d.app === 'nextcloud' || d.app === 'openwebui' || d.app === 'livekit')
+    steps.push({ key: 'gateway', label: 'Web address', doing: 'Reserving its gateway name and HTTPS address' })
   if (d.backup === 'vm') steps.push({ key: 'backup', label: 'Backup VM', doing: 'Placing the standby VM on another farm' })
   if (d.backup === 'qsfs') steps.push({ key: 'backup', label: 'Backup swarm', doing: 'Mounting the QSFS backup swarm' })
   steps.push({ key: 'running', label: 'Running', doing: 'Finishing up' })
@@ -75,11 +80,11 @@ export function progressOf(d: Deployment, events: DeploymentEvent[]): Progress {
 }
 
 /** DeploymentProgress is the bar with named steps, fed by the event stream. */
-export function DeploymentProgress({ progress }: { progress: Progress }) {
+export function DeploymentProgress({ progress, thing = 'server' }: { progress: Progress; thing?: string }) {
   const { steps, states, overall, fill, current } = progress
   const summary =
     overall === 'running'
-      ? 'Your server is running.'
+      ? `Your ${thing} is running.`
       : overall === 'failed'
         ? `Stopped at “${current?.label ?? 'deploying'}”.`
         : overall === 'waiting'

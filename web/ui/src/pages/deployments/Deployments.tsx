@@ -1,3 +1,4 @@
+import { appName, isApp } from '../../apps'
 import { Link } from 'react-router'
 import { RequireAuth } from '../../components/Guard'
 import { DataTable, EmptyState, PageHeader, Pager, Panel, Time, useApi, usePaged, type Column } from '../../components/data'
@@ -36,7 +37,7 @@ function DeploymentList() {
         >
           <span className="font-semibold text-fg group-hover:text-primary">{d.name}</span>
           <span className="truncate text-xs text-muted">
-            {imageLabel(d.image)} · {specLine(d.spec)}
+            {isApp(d.app) ? appName(d.app) : `${imageLabel(d.image)} · ${specLine(d.spec)}`}
           </span>
         </Link>
       ),

@@ -1,3 +1,4 @@
+import { orderPath, type App } from '../../apps'
 import { money, type Catalog } from '../../billing'
 import { capabilityOf, type Capability, type Offer } from '../../coop'
 import { useApi } from '../../components/data'
@@ -15,8 +16,14 @@ export function CoopOffers() {
   const offers = useApi<{ items: Offer[] }>('/api/offers')
   const catalog = useApi<Catalog>('/api/catalog')
   const items = offers.data?.items ?? []
+  // An offer of an app starts at the app's price, not at the smallest VM's.
+  const apps = useApi<{ apps: App[] }>(items.some((o) => o.app) ? '/api/apps' : null)
   if (items.length === 0) return null
   const from = (o: Offer) => {
+    if (o.app) {
+      const a = apps.data?.apps.find((x) => x.key === o.app)
+      return a ? money(a.from_monthly_cents, a.currency) : null
+    }
     const sizes = (catalog.data?.sizes ?? []).filter((s) => o.sizes.length === 0 || o.sizes.includes(s.id))
     const cheapest = Math.min(...sizes.map((s) => s.monthly_cents ?? Infinity))
     return Number.isFinite(cheapest) && catalog.data ? money(cheapest, catalog.data.currency) : null
@@ -67,7 +74,7 @@ export function CoopOffers() {
                       : 'All nodes busy right now'}
                   </p>
                 </div>
-                <ButtonLink to={`/deploy?offer=${o.id}`} className="mt-6 w-full" aria-label={`Deploy ${o.name}`} data-testid="coop-offer-deploy">
+                <ButtonLink to={orderPath(o.app || 'vm', o.id)} className="mt-6 w-full" aria-label={`Deploy ${o.name}`} data-testid="coop-offer-deploy">
                   Deploy
                   <ArrowRightIcon className="size-4" />
                 </ButtonLink>

@@ -1,0 +1,188 @@
+import { useState } from 'react'
+import { api } from '../../api'
+import { AppMark, type AdminApp } from '../../apps'
+import { bpsInput, money, parsePct, pct, type Pricing } from '../../billing'
+import { Badge, EmptyState, PageHeader, Panel, useApi } from '../../components/data'
+import { Alert, FieldError, inputClass, useForm } from '../../components/forms'
+import { LayoutIcon } from '../../components/icons'
+import { Button, cx, usePageTitle } from '../../components/ui'
+import { canManageTenant, useSession } from '../../session'
+import { Switch } from '../deploy/parts'
+
+const blurbs: Record<string, string> = {
+  vm: 'Plain servers: the sizes and prices of the Pricing page.',
+  kubernetes: 'A k3s cluster: a control plane and 1 to 5 workers, kubeconfig download, workers added or removed later.',
+  nextcloud: 'Files and calendars on a VM with a data disk, behind an HTTPS gateway name.',
+  openwebui: 'AI chat with a local model server on a rented GPU node, behind an HTTPS gateway name.',
+  livekit: 'Video conferencing on a VM with public IPv4 and the ports WebRTC needs.',
+}
+
+/**
+ * AdminApps: which apps the storefront sells (GET/PUT /api/admin/apps) and each one's
+ * margin: blank follows the storefront's price rule, a percentage overrides it for that
+ * app. The "from" price is the server's, under the margin in force.
+ */
+export function AdminApps() {
+  usePageTitle('Apps')
+  const { me } = useSession()
+  const manage = canManageTenant(me)
+  const list = useApi<{ apps: AdminApp[] }>('/api/admin/apps')
+  const pricing = useApi<Pricing>('/api/admin/pricing')
+  const [notice, setNotice] = useState('')
+  const rule = pricing.data?.rule
+  const ruleLabel = rule ? (rule.mode === 'margin' ? `${pct(rule.margin_bps)} margin` : 'fixed size prices') : 'your price rule'
+  const currency = pricing.data?.currency ?? 'usd'
+  const apps = list.data?.apps ?? []
+
+  return (
+    <div className="space-y-8">
+      <PageHeader
+        title="Apps"
+        icon={LayoutIcon}
+        description={`What your storefront's Apps page sells. Each app is priced from its grid cost under ${ruleLabel}, one line per part (VMs, workers, disks, IPv4, gateway name); give an app a margin of its own to price it differently.`}
+      />
+      {notice ? (
+        <Alert tone="success" data-testid="apps-notice">
+          {notice}
+        </Alert>
+      ) : null}
+      {!manage ? <Alert tone="info">Your support role can see the apps but not change them.</Alert> : null}
+      <Panel title="Catalog" description="Customers see enabled apps in this order, the virtual machine first.">
+        {list.error || (list.loading && !apps.length) ? (
+          <EmptyState icon={LayoutIcon} title={list.error ? 'The apps could not be loaded' : 'Loading the apps…'}>
+            {list.error ? (
+              <Button variant="secondary" onClick={list.reload}>
+                Try again
+              </Button>
+            ) : null}
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-border" data-testid="admin-apps">
+            {apps.map((a) => (
+              <AppRow
+                key={a.key}
+                app={a}
+                currency={currency}
+                ruleLabel={ruleLabel}
+                manage={manage}
+                onSaved={(next) => {
+                  setNotice(
+                    `${next.name} ${next.enabled ? 'is on sale' : 'is no longer sold'}${
+                      next.margin_bps === null ? `, at ${ruleLabel}` : `, at a ${pct(next.margin_bps)} margin`
+                    }.`,
+                  )
+                  list.reload()
+                }}
+              />
+            ))}
+          </ul>
+        )}
+      </Panel>
+    </div>
+  )
+}
+
+function AppRow({
+  app,
+  currency,
+  ruleLabel,
+  manage,
+  onSaved,
+}: {
+  app: AdminApp
+  currency: string
+  ruleLabel: string
+  manage: boolean
+  onSaved: (a: AdminApp) => void
+}) {
+  const [enabled, setEnabled] = useState(app.enabled)
+  const [margin, setMargin] = useState(app.margin_bps === null ? '' : bpsInput(app.margin_bps))
+  const form = useForm(['enabled', 'margin_bps'])
+  const marginBps = margin.trim() === '' ? null : parsePct(margin)
+  const badMargin = marginBps !== null && Number.isNaN(marginBps)
+  const dirty = enabled !== app.enabled || marginBps !== app.margin_bps
+  const marginError = form.fieldError('margin_bps') ?? (badMargin ? 'A percentage, like 25 or 12.5.' : undefined)
+  const inputId = `margin-${app.key}`
+
+  return (
+    <li className="px-4 py-5 sm:px-5" data-testid="admin-app" data-app={app.key} data-enabled={app.enabled ? 'true' : 'false'}>
+      <form
+        ref={form.formRef}
+        noValidate
+        className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_auto_auto_auto] lg:items-center lg:gap-6"
+        onSubmit={form.submit(async () => {
+          if (badMargin) return
+          const next = await api.put<AdminApp>(`/api/admin/apps/${encodeURIComponent(app.key)}`, { enabled, margin_bps: marginBps })
+          onSaved(next)
+        })}
+      >
+        <div className="flex min-w-0 items-start gap-3">
+          <AppMark app={app.key} className="size-10" />
+          <div className="min-w-0">
+            <p className="flex flex-wrap items-center gap-2 font-semibold text-fg">
+              {app.name}
+              <Badge tone={app.enabled ? 'success' : 'neutral'} data-testid="admin-app-state">
+                {app.enabled ? 'On sale' : 'Not sold'}
+              </Badge>
+            </p>
+            <p className="mt-0.5 text-sm text-muted">{blurbs[app.key] ?? ''}</p>
+            <p className="mt-1 text-sm text-fg" data-testid="admin-app-from">
+              <span className="text-muted">From </span>
+              <span className="font-semibold">{money(app.from_monthly_cents, currency)}</span>
+              <span className="text-muted"> / month</span>
+            </p>
+          </div>
+        </div>
+        <div className="lg:w-40">
+          <Switch
+            name={`enabled-${app.key}`}
+            checked={enabled}
+            onChange={(on) => manage && setEnabled(on)}
+            label="Sell it"
+            description={enabled ? 'On the Apps page' : 'Hidden'}
+          />
+        </div>
+        <div className="lg:w-48">
+          <label htmlFor={inputId} className="text-sm font-medium text-fg">
+            Margin
+          </label>
+          <div className="relative mt-1.5">
+            <input
+              id={inputId}
+              name="margin_bps"
+              inputMode="decimal"
+              value={margin}
+              disabled={!manage}
+              onChange={(e) => setMargin(e.target.value)}
+              placeholder={ruleLabel.replace(/ margin$/, '')}
+              aria-invalid={marginError ? true : undefined}
+              aria-describedby={marginError ? `${inputId}-error` : `${inputId}-hint`}
+              data-testid="admin-app-margin"
+              className={inputClass(!!marginError, 'h-10 pr-8')}
+            />
+            <span className="pointer-events-none absolute inset-y-0 right-3 flex items-center text-sm text-muted">%</span>
+          </div>
+          {marginError ? (
+            <FieldError id={`${inputId}-error`} name="margin_bps">
+              {marginError}
+            </FieldError>
+          ) : (
+            <p id={`${inputId}-hint`} className="mt-1 text-xs text-muted">
+              Blank: {ruleLabel}
+            </p>
+          )}
+        </div>
+        <div className={cx('flex items-center gap-2', !manage && 'hidden')}>
+          <Button type="submit" size="sm" busy={form.busy} disabled={!dirty || badMargin} data-testid="admin-app-save">
+            Save
+          </Button>
+        </div>
+        {form.formError ? (
+          <Alert tone="error" className="lg:col-span-4">
+            {form.formError.message}
+          </Alert>
+        ) : null}
+      </form>
+    </li>
+  )
+}

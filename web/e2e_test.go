@@ -249,6 +249,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// The money-coherence script's storefront, its owner and customer, a
 	// console super-admin and a co-op owner (issue 15).
 	coopEnv = append(coopEnv, e2eCoherence(t, h, e2ePassword)...)
+	// The apps script's storefront and GPU co-op (issue 19).
+	appsEnv, appsTenants := e2eApps(t, h, e2ePassword)
+	coopEnv = append(coopEnv, appsEnv...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +319,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 		"FD_CHROMIUM="+chromium,
 	)
 	cmd.Env = append(cmd.Env, append(coopEnv, fmt.Sprintf("FD_E2E_COOP_URL=http://commons.localhost:%d/", port),
-		fmt.Sprintf("FD_E2E_ORBIT_URL=http://orbit.localhost:%d/", port))...)
+		fmt.Sprintf("FD_E2E_ORBIT_URL=http://orbit.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_APPS_URL=http://appshop.localhost:%d/", port),
+		fmt.Sprintf("FD_E2E_GPUCOOP_URL=http://gpucoop.localhost:%d/", port))...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("end-to-end script failed: %v\n%s", err, out)
@@ -331,6 +336,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	if ran("coop") {
 		e2eCheckGPURent(t, h)
+	}
+	if ran("apps") {
+		e2eCheckApps(t, h, appsTenants)
 	}
 	if !ran("deployments") {
 		return // the deployments script did not run: nothing of its to check

@@ -7871,6 +7871,9 @@ export interface paths {
                         backup?: string;
                         payment_method?: string;
                         client_key: string;
+                        /** @enum {string} */
+                        app?: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+                        app_config?: Record<string, never>;
                     };
                 };
             };
@@ -11447,7 +11450,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The storefront's app catalog: the apps it sells (vm first), each with its form and the price it starts from */
+        /** The storefront's app catalog: the apps it sells (vm first) with their forms and from-prices */
         get: {
             parameters: {
                 query?: never;
@@ -11464,7 +11467,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            apps: components["schemas"]["App"][];
+                            apps: components["schemas"]["CatalogApp"][];
                         };
                     };
                 };
@@ -11480,223 +11483,6 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/deployments/{id}/credentials": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Show an app's credentials (admin password, API key and secret): answered once; afterwards 409 naming credentials */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            credentials: {
-                                label: string;
-                                value: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description error */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/deployments/{id}/kubeconfig": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A Kubernetes cluster's admin kubeconfig, as an attachment <name>-kubeconfig.yaml (the owner or the storefront's staff) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the kubeconfig */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/yaml": string;
-                    };
-                };
-                /** @description error */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/deployments/{id}/workers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Kubernetes: set the number of workers; adding charges the prorated rest of the period and raises the renewal, removing lowers it from the next renewal */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        count: number;
-                        payment_method?: string;
-                        client_key?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Deployment"];
-                    };
-                };
-                /** @description error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
         post?: never;
         delete?: never;
         options?: never;
@@ -11711,7 +11497,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every app, whether the storefront sells it, its margin override and its price from */
+        /** Every app with whether the storefront sells it, its margin override and from-price */
         get: {
             parameters: {
                 query?: never;
@@ -11750,6 +11536,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         put?: never;
@@ -11768,7 +11563,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Sell an app or stop selling it, and set its margin (null: the storefront's price rule) */
+        /** Sell an app or not, at the price rule's margin (margin_bps null) or its own */
         put: {
             parameters: {
                 query?: never;
@@ -11841,13 +11636,275 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/deployments/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show an app's credentials (admin password, LiveKit key and secret) — once: afterwards 409 on field credentials */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            credentials: {
+                                label: string;
+                                value: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/kubeconfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A Kubernetes app's admin kubeconfig as a download <name>-kubeconfig.yaml (the owner or tenant staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the kubeconfig (Content-Disposition: attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/yaml": string;
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a running Kubernetes cluster's worker count: more workers are charged now for the rest of the period (prorated) and raise the renewal; fewer lower it from the next renewal */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        count: number;
+                        payment_method?: string;
+                        client_key?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Deployment"];
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         PriceLine: {
             /** @enum {string} */
-            kind: "vm" | "ipv4" | "standby" | "qsfs" | "rent" | "discount" | "coupon" | "worker" | "disk" | "gateway";
+            kind: "vm" | "worker" | "disk" | "gateway" | "ipv4" | "standby" | "qsfs" | "rent" | "change" | "discount" | "coupon";
             label: string;
             /** @description minor units of the currency; per month in a quote, for the period in an order (discounts negative) */
             cents: number;
@@ -12187,6 +12244,7 @@ export interface components {
             tiers: components["schemas"]["DiscountTier"][];
             coupons: components["schemas"]["Coupon"][];
         };
+        /** @description size is required for a VM (app empty or vm); an app's form replaces it */
         QuoteInput: {
             /**
              * @description the backup option, priced on its own line: none, vm (a standby VM on another farm) or qsfs (a QSFS swarm)
@@ -12210,14 +12268,12 @@ export interface components {
             /** @description advanced placement: the customer's pick */
             node_id: number;
             /**
-             * @description the app to price (default vm: size is then required)
+             * @description an app's form instead of a VM's size (GET /api/apps); empty: vm
              * @enum {string}
              */
             app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
-            /** @description the app form's values, as GET /api/apps lists its fields */
-            app_config: {
-                [key: string]: unknown;
-            };
+            /** @description the app form's values; a bad one is 400 naming app_config.<field> */
+            app_config: Record<string, never>;
         };
         PriceQuote: {
             /** @description the parts of the monthly price (VM, public IPv4, standby VM, QSFS swarm); they sum to monthly_cents */
@@ -12516,18 +12572,13 @@ export interface components {
             currency: string;
             months: number;
             order: components["schemas"]["Order"];
-            /**
-             * @description the app this deployment runs; vm: a plain server
-             * @enum {string}
-             */
+            /** @enum {string} */
             app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
-            /** @description the app form's values (never a secret) */
-            app_config: {
-                [key: string]: unknown;
-            };
+            /** @description the app form's values (non-secret) */
+            app_config: Record<string, never>;
             access: components["schemas"]["AppAccess"];
-            /** @description kubernetes: the cluster's workers */
-            workers: components["schemas"]["AppWorker"][];
+            /** @description kubernetes only */
+            workers: components["schemas"]["K8sWorker"][];
         };
         DeploymentEvent: {
             id: number;
@@ -12759,8 +12810,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** @description the app the offer sells (kubernetes, nextcloud, openwebui, livekit); empty: plain VMs */
-            app: string;
+            /**
+             * @description the app the offer sells; empty: plain VMs
+             * @enum {string}
+             */
+            app: "" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
         };
         OfferInput: {
             name: string;
@@ -12772,8 +12826,11 @@ export interface components {
             capability: "gpu" | "hdd" | "bandwidth" | "certified";
             sizes?: string[];
             published?: boolean;
-            /** @description the app the offer sells (kubernetes, nextcloud, openwebui, livekit); empty: plain VMs */
-            app?: string;
+            /**
+             * @description the app the offer sells; empty: plain VMs
+             * @enum {string}
+             */
+            app?: "" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
         };
         Customer: {
             id: string;
@@ -12999,7 +13056,7 @@ export interface components {
             gpu_count: number;
             uptime_seconds: number;
         };
-        /** @description one input of an app's form; the server validates app_config against these and names app_config.<key> when a value is refused */
+        /** @description one input of an app's form */
         AppField: {
             key: string;
             label: string;
@@ -13007,45 +13064,39 @@ export interface components {
             kind: "text" | "number" | "select" | "bool";
             help: string;
             required: boolean;
-            /** @description the value the form starts with: a string, number or boolean as kind says */
+            /** @description string, number or boolean by kind */
             default: unknown;
-            /** @description number fields: the smallest value */
-            min: number | null;
-            /** @description number fields: the largest value */
-            max: number | null;
-            /** @description select fields: the choices */
-            options: {
+            min?: number;
+            max?: number;
+            options?: {
                 value: string;
                 label: string;
             }[];
         };
-        /** @description an app on the storefront's catalog */
-        App: {
+        CatalogApp: {
             /** @enum {string} */
             key: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
             name: string;
             summary: string;
-            /** @description minor units of the currency: the monthly price of the smallest plan */
+            /** @description the monthly price with the form's defaults (vm: the smallest size); 0 when it cannot be priced now (no GPU node free) */
             from_monthly_cents: number;
             currency: string;
             /**
-             * @description a node capability the app needs: gpu (a rented GPU node), bandwidth (high-bandwidth nodes), or none
+             * @description the node capability the app needs
              * @enum {string}
              */
             requires: "gpu" | "bandwidth" | "";
             fields: components["schemas"]["AppField"][];
         };
         AdminApp: {
-            /** @enum {string} */
-            key: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            key: string;
             name: string;
             enabled: boolean;
-            /** @description the app's own margin; null: the storefront's price rule */
+            /** @description the app's own margin over grid cost; null: the price rule's */
             margin_bps: number | null;
-            /** @description minor units of the currency, under the margin in force */
             from_monthly_cents: number;
         };
-        /** @description how to reach a running app: its URLs, ports, whether its credentials can still be shown, and whether a kubeconfig can be downloaded */
+        /** @description how to reach the app */
         AppAccess: {
             urls: {
                 label: string;
@@ -13056,13 +13107,14 @@ export interface components {
                 value: string;
             }[];
             /**
-             * @description available: POST /credentials shows them once; shown: they were shown already; none: the app has none
+             * @description available: POST /api/deployments/{id}/credentials shows them once
              * @enum {string}
              */
             credentials: "available" | "shown" | "none";
+            /** @description GET /api/deployments/{id}/kubeconfig downloads it */
             kubeconfig: boolean;
         };
-        AppWorker: {
+        K8sWorker: {
             name: string;
             node_id: number;
             status: string;

@@ -7,11 +7,11 @@ import type { ReactNode } from 'react'
 import { ServerIcon } from './components/icons'
 import type { Schema } from './schema'
 
-export type App = Schema<'App'>
+export type App = Schema<'CatalogApp'>
 export type AppField = Schema<'AppField'>
 export type AdminApp = Schema<'AdminApp'>
 export type AppAccess = Schema<'AppAccess'>
-export type AppWorker = Schema<'AppWorker'>
+export type AppWorker = Schema<'K8sWorker'>
 export type AppKey = App['key']
 
 /** The apps of the catalog that are not the plain VM, in the catalog's order. */
@@ -26,7 +26,7 @@ export function initialValues(fields: AppField[]): FormValues {
   for (const f of fields) {
     const d = f.default
     if (f.kind === 'bool') out[f.key] = d === true || d === 'true'
-    else if (d === null || d === undefined) out[f.key] = f.kind === 'select' ? (f.options[0]?.value ?? '') : ''
+    else if (d === null || d === undefined) out[f.key] = f.kind === 'select' ? (f.options?.[0]?.value ?? '') : ''
     else out[f.key] = String(d)
   }
   return out
@@ -59,7 +59,7 @@ export function fieldProblem(f: AppField, v: string | boolean | undefined): stri
     if (f.min !== null && f.min !== undefined && n < f.min) return `At least ${f.min}.`
     if (f.max !== null && f.max !== undefined && n > f.max) return `At most ${f.max}.`
   }
-  if (f.kind === 'select' && f.options.length && !f.options.some((o) => o.value === s)) return 'Pick one of the choices.'
+  if (f.kind === 'select' && f.options?.length && !f.options.some((o) => o.value === s)) return 'Pick one of the choices.'
   return ''
 }
 

@@ -172,7 +172,7 @@ export interface Deployment {
   /** How to reach a running app: URLs, ports, credentials (shown once) and kubeconfig. */
   access?: Schema<'AppAccess'>
   /** Kubernetes: the cluster's workers. */
-  workers?: Schema<'AppWorker'>[]
+  workers?: Schema<'K8sWorker'>[]
   /** What cancelling gives back, as the storefront decided. */
   on_cancel?: 'refund' | 'credit'
   /** Staff lists: the customer and what the order cost. */

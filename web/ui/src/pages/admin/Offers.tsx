@@ -212,7 +212,7 @@ function OfferForm({
   const [capability, setCapability] = useState<Capability>(offer?.capability ?? 'gpu')
   const [sizes, setSizes] = useState<string[]>(offer?.sizes ?? [])
   const [published, setPublished] = useState(offer?.published ?? true)
-  const [app, setApp] = useState(offer?.app ?? '')
+  const [app, setApp] = useState<string>(offer?.app ?? '')
   const apps = useApi<{ apps: AdminApp[] }>('/api/admin/apps')
   const form = useForm(['name', 'description', 'capability', 'sizes', 'app'])
   return (

@@ -299,7 +299,7 @@ function shownValue(f: AppField, v: string | boolean | undefined): string {
   if (f.kind === 'bool') return v === true ? 'Yes' : 'No'
   const s = typeof v === 'string' ? v.trim() : ''
   if (!s) return '—'
-  if (f.kind === 'select') return f.options.find((o) => o.value === s)?.label ?? s
+  if (f.kind === 'select') return f.options?.find((o) => o.value === s)?.label ?? s
   return s
 }
 
@@ -320,7 +320,7 @@ function AppFieldInput({
   const local = touched ? fieldProblem(f, value) : ''
   const shown = error || local || undefined
   const range =
-    f.kind === 'number' && f.min !== null && f.max !== null ? `${f.min} to ${f.max}.` : ''
+    f.kind === "number" && f.min != null && f.max != null ? `${f.min} to ${f.max}.` : ''
   const hint = [f.help, range].filter(Boolean).join(' ')
   if (f.kind === 'bool') {
     return (
@@ -338,7 +338,7 @@ function AppFieldInput({
         <legend className="text-sm font-medium text-fg">{f.label}</legend>
         {f.help ? <p className="mt-0.5 text-sm text-muted">{f.help}</p> : null}
         <div role="radiogroup" aria-label={f.label} className="mt-2 grid gap-2 sm:grid-cols-2 xl:grid-cols-3">
-          {f.options.map((o) => (
+          {(f.options ?? []).map((o) => (
             <OptionCard
               key={o.value}
               name={name}

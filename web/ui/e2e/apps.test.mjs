@@ -257,9 +257,11 @@ describe('one-click apps', { skip }, () => {
 
       // Access: HTTPS URLs as links.
       const access = page.getByTestId('app-access')
-      const urls = await access.getByTestId('app-url-link').evaluateAll((els) => els.map((e) => e.getAttribute('href')))
+      const urls = await access.getByTestId('app-url-link').evaluateAll((els) => els.map((e) => e.getAttribute('data-url')))
       assert.deepEqual(urls, d.access.urls.map((u) => u.url))
-      if (app !== 'kubernetes') assert.ok(urls.length > 0 && urls.every((u) => u.startsWith('https://')), `URLs ${urls}`)
+      // Behind a gateway name: HTTPS (LiveKit's signalling is its WebSocket form, wss://).
+      const scheme = app === 'livekit' ? 'wss://' : 'https://'
+      assert.ok(urls.length > 0 && urls.every((u) => u.startsWith(scheme)), `URLs ${urls}`)
       if (app === 'livekit') {
         const ports = await access.getByTestId('app-port').allInnerTexts()
         for (const p of ['7880', '7881', '50000-60000']) assert.ok(ports.some((t) => t.includes(p)), `LiveKit's ports lack ${p}: ${ports}`)
@@ -387,7 +389,7 @@ describe('one-click apps', { skip }, () => {
       assert.ok(gpuNodes.includes(String(d.node_id)), `Open WebUI runs on node ${d.node_id}, not one of the co-op's GPU nodes ${gpuNodes}`)
       assert.ok(d.gpus?.length > 0, 'no GPU attached')
       await page.getByTestId('gpu-card').waitFor()
-      const urls = await page.getByTestId('app-url-link').evaluateAll((els) => els.map((e) => e.getAttribute('href')))
+      const urls = await page.getByTestId('app-url-link').evaluateAll((els) => els.map((e) => e.getAttribute('data-url')))
       assert.ok(urls.length > 0 && urls.every((u) => u.startsWith('https://')), `URLs ${urls}`)
       await shotBoth(page, 'coop-openwebui-running')
       await cancel(page, 'e2e-coop-chat')

@@ -63,11 +63,17 @@ function AppCard({ app }: { app: App }) {
       <h2 className="mt-4 text-lg font-semibold text-fg">{app.name}</h2>
       <p className="mt-1 flex-1 text-sm leading-6 text-muted">{app.summary}</p>
       <div className="mt-5 flex items-end justify-between gap-3 border-t border-border pt-4">
-        <p className="text-sm text-fg" data-testid="app-from">
-          <span className="text-muted">From </span>
-          <span className="text-xl font-bold tracking-tight">{money(app.from_monthly_cents, app.currency)}</span>
-          <span className="text-muted"> / month</span>
-        </p>
+        {app.from_monthly_cents > 0 ? (
+          <p className="text-sm text-fg" data-testid="app-from">
+            <span className="text-muted">From </span>
+            <span className="text-xl font-bold tracking-tight">{money(app.from_monthly_cents, app.currency)}</span>
+            <span className="text-muted"> / month</span>
+          </p>
+        ) : (
+          <p className="text-sm text-muted" data-testid="app-from">
+            {app.requires === 'gpu' ? 'No GPU node free right now' : 'Priced on the form'}
+          </p>
+        )}
         <ButtonLink to={orderPath(app.key)} size="sm" aria-label={`Deploy ${app.name}`} data-testid="app-deploy">
           Deploy
           <ArrowRightIcon className="size-4" />

@@ -320,7 +320,7 @@ function AppFieldInput({
   const local = touched ? fieldProblem(f, value) : ''
   const shown = error || local || undefined
   const range =
-    f.kind === "number" && f.min != null && f.max != null ? `${f.min} to ${f.max}.` : ''
+    f.kind === 'number' && f.min != null && f.max != null ? `${f.min} to ${f.max}.` : ''
   const hint = [f.help, range].filter(Boolean).join(' ')
   if (f.kind === 'bool') {
     return (

@@ -51,37 +51,52 @@ export function AppAccessCard({ d }: { d: Deployment }) {
         <div className="mt-5 space-y-6">
           {urls.length ? (
             <ul className="space-y-3">
-              {urls.map((u) => (
-                <li key={u.url} className="min-w-0" data-testid="app-url" data-label={u.label}>
-                  <p className="text-xs font-medium tracking-wide text-muted uppercase">{u.label}</p>
-                  <div className="mt-1 flex flex-col gap-2 rounded-fd-sm border border-border bg-bg p-2 sm:flex-row sm:items-center">
-                    <a
-                      href={u.url}
-                      target="_blank"
-                      rel="noopener noreferrer"
-                      className="inline-flex min-w-0 flex-1 items-center gap-1.5 px-2 py-1 font-mono text-sm break-all text-primary hover:underline"
-                      data-testid="app-url-link"
-                    >
-                      {u.url}
-                      <ExternalLinkIcon className="size-3.5 shrink-0" />
-                      <span className="sr-only">(opens in a new tab)</span>
-                    </a>
-                    <CopyButton text={u.url} label="Copy" aria-label={`Copy ${u.label}`} />
-                  </div>
-                </li>
-              ))}
+              {urls.map((u) => {
+                // A browser opens http(s) links; a wss:// signalling URL is for the app's SDK, to copy.
+                const web = /^https?:\/\//.test(u.url)
+                return (
+                  <li key={u.url} className="min-w-0" data-testid="app-url" data-label={u.label}>
+                    <p className="text-xs font-medium tracking-wide text-muted uppercase">{u.label}</p>
+                    <div className="mt-1 flex flex-col gap-2 rounded-fd-sm border border-border bg-bg p-2 sm:flex-row sm:items-center">
+                      {web ? (
+                        <a
+                          href={u.url}
+                          target="_blank"
+                          rel="noopener noreferrer"
+                          className="inline-flex min-w-0 flex-1 items-center gap-1.5 px-2 py-1 font-mono text-sm break-all text-primary hover:underline"
+                          data-testid="app-url-link"
+                          data-url={u.url}
+                        >
+                          {u.url}
+                          <ExternalLinkIcon className="size-3.5 shrink-0" />
+                          <span className="sr-only">(opens in a new tab)</span>
+                        </a>
+                      ) : (
+                        <code className="min-w-0 flex-1 px-2 py-1 font-mono text-sm break-all text-fg select-all" data-testid="app-url-link" data-url={u.url}>
+                          {u.url}
+                        </code>
+                      )}
+                      <CopyButton text={u.url} label="Copy" aria-label={`Copy ${u.label}`} />
+                    </div>
+                  </li>
+                )
+              })}
             </ul>
           ) : null}
 
           {ports.length ? (
             <div>
-              <p className="text-sm font-medium text-fg">Ports</p>
-              <p className="mt-0.5 text-sm text-muted">Open these on any firewall between your users and the server.</p>
+              <p className="text-sm font-medium text-fg">Details</p>
+              {d.app === 'livekit' ? (
+                <p className="mt-0.5 text-sm text-muted">LiveKit needs these ports open on any firewall between your users and it.</p>
+              ) : null}
               <dl className="mt-2 divide-y divide-border rounded-fd-sm border border-border" data-testid="app-ports">
                 {ports.map((p) => (
                   <div key={p.label + p.value} className="flex items-baseline justify-between gap-4 px-3 py-2 text-sm" data-testid="app-port">
-                    <dt className="text-muted">{p.label}</dt>
-                    <dd className="font-mono text-fg">{p.value}</dd>
+                    <dt className="shrink-0 text-muted">{p.label}</dt>
+                    <dd className={cx('min-w-0 text-right break-all text-fg', !/\s/.test(p.value.replace(/^ssh root@/, '')) && 'font-mono')}>
+                      {p.value}
+                    </dd>
                   </div>
                 ))}
               </dl>

@@ -615,6 +615,8 @@ const stepNames: Record<string, string> = {
   payment: 'Payment',
   network: 'Network',
   vm: 'VM',
+  cluster: 'Cluster',
+  gateway: 'Gateway',
   backup: 'Backup',
   running: 'Running',
   retry: 'Retry',

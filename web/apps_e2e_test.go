@@ -124,9 +124,10 @@ func e2eApps(t *testing.T, h *harness, password string) ([]string, []uuid.UUID) 
 	if len(perFarm) < 2 {
 		t.Fatalf("the apps pool needs nodes of two farms with public IPv4, got %v", perFarm)
 	}
-	// Open WebUI needs a GPU node no one rents: the shop sells it too.
+	// Open WebUI needs a GPU node no one rents with room for its VM (4 vCPU,
+	// 16 GB, 100 GB of models by default): the shop sells it too.
 	var gpus []uint32
-	for _, n := range list(grid.NodeFilter{GPU: true, Rentable: true, MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 100 << 30}}) {
+	for _, n := range list(grid.NodeFilter{GPU: true, Rentable: true, MinFree: grid.Resources{CRU: 8, MRU: 32 << 30, SRU: 500 << 30}}) {
 		if len(gpus) < 4 {
 			gpus = append(gpus, n.ID)
 		}

@@ -137,8 +137,17 @@ async function fillForm(page, app, name) {
  * charged what the summary said with the same lines. It answers the deployment's id.
  */
 async function payAndCheck(page, lines) {
-  await eventually(async () => assert.match(await page.getByTestId('summary-total').innerText(), /\d/), { timeout: 20_000 })
-  for (const kind of lines) await page.getByTestId(`summary-line-${kind}`).waitFor({ timeout: 20_000 })
+  // The price is read once the live quote has settled: the pay button waits for it.
+  const pay = page.getByTestId('pay-button')
+  const summary = page.getByTestId('order-summary')
+  try {
+    await eventually(async () => assert.equal(await pay.isEnabled(), true), { timeout: 20_000 })
+    for (const kind of lines) await page.getByTestId(`summary-line-${kind}`).waitFor({ timeout: 5_000 })
+  } catch (err) {
+    throw new Error(`the order summary is not ready: ${await summary.innerText()}\n${err.message}`)
+  }
+  await page.waitForTimeout(600)
+  await eventually(async () => assert.equal(await pay.isEnabled(), true))
   const shown = await page.locator('[data-testid^="summary-line-"]').evaluateAll((els) =>
     els.map((e) => [e.getAttribute('data-testid').slice('summary-line-'.length), e.textContent]),
   )
@@ -149,8 +158,7 @@ async function payAndCheck(page, lines) {
     `the lines ${JSON.stringify(shown)} do not add up to the monthly price`,
   )
   const due = centsOf(await page.getByTestId('summary-total').innerText())
-  const pay = page.getByTestId('pay-button')
-  await eventually(async () => assert.equal(await pay.isEnabled(), true, await page.getByTestId('order-summary').innerText()))
+  assert.match(await pay.innerText(), /^Pay .*\d.* and deploy$/)
   return { due, shown, pay }
 }
 
@@ -249,6 +257,8 @@ describe('one-click apps', { skip }, () => {
 
       await fillForm(page, app, plan.name)
       const { due, pay } = await payAndCheck(page, plan.lines)
+      if (app === 'nextcloud') assert.match(await page.getByTestId('summary-line-disk').innerText(), /\d/, 'no data disk line')
+      if (app === 'nextcloud') assert.match(await page.getByTestId('order-summary').innerText(), /100 GB/, 'the summary does not price the 100 GB asked for')
       await shotBoth(page, `${app}-form`)
       await pay.click()
       const id = await followToRunning(page, plan.lines, due)

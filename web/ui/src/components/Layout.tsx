@@ -52,6 +52,14 @@ function navLinkClass({ isActive }: { isActive: boolean }) {
   )
 }
 
+// An app's order form lives under /deploy/app/ but belongs to the Apps section, not Deploy.
+function sectionActive(path: string, pathname: string, isActive: boolean): boolean {
+  const appForm = pathname.startsWith('/deploy/app/')
+  if (path === '/deploy') return isActive && !appForm
+  if (path === '/apps') return isActive || appForm
+  return isActive
+}
+
 function mobileNavLinkClass({ isActive }: { isActive: boolean }) {
   return cx(
     'flex items-center gap-3 rounded-fd-sm px-3 py-2.5 text-base font-medium',
@@ -284,7 +292,12 @@ function Header() {
 
         <nav aria-label="Main" className={cx('ml-4 hidden items-center gap-1', wide ? 'xl:flex' : 'lg:flex')}>
           {navItems.map((s) => (
-            <NavLink key={s.path} to={s.path} end={s.path === '/'} className={navLinkClass}>
+            <NavLink
+              key={s.path}
+              to={s.path}
+              end={s.path === '/'}
+              className={({ isActive }) => navLinkClass({ isActive: sectionActive(s.path, location.pathname, isActive) })}
+            >
               {s.label}
             </NavLink>
           ))}
@@ -331,7 +344,12 @@ function Header() {
             {navItems.map((s) => {
               const Icon = s.icon
               return (
-                <NavLink key={s.path} to={s.path} end={s.path === '/'} className={mobileNavLinkClass}>
+                <NavLink
+                  key={s.path}
+                  to={s.path}
+                  end={s.path === '/'}
+                  className={({ isActive }) => mobileNavLinkClass({ isActive: sectionActive(s.path, location.pathname, isActive) })}
+                >
                   <Icon className="size-5 text-muted" />
                   {s.label}
                 </NavLink>

@@ -154,7 +154,7 @@ function AppRow({
               value={margin}
               disabled={!manage}
               onChange={(e) => setMargin(e.target.value)}
-              placeholder={ruleLabel.replace(/ margin$/, '')}
+              placeholder={ruleLabel.match(/^[\d.]+/)?.[0] ?? ''}
               aria-invalid={marginError ? true : undefined}
               aria-describedby={marginError ? `${inputId}-error` : `${inputId}-hint`}
               data-testid="admin-app-margin"

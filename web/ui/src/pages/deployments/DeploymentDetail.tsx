@@ -32,7 +32,7 @@ import {
   type Swarm,
   type SwarmBackend,
 } from '../../deployments'
-import { appName, isApp } from '../../apps'
+import { appName, isApp, type App } from '../../apps'
 import { NotFound } from '../NotFound'
 import { AppAccessCard, WorkersCard } from './AppAccess'
 import { DeploymentProgress, progressOf } from './DeploymentProgress'
@@ -89,6 +89,8 @@ export function DeploymentDetail() {
     if (lastStatus !== d.status) reload()
   }, [lastStatus, d, reload])
 
+  // The app's form, to name its settings as the order form did.
+  const catalogApps = useApi<{ apps: App[] }>(isApp(d?.app) ? '/api/apps' : null)
   const subs = useApi<{ items: Subscription[]; credit_cents: number }>(d && d.status !== 'awaiting_payment' ? '/api/subscriptions' : null)
   const sub = subs.data?.items?.find((s) => s.first_order_id === d?.order_id)
 
@@ -226,11 +228,15 @@ export function DeploymentDetail() {
               {app ? (
                 <>
                   <Row label="App">{appName(d.app)}</Row>
-                  {Object.entries(d.app_config ?? {}).map(([k, v]) => (
-                    <Row key={k} label={configLabel(k)}>
-                      {typeof v === 'boolean' ? (v ? 'Yes' : 'No') : String(v)}
-                    </Row>
-                  ))}
+                  {Object.entries(d.app_config ?? {}).map(([k, v]) => {
+                    const f = catalogApps.data?.apps.find((a) => a.key === d.app)?.fields.find((x) => x.key === k)
+                    const shown = typeof v === 'boolean' ? (v ? 'Yes' : 'No') : String(v)
+                    return (
+                      <Row key={k} label={f?.label ?? configLabel(k)}>
+                        {f?.options?.find((o) => o.value === shown)?.label ?? shown}
+                      </Row>
+                    )
+                  })}
                 </>
               ) : (
                 <>
@@ -617,6 +623,7 @@ const stepNames: Record<string, string> = {
   vm: 'VM',
   cluster: 'Cluster',
   gateway: 'Gateway',
+  workers: 'Workers',
   backup: 'Backup',
   running: 'Running',
   retry: 'Retry',

@@ -394,6 +394,7 @@ function Footer() {
       heading: 'Servers',
       links: [
         { to: '/deploy', label: 'Deploy a VM' },
+        { to: '/apps', label: 'Apps' },
         { to: '/deployments', label: 'Deployments' },
         { to: '/#plans', label: 'Sizes' },
       ],

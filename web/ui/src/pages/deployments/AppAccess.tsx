@@ -94,7 +94,14 @@ export function AppAccessCard({ d }: { d: Deployment }) {
                 {ports.map((p) => (
                   <div key={p.label + p.value} className="flex items-baseline justify-between gap-4 px-3 py-2 text-sm" data-testid="app-port">
                     <dt className="shrink-0 text-muted">{p.label}</dt>
-                    <dd className={cx('min-w-0 text-right break-all text-fg', !/\s/.test(p.value.replace(/^ssh root@/, '')) && 'font-mono')}>
+                    <dd
+                      className={cx(
+                        'min-w-0 text-right text-fg',
+                        // A port or an address is code and stays on one line when short; a sentence reads as text.
+                        !/\s/.test(p.value.replace(/^ssh root@/, '')) && 'font-mono',
+                        p.value.length > 18 ? 'break-all' : 'whitespace-nowrap',
+                      )}
+                    >
                       {p.value}
                     </dd>
                   </div>
@@ -140,8 +147,10 @@ export function AppAccessCard({ d }: { d: Deployment }) {
                 </>
               ) : (
                 <p className="mt-1 text-sm text-muted" data-testid="credentials-gone">
-                  {gone ||
-                    'They were shown once and cannot be shown again. If you lost them, change the password from inside the app.'}
+                  {gone || 'They were shown once and cannot be shown again.'}{' '}
+                  {d.app === 'nextcloud'
+                    ? 'If you lost the password, change it from Nextcloud’s own settings or its command line over SSH.'
+                    : 'If you lost them, set new ones on the server over SSH.'}
                 </p>
               )}
             </div>

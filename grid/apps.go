@@ -51,27 +51,31 @@ func ValidateFlist(u string) error {
 	return nil
 }
 
-// MinNameContractName and MaxNameContractName bound a name contract's
-// name (tfchain pallet-smart-contract name_contract.rs MIN_NAME_LENGTH,
-// runtime MaxNameContractNameLength).
+// MinGatewayName and MaxGatewayName bound a gateway name. tfchain takes
+// 3 to 64 characters (pallet-smart-contract name_contract.rs
+// MIN_NAME_LENGTH, runtime MaxNameContractNameLength), but grid-client's
+// GatewayNameDeployer validates the name as a workload name first
+// (workloads/deployment.go validateName: at most 36 of [a-zA-Z0-9_]), so
+// a name the adapter can deploy is the intersection of both rules.
 const (
-	MinNameContractName = 3
-	MaxNameContractName = 64
+	MinGatewayName = 3
+	MaxGatewayName = 36
 )
 
-var nameContractPattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
+var gatewayNamePattern = regexp.MustCompile(`^[a-z0-9_]+$`)
 
-// ValidateGatewayName returns EINVALID unless name can name a name
-// contract: 3 to 64 characters among a-z, 0-9, '-' and '_' (tfchain
-// name_contract.rs NameContractName::try_from, is_valid_name_contract_name).
+// ValidateGatewayName returns EINVALID unless name can name a gateway: 3
+// to 36 characters among a-z, 0-9 and '_' (tfchain
+// is_valid_name_contract_name allows a-z, 0-9, '-' and '_'; grid-client
+// validateName refuses '-' and upper case is not the chain's).
 func ValidateGatewayName(name string) error {
 	switch {
-	case len(name) < MinNameContractName:
-		return fiatdashboard.Invalid("name", "a gateway name has at least %d characters (NameContractNameTooShort)", MinNameContractName)
-	case len(name) > MaxNameContractName:
-		return fiatdashboard.Invalid("name", "a gateway name has at most %d characters (NameContractNameTooLong)", MaxNameContractName)
-	case !nameContractPattern.MatchString(name):
-		return fiatdashboard.Invalid("name", "a gateway name is lowercase letters, digits, '-' and '_' (NameNotValid)")
+	case len(name) < MinGatewayName:
+		return fiatdashboard.Invalid("name", "a gateway name has at least %d characters (tfchain NameContractNameTooShort)", MinGatewayName)
+	case len(name) > MaxGatewayName:
+		return fiatdashboard.Invalid("name", "a gateway name has at most %d characters (grid-client workload names)", MaxGatewayName)
+	case !gatewayNamePattern.MatchString(name):
+		return fiatdashboard.Invalid("name", "a gateway name is lowercase letters, digits and '_'")
 	}
 	return nil
 }

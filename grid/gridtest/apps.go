@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -64,12 +65,14 @@ func (s *suite) gatewayNodes(count int) []grid.Node {
 
 // gwName returns a gateway name unique to this run and test.
 func (s *suite) gwName(suffix string) string {
-	name := strings.ToLower(strings.NewReplacer(".", "", " ", "").Replace(s.fx.Prefix + suffix))
-	if len(name) > grid.MaxNameContractName {
-		name = name[:grid.MaxNameContractName]
+	name := strings.ToLower(notGatewayName.ReplaceAllString(s.fx.Prefix+"_"+suffix, ""))
+	if len(name) > grid.MaxGatewayName {
+		name = name[len(name)-grid.MaxGatewayName:]
 	}
 	return name
 }
+
+var notGatewayName = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
 // backendOf returns an http backend reaching the project's first VM over
 // Mycelium.
@@ -180,7 +183,8 @@ func (s *suite) gatewayRules() {
 	ok := grid.GatewaySpec{NodeID: gws[0].ID, Name: s.gwName("rules"), Backends: []string{"http://185.69.166.10:8080"}}
 	for what, mutate := range map[string]func(*grid.GatewaySpec){
 		"a name of 2 characters":   func(g *grid.GatewaySpec) { g.Name = "ab" },
-		"a name of 65 characters":  func(g *grid.GatewaySpec) { g.Name = strings.Repeat("a", 65) },
+		"a name of 37 characters":  func(g *grid.GatewaySpec) { g.Name = strings.Repeat("a", 37) },
+		"a name with a dash":       func(g *grid.GatewaySpec) { g.Name = "shop-one" },
 		"an uppercase name":        func(g *grid.GatewaySpec) { g.Name = "Shop" },
 		"a name with a dot":        func(g *grid.GatewaySpec) { g.Name = "shop.one" },
 		"a name and an FQDN":       func(g *grid.GatewaySpec) { g.FQDN = "shop.example.com" },
@@ -203,7 +207,7 @@ func (s *suite) gatewayRules() {
 	_, err := s.g.Project(s.ctx(), s.project("gw-rules"))
 	wantCode(t, err, fiatdashboard.ENOTFOUND, "the project after refused gateways")
 	// The boundaries of tfchain's rule are accepted.
-	for _, name := range []string{"abc", strings.Repeat("z", 64), "a-b_c9"} {
+	for _, name := range []string{"abc", strings.Repeat("z", 36), "a_b_c9"} {
 		if err := grid.ValidateGatewayName(name); err != nil {
 			t.Errorf("ValidateGatewayName(%q): %v", name, err)
 		}
@@ -488,7 +492,7 @@ func (s *suite) k8sCluster() {
 	_, err = s.g.DeployVM(s.ctx(), name, s.vm("web", others[0].ID))
 	wantCode(t, err, fiatdashboard.ECONFLICT, "a VM in a cluster's project")
 
-	kc, err := s.g.Kubeconfig(s.ctx(), name)
+	kc, err := s.kubeconfig(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,6 +529,24 @@ func (s *suite) k8sCluster() {
 	wantCode(t, err, fiatdashboard.ENOTFOUND, "the kubeconfig of a cancelled cluster")
 	if n, err := s.g.Node(s.ctx(), masters[0].ID); err == nil && n.PublicIPv4 < masters[0].PublicIPv4 {
 		t.Errorf("farm of node %d has %d free IPv4 after the cancel, had %d", n.ID, n.PublicIPv4, masters[0].PublicIPv4)
+	}
+}
+
+// kubeconfig fetches the project's kubeconfig, waiting while the cluster
+// comes up (a real k3s writes it once its server started; the adapter
+// answers ReasonTimeout until then).
+func (s *suite) kubeconfig(project string) (string, error) {
+	ctx := s.ctx()
+	for {
+		kc, err := s.g.Kubeconfig(ctx, project)
+		if grid.FailureReason(err) != grid.ReasonTimeout || ctx.Err() != nil {
+			return kc, err
+		}
+		select {
+		case <-ctx.Done():
+			return kc, err
+		case <-time.After(15 * time.Second):
+		}
 	}
 }
 

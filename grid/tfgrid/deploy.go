@@ -739,6 +739,7 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 			p.Health = grid.Degraded
 		}
 	}
+	c.appSnapshot(ctx, st, &p, used, isUp)
 	return p, nil
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 )
 
@@ -17,7 +17,7 @@ import (
 // own payout accounts and shares (console), and the storefront's offers.
 
 func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.RevenueSplit(c.UserContext())
+	out, err := s.deps.Coops.RevenueSplit(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -26,12 +26,12 @@ func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
 
 func (s *Server) adminSaveCoopSplit(c *fiber.Ctx) error {
 	var in struct {
-		Shares []billing.Share `json:"shares"`
+		Shares []coop.Share `json:"shares"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.SetRevenueSplit(c.UserContext(), in.Shares)
+	out, err := s.deps.Coops.SetRevenueSplit(c.UserContext(), in.Shares)
 	if err != nil {
 		return err
 	}
@@ -43,15 +43,15 @@ func (s *Server) adminCoopPayments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.CoopPayments(c.UserContext(), before, limit)
+	out, err := s.deps.Coops.CoopPayments(c.UserContext(), before, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, limit, func(p billing.CoopPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+	return c.JSON(listOf(out, limit, func(p coop.CoopPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
 func (s *Server) memberPayoutAccount(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.MyPayoutAccount(c.UserContext())
+	out, err := s.deps.Coops.MyPayoutAccount(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) memberPayoutLink(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	url, err := s.deps.Billing.PayoutOnboardingLink(c.UserContext(), c.BaseURL(), in.Country)
+	url, err := s.deps.Coops.PayoutOnboardingLink(c.UserContext(), c.BaseURL(), in.Country)
 	if err != nil {
 		return err
 	}
@@ -80,16 +80,16 @@ func (s *Server) memberPayments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), before, limit)
+	out, err := s.deps.Coops.MyCoopPayments(c.UserContext(), before, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, limit, func(p billing.MemberPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+	return c.JSON(listOf(out, limit, func(p coop.MemberPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
 // memberPaymentsCSV exports up to 10,000 of the member's latest shares.
 func (s *Server) memberPaymentsCSV(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), time.Now().Add(time.Hour), 10000)
+	out, err := s.deps.Coops.MyCoopPayments(c.UserContext(), time.Now().Add(time.Hour), 10000)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 	"github.com/fiatdashboard/fiatdashboard/themes"
@@ -305,11 +306,11 @@ func (s *Server) adminRemoveDomain(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminCoopMembers(c *fiber.Ctx) error {
-	out, err := s.deps.Tenants.CoopMembers(c.UserContext())
+	out, err := s.deps.Coops.CoopMembers(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, 0, func(tenant.CoopMember) string { return "" }))
+	return c.JSON(listOf(out, 0, func(coop.CoopMember) string { return "" }))
 }
 
 // adminInviteCoopMember invites an e-mail address to the co-op. The answer
@@ -323,18 +324,18 @@ func (s *Server) adminInviteCoopMember(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	if err := s.deps.Tenants.InviteCoopMember(c.UserContext(), in.Email, in.Role, origin(c)); err != nil {
+	if err := s.deps.Coops.InviteCoopMember(c.UserContext(), in.Email, in.Role, origin(c)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"email": strings.ToLower(strings.TrimSpace(in.Email)), "role": in.Role, "status": "invited"})
 }
 
 func (s *Server) adminCoopInvitations(c *fiber.Ctx) error {
-	out, err := s.deps.Tenants.CoopInvitations(c.UserContext())
+	out, err := s.deps.Coops.CoopInvitations(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, 0, func(tenant.CoopInvitation) string { return "" }))
+	return c.JSON(listOf(out, 0, func(coop.CoopInvitation) string { return "" }))
 }
 
 func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
@@ -342,7 +343,7 @@ func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Tenants.RevokeCoopInvitation(c.UserContext(), id); err != nil {
+	if err := s.deps.Coops.RevokeCoopInvitation(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -350,11 +351,11 @@ func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
 
 // myCoopInvitations lists the signed-in console account's invitations to co-ops.
 func (s *Server) myCoopInvitations(c *fiber.Ctx) error {
-	out, err := s.deps.Tenants.MyCoopInvitations(c.UserContext())
+	out, err := s.deps.Coops.MyCoopInvitations(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, 0, func(tenant.InvitationToMe) string { return "" }))
+	return c.JSON(listOf(out, 0, func(coop.InvitationToMe) string { return "" }))
 }
 
 func (s *Server) answerCoopInvitation(accept bool) fiber.Handler {
@@ -363,7 +364,7 @@ func (s *Server) answerCoopInvitation(accept bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.deps.Tenants.AnswerCoopInvitation(c.UserContext(), id, accept); err != nil {
+		if err := s.deps.Coops.AnswerCoopInvitation(c.UserContext(), id, accept); err != nil {
 			return err
 		}
 		return c.SendStatus(fiber.StatusNoContent)
@@ -375,7 +376,7 @@ func (s *Server) adminRemoveCoopMember(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Tenants.RemoveCoopMember(c.UserContext(), id); err != nil {
+	if err := s.deps.Coops.RemoveCoopMember(c.UserContext(), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

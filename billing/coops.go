@@ -203,3 +203,37 @@ func tidOf(ctx context.Context) uuid.UUID {
 	id, _ := tenant.IDFromContext(ctx)
 	return id
 }
+
+// CoopOrder is a co-op's order as the co-op domain divides it.
+type CoopOrder struct {
+	ID       uuid.UUID `db:"id"`
+	Status   string    `db:"status"`
+	Currency string    `db:"currency"`
+	Amount   Cents     `db:"amount_cents"`
+	Fee      Cents     `db:"application_fee_cents"`
+	// Refunded is what the customer got back in all: refunds and lost
+	// disputes alike take back the members' transfers in proportion.
+	Refunded      Cents  `db:"refunded_cents"`
+	Split         string `db:"coop_split"` // the split it was charged under (JSON)
+	TransferGroup string `db:"transfer_group"`
+	Description   string `db:"description"`
+	StripeFee     *Cents `db:"stripe_fee_cents"` // the actual fee, once read
+}
+
+// LockCoopOrder reads the co-op order paid with paymentIntent in tx and
+// locks it for the rest of tx, so one division or reversal of an order runs
+// at a time; with paid, only once it is paid (or refunded since). nil when
+// there is none (an operator's order, or not paid yet).
+func LockCoopOrder(ctx context.Context, tx *tenant.Tx, paymentIntent string, paid bool) (*CoopOrder, error) {
+	var o CoopOrder
+	err := tx.GetContext(ctx, &o, `SELECT id, status, currency, amount_cents, application_fee_cents, refunded_cents + dispute_lost_cents AS refunded_cents,
+			coop_split::text AS coop_split, transfer_group, description, stripe_fee_cents
+		FROM orders WHERE payment_intent_id = $1 AND coop_split IS NOT NULL AND (NOT $2 OR status IN ('paid', 'refunded')) FOR UPDATE`, paymentIntent, paid)
+	if tenant.IsNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}

@@ -283,23 +283,10 @@ func SplitBack(amount Cents, shares []Share, left map[uuid.UUID]Cents) []Part {
 	return parts
 }
 
-type coopOrder struct {
-	ID            uuid.UUID `db:"id"`
-	Status        string    `db:"status"`
-	Currency      string    `db:"currency"`
-	Amount        Cents     `db:"amount_cents"`
-	Fee           Cents     `db:"application_fee_cents"`
-	Refunded      Cents     `db:"refunded_cents"`
-	Split         string    `db:"coop_split"`
-	TransferGroup string    `db:"transfer_group"`
-	Description   string    `db:"description"`
-	StripeFee     *Cents    `db:"stripe_fee_cents"` // the actual fee, once read
-}
-
-// distributable is what the members share: the charge less the platform fee
-// and Stripe's actual fee (its estimate only where Stripe's answer is not
-// the charge's own: stripe-mock's fixture).
-func (o *coopOrder) distributable() Cents {
+// distributable is what the members share of o: the charge less the
+// platform fee and Stripe's actual fee (its estimate only where Stripe's
+// answer is not the charge's own: stripe-mock's fixture).
+func distributable(o *billing.CoopOrder) Cents {
 	fee := billing.StripeFee(o.Amount)
 	if o.StripeFee != nil {
 		fee = *o.StripeFee
@@ -307,12 +294,8 @@ func (o *coopOrder) distributable() Cents {
 	return billing.DistributableAfter(o.Amount, o.Fee, fee)
 }
 
-// refunded_cents here is what the customer got back in all: refunds and
-// lost disputes alike take back the members' transfers in proportion.
-const coopOrderColumns = `id, status, currency, amount_cents, application_fee_cents, refunded_cents + dispute_lost_cents AS refunded_cents,
-	coop_split::text AS coop_split, transfer_group, description, stripe_fee_cents`
-
-func (o *coopOrder) shares() []Share {
+// shares is the split o was charged under.
+func shares(o *billing.CoopOrder) []Share {
 	var sh []Share
 	json.Unmarshal([]byte(o.Split), &sh)
 	return sh
@@ -323,20 +306,14 @@ func (o *coopOrder) shares() []Share {
 // are made once, and each is sent once (sendTransfers). Nothing for an
 // operator tenant's order.
 func (s *Service) Paid(ctx context.Context, tid uuid.UUID, paymentIntent, charge string) error {
-	var o coopOrder
-	found := false
+	var o *billing.CoopOrder
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+coopOrderColumns+` FROM orders WHERE payment_intent_id = $1 AND coop_split IS NOT NULL
-			AND status IN ('paid', 'refunded') FOR UPDATE`, paymentIntent)
-		if tenant.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
+		var err error
+		if o, err = billing.LockCoopOrder(ctx, tx, paymentIntent, true); err != nil || o == nil {
 			return err
 		}
-		found = true
-		shares := o.shares()
-		parts := Split(o.distributable(), shares)
+		shares := shares(o)
+		parts := Split(distributable(o), shares)
 		for i, p := range parts {
 			if p.Cents <= 0 {
 				continue
@@ -351,7 +328,7 @@ func (s *Service) Paid(ctx context.Context, tid uuid.UUID, paymentIntent, charge
 		}
 		return nil
 	})
-	if err != nil || !found {
+	if err != nil || o == nil {
 		return err
 	}
 	if err := s.sendTransfers(ctx, tid, &o.ID, nil); err != nil {
@@ -445,17 +422,12 @@ func (s *Service) sendTransfers(ctx context.Context, tid uuid.UUID, order, membe
 // made once per refunded total, then sent (sendReversals). Nothing for an
 // operator tenant's order.
 func (s *Service) Refunded(ctx context.Context, tid uuid.UUID, paymentIntent string) error {
-	var o coopOrder
-	found := false
+	var o *billing.CoopOrder
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+coopOrderColumns+` FROM orders WHERE payment_intent_id = $1 AND coop_split IS NOT NULL FOR UPDATE`, paymentIntent)
-		if tenant.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
+		var err error
+		if o, err = billing.LockCoopOrder(ctx, tx, paymentIntent, false); err != nil || o == nil {
 			return err
 		}
-		found = true
 		if o.Refunded <= 0 {
 			return nil
 		}
@@ -505,7 +477,7 @@ func (s *Service) Refunded(ctx context.Context, tid uuid.UUID, paymentIntent str
 		}
 		return tenant.Audit(ctx, tx, tid, "coop.reversal_planned", o.ID.String(), map[string]any{"refunded_cents": o.Refunded, "reversed_cents": need})
 	})
-	if err != nil || !found {
+	if err != nil || o == nil {
 		return err
 	}
 	return s.sendReversals(ctx, tid, &o.ID)
@@ -601,7 +573,7 @@ type Reversal struct {
 const memberPaymentSelect = `SELECT t.id, t.order_id, tn.name AS coop, t.member_email, o.description, o.paid_at, t.currency, o.amount_cents AS charged_cents,
 		o.application_fee_cents AS platform_fee_cents, o.stripe_fee_cents, o.refunded_cents, t.share_bps, t.amount_cents, t.status, t.stripe_transfer,
 		t.transferred_at, t.created_at
-	FROM coop_transfers t JOIN orders o ON o.id = t.order_id JOIN tenants tn ON tn.id = t.tenant_id`
+	FROM coop_transfers t JOIN coop_orders o ON o.id = t.order_id JOIN tenants tn ON tn.id = t.tenant_id`
 
 func (s *Service) fillReversals(ctx context.Context, tx *tenant.Tx, out []MemberPayment) error {
 	if len(out) == 0 {
@@ -692,9 +664,8 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if err := tx.SelectContext(ctx, &out, `SELECT o.id, o.description, o.status, o.currency, o.amount_cents, o.application_fee_cents, o.stripe_fee_cents, o.refunded_cents,
 				o.transfer_group, o.paid_at, o.created_at, d.id AS deployment_id, coalesce(d.name, '') AS deployment_name
-			FROM orders o LEFT JOIN subscriptions sub ON sub.id = o.subscription_id
-			LEFT JOIN deployments d ON d.order_id = coalesce(sub.first_order_id, o.id)
-			WHERE coop_split IS NOT NULL AND o.paid_at IS NOT NULL AND o.created_at < $1 ORDER BY o.created_at DESC LIMIT $2`, before, limit); err != nil {
+			FROM coop_orders o LEFT JOIN deployments d ON d.order_id = o.bought_by_order_id
+			WHERE o.paid_at IS NOT NULL AND o.created_at < $1 ORDER BY o.created_at DESC LIMIT $2`, before, limit); err != nil {
 			return err
 		}
 		if len(out) == 0 {

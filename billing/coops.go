@@ -167,17 +167,7 @@ func platformEventTenant(ctx context.Context, tx *tenant.Tx, raw json.RawMessage
 			return nil, err
 		}
 	}
-	ref := func(r json.RawMessage) string { // an id, or an expanded object's id
-		var s string
-		if json.Unmarshal(r, &s) == nil {
-			return s
-		}
-		var o struct {
-			ID string `json:"id"`
-		}
-		json.Unmarshal(r, &o)
-		return o.ID
-	}
+	ref := refID // an id, or an expanded object's id
 	var err error
 	switch obj.Object {
 	case "payment_intent":

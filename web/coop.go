@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -13,8 +14,86 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 )
 
-// Co-ops: the revenue split and its payments (tenant admin), the members'
-// own payout accounts and shares (console), and the storefront's offers.
+// Co-ops: members and invitations, the revenue split and its payments
+// (tenant admin), a console account's invitations, the members' own payout
+// accounts and shares (console), and the storefront's offers.
+
+func (s *Server) adminCoopMembers(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.CoopMembers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.CoopMember) string { return "" }))
+}
+
+// adminInviteCoopMember invites an e-mail address to the co-op. The answer
+// is the same whether or not a console account has the address: 202 with
+// what was asked, never an account id.
+func (s *Server) adminInviteCoopMember(c *fiber.Ctx) error {
+	var in struct {
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Coops.InviteCoopMember(c.UserContext(), in.Email, in.Role, origin(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"email": strings.ToLower(strings.TrimSpace(in.Email)), "role": in.Role, "status": "invited"})
+}
+
+func (s *Server) adminCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.CoopInvitations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.CoopInvitation) string { return "" }))
+}
+
+func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Coops.RevokeCoopInvitation(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// myCoopInvitations lists the signed-in console account's invitations to co-ops.
+func (s *Server) myCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.MyCoopInvitations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.InvitationToMe) string { return "" }))
+}
+
+func (s *Server) answerCoopInvitation(accept bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathUUID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.deps.Coops.AnswerCoopInvitation(c.UserContext(), id, accept); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func (s *Server) adminRemoveCoopMember(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Coops.RemoveCoopMember(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
 
 func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
 	out, err := s.deps.Coops.RevenueSplit(c.UserContext())

@@ -8,11 +8,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -85,6 +87,17 @@ type Service struct {
 	coops   Coops
 	log     *slog.Logger
 	now     func() time.Time
+}
+
+// NewStripeClient is the Stripe client of cfg (the platform's account, or
+// stripe-mock), as billing's own.
+func NewStripeClient(cfg Config) *client.API {
+	bc := &stripe.BackendConfig{HTTPClient: &http.Client{Timeout: 30 * time.Second}, MaxNetworkRetries: stripe.Int64(2),
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
+	if cfg.APIURL != "" {
+		bc.URL = stripe.String(cfg.APIURL)
+	}
+	return client.New(cfg.SecretKey, stripe.NewBackendsWithConfig(bc))
 }
 
 // NewService wires billing. In mock mode emitter posts the events Stripe would send.

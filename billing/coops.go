@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
-	"net/http"
-	"time"
-
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/stripe/stripe-go/v76"
-	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
@@ -72,16 +68,8 @@ func (noCoops) MemberEvent(context.Context, string, string) (string, error) {
 // calls answer as billing's do).
 func StripeError(what string, err error) error { return stripeError(what, err) }
 
-// NewStripeClient is the Stripe client of cfg (the platform's account, or
-// stripe-mock), as billing's own.
-func NewStripeClient(cfg Config) *client.API {
-	bc := &stripe.BackendConfig{HTTPClient: &http.Client{Timeout: 30 * time.Second}, MaxNetworkRetries: stripe.Int64(2),
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
-	if cfg.APIURL != "" {
-		bc.URL = stripe.String(cfg.APIURL)
-	}
-	return client.New(cfg.SecretKey, stripe.NewBackendsWithConfig(bc))
-}
+// transferGroup is a co-op order's transfer group: its charge and the
+// members' transfers are grouped under it.
 func transferGroup(order uuid.UUID) string { return "order_" + order.String() }
 
 // IsCoop reports whether the tenant of tx is a co-op.

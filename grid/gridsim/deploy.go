@@ -36,17 +36,31 @@ func (s *Sim) DeployVM(ctx context.Context, name string, spec grid.VMSpec) (grid
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	key := projectKey{s.twin, name}
-	if p := s.w.liveProject(key); p != nil {
-		if p.primary != nil && reflect.DeepEqual(p.primary.spec, withQSFSVM(spec)) {
-			return s.w.snapshot(p, nil), nil
-		}
-		return grid.Project{}, refuseVMUpdate(name)
+	p := s.w.liveProject(key)
+	if spec.Setup != nil && s.noKey {
+		return grid.Project{}, errNoSSHKey("run the VM's setup")
 	}
-	p := &project{key: key}
+	if p != nil {
+		if p.primary != nil && reflect.DeepEqual(p.primary.spec, withQSFSVM(spec)) {
+			// A retry: the setup runs again unless its marker is there.
+			err := s.w.runSetup(p.primary)
+			return s.w.snapshot(p, nil), err
+		}
+		if p.primary != nil || p.k8s != nil {
+			return grid.Project{}, refuseVMUpdate(name)
+		}
+		// A project holding only gateways (deployed first) takes its VM.
+	}
+	fresh := p == nil
+	if fresh {
+		p = &project{key: key}
+	}
 	vm, err := s.w.deployVM(p, spec, grid.Primary)
 	if vm != nil {
 		p.primary = vm
-		s.w.projects[key] = p
+		if fresh {
+			s.w.projects[key] = p
+		}
 		// A timeout after the contracts exist: the caller gets them, to
 		// cancel exactly them or to wait for the deployment.
 		return s.w.snapshot(p, nil), err
@@ -83,9 +97,13 @@ func (s *Sim) DeployStandbyVM(ctx context.Context, name string, spec grid.VMSpec
 	if p == nil || p.primary == nil {
 		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q has no VM to stand by for", name)
 	}
+	if spec.Setup != nil && s.noKey {
+		return grid.Project{}, errNoSSHKey("run the VM's setup")
+	}
 	if p.standby != nil {
 		if reflect.DeepEqual(p.standby.spec, withQSFSVM(spec)) {
-			return s.w.snapshot(p, nil), nil
+			err := s.w.runSetup(p.standby)
+			return s.w.snapshot(p, nil), err
 		}
 		return grid.Project{}, refuseVMUpdate(name)
 	}
@@ -227,6 +245,9 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 	if err := w.admit(t, n); err != nil {
 		return nil, err
 	}
+	if err := checkFlist(spec.Flist); err != nil {
+		return nil, err
+	}
 	renting := false
 	if n.rentedBy != t.ID {
 		switch {
@@ -263,11 +284,6 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 		}
 		if w.gpuInUse(n.ID, g) {
 			return nil, grid.Fail(grid.ReasonNodeCapacity, "GPU %s on node %d is attached to another VM", g, n.ID)
-		}
-	}
-	if spec.Gateway != "" {
-		if _, taken := w.names[spec.Gateway]; taken {
-			return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the gateway name %q is taken", spec.Gateway)
 		}
 	}
 	reserved := map[uint32]grid.Resources{n.ID: need}
@@ -341,12 +357,6 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 			}
 		}
 	}
-	if spec.Gateway != "" {
-		nc := w.newContract(p, grid.NameContract, nil, "name", grid.Resources{})
-		nc.Name = spec.Gateway
-		w.names[spec.Gateway] = nc.ID
-		vm.nameContract = nc.ID
-	}
 	p.qsfs = append(p.qsfs, qs...)
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%s/%s", p.key.twin, p.key.name, spec.Name)))
 	vm.private = fmt.Sprintf("10.%d.%d.%d", 20+h[0]%200, h[1], 2+h[2]%250)
@@ -360,9 +370,14 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 		w.offlineAt[n.ID] = w.now.Add(at)
 	}
 	if w.takeFault(FaultDeployTimesOut, n.ID) {
+		if spec.Setup != nil {
+			vm.setup = grid.SetupPending
+		}
 		return vm, grid.Fail(grid.ReasonTimeout, "the deployment on node %d timed out; its contracts may exist", n.ID)
 	}
-	return vm, nil
+	// The adapter runs the setup once the VM answers; a failure leaves
+	// the contracts, which come back with the error like a timeout's.
+	return vm, w.runSetup(vm)
 }
 
 // gpuInUse reports whether a live VM holds GPU g of node.
@@ -383,6 +398,11 @@ func cloneSpec(s grid.VMSpec) grid.VMSpec {
 	s.SSHKeys = slices.Clone(s.SSHKeys)
 	s.GPUs = slices.Clone(s.GPUs)
 	s.QSFS = slices.Clone(s.QSFS)
+	if s.Setup != nil {
+		setup := *s.Setup
+		setup.Ports = slices.Clone(setup.Ports)
+		s.Setup = &setup
+	}
 	for i := range s.QSFS {
 		s.QSFS[i].DataNodes = slices.Clone(s.QSFS[i].DataNodes)
 		s.QSFS[i].MetaNodes = slices.Clone(s.QSFS[i].MetaNodes)
@@ -531,6 +551,9 @@ func (w *world) snapshot(p *project, seen func(*contract) bool) grid.Project {
 			PublicIPv4: v.ipv4, PublicIPv6: v.ipv6, MyceliumIP: v.myc, PrivateIP: v.private,
 			GPUs: slices.Clone(v.spec.GPUs), Health: vmHealth(v),
 		})
+		if v.spec.Setup != nil {
+			out.VMs[len(out.VMs)-1].Setup = v.spec.Setup.State(v.setup)
+		}
 	}
 	if p.primary != nil && vmHealth(p.primary) != grid.Healthy {
 		health = grid.Down
@@ -575,6 +598,6 @@ func (w *world) snapshot(p *project, seen func(*contract) bool) grid.Project {
 			health = grid.Degraded
 		}
 	}
-	out.Health = health
+	out.Health = w.appSnapshot(p, &out, seen, health)
 	return out
 }

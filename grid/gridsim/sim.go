@@ -43,8 +43,9 @@ const (
 // shares one world; AsTwin gives a view as another twin. It is safe for
 // concurrent use.
 type Sim struct {
-	w    *world
-	twin uint32
+	w     *world
+	twin  uint32
+	noKey bool // the adapter holds no SSH key (WithoutSSHKey)
 }
 
 type projectKey struct {
@@ -71,6 +72,7 @@ type world struct {
 	nextID    uint64
 	projects  map[projectKey]*project
 	names     map[string]uint64 // gateway name → its name contract
+	dns       map[string]uint32 // FQDN → the gateway node it points at (PointDNS)
 	bills     []grid.BillReport
 
 	globalFaults []*fault
@@ -91,9 +93,9 @@ type vmState struct {
 	vmContract   uint64
 	netContract  uint64
 	rentContract uint64
-	nameContract uint64
 	ipv4, ipv6   string
 	private, myc string
+	setup        grid.SetupStatus // of spec.Setup: pending, done or failed
 }
 
 type qsfsState struct {
@@ -108,6 +110,8 @@ type project struct {
 	primary   *vmState
 	standby   *vmState
 	qsfs      []*qsfsState
+	gateways  []*gatewayState
+	k8s       *k8sState
 }
 
 // New builds a simulated grid from cfg and returns it as seen by the
@@ -142,6 +146,7 @@ func New(cfg Config) *Sim {
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	farms, nodes := generate(cfg, rng)
+	assignGateways(farms, nodes)
 	w := &world{
 		seed:        cfg.Seed,
 		now:         cfg.Start.UTC(),
@@ -157,6 +162,7 @@ func New(cfg Config) *Sim {
 		nextID:      1000,
 		projects:    make(map[projectKey]*project),
 		names:       make(map[string]uint64),
+		dns:         make(map[string]uint32),
 		nodeFaults:  make(map[uint32][]*fault),
 		offlineAt:   make(map[uint32]time.Time),
 	}
@@ -185,7 +191,7 @@ func (s *Sim) AsTwin(twinID uint32) *Sim {
 	if s.w.twins[twinID] == nil {
 		panic(fmt.Sprintf("gridsim: no twin %d", twinID))
 	}
-	return &Sim{w: s.w, twin: twinID}
+	return &Sim{w: s.w, twin: twinID, noKey: s.noKey}
 }
 
 // CreateTwin registers a new twin with a balance and a KYC status, and

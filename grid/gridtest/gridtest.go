@@ -41,6 +41,9 @@ type Fixture struct {
 	// needs to start (tfgrid's read-and-cancel client), without draining
 	// the wallet: the real adapter's drained path, run on a funded twin.
 	OpenDrained func(t *testing.T) grid.Grid
+	// NoSSHKey acts as the same twin through an adapter that holds no SSH
+	// key of its own (tfgrid without Config.SSHKey); nil skips the case.
+	NoSSHKey grid.Grid
 }
 
 // IndexerLag is the capability of a Grid whose indexer lag a test may set
@@ -105,6 +108,8 @@ func Run(t *testing.T, newGrid func(t *testing.T) (grid.Grid, Fixture)) {
 		{"TransferTFT", (*suite).transfer},
 		{"BillReportsValidatesQuery", (*suite).billQuery},
 	}
+	tests = append(tests, appTests...)
+	tests = append(tests, setupTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g, fx := newGrid(t)
@@ -243,6 +248,7 @@ func (s *suite) listNodes() {
 		"ipv4":      {grid.NodeFilter{PublicIPv4: true}, func(n grid.Node) bool { return n.PublicIPv4 > 0 }},
 		"ipv6":      {grid.NodeFilter{IPv6: true}, func(n grid.Node) bool { return n.IPv6 }},
 		"shared":    {grid.NodeFilter{Dedicated: ptr(false)}, func(n grid.Node) bool { return !n.Dedicated }},
+		"gateway":   {grid.NodeFilter{Gateway: true}, func(n grid.Node) bool { return n.GatewayDomain != "" }},
 		"not farm":  {grid.NodeFilter{ExcludeFarm: []uint32{sample.FarmID}}, func(n grid.Node) bool { return n.FarmID != sample.FarmID }},
 	}
 	for name, tc := range filters {

@@ -40,8 +40,9 @@ const sealPurpose = "gridsim journal"
 // AsTwin gives a view as another twin over the same state. Safe for
 // concurrent use, in one process and across processes.
 type Shared struct {
-	st   *state
-	twin uint32 // 0: the simulator's own wallet twin
+	st    *state
+	twin  uint32 // 0: the simulator's own wallet twin
+	noKey bool   // seen through an adapter without an SSH key (WithoutSSHKey)
 }
 
 type state struct {
@@ -128,7 +129,7 @@ func (s *Shared) read(ctx context.Context, fn func(*gridsim.Sim) error) error {
 // it in the same transaction. It returns o's result.
 func (s *Shared) change(ctx context.Context, o op, latency time.Duration) (result, error) {
 	st := s.st
-	o.Twin = s.twin
+	o.Twin, o.NoKey = s.twin, s.noKey
 	if err := st.wait(ctx, latency); err != nil {
 		return result{}, err
 	}
@@ -190,10 +191,19 @@ func (st *state) wait(ctx context.Context, d time.Duration) error {
 
 // AsTwin returns the same shared grid seen as another twin. Calls fail with
 // ENOTFOUND while that twin does not exist.
-func (s *Shared) AsTwin(twinID uint32) *Shared { return &Shared{st: s.st, twin: twinID} }
+func (s *Shared) AsTwin(twinID uint32) *Shared {
+	return &Shared{st: s.st, twin: twinID, noKey: s.noKey}
+}
+
+// WithoutSSHKey returns the same shared grid seen through an adapter
+// holding no SSH key (gridsim.Sim.WithoutSSHKey).
+func (s *Shared) WithoutSSHKey() *Shared { return &Shared{st: s.st, twin: s.twin, noKey: true} }
 
 // view is the simulator as s's twin; nil when that twin does not exist.
 func (s *Shared) view(sim *gridsim.Sim) (g *gridsim.Sim, err error) {
+	if s.noKey {
+		sim = sim.WithoutSSHKey()
+	}
 	if s.twin == 0 {
 		return sim, nil
 	}
@@ -348,6 +358,35 @@ func (s *Shared) CancelContracts(ctx context.Context, ids []uint64) error {
 	return err
 }
 
+// DeployGateway implements grid.Grid.
+func (s *Shared) DeployGateway(ctx context.Context, project string, spec grid.GatewaySpec) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "DeployGateway", Name: project, Gateway: &spec}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// DeployKubernetes implements grid.Grid.
+func (s *Shared) DeployKubernetes(ctx context.Context, project string, spec grid.K8sSpec) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "DeployKubernetes", Name: project, K8s: &spec}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// SetK8sWorkers implements grid.Grid.
+func (s *Shared) SetK8sWorkers(ctx context.Context, project string, workers []grid.K8sNode) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "SetK8sWorkers", Name: project, Workers: workers}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// Kubeconfig implements grid.Grid.
+func (s *Shared) Kubeconfig(ctx context.Context, project string) (string, error) {
+	return readAs(s, ctx, func(g *gridsim.Sim) (string, error) { return g.Kubeconfig(bg, project) })
+}
+
+// PointDNS points a domain at a gateway node in the simulated DNS.
+func (s *Shared) PointDNS(fqdn string, nodeID uint32) error {
+	_, err := s.change(bg, op{M: "PointDNS", FQDN: fqdn, Node: nodeID}, 0)
+	return err
+}
+
 // SetStash sets the stash balance bonded to a twin.
 func (s *Shared) SetStash(twinID uint32, amount grid.TFTUnits) error {
 	_, err := s.change(bg, op{M: "SetStash", To: twinID, Amount: amount}, 0)
@@ -420,6 +459,11 @@ func (s *Shared) InjectNodeFault(nodeID uint32, f gridsim.Fault) error {
 	return err
 }
 
+// FailSetups makes the next times setups fail (gridsim FaultSetupFails).
+func (s *Shared) FailSetups(times int) {
+	s.InjectFault(gridsim.Fault{Kind: gridsim.FaultSetupFails, Times: max(times, 1)})
+}
+
 // ClearFaults removes every injected fault.
 func (s *Shared) ClearFaults() {
 	s.change(bg, op{M: "ClearFaults"}, 0)
@@ -427,22 +471,27 @@ func (s *Shared) ClearFaults() {
 
 // op is one journaled call: the method, the twin it ran as, its arguments.
 type op struct {
-	M        string          `json:"m"`
-	Twin     uint32          `json:"twin,omitempty"`
-	Name     string          `json:"name,omitempty"`
-	VM       *grid.VMSpec    `json:"vm,omitempty"`
-	QSFSName string          `json:"qsfs_name,omitempty"`
-	Node     uint32          `json:"node,omitempty"`
-	Node2    uint32          `json:"node2,omitempty"`
-	To       uint32          `json:"to,omitempty"`
-	Amount   grid.TFTUnits   `json:"amount,omitempty"`
-	Flag     bool            `json:"flag,omitempty"`
-	Mnemonic string          `json:"mnemonic,omitempty"`
-	Price    string          `json:"price,omitempty"`
-	Status   grid.NodeStatus `json:"status,omitempty"`
-	D        time.Duration   `json:"d,omitempty"`
-	Fault    *gridsim.Fault  `json:"fault,omitempty"`
-	IDs      []uint64        `json:"ids,omitempty"`
+	M        string            `json:"m"`
+	Twin     uint32            `json:"twin,omitempty"`
+	NoKey    bool              `json:"no_key,omitempty"` // through an adapter without an SSH key
+	Name     string            `json:"name,omitempty"`
+	VM       *grid.VMSpec      `json:"vm,omitempty"`
+	QSFSName string            `json:"qsfs_name,omitempty"`
+	Node     uint32            `json:"node,omitempty"`
+	Node2    uint32            `json:"node2,omitempty"`
+	To       uint32            `json:"to,omitempty"`
+	Amount   grid.TFTUnits     `json:"amount,omitempty"`
+	Flag     bool              `json:"flag,omitempty"`
+	Mnemonic string            `json:"mnemonic,omitempty"`
+	Price    string            `json:"price,omitempty"`
+	Status   grid.NodeStatus   `json:"status,omitempty"`
+	D        time.Duration     `json:"d,omitempty"`
+	Fault    *gridsim.Fault    `json:"fault,omitempty"`
+	IDs      []uint64          `json:"ids,omitempty"`
+	Gateway  *grid.GatewaySpec `json:"gateway,omitempty"`
+	K8s      *grid.K8sSpec     `json:"k8s,omitempty"`
+	Workers  []grid.K8sNode    `json:"workers,omitempty"`
+	FQDN     string            `json:"fqdn,omitempty"`
 }
 
 // result is what a call returned; Err is kept as the error itself.
@@ -458,8 +507,8 @@ func (r result) err() error { return r.Err }
 // cannot happen: entries replay in the order they ran.
 func (o op) apply(sim *gridsim.Sim) (r result) {
 	g := sim
-	if o.Twin != 0 {
-		v, err := (&Shared{twin: o.Twin}).view(sim)
+	if o.Twin != 0 || o.NoKey {
+		v, err := (&Shared{twin: o.Twin, noKey: o.NoKey}).view(sim)
 		if err != nil {
 			return result{Err: err}
 		}
@@ -474,6 +523,14 @@ func (o op) apply(sim *gridsim.Sim) (r result) {
 		r.Project, r.Err = g.ReplaceQSFSBackend(bg, o.Name, o.QSFSName, o.Node, o.Node2)
 	case "RemoveStandbyVM":
 		r.Project, r.Err = g.RemoveStandbyVM(bg, o.Name)
+	case "DeployGateway":
+		r.Project, r.Err = g.DeployGateway(bg, o.Name, *o.Gateway)
+	case "DeployKubernetes":
+		r.Project, r.Err = g.DeployKubernetes(bg, o.Name, *o.K8s)
+	case "SetK8sWorkers":
+		r.Project, r.Err = g.SetK8sWorkers(bg, o.Name, o.Workers)
+	case "PointDNS":
+		r.Err = g.PointDNS(o.FQDN, o.Node)
 	case "CancelProject":
 		r.Err = g.CancelProject(bg, o.Name, o.IDs...)
 	case "CancelContracts":

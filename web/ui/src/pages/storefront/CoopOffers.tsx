@@ -1,4 +1,4 @@
-import { orderPath, type App } from '../../apps'
+import { AppMark, appName, orderPath, type App } from '../../apps'
 import { money, type Catalog } from '../../billing'
 import { capabilityOf, type Capability, type Offer } from '../../coop'
 import { useApi } from '../../components/data'
@@ -53,9 +53,18 @@ export function CoopOffers() {
                 data-name={o.name}
               >
                 <div className="flex items-center gap-3">
-                  <span className="flex size-10 items-center justify-center rounded-fd-sm bg-primary/10 text-primary">
-                    <IconC className="size-5" />
-                  </span>
+                  {o.app ? (
+                    <AppMark app={o.app} className="size-10" />
+                  ) : (
+                    <span className="flex size-10 items-center justify-center rounded-fd-sm bg-primary/10 text-primary">
+                      <IconC className="size-5" />
+                    </span>
+                  )}
+                  {o.app ? (
+                    <span className="rounded-full border border-border px-2.5 py-0.5 text-xs font-medium text-fg" data-testid="coop-offer-app">
+                      {appName(o.app)}
+                    </span>
+                  ) : null}
                   <span className="rounded-full border border-border px-2.5 py-0.5 text-xs font-medium text-muted">{cap?.short ?? o.capability}</span>
                 </div>
                 <h3 className="mt-5 text-lg font-semibold text-fg">{o.name}</h3>

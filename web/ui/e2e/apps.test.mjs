@@ -242,8 +242,17 @@ describe('one-click apps', { skip }, () => {
       const { page, errors } = customer
       const plan = plans[app]
 
-      // The catalog, from the nav: the VM first, then the four apps with their "from" price.
+      // The home page lists the apps; the catalog, from the nav: the VM first, then the four
+      // apps with their "from" price.
       await page.goto(appsURL)
+      await eventually(async () => {
+        const home = await page.getByTestId('home-app').evaluateAll((els) => els.map((e) => e.getAttribute('data-app')))
+        assert.deepEqual(home, FOUR, 'the home page does not list the four apps')
+      })
+      if (app === 'kubernetes') {
+        await page.getByTestId('home-apps').scrollIntoViewIfNeeded()
+        await shotBoth(page, 'home')
+      }
       await page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Apps', exact: true }).click()
       await page.getByTestId('app-catalog').waitFor()
       const keys = await page.getByTestId('app-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-app')))

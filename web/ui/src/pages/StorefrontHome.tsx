@@ -13,6 +13,7 @@ import {
   TerminalIcon,
 } from '../components/icons'
 import { CoopOffers } from './storefront/CoopOffers'
+import { HomeApps } from './storefront/HomeApps'
 import { ButtonLink, Card, Container, IconBadge, cx, usePageTitle } from '../components/ui'
 
 interface Plan {
@@ -255,6 +256,8 @@ export function StorefrontHome() {
           </ul>
         </Container>
       </section>
+
+      <HomeApps />
 
       <section aria-labelledby="why-title" className="border-y border-border bg-surface py-20 sm:py-24">
         <Container>

@@ -16,7 +16,7 @@ function stepsFor(d: Deployment): Step[] {
     { key: 'payment', label: 'Payment confirmed', doing: 'Confirming your payment' },
     { key: 'network', label: 'Network', doing: 'Creating the private network' },
     d.app === 'kubernetes'
-      ? { key: 'cluster', label: 'Cluster', doing: 'Starting the control plane and the workers' }
+      ? { key: 'vm', label: 'Cluster', doing: 'Starting the control plane and the workers' }
       : { key: 'vm', label: 'VM', doing: 'Starting the virtual machine' },
   ]
   // An app behind a gateway name (APPS.md: nextcloud, openwebui, livekit) gets its HTTPS address last.

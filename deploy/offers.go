@@ -59,8 +59,8 @@ type Offer struct {
 	// App is the app the offer sells ("": plain VMs), on nodes with its
 	// capability (the GPU co-op's Open WebUI).
 	App       string    `db:"app" json:"app"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 	// AvailableNodes counts the pool nodes a customer's order from this
 	// offer may run on now (exposed, up, with the capability).
 	AvailableNodes int `db:"-" json:"available_nodes"`
@@ -369,8 +369,8 @@ type QuoteInput struct {
 	App       string          `json:"app,omitempty"`
 	AppConfig json.RawMessage `json:"app_config,omitempty"`
 	OfferID   *uuid.UUID      `json:"offer_id,omitempty"`
-	Placement string     `json:"placement,omitempty"` // default or advanced
-	NodeID    uint32     `json:"node_id,omitempty"`   // advanced: the customer's pick
+	Placement string          `json:"placement,omitempty"` // default or advanced
+	NodeID    uint32          `json:"node_id,omitempty"`   // advanced: the customer's pick
 }
 
 // Quote prices the deploy form as Create will charge it: an order from a

@@ -2,9 +2,13 @@ package billing
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -250,4 +254,169 @@ func (s *Service) SaveAppSetting(ctx context.Context, in AppSetting) (*AppSettin
 		return nil, err
 	}
 	return &out, nil
+}
+
+// PlanChange is a change of a subscription's plan (Kubernetes workers
+// added or removed).
+type PlanChange struct {
+	Subscription  uuid.UUID
+	Spec          Spec   // the new plan
+	PaymentMethod string // a saved card; the default when empty
+	ClientKey     string // idempotency of the prorated charge
+	Description   string
+}
+
+// PlanChanged is what a plan change did: the renewal price from now on
+// and, when the plan grew, the order charging the prorated rest of the
+// current period (the new renewal applies once it is paid).
+type PlanChanged struct {
+	RenewalCents Cents  `json:"renewal_cents"`
+	Order        *Order `json:"order,omitempty"`
+}
+
+// ChangePlan prices a subscription's new plan for its period (store/orders
+// write; the customer's own subscription). A plan that costs less lowers
+// the renewal from the next one on, and nothing is refunded for the
+// current period. A plan that costs more is charged now for the rest of
+// the paid period, prorated to the second and rounded down (the customer
+// never pays for time already used), with one order (idempotent by
+// ClientKey); once it is paid (settleUpgrade) the renewal rises. ENOTFOUND
+// for another's subscription; ECONFLICT for one that has ended.
+func (s *Service) ChangePlan(ctx context.Context, in PlanChange) (*PlanChanged, error) {
+	if err := s.authz.Require(ctx, "store/orders", "write"); err != nil {
+		return nil, err
+	}
+	in.ClientKey = strings.TrimSpace(in.ClientKey)
+	if len(in.ClientKey) < 8 || len(in.ClientKey) > 64 {
+		return nil, fiatdashboard.Invalid("client_key", "send a unique client_key (8-64 characters) per change")
+	}
+	actor, _ := tenant.ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	now := s.now()
+	out := &PlanChanged{}
+	var o Order
+	var charge, existing bool
+	var acct string
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		var sub Subscription
+		if err := tx.GetContext(ctx, &sub, `SELECT `+subColumns+` FROM subscriptions WHERE id = $1 AND account_id = $2 FOR UPDATE`, in.Subscription, actor.ID); err != nil {
+			return err
+		}
+		if sub.Status != SubActive && sub.Status != SubPastDue {
+			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "a %s subscription cannot change", sub.Status)
+		}
+		err := tx.GetContext(ctx, &o, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND client_key = $2`, actor.ID, in.ClientKey)
+		if err == nil {
+			existing, charge = true, true // a retried change
+			out.RenewalCents = sub.RenewalCents
+			return nil
+		}
+		if !tenant.IsNoRows(err) {
+			return err
+		}
+		q, err := s.quote(ctx, tx, in.Spec.Input(sub.Months), false)
+		if err != nil {
+			return err
+		}
+		spec, _ := json.Marshal(q.Spec)
+		lines, _ := json.Marshal(OrderLines(q))
+		diff := q.Total - sub.RenewalCents
+		start := sub.PaidThrough.AddDate(0, -sub.Months, 0)
+		period, left := sub.PaidThrough.Sub(start), sub.PaidThrough.Sub(now)
+		var prorated Cents
+		if diff > 0 && left > 0 && period > 0 {
+			prorated = Cents(new(big.Int).Quo(big.NewInt(int64(diff)*int64(left/time.Second)), big.NewInt(int64(period/time.Second))).Int64())
+		}
+		if prorated <= 0 {
+			// Cheaper (or nothing left of the period to pay): the renewal
+			// follows the new plan; the current period is not refunded.
+			out.RenewalCents = q.Total
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET spec = $2::jsonb, renewal_cents = $3, lines = $4::jsonb, updated_at = now() WHERE id = $1`,
+				sub.ID, string(spec), q.Total, string(lines)); err != nil {
+				return err
+			}
+			return tenant.Audit(ctx, tx, tid, "subscription.plan_changed", sub.ID.String(), map[string]any{"renewal_cents": q.Total})
+		}
+		out.RenewalCents = sub.RenewalCents
+		charge = true
+		if err := s.walletCanPay(ctx, tx, q.Spec); err != nil {
+			return err
+		}
+		var card string
+		err = tx.GetContext(ctx, &card, `SELECT id FROM payment_methods WHERE account_id = $1 AND ($2 = '' AND is_default OR id = $2)`, actor.ID, strings.TrimSpace(in.PaymentMethod))
+		if tenant.IsNoRows(err) {
+			return fiatdashboard.Invalid("payment_method", "add a card first, or pick one of your saved cards")
+		}
+		if err != nil {
+			return err
+		}
+		fee, err := platformFee(ctx, tx, prorated)
+		if err != nil {
+			return err
+		}
+		days := int(left.Hours() / 24)
+		desc := in.Description
+		if desc == "" {
+			desc = "Plan change"
+		}
+		line, _ := json.Marshal([]Line{{Kind: "change", Label: fmt.Sprintf("%s: the difference for the %d days left of the period", desc, days), Cents: prorated}})
+		if err := tx.GetContext(ctx, &o, `INSERT INTO orders (tenant_id, account_id, description, spec, months, currency, subtotal_cents, discount_cents,
+			amount_cents, application_fee_cents, payment_method_id, client_key, lines, upgrade_of)
+			VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, 0, $7, $8, $9, $10, $11::jsonb, $12) RETURNING `+orderColumns,
+			tid, actor.ID, desc, string(spec), sub.Months, sub.Currency, prorated, fee, card, in.ClientKey, string(line), sub.ID); err != nil {
+			return err
+		}
+		if acct, err = chargeAccount(ctx, tx, true); err != nil {
+			return err
+		}
+		return snapshotSplit(ctx, tx, &o)
+	})
+	if tenant.IsNoRows(err) {
+		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "subscription not found")
+	}
+	if err != nil || !charge {
+		return out, err
+	}
+	if existing && o.Status != OrderAwaitingPayment {
+		out.Order = &o
+		return out, nil
+	}
+	if existing {
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			var err error
+			acct, err = chargeAccount(ctx, tx, true)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	paid, err := s.pay(ctx, acct, tid, o)
+	if err != nil {
+		return nil, err
+	}
+	out.Order = paid
+	return out, nil
+}
+
+// settleUpgrade applies a paid plan change in the payment's transaction:
+// the subscription renews at the new plan's price, and the order gets its
+// invoice for the rest of the period.
+func (s *Service) settleUpgrade(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, o *Order, paidAt time.Time) error {
+	var spec Spec
+	json.Unmarshal(o.Spec, &spec)
+	q, err := s.quote(ctx, tx, spec.Input(o.Months), false)
+	if err != nil {
+		return fmt.Errorf("renewal price after the change: %w", err)
+	}
+	lines, _ := json.Marshal(OrderLines(q))
+	var through time.Time
+	err = tx.GetContext(ctx, &through, `UPDATE subscriptions SET spec = $2::jsonb, renewal_cents = $3, lines = $4::jsonb, updated_at = now()
+		WHERE id = $1 RETURNING paid_through`, *o.UpgradeOf, string(o.Spec), q.Total, string(lines))
+	if err != nil {
+		return err
+	}
+	if err := tenant.Audit(ctx, tx, tid, "subscription.plan_changed", o.UpgradeOf.String(), map[string]any{"renewal_cents": q.Total, "order": o.ID}); err != nil {
+		return err
+	}
+	return issueInvoice(ctx, tx, tid, o, paidAt, paidAt, through)
 }

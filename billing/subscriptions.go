@@ -67,6 +67,9 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 		return nil, err
 	}
 	paidAt := s.now()
+	if o.UpgradeOf != nil {
+		return nil, s.settleUpgrade(ctx, tx, tid, o, paidAt) // apps.go
+	}
 	if o.SubscriptionID == nil {
 		var spec Spec
 		json.Unmarshal(o.Spec, &spec)

@@ -580,13 +580,10 @@ func fillAccess(d *Deployment) {
 			d.Workers = []Worker{}
 		}
 	}
+	if d.CredentialsShownAt != nil {
+		a.Credentials = "shown"
+	}
 	if d.Status != Running && d.Status != Suspended {
-		if d.HasSecret {
-			a.Credentials = "available"
-		}
-		if d.CredentialsShownAt != nil {
-			a.Credentials = "shown"
-		}
 		return
 	}
 	host := d.IPv4
@@ -622,11 +619,8 @@ func fillAccess(d *Deployment) {
 		}
 		a.Ports = append(a.Ports, liveKitPorts...)
 	}
-	if d.HasSecret {
+	if d.HasSecret && d.CredentialsShownAt == nil && showsCredentials(d.App) {
 		a.Credentials = "available"
-	}
-	if d.CredentialsShownAt != nil {
-		a.Credentials = "shown"
 	}
 }
 

@@ -67,6 +67,8 @@ type Payments interface {
 	// and at what margin.
 	AppSettings(ctx context.Context) (map[string]billing.AppSetting, error)
 	SaveAppSetting(ctx context.Context, in billing.AppSetting) (*billing.AppSetting, error)
+	// ChangePlan reprices a subscription for a changed app (workers).
+	ChangePlan(ctx context.Context, in billing.PlanChange) (*billing.PlanChanged, error)
 }
 
 // Options are the deployments domain's collaborators beyond its store and

@@ -441,7 +441,10 @@ func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
 		return s.OrderPaidTx(ctx, tx, orderID)
 	})
 	if tenant.IsNoRows(err) {
-		return nil
+		// Not a deployment's first order: perhaps the prorated charge of
+		// a Kubernetes cluster's added workers (appworkers.go).
+		_, err := s.upgradePaid(ctx, orderID)
+		return err
 	}
 	if err != nil {
 		return err

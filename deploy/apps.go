@@ -557,16 +557,6 @@ type appState struct {
 // appColumns are read with a deployment on top of depColumns.
 const appColumns = `app, app_config, app_state, app_secret_enc IS NOT NULL AS has_secret, credentials_shown_at`
 
-func (s *Service) loadState(ctx context.Context, tx *tenant.Tx, d *Deployment) (appState, error) {
-	var st appState
-	var raw []byte
-	if err := tx.GetContext(ctx, &raw, `SELECT app_state FROM deployments WHERE id = $1`, d.ID); err != nil {
-		return st, err
-	}
-	json.Unmarshal(raw, &st)
-	return st, nil
-}
-
 // fillAccess sets the deployment's access panel (and workers) from its
 // app, its addresses and what provisioning stored.
 func fillAccess(d *Deployment) {

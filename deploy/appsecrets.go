@@ -68,7 +68,7 @@ func newAppSecrets(app string) (*appSecrets, error) {
 	case AppLiveKit:
 		sec.Shown = []Credential{{Label: "API key", Value: "API" + draw(12)}, {Label: "API secret", Value: draw(40)}}
 	case AppKubernetes:
-		sec.K3sToken = draw(48)
+		sec.K3sToken = draw(15) // grid-client ValidateToken: 6 to 15 letters or digits
 	case AppOpenWebUI:
 		sec.WebUIKey = draw(48)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // App keys (issue 19). AppVM is the plain server every deployment was

@@ -105,6 +105,45 @@ type Grid interface {
 	// existed or belongs to another twin (nothing is cancelled then).
 	CancelContracts(ctx context.Context, ids []uint64) error
 
+	// DeployGateway deploys a gateway on spec.NodeID that proxies HTTPS
+	// to spec.Backends, in the project named project (which may hold a
+	// VM or a cluster already, or nothing yet). A name gateway (spec.Name)
+	// first creates the name contract (the name is unique chain-wide),
+	// then the gateway's node contract, as grid-client's
+	// GatewayNameDeployer does, and answers at https://<name>.<domain>;
+	// an FQDN gateway (spec.FQDN) needs the domain's DNS to point at the
+	// gateway node. It is idempotent by (project, name or FQDN): the same
+	// spec again returns the project as it is. Returns EINVALID for a bad
+	// spec (a name outside tfchain's rules, a backend ZOS refuses, a node
+	// that is no gateway), ECONFLICT if the name is taken (by anyone) or
+	// the project holds that gateway with another spec, ENOTFOUND if the
+	// node does not exist, and Failures as DeployVM does (node down,
+	// funds, KYC, timeout with the Project of the contracts created).
+	DeployGateway(ctx context.Context, project string, spec GatewaySpec) (Project, error)
+
+	// DeployKubernetes deploys a k3s cluster as the project named
+	// project: the master and workers in one private network, one
+	// deployment per node (grid-client's K8sDeployer). Idempotent by
+	// project name like DeployVM: the same spec returns the project as it
+	// is; another spec is ECONFLICT (workers change through
+	// SetK8sWorkers). Errors as DeployVM.
+	DeployKubernetes(ctx context.Context, project string, spec K8sSpec) (Project, error)
+
+	// SetK8sWorkers makes the project's cluster have exactly workers:
+	// new names are added (on their nodes, in the cluster's network),
+	// missing names are removed (their deployments updated or cancelled),
+	// and the master stays untouched. A worker whose name stays must keep
+	// its spec (ZOS does not update a running VM: ECONFLICT). Setting the
+	// same workers again returns the project as it is. Returns ENOTFOUND
+	// if the project holds no cluster, and Failures as DeployVM does.
+	SetK8sWorkers(ctx context.Context, project string, workers []K8sNode) (Project, error)
+
+	// Kubeconfig returns the admin kubeconfig of the project's cluster
+	// (a secret: never log it). Returns ENOTFOUND if the project holds no
+	// cluster and a Failure with ReasonNodeDown when the master cannot be
+	// reached.
+	Kubeconfig(ctx context.Context, project string) (string, error)
+
 	// Twin returns the id of the twin this Grid acts as.
 	Twin(ctx context.Context) (uint32, error)
 
@@ -225,6 +264,9 @@ type Node struct {
 	ExtraFeeMUSDMonth uint64
 	RentedByTwin      uint32 // the twin renting the node, or 0
 	Light             bool   // ZOS 4 light: deploys through the light workload types
+	// GatewayDomain is the domain of the node's public config, set on
+	// gateway nodes: a name gateway on it answers at <name>.<domain>.
+	GatewayDomain string
 
 	Status     NodeStatus
 	Uptime     time.Duration // since the last boot
@@ -249,6 +291,7 @@ type NodeFilter struct {
 	Rentable    bool         // only nodes that can be rented now
 	Dedicated   *bool        // only dedicated (true) or shared (false) nodes
 	Light       *bool        // only ZOS 4 light (true) or full (false) nodes
+	Gateway     bool         // only gateway nodes (a public config with a domain)
 	ExcludeFarm []uint32     // not these farms (a standby VM avoids its primary's)
 	ExcludeNode []uint32     // not these nodes
 
@@ -320,7 +363,8 @@ func (f NodeFilter) Match(n Node) bool {
 		f.IPv6 && !n.IPv6 ||
 		f.GPU && len(n.GPUs) == 0 ||
 		f.Certified && !n.Certified ||
-		f.Rentable && !n.Rentable {
+		f.Rentable && !n.Rentable ||
+		f.Gateway && n.GatewayDomain == "" {
 		return false
 	}
 	if f.Dedicated != nil && *f.Dedicated != n.Dedicated {
@@ -358,7 +402,6 @@ type VMSpec struct {
 	PublicIPv6 bool
 	Mycelium   bool     // give the VM a Mycelium address (the platform turns it on)
 	GPUs       []string // GPU ids on the node; ZOS attaches them only on a node this twin rents (Rent)
-	Gateway    string   // a gateway name to reserve (a name contract), or ""
 
 	// Rent rents the whole node first (a rent contract in the project),
 	// unless this twin rents it already. ZOS attaches a GPU only on a
@@ -527,7 +570,7 @@ type Contract struct {
 	TwinID     uint32
 	NodeID     uint32 // 0 for name contracts
 	Name       string // the gateway name, for name contracts
-	Purpose    string // what it holds: "network", "vm:<name>", "zdb:<qsfs>", "rent", "name"
+	Purpose    string // what it holds: "network", "vm:<name>", "zdb:<qsfs>", "rent", "name", "gateway:<fqdn>", "k8s"
 	Resources  Resources
 	PublicIPs  []string
 	State      ContractState
@@ -594,6 +637,8 @@ type Project struct {
 	Contracts []Contract // ordered by id
 	VMs       []VM       // primary first
 	QSFS      []QSFS
+	Gateways  []GatewayState // ordered by name (or FQDN)
+	K8s       *K8sState      // nil unless the project holds a cluster
 	Health    Health
 }
 

@@ -292,6 +292,14 @@ type Workload struct {
 	// on the rent contract beside its cost, with no staking discount
 	// (cost.rs calculate_extra_fee_cost).
 	ExtraFeeMUSDMonth uint64
+
+	// NameContracts prices gateway names: each name contract bills
+	// policy.UniqueName unit-USD per hour (cost.rs
+	// calculate_contract_cost, ContractData::NameContract), with the
+	// staking discount like any contract. A gateway's node contract
+	// bills no capacity (ZOS gw_name.go / gw_fqdn.go Capacity is empty),
+	// so a name gateway costs exactly its name contract.
+	NameContracts uint32
 }
 
 // Quote is the price of a workload for one twin at one TFT price. Every
@@ -380,6 +388,7 @@ func QuoteWorkload(w Workload, policy PricingPolicy, tftPrice *big.Rat, balance 
 	if w.Dedicated {
 		units.Mul(units, big.NewRat(policy.DedicatedDiscountPct, 100))
 	}
+	units.Add(units, new(big.Rat).SetInt64(int64(w.NameContracts)*policy.UniqueName))
 
 	regularUSD := new(big.Rat).Mul(units, unitUSD)
 	regularTFTMonth := tftForUSD(regularUSD, tftPrice) * HoursPerMonth

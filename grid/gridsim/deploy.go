@@ -36,17 +36,26 @@ func (s *Sim) DeployVM(ctx context.Context, name string, spec grid.VMSpec) (grid
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	key := projectKey{s.twin, name}
-	if p := s.w.liveProject(key); p != nil {
+	p := s.w.liveProject(key)
+	if p != nil {
 		if p.primary != nil && reflect.DeepEqual(p.primary.spec, withQSFSVM(spec)) {
 			return s.w.snapshot(p, nil), nil
 		}
-		return grid.Project{}, refuseVMUpdate(name)
+		if p.primary != nil || p.k8s != nil {
+			return grid.Project{}, refuseVMUpdate(name)
+		}
+		// A project holding only gateways (deployed first) takes its VM.
 	}
-	p := &project{key: key}
+	fresh := p == nil
+	if fresh {
+		p = &project{key: key}
+	}
 	vm, err := s.w.deployVM(p, spec, grid.Primary)
 	if vm != nil {
 		p.primary = vm
-		s.w.projects[key] = p
+		if fresh {
+			s.w.projects[key] = p
+		}
 		// A timeout after the contracts exist: the caller gets them, to
 		// cancel exactly them or to wait for the deployment.
 		return s.w.snapshot(p, nil), err
@@ -227,6 +236,9 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 	if err := w.admit(t, n); err != nil {
 		return nil, err
 	}
+	if err := checkFlist(spec.Flist); err != nil {
+		return nil, err
+	}
 	renting := false
 	if n.rentedBy != t.ID {
 		switch {
@@ -263,11 +275,6 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 		}
 		if w.gpuInUse(n.ID, g) {
 			return nil, grid.Fail(grid.ReasonNodeCapacity, "GPU %s on node %d is attached to another VM", g, n.ID)
-		}
-	}
-	if spec.Gateway != "" {
-		if _, taken := w.names[spec.Gateway]; taken {
-			return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the gateway name %q is taken", spec.Gateway)
 		}
 	}
 	reserved := map[uint32]grid.Resources{n.ID: need}
@@ -340,12 +347,6 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 				break
 			}
 		}
-	}
-	if spec.Gateway != "" {
-		nc := w.newContract(p, grid.NameContract, nil, "name", grid.Resources{})
-		nc.Name = spec.Gateway
-		w.names[spec.Gateway] = nc.ID
-		vm.nameContract = nc.ID
 	}
 	p.qsfs = append(p.qsfs, qs...)
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d/%s/%s", p.key.twin, p.key.name, spec.Name)))
@@ -575,6 +576,6 @@ func (w *world) snapshot(p *project, seen func(*contract) bool) grid.Project {
 			health = grid.Degraded
 		}
 	}
-	out.Health = health
+	out.Health = w.appSnapshot(p, &out, seen, health)
 	return out
 }

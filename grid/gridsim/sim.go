@@ -71,6 +71,7 @@ type world struct {
 	nextID    uint64
 	projects  map[projectKey]*project
 	names     map[string]uint64 // gateway name → its name contract
+	dns       map[string]uint32 // FQDN → the gateway node it points at (PointDNS)
 	bills     []grid.BillReport
 
 	globalFaults []*fault
@@ -91,7 +92,6 @@ type vmState struct {
 	vmContract   uint64
 	netContract  uint64
 	rentContract uint64
-	nameContract uint64
 	ipv4, ipv6   string
 	private, myc string
 }
@@ -108,6 +108,8 @@ type project struct {
 	primary   *vmState
 	standby   *vmState
 	qsfs      []*qsfsState
+	gateways  []*gatewayState
+	k8s       *k8sState
 }
 
 // New builds a simulated grid from cfg and returns it as seen by the
@@ -142,6 +144,7 @@ func New(cfg Config) *Sim {
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	farms, nodes := generate(cfg, rng)
+	assignGateways(farms, nodes)
 	w := &world{
 		seed:        cfg.Seed,
 		now:         cfg.Start.UTC(),
@@ -157,6 +160,7 @@ func New(cfg Config) *Sim {
 		nextID:      1000,
 		projects:    make(map[projectKey]*project),
 		names:       make(map[string]uint64),
+		dns:         make(map[string]uint32),
 		nodeFaults:  make(map[uint32][]*fault),
 		offlineAt:   make(map[uint32]time.Time),
 	}

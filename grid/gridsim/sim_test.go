@@ -347,9 +347,12 @@ func TestBillingGracePeriodAndFarmerShare(t *testing.T) {
 	twin := s.CreateTwin(grid.MinFreeToDeploy+2*hour+hour/2, true)
 	g := s.AsTwin(twin)
 	spec := vm("web", n.ID)
-	spec.Gateway = "shop13"
 	p, err := g.DeployVM(ctx, "b", spec)
 	if err != nil {
+		t.Fatal(err)
+	}
+	gw := allNodes(t, s, grid.NodeFilter{Gateway: true, Status: []grid.NodeStatus{grid.NodeUp}})[0]
+	if _, err := g.DeployGateway(ctx, "b", grid.GatewaySpec{NodeID: gw.ID, Name: "shop13", Backends: []string{"http://[" + p.VMs[0].MyceliumIP + "]:80"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := g.TransferTFT(ctx, n.FarmTwinID, grid.MinFreeToDeploy); err != nil {
@@ -516,5 +519,54 @@ func TestLatencyHonoursTheContext(t *testing.T) {
 	s.SetLatency(gridsim.Latency{})
 	if _, err := s.Project(ctx, "slow"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("an abandoned call created the project: %v", err)
+	}
+}
+
+func TestDemoWorldHasGatewayNodes(t *testing.T) {
+	s := gridsim.New(gridsim.Config{Seed: 42})
+	gws := allNodes(t, s, grid.NodeFilter{Gateway: true})
+	if len(gws) < 3 {
+		t.Fatalf("%d gateway nodes, want several", len(gws))
+	}
+	domains := map[string]bool{}
+	for _, n := range gws {
+		if n.GatewayDomain == "" || !strings.HasSuffix(n.GatewayDomain, ".grid.tf") || domains[n.GatewayDomain] {
+			t.Errorf("node %d has gateway domain %q", n.ID, n.GatewayDomain)
+		}
+		domains[n.GatewayDomain] = true
+	}
+	t.Logf("%d gateway nodes: %v", len(gws), domains)
+}
+
+func TestClusterAndGatewaySmoke(t *testing.T) {
+	s := gridsim.New(gridsim.Config{Seed: 42})
+	ns := allNodes(t, s, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Dedicated: new(bool), PublicIPv4: true,
+		MinFree: grid.Resources{CRU: 4, MRU: 8 * grid.GB, SRU: 100 * grid.GB}})
+	k := func(name string, node uint32) grid.K8sNode {
+		return grid.K8sNode{Name: name, NodeID: node, CPU: 2, Memory: 4 * grid.GB, DiskSize: 25 * grid.GB}
+	}
+	master := k("master", ns[0].ID)
+	master.PublicIPv4 = true
+	spec := grid.K8sSpec{Master: master, Workers: []grid.K8sNode{k("w1", ns[1].ID), k("w2", ns[1].ID)}, Token: "abcdef123456"}
+	p, err := s.DeployKubernetes(ctx, "k", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.K8s == nil || p.K8s.Master.PublicIPv4 == "" || len(p.K8s.Workers) != 2 || len(p.Contracts) != 4 {
+		t.Fatalf("cluster %+v, contracts %+v", p.K8s, p.Contracts)
+	}
+	p, err = s.SetK8sWorkers(ctx, "k", []grid.K8sNode{k("w1", ns[1].ID), k("w3", ns[2].ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.K8s.Workers) != 2 || len(p.Contracts) != 6 {
+		t.Fatalf("workers %+v, contracts %+v", p.K8s.Workers, p.Contracts)
+	}
+	kc, err := s.Kubeconfig(ctx, "k")
+	if err != nil || !strings.Contains(kc, "server: https://") {
+		t.Fatalf("kubeconfig %q %v", kc, err)
+	}
+	if err := s.CancelProject(ctx, "k"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -105,6 +105,7 @@ func Run(t *testing.T, newGrid func(t *testing.T) (grid.Grid, Fixture)) {
 		{"TransferTFT", (*suite).transfer},
 		{"BillReportsValidatesQuery", (*suite).billQuery},
 	}
+	tests = append(tests, appTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g, fx := newGrid(t)

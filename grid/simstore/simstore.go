@@ -348,6 +348,35 @@ func (s *Shared) CancelContracts(ctx context.Context, ids []uint64) error {
 	return err
 }
 
+// DeployGateway implements grid.Grid.
+func (s *Shared) DeployGateway(ctx context.Context, project string, spec grid.GatewaySpec) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "DeployGateway", Name: project, Gateway: &spec}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// DeployKubernetes implements grid.Grid.
+func (s *Shared) DeployKubernetes(ctx context.Context, project string, spec grid.K8sSpec) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "DeployKubernetes", Name: project, K8s: &spec}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// SetK8sWorkers implements grid.Grid.
+func (s *Shared) SetK8sWorkers(ctx context.Context, project string, workers []grid.K8sNode) (grid.Project, error) {
+	r, err := s.change(ctx, op{M: "SetK8sWorkers", Name: project, Workers: workers}, s.st.latency.Deploy)
+	return r.Project, err
+}
+
+// Kubeconfig implements grid.Grid.
+func (s *Shared) Kubeconfig(ctx context.Context, project string) (string, error) {
+	return readAs(s, ctx, func(g *gridsim.Sim) (string, error) { return g.Kubeconfig(bg, project) })
+}
+
+// PointDNS points a domain at a gateway node in the simulated DNS.
+func (s *Shared) PointDNS(fqdn string, nodeID uint32) error {
+	_, err := s.change(bg, op{M: "PointDNS", FQDN: fqdn, Node: nodeID}, 0)
+	return err
+}
+
 // SetStash sets the stash balance bonded to a twin.
 func (s *Shared) SetStash(twinID uint32, amount grid.TFTUnits) error {
 	_, err := s.change(bg, op{M: "SetStash", To: twinID, Amount: amount}, 0)
@@ -427,22 +456,26 @@ func (s *Shared) ClearFaults() {
 
 // op is one journaled call: the method, the twin it ran as, its arguments.
 type op struct {
-	M        string          `json:"m"`
-	Twin     uint32          `json:"twin,omitempty"`
-	Name     string          `json:"name,omitempty"`
-	VM       *grid.VMSpec    `json:"vm,omitempty"`
-	QSFSName string          `json:"qsfs_name,omitempty"`
-	Node     uint32          `json:"node,omitempty"`
-	Node2    uint32          `json:"node2,omitempty"`
-	To       uint32          `json:"to,omitempty"`
-	Amount   grid.TFTUnits   `json:"amount,omitempty"`
-	Flag     bool            `json:"flag,omitempty"`
-	Mnemonic string          `json:"mnemonic,omitempty"`
-	Price    string          `json:"price,omitempty"`
-	Status   grid.NodeStatus `json:"status,omitempty"`
-	D        time.Duration   `json:"d,omitempty"`
-	Fault    *gridsim.Fault  `json:"fault,omitempty"`
-	IDs      []uint64        `json:"ids,omitempty"`
+	M        string            `json:"m"`
+	Twin     uint32            `json:"twin,omitempty"`
+	Name     string            `json:"name,omitempty"`
+	VM       *grid.VMSpec      `json:"vm,omitempty"`
+	QSFSName string            `json:"qsfs_name,omitempty"`
+	Node     uint32            `json:"node,omitempty"`
+	Node2    uint32            `json:"node2,omitempty"`
+	To       uint32            `json:"to,omitempty"`
+	Amount   grid.TFTUnits     `json:"amount,omitempty"`
+	Flag     bool              `json:"flag,omitempty"`
+	Mnemonic string            `json:"mnemonic,omitempty"`
+	Price    string            `json:"price,omitempty"`
+	Status   grid.NodeStatus   `json:"status,omitempty"`
+	D        time.Duration     `json:"d,omitempty"`
+	Fault    *gridsim.Fault    `json:"fault,omitempty"`
+	IDs      []uint64          `json:"ids,omitempty"`
+	Gateway  *grid.GatewaySpec `json:"gateway,omitempty"`
+	K8s      *grid.K8sSpec     `json:"k8s,omitempty"`
+	Workers  []grid.K8sNode    `json:"workers,omitempty"`
+	FQDN     string            `json:"fqdn,omitempty"`
 }
 
 // result is what a call returned; Err is kept as the error itself.
@@ -474,6 +507,14 @@ func (o op) apply(sim *gridsim.Sim) (r result) {
 		r.Project, r.Err = g.ReplaceQSFSBackend(bg, o.Name, o.QSFSName, o.Node, o.Node2)
 	case "RemoveStandbyVM":
 		r.Project, r.Err = g.RemoveStandbyVM(bg, o.Name)
+	case "DeployGateway":
+		r.Project, r.Err = g.DeployGateway(bg, o.Name, *o.Gateway)
+	case "DeployKubernetes":
+		r.Project, r.Err = g.DeployKubernetes(bg, o.Name, *o.K8s)
+	case "SetK8sWorkers":
+		r.Project, r.Err = g.SetK8sWorkers(bg, o.Name, o.Workers)
+	case "PointDNS":
+		r.Err = g.PointDNS(o.FQDN, o.Node)
 	case "CancelProject":
 		r.Err = g.CancelProject(bg, o.Name, o.IDs...)
 	case "CancelContracts":

@@ -147,3 +147,70 @@ func TestJournalIsSealed(t *testing.T) {
 		t.Fatalf("journal: %d entries, %d with the phrase in the clear; want 1 and 0", n, clear)
 	}
 }
+
+// TestAppsPersist: a cluster, its workers, a name gateway and an FQDN
+// gateway made through one process are seen, and their names and
+// domains held, by another and by a restarted one.
+func TestAppsPersist(t *testing.T) {
+	d := dbtest.New(t)
+	cfg := gridsim.Config{Seed: 11}
+	serve, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := serve.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Dedicated: new(bool),
+		MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 50 << 30}, Page: grid.Page{Size: 2}})
+	if err != nil || len(page.Nodes) < 2 {
+		t.Fatalf("no nodes: %v", err)
+	}
+	gws, err := serve.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Gateway: true})
+	if err != nil || len(gws.Nodes) == 0 {
+		t.Fatalf("no gateway node: %v", err)
+	}
+	gw := gws.Nodes[0]
+	k := func(name string, node uint32) grid.K8sNode {
+		return grid.K8sNode{Name: name, NodeID: node, CPU: 1, Memory: 2 << 30, DiskSize: 10 << 30}
+	}
+	spec := grid.K8sSpec{Master: k("master", page.Nodes[0].ID), Token: "persist12345"}
+	if _, err := worker.DeployKubernetes(ctx, "fd-k8s", spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := serve.SetK8sWorkers(ctx, "fd-k8s", []grid.K8sNode{k("w1", page.Nodes[1].ID)}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := worker.DeployGateway(ctx, "fd-k8s", grid.GatewaySpec{NodeID: gw.ID, Name: "persisted", Backends: []string{"http://185.69.166.10:80"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.PointDNS("shop.example.com", gw.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.DeployGateway(ctx, "fd-k8s", grid.GatewaySpec{NodeID: gw.ID, FQDN: "shop.example.com", Backends: []string{"http://185.69.166.10:80"}}); err != nil {
+		t.Fatalf("an FQDN whose DNS another process set: %v", err)
+	}
+	restarted, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := restarted.Project(ctx, "fd-k8s")
+	if err != nil || got.K8s == nil || len(got.K8s.Workers) != 1 || len(got.Gateways) != 2 || len(got.Contracts) != len(p.Contracts)+1 {
+		t.Fatalf("a restarted process sees %+v (%v)", got, err)
+	}
+	kc, err := serve.Kubeconfig(ctx, "fd-k8s")
+	if again, _ := restarted.Kubeconfig(ctx, "fd-k8s"); err != nil || kc == "" || kc != again {
+		t.Fatalf("kubeconfigs differ between processes (%v)", err)
+	}
+	if _, err := restarted.DeployGateway(ctx, "fd-other", grid.GatewaySpec{NodeID: gw.ID, Name: "persisted", Backends: []string{"http://185.69.166.10:80"}}); fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Fatalf("the name a worker holds, through a restarted process: %v; want ECONFLICT", err)
+	}
+	if err := restarted.CancelProject(ctx, "fd-k8s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.Project(ctx, "fd-k8s"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Fatalf("the worker still sees the cancelled cluster: %v", err)
+	}
+}

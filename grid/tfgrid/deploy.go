@@ -259,9 +259,6 @@ func (c *Client) validate(project string, spec grid.VMSpec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	if spec.Gateway != "" {
-		return fiatdashboard.Invalid("gateway", "gateway names are not supported by the tfgrid adapter yet")
-	}
 	return nil
 }
 
@@ -742,6 +739,7 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 			p.Health = grid.Degraded
 		}
 	}
+	c.appSnapshot(ctx, st, &p, used, isUp)
 	return p, nil
 }
 

@@ -68,6 +68,11 @@ func proxyFilter(f grid.NodeFilter) (pf proxytypes.NodeFilter, local bool) {
 	if f.Rentable {
 		pf.Rentable = yes()
 	}
+	if f.Gateway {
+		// The grid proxy's domain filter: nodes whose public config has
+		// a domain (the TF dashboard's gateway node picker uses it).
+		pf.Domain = yes()
+	}
 	if f.Dedicated != nil {
 		d := *f.Dedicated
 		pf.InDedicatedFarm = &d
@@ -161,9 +166,11 @@ func (c *Client) toNode(ctx context.Context, pn proxytypes.Node) grid.Node {
 			SRU: uint64(pn.UsedResources.SRU), HRU: uint64(pn.UsedResources.HRU)},
 		PublicIPv4: uint32(pn.FarmFreeIps),
 		IPv6:       pn.PublicConfig.Ipv6 != "",
-		Certified:  strings.EqualFold(pn.CertificationType, "certified"),
-		Dedicated:  pn.InDedicatedFarm || pn.Dedicated,
-		Rentable:   pn.Rentable,
+		// A gateway node's public config carries its domain.
+		GatewayDomain: pn.PublicConfig.Domain,
+		Certified:     strings.EqualFold(pn.CertificationType, "certified"),
+		Dedicated:     pn.InDedicatedFarm || pn.Dedicated,
+		Rentable:      pn.Rentable,
 		// The farmer's extra fee for a rent (DedicatedNodesExtraFee, mUSD
 		// a month), as the grid proxy reports it.
 		ExtraFeeMUSDMonth: pn.ExtraFee,

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	zlog "github.com/rs/zerolog/log"
 	"github.com/threefoldtech/tfgrid-sdk-go/grid-client/deployer"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/grid"
@@ -32,6 +33,10 @@ type Config struct {
 	Mnemonic   string        // the twin's mnemonic or hex seed; never logged
 	KeyType    string        // "sr25519" (default) or "ed25519"
 	RMBTimeout time.Duration // how long a node may take to answer; default one minute
+	// SSHKey is the adapter's own SSH private key (PEM or OpenSSH): its
+	// public half joins every cluster's SSH_KEY, and Kubeconfig logs in
+	// to the master with it. Optional; never logged.
+	SSHKey string
 }
 
 // Client is a grid.Grid on the real grid, acting as the twin of its
@@ -43,6 +48,8 @@ type Client struct {
 	network string
 
 	mu sync.Mutex // guards tf.State and deployments
+
+	sshSigner ssh.Signer // Config.SSHKey, or nil
 
 	// drained: the wallet held less than the 2 TFT free grid-client needs
 	// to start, so the client was opened for reading and cancelling only
@@ -67,6 +74,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	if strings.TrimSpace(cfg.Mnemonic) == "" {
 		return nil, fiatdashboard.Invalid("mnemonic", "the grid wallet needs a mnemonic")
+	}
+	var signer ssh.Signer
+	if cfg.SSHKey != "" {
+		var err error
+		if signer, err = parseSSHKey(cfg.SSHKey); err != nil {
+			return nil, err
+		}
 	}
 	opts := []deployer.PluginOpt{deployer.WithNetwork(cfg.Network)}
 	if cfg.KeyType != "" {
@@ -104,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		return nil, translate(err, "connect to the grid")
 	}
-	return &Client{tf: tf, network: cfg.Network, farmTwins: map[uint32]uint32{}}, nil
+	return &Client{tf: tf, network: cfg.Network, farmTwins: map[uint32]uint32{}, sshSigner: signer}, nil
 }
 
 func validNetwork(n string) bool {

@@ -31,7 +31,9 @@ func TestContract(t *testing.T) {
 	if network == "" || network == "sim" {
 		network = "test"
 	}
-	c, err := New(Config{Network: network, Mnemonic: mnemonic})
+	// The adapter's own SSH key, so the suite's clusters give their
+	// kubeconfig.
+	c, err := New(Config{Network: network, Mnemonic: mnemonic, SSHKey: testKey(t)})
 	if err != nil {
 		t.Fatalf("connect to %s: %v", network, err)
 	}

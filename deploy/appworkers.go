@@ -186,12 +186,6 @@ func (s *Service) enqueueDeploy(ctx context.Context, id uuid.UUID) {
 	}
 }
 
-// kubeconfigs is the grid's kubeconfig reader (grid.Grid has it once the
-// apps' grid layer is in).
-type kubeconfigs interface {
-	Kubeconfig(ctx context.Context, project string) (string, error)
-}
-
 // Kubeconfig returns a running Kubernetes app's name and admin kubeconfig
 // (its owner, or tenant staff). ENOTFOUND for anyone else; ECONFLICT for
 // another app or a cluster that is not running.
@@ -210,11 +204,7 @@ func (s *Service) Kubeconfig(ctx context.Context, id uuid.UUID) (string, string,
 	if err != nil {
 		return "", "", err
 	}
-	k, ok := any(g).(kubeconfigs)
-	if !ok {
-		return "", "", fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "the grid cannot read kubeconfigs")
-	}
-	cfg, err := k.Kubeconfig(ctx, d.Project)
+	cfg, err := g.Kubeconfig(ctx, d.Project)
 	if err != nil {
 		return "", "", err
 	}

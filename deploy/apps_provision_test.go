@@ -1,7 +1,9 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
@@ -175,6 +178,18 @@ func TestCredentialsAreShownOnce(t *testing.T) {
 	if _, err := s.svc.Credentials(other, d.ID); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("another customer's view = %v, want ENOTFOUND", err)
 	}
+	// A key rotation re-seals them: only the newest key opens them after.
+	newer, err := rbac.ParseKeyring("n2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{6}, 32)) +
+		",dt:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{5}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.rebuild(func(o *deploy.Options) { o.Sealer = newer })
+	if n, err := s.svc.RotateSecrets(context.Background()); err != nil || n != 1 {
+		t.Fatalf("rotate = %d, %v; want the app's secrets", n, err)
+	}
+	onlyNew, _ := rbac.ParseKeyring("n2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{6}, 32)))
+	s.rebuild(func(o *deploy.Options) { o.Sealer = onlyNew })
 	creds, err := s.svc.Credentials(s.customer, d.ID)
 	if err != nil || len(creds) != 2 || creds[0].Value != "admin" || len(creds[1].Value) != 24 {
 		t.Fatalf("first view = %+v, %v", creds, err)

@@ -246,6 +246,31 @@ func TestNameContractQuote(t *testing.T) {
 	}
 }
 
+// A gateway line: Workload{NameContracts: n} prices n name contracts at
+// the policy's unique-name price, exactly as NameContractQuote does, and
+// adds to a VM's price without changing it.
+func TestQuotePricesNameContracts(t *testing.T) {
+	q, err := grid.QuoteWorkload(grid.Workload{NameContracts: 1}, grid.MainnetPricingPolicy, rat("0.01"), 27*grid.UnitsPerTFT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TFTHour != 200_000 || q.ListTFTHour != 250_000 || q.Discount != grid.DiscountDefault || q.ListUSDMonth.Cmp(rat("0.18")) != 0 {
+		t.Errorf("one name: %s TFT/h (list %s), %s, list %s USD/month; want 0.02, 0.025, default, 0.18",
+			q.TFTHour, q.ListTFTHour, q.Discount, q.ListUSDMonth.FloatString(4))
+	}
+	two, _ := grid.QuoteWorkload(grid.Workload{NameContracts: 2}, grid.MainnetPricingPolicy, rat("0.01"), 0)
+	if two.ListTFTHour != 500_000 {
+		t.Errorf("two names list %s TFT/h, want 0.05", two.ListTFTHour)
+	}
+	vm := grid.Workload{CRU: 1, MRU: 2 * grid.GB, SRU: 25 * grid.GB}
+	alone, _ := grid.QuoteWorkload(vm, grid.MainnetPricingPolicy, rat("0.01"), 0)
+	vm.NameContracts = 1
+	with, _ := grid.QuoteWorkload(vm, grid.MainnetPricingPolicy, rat("0.01"), 0)
+	if with.ListTFTHour != alone.ListTFTHour+250_000 {
+		t.Errorf("a VM with a name: %s TFT/h, want %s + 0.025", with.ListTFTHour, alone.ListTFTHour)
+	}
+}
+
 func TestQuoteRefusesBadInput(t *testing.T) {
 	w := grid.Workload{CRU: 1, MRU: grid.GB}
 	for _, price := range []*big.Rat{nil, new(big.Rat), big.NewRat(-1, 100)} {

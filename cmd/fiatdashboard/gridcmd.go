@@ -329,6 +329,7 @@ type gridSimJSON struct {
 	Light          int               `json:"light"`
 	Dedicated      int               `json:"dedicated"`
 	FreePublicIPv4 int               `json:"free_public_ipv4"`
+	Gateways       int               `json:"gateways"`
 	Total          gridResourcesJSON `json:"total"`
 	Used           gridResourcesJSON `json:"used"`
 }
@@ -369,7 +370,7 @@ func runGridSim(args []string, stdout, stderr io.Writer) int {
 			Seed: s.Seed, Nodes: s.Nodes, Farms: s.Farms, Countries: s.Countries,
 			Up: s.Up, Down: s.Down, Standby: s.Standby, GPU: s.GPU, HDDHeavy: s.HDDHeavy,
 			Certified: s.Certified, IPv4: s.IPv4, IPv6: s.IPv6, Light: s.Light, Dedicated: s.Dedicated,
-			FreePublicIPv4: s.FreePublicIPv4, Total: gridResourcesOut(s.Total), Used: gridResourcesOut(s.Used),
+			FreePublicIPv4: s.FreePublicIPv4, Gateways: s.Gateways, Total: gridResourcesOut(s.Total), Used: gridResourcesOut(s.Used),
 		})
 		return 0
 	}
@@ -387,6 +388,7 @@ func runGridSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Sprintf("IPv6 nodes\t%d", s.IPv6),
 		fmt.Sprintf("ZOS 4 light\t%d", s.Light),
 		fmt.Sprintf("Dedicated nodes\t%d", s.Dedicated),
+		fmt.Sprintf("Gateway nodes\t%d (a public config with a domain)", s.Gateways),
 		fmt.Sprintf("Capacity\t%d cores, %d GB memory, %d GB SSD, %d GB HDD", t.CRU, t.MRUGB, t.SRUGB, t.HRUGB),
 		fmt.Sprintf("In use\t%d cores, %d GB memory, %d GB SSD, %d GB HDD", u.CRU, u.MRUGB, u.SRUGB, u.HRUGB),
 	}

@@ -485,7 +485,8 @@ func (s *Sim) Kubeconfig(ctx context.Context, name string) (string, error) {
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
 	p := s.w.liveProject(projectKey{s.twin, name})
-	if p == nil || p.k8s == nil || len(p.k8s.vms) == 0 || p.k8s.vms[0].role != grid.Primary {
+	if p == nil || p.k8s == nil || len(p.k8s.vms) == 0 || p.k8s.vms[0].role != grid.Primary ||
+		s.w.contracts[p.k8s.contracts[p.k8s.vms[0].node.NodeID]].State == grid.ContractDeleted {
 		return "", fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q holds no cluster", name)
 	}
 	m := p.k8s.vms[0]

@@ -570,3 +570,46 @@ func TestClusterAndGatewaySmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAppOrphansAreFoundOnceIndexed: a caller that lost the ids of a
+// cluster and its gateway (a crash before it stored them) finds them by
+// project name once the indexers list them, and its cancel ends every
+// one, the name contract included, as reconcile does for orphans.
+func TestAppOrphansAreFoundOnceIndexed(t *testing.T) {
+	s := gridsim.New(gridsim.Config{Seed: 5, IndexerLag: time.Minute})
+	n := firstNode(t, s, nil)
+	gw := allNodes(t, s, grid.NodeFilter{Gateway: true, Status: []grid.NodeStatus{grid.NodeUp}})[0]
+	spec := grid.K8sSpec{Master: grid.K8sNode{Name: "master", NodeID: n.ID, CPU: 1, Memory: 2 * grid.GB, DiskSize: 10 * grid.GB}, Token: "orphan1234"}
+	p, err := s.DeployKubernetes(ctx, "lost", spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeployGateway(ctx, "lost", grid.GatewaySpec{NodeID: gw.ID, Name: "lostname", Backends: []string{"http://[" + p.K8s.Master.MyceliumIP + "]:80"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Project(ctx, "lost"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Fatalf("listed inside the indexer lag: %v", err)
+	}
+	s.Advance(2 * time.Minute)
+	got, err := s.Project(ctx, "lost")
+	if err != nil || got.K8s == nil || len(got.Gateways) != 1 || len(got.Contracts) != 4 {
+		t.Fatalf("after the lag: %+v, %v; want the network, cluster, gateway and name contracts", got, err)
+	}
+	kinds := map[grid.ContractKind]int{}
+	for _, c := range got.Contracts {
+		kinds[c.Kind]++
+	}
+	if kinds[grid.NodeContract] != 3 || kinds[grid.NameContract] != 1 {
+		t.Errorf("contract kinds %v", kinds)
+	}
+	before, _ := s.Node(ctx, n.ID)
+	if err := s.CancelProject(ctx, "lost"); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.Node(ctx, n.ID); after.Used != before.Used.Sub(spec.Master.Resources()) {
+		t.Errorf("node %d uses %+v after the cancel, want %+v", n.ID, after.Used, before.Used.Sub(spec.Master.Resources()))
+	}
+	if _, err := s.DeployGateway(ctx, "other", grid.GatewaySpec{NodeID: gw.ID, Name: "lostname", Backends: []string{"http://185.69.166.10:80"}}); err != nil {
+		t.Errorf("the cancelled project's name is not free: %v", err)
+	}
+}

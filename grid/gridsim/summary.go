@@ -47,6 +47,7 @@ type Summary struct {
 	IPv6           int
 	Light          int // ZOS 4 light nodes
 	Dedicated      int
+	Gateways       int // gateway nodes: a public config with a domain
 	FreePublicIPv4 int
 	Total          grid.Resources
 	Used           grid.Resources
@@ -84,6 +85,7 @@ func (s *Sim) Summary() Summary {
 		count(&sum.IPv6, v.IPv6)
 		count(&sum.Light, v.Light)
 		count(&sum.Dedicated, v.Dedicated)
+		count(&sum.Gateways, v.GatewayDomain != "")
 		sum.Total = sum.Total.Add(v.Total)
 		sum.Used = sum.Used.Add(v.Used)
 	}

@@ -244,6 +244,7 @@ func (s *suite) listNodes() {
 		"ipv4":      {grid.NodeFilter{PublicIPv4: true}, func(n grid.Node) bool { return n.PublicIPv4 > 0 }},
 		"ipv6":      {grid.NodeFilter{IPv6: true}, func(n grid.Node) bool { return n.IPv6 }},
 		"shared":    {grid.NodeFilter{Dedicated: ptr(false)}, func(n grid.Node) bool { return !n.Dedicated }},
+		"gateway":   {grid.NodeFilter{Gateway: true}, func(n grid.Node) bool { return n.GatewayDomain != "" }},
 		"not farm":  {grid.NodeFilter{ExcludeFarm: []uint32{sample.FarmID}}, func(n grid.Node) bool { return n.FarmID != sample.FarmID }},
 	}
 	for name, tc := range filters {

@@ -80,16 +80,24 @@ func (c *Client) DeployGateway(ctx context.Context, project string, spec grid.Ga
 	var created []uint64
 	var derr error
 	if spec.Name != "" {
+		gw := &workloads.GatewayNameProxy{NodeID: n.ID, Name: spec.Name, Backends: workloads.NewZosBackends(spec.Backends),
+			TLSPassthrough: spec.TLSPassthrough, SolutionType: project}
 		// tfchain refuses a name any twin holds (NameExists); ask first
-		// so the answer is a clear conflict, not a failed extrinsic.
+		// so the answer is a clear conflict, not a failed extrinsic. A
+		// name this twin holds is an earlier attempt's (a timeout before
+		// the indexer listed its deployment): the deployer reuses it
+		// (GatewayNameDeployer.Deploy creates a name contract only when
+		// NameContractID is 0).
 		if id, err := c.tf.SubstrateConn.GetContractIDByNameRegistration(spec.Name); err == nil && id != 0 {
-			return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the gateway name %q is taken (NameExists)", spec.Name)
+			ct, err := c.tf.SubstrateConn.GetContract(id)
+			if err != nil || ct.Contract == nil || uint32(ct.Contract.TwinID) != c.tf.TwinID || c.nameInUse(spec.Name, project) {
+				return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "the gateway name %q is taken (NameExists)", spec.Name)
+			}
+			gw.NameContractID = id
 		}
 		if err := c.checkFunds(ctx, grid.Workload{NameContracts: 1}); err != nil {
 			return grid.Project{}, err
 		}
-		gw := &workloads.GatewayNameProxy{NodeID: n.ID, Name: spec.Name, Backends: workloads.NewZosBackends(spec.Backends),
-			TLSPassthrough: spec.TLSPassthrough, SolutionType: project}
 		derr = c.tf.GatewayNameDeployer.Deploy(ctx, gw)
 		for _, id := range []uint64{gw.NameContractID, gw.ContractID} {
 			if id != 0 {
@@ -108,6 +116,23 @@ func (c *Client) DeployGateway(ctx context.Context, project string, spec grid.Ga
 		}
 	}
 	return c.report(ctx, project, st, created, derr, "deploy the gateway")
+}
+
+// nameInUse reports whether another project of this twin has a gateway
+// deployment named name (or the indexer cannot say): its name contract is
+// that project's, not an earlier attempt's to reuse.
+func (c *Client) nameInUse(name, project string) bool {
+	cs, err := c.tf.ContractsGetter.ListContractsByTwinID([]string{"Created", "GracePeriod"})
+	if err != nil {
+		return true
+	}
+	for _, ct := range cs.NodeContracts {
+		dd, err := workloads.ParseDeploymentData(ct.DeploymentData)
+		if err == nil && dd.Type == typeGatewayName && dd.Name == name && dd.ProjectName != project {
+			return true
+		}
+	}
+	return false
 }
 
 // report reads the project from the ids a deployer returned (never

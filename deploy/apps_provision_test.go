@@ -351,6 +351,33 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 	if live != len(p.Contracts) {
 		t.Errorf("%d contracts live on record, the grid has %d", live, len(p.Contracts))
 	}
+	// A declined card adds nothing, and does not block the next try.
+	si, err := s.bill.NewSetupIntent(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_chargeDeclined"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "workers-2-declined"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.Provision(s.system(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 1 || sub().RenewalCents != quote(1) {
+		t.Fatalf("after a declined card: %d workers, renewal %d; want 1 and %d", len(d.Workers), sub().RenewalCents, quote(1))
+	}
+	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_visa", ClientKey: "workers-2-visa"}); err != nil {
+		t.Fatalf("a new try after the declined card: %v", err)
+	}
+	if err := s.svc.Provision(s.system(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 2 || sub().RenewalCents != quote(2) {
+		t.Errorf("after paying: %d workers, renewal %d; want 2 and %d", len(d.Workers), sub().RenewalCents, quote(2))
+	}
+
 	// Only the customer's own cluster.
 	other := tenant.WithActor(tenant.WithID(ctx, s.tenantID), tenant.Actor{Kind: tenant.ActorUser, ID: createCustomer(t, s.world, "bob@demo.test")})
 	if _, err := s.svc.SetWorkers(other, k.ID, deploy.WorkersInput{Count: 2, ClientKey: "workers-bob"}); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {

@@ -69,7 +69,19 @@ func (s *Service) SetWorkers(ctx context.Context, id uuid.UUID, in WorkersInput)
 	var st appState
 	json.Unmarshal(d.AppState, &st)
 	if st.Upgrade != "" {
-		return nil, &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "count", Message: "the last change of workers still waits for its payment"}
+		pending, err := s.upgradePending(ctx, id, st.Upgrade)
+		if err != nil {
+			return nil, err
+		}
+		if pending {
+			return nil, &fiatdashboard.Error{Code: fiatdashboard.ECONFLICT, Field: "count", Message: "the last change of workers still waits for its payment"}
+		}
+		// Settled meanwhile (applied, or forgotten): start from what is now.
+		if d, err = s.Get(ctx, id); err != nil {
+			return nil, err
+		}
+		cfg = AppConfig{}
+		json.Unmarshal(d.AppConfig, &cfg)
 	}
 	have := int(cfg.num("workers"))
 	if in.Count == have {
@@ -209,4 +221,29 @@ func (s *Service) Kubeconfig(ctx context.Context, id uuid.UUID) (string, string,
 		return "", "", err
 	}
 	return d.Name, cfg, nil
+}
+
+// upgradePending reports whether the order of a worker change still waits
+// for its payment; one that failed (a declined card) is forgotten, so the
+// customer can try again.
+func (s *Service) upgradePending(ctx context.Context, id uuid.UUID, order string) (bool, error) {
+	oid, err := uuid.Parse(order)
+	if err != nil {
+		return false, nil
+	}
+	o, err := s.billing.Order(ctx, oid)
+	if err != nil {
+		return false, err
+	}
+	switch o.Status {
+	case billing.OrderAwaitingPayment, billing.OrderRequiresAction:
+		return true, nil
+	case billing.OrderPaid:
+		_, err := s.upgradePaid(ctx, oid) // its event has not arrived yet
+		return false, err
+	}
+	return false, tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE deployments SET app_state = app_state - 'upgrade' - 'want' WHERE id = $1 AND app_state->>'upgrade' = $2`, id, order)
+		return err
+	})
 }

@@ -386,3 +386,60 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 }
 
 var _ = uuid.Nil
+
+// TestAppsSurviveNodeFailures: when a cluster worker's node goes offline
+// the health job replaces that worker with a new one on a node that is up
+// (the control plane untouched); when a Nextcloud's node goes offline it
+// is re-created elsewhere behind the same gateway address.
+func TestAppsSurviveNodeFailures(t *testing.T) {
+	s := appShop(t)
+	ctx := context.Background()
+	k := s.runApp(t, "cluster", deploy.AppKubernetes, `{"workers": 2, "worker_size": "small", "master_size": "small"}`)
+	lost := k.Workers[0]
+	if lost.NodeID == *k.NodeID {
+		t.Fatalf("worker %s shares the control plane's node %d", lost.Name, lost.NodeID)
+	}
+	if err := s.sim.SetNodeStatus(lost.NodeID, grid.NodeDown); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.svc.CheckHealth(ctx); err != nil || n < 1 {
+		t.Fatalf("health = %d, %v; want the cluster repaired", n, err)
+	}
+	got, _ := s.svc.Get(s.customer, k.ID)
+	if got.Status != deploy.Running || len(got.Workers) != 2 || *got.NodeID != *k.NodeID {
+		t.Fatalf("after the worker's node failed: %s, workers %+v, control plane on %d (was %d)", got.Status, got.Workers, *got.NodeID, *k.NodeID)
+	}
+	for _, w := range got.Workers {
+		if w.NodeID == lost.NodeID || w.Name == lost.Name {
+			t.Errorf("worker %s on node %d: the lost worker %s (node %d) is still in the cluster", w.Name, w.NodeID, lost.Name, lost.NodeID)
+		}
+	}
+	p, err := s.wallet.Project(ctx, deploy.ProjectName(k.ID))
+	if err != nil || p.K8s == nil || len(p.K8s.Workers) != 2 {
+		t.Fatalf("grid cluster = %+v, %v", p.K8s, err)
+	}
+	for _, w := range p.K8s.Workers {
+		if w.NodeID == lost.NodeID {
+			t.Errorf("the grid still runs a worker on the failed node %d", lost.NodeID)
+		}
+	}
+
+	nc := s.runApp(t, "files", deploy.AppNextcloud, `{}`)
+	url := urlOf(nc, "Nextcloud")
+	if err := s.sim.SetNodeStatus(*nc.NodeID, grid.NodeDown); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.CheckHealth(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.catalog.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.Provision(s.system(), nc.ID); err != nil {
+		t.Fatalf("re-provision: %v", err)
+	}
+	after, _ := s.svc.Get(s.customer, nc.ID)
+	if after.Status != deploy.Running || *after.NodeID == *nc.NodeID || urlOf(after, "Nextcloud") != url {
+		t.Errorf("nextcloud after its node failed: %s on node %d (was %d), URL %q (was %q)", after.Status, *after.NodeID, *nc.NodeID, urlOf(after, "Nextcloud"), url)
+	}
+}

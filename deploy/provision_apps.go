@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/fiatdashboard/fiatdashboard"
@@ -169,7 +170,7 @@ func (s *Service) gatewayNode(ctx context.Context, g grid.Grid) (grid.Node, erro
 // workerNodes returns the cluster's workers: the stored ones, and new ones
 // (worker<N> with the next free numbers) placed on eligible nodes with
 // room, spread over nodes where possible, until there are want.
-func (s *Service) workerNodes(ctx context.Context, d *Deployment, spec billing.Spec, st *appState, want int, master uint32) ([]grid.K8sNode, error) {
+func (s *Service) workerNodes(ctx context.Context, d *Deployment, spec billing.Spec, st *appState, want int, master uint32, avoid ...uint32) ([]grid.K8sNode, error) {
 	var size billing.PlanPart
 	for _, p := range spec.Plan.Parts {
 		if p.Kind == billing.LineWorker {
@@ -193,13 +194,13 @@ func (s *Service) workerNodes(ctx context.Context, d *Deployment, spec billing.S
 			}
 		}
 		for len(st.Workers) < want {
-			used := []uint32{master}
+			used := append([]uint32{master}, avoid...)
 			for _, w := range st.Workers {
 				used = append(used, w.NodeID)
 			}
 			node, ok := s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return !slices.Contains(used, n.ID) && !wholeNodeOnly(n) })
 			if !ok {
-				node, ok = s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return !wholeNodeOnly(n) })
+				node, ok = s.bestNode(ctx, nodes, need, func(n grid.Node) bool { return !wholeNodeOnly(n) && !slices.Contains(avoid, n.ID) })
 			}
 			if !ok {
 				return nil, fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for another worker")
@@ -249,6 +250,14 @@ func (s *Service) deployCluster(ctx context.Context, g grid.Grid, d *Deployment,
 // ones removed, the control plane untouched; the removed workers'
 // contracts are marked cancelled.
 func (s *Service) resizeCluster(ctx context.Context, d *Deployment) error {
+	return s.reshapeCluster(ctx, d, nil)
+}
+
+// reshapeCluster is resizeCluster that also replaces the workers lost
+// (their node went offline): they leave the cluster and new workers, with
+// new names (ZOS never updates a running VM, so a worker keeps its spec),
+// take their places on nodes that are up.
+func (s *Service) reshapeCluster(ctx context.Context, d *Deployment, lost func(Worker) bool) error {
 	var spec billing.Spec
 	json.Unmarshal(d.Spec, &spec)
 	var cfg AppConfig
@@ -256,7 +265,16 @@ func (s *Service) resizeCluster(ctx context.Context, d *Deployment) error {
 	var st appState
 	json.Unmarshal(d.AppState, &st)
 	want := int(cfg.num("workers"))
-	if len(st.Workers) == want || d.NodeID == nil {
+	var avoid []uint32
+	if lost != nil {
+		for _, w := range st.Workers {
+			if lost(w) {
+				avoid = append(avoid, w.NodeID)
+			}
+		}
+		st.Workers = slices.DeleteFunc(st.Workers, lost)
+	}
+	if (len(st.Workers) == want && lost == nil) || d.NodeID == nil {
 		return nil
 	}
 	g, err := s.gridFor(ctx)
@@ -264,7 +282,7 @@ func (s *Service) resizeCluster(ctx context.Context, d *Deployment) error {
 		return err
 	}
 	have := len(st.Workers)
-	workers, err := s.workerNodes(ctx, d, spec, &st, want, *d.NodeID)
+	workers, err := s.workerNodes(ctx, d, spec, &st, want, *d.NodeID, avoid...)
 	if err != nil {
 		return err
 	}
@@ -298,4 +316,50 @@ func (s *Service) resizeCluster(ctx context.Context, d *Deployment) error {
 		}
 		return addEvent(ctx, tx, tid, d.ID, Running, "workers", fmt.Sprintf("the cluster has %d workers (was %d)", len(st.Workers), have))
 	})
+}
+
+// checkWorkers replaces the workers of running clusters whose node went
+// offline (the health job): the control plane is watched like a VM's
+// primary; a lost worker is removed and a new one placed elsewhere. It
+// returns how many clusters it repaired.
+func (s *Service) checkWorkers(ctx context.Context, h *nodeHealth) (int, error) {
+	var rows []struct {
+		ID       uuid.UUID `db:"id"`
+		TenantID uuid.UUID `db:"tenant_id"`
+		State    []byte    `db:"app_state"`
+	}
+	err := tenant.SystemTx(ctx, s.db, "job: cluster workers health", func(tx *tenant.Tx) error {
+		return tx.SelectContext(ctx, &rows, `SELECT id, tenant_id, app_state FROM deployments WHERE status = 'running' AND app = 'kubernetes' ORDER BY id LIMIT 5000`)
+	})
+	if err != nil {
+		return 0, err
+	}
+	repaired := 0
+	for _, r := range rows {
+		var st appState
+		json.Unmarshal(r.State, &st)
+		var down []string
+		for _, w := range st.Workers {
+			if h.isDown(ctx, w.NodeID) {
+				down = append(down, fmt.Sprintf("%s (node %d)", w.Name, w.NodeID))
+			}
+		}
+		if len(down) == 0 {
+			continue
+		}
+		tctx := tenant.WithID(tenant.WithActor(ctx, tenant.System("health")), r.TenantID)
+		d, err := s.Get(tctx, r.ID)
+		if err != nil {
+			return repaired, err
+		}
+		if err := s.reshapeCluster(tctx, d, func(w Worker) bool { return h.isDown(ctx, w.NodeID) }); err != nil {
+			s.log.Error("replace lost workers", "deployment", r.ID, "err", err)
+			continue
+		}
+		tenant.InTx(tctx, s.db, func(tx *tenant.Tx) error {
+			return addEvent(tctx, tx, r.TenantID, r.ID, Running, "workers", "replaced workers whose node went offline: "+strings.Join(down, ", "))
+		})
+		repaired++
+	}
+	return repaired, nil
 }

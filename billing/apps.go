@@ -369,7 +369,7 @@ func (s *Service) ChangePlan(ctx context.Context, in PlanChange) (*PlanChanged, 
 		if acct, err = chargeAccount(ctx, tx, true); err != nil {
 			return err
 		}
-		return snapshotSplit(ctx, tx, &o)
+		return s.snapshotSplit(ctx, tx, &o) // a co-op splits the change like any payment
 	})
 	if tenant.IsNoRows(err) {
 		return nil, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "subscription not found")

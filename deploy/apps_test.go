@@ -10,6 +10,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 )
@@ -326,7 +327,7 @@ func TestGPUOfferOfOpenWebUISplitsRevenue(t *testing.T) {
 	if err := s.d.Owner(t).Get(&fee, `SELECT application_fee_cents FROM orders WHERE id = $1`, d.OrderID); err != nil {
 		t.Fatal(err)
 	}
-	want := billing.Distributable(d.Order.Amount, fee)
+	want := coop.Distributable(d.Order.Amount, fee)
 	if len(rows) != 1 || rows[0].Share != 10000 || rows[0].Amount != want || want <= 0 {
 		t.Errorf("co-op transfers of the Open WebUI order = %+v; want the one member's whole %d", rows, want)
 	}

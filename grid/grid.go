@@ -412,6 +412,13 @@ type VMSpec struct {
 	// QSFS are deployed with the VM and mounted into it (see DeployVM);
 	// each one's VMName is the VM's Name or empty.
 	QSFS []QSFSSpec
+
+	// Setup, when set, is run once over SSH after the VM is up (see
+	// Setup): DeployVM returns when it is done. Only on a full VM image
+	// with a public IPv4 or Mycelium. A failed setup is a
+	// ReasonDeployFailed Failure that comes with the Project of the
+	// contracts, as a timeout does; a retry runs it again.
+	Setup *Setup `json:",omitempty"`
 }
 
 // Resources returns what the VM uses on its node.
@@ -455,7 +462,7 @@ func (s VMSpec) Validate() error {
 		// ZOS attaches a GPU only on a node rented by the deploying twin.
 		return fiatdashboard.Invalid("gpus", "a VM with a GPU needs its node rented (rent)")
 	}
-	return nil
+	return s.validateSetup()
 }
 
 // QSFSSpec describes a quantum-safe file system: data is cut into
@@ -614,6 +621,7 @@ type VM struct {
 	PrivateIP  string
 	GPUs       []string // the GPU ids ZOS attached (the node is rented)
 	Health     Health
+	Setup      *SetupState // the VM's first-boot setup (VMSpec.Setup), nil without one
 }
 
 // QSFS is a deployed quantum-safe file system.

@@ -479,6 +479,9 @@ func (w *world) removeK8sVM(p *project, st *k8sState, k grid.K8sNode) {
 // cluster (the real one is k3s's /etc/rancher/k3s/k3s.yaml on the
 // master), pointing at the master's public IPv4, or its Mycelium address.
 func (s *Sim) Kubeconfig(ctx context.Context, name string) (string, error) {
+	if s.noKey {
+		return "", errNoSSHKey("fetch kubeconfigs")
+	}
 	if err := s.wait(ctx, false); err != nil {
 		return "", err
 	}

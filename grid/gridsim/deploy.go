@@ -37,9 +37,14 @@ func (s *Sim) DeployVM(ctx context.Context, name string, spec grid.VMSpec) (grid
 	defer s.w.mu.Unlock()
 	key := projectKey{s.twin, name}
 	p := s.w.liveProject(key)
+	if spec.Setup != nil && s.noKey {
+		return grid.Project{}, errNoSSHKey("run the VM's setup")
+	}
 	if p != nil {
 		if p.primary != nil && reflect.DeepEqual(p.primary.spec, withQSFSVM(spec)) {
-			return s.w.snapshot(p, nil), nil
+			// A retry: the setup runs again unless its marker is there.
+			err := s.w.runSetup(p.primary)
+			return s.w.snapshot(p, nil), err
 		}
 		if p.primary != nil || p.k8s != nil {
 			return grid.Project{}, refuseVMUpdate(name)
@@ -92,9 +97,13 @@ func (s *Sim) DeployStandbyVM(ctx context.Context, name string, spec grid.VMSpec
 	if p == nil || p.primary == nil {
 		return grid.Project{}, fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "project %q has no VM to stand by for", name)
 	}
+	if spec.Setup != nil && s.noKey {
+		return grid.Project{}, errNoSSHKey("run the VM's setup")
+	}
 	if p.standby != nil {
 		if reflect.DeepEqual(p.standby.spec, withQSFSVM(spec)) {
-			return s.w.snapshot(p, nil), nil
+			err := s.w.runSetup(p.standby)
+			return s.w.snapshot(p, nil), err
 		}
 		return grid.Project{}, refuseVMUpdate(name)
 	}
@@ -361,9 +370,14 @@ func (w *world) deployVM(p *project, spec grid.VMSpec, role grid.VMRole) (*vmSta
 		w.offlineAt[n.ID] = w.now.Add(at)
 	}
 	if w.takeFault(FaultDeployTimesOut, n.ID) {
+		if spec.Setup != nil {
+			vm.setup = grid.SetupPending
+		}
 		return vm, grid.Fail(grid.ReasonTimeout, "the deployment on node %d timed out; its contracts may exist", n.ID)
 	}
-	return vm, nil
+	// The adapter runs the setup once the VM answers; a failure leaves
+	// the contracts, which come back with the error like a timeout's.
+	return vm, w.runSetup(vm)
 }
 
 // gpuInUse reports whether a live VM holds GPU g of node.
@@ -384,6 +398,11 @@ func cloneSpec(s grid.VMSpec) grid.VMSpec {
 	s.SSHKeys = slices.Clone(s.SSHKeys)
 	s.GPUs = slices.Clone(s.GPUs)
 	s.QSFS = slices.Clone(s.QSFS)
+	if s.Setup != nil {
+		setup := *s.Setup
+		setup.Ports = slices.Clone(setup.Ports)
+		s.Setup = &setup
+	}
 	for i := range s.QSFS {
 		s.QSFS[i].DataNodes = slices.Clone(s.QSFS[i].DataNodes)
 		s.QSFS[i].MetaNodes = slices.Clone(s.QSFS[i].MetaNodes)
@@ -532,6 +551,9 @@ func (w *world) snapshot(p *project, seen func(*contract) bool) grid.Project {
 			PublicIPv4: v.ipv4, PublicIPv6: v.ipv6, MyceliumIP: v.myc, PrivateIP: v.private,
 			GPUs: slices.Clone(v.spec.GPUs), Health: vmHealth(v),
 		})
+		if v.spec.Setup != nil {
+			out.VMs[len(out.VMs)-1].Setup = v.spec.Setup.State(v.setup)
+		}
 	}
 	if p.primary != nil && vmHealth(p.primary) != grid.Healthy {
 		health = grid.Down

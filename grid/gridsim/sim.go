@@ -43,8 +43,9 @@ const (
 // shares one world; AsTwin gives a view as another twin. It is safe for
 // concurrent use.
 type Sim struct {
-	w    *world
-	twin uint32
+	w     *world
+	twin  uint32
+	noKey bool // the adapter holds no SSH key (WithoutSSHKey)
 }
 
 type projectKey struct {
@@ -94,6 +95,7 @@ type vmState struct {
 	rentContract uint64
 	ipv4, ipv6   string
 	private, myc string
+	setup        grid.SetupStatus // of spec.Setup: pending, done or failed
 }
 
 type qsfsState struct {
@@ -189,7 +191,7 @@ func (s *Sim) AsTwin(twinID uint32) *Sim {
 	if s.w.twins[twinID] == nil {
 		panic(fmt.Sprintf("gridsim: no twin %d", twinID))
 	}
-	return &Sim{w: s.w, twin: twinID}
+	return &Sim{w: s.w, twin: twinID, noKey: s.noKey}
 }
 
 // CreateTwin registers a new twin with a balance and a KYC status, and

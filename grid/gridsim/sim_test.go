@@ -23,7 +23,8 @@ func TestContract(t *testing.T) {
 		s := gridsim.New(gridsim.Config{Seed: 42})
 		poor := s.CreateTwin(1, true)
 		unverified := s.CreateTwin(1_000*grid.UnitsPerTFT, false)
-		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor), Drainable: true}
+		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor), Drainable: true,
+			NoSSHKey: s.WithoutSSHKey()}
 	})
 }
 

@@ -41,6 +41,9 @@ type Fixture struct {
 	// needs to start (tfgrid's read-and-cancel client), without draining
 	// the wallet: the real adapter's drained path, run on a funded twin.
 	OpenDrained func(t *testing.T) grid.Grid
+	// NoSSHKey acts as the same twin through an adapter that holds no SSH
+	// key of its own (tfgrid without Config.SSHKey); nil skips the case.
+	NoSSHKey grid.Grid
 }
 
 // IndexerLag is the capability of a Grid whose indexer lag a test may set
@@ -106,6 +109,7 @@ func Run(t *testing.T, newGrid func(t *testing.T) (grid.Grid, Fixture)) {
 		{"BillReportsValidatesQuery", (*suite).billQuery},
 	}
 	tests = append(tests, appTests...)
+	tests = append(tests, setupTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g, fx := newGrid(t)

@@ -40,8 +40,9 @@ const sealPurpose = "gridsim journal"
 // AsTwin gives a view as another twin over the same state. Safe for
 // concurrent use, in one process and across processes.
 type Shared struct {
-	st   *state
-	twin uint32 // 0: the simulator's own wallet twin
+	st    *state
+	twin  uint32 // 0: the simulator's own wallet twin
+	noKey bool   // seen through an adapter without an SSH key (WithoutSSHKey)
 }
 
 type state struct {
@@ -128,7 +129,7 @@ func (s *Shared) read(ctx context.Context, fn func(*gridsim.Sim) error) error {
 // it in the same transaction. It returns o's result.
 func (s *Shared) change(ctx context.Context, o op, latency time.Duration) (result, error) {
 	st := s.st
-	o.Twin = s.twin
+	o.Twin, o.NoKey = s.twin, s.noKey
 	if err := st.wait(ctx, latency); err != nil {
 		return result{}, err
 	}
@@ -190,10 +191,19 @@ func (st *state) wait(ctx context.Context, d time.Duration) error {
 
 // AsTwin returns the same shared grid seen as another twin. Calls fail with
 // ENOTFOUND while that twin does not exist.
-func (s *Shared) AsTwin(twinID uint32) *Shared { return &Shared{st: s.st, twin: twinID} }
+func (s *Shared) AsTwin(twinID uint32) *Shared {
+	return &Shared{st: s.st, twin: twinID, noKey: s.noKey}
+}
+
+// WithoutSSHKey returns the same shared grid seen through an adapter
+// holding no SSH key (gridsim.Sim.WithoutSSHKey).
+func (s *Shared) WithoutSSHKey() *Shared { return &Shared{st: s.st, twin: s.twin, noKey: true} }
 
 // view is the simulator as s's twin; nil when that twin does not exist.
 func (s *Shared) view(sim *gridsim.Sim) (g *gridsim.Sim, err error) {
+	if s.noKey {
+		sim = sim.WithoutSSHKey()
+	}
 	if s.twin == 0 {
 		return sim, nil
 	}
@@ -449,6 +459,11 @@ func (s *Shared) InjectNodeFault(nodeID uint32, f gridsim.Fault) error {
 	return err
 }
 
+// FailSetups makes the next times setups fail (gridsim FaultSetupFails).
+func (s *Shared) FailSetups(times int) {
+	s.InjectFault(gridsim.Fault{Kind: gridsim.FaultSetupFails, Times: max(times, 1)})
+}
+
 // ClearFaults removes every injected fault.
 func (s *Shared) ClearFaults() {
 	s.change(bg, op{M: "ClearFaults"}, 0)
@@ -458,6 +473,7 @@ func (s *Shared) ClearFaults() {
 type op struct {
 	M        string            `json:"m"`
 	Twin     uint32            `json:"twin,omitempty"`
+	NoKey    bool              `json:"no_key,omitempty"` // through an adapter without an SSH key
 	Name     string            `json:"name,omitempty"`
 	VM       *grid.VMSpec      `json:"vm,omitempty"`
 	QSFSName string            `json:"qsfs_name,omitempty"`
@@ -491,8 +507,8 @@ func (r result) err() error { return r.Err }
 // cannot happen: entries replay in the order they ran.
 func (o op) apply(sim *gridsim.Sim) (r result) {
 	g := sim
-	if o.Twin != 0 {
-		v, err := (&Shared{twin: o.Twin}).view(sim)
+	if o.Twin != 0 || o.NoKey {
+		v, err := (&Shared{twin: o.Twin, noKey: o.NoKey}).view(sim)
 		if err != nil {
 			return result{Err: err}
 		}

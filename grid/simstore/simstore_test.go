@@ -45,7 +45,7 @@ func TestContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor)}
+		return s, gridtest.Fixture{Unverified: s.AsTwin(unverified), Poor: s.AsTwin(poor), NoSSHKey: s.WithoutSSHKey()}
 	})
 }
 

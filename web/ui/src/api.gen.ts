@@ -11749,7 +11749,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/yaml": string;
+                        "application/yaml": Record<string, never>;
                     };
                 };
                 /** @description error */

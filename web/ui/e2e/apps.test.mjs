@@ -266,6 +266,16 @@ describe('one-click apps', { skip }, () => {
       await page.waitForURL(new RegExp(`/deploy/app/${app}$`))
 
       await fillForm(page, app, plan.name)
+      // Nextcloud goes on a node the customer picks (the others on one we choose).
+      let picked = ''
+      if (app === 'nextcloud') {
+        await page.getByTestId('placement-advanced').click()
+        const option = page.locator('[data-testid="node-picker"] [data-testid="node-option"][data-pickable="true"][data-gpu="false"]').first()
+        await option.waitFor()
+        picked = await option.getAttribute('data-node')
+        await option.click()
+        assert.equal(await page.getByTestId('summary-placement').innerText(), `Node ${picked}`)
+      }
       const { due, pay } = await payAndCheck(page, plan.lines)
       if (app === 'nextcloud') assert.match(await page.getByTestId('summary-line-disk').innerText(), /\d/, 'no data disk line')
       if (app === 'nextcloud') assert.match(await page.getByTestId('order-summary').innerText(), /100 GB/, 'the summary does not price the 100 GB asked for')
@@ -274,6 +284,7 @@ describe('one-click apps', { skip }, () => {
       const id = await followToRunning(page, plan.lines, due)
       const d = (await getJSON(page, `/api/deployments/${id}`)).body
       assert.equal(d.app, app)
+      if (picked) assert.equal(String(d.node_id), picked, 'Nextcloud does not run on the node picked')
 
       // Access: HTTPS URLs as links.
       const access = page.getByTestId('app-access')

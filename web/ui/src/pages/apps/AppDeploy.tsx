@@ -16,7 +16,7 @@ import { OptionCard, Step, SummaryRow, Switch } from '../deploy/parts'
 import { PaymentStep, PeriodStep } from '../deploy/Sections'
 import { deployReducer, initialDeployState } from '../deploy/state'
 import { OrderSummary } from '../deploy/Summary'
-import { NameField, SshKeyField, vmProblem, type VmChoice } from '../deploy/VmSections'
+import { NameField, PlacementPicker, SshKeyField, vmProblem, type VmChoice } from '../deploy/VmSections'
 
 // The order form of one app (/deploy/app/:key, ?offer= from a co-op offer): name → the
 // app's own fields (GET /api/apps) → SSH key → billing period → card, with the live price
@@ -25,7 +25,7 @@ import { NameField, SshKeyField, vmProblem, type VmChoice } from '../deploy/VmSe
 // asks, then the deployment's page.
 
 /** The request fields of the parts shared with /deploy; app fields are app_config.<key>. */
-const sharedFields = ['name', 'ssh_key', 'ssh_key_id', 'ssh_key_name', 'months', 'coupon', 'payment_method', 'offer_id', 'app']
+const sharedFields = ['name', 'ssh_key', 'ssh_key_id', 'ssh_key_name', 'placement', 'node_id', 'months', 'coupon', 'payment_method', 'offer_id', 'app']
 
 export function AppDeploy() {
   const { key = '' } = useParams()
@@ -61,18 +61,25 @@ function AppOrder({ app }: { app: App }) {
 
   const config = useMemo(() => appConfig(app.fields, values), [app.fields, values])
   const configTodo = configProblem(app.fields, values)
+  // Nodes are picked by hand where any node of the pool will do, or among an offer's; a GPU
+  // app without an offer takes the GPU node we find.
+  const pickable = app.requires !== 'gpu' || !!offerId
+  const placement = pickable ? vm.placement : 'default'
+  const nodeId = placement === 'advanced' ? vm.node_id : null
   const quoteInput: QuoteInput | null = useMemo(() => {
     if (configTodo) return null
-    const q: QuoteInput = { app: app.key, app_config: config, months }
+    // Until a node is picked the price is the one of a node we choose.
+    const q: QuoteInput = { app: app.key, app_config: config, months, placement: nodeId ? 'advanced' : 'default' }
+    if (nodeId) q.node_id = nodeId
     if (coupon) q.coupon = coupon
-    if (offerId) {
-      q.offer_id = offerId
-      q.placement = 'default'
-    }
+    if (offerId) q.offer_id = offerId
     return q
-  }, [app.key, config, configTodo, months, coupon, offerId])
+  }, [app.key, config, configTodo, months, coupon, offerId, nodeId])
   const live = useQuote(quoteInput)
   const quote: Quote | null = live.error ? null : live.quote
+  // The app's main machine (its VM, or the control plane), so the node picker marks nodes without room.
+  const need = useMemo(() => (quote?.spec ? { cpu: quote.spec.cpu, ram_gb: quote.spec.ram_gb, disk_gb: quote.spec.disk_gb } : null), [quote?.spec])
+  const needsIPv4 = app.key === 'livekit' || values.master_ipv4 === true
 
   const savedCards = cards.data?.items ?? []
   const chosenCard =
@@ -118,7 +125,6 @@ function AppOrder({ app }: { app: App }) {
             ...quoteInput,
             name: vm.name.trim(),
             ...sshRequest(vm),
-            placement: 'default',
             payment_method: chosenCard?.id,
           }
         : null,
@@ -134,10 +140,10 @@ function AppOrder({ app }: { app: App }) {
   const loginHref = `/login?next=${encodeURIComponent(location.pathname + location.search)}`
   const busy = form.busy || state.confirming
   // The VM checks cover the name and the key; the image and placement are the app's.
-  const todo = vmProblem({ ...vm, image: 'app', placement: 'default' }) || configTodo
+  const todo = vmProblem({ ...vm, image: 'app', placement }) || configTodo
   const canPay = signedIn && !!quote && !!chosenCard && !live.loading && !busy && !state.adding && !todo
   const setVm = (patch: Partial<VmChoice>) => dispatch({ type: 'vm', patch })
-  const need = requirement[app.requires]
+  const required = requirement[app.requires]
 
   return (
     <Container className="py-8 sm:py-12">
@@ -149,7 +155,7 @@ function AppOrder({ app }: { app: App }) {
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-2">
             <h1 className="text-3xl font-bold tracking-tight text-fg">Deploy {app.name}</h1>
-            {need ? <Badge tone="primary">{need.label}</Badge> : null}
+            {required ? <Badge tone="primary">{required.label}</Badge> : null}
           </div>
           <p className="mt-2 text-base leading-7 text-muted">{app.summary}</p>
         </div>
@@ -170,8 +176,8 @@ function AppOrder({ app }: { app: App }) {
             Deploy {app.name} without it
           </Link>
         </Alert>
-      ) : need ? (
-        <p className="mt-4 max-w-3xl text-sm text-muted">{need.description}</p>
+      ) : required ? (
+        <p className="mt-4 max-w-3xl text-sm text-muted">{required.description}</p>
       ) : null}
 
       {catalog.error ? (
@@ -210,7 +216,21 @@ function AppOrder({ app }: { app: App }) {
               </Card>
             </Step>
 
-            <Step n={3} title="SSH key" description="Root access to the machines it runs on, for when you need it." testId="ssh-step">
+            {pickable ? (
+              <Step n={3} title="Placement" description={`Which machine on the grid runs ${app.key === 'kubernetes' ? 'the control plane' : 'it'}.`} testId="placement-step">
+                <PlacementPicker
+                  placement={vm.placement}
+                  nodeId={vm.node_id}
+                  onChange={setVm}
+                  need={need}
+                  ipv4={needsIPv4}
+                  offer={offerId}
+                  error={form.fieldError('node_id') ?? form.fieldError('placement') ?? fieldError('node_id')}
+                />
+              </Step>
+            ) : null}
+
+            <Step n={pickable ? 4 : 3} title="SSH key" description="Root access to the machines it runs on, for when you need it." testId="ssh-step">
               <SshKeyField
                 choice={vm}
                 onChange={setVm}
@@ -221,7 +241,7 @@ function AppOrder({ app }: { app: App }) {
             </Step>
 
             <PeriodStep
-              n={4}
+              n={pickable ? 5 : 4}
               state={state}
               dispatch={dispatch}
               tiers={catalog.data.tiers}
@@ -230,7 +250,7 @@ function AppOrder({ app }: { app: App }) {
             />
 
             <PaymentStep
-              n={5}
+              n={pickable ? 6 : 5}
               state={state}
               dispatch={dispatch}
               signedIn={signedIn}
@@ -260,6 +280,11 @@ function AppOrder({ app }: { app: App }) {
                       <span className="break-all">{shownValue(f, values[f.key])}</span>
                     </SummaryRow>
                   ))}
+                  <SummaryRow label="Placement">
+                    <span data-testid="summary-placement">
+                      {placement === 'advanced' ? (nodeId ? `Node ${nodeId}` : 'Choose a node') : 'Chosen for you'}
+                    </span>
+                  </SummaryRow>
                   <SummaryRow label="Billing period">{periodLabel(months)}</SummaryRow>
                 </>
               }

@@ -173,6 +173,8 @@ export interface Deployment {
   access?: Schema<'AppAccess'>
   /** Kubernetes: the cluster's workers. */
   workers?: Schema<'K8sWorker'>[]
+  /** Kubernetes: a worker change waiting for its prorated charge's authentication (confirmed on /pay/:order_id). */
+  workers_pending?: { count: number; order_id: string }
   /** What cancelling gives back, as the storefront decided. */
   on_cancel?: 'refund' | 'credit'
   /** Staff lists: the customer and what the order cost. */

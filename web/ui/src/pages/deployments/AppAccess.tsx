@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../../components/Dialog'
 import { Badge, CopyButton, useApi } from '../../components/data'
 import { Alert } from '../../components/forms'
 import { DownloadIcon, ExternalLinkIcon, GlobeIcon, KeyIcon, LayersIcon, MinusIcon, PlusIcon, TriangleAlertIcon } from '../../components/icons'
-import { Button, Card, IconBadge, buttonClass, cx } from '../../components/ui'
+import { Button, ButtonLink, Card, IconBadge, buttonClass, cx } from '../../components/ui'
 import type { Deployment } from '../../deployments'
 
 // The app half of a deployment's page: the Access panel (its URLs, ports, credentials
@@ -219,6 +219,8 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
   const card = cards.data?.items.find((c) => c.is_default) ?? cards.data?.items[0]
   const have = workers.length
   const adding = count > have
+  // A change whose prorated charge waits for the bank's authentication (SCA): confirmed on /pay/:id.
+  const pending = d.workers_pending
   const min = 1
   const max = 5
 
@@ -250,7 +252,14 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
       ) : (
         <p className="mt-3 text-sm text-muted">The workers appear once the cluster is running.</p>
       )}
-      {ready ? (
+      {ready && pending ? (
+        <Alert tone="warning" className="mt-4" title={`${pending.count} workers: confirm the payment`} data-testid="workers-pending">
+          Your bank wants to confirm the charge for the new workers before they are added.
+          <ButtonLink to={`/pay/${encodeURIComponent(pending.order_id)}`} size="sm" className="mt-3" data-testid="workers-confirm">
+            Confirm the payment
+          </ButtonLink>
+        </Alert>
+      ) : ready ? (
         <div className="mt-4 border-t border-border pt-4">
           <p className="text-sm font-medium text-fg" id={`workers-${d.id}`}>
             Change the number of workers
@@ -304,9 +313,12 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
             payment_method: card?.id,
             client_key: newClientKey(),
           })
+          const waiting = next.workers_pending
           onChanged(
             next,
-            adding
+            waiting
+              ? 'Your bank wants to confirm the charge for the new workers: confirm it below.'
+              : adding
               ? `${d.name} now has ${count} workers; the new ones are being added.`
               : `${d.name} now has ${count} ${count === 1 ? 'worker' : 'workers'}; the renewal price drops from the next period.`,
           )

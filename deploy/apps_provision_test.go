@@ -118,6 +118,14 @@ func TestEachAppProvisionsToRunningWithItsAccessPanel(t *testing.T) {
 	if u := urlOf(lk, "LiveKit signalling"); !strings.HasPrefix(u, "wss://meet") {
 		t.Errorf("livekit signalling URL = %q", u)
 	}
+	// LiveKit is installed on the VM at first boot (the hub has no image).
+	lp, err := s.wallet.Project(ctx, deploy.ProjectName(lk.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvm, _ := lp.VM("vm"); lvm.Setup == nil || lvm.Setup.Name != "livekit" || lvm.Setup.Status != grid.SetupDone {
+		t.Errorf("livekit VM setup = %+v; want the livekit setup done", lvm.Setup)
+	}
 	if n, _ := s.sim.Node(ctx, *lk.NodeID); n.PublicIPv4 == 0 && lk.IPv4 == "" {
 		t.Errorf("livekit on node %d without public IPv4", n.ID)
 	}

@@ -104,11 +104,11 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 	case AppOpenWebUI:
 		vm.Env["OPENWEBUI_DOMAIN"], vm.Env["OLLAMA_MODEL"], vm.Env["WEBUI_SECRET_KEY"] = domain, cfg.str("model"), sec.WebUIKey
 	case AppLiveKit:
-		// TODO(gridapps2): set vm.Setup = grid.LiveKitSetup(key, secret,
-		// domain) once it is in main: the hub has no LiveKit image, so the
-		// adapter installs livekit-server over SSH at first boot. Until then
-		// the keys travel in the VM's environment.
-		vm.Env["LIVEKIT_DOMAIN"], vm.Env["LIVEKIT_KEYS"] = domain, sec.Shown[0].Value+": "+sec.Shown[1].Value
+		// The hub has no LiveKit image: the grid installs and configures
+		// livekit-server on the Ubuntu VM at first boot (grid.LiveKitSetup,
+		// over SSH; the key and secret never go into the VM's environment).
+		vm.Env["LIVEKIT_DOMAIN"] = domain
+		vm.Setup = grid.LiveKitSetup(sec.Shown[0].Value, sec.Shown[1].Value, domain)
 	}
 	if err := s.rentIfNeeded(ctx, d, &vm); err != nil {
 		return s.failOrRetry(ctx, g, d, err)

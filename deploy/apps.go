@@ -568,6 +568,9 @@ func fillAccess(d *Deployment) {
 		if d.Workers == nil {
 			d.Workers = []Worker{}
 		}
+		if st.Upgrade != "" {
+			d.WorkersPending = &WorkersPending{Count: st.Want, OrderID: st.Upgrade}
+		}
 	}
 	if d.CredentialsShownAt != nil {
 		a.Credentials = "shown"

@@ -367,8 +367,12 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_chargeDeclined"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "workers-2-declined"}); err != nil {
-		t.Fatal(err)
+	_, err = s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "workers-2-declined"})
+	if e := (*fiatdashboard.Error)(nil); !asError(err, &e) || e.Code != fiatdashboard.EINVALID || e.Field != "payment_method" {
+		t.Fatalf("workers paid with a declined card = %v; want EINVALID on payment_method", err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); d.WorkersPending != nil {
+		t.Errorf("a declined change is pending: %+v", d.WorkersPending)
 	}
 	if err := s.svc.Provision(s.system(), k.ID); err != nil {
 		t.Fatal(err)
@@ -384,6 +388,33 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 	}
 	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 2 || sub().RenewalCents != quote(2) {
 		t.Errorf("after paying: %d workers, renewal %d; want 2 and %d", len(d.Workers), sub().RenewalCents, quote(2))
+	}
+
+	// A card that needs the customer's authentication: the change waits,
+	// shown on the deployment with its order; another change is refused
+	// meanwhile; once authenticated and paid, the workers come.
+	si, err = s.bill.NewSetupIntent(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_authenticationRequired"); err != nil {
+		t.Fatal(err)
+	}
+	d, err = s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 3, PaymentMethod: "pm_card_authenticationRequired", ClientKey: "workers-3-sca"})
+	if err != nil || d.WorkersPending == nil || d.WorkersPending.Count != 3 || len(d.Workers) != 2 {
+		t.Fatalf("a change waiting for authentication = %+v, %v", d, err)
+	}
+	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 4, ClientKey: "workers-4-meanwhile"}); fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Errorf("a change while one waits = %v, want ECONFLICT", err)
+	}
+	if _, err := s.bill.MockAuthenticate(s.customer, uuid.MustParse(d.WorkersPending.OrderID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.Provision(s.system(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 3 || d.WorkersPending != nil || sub().RenewalCents != quote(3) {
+		t.Errorf("after authenticating: %d workers, pending %+v, renewal %d; want 3, none, %d", len(d.Workers), d.WorkersPending, sub().RenewalCents, quote(3))
 	}
 
 	// Only the customer's own cluster.

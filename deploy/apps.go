@@ -595,8 +595,9 @@ func fillAccess(d *Deployment) {
 		}
 	case AppNextcloud:
 		if st.URL != "" {
-			a.URLs = append(a.URLs, AccessURL{Label: "Nextcloud", URL: st.URL})
+			a.URLs = append(a.URLs, AccessURL{Label: "Nextcloud", URL: st.URL}, AccessURL{Label: "Nextcloud setup", URL: st.URL + "/aio"})
 		}
+		a.Ports = append(a.Ports, Port{Label: "First setup", Value: "open Nextcloud setup: it shows its passphrase once and creates your admin account"})
 	case AppOpenWebUI:
 		if st.URL != "" {
 			a.URLs = append(a.URLs, AccessURL{Label: "Open WebUI", URL: st.URL})

@@ -99,8 +99,9 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 				vm.Disks = append(vm.Disks, grid.Disk{Name: "data", Size: p.DiskGB << 30, MountPoint: "/mnt/data"})
 			}
 		}
-		vm.Env["NEXTCLOUD_DOMAIN"], vm.Env["NEXTCLOUD_AIO_LINK"], vm.Env["GATEWAY"], vm.Env["IPV4"] = domain, "true", "true", "false"
-		vm.Env["NEXTCLOUD_ADMIN_USER"], vm.Env["NEXTCLOUD_ADMIN_PASSWORD"] = sec.Shown[0].Value, sec.Shown[1].Value
+		// As the TF dashboard's tf_nextcloud.vue sets them: the AIO setup
+		// page at <domain>/aio creates the admin account.
+		vm.Env["NEXTCLOUD_DOMAIN"], vm.Env["NEXTCLOUD_AIO_LINK"], vm.Env["GATEWAY"], vm.Env["IPV4"] = domain, domain+"/aio", "true", strconv.FormatBool(spec.IPv4)
 	case AppOpenWebUI:
 		vm.Env["OPENWEBUI_DOMAIN"], vm.Env["OLLAMA_MODEL"], vm.Env["WEBUI_SECRET_KEY"] = domain, cfg.str("model"), sec.WebUIKey
 	case AppLiveKit:

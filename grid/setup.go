@@ -192,22 +192,28 @@ func (s VMSpec) validateSetup() error {
 // output to SetupLog, mode 600), removes the file, and writes the marker
 // only when the script succeeded. The exit status is the script's.
 func SetupCommand(s *Setup) string {
-	marker, logf := SetupMarker(s.Name), SetupLog(s.Name)
+	return setupCommand(s, SetupDir, SetupLog(s.Name), "/root")
+}
+
+// setupCommand is SetupCommand with the marker directory, the log file
+// and the directory of the script's temporary file given.
+func setupCommand(s *Setup, dir, logFile, tmpDir string) string {
+	marker := path.Join(dir, "setup-"+s.Name+".done")
 	script := s.Script
 	if !strings.HasSuffix(script, "\n") {
 		script += "\n"
 	}
 	return "set -u\n" +
-		"if [ -f " + marker + " ]; then exit 0; fi\n" +
+		"if [ -f '" + marker + "' ]; then exit 0; fi\n" +
 		"umask 077\n" +
-		"mkdir -p " + SetupDir + "\n" +
-		"f=$(mktemp /root/.fd-setup-" + s.Name + ".XXXXXX)\n" +
+		"mkdir -p '" + dir + "'\n" +
+		"f=$(mktemp '" + tmpDir + "/.fd-setup-" + s.Name + ".XXXXXX')\n" +
 		"trap 'rm -f \"$f\"' EXIT\n" +
 		"cat > \"$f\" <<'" + setupEOF + "'\n" +
 		script +
 		setupEOF + "\n" +
-		"bash -e \"$f\" </dev/null >" + logf + " 2>&1\n" +
+		"bash -e \"$f\" </dev/null >'" + logFile + "' 2>&1\n" +
 		"rc=$?\n" +
-		"if [ \"$rc\" -eq 0 ]; then date -u +%FT%TZ > " + marker + "; fi\n" +
+		"if [ \"$rc\" -eq 0 ]; then date -u +%FT%TZ > '" + marker + "'; fi\n" +
 		"exit \"$rc\"\n"
 }

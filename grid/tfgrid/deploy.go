@@ -175,7 +175,7 @@ func (c *Client) DeployVM(ctx context.Context, project string, spec grid.VMSpec)
 	if err := c.requireKey(spec); err != nil {
 		return grid.Project{}, err
 	}
-	p, err := c.deployPrimary(ctx, project, spec)
+	p, err := c.deployPrimary(context.WithValue(ctx, noMarkerCheck{}, true), project, spec)
 	if err != nil || spec.Setup == nil {
 		return p, err
 	}
@@ -233,7 +233,7 @@ func (c *Client) DeployStandbyVM(ctx context.Context, project string, spec grid.
 	if err := c.requireKey(spec); err != nil {
 		return grid.Project{}, err
 	}
-	p, err := c.deployStandby(ctx, project, spec)
+	p, err := c.deployStandby(context.WithValue(ctx, noMarkerCheck{}, true), project, spec)
 	if err != nil || spec.Setup == nil {
 		return p, err
 	}

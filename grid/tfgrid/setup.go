@@ -187,11 +187,17 @@ func (c *Client) execSetup(ctx context.Context, host string, s *grid.Setup) (gri
 	}
 }
 
+// noMarkerCheck marks a context whose snapshot is followed by the setup
+// itself (DeployVM): checking the marker first would only wait on a VM
+// that is still booting.
+type noMarkerCheck struct{}
+
 // setupState reports a VM's setup for Project: done once the adapter saw
-// it done (or finds its marker), failed after a failed run, else pending.
+// it done (or finds its marker: one SSH login, at most 10 s, until it is
+// seen done), failed after a failed run, else pending.
 func (c *Client) setupState(ctx context.Context, contract uint64, s *grid.Setup, host string) *grid.SetupState {
 	status := c.setups.get(contract)
-	if status != grid.SetupDone && c.sshSigner != nil && host != "" {
+	if status != grid.SetupDone && c.sshSigner != nil && host != "" && ctx.Value(noMarkerCheck{}) == nil {
 		check, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if client, err := c.dialSSH(check, host, "the VM", 10*time.Second); err == nil {

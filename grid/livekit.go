@@ -53,7 +53,10 @@ func LiveKitPorts() []Port {
 //     must be exposed on the node": the VM's public IPv4),
 //     `rtc.port_range_start/end: 50000-60000` (UDP media) and
 //     `rtc.use_external_ip: true` (the advertised candidate is the public
-//     IPv4), and the API key pair under `keys`;
+//     IPv4), the API key pair under `keys`, and `bind_addresses: [""]`
+//     (every interface: the gateway reaches 7880 over the public IPv4 or
+//     Mycelium; livekit-server binds to loopback only in --dev mode,
+//     cmd/server/main.go);
 //   - the embedded TURN server over UDP on 3478 (`turn.udp_port`), which
 //     LiveKit advertises as turn:<node ip>:3478 (pkg/service/roommanager.go
 //     iceServersForParticipant) and starts with a UDP port alone
@@ -68,7 +71,8 @@ func LiveKitPorts() []Port {
 //
 // The script is idempotent by itself too (it overwrites what it writes).
 // apiKey is 3-64 of [A-Za-z0-9_-], apiSecret 32-128 letters or digits
-// (livekit-server refuses secrets shorter than 32 characters), domain the
+// (livekit-server logs "secret is too short, should be at least 32
+// characters" below that: pkg/config/config.go ValidateKeys), domain the
 // gateway's FQDN; with a bad argument the returned Setup fails Validate
 // naming the argument (never its value).
 func LiveKitSetup(apiKey, apiSecret, domain string) *Setup {

@@ -26,16 +26,18 @@ import (
 // DeployVM finds the marker and never runs the script again. The script
 // may hold secrets (API keys): it is never logged, never returned in a
 // Project, and an error about it never echoes its text or its output.
-// Seal any stored copy of a spec holding a Setup (simstore's journal is
-// sealed).
+// Script is never marshalled to JSON.
 type Setup struct {
 	// Name is what the setup installs, e.g. "livekit": 1 to 32 of a-z,
 	// 0-9, '-' and '_'. It names the marker file.
 	Name string
 	// Script is a bash script run as root with `bash -e`, from a file
 	// only root can read; its output goes to SetupLog on the VM (mode
-	// 600), never to the platform.
-	Script string
+	// 600), never to the platform. It is left out of JSON, so a spec
+	// stored or queued as JSON never carries it: rebuild the Setup from
+	// the sealed secrets where it is needed (simstore journals it apart,
+	// sealed).
+	Script string `json:"-"`
 	// Service is the systemd unit the setup leaves running; reported.
 	Service string
 	// Ports are what the service listens on; reported (the access panel

@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -149,5 +150,25 @@ func TestLiveKitSetupConfiguresTheServer(t *testing.T) {
 		if strings.Contains(text, testSecret) {
 			t.Errorf("printing the setup shows its secret: %s", text)
 		}
+	}
+}
+
+func TestSetupScriptStaysOutOfJSON(t *testing.T) {
+	spec := VMSpec{Name: "app", Setup: LiveKitSetup("APIkey", testSecret, "lk.example.com")}
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), testSecret) || strings.Contains(string(raw), "livekit-server") {
+		t.Errorf("a spec marshalled to JSON carries the setup's script: %s", raw)
+	}
+	var back VMSpec
+	if err := json.Unmarshal(raw, &back); err != nil || back.Setup == nil || back.Setup.Name != "livekit" || back.Setup.Script != "" {
+		t.Fatalf("read back: %+v, %v", back.Setup, err)
+	}
+	var fe *fiatdashboard.Error
+	back.Flist, back.NodeID, back.CPU, back.Memory, back.Mycelium = LiveKitFlist, 1, 1, GB, true
+	if err := back.Validate(); !errors.As(err, &fe) || fe.Field != "setup.script" {
+		t.Errorf("a spec read back from JSON: %v; want it refused for its missing script, not deployed without it", err)
 	}
 }

@@ -97,15 +97,19 @@ var owned = map[string][]string{
 		// Views rbac owns for every other package: who an account is, who
 		// holds which role where (migrations/sql/00070_identity_views.sql).
 		"account_directory", "role_grants"},
-	"tenant": {"tenants", "tenant_applications", "tenant_domains", "platform_settings", "audit_events", "coop_members", "coop_invitations",
+	"tenant": {"tenants", "tenant_applications", "tenant_domains", "platform_settings", "audit_events",
 		"outbox"}, // the outbox: tenant.Owe writes it, the jobs relay hands it over (shared, below)
 	"themes": {"tenant_assets"},
-	"billing": {"coupons", "discount_tiers", "disputes", "ledger_entries", "ledger_postings", "member_stripe", "orders",
+	"billing": {"coupons", "discount_tiers", "disputes", "ledger_entries", "ledger_postings", "orders",
 		"payment_methods", "price_rules", "refunds", "stripe_customers", "stripe_events", "subscriptions", "tenant_stripe",
-		"coop_reversals", "coop_transfers", "invoices", "invoice_counters",
+		"invoices", "invoice_counters",
 		// Views billing owns for the admin's customer pages and deployment
-		// list (migrations/sql/00070_owned_views.sql).
-		"order_summaries", "credit_postings", "card_summaries"},
+		// list (migrations/sql/00070_owned_views.sql), and for the co-op
+		// domain's payments pages (00125_coop_orders_view.sql).
+		"order_summaries", "credit_postings", "card_summaries", "coop_orders"},
+	// The co-op domain: members, invitations, the members' transfers and
+	// reversals, and their payout accounts.
+	"billing/coop":     {"coop_members", "coop_invitations", "coop_transfers", "coop_reversals", "member_stripe"},
 	"billing/treasury": {"tenant_wallets", "topup_policies", "topups", "topup_quotes", "treasury_alerts", "treasury_snapshots"},
 	"deploy": {"deployments", "deployment_events", "deployment_gpus", "deployment_secrets", "grid_bill_sync", "grid_bills",
 		"grid_contracts", "operator_nodes", "operator_twins", "pool_nodes", "qsfs_backends", "reconcile_reports", "ssh_keys",
@@ -116,7 +120,7 @@ var owned = map[string][]string{
 // shared are tables every package may use: the tenancy root every row is
 // keyed by, and the views rbac publishes (tenant publishes the function
 // outbox_owes, which the scan does not see as a table).
-var shared = []string{"tenants", "account_directory", "role_grants", "order_summaries", "credit_postings", "card_summaries"}
+var shared = []string{"tenants", "account_directory", "role_grants", "order_summaries", "credit_postings", "card_summaries", "coop_orders"}
 
 // readsAlso are the packages that may use other packages' tables, and which:
 // platform plumbing, and the crossings not yet replaced by a call to the
@@ -130,10 +134,9 @@ var readsAlso = map[string][]string{
 	"cmd/fiatdashboard": {"*"},
 	// Not yet replaced by calls to the owner:
 	"billing": {
-		"coop_members",   // co-op splits read the members tenant keeps
-		"deployments",    // co-op payments name the server each paid for
 		"tenant_wallets", // checkout refuses orders the grid wallet cannot pay, in its transaction
 	},
+	"billing/coop":     {"deployments"},    // co-op payments name the server each paid for
 	"billing/treasury": {"grid_contracts"}, // the burn of live projects
 	"deploy": {
 		"node_operator_requests", // the console's node operators list counts their requests

@@ -55,6 +55,9 @@ type Config struct {
 	// PlatformCountry is the platform Stripe account's country (ISO 3166-1
 	// alpha-2; default US): co-op members elsewhere need cross-border payouts.
 	PlatformCountry string
+	// Coops is the co-op domain (billing/coop): co-ops' splits, transfers
+	// and reversals; nil: co-op storefronts cannot take payments.
+	Coops Coops
 }
 
 // Mailer sends mail for a tenant (rbac's outbox or SMTP sender).
@@ -81,18 +84,25 @@ type Service struct {
 	enqueue Enqueuer
 	emitter *Emitter
 	mailer  Mailer
+	coops   Coops
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// NewService wires billing. In mock mode emitter posts the events Stripe would send.
-func NewService(db *sqlx.DB, cfg Config, authz tenant.Authorizer, g grid.Grid, enqueue Enqueuer, emitter *Emitter, log *slog.Logger) *Service {
+// NewStripeClient is the Stripe client of cfg (the platform's account, or
+// stripe-mock), as billing's own.
+func NewStripeClient(cfg Config) *client.API {
 	bc := &stripe.BackendConfig{HTTPClient: &http.Client{Timeout: 30 * time.Second}, MaxNetworkRetries: stripe.Int64(2),
 		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
 	if cfg.APIURL != "" {
 		bc.URL = stripe.String(cfg.APIURL)
 	}
-	sc := client.New(cfg.SecretKey, stripe.NewBackendsWithConfig(bc))
+	return client.New(cfg.SecretKey, stripe.NewBackendsWithConfig(bc))
+}
+
+// NewService wires billing. In mock mode emitter posts the events Stripe would send.
+func NewService(db *sqlx.DB, cfg Config, authz tenant.Authorizer, g grid.Grid, enqueue Enqueuer, emitter *Emitter, log *slog.Logger) *Service {
+	sc := NewStripeClient(cfg)
 	if len(cfg.RetryDays) == 0 {
 		cfg.RetryDays = []int{1, 3, 5}
 	}
@@ -102,18 +112,15 @@ func NewService(db *sqlx.DB, cfg Config, authz tenant.Authorizer, g grid.Grid, e
 	if cfg.StorefrontURL == nil {
 		cfg.StorefrontURL = func(slug string) string { return "https://" + slug }
 	}
-	return &Service{db: db, sc: sc, cfg: cfg, authz: authz, grid: g, enqueue: enqueue, emitter: emitter, mailer: cfg.Mailer, log: log, now: time.Now}
+	coops := cfg.Coops
+	if coops == nil {
+		coops = noCoops{db}
+	}
+	return &Service{db: db, sc: sc, cfg: cfg, authz: authz, grid: g, enqueue: enqueue, emitter: emitter, mailer: cfg.Mailer, coops: coops, log: log, now: time.Now}
 }
 
 // SetClock replaces the clock (tests of renewals).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-func (s *Service) platformCountry() string {
-	if c := strings.ToUpper(strings.TrimSpace(s.cfg.PlatformCountry)); c != "" {
-		return c
-	}
-	return "US"
-}
 
 // liveKey reports whether the configured key is a live-mode key: events
 // whose livemode differs are the other mode's and change nothing here.

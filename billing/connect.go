@@ -195,7 +195,7 @@ func (s *Service) customerFor(ctx context.Context, acct string) (string, error) 
 // else EINVALID with the message the storefront shows.
 func (s *Service) chargeable(ctx context.Context) (string, error) {
 	// A co-op charges on the platform (separate charges and transfers).
-	if coop, err := s.coopChargeable(ctx); coop || err != nil {
+	if coop, err := s.coops.Chargeable(ctx); coop || err != nil {
 		return "", err
 	}
 	var c *ConnectStatus

@@ -26,7 +26,7 @@ import (
 // Stripe Dashboard, so the tenant's admins see and answer disputes on our
 // admin pages (Disputes, RespondDispute). A co-op's charges are the
 // platform's own: a lost dispute takes back the members' transfers in
-// proportion, as a refund does (coopRefunded).
+// proportion, as a refund does (billing/coop's Refunded).
 
 // Dispute is one dispute of a tenant's charge.
 type Dispute struct {
@@ -149,7 +149,7 @@ func (s *Service) disputeEvent(ctx context.Context, tid uuid.UUID, typ string, r
 	case closed:
 		if d.Status == stripe.DisputeStatusLost && o != nil {
 			// A co-op's members give back their part of what was lost.
-			if err := s.coopRefunded(ctx, tid, pi); err != nil {
+			if err := s.coops.Refunded(ctx, tid, pi); err != nil {
 				return "", err
 			}
 		}

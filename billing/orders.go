@@ -156,7 +156,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 				return err
 			}
 		}
-		return snapshotSplit(ctx, tx, &o) // a co-op's order keeps the split it was placed under
+		return s.snapshotSplit(ctx, tx, &o) // a co-op's order keeps the split it was placed under
 	})
 	if err != nil {
 		return nil, err

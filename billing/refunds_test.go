@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 )
 
@@ -50,13 +49,13 @@ func (h *heldEvents) release(t *testing.T) {
 
 // newRecordedFixture is newFixture whose service talks to stripe-mock
 // through a recorder and whose events can be held back.
-func newRecordedFixture(t *testing.T) (*fixture, *recorder, *heldEvents) {
+func newRecordedFixture(t *testing.T) (*fixture, *billingtest.Recorder, *heldEvents) {
 	t.Helper()
 	f := newFixture(t)
-	rec, held := &recorder{}, &heldEvents{}
+	rec, held := &billingtest.Recorder{}, &heldEvents{}
 	emitter := billing.NewEmitter(secret, 0, held.send(func(ctx context.Context, p []byte, sig string) error { return f.svc.ReceiveWebhook(ctx, p, sig) }), f.log).
 		Connect(connectSecret, held.send(func(ctx context.Context, p []byte, sig string) error { return f.svc.ReceiveConnectWebhook(ctx, p, sig) }))
-	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: rec.start(t), Mock: true,
+	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: rec.Start(t), Mock: true,
 		Mailer: rbac.NewOutbox(f.d.App)}, f.authz, f.sim, syncQueue{f}, emitter, f.log)
 	return f, rec, held
 }
@@ -95,7 +94,7 @@ func TestPartialRefundsBeforeTheWebhookNeverCollide(t *testing.T) {
 	for _, r := range rows {
 		keys["refund-"+r.ID.String()] = true
 	}
-	sent := rec.posts("/v1/refunds", "")
+	sent := rec.Posts("/v1/refunds", "")
 	if len(sent) != 2 {
 		t.Fatalf("refund requests sent = %d, want 2", len(sent))
 	}
@@ -203,7 +202,7 @@ func TestDisputeIsRecordedAnsweredAndClosed(t *testing.T) {
 	if err != nil || d.SubmittedAt == nil {
 		t.Fatalf("answer = %+v, %v", d, err)
 	}
-	sent := rec.posts("/v1/disputes/dp_test_1", "")
+	sent := rec.Posts("/v1/disputes/dp_test_1", "")
 	if len(sent) != 1 || sent[0].Account != acct || sent[0].Form.Get("submit") != "true" || !strings.Contains(sent[0].Form.Get("evidence[uncategorized_text]"), "used it every day") {
 		t.Errorf("dispute answer sent = %+v", sent)
 	}
@@ -213,52 +212,5 @@ func TestDisputeIsRecordedAnsweredAndClosed(t *testing.T) {
 	}
 	if bad, _ := f.svc.Unbalanced(f.owner); len(bad) != 0 {
 		t.Errorf("unbalanced entries: %v", bad)
-	}
-}
-
-// TestCoopLostDisputeReversesTheMembersInProportion: a co-op's lost dispute
-// takes back the members' transfers as a full refund would; a member's
-// failed payout is shown on its payout account and mailed to it.
-func TestCoopLostDisputeReversesTheMembersInProportion(t *testing.T) {
-	c := newCoopFixture(t)
-	c.addCard("pm_card_visa")
-	bobAccount := c.onboard(c.bobCtx)
-	o, err := c.svc.Checkout(c.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "coop-disputed"})
-	if err != nil || o.Status != billing.OrderPaid {
-		t.Fatalf("order = %+v, %v", o, err)
-	}
-	before := c.transfers(o.ID)
-	em := billing.NewEmitter(secret, 0, func(ctx context.Context, p []byte, sig string) error {
-		return c.svc.ReceiveWebhook(ctx, p, sig)
-	}, c.log).Connect(connectSecret, func(ctx context.Context, p []byte, sig string) error {
-		return c.svc.ReceiveConnectWebhook(ctx, p, sig)
-	})
-	em.Dispute("created", "", *o, "dp_coop_1", "needs_response", 1500, time.Now().Add(48*time.Hour))
-	if n := len(c.rec.posts("/v1/transfers/", "/reversals")); n != 0 {
-		t.Fatalf("%d reversals while the dispute is open, want 0", n)
-	}
-	em.Dispute("closed", "", *o, "dp_coop_1", "lost", 1500, time.Now().Add(48*time.Hour))
-	after := c.transfers(o.ID)
-	for _, m := range []uuid.UUID{c.alice, c.bob} {
-		if after[m].Reversed != before[m].Amount {
-			t.Errorf("member %s: reversed %d of %d after the lost dispute, want all of it", m, after[m].Reversed, before[m].Amount)
-		}
-	}
-	if n := len(c.rec.posts("/v1/transfers/", "/reversals")); n != 2 {
-		t.Errorf("transfer reversals sent = %d, want 2", n)
-	}
-
-	// Bob's bank refuses a payout of his connected account.
-	em.PayoutFailed(bobAccount, "po_test_1", 164, "account_closed", "The bank account has been closed")
-	acct, err := c.svc.MyPayoutAccount(c.bobCtx)
-	if err != nil || !strings.Contains(acct.PayoutFailure, "The bank account has been closed") {
-		t.Errorf("Bob's payout account = %+v, %v; want the failure shown", acct, err)
-	}
-	var mails int
-	if err := c.d.Owner(t).Get(&mails, `SELECT count(*) FROM outbox_emails WHERE to_addr = 'bob@console.test' AND subject = 'A payout to your bank failed'`); err != nil {
-		t.Fatal(err)
-	}
-	if mails != 1 {
-		t.Errorf("%d payout-failed mails to Bob, want 1", mails)
 	}
 }

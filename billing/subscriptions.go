@@ -197,7 +197,7 @@ func (s *Service) renew(ctx context.Context, tid, id uuid.UUID, onSession bool) 
 		if err != nil {
 			return err
 		}
-		if err := snapshotSplit(ctx, tx, &o); err != nil { // a co-op's renewal: today's split
+		if err := s.snapshotSplit(ctx, tx, &o); err != nil { // a co-op's renewal: today's split
 			return err
 		}
 		if o.Status == OrderRequiresAction && !onSession {

@@ -151,7 +151,7 @@ func (s *Service) ProcessEvent(ctx context.Context, id string) error {
 	outcome := "ignored"
 	if row.TenantID == nil {
 		// Perhaps a co-op member's own connected account (its onboarding).
-		if outcome, err = s.memberEvent(ctx, row.Type, row.Payload); err != nil {
+		if outcome, err = s.coops.MemberEvent(ctx, row.Type, row.Payload); err != nil {
 			return fmt.Errorf("event %s (%s): %w", id, row.Type, err)
 		}
 	} else {
@@ -358,7 +358,7 @@ func (s *Service) orderPaid(ctx context.Context, tid uuid.UUID, account string, 
 		// The fee Stripe actually took, before a co-op divides the rest.
 		err = s.recordFee(ctx, tid, pi.ID, account, charge)
 		if err == nil {
-			err = s.coopPaid(ctx, tid, pi.ID, charge)
+			err = s.coops.Paid(ctx, tid, pi.ID, charge)
 		}
 	}
 	return outcome, err
@@ -400,7 +400,7 @@ func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.
 	})
 	if err == nil {
 		// A co-op's members give back their part of the refund.
-		err = s.coopRefunded(ctx, tid, ch.PaymentIntent.ID)
+		err = s.coops.Refunded(ctx, tid, ch.PaymentIntent.ID)
 	}
 	return outcome, err
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
@@ -88,8 +89,9 @@ func newShop(t *testing.T) *shop {
 		Connect("whsec_tc", func(ctx context.Context, p []byte, sig string) error {
 			return s.bill.ReceiveConnectWebhook(ctx, p, sig)
 		})
-	s.bill = billing.NewService(w.d.App, billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		w.authz, w.sim, syncEvents{b: &s.bill, svc: &w.svc, db: w.d.App}, emitter, log)
+	bcfg := billing.Config{SecretKey: "sk_test_1", WebhookSecret: "whsec_t", ConnectWebhookSecret: "whsec_tc", APIURL: stripemock.ForTest(t).URL, Mock: true}
+	bcfg.Coops = coop.New(w.d.App, w.authz, log, coop.Options{Stripe: bcfg, Emitter: emitter})
+	s.bill = billing.NewService(w.d.App, bcfg, w.authz, w.sim, syncEvents{b: &s.bill, svc: &w.svc, db: w.d.App}, emitter, log)
 	var ex *exchangesim.Sim
 	s.treasury, ex = billingtest.Treasury(t, w.d.App, w.authz, w.sim, treasury.Options{Grids: billingtest.SimWalletGrids(w.sim)})
 	s.twin, _ = billingtest.FundWallet(t, s.treasury, w.sim, ex, w.tenantID, 1000*grid.UnitsPerTFT)

@@ -62,16 +62,16 @@ func (s *Service) PlatformAccounts(ctx context.Context, q, after string, limit i
 			LEFT JOIN LATERAL (SELECT count(*) AS n FROM sessions
 				WHERE account_id = p.id AND revoked_at IS NULL AND expires_at > now()) se ON true
 			ORDER BY p.email`, after, pattern, limit)
-		if err != nil || len(rows) == 0 {
+		if err != nil || len(rows) == 0 || s.coopsOf == nil {
 			return err
 		}
-		// The co-ops each is a member of, from the tenant package, which
+		// The co-ops each is a member of, from the co-op domain, which
 		// keeps co-op members.
 		ids := make([]uuid.UUID, len(rows))
 		for i, r := range rows {
 			ids[i] = r.ID
 		}
-		coops, err = tenant.CoopsOf(ctx, tx, ids)
+		coops, err = s.coopsOf(ctx, tx, ids)
 		return err
 	})
 	if err != nil {

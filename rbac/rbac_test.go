@@ -72,7 +72,7 @@ func TestPolicyChangesReachOtherInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, _ := rbac.ParseKeyring("t:" + base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	svc := rbac.NewService(d.App, r.Client, a1, rbac.NewOutbox(d.App), keys, log)
+	svc := rbac.NewService(d.App, r.Client, a1, rbac.NewOutbox(d.App), keys, nil, log)
 	owner, err := rbac.NewStore(d.App).EnsureAccount(ctx, tn.ID, "owner@alpha.test", "a long enough passphrase", rbac.RoleOwner)
 	if err != nil {
 		t.Fatal(err)

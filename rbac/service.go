@@ -31,13 +31,20 @@ type Service struct {
 	limiter *Limiter
 	mailer  Mailer
 	keys    *Keyring
+	coopsOf CoopsOf
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// NewService wires the identity service.
-func NewService(db *sqlx.DB, rdb redis.UniversalClient, authz *Authorizer, mailer Mailer, keys *Keyring, log *slog.Logger) *Service {
-	return &Service{db: db, rdb: rdb, authz: authz, limiter: NewLimiter(rdb), mailer: mailer, keys: keys, log: log, now: time.Now}
+// CoopsOf names, in tx, the co-ops each of the accounts is a member of
+// (billing/coop.CoopsOf, which keeps co-op members): the console's
+// accounts list shows them.
+type CoopsOf func(ctx context.Context, tx *tenant.Tx, accounts []uuid.UUID) (map[uuid.UUID][]string, error)
+
+// NewService wires the identity service. coopsOf names accounts' co-ops on
+// the console's accounts list (nil: none).
+func NewService(db *sqlx.DB, rdb redis.UniversalClient, authz *Authorizer, mailer Mailer, keys *Keyring, coopsOf CoopsOf, log *slog.Logger) *Service {
+	return &Service{db: db, rdb: rdb, authz: authz, limiter: NewLimiter(rdb), mailer: mailer, keys: keys, coopsOf: coopsOf, log: log, now: time.Now}
 }
 
 // Authorizer returns the service's authorizer, for the other services.

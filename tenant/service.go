@@ -27,13 +27,10 @@ type OwnerInviter interface {
 	// ApplicationRejected tells an applicant their application was
 	// declined, and why.
 	ApplicationRejected(ctx context.Context, email, name, reason string) error
-	// CoopInvitation mails the address the co-op's invitation to join it;
-	// consoleOrigin is where the invitee answers.
-	CoopInvitation(ctx context.Context, tenantID uuid.UUID, email, coop, role, consoleOrigin string) error
 }
 
 // Service manages tenants: creation, applications, status, settings,
-// custom domains and co-op members.
+// custom domains (a co-op's members and invitations are billing/coop's).
 type Service struct {
 	db       *sqlx.DB
 	store    *Store

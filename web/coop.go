@@ -3,21 +3,100 @@ package web
 import (
 	"encoding/csv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
-	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 )
 
-// Co-ops: the revenue split and its payments (tenant admin), the members'
-// own payout accounts and shares (console), and the storefront's offers.
+// Co-ops: members and invitations, the revenue split and its payments
+// (tenant admin), a console account's invitations, the members' own payout
+// accounts and shares (console), and the storefront's offers.
+
+func (s *Server) adminCoopMembers(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.CoopMembers(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.CoopMember) string { return "" }))
+}
+
+// adminInviteCoopMember invites an e-mail address to the co-op. The answer
+// is the same whether or not a console account has the address: 202 with
+// what was asked, never an account id.
+func (s *Server) adminInviteCoopMember(c *fiber.Ctx) error {
+	var in struct {
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if err := s.deps.Coops.InviteCoopMember(c.UserContext(), in.Email, in.Role, origin(c)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"email": strings.ToLower(strings.TrimSpace(in.Email)), "role": in.Role, "status": "invited"})
+}
+
+func (s *Server) adminCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.CoopInvitations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.CoopInvitation) string { return "" }))
+}
+
+func (s *Server) adminRevokeCoopInvitation(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Coops.RevokeCoopInvitation(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// myCoopInvitations lists the signed-in console account's invitations to co-ops.
+func (s *Server) myCoopInvitations(c *fiber.Ctx) error {
+	out, err := s.deps.Coops.MyCoopInvitations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf(out, 0, func(coop.InvitationToMe) string { return "" }))
+}
+
+func (s *Server) answerCoopInvitation(accept bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathUUID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := s.deps.Coops.AnswerCoopInvitation(c.UserContext(), id, accept); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func (s *Server) adminRemoveCoopMember(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Coops.RemoveCoopMember(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
 
 func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.RevenueSplit(c.UserContext())
+	out, err := s.deps.Coops.RevenueSplit(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -26,12 +105,12 @@ func (s *Server) adminCoopSplit(c *fiber.Ctx) error {
 
 func (s *Server) adminSaveCoopSplit(c *fiber.Ctx) error {
 	var in struct {
-		Shares []billing.Share `json:"shares"`
+		Shares []coop.Share `json:"shares"`
 	}
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.SetRevenueSplit(c.UserContext(), in.Shares)
+	out, err := s.deps.Coops.SetRevenueSplit(c.UserContext(), in.Shares)
 	if err != nil {
 		return err
 	}
@@ -43,15 +122,15 @@ func (s *Server) adminCoopPayments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.CoopPayments(c.UserContext(), before, limit)
+	out, err := s.deps.Coops.CoopPayments(c.UserContext(), before, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, limit, func(p billing.CoopPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+	return c.JSON(listOf(out, limit, func(p coop.CoopPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
 func (s *Server) memberPayoutAccount(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.MyPayoutAccount(c.UserContext())
+	out, err := s.deps.Coops.MyPayoutAccount(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -68,7 +147,7 @@ func (s *Server) memberPayoutLink(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	url, err := s.deps.Billing.PayoutOnboardingLink(c.UserContext(), c.BaseURL(), in.Country)
+	url, err := s.deps.Coops.PayoutOnboardingLink(c.UserContext(), c.BaseURL(), in.Country)
 	if err != nil {
 		return err
 	}
@@ -80,16 +159,16 @@ func (s *Server) memberPayments(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), before, limit)
+	out, err := s.deps.Coops.MyCoopPayments(c.UserContext(), before, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, limit, func(p billing.MemberPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
+	return c.JSON(listOf(out, limit, func(p coop.MemberPayment) string { return p.CreatedAt.Format(time.RFC3339Nano) }))
 }
 
 // memberPaymentsCSV exports up to 10,000 of the member's latest shares.
 func (s *Server) memberPaymentsCSV(c *fiber.Ctx) error {
-	out, err := s.deps.Billing.MyCoopPayments(c.UserContext(), time.Now().Add(time.Hour), 10000)
+	out, err := s.deps.Coops.MyCoopPayments(c.UserContext(), time.Now().Add(time.Hour), 10000)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/jobs"
@@ -34,6 +35,7 @@ type Deps struct {
 	Tenants  *tenant.Service
 	Branding *themes.Service
 	Billing  *billing.Service
+	Coops    *coop.Service
 	Deploy   *deploy.Service
 	Treasury *treasury.Treasury
 	Log      *slog.Logger

@@ -26,6 +26,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/billing/billingtest"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
@@ -159,7 +160,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	}
 	store := tenant.NewStore(d.App)
 	resolver := tenant.NewResolver(d.App, "console.localhost", "localhost")
-	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, log)
+	identity := rbac.NewService(d.App, rdb, authz, rbac.NewOutbox(d.App), keys, coop.CoopsOf, log)
 	dns := &fakeDNS{records: map[string][]string{}}
 	h := &harness{}
 	emitter := billing.NewEmitter(webhookSecret, 0, func(ctx context.Context, payload []byte, sig string) error {
@@ -170,8 +171,10 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 	// One simulated grid for everything: billing reads the wallets' balances
 	// on it, deployments and the treasury act on it.
 	sim := gridsim.New(gridsim.Config{Seed: 1})
-	h.billing = billing.NewService(d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true},
-		authz, sim, syncEvents{svc: &h.billing, deploy: &h.deploy, db: d.App}, emitter, log)
+	bcfg := billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, ConnectWebhookSecret: webhookSecret + "_connect", APIURL: stripemock.ForTest(t).URL, Mock: true}
+	coops := coop.New(d.App, authz, log, coop.Options{Stripe: bcfg, Emitter: emitter, Invitations: identity, ConsoleHost: resolver.ConsoleHost()})
+	bcfg.Coops = coops
+	h.billing = billing.NewService(d.App, bcfg, authz, sim, syncEvents{svc: &h.billing, deploy: &h.deploy, db: d.App}, emitter, log)
 	catalog := grid.NewCatalog(sim, time.Hour)
 	if err := catalog.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -208,6 +211,7 @@ func newHarnessConfig(t *testing.T, rdb redis.UniversalClient, cfg web.Config, o
 		Tenants:  tenants,
 		Branding: themes.NewService(d.App, authz, tenants),
 		Billing:  h.billing,
+		Coops:    coops,
 		Deploy:   h.deploy,
 		Treasury: h.treasury,
 		Log:      log,

@@ -255,7 +255,7 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
 		// pages have something to show.
-		if err := p.tenants.InviteCoopMember(seed("commons"), "invited@"+console, "node_operator", tenant.Origin{Scheme: "http"}); err != nil {
+		if err := p.coops.InviteCoopMember(seed("commons"), "invited@"+console, "node_operator", tenant.Origin{Scheme: "http"}); err != nil {
 			return nil, fmt.Errorf("co-op invitation: %w", err)
 		}
 		if _, err := p.tenants.Apply(ctx, tenant.NewApplication{Kind: tenant.KindOperator, Slug: "nordic", Name: "Nordic Nodes",

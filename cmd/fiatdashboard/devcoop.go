@@ -8,6 +8,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
@@ -23,11 +24,11 @@ const commonsMnemonic = "legal winner thank year wave sausage worth useful legal
 // joinCoop makes the console account a member of the co-op the way a
 // person does: the co-op invites its address and the account accepts.
 func joinCoop(ctx context.Context, p *platform, coop context.Context, account uuid.UUID, email, role string) error {
-	if err := p.tenants.InviteCoopMember(coop, email, role, tenant.Origin{Scheme: "http"}); err != nil {
+	if err := p.coops.InviteCoopMember(coop, email, role, tenant.Origin{Scheme: "http"}); err != nil {
 		return fmt.Errorf("invite %s: %w", email, err)
 	}
 	as := tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: account, Name: email})
-	invitations, err := p.tenants.MyCoopInvitations(as)
+	invitations, err := p.coops.MyCoopInvitations(as)
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func joinCoop(ctx context.Context, p *platform, coop context.Context, account uu
 			return err
 		}
 		if from == tid {
-			return p.tenants.AnswerCoopInvitation(as, inv.ID, true)
+			return p.coops.AnswerCoopInvitation(as, inv.ID, true)
 		}
 	}
 	return fmt.Errorf("%s has no invitation from the co-op", email)
@@ -79,7 +80,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 	if err := joinCoop(ctx, p, commons, member, "member@"+console, "dashboard_operator"); err != nil {
 		return err
 	}
-	if _, err := p.billing.SetRevenueSplit(commons, []billing.Share{{Member: farmer, BPS: 6000}, {Member: member, BPS: 4000}}); err != nil {
+	if _, err := p.coops.SetRevenueSplit(commons, []coop.Share{{Member: farmer, BPS: 6000}, {Member: member, BPS: 4000}}); err != nil {
 		return fmt.Errorf("split: %w", err)
 	}
 	// The farmer finished Stripe onboarding for its shares (as the

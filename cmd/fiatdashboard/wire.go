@@ -21,6 +21,7 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
@@ -63,6 +64,7 @@ type platform struct {
 	grid     grid.Grid
 	catalog  *grid.Catalog
 	billing  *billing.Service
+	coops    *coop.Service
 	deploy   *deploy.Service
 	asynq    *asynq.Client
 	catalogs sync.Once
@@ -156,7 +158,9 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 			return nil, fmt.Errorf("FD_SMTP_URL: %w", err)
 		}
 	}
-	p.identity = rbac.NewService(db, rdb, p.authz, mailer, cfg.SecretKeys, log)
+	// The console's accounts list names each account's co-ops (the co-op
+	// domain keeps co-op members).
+	p.identity = rbac.NewService(db, rdb, p.authz, mailer, cfg.SecretKeys, coop.CoopsOf, log)
 	p.resolver = tenant.NewResolver(db, cfg.ConsoleHost, cfg.BaseDomain)
 	p.changes = tenant.NewChanges(rdb, p.resolver, log)
 	if cfg.GridNetwork == "sim" {
@@ -239,6 +243,12 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 	// pay for goes to deployments as events through the outbox
 	// (billing.ServiceEvents, handled by the worker).
 	bcfg.Mailer = mailer
+	// The co-op domain: members and invitations (mailed by identity), the
+	// revenue split and the members' transfers on the platform's Stripe
+	// account; billing's checkout and webhooks ask it through billing.Coops.
+	p.coops = coop.New(db, p.authz, log, coop.Options{Stripe: bcfg, Emitter: emitter, Mailer: mailer, Invitations: p.identity,
+		ConsoleHost: cfg.ConsoleHost})
+	bcfg.Coops = p.coops
 	p.billing = billing.NewService(db, bcfg, p.authz, p.grid, jobs.NewEnqueuer(p.asynq, p.db), emitter, log)
 	keys, ok := p.grid.(deploy.TwinKeys)
 	if !ok {
@@ -329,6 +339,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 		Tenants:  p.tenants,
 		Branding: p.branding,
 		Billing:  p.billing,
+		Coops:    p.coops,
 		Deploy:   p.deploy,
 		Treasury: p.treasury,
 		Log:      p.log,

@@ -1,4 +1,4 @@
-package tenant
+package coop
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Joining a co-op takes the member's consent: the co-op's owner invites an
@@ -44,7 +45,7 @@ type InvitationToMe struct {
 // renews its invitation with the new role. The result is the same whether
 // or not a console account has the address: EINVALID names a malformed
 // e-mail or role, or says the tenant is not a co-op.
-func (s *Service) InviteCoopMember(ctx context.Context, email, role string, o Origin) error {
+func (s *Service) InviteCoopMember(ctx context.Context, email, role string, o tenant.Origin) error {
 	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {
 		return err
 	}
@@ -55,22 +56,22 @@ func (s *Service) InviteCoopMember(ctx context.Context, email, role string, o Or
 	if role != "node_operator" && role != "dashboard_operator" {
 		return fiatdashboard.Invalid("role", "role must be node_operator or dashboard_operator")
 	}
-	tid, _ := IDFromContext(ctx)
-	actor, _ := ActorFromContext(ctx)
+	tid, _ := tenant.IDFromContext(ctx)
+	actor, _ := tenant.ActorFromContext(ctx)
 	var invitedBy *uuid.UUID
 	if actor.ID != uuid.Nil {
 		invitedBy = &actor.ID
 	}
 	var name string
-	err := InTx(ctx, s.db, func(tx *Tx) error {
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		var t struct {
-			Kind Kind   `db:"kind"`
-			Name string `db:"name"`
+			Kind tenant.Kind `db:"kind"`
+			Name string      `db:"name"`
 		}
 		if err := tx.GetContext(ctx, &t, `SELECT kind, name FROM tenants WHERE id = $1`, tid); err != nil {
 			return err
 		}
-		if t.Kind != KindCoop {
+		if t.Kind != tenant.KindCoop {
 			return fiatdashboard.Invalid("role", "only co-op tenants have members")
 		}
 		name = t.Name
@@ -84,7 +85,7 @@ func (s *Service) InviteCoopMember(ctx context.Context, email, role string, o Or
 			tid, email, role, invitedBy, int64(CoopInvitationTTL/time.Second)); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, tid, "coop.member_invited", email, map[string]any{"role": role})
+		return tenant.Audit(ctx, tx, tid, "coop.member_invited", email, map[string]any{"role": role})
 	})
 	if err != nil {
 		return err
@@ -94,8 +95,8 @@ func (s *Service) InviteCoopMember(ctx context.Context, email, role string, o Or
 
 // consoleOrigin is the console's address for links in mail: the port the
 // caller used is kept only on development hosts (*.localhost).
-func (s *Service) consoleOrigin(o Origin) string {
-	host := s.resolver.ConsoleHost()
+func (s *Service) consoleOrigin(o tenant.Origin) string {
+	host := s.consoleHost
 	if o.Port != "" && o.Port != "80" && o.Port != "443" && (host == "localhost" || strings.HasSuffix(host, ".localhost")) {
 		host += ":" + o.Port
 	}
@@ -113,7 +114,7 @@ func (s *Service) CoopInvitations(ctx context.Context) ([]CoopInvitation, error)
 		return nil, err
 	}
 	out := []CoopInvitation{}
-	err := InTx(ctx, s.db, func(tx *Tx) error {
+	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT id, email, role, created_at, expires_at FROM coop_invitations
 			WHERE expires_at > now() ORDER BY created_at DESC LIMIT 500`)
 	})
@@ -126,17 +127,17 @@ func (s *Service) RevokeCoopInvitation(ctx context.Context, id uuid.UUID) error 
 	if err := s.authz.Require(ctx, "admin/coop", "write"); err != nil {
 		return err
 	}
-	tid, _ := IDFromContext(ctx)
-	return InTx(ctx, s.db, func(tx *Tx) error {
+	tid, _ := tenant.IDFromContext(ctx)
+	return tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		var email string
 		err := tx.GetContext(ctx, &email, `DELETE FROM coop_invitations WHERE id = $1 RETURNING email`, id)
-		if IsNoRows(err) {
+		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "invitation not found")
 		}
 		if err != nil {
 			return err
 		}
-		return Audit(ctx, tx, tid, "coop.invitation_revoked", email, nil)
+		return tenant.Audit(ctx, tx, tid, "coop.invitation_revoked", email, nil)
 	})
 }
 
@@ -144,22 +145,22 @@ func (s *Service) RevokeCoopInvitation(ctx context.Context, id uuid.UUID) error 
 // acting in ctx; "" when the address is not verified. EUNAUTHORIZED
 // without a signed-in console account, ENOTFOUND on a storefront's host.
 func (s *Service) invitee(ctx context.Context) (string, error) {
-	actor, ok := ActorFromContext(ctx)
-	if !ok || actor.ID == uuid.Nil || (actor.Kind != ActorUser && actor.Kind != ActorToken) {
+	actor, ok := tenant.ActorFromContext(ctx)
+	if !ok || actor.ID == uuid.Nil || (actor.Kind != tenant.ActorUser && actor.Kind != tenant.ActorToken) {
 		return "", fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "sign in first")
 	}
-	if _, scoped := IDFromContext(ctx); scoped {
+	if _, scoped := tenant.IDFromContext(ctx); scoped {
 		return "", fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
 	var a struct {
 		Email    string `db:"email"`
 		Verified bool   `db:"verified"`
 	}
-	err := PlatformTx(ctx, s.db, func(tx *Tx) error {
+	err := tenant.PlatformTx(ctx, s.db, func(tx *tenant.Tx) error {
 		return tx.GetContext(ctx, &a, `SELECT email, email_verified_at IS NOT NULL AS verified FROM account_directory
 			WHERE id = $1 AND tenant_id IS NULL AND disabled_at IS NULL`, actor.ID)
 	})
-	if IsNoRows(err) {
+	if tenant.IsNoRows(err) {
 		return "", fiatdashboard.Errorf(fiatdashboard.EUNAUTHORIZED, "sign in first")
 	}
 	if err != nil || !a.Verified {
@@ -180,7 +181,7 @@ func (s *Service) MyCoopInvitations(ctx context.Context) ([]InvitationToMe, erro
 	if email == "" {
 		return out, nil
 	}
-	err = SystemTx(ctx, s.db, "co-op invitations: the invitee's own", func(tx *Tx) error {
+	err = tenant.SystemTx(ctx, s.db, "co-op invitations: the invitee's own", func(tx *tenant.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT i.id, t.name AS coop, t.slug, i.role, i.created_at, i.expires_at
 			FROM coop_invitations i JOIN tenants t ON t.id = i.tenant_id
 			WHERE i.email = $1 AND i.expires_at > now() AND t.kind = 'coop' ORDER BY i.created_at DESC LIMIT 100`, email)
@@ -202,35 +203,35 @@ func (s *Service) AnswerCoopInvitation(ctx context.Context, id uuid.UUID, accept
 		return &fiatdashboard.Error{Code: fiatdashboard.EFORBIDDEN, Field: "email",
 			Message: "verify your e-mail address first: invitations are for the owner of the address"}
 	}
-	actor, _ := ActorFromContext(ctx)
+	actor, _ := tenant.ActorFromContext(ctx)
 	// The one cross-tenant lookup: which co-op the invitation is from.
 	var tid uuid.UUID
-	err = SystemTx(ctx, s.db, "co-op invitation: the invitee's answer", func(tx *Tx) error {
+	err = tenant.SystemTx(ctx, s.db, "co-op invitation: the invitee's answer", func(tx *tenant.Tx) error {
 		return tx.GetContext(ctx, &tid, `SELECT tenant_id FROM coop_invitations WHERE id = $1 AND email = $2 AND expires_at > now()`, id, email)
 	})
-	if IsNoRows(err) {
+	if tenant.IsNoRows(err) {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "invitation not found")
 	}
 	if err != nil {
 		return err
 	}
-	tctx := WithID(ctx, tid)
-	return InTx(tctx, s.db, func(tx *Tx) error {
+	tctx := tenant.WithID(ctx, tid)
+	return tenant.InTx(tctx, s.db, func(tx *tenant.Tx) error {
 		var role string
 		err := tx.GetContext(tctx, &role, `DELETE FROM coop_invitations WHERE id = $1 AND email = $2 AND expires_at > now() RETURNING role`, id, email)
-		if IsNoRows(err) {
+		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "invitation not found")
 		}
 		if err != nil {
 			return err
 		}
 		if !accept {
-			return Audit(tctx, tx, tid, "coop.invitation_declined", email, map[string]any{"role": role})
+			return tenant.Audit(tctx, tx, tid, "coop.invitation_declined", email, map[string]any{"role": role})
 		}
 		if _, err := tx.ExecContext(tctx, `INSERT INTO coop_members (tenant_id, account_id, email, role) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (tenant_id, account_id) DO UPDATE SET role = EXCLUDED.role`, tid, actor.ID, email, role); err != nil {
 			return err
 		}
-		return Audit(tctx, tx, tid, "coop.member_joined", email, map[string]any{"role": role})
+		return tenant.Audit(tctx, tx, tid, "coop.member_joined", email, map[string]any{"role": role})
 	})
 }

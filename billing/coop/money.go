@@ -1,4 +1,4 @@
-package billing
+package coop
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
@@ -25,7 +26,7 @@ import (
 // snapshot in orders.coop_split: a split change applies from the next
 // charge). When the payment succeeds, the distributable amount
 //
-//	D = charged amount − platform fee − Stripe fee (StripeFee's estimate)
+//	D = charged amount − platform fee − Stripe fee (billing.StripeFee's estimate)
 //
 // is divided with Split (its remainder rule: no cent lost or made) and each
 // member's part becomes one Stripe Transfer to the member's connected
@@ -75,15 +76,6 @@ type CoopSplit struct {
 	TotalBPS int64 `json:"total_bps"`
 }
 
-func transferGroup(order uuid.UUID) string { return "order_" + order.String() }
-
-// isCoop reports whether the tenant of tx is a co-op.
-func isCoop(ctx context.Context, tx *tenant.Tx) (bool, error) {
-	var kind tenant.Kind
-	err := tx.GetContext(ctx, &kind, `SELECT kind FROM tenants WHERE id = current_setting('app.tenant_id')::uuid`)
-	return kind == tenant.KindCoop, err
-}
-
 func loadSplit(ctx context.Context, tx *tenant.Tx) (*CoopSplit, error) {
 	var ms []MemberShare
 	// member_stripe is platform data (no tenant column): one join, no N+1.
@@ -112,7 +104,7 @@ func (s *Service) RevenueSplit(ctx context.Context) (*CoopSplit, error) {
 	}
 	var out *CoopSplit
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if coop, err := isCoop(ctx, tx); err != nil {
+		if coop, err := billing.IsCoop(ctx, tx); err != nil {
 			return err
 		} else if !coop {
 			return fiatdashboard.Invalid("shares", "only co-op storefronts split their revenue")
@@ -136,7 +128,7 @@ func (s *Service) SetRevenueSplit(ctx context.Context, shares []Share) (*CoopSpl
 	tid, _ := tenant.IDFromContext(ctx)
 	var out *CoopSplit
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if coop, err := isCoop(ctx, tx); err != nil {
+		if coop, err := billing.IsCoop(ctx, tx); err != nil {
 			return err
 		} else if !coop {
 			return fiatdashboard.Invalid("shares", "only co-op storefronts split their revenue")
@@ -194,16 +186,16 @@ func bpsPercent(bps int64) string {
 	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%d.%02d", bps/100, bps%100), "0"), ".0")
 }
 
-// coopChargeable says whether the tenant in ctx is a co-op and, if so,
+// Chargeable says whether the tenant in ctx is a co-op and, if so,
 // whether it can take payments: it must be active and its split complete.
 // Co-ops charge on the platform (account ""), not on a connected account.
-func (s *Service) coopChargeable(ctx context.Context) (bool, error) {
+func (s *Service) Chargeable(ctx context.Context) (bool, error) {
 	var coop bool
 	var split *CoopSplit
 	var status tenant.Status
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		var err error
-		if coop, err = isCoop(ctx, tx); err != nil || !coop {
+		if coop, err = billing.IsCoop(ctx, tx); err != nil || !coop {
 			return err
 		}
 		if split, err = loadSplit(ctx, tx); err != nil {
@@ -223,61 +215,23 @@ func (s *Service) coopChargeable(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-// chargeAccount is where the tenant's charges, customers and cards live:
-// its connected account, or "" (the platform) for a co-op. With
-// needCharges the connected account must be able to take charges.
-func chargeAccount(ctx context.Context, tx *tenant.Tx, needCharges bool) (string, error) {
-	if coop, err := isCoop(ctx, tx); err != nil || coop {
-		return "", err
-	}
-	var acct string
-	err := tx.GetContext(ctx, &acct, `SELECT account_id FROM tenant_stripe WHERE charges_enabled OR NOT $1`, needCharges)
-	return acct, err
-}
-
-// onAccount sends a request to the connected account acct; "" is the
-// platform's own account (co-ops), which takes no Stripe-Account header.
-func onAccount(p interface{ SetStripeAccount(string) }, acct string) {
-	if acct != "" {
-		p.SetStripeAccount(acct)
-	}
-}
-
-// chargeOn directs an order's PaymentIntent: a direct charge on the
-// tenant's connected account with the application fee, or — for a co-op
-// (acct "") — a charge on the platform, without an application fee, in the
-// order's transfer group.
-func chargeOn(params *stripe.PaymentIntentParams, acct string, order uuid.UUID) {
-	if acct != "" {
-		params.SetStripeAccount(acct)
-		return
-	}
-	params.ApplicationFeeAmount = nil
-	params.TransferGroup = stripe.String(transferGroup(order))
-}
-
-// snapshotSplit records, on a new co-op order, the split it is charged
-// under and its transfer group; it does nothing for an operator tenant or
-// an order that has its snapshot already.
-func snapshotSplit(ctx context.Context, tx *tenant.Tx, o *Order) error {
-	coop, err := isCoop(ctx, tx)
-	if err != nil || !coop {
-		return err
-	}
+// SplitInForce is the split a new order of the co-op in tx is charged
+// under, as the order records it (orders.coop_split): the members with a
+// share, in account order (billing's checkout and renewals, in the order's
+// transaction).
+func (s *Service) SplitInForce(ctx context.Context, tx *tenant.Tx) (string, error) {
 	var shares []Share
 	if err := tx.SelectContext(ctx, &shares, `SELECT account_id AS member, share_bps AS bps FROM coop_members WHERE share_bps > 0 ORDER BY account_id`); err != nil {
-		return err
+		return "", err
 	}
 	b, _ := json.Marshal(shares)
-	_, err = tx.ExecContext(ctx, `UPDATE orders SET coop_split = $2::jsonb, transfer_group = $3 WHERE id = $1 AND coop_split IS NULL`,
-		o.ID, string(b), transferGroup(o.ID))
-	return err
+	return string(b), nil
 }
 
 // Distributable is what a co-op's members share of a payment: the amount
 // less the platform fee and Stripe's fee, never below zero.
 func Distributable(amount, platformFee Cents) Cents {
-	return max(amount-platformFee-StripeFee(amount), 0)
+	return max(amount-platformFee-billing.StripeFee(amount), 0)
 }
 
 // ReversalTarget is how much of the distributed amount d the members have
@@ -329,60 +283,37 @@ func SplitBack(amount Cents, shares []Share, left map[uuid.UUID]Cents) []Part {
 	return parts
 }
 
-type coopOrder struct {
-	ID            uuid.UUID `db:"id"`
-	Status        string    `db:"status"`
-	Currency      string    `db:"currency"`
-	Amount        Cents     `db:"amount_cents"`
-	Fee           Cents     `db:"application_fee_cents"`
-	Refunded      Cents     `db:"refunded_cents"`
-	Split         string    `db:"coop_split"`
-	TransferGroup string    `db:"transfer_group"`
-	Description   string    `db:"description"`
-	StripeFee     *Cents    `db:"stripe_fee_cents"` // the actual fee, once read
-}
-
-// distributable is what the members share: the charge less the platform fee
-// and Stripe's actual fee (its estimate only where Stripe's answer is not
-// the charge's own: stripe-mock's fixture).
-func (o *coopOrder) distributable() Cents {
-	fee := StripeFee(o.Amount)
+// distributable is what the members share of o: the charge less the
+// platform fee and Stripe's actual fee (its estimate only where Stripe's
+// answer is not the charge's own: stripe-mock's fixture).
+func distributable(o *billing.CoopOrder) Cents {
+	fee := billing.StripeFee(o.Amount)
 	if o.StripeFee != nil {
 		fee = *o.StripeFee
 	}
-	return DistributableAfter(o.Amount, o.Fee, fee)
+	return billing.DistributableAfter(o.Amount, o.Fee, fee)
 }
 
-// refunded_cents here is what the customer got back in all: refunds and
-// lost disputes alike take back the members' transfers in proportion.
-const coopOrderColumns = `id, status, currency, amount_cents, application_fee_cents, refunded_cents + dispute_lost_cents AS refunded_cents,
-	coop_split::text AS coop_split, transfer_group, description, stripe_fee_cents`
-
-func (o *coopOrder) shares() []Share {
+// shares is the split o was charged under.
+func shares(o *billing.CoopOrder) []Share {
 	var sh []Share
 	json.Unmarshal([]byte(o.Split), &sh)
 	return sh
 }
 
-// coopPaid divides a paid co-op order among its members (the webhook's
+// Paid divides a paid co-op order among its members (the webhook's
 // payment_intent.succeeded, every time it is processed): the transfer rows
 // are made once, and each is sent once (sendTransfers). Nothing for an
 // operator tenant's order.
-func (s *Service) coopPaid(ctx context.Context, tid uuid.UUID, paymentIntent, charge string) error {
-	var o coopOrder
-	found := false
+func (s *Service) Paid(ctx context.Context, tid uuid.UUID, paymentIntent, charge string) error {
+	var o *billing.CoopOrder
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+coopOrderColumns+` FROM orders WHERE payment_intent_id = $1 AND coop_split IS NOT NULL
-			AND status IN ('paid', 'refunded') FOR UPDATE`, paymentIntent)
-		if tenant.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
+		var err error
+		if o, err = billing.LockCoopOrder(ctx, tx, paymentIntent, true); err != nil || o == nil {
 			return err
 		}
-		found = true
-		shares := o.shares()
-		parts := Split(o.distributable(), shares)
+		shares := shares(o)
+		parts := Split(distributable(o), shares)
 		for i, p := range parts {
 			if p.Cents <= 0 {
 				continue
@@ -397,14 +328,14 @@ func (s *Service) coopPaid(ctx context.Context, tid uuid.UUID, paymentIntent, ch
 		}
 		return nil
 	})
-	if err != nil || !found {
+	if err != nil || o == nil {
 		return err
 	}
 	if err := s.sendTransfers(ctx, tid, &o.ID, nil); err != nil {
 		return err
 	}
 	// A refund recorded before the transfers existed is reversed now.
-	return s.coopRefunded(ctx, tid, paymentIntent)
+	return s.Refunded(ctx, tid, paymentIntent)
 }
 
 type transferRow struct {
@@ -462,7 +393,7 @@ func (s *Service) sendTransfers(ctx context.Context, tid uuid.UUID, order, membe
 		params.SetIdempotencyKey(fmt.Sprintf("coop-transfer-%s-%d", r.ID, net))
 		tr, err := s.sc.Transfers.New(params)
 		if err != nil {
-			return stripeError("transfer", err)
+			return billing.StripeError("transfer", err)
 		}
 		err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE coop_transfers SET status = 'transferred', transferred_cents = $2, stripe_transfer = $3,
@@ -473,8 +404,8 @@ func (s *Service) sendTransfers(ctx context.Context, tid uuid.UUID, order, membe
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // another worker recorded the same transfer
 			}
-			if _, err := Post(ctx, tx, tid, "coop_transfer", r.ID.String(), r.Currency, "co-op share transferred",
-				map[string]Cents{AcctMemberPayouts + r.Member.String(): net, AcctStripeBalance: -net}); err != nil {
+			if _, err := billing.Post(ctx, tx, tid, "coop_transfer", r.ID.String(), r.Currency, "co-op share transferred",
+				map[string]Cents{AcctMemberPayouts + r.Member.String(): net, billing.AcctStripeBalance: -net}); err != nil {
 				return err
 			}
 			return tenant.Audit(ctx, tx, tid, "coop.transfer_sent", r.OrderID.String(), map[string]any{"member": r.Member, "amount_cents": net, "transfer": tr.ID})
@@ -486,22 +417,17 @@ func (s *Service) sendTransfers(ctx context.Context, tid uuid.UUID, order, membe
 	return s.sendReversals(ctx, tid, order)
 }
 
-// coopRefunded takes back, from the members of a refunded co-op order, what
+// Refunded takes back, from the members of a refunded co-op order, what
 // the refunds so far require (see the package's co-op note): reversal rows
 // made once per refunded total, then sent (sendReversals). Nothing for an
 // operator tenant's order.
-func (s *Service) coopRefunded(ctx context.Context, tid uuid.UUID, paymentIntent string) error {
-	var o coopOrder
-	found := false
+func (s *Service) Refunded(ctx context.Context, tid uuid.UUID, paymentIntent string) error {
+	var o *billing.CoopOrder
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		err := tx.GetContext(ctx, &o, `SELECT `+coopOrderColumns+` FROM orders WHERE payment_intent_id = $1 AND coop_split IS NOT NULL FOR UPDATE`, paymentIntent)
-		if tenant.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
+		var err error
+		if o, err = billing.LockCoopOrder(ctx, tx, paymentIntent, false); err != nil || o == nil {
 			return err
 		}
-		found = true
 		if o.Refunded <= 0 {
 			return nil
 		}
@@ -518,7 +444,7 @@ func (s *Service) coopRefunded(ctx context.Context, tid uuid.UUID, paymentIntent
 			return err
 		}
 		if len(ts) == 0 {
-			return nil // not divided yet: coopPaid reverses when it divides
+			return nil // not divided yet: Paid reverses when it divides
 		}
 		var distributed, reversed Cents
 		shares := make([]Share, 0, len(ts))
@@ -551,7 +477,7 @@ func (s *Service) coopRefunded(ctx context.Context, tid uuid.UUID, paymentIntent
 		}
 		return tenant.Audit(ctx, tx, tid, "coop.reversal_planned", o.ID.String(), map[string]any{"refunded_cents": o.Refunded, "reversed_cents": need})
 	})
-	if err != nil || !found {
+	if err != nil || o == nil {
 		return err
 	}
 	return s.sendReversals(ctx, tid, &o.ID)
@@ -586,7 +512,7 @@ func (s *Service) sendReversals(ctx context.Context, tid uuid.UUID, order *uuid.
 		params.SetIdempotencyKey("coop-reversal-" + r.ID.String())
 		rev, err := s.sc.TransferReversals.New(params)
 		if err != nil {
-			return stripeError("transfer reversal", err)
+			return billing.StripeError("transfer reversal", err)
 		}
 		err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE coop_reversals SET status = 'reversed', stripe_reversal = $2, reversed_at = now() WHERE id = $1 AND status = 'pending'`, r.ID, rev.ID)
@@ -596,8 +522,8 @@ func (s *Service) sendReversals(ctx context.Context, tid uuid.UUID, order *uuid.
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil
 			}
-			_, err = Post(ctx, tx, tid, "coop_reversal", r.ID.String(), r.Currency, "co-op share reversed for a refund",
-				map[string]Cents{AcctMemberPayouts + r.Member.String(): -r.Amount, AcctStripeBalance: r.Amount})
+			_, err = billing.Post(ctx, tx, tid, "coop_reversal", r.ID.String(), r.Currency, "co-op share reversed for a refund",
+				map[string]Cents{AcctMemberPayouts + r.Member.String(): -r.Amount, billing.AcctStripeBalance: r.Amount})
 			return err
 		})
 		if err != nil {
@@ -605,63 +531,6 @@ func (s *Service) sendReversals(ctx context.Context, tid uuid.UUID, order *uuid.
 		}
 	}
 	return nil
-}
-
-// platformEventTenant finds the tenant of an event on the platform's own
-// account (a co-op's payment): by the tenant_id we put in the object's
-// metadata, else by the order its PaymentIntent (or its charge's) belongs
-// to, else by the customer of a SetupIntent. uuid.Nil when none.
-func platformEventTenant(ctx context.Context, tx *tenant.Tx, raw json.RawMessage) (*uuid.UUID, error) {
-	var obj struct {
-		ID            string            `json:"id"`
-		Object        string            `json:"object"`
-		Metadata      map[string]string `json:"metadata"`
-		PaymentIntent json.RawMessage   `json:"payment_intent"`
-		Customer      json.RawMessage   `json:"customer"`
-	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, nil
-	}
-	var id uuid.UUID
-	if t, err := uuid.Parse(obj.Metadata["tenant_id"]); err == nil {
-		err := tx.GetContext(ctx, &id, `SELECT id FROM tenants WHERE id = $1 AND kind = 'coop'`, t)
-		if err == nil {
-			return &id, nil
-		}
-		if !tenant.IsNoRows(err) {
-			return nil, err
-		}
-	}
-	ref := func(r json.RawMessage) string { // an id, or an expanded object's id
-		var s string
-		if json.Unmarshal(r, &s) == nil {
-			return s
-		}
-		var o struct {
-			ID string `json:"id"`
-		}
-		json.Unmarshal(r, &o)
-		return o.ID
-	}
-	var err error
-	switch obj.Object {
-	case "payment_intent":
-		err = tx.GetContext(ctx, &id, `SELECT tenant_id FROM orders WHERE payment_intent_id = $1`, obj.ID)
-	case "charge", "dispute", "refund":
-		err = tx.GetContext(ctx, &id, `SELECT tenant_id FROM orders WHERE payment_intent_id = $1`, ref(obj.PaymentIntent))
-	case "setup_intent":
-		err = tx.GetContext(ctx, &id, `SELECT c.tenant_id FROM stripe_customers c JOIN tenants t ON t.id = c.tenant_id AND t.kind = 'coop'
-			WHERE c.customer_id = $1 LIMIT 1`, ref(obj.Customer))
-	default:
-		return nil, nil
-	}
-	if tenant.IsNoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &id, nil
 }
 
 // MemberPayment is a co-op member's share of one payment.
@@ -704,7 +573,7 @@ type Reversal struct {
 const memberPaymentSelect = `SELECT t.id, t.order_id, tn.name AS coop, t.member_email, o.description, o.paid_at, t.currency, o.amount_cents AS charged_cents,
 		o.application_fee_cents AS platform_fee_cents, o.stripe_fee_cents, o.refunded_cents, t.share_bps, t.amount_cents, t.status, t.stripe_transfer,
 		t.transferred_at, t.created_at
-	FROM coop_transfers t JOIN orders o ON o.id = t.order_id JOIN tenants tn ON tn.id = t.tenant_id`
+	FROM coop_transfers t JOIN coop_orders o ON o.id = t.order_id JOIN tenants tn ON tn.id = t.tenant_id`
 
 func (s *Service) fillReversals(ctx context.Context, tx *tenant.Tx, out []MemberPayment) error {
 	if len(out) == 0 {
@@ -733,11 +602,11 @@ func (s *Service) fillReversals(ctx context.Context, tx *tenant.Tx, out []Member
 			p.Reversed += r.Amount
 		}
 		p.Net = p.Share - p.Reversed
-		p.StripeFee = StripeFee(p.Charged)
+		p.StripeFee = billing.StripeFee(p.Charged)
 		if p.ActualFee != nil {
 			p.StripeFee = *p.ActualFee
 		}
-		p.Distributable = DistributableAfter(p.Charged, p.PlatformFee, p.StripeFee)
+		p.Distributable = billing.DistributableAfter(p.Charged, p.PlatformFee, p.StripeFee)
 	}
 	return nil
 }
@@ -795,9 +664,8 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if err := tx.SelectContext(ctx, &out, `SELECT o.id, o.description, o.status, o.currency, o.amount_cents, o.application_fee_cents, o.stripe_fee_cents, o.refunded_cents,
 				o.transfer_group, o.paid_at, o.created_at, d.id AS deployment_id, coalesce(d.name, '') AS deployment_name
-			FROM orders o LEFT JOIN subscriptions sub ON sub.id = o.subscription_id
-			LEFT JOIN deployments d ON d.order_id = coalesce(sub.first_order_id, o.id)
-			WHERE coop_split IS NOT NULL AND o.paid_at IS NOT NULL AND o.created_at < $1 ORDER BY o.created_at DESC LIMIT $2`, before, limit); err != nil {
+			FROM coop_orders o LEFT JOIN deployments d ON d.order_id = o.bought_by_order_id
+			WHERE o.paid_at IS NOT NULL AND o.created_at < $1 ORDER BY o.created_at DESC LIMIT $2`, before, limit); err != nil {
 			return err
 		}
 		if len(out) == 0 {
@@ -820,11 +688,11 @@ func (s *Service) CoopPayments(ctx context.Context, before time.Time, limit int)
 		}
 		for i := range out {
 			o := &out[i]
-			o.StripeFee = StripeFee(o.Charged)
+			o.StripeFee = billing.StripeFee(o.Charged)
 			if o.ActualFee != nil {
 				o.StripeFee = *o.ActualFee
 			}
-			o.Distributable = DistributableAfter(o.Charged, o.PlatformFee, o.StripeFee)
+			o.Distributable = billing.DistributableAfter(o.Charged, o.PlatformFee, o.StripeFee)
 			o.Members = by[o.OrderID]
 			if o.Members == nil {
 				o.Members = []MemberPayment{}
@@ -867,7 +735,7 @@ func (s *Service) MyPayoutAccount(ctx context.Context) (*PayoutAccount, error) {
 		return nil, err
 	}
 	actor, _ := tenant.ActorFromContext(ctx)
-	out := &PayoutAccount{Mode: s.Mode(), Memberships: []Membership{}}
+	out := &PayoutAccount{Mode: s.mode(), Memberships: []Membership{}}
 	err := tenant.SystemTx(ctx, s.db, "co-op member: own payout account", func(tx *tenant.Tx) error {
 		var ms struct {
 			Account string `db:"stripe_account"`
@@ -971,7 +839,7 @@ func (s *Service) PayoutOnboardingLink(ctx context.Context, origin, country stri
 		params.SetIdempotencyKey("member-account-" + actor.ID.String())
 		a, err := s.sc.Accounts.New(params)
 		if err != nil {
-			return "", stripeError("connect", err)
+			return "", billing.StripeError("connect", err)
 		}
 		err = tenant.SystemTx(ctx, s.db, "co-op member: payout account", func(tx *tenant.Tx) error {
 			if err := tx.GetContext(ctx, &acct, `INSERT INTO member_stripe (account_id, stripe_account) VALUES ($1, $2)
@@ -991,7 +859,7 @@ func (s *Service) PayoutOnboardingLink(ctx context.Context, origin, country stri
 		Type:       stripe.String("account_onboarding"),
 	})
 	if err != nil {
-		return "", stripeError("connect", err)
+		return "", billing.StripeError("connect", err)
 	}
 	if s.cfg.Mock {
 		s.emitter.AccountOnboarded(uuid.Nil, acct)
@@ -1000,10 +868,10 @@ func (s *Service) PayoutOnboardingLink(ctx context.Context, origin, country stri
 	return link.URL, nil
 }
 
-// memberEvent handles an event of a connected account that is no tenant's:
+// MemberEvent handles an event of a connected account that is no tenant's:
 // a co-op member's account.updated records its onboarding and, once it can
 // receive payouts, sends every share held for it.
-func (s *Service) memberEvent(ctx context.Context, typ, payload string) (string, error) {
+func (s *Service) MemberEvent(ctx context.Context, typ, payload string) (string, error) {
 	var ev stripe.Event
 	if err := json.Unmarshal([]byte(payload), &ev); err != nil {
 		return "", err
@@ -1044,11 +912,6 @@ func (s *Service) memberEvent(ctx context.Context, typ, payload string) (string,
 		}
 	}
 	return "member account ready; held shares sent", nil
-}
-
-func tidOf(ctx context.Context) uuid.UUID {
-	id, _ := tenant.IDFromContext(ctx)
-	return id
 }
 
 // memberPayout records a co-op member's payout to its bank: a failure

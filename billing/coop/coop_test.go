@@ -1,17 +1,8 @@
-package billing_test
+package coop_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,163 +10,8 @@ import (
 
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
-	"github.com/fiatdashboard/fiatdashboard/billing/stripemock"
-	"github.com/fiatdashboard/fiatdashboard/grid"
-	"github.com/fiatdashboard/fiatdashboard/rbac"
-	"github.com/fiatdashboard/fiatdashboard/tenant"
+	"github.com/fiatdashboard/fiatdashboard/billing/coop"
 )
-
-// stripeRequest is one request the billing service sent to Stripe.
-type stripeRequest struct {
-	Method, Path   string
-	Form           url.Values
-	Account        string // the Stripe-Account header
-	HasAccount     bool
-	IdempotencyKey string
-}
-
-// recorder stands between the service and stripe-mock and records every
-// request, so a test asserts what was asked of Stripe.
-type recorder struct {
-	mu   sync.Mutex
-	reqs []stripeRequest
-	// rewrite, when set, edits stripe-mock's answers (its fixtures are one
-	// object per resource, whatever was asked).
-	rewrite func(req *http.Request, body map[string]any)
-}
-
-func (r *recorder) start(t *testing.T) string {
-	t.Helper()
-	target, _ := url.Parse(stripemock.ForTest(t).URL)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.ModifyResponse = func(res *http.Response) error {
-		r.mu.Lock()
-		rw := r.rewrite
-		r.mu.Unlock()
-		if rw == nil || res.StatusCode != 200 {
-			return nil
-		}
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			return err
-		}
-		var body map[string]any
-		if json.Unmarshal(b, &body) == nil {
-			rw(res.Request, body)
-			b, _ = json.Marshal(body)
-		}
-		res.Body = io.NopCloser(bytes.NewReader(b))
-		res.ContentLength = int64(len(b))
-		res.Header.Set("Content-Length", strconv.Itoa(len(b)))
-		return nil
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		req.Body = io.NopCloser(strings.NewReader(string(body)))
-		form, _ := url.ParseQuery(string(body))
-		_, has := req.Header["Stripe-Account"]
-		r.mu.Lock()
-		r.reqs = append(r.reqs, stripeRequest{Method: req.Method, Path: req.URL.Path, Form: form, Account: req.Header.Get("Stripe-Account"),
-			HasAccount: has, IdempotencyKey: req.Header.Get("Idempotency-Key")})
-		r.mu.Unlock()
-		proxy.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// posts returns the POSTs whose path starts with prefix and ends with suffix.
-func (r *recorder) posts(prefix, suffix string) []stripeRequest {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []stripeRequest
-	for _, q := range r.reqs {
-		if q.Method == "POST" && strings.HasPrefix(q.Path, prefix) && strings.HasSuffix(q.Path, suffix) {
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
-type coopFixture struct {
-	*fixture
-	rec          *recorder
-	alice, bob   uuid.UUID // members: 70 % and 30 %
-	aliceCtx     context.Context
-	bobCtx       context.Context
-	aliceAccount string
-}
-
-// newCoopFixture is a co-op storefront on stripe-mock (through a recorder)
-// with two members, Alice (70 %) and Bob (30 %), console accounts; Alice
-// has onboarded Stripe Connect for her shares, Bob not yet.
-func newCoopFixture(t *testing.T) *coopFixture {
-	t.Helper()
-	f := newFixture(t)
-	ctx := context.Background()
-	coop, err := tenant.NewStore(f.d.App).Create(ctx, tenant.NewTenant{Slug: "commons", Name: "Commons Co-op", Kind: tenant.KindCoop, Status: tenant.StatusActive})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := rbac.NewStore(f.d.App)
-	owner, err := rs.EnsureAccount(ctx, coop.ID, "owner@commons.test", "a long enough passphrase", rbac.RoleOwner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cust, err := rs.EnsureAccount(ctx, coop.ID, "cat@commons.test", "a long enough passphrase", rbac.RoleCustomer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &coopFixture{fixture: f, rec: &recorder{}}
-	for _, m := range []struct {
-		id    *uuid.UUID
-		email string
-		bps   int
-		role  string
-	}{{&c.alice, "alice@console.test", 7000, "node_operator"}, {&c.bob, "bob@console.test", 3000, "dashboard_operator"}} {
-		if *m.id, err = rs.EnsureAccount(ctx, uuid.Nil, m.email, "a long enough passphrase", rbac.RoleNodeOperator); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.d.Owner(t).Exec(`INSERT INTO coop_members (tenant_id, account_id, email, role, share_bps) VALUES ($1, $2, $3, $4, $5)`,
-			coop.ID, *m.id, m.email, m.role, m.bps); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.authz.Reload()
-	// The same service, talking to stripe-mock through the recorder.
-	emitter := billing.NewEmitter(secret, 0, func(ctx context.Context, payload []byte, sig string) error {
-		return f.svc.ReceiveWebhook(ctx, payload, sig)
-	}, f.log).Connect(connectSecret, func(ctx context.Context, payload []byte, sig string) error {
-		return f.svc.ReceiveConnectWebhook(ctx, payload, sig)
-	})
-	f.svc = billing.NewService(f.d.App, billing.Config{SecretKey: "sk_test_123", WebhookSecret: secret, ConnectWebhookSecret: connectSecret, APIURL: c.rec.start(t), Mock: true,
-		Mailer: rbac.NewOutbox(f.d.App)}, f.authz, f.sim, syncQueue{f}, emitter, f.log)
-	f.tenantID = coop.ID
-	tctx := tenant.WithID(ctx, coop.ID)
-	f.owner = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: owner, Name: "owner@commons.test", MFA: true})
-	f.customer = tenant.WithActor(tctx, tenant.Actor{Kind: tenant.ActorUser, ID: cust, Name: "cat@commons.test"})
-	f.custID = cust
-	f.fundWallet(10_000 * grid.UnitsPerTFT) // the co-op's grid wallet pays for its machines
-	c.aliceCtx = tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: c.alice, Name: "alice@console.test"})
-	c.bobCtx = tenant.WithActor(ctx, tenant.Actor{Kind: tenant.ActorUser, ID: c.bob, Name: "bob@console.test"})
-	c.aliceAccount = c.onboard(c.aliceCtx)
-	return c
-}
-
-// onboard runs a member through Stripe Connect (stripe-mock and the
-// emitted account.updated) and returns its connected account.
-func (c *coopFixture) onboard(member context.Context) string {
-	c.t.Helper()
-	link, err := c.svc.PayoutOnboardingLink(member, "http://console.localhost", "")
-	if err != nil || link != "http://console.localhost/coop?connect=return" {
-		c.t.Fatalf("member onboarding = %q, %v", link, err)
-	}
-	acct, err := c.svc.MyPayoutAccount(member)
-	if err != nil || !acct.Ready || !strings.HasPrefix(acct.AccountID, "acct_") {
-		c.t.Fatalf("payout account after onboarding = %+v, %v", acct, err)
-	}
-	return acct.AccountID
-}
 
 type transferRow struct {
 	ID       uuid.UUID      `db:"id"`
@@ -216,7 +52,7 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 
 	// Cards live on the platform: no Stripe-Account header.
 	c.addCard("pm_card_visa")
-	for _, q := range c.rec.posts("/v1/setup_intents", "") {
+	for _, q := range c.rec.Posts("/v1/setup_intents", "") {
 		if q.HasAccount {
 			t.Errorf("co-op setup intent %s sent Stripe-Account %q; want the platform's own account", q.Path, q.Account)
 		}
@@ -230,10 +66,10 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 		t.Fatalf("co-op order = %+v", o)
 	}
 	const distributable = 608 - 13 - 48
-	if got := billing.Distributable(o.Amount, o.ApplicationFee); got != distributable {
+	if got := coop.Distributable(o.Amount, o.ApplicationFee); got != distributable {
 		t.Fatalf("Distributable = %d, want %d", got, distributable)
 	}
-	pis := c.rec.posts("/v1/payment_intents", "")
+	pis := c.rec.Posts("/v1/payment_intents", "")
 	if len(pis) != 1 {
 		t.Fatalf("payment intents sent = %d, want 1", len(pis))
 	}
@@ -249,10 +85,10 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	if len(rows) != 2 || rows[c.alice].Amount != 383 || rows[c.bob].Amount != 164 {
 		t.Fatalf("transfer rows = %+v; want Alice 383, Bob 164", rows)
 	}
-	if rows[c.alice].Status != billing.TransferTransferred || rows[c.bob].Status != billing.TransferHeld || rows[c.alice].Group != "order_"+o.ID.String() {
+	if rows[c.alice].Status != coop.TransferTransferred || rows[c.bob].Status != coop.TransferHeld || rows[c.alice].Group != "order_"+o.ID.String() {
 		t.Errorf("statuses: Alice %s, Bob %s (group %s); want Alice transferred, Bob held until he onboards", rows[c.alice].Status, rows[c.bob].Status, rows[c.alice].Group)
 	}
-	trs := c.rec.posts("/v1/transfers", "")
+	trs := c.rec.Posts("/v1/transfers", "")
 	if len(trs) != 1 {
 		t.Fatalf("transfers sent = %d, want 1 (Bob has no payout account yet)", len(trs))
 	}
@@ -286,26 +122,26 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	if err := c.svc.ReceiveWebhook(context.Background(), payload, sig); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(c.rec.posts("/v1/transfers", "")); n != 1 {
+	if n := len(c.rec.Posts("/v1/transfers", "")); n != 1 {
 		t.Fatalf("transfers after re-processed events = %d, want still 1", n)
 	}
 
 	// Bob onboards: his held share goes out at once.
 	bobAccount := c.onboard(c.bobCtx)
 	rows = c.transfers(o.ID)
-	trs = c.rec.posts("/v1/transfers", "")
-	if len(trs) != 2 || rows[c.bob].Status != billing.TransferTransferred || trs[1].Form.Get("destination") != bobAccount || trs[1].Form.Get("amount") != "164" {
+	trs = c.rec.Posts("/v1/transfers", "")
+	if len(trs) != 2 || rows[c.bob].Status != coop.TransferTransferred || trs[1].Form.Get("destination") != bobAccount || trs[1].Form.Get("amount") != "164" {
 		t.Fatalf("after Bob onboarded: rows %+v, transfers %d (%v)", rows, len(trs), trs[len(trs)-1].Form)
 	}
 
 	// The split changes to 50/50: audited, and only the next charge uses it.
-	if _, err := c.svc.SetRevenueSplit(c.owner, []billing.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 4000}}); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
+	if _, err := c.coops.SetRevenueSplit(c.owner, []coop.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 4000}}); fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID {
 		t.Errorf("a split summing to 90 %% = %v, want EINVALID", err)
 	}
-	if _, err := c.svc.SetRevenueSplit(c.customer, []billing.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 5000}}); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	if _, err := c.coops.SetRevenueSplit(c.customer, []coop.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 5000}}); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("a customer changing the split = %v, want ENOTFOUND", err)
 	}
-	split, err := c.svc.SetRevenueSplit(c.owner, []billing.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 5000}})
+	split, err := c.coops.SetRevenueSplit(c.owner, []coop.Share{{Member: c.alice, BPS: 5000}, {Member: c.bob, BPS: 5000}})
 	if err != nil || !split.Complete || split.TotalBPS != 10000 {
 		t.Fatalf("set split = %+v, %v", split, err)
 	}
@@ -334,9 +170,9 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	if err := c.svc.Refund(c.owner, o.ID, 200, "goodwill"); err != nil {
 		t.Fatal(err)
 	}
-	revs := c.rec.posts("/v1/transfers/", "/reversals")
+	revs := c.rec.Posts("/v1/transfers/", "/reversals")
 	rows = c.transfers(o.ID)
-	if len(revs) != 2 || rows[c.alice].Reversed+rows[c.bob].Reversed != billing.ReversalTarget(distributable, 608, 200) || billing.ReversalTarget(distributable, 608, 200) != 179 {
+	if len(revs) != 2 || rows[c.alice].Reversed+rows[c.bob].Reversed != coop.ReversalTarget(distributable, 608, 200) || coop.ReversalTarget(distributable, 608, 200) != 179 {
 		t.Fatalf("partial refund: %d reversals sent, Alice %d + Bob %d reversed; want 2 summing to 179", len(revs), rows[c.alice].Reversed, rows[c.bob].Reversed)
 	}
 	if rows[c.alice].Reversed != 125 || rows[c.bob].Reversed != 54 {
@@ -347,7 +183,7 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 			t.Errorf("reversal request %s: form %v, key %q, account %q", r.Path, r.Form, r.IdempotencyKey, r.Account)
 		}
 	}
-	for _, q := range c.rec.posts("/v1/refunds", "") {
+	for _, q := range c.rec.Posts("/v1/refunds", "") {
 		if q.HasAccount || q.Form.Get("refund_application_fee") != "" {
 			t.Errorf("co-op refund request: account %q, form %v; want a platform refund without application fee", q.Account, q.Form)
 		}
@@ -357,9 +193,9 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows = c.transfers(o.ID)
-	if rows[c.alice].Reversed != 383 || rows[c.bob].Reversed != 164 || len(c.rec.posts("/v1/transfers/", "/reversals")) != 4 {
+	if rows[c.alice].Reversed != 383 || rows[c.bob].Reversed != 164 || len(c.rec.Posts("/v1/transfers/", "/reversals")) != 4 {
 		t.Errorf("after the full refund: Alice reversed %d of 383, Bob %d of 164, %d reversals sent (want 4)",
-			rows[c.alice].Reversed, rows[c.bob].Reversed, len(c.rec.posts("/v1/transfers/", "/reversals")))
+			rows[c.alice].Reversed, rows[c.bob].Reversed, len(c.rec.Posts("/v1/transfers/", "/reversals")))
 	}
 	// Refund events processed again reverse nothing more.
 	if _, err := c.d.Owner(t).Exec(`UPDATE stripe_events SET processed_at = NULL WHERE type = 'charge.refunded' AND tenant_id = $1`, c.tenantID); err != nil {
@@ -374,7 +210,7 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(c.rec.posts("/v1/transfers/", "/reversals")); n != 4 {
+	if n := len(c.rec.Posts("/v1/transfers/", "/reversals")); n != 4 {
 		t.Errorf("reversals after re-processed refunds = %d, want 4", n)
 	}
 
@@ -393,7 +229,7 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	}
 
 	// Each member sees its share of every payment, with reversals.
-	mine, err := c.svc.MyCoopPayments(c.bobCtx, time.Now().Add(time.Hour), 50)
+	mine, err := c.coops.MyCoopPayments(c.bobCtx, time.Now().Add(time.Hour), 50)
 	if err != nil || len(mine) != 2 {
 		t.Fatalf("Bob's payments = %+v, %v", mine, err)
 	}
@@ -401,10 +237,10 @@ func TestCoopSeparateChargesAndTransfers(t *testing.T) {
 	if first.OrderID != o.ID || first.Share != 164 || first.Reversed != 164 || first.Net != 0 || len(first.Reversals) != 2 || first.Coop != "Commons Co-op" {
 		t.Errorf("Bob's share of the refunded order = %+v", first)
 	}
-	if _, err := c.svc.MyCoopPayments(c.customer, time.Now(), 50); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+	if _, err := c.coops.MyCoopPayments(c.customer, time.Now(), 50); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
 		t.Errorf("a customer listing member shares = %v, want ENOTFOUND", err)
 	}
-	all, err := c.svc.CoopPayments(c.owner, time.Now().Add(time.Hour), 50)
+	all, err := c.coops.CoopPayments(c.owner, time.Now().Add(time.Hour), 50)
 	if err != nil || len(all) != 2 || len(all[0].Members) != 2 || all[0].Distributable != distributable {
 		t.Errorf("admin's co-op payments = %+v, %v", all, err)
 	}
@@ -429,10 +265,10 @@ func TestSplitBackNeverTakesMoreThanAShare(t *testing.T) {
 	a := uuid.MustParse("00000000-0000-0000-0000-00000000000a")
 	b := uuid.MustParse("00000000-0000-0000-0000-00000000000b")
 	cc := uuid.MustParse("00000000-0000-0000-0000-00000000000c")
-	shares := []billing.Share{{Member: a, BPS: 5150}, {Member: b, BPS: 2925}, {Member: cc, BPS: 1925}}
+	shares := []coop.Share{{Member: a, BPS: 5150}, {Member: b, BPS: 2925}, {Member: cc, BPS: 1925}}
 	const amount, fee = 1215, 25
-	d := billing.Distributable(amount, fee)
-	parts := billing.Split(d, shares)
+	d := coop.Distributable(amount, fee)
+	parts := coop.Split(d, shares)
 	for first := billing.Cents(1); first < amount; first += 7 {
 		left := map[uuid.UUID]billing.Cents{}
 		for _, p := range parts {
@@ -440,9 +276,9 @@ func TestSplitBackNeverTakesMoreThanAShare(t *testing.T) {
 		}
 		var reversed billing.Cents
 		for _, total := range []billing.Cents{first, amount} {
-			need := billing.ReversalTarget(d, amount, total) - reversed
+			need := coop.ReversalTarget(d, amount, total) - reversed
 			var sum billing.Cents
-			for _, p := range billing.SplitBack(need, shares, left) {
+			for _, p := range coop.SplitBack(need, shares, left) {
 				if p.Cents < 0 || p.Cents > left[p.Member] {
 					t.Fatalf("refund %d then full: member %s gives back %d of %d left", first, p.Member, p.Cents, left[p.Member])
 				}

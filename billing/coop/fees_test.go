@@ -1,4 +1,4 @@
-package billing_test
+package coop_test
 
 import (
 	"net/http"
@@ -19,8 +19,7 @@ func TestCoopSplitUsesTheActualStripeFee(t *testing.T) {
 	c.onboard(c.bobCtx)
 	// Stripe answers the charge with its balance transaction: this charge's,
 	// with the fee it paid.
-	c.rec.mu.Lock()
-	c.rec.rewrite = func(req *http.Request, body map[string]any) {
+	c.rec.Rewrite(func(req *http.Request, body map[string]any) {
 		if req.Method != "GET" || !strings.HasPrefix(req.URL.Path, "/v1/charges/") {
 			return
 		}
@@ -29,8 +28,7 @@ func TestCoopSplitUsesTheActualStripeFee(t *testing.T) {
 			bt["source"], bt["fee"], bt["amount"], bt["net"] = id, 61, 608, 608-61
 			bt["fee_details"] = []map[string]any{{"amount": 61, "currency": "usd", "type": "stripe_fee", "description": "Stripe processing fees"}}
 		}
-	}
-	c.rec.mu.Unlock()
+	})
 	c.addCard("pm_card_visa")
 	o, err := c.svc.Checkout(c.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: "coop-real-fee"})
 	if err != nil || o.Status != billing.OrderPaid || o.ApplicationFee != 13 {
@@ -41,10 +39,10 @@ func TestCoopSplitUsesTheActualStripeFee(t *testing.T) {
 	if rows[c.alice].Amount != 374 || rows[c.bob].Amount != 160 {
 		t.Errorf("shares = Alice %d, Bob %d; want 374 and 160 (534 after the actual fee)", rows[c.alice].Amount, rows[c.bob].Amount)
 	}
-	if got := c.rec.posts("/v1/charges", ""); len(got) != 0 {
+	if got := c.rec.Posts("/v1/charges", ""); len(got) != 0 {
 		t.Errorf("charges were created (%d): the fee is read, not made", len(got))
 	}
-	pays, err := c.svc.CoopPayments(c.owner, time.Now().Add(time.Hour), 10)
+	pays, err := c.coops.CoopPayments(c.owner, time.Now().Add(time.Hour), 10)
 	if err != nil || len(pays) != 1 || pays[0].StripeFee != 61 || pays[0].Distributable != 534 {
 		t.Fatalf("co-op payments = %+v, %v; want the actual fee 61 and 534 to share", pays, err)
 	}
@@ -66,21 +64,21 @@ func TestCoopSplitUsesTheActualStripeFee(t *testing.T) {
 // cross-border payouts do not reach is refused, saying why.
 func TestCrossBorderMemberPayoutAccount(t *testing.T) {
 	c := newCoopFixture(t) // Alice onboarded in the platform's country
-	first := c.rec.posts("/v1/accounts", "")
+	first := c.rec.Posts("/v1/accounts", "")
 	if len(first) != 1 || first[0].Form.Get("country") != "US" || first[0].Form.Get("tos_acceptance[service_agreement]") != "" {
 		t.Fatalf("domestic member account = %+v; want country US, the full agreement", first)
 	}
-	_, err := c.svc.PayoutOnboardingLink(c.bobCtx, "http://console.localhost", "BR")
+	_, err := c.coops.PayoutOnboardingLink(c.bobCtx, "http://console.localhost", "BR")
 	if fiatdashboard.ErrorCode(err) != fiatdashboard.EINVALID || !strings.Contains(err.Error(), "cross-border") {
 		t.Errorf("member in Brazil = %v, want EINVALID on country saying cross-border payouts do not reach it", err)
 	}
-	if n := len(c.rec.posts("/v1/accounts", "")); n != 1 {
+	if n := len(c.rec.Posts("/v1/accounts", "")); n != 1 {
 		t.Errorf("accounts created after the refusal = %d, want still 1", n)
 	}
-	if _, err := c.svc.PayoutOnboardingLink(c.bobCtx, "http://console.localhost", "de"); err != nil {
+	if _, err := c.coops.PayoutOnboardingLink(c.bobCtx, "http://console.localhost", "de"); err != nil {
 		t.Fatal(err)
 	}
-	all := c.rec.posts("/v1/accounts", "")
+	all := c.rec.Posts("/v1/accounts", "")
 	de := all[len(all)-1]
 	if de.Form.Get("country") != "DE" || de.Form.Get("tos_acceptance[service_agreement]") != "recipient" || de.Form.Get("capabilities[transfers][requested]") != "true" {
 		t.Errorf("member in Germany = %v; want country DE under the recipient service agreement with transfers", de.Form)

@@ -98,8 +98,10 @@ func LiveKitSetup(apiKey, apiSecret, domain string) *Setup {
 	return s
 }
 
-// liveKitScript runs with bash -e as root on Ubuntu 24.04.
-const liveKitScript = `export DEBIAN_FRONTEND=noninteractive
+// liveKitScript runs with bash -e as root on Ubuntu 24.04; pipefail makes
+// a failed download fail the setup instead of piping nothing to bash.
+const liveKitScript = `set -o pipefail
+export DEBIAN_FRONTEND=noninteractive
 # LiveKit's documented Linux install: curl -sSL https://get.livekit.io | bash
 if ! command -v curl >/dev/null 2>&1; then
   apt-get update -q
@@ -124,11 +126,11 @@ rtc:
   use_external_ip: true
 turn:
   enabled: true
-  domain: @DOMAIN@
+  domain: "@DOMAIN@"
   udp_port: 3478
   tls_port: 0
 keys:
-  @API_KEY@: @API_SECRET@
+  "@API_KEY@": "@API_SECRET@"
 logging:
   level: info
 LIVEKIT_YAML

@@ -122,8 +122,8 @@ func TestLiveKitSetupConfiguresTheServer(t *testing.T) {
 	for _, want := range []string{
 		"curl -sSL https://get.livekit.io | bash", // LiveKit's documented Linux install
 		"port: 7880\n", "tcp_port: 7881\n", "port_range_start: 50000\n", "port_range_end: 60000\n",
-		"use_external_ip: true\n", "udp_port: 3478\n", "tls_port: 0\n", "domain: lk.ghent01.grid.tf\n",
-		"  APIkey: " + testSecret + "\n",
+		"use_external_ip: true\n", "udp_port: 3478\n", "tls_port: 0\n", "domain: \"lk.ghent01.grid.tf\"\n",
+		"  \"APIkey\": \"" + testSecret + "\"\n", // quoted: an all-digit secret stays a string
 		"chmod 600 " + LiveKitConfigFile, "systemctl enable livekit.service", "http://127.0.0.1:7880/",
 	} {
 		if !strings.Contains(s.Script, want) {

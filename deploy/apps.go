@@ -568,6 +568,9 @@ func fillAccess(d *Deployment) {
 		if d.Workers == nil {
 			d.Workers = []Worker{}
 		}
+		if st.Upgrade != "" {
+			d.WorkersPending = &WorkersPending{Count: st.Want, OrderID: st.Upgrade}
+		}
 	}
 	if d.CredentialsShownAt != nil {
 		a.Credentials = "shown"
@@ -592,8 +595,9 @@ func fillAccess(d *Deployment) {
 		}
 	case AppNextcloud:
 		if st.URL != "" {
-			a.URLs = append(a.URLs, AccessURL{Label: "Nextcloud", URL: st.URL})
+			a.URLs = append(a.URLs, AccessURL{Label: "Nextcloud", URL: st.URL}, AccessURL{Label: "Nextcloud setup", URL: st.URL + "/aio"})
 		}
+		a.Ports = append(a.Ports, Port{Label: "First setup", Value: "open Nextcloud setup: it shows its passphrase once and creates your admin account"})
 	case AppOpenWebUI:
 		if st.URL != "" {
 			a.URLs = append(a.URLs, AccessURL{Label: "Open WebUI", URL: st.URL})

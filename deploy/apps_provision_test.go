@@ -96,7 +96,8 @@ func TestEachAppProvisionsToRunningWithItsAccessPanel(t *testing.T) {
 	if !strings.Contains(strings.Join(kinds, ","), "name") {
 		t.Errorf("nextcloud contracts %v have no name contract", kinds)
 	}
-	if nc.Access.Credentials != "available" || nc.Access.Kubeconfig {
+	// Nextcloud's admin account is made on its own setup page (AIO).
+	if nc.Access.Credentials != "none" || nc.Access.Kubeconfig || urlOf(nc, "Nextcloud setup") != p.Gateways[0].URL+"/aio" {
 		t.Errorf("nextcloud access = %+v", nc.Access)
 	}
 	contracts := len(p.Contracts)
@@ -117,6 +118,14 @@ func TestEachAppProvisionsToRunningWithItsAccessPanel(t *testing.T) {
 	}
 	if u := urlOf(lk, "LiveKit signalling"); !strings.HasPrefix(u, "wss://meet") {
 		t.Errorf("livekit signalling URL = %q", u)
+	}
+	// LiveKit is installed on the VM at first boot (the hub has no image).
+	lp, err := s.wallet.Project(ctx, deploy.ProjectName(lk.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvm, _ := lp.VM("vm"); lvm.Setup == nil || lvm.Setup.Name != "livekit" || lvm.Setup.Status != grid.SetupDone {
+		t.Errorf("livekit VM setup = %+v; want the livekit setup done", lvm.Setup)
 	}
 	if n, _ := s.sim.Node(ctx, *lk.NodeID); n.PublicIPv4 == 0 && lk.IPv4 == "" {
 		t.Errorf("livekit on node %d without public IPv4", n.ID)
@@ -154,13 +163,14 @@ func TestEachAppProvisionsToRunningWithItsAccessPanel(t *testing.T) {
 	}
 }
 
-// TestCredentialsAreShownOnce: an app's credentials are sealed at rest
-// and shown to its customer the first time only; then the answer is a
-// conflict on field credentials, and the panel says shown. Nobody else
-// sees them; an app without credentials has none to show.
+// TestCredentialsAreShownOnce: LiveKit's API key and secret are sealed at
+// rest, installed on the VM, and shown to its customer the first time
+// only; then the answer is a conflict on field credentials, and the panel
+// says shown. Nobody else sees them; a key rotation keeps them; apps
+// without credentials of ours have none to show.
 func TestCredentialsAreShownOnce(t *testing.T) {
 	s := appShop(t)
-	d, err := s.svc.Create(s.customer, appOrder("files", deploy.AppNextcloud, `{}`))
+	d, err := s.svc.Create(s.customer, appOrder("meet", deploy.AppLiveKit, `{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +201,7 @@ func TestCredentialsAreShownOnce(t *testing.T) {
 	onlyNew, _ := rbac.ParseKeyring("n2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{6}, 32)))
 	s.rebuild(func(o *deploy.Options) { o.Sealer = onlyNew })
 	creds, err := s.svc.Credentials(s.customer, d.ID)
-	if err != nil || len(creds) != 2 || creds[0].Value != "admin" || len(creds[1].Value) != 24 {
+	if err != nil || len(creds) != 2 || creds[0].Label != "API key" || !strings.HasPrefix(creds[0].Value, "API") || len(creds[1].Value) != 40 {
 		t.Fatalf("first view = %+v, %v", creds, err)
 	}
 	var sealed string
@@ -199,7 +209,7 @@ func TestCredentialsAreShownOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.Contains(sealed, creds[1].Value) {
-		t.Error("the admin password is stored in plain text")
+		t.Error("the API secret is stored in plain text")
 	}
 	if _, err := s.svc.Credentials(s.customer, d.ID); !conflict(err) {
 		t.Errorf("second view = %v, want ECONFLICT on credentials", err)
@@ -208,14 +218,18 @@ func TestCredentialsAreShownOnce(t *testing.T) {
 	if got.Access.Credentials != "shown" {
 		t.Errorf("panel after showing = %q, want shown", got.Access.Credentials)
 	}
-	// The password the customer saw is the one the VM was given.
+	// The secret the customer saw is the one LiveKit was set up with, and
+	// it is not in the VM's environment.
 	p, _ := s.wallet.Project(context.Background(), deploy.ProjectName(d.ID))
-	if len(p.VMs) == 0 {
-		t.Fatal("no VM")
+	vm, ok := p.VM("vm")
+	if !ok || vm.Setup == nil || vm.Setup.Status != grid.SetupDone {
+		t.Fatalf("livekit VM = %+v", vm)
 	}
-	k := s.runApp(t, "cluster", deploy.AppKubernetes, `{}`)
-	if _, err := s.svc.Credentials(s.customer, k.ID); !conflict(err) {
-		t.Errorf("credentials of a cluster = %v, want ECONFLICT (it has a kubeconfig instead)", err)
+	for _, app := range []string{deploy.AppKubernetes, deploy.AppNextcloud} {
+		x := s.runApp(t, "no-creds-"+app, app, `{}`)
+		if _, err := s.svc.Credentials(s.customer, x.ID); !conflict(err) || x.Access.Credentials != "none" {
+			t.Errorf("credentials of %s = %v (panel %q), want none and ECONFLICT", app, err, x.Access.Credentials)
+		}
 	}
 }
 
@@ -359,8 +373,12 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_chargeDeclined"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "workers-2-declined"}); err != nil {
-		t.Fatal(err)
+	_, err = s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 2, PaymentMethod: "pm_card_chargeDeclined", ClientKey: "workers-2-declined"})
+	if e := (*fiatdashboard.Error)(nil); !asError(err, &e) || e.Code != fiatdashboard.EINVALID || e.Field != "payment_method" {
+		t.Fatalf("workers paid with a declined card = %v; want EINVALID on payment_method", err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); d.WorkersPending != nil {
+		t.Errorf("a declined change is pending: %+v", d.WorkersPending)
 	}
 	if err := s.svc.Provision(s.system(), k.ID); err != nil {
 		t.Fatal(err)
@@ -376,6 +394,33 @@ func TestKubernetesWorkersChangeWithHonestMoney(t *testing.T) {
 	}
 	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 2 || sub().RenewalCents != quote(2) {
 		t.Errorf("after paying: %d workers, renewal %d; want 2 and %d", len(d.Workers), sub().RenewalCents, quote(2))
+	}
+
+	// A card that needs the customer's authentication: the change waits,
+	// shown on the deployment with its order; another change is refused
+	// meanwhile; once authenticated and paid, the workers come.
+	si, err = s.bill.NewSetupIntent(s.customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.bill.MockConfirmSetup(s.customer, si.ID, "pm_card_authenticationRequired"); err != nil {
+		t.Fatal(err)
+	}
+	d, err = s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 3, PaymentMethod: "pm_card_authenticationRequired", ClientKey: "workers-3-sca"})
+	if err != nil || d.WorkersPending == nil || d.WorkersPending.Count != 3 || len(d.Workers) != 2 {
+		t.Fatalf("a change waiting for authentication = %+v, %v", d, err)
+	}
+	if _, err := s.svc.SetWorkers(s.customer, k.ID, deploy.WorkersInput{Count: 4, ClientKey: "workers-4-meanwhile"}); fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		t.Errorf("a change while one waits = %v, want ECONFLICT", err)
+	}
+	if _, err := s.bill.MockAuthenticate(s.customer, uuid.MustParse(d.WorkersPending.OrderID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.svc.Provision(s.system(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = s.svc.Get(s.customer, k.ID); len(d.Workers) != 3 || d.WorkersPending != nil || sub().RenewalCents != quote(3) {
+		t.Errorf("after authenticating: %d workers, pending %+v, renewal %d; want 3, none, %d", len(d.Workers), d.WorkersPending, sub().RenewalCents, quote(3))
 	}
 
 	// Only the customer's own cluster.

@@ -48,8 +48,11 @@ func randomString(n int) (string, error) {
 	return string(b), nil
 }
 
-// showsCredentials reports whether an app has credentials for its customer.
-func showsCredentials(app string) bool { return app == AppNextcloud || app == AppLiveKit }
+// showsCredentials reports whether an app has credentials for its
+// customer. Nextcloud has none of ours: its All-in-One image creates the
+// admin account in its own setup page (the TF dashboard's "Nextcloud
+// Setup" link, <domain>/aio), which shows the password there.
+func showsCredentials(app string) bool { return app == AppLiveKit }
 
 // newAppSecrets draws an app's secrets at random.
 func newAppSecrets(app string) (*appSecrets, error) {
@@ -63,8 +66,6 @@ func newAppSecrets(app string) (*appSecrets, error) {
 		return v
 	}
 	switch app {
-	case AppNextcloud:
-		sec.Shown = []Credential{{Label: "Admin user", Value: "admin"}, {Label: "Admin password", Value: draw(24)}}
 	case AppLiveKit:
 		sec.Shown = []Credential{{Label: "API key", Value: "API" + draw(12)}, {Label: "API secret", Value: draw(40)}}
 	case AppKubernetes:

@@ -15,6 +15,12 @@ import (
 // Kubernetes clusters have 1 to maxWorkers workers.
 const maxWorkers = 5
 
+// WorkersPending is a worker change waiting for its payment.
+type WorkersPending struct {
+	Count   int    `json:"count"`
+	OrderID string `json:"order_id"`
+}
+
 // WorkersInput is a change of a Kubernetes app's worker count.
 type WorkersInput struct {
 	Count         int    `json:"count"`
@@ -112,6 +118,10 @@ func (s *Service) SetWorkers(ctx context.Context, id uuid.UUID, in WorkersInput)
 		}
 		s.enqueueDeploy(ctx, id)
 		return s.Get(ctx, id)
+	}
+	if changed.Order.Status == billing.OrderFailed {
+		// Declined: nothing changes; the customer may try another card.
+		return nil, fiatdashboard.Invalid("payment_method", "the payment for the added workers failed: %s", changed.Order.FailureMessage)
 	}
 	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE deployments SET app_state = app_state || jsonb_build_object('upgrade', $2::text, 'want', $3::int) WHERE id = $1`,

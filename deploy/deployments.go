@@ -108,6 +108,10 @@ type Deployment struct {
 	CredentialsShownAt *time.Time      `db:"credentials_shown_at" json:"-"`
 	Access             *Access         `db:"-" json:"access"`
 	Workers            []Worker        `db:"-" json:"workers,omitempty"`
+	// WorkersPending is a Kubernetes worker change waiting for the
+	// payment of its prorated order (which may need the customer's
+	// authentication: POST /api/orders/{id}/confirm).
+	WorkersPending *WorkersPending `db:"-" json:"workers_pending,omitempty"`
 }
 
 const depColumns = `id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, standby_node_id, status, project,

@@ -99,16 +99,17 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 				vm.Disks = append(vm.Disks, grid.Disk{Name: "data", Size: p.DiskGB << 30, MountPoint: "/mnt/data"})
 			}
 		}
-		vm.Env["NEXTCLOUD_DOMAIN"], vm.Env["NEXTCLOUD_AIO_LINK"], vm.Env["GATEWAY"], vm.Env["IPV4"] = domain, "true", "true", "false"
-		vm.Env["NEXTCLOUD_ADMIN_USER"], vm.Env["NEXTCLOUD_ADMIN_PASSWORD"] = sec.Shown[0].Value, sec.Shown[1].Value
+		// As the TF dashboard's tf_nextcloud.vue sets them: the AIO setup
+		// page at <domain>/aio creates the admin account.
+		vm.Env["NEXTCLOUD_DOMAIN"], vm.Env["NEXTCLOUD_AIO_LINK"], vm.Env["GATEWAY"], vm.Env["IPV4"] = domain, domain+"/aio", "true", strconv.FormatBool(spec.IPv4)
 	case AppOpenWebUI:
 		vm.Env["OPENWEBUI_DOMAIN"], vm.Env["OLLAMA_MODEL"], vm.Env["WEBUI_SECRET_KEY"] = domain, cfg.str("model"), sec.WebUIKey
 	case AppLiveKit:
-		// TODO(gridapps2): set vm.Setup = grid.LiveKitSetup(key, secret,
-		// domain) once it is in main: the hub has no LiveKit image, so the
-		// adapter installs livekit-server over SSH at first boot. Until then
-		// the keys travel in the VM's environment.
-		vm.Env["LIVEKIT_DOMAIN"], vm.Env["LIVEKIT_KEYS"] = domain, sec.Shown[0].Value+": "+sec.Shown[1].Value
+		// The hub has no LiveKit image: the grid installs and configures
+		// livekit-server on the Ubuntu VM at first boot (grid.LiveKitSetup,
+		// over SSH; the key and secret never go into the VM's environment).
+		vm.Env["LIVEKIT_DOMAIN"] = domain
+		vm.Setup = grid.LiveKitSetup(sec.Shown[0].Value, sec.Shown[1].Value, domain)
 	}
 	if err := s.rentIfNeeded(ctx, d, &vm); err != nil {
 		return s.failOrRetry(ctx, g, d, err)

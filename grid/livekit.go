@@ -53,7 +53,10 @@ func LiveKitPorts() []Port {
 //     must be exposed on the node": the VM's public IPv4),
 //     `rtc.port_range_start/end: 50000-60000` (UDP media) and
 //     `rtc.use_external_ip: true` (the advertised candidate is the public
-//     IPv4), and the API key pair under `keys`;
+//     IPv4), the API key pair under `keys`, and `bind_addresses: [""]`
+//     (every interface: the gateway reaches 7880 over the public IPv4 or
+//     Mycelium; livekit-server binds to loopback only in --dev mode,
+//     cmd/server/main.go);
 //   - the embedded TURN server over UDP on 3478 (`turn.udp_port`), which
 //     LiveKit advertises as turn:<node ip>:3478 (pkg/service/roommanager.go
 //     iceServersForParticipant) and starts with a UDP port alone
@@ -68,7 +71,8 @@ func LiveKitPorts() []Port {
 //
 // The script is idempotent by itself too (it overwrites what it writes).
 // apiKey is 3-64 of [A-Za-z0-9_-], apiSecret 32-128 letters or digits
-// (livekit-server refuses secrets shorter than 32 characters), domain the
+// (livekit-server logs "secret is too short, should be at least 32
+// characters" below that: pkg/config/config.go ValidateKeys), domain the
 // gateway's FQDN; with a bad argument the returned Setup fails Validate
 // naming the argument (never its value).
 func LiveKitSetup(apiKey, apiSecret, domain string) *Setup {
@@ -94,8 +98,10 @@ func LiveKitSetup(apiKey, apiSecret, domain string) *Setup {
 	return s
 }
 
-// liveKitScript runs with bash -e as root on Ubuntu 24.04.
-const liveKitScript = `export DEBIAN_FRONTEND=noninteractive
+// liveKitScript runs with bash -e as root on Ubuntu 24.04; pipefail makes
+// a failed download fail the setup instead of piping nothing to bash.
+const liveKitScript = `set -o pipefail
+export DEBIAN_FRONTEND=noninteractive
 # LiveKit's documented Linux install: curl -sSL https://get.livekit.io | bash
 if ! command -v curl >/dev/null 2>&1; then
   apt-get update -q
@@ -120,11 +126,11 @@ rtc:
   use_external_ip: true
 turn:
   enabled: true
-  domain: @DOMAIN@
+  domain: "@DOMAIN@"
   udp_port: 3478
   tls_port: 0
 keys:
-  @API_KEY@: @API_SECRET@
+  "@API_KEY@": "@API_SECRET@"
 logging:
   level: info
 LIVEKIT_YAML

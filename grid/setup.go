@@ -26,16 +26,18 @@ import (
 // DeployVM finds the marker and never runs the script again. The script
 // may hold secrets (API keys): it is never logged, never returned in a
 // Project, and an error about it never echoes its text or its output.
-// Seal any stored copy of a spec holding a Setup (simstore's journal is
-// sealed).
+// Script is never marshalled to JSON.
 type Setup struct {
 	// Name is what the setup installs, e.g. "livekit": 1 to 32 of a-z,
 	// 0-9, '-' and '_'. It names the marker file.
 	Name string
 	// Script is a bash script run as root with `bash -e`, from a file
 	// only root can read; its output goes to SetupLog on the VM (mode
-	// 600), never to the platform.
-	Script string
+	// 600), never to the platform. It is left out of JSON, so a spec
+	// stored or queued as JSON never carries it: rebuild the Setup from
+	// the sealed secrets where it is needed (simstore journals it apart,
+	// sealed).
+	Script string `json:"-"`
 	// Service is the systemd unit the setup leaves running; reported.
 	Service string
 	// Ports are what the service listens on; reported (the access panel
@@ -192,22 +194,28 @@ func (s VMSpec) validateSetup() error {
 // output to SetupLog, mode 600), removes the file, and writes the marker
 // only when the script succeeded. The exit status is the script's.
 func SetupCommand(s *Setup) string {
-	marker, logf := SetupMarker(s.Name), SetupLog(s.Name)
+	return setupCommand(s, SetupDir, SetupLog(s.Name), "/root")
+}
+
+// setupCommand is SetupCommand with the marker directory, the log file
+// and the directory of the script's temporary file given.
+func setupCommand(s *Setup, dir, logFile, tmpDir string) string {
+	marker := path.Join(dir, "setup-"+s.Name+".done")
 	script := s.Script
 	if !strings.HasSuffix(script, "\n") {
 		script += "\n"
 	}
 	return "set -u\n" +
-		"if [ -f " + marker + " ]; then exit 0; fi\n" +
+		"if [ -f '" + marker + "' ]; then exit 0; fi\n" +
 		"umask 077\n" +
-		"mkdir -p " + SetupDir + "\n" +
-		"f=$(mktemp /root/.fd-setup-" + s.Name + ".XXXXXX)\n" +
+		"mkdir -p '" + dir + "'\n" +
+		"f=$(mktemp '" + tmpDir + "/.fd-setup-" + s.Name + ".XXXXXX')\n" +
 		"trap 'rm -f \"$f\"' EXIT\n" +
 		"cat > \"$f\" <<'" + setupEOF + "'\n" +
 		script +
 		setupEOF + "\n" +
-		"bash -e \"$f\" </dev/null >" + logf + " 2>&1\n" +
+		"bash -e \"$f\" </dev/null >'" + logFile + "' 2>&1\n" +
 		"rc=$?\n" +
-		"if [ \"$rc\" -eq 0 ]; then date -u +%FT%TZ > " + marker + "; fi\n" +
+		"if [ \"$rc\" -eq 0 ]; then date -u +%FT%TZ > '" + marker + "'; fi\n" +
 		"exit \"$rc\"\n"
 }

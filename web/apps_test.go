@@ -83,14 +83,23 @@ func TestAppsOverHTTP(t *testing.T) {
 	run := waitRunning(t, ann, id)
 	access := run.body["access"].(map[string]any)
 	urls := access["urls"].([]any)
-	if len(urls) != 1 || !strings.HasPrefix(urls[0].(map[string]any)["url"].(string), "https://files") || access["credentials"] != "available" {
+	if len(urls) != 2 || !strings.HasPrefix(urls[0].(map[string]any)["url"].(string), "https://files") || access["credentials"] != "none" {
 		t.Errorf("nextcloud access = %v", access)
 	}
-	creds := ann.must(200, "POST", "/api/deployments/"+id+"/credentials", nil)
+	if r := ann.do("POST", "/api/deployments/"+id+"/credentials", nil); r.status != 409 || r.errField() != "credentials" {
+		t.Errorf("nextcloud credentials = %d %s, want 409 on credentials (its setup page makes the admin)", r.status, r.raw)
+	}
+	lk := ann.must(201, "POST", "/api/deployments", map[string]any{"name": "meet", "app": "livekit", "app_config": map[string]any{"size": "small"},
+		"ssh_key": sshKey, "client_key": "app-meet-0"})
+	lid := lk.body["id"].(string)
+	if got := waitRunning(t, ann, lid); got.body["access"].(map[string]any)["credentials"] != "available" {
+		t.Errorf("livekit access = %s", got.raw)
+	}
+	creds := ann.must(200, "POST", "/api/deployments/"+lid+"/credentials", nil)
 	if len(creds.body["credentials"].([]any)) != 2 {
 		t.Errorf("credentials = %s", creds.raw)
 	}
-	if r := ann.do("POST", "/api/deployments/"+id+"/credentials", nil); r.status != 409 || r.errField() != "credentials" {
+	if r := ann.do("POST", "/api/deployments/"+lid+"/credentials", nil); r.status != 409 || r.errField() != "credentials" {
 		t.Errorf("credentials again = %d %s, want 409 on credentials", r.status, r.raw)
 	}
 	if r := ann.do("GET", "/api/deployments/"+id+"/kubeconfig", nil); r.status != 409 {
@@ -146,7 +155,7 @@ func TestAppsOverHTTP(t *testing.T) {
 	if strings.Contains(visitor.must(200, "GET", "/api/apps", nil).raw, `"key":"livekit"`) {
 		t.Error("the catalog lists LiveKit after the admin turned it off")
 	}
-	if r := ann.do("POST", "/api/deployments", map[string]any{"name": "meet", "app": "livekit", "ssh_key": sshKey, "client_key": "app-meet-1"}); r.status != 400 || r.errField() != "app" {
+	if r := ann.do("POST", "/api/deployments", map[string]any{"name": "meet-2", "app": "livekit", "ssh_key": sshKey, "client_key": "app-meet-1"}); r.status != 400 || r.errField() != "app" {
 		t.Errorf("order of a disabled app = %d %s", r.status, r.raw)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/fiatdashboard/fiatdashboard/rbac"
 )
@@ -42,6 +45,7 @@ type Config struct {
 	SMTPURL             string
 	GridNetwork         string
 	GridMnemonic        string
+	GridSSHKey          string // the adapter's SSH private key (PEM or OpenSSH text), or empty
 	GridSimSeed         uint64
 	PprofAddr           string
 	DatabaseMaxConns    int
@@ -210,6 +214,14 @@ func settings() []setting {
 		{name: "FD_GRID_MNEMONIC", def: "", secret: true, expect: "the platform twin's mnemonic (required unless FD_GRID_NETWORK=sim)",
 			doc: "the platform's own twin, used to read the node catalog from a real network; tenants' wallets are their own",
 			set: func(c *Config, v string) error { c.GridMnemonic = v; return nil }},
+		{name: "FD_GRID_SSH_KEY", def: "", secret: true,
+			expect: "the grid adapter's SSH private key without a passphrase (PEM or OpenSSH text, or the path of a file holding it), or empty",
+			doc:    "the platform logs in with it to read k3s kubeconfigs and run app setups (LiveKit) on the VMs it deploys; its public half joins those VMs' keys. Empty: kubeconfig downloads and app setups answer unavailable on a real network (the simulator needs none)",
+			set: func(c *Config, v string) error {
+				key, err := readSSHKey(v)
+				c.GridSSHKey = key
+				return err
+			}},
 		{name: "FD_GRID_SIM_SEED", def: "1", expect: "a non-negative integer",
 			doc: "the simulator's seed: the same seed builds the same grid",
 			set: func(c *Config, v string) (err error) { c.GridSimSeed, err = strconv.ParseUint(v, 10, 64); return }},
@@ -499,4 +511,25 @@ func intIn(v string, lo, hi int) (int, error) {
 		return 0, errExpect
 	}
 	return n, nil
+}
+
+// readSSHKey reads FD_GRID_SSH_KEY: the private key's text, or the path of
+// a file holding it (an environment file takes no multi-line value). The
+// key must parse and have no passphrase; errors never show it.
+func readSSHKey(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	key := v
+	if !strings.HasPrefix(v, "-----BEGIN") {
+		raw, err := os.ReadFile(v)
+		if err != nil {
+			return "", errExpect
+		}
+		key = strings.TrimSpace(string(raw))
+	}
+	if _, err := ssh.ParsePrivateKey([]byte(key)); err != nil {
+		return "", errExpect
+	}
+	return key, nil
 }

@@ -3,9 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 func env(m map[string]string) func(string) string {
@@ -172,5 +178,46 @@ func TestCommandsLoadOnlyWhatTheyRead(t *testing.T) {
 	// Serve still refuses the public development keys next to a live grid.
 	if _, err := loadSettings(env(map[string]string{"FD_GRID_NETWORK": "main", "FD_GRID_MNEMONIC": "x"}), everySetting); err == nil || !strings.HasPrefix(err.Error(), "FD_SECRET_KEYS") {
 		t.Errorf("serve on mainnet with the development keys: %v, want FD_SECRET_KEYS refused", err)
+	}
+}
+
+// TestGridSSHKeyIsReadAsTextOrFileAndNeverShown: FD_GRID_SSH_KEY takes the
+// key's text or a file holding it (an environment file takes no
+// multi-line value), refuses what is not a private key without quoting
+// it, and commands that do not use the grid never read it.
+func TestGridSSHKeyIsReadAsTextOrFileAndNeverShown(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(pem.EncodeToMemory(block)))
+	file := filepath.Join(t.TempDir(), "grid_ssh_key")
+	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for what, v := range map[string]string{"text": key, "file": file} {
+		cfg, err := loadConfig(env(map[string]string{"FD_GRID_SSH_KEY": v}))
+		if err != nil || cfg.GridSSHKey != key {
+			t.Errorf("FD_GRID_SSH_KEY as %s: %v; want the key read", what, err)
+		}
+	}
+	if cfg, err := loadConfig(env(nil)); err != nil || cfg.GridSSHKey != "" {
+		t.Errorf("no FD_GRID_SSH_KEY: %v; want none, and no error", err)
+	}
+	for _, bad := range []string{"-----BEGIN OPENSSH PRIVATE KEY-----\nc2VjcmV0LXZhbHVl\n-----END OPENSSH PRIVATE KEY-----", file + ".missing"} {
+		_, err := loadConfig(env(map[string]string{"FD_GRID_SSH_KEY": bad}))
+		if err == nil || !strings.HasPrefix(err.Error(), "FD_GRID_SSH_KEY: expected") || strings.Contains(err.Error(), "c2VjcmV0") || strings.Contains(err.Error(), ".missing") {
+			t.Errorf("FD_GRID_SSH_KEY=%q: %v; want it refused, naming the variable, not its value", bad, err)
+		}
+	}
+	for name, uses := range map[string][]string{"migrate": migrateSettings, "services": servicesSettings, "user/token": accountSettings,
+		"tenant": tenantSettings, "keys": keysSettings} {
+		if _, err := loadSettings(env(map[string]string{"FD_GRID_SSH_KEY": "not a key"}), uses); err != nil {
+			t.Errorf("%s reads FD_GRID_SSH_KEY: %v", name, err)
+		}
 	}
 }

@@ -60,6 +60,7 @@ func TestOperatorCommandsNeedOnlyTheDatabase(t *testing.T) {
 	// server, which uses it, refuses to start and names it.
 	t.Setenv("FD_STRIPE_SECRET_KEY", "pk_live_not_a_secret_key")
 	t.Setenv("FD_GRID_NETWORK", "nonsense")
+	t.Setenv("FD_GRID_SSH_KEY", "not a key")
 	runOK("user", "create", "--realm", "opsco", "--email", "second@opsco.example", "--role", "support")
 	var out, errb bytes.Buffer
 	if code := run(ctx, []string{"serve"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "FD_STRIPE_SECRET_KEY") {

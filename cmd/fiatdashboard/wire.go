@@ -182,12 +182,15 @@ func openPlatform(ctx context.Context, cfg *Config, log *slog.Logger) (*platform
 		}
 		p.grid = sim
 	} else {
-		tf, err := tfgrid.New(tfgrid.Config{Network: cfg.GridNetwork, Mnemonic: cfg.GridMnemonic})
+		tf, err := tfgrid.New(tfgrid.Config{Network: cfg.GridNetwork, Mnemonic: cfg.GridMnemonic, SSHKey: cfg.GridSSHKey})
 		if err != nil {
 			p.Close()
 			return nil, fmt.Errorf("grid (%s): %s", cfg.GridNetwork, fiatdashboard.ErrorMessage(err))
 		}
 		p.grid = tf
+		if cfg.GridSSHKey == "" {
+			log.Warn("FD_GRID_SSH_KEY is unset: kubeconfig downloads and app setups (LiveKit) answer unavailable")
+		}
 	}
 	// Storefronts and pool pages read nodes from this cache, never from the
 	// grid per page view.
@@ -285,9 +288,12 @@ func (p *platform) walletGridFactory() treasury.GridFactory {
 			return sim.AsTwin(twinID), nil
 		}
 	}
-	network := p.cfg.GridNetwork
+	network, sshKey := p.cfg.GridNetwork, p.cfg.GridSSHKey
 	return func(_ context.Context, _ uint32, mnemonic string) (grid.Grid, error) {
-		tf, err := tfgrid.New(tfgrid.Config{Network: network, Mnemonic: mnemonic})
+		// The platform's SSH key: tenants' clusters and app VMs get its
+		// public half, and the platform reads kubeconfigs and runs app
+		// setups with it.
+		tf, err := tfgrid.New(tfgrid.Config{Network: network, Mnemonic: mnemonic, SSHKey: sshKey})
 		if err != nil {
 			// tfgrid.New never repeats the mnemonic in its errors.
 			return nil, fmt.Errorf("open the wallet on the grid (%s): %s", network, fiatdashboard.ErrorMessage(err))

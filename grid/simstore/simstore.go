@@ -324,13 +324,13 @@ func (s *Shared) Summary() gridsim.Summary {
 
 // DeployVM implements grid.Grid.
 func (s *Shared) DeployVM(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
-	r, err := s.change(ctx, op{M: "DeployVM", Name: project, VM: &spec}, s.st.latency.Deploy)
+	r, err := s.change(ctx, op{M: "DeployVM", Name: project, VM: &spec, Script: setupScript(spec)}, s.st.latency.Deploy)
 	return r.Project, err
 }
 
 // DeployStandbyVM implements grid.Grid.
 func (s *Shared) DeployStandbyVM(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
-	r, err := s.change(ctx, op{M: "DeployStandbyVM", Name: project, VM: &spec}, s.st.latency.Deploy)
+	r, err := s.change(ctx, op{M: "DeployStandbyVM", Name: project, VM: &spec, Script: setupScript(spec)}, s.st.latency.Deploy)
 	return r.Project, err
 }
 
@@ -469,6 +469,25 @@ func (s *Shared) ClearFaults() {
 	s.change(bg, op{M: "ClearFaults"}, 0)
 }
 
+// setupScript is the script of spec's setup, journaled beside the spec.
+func setupScript(spec grid.VMSpec) string {
+	if spec.Setup == nil {
+		return ""
+	}
+	return spec.Setup.Script
+}
+
+// vmSpec is o's VM spec with its setup's script back in place.
+func (o op) vmSpec() grid.VMSpec {
+	spec := *o.VM
+	if spec.Setup != nil {
+		setup := *spec.Setup
+		setup.Script = o.Script
+		spec.Setup = &setup
+	}
+	return spec
+}
+
 // op is one journaled call: the method, the twin it ran as, its arguments.
 type op struct {
 	M        string            `json:"m"`
@@ -476,6 +495,7 @@ type op struct {
 	NoKey    bool              `json:"no_key,omitempty"` // through an adapter without an SSH key
 	Name     string            `json:"name,omitempty"`
 	VM       *grid.VMSpec      `json:"vm,omitempty"`
+	Script   string            `json:"script,omitempty"` // VM.Setup.Script, which grid.Setup leaves out of JSON
 	QSFSName string            `json:"qsfs_name,omitempty"`
 	Node     uint32            `json:"node,omitempty"`
 	Node2    uint32            `json:"node2,omitempty"`
@@ -516,9 +536,9 @@ func (o op) apply(sim *gridsim.Sim) (r result) {
 	}
 	switch o.M {
 	case "DeployVM":
-		r.Project, r.Err = g.DeployVM(bg, o.Name, *o.VM)
+		r.Project, r.Err = g.DeployVM(bg, o.Name, o.vmSpec())
 	case "DeployStandbyVM":
-		r.Project, r.Err = g.DeployStandbyVM(bg, o.Name, *o.VM)
+		r.Project, r.Err = g.DeployStandbyVM(bg, o.Name, o.vmSpec())
 	case "ReplaceQSFSBackend":
 		r.Project, r.Err = g.ReplaceQSFSBackend(bg, o.Name, o.QSFSName, o.Node, o.Node2)
 	case "RemoveStandbyVM":

@@ -214,3 +214,65 @@ func TestAppsPersist(t *testing.T) {
 		t.Fatalf("the worker still sees the cancelled cluster: %v", err)
 	}
 }
+
+// TestSetupsPersist: a LiveKit VM's setup, a failed one and its retry,
+// and an adapter without an SSH key, through one process, are seen by a
+// restarted one; the setup's script (its secret) is journaled sealed, and
+// replayed whole (a retry with the same spec is the same VM).
+func TestSetupsPersist(t *testing.T) {
+	d := dbtest.New(t)
+	cfg := gridsim.Config{Seed: 13}
+	worker, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := worker.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Dedicated: new(bool), PublicIPv4: true,
+		MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 50 << 30}, Page: grid.Page{Size: 2}})
+	if err != nil || len(page.Nodes) < 2 {
+		t.Fatalf("no nodes: %v", err)
+	}
+	const secret = "PersistSecret0123456789abcdefghijkl"
+	spec := func(node uint32) grid.VMSpec {
+		return grid.VMSpec{Name: "lk", NodeID: node, Flist: grid.LiveKitFlist, CPU: 2, Memory: 4 << 30, RootFS: 20 << 30,
+			PublicIPv4: true, Mycelium: true, SSHKeys: []string{"ssh-ed25519 AAAA test"},
+			Setup: grid.LiveKitSetup("APIpersist", secret, "lk.example.com")}
+	}
+	if _, err := worker.WithoutSSHKey().DeployVM(ctx, "fd-keyless", spec(page.Nodes[0].ID)); fiatdashboard.ErrorCode(err) != fiatdashboard.EUNAVAILABLE {
+		t.Fatalf("a setup through an adapter without a key: %v; want EUNAVAILABLE", err)
+	}
+	if _, err := worker.DeployVM(ctx, "fd-lk", spec(page.Nodes[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+	worker.FailSetups(1)
+	failed, err := worker.DeployVM(ctx, "fd-lk-fails", spec(page.Nodes[1].ID))
+	if grid.FailureReason(err) != grid.ReasonDeployFailed || len(failed.Contracts) == 0 {
+		t.Fatalf("a failed setup: %v with %d contracts; want deploy_failed with the contracts", err, len(failed.Contracts))
+	}
+
+	restarted, err := simstore.Open(ctx, d.App, keys(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]grid.SetupStatus{"fd-lk": grid.SetupDone, "fd-lk-fails": grid.SetupFailed} {
+		p, err := restarted.Project(ctx, name)
+		if err != nil || len(p.VMs) != 1 || p.VMs[0].Setup == nil || p.VMs[0].Setup.Status != want || p.VMs[0].Setup.Service != grid.LiveKitService {
+			t.Fatalf("a restarted process sees %s as %+v (%v); want its setup %s", name, p.VMs, err, want)
+		}
+	}
+	if _, err := restarted.Project(ctx, "fd-keyless"); fiatdashboard.ErrorCode(err) != fiatdashboard.ENOTFOUND {
+		t.Fatalf("the keyless refusal left a project: %v", err)
+	}
+	// The retry through the restarted process is the same VM (its spec,
+	// script included, was replayed) and runs the failed setup again.
+	again, err := restarted.DeployVM(ctx, "fd-lk-fails", spec(page.Nodes[1].ID))
+	if err != nil || again.VMs[0].Setup.Status != grid.SetupDone || len(again.Contracts) != len(failed.Contracts) {
+		t.Fatalf("retry through a restarted process: %v, %+v", err, again.VMs)
+	}
+	var clear int
+	if err := d.App.QueryRowx(`SELECT count(*) FILTER (WHERE op LIKE '%' || $1 || '%') FROM gridsim_journal`, secret).Scan(&clear); err != nil {
+		t.Fatal(err)
+	}
+	if clear != 0 {
+		t.Fatalf("%d journal entries hold the setup's secret in the clear", clear)
+	}
+}

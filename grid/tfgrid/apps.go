@@ -535,31 +535,14 @@ func (c *Client) Kubeconfig(ctx context.Context, project string) (string, error)
 		}
 		return "", err
 	}
-	host := strings.SplitN(cl.Master.ComputedIP, "/", 2)[0]
-	if host == "" {
-		host = cl.Master.MyceliumIP
-	}
+	host := vmHost(cl.Master.ComputedIP, cl.Master.MyceliumIP)
 	if host == "" {
 		return "", grid.Fail(grid.ReasonNodeDown, "the cluster's master has no address the adapter can reach")
 	}
-	cfg := &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(c.sshSigner)}, Timeout: 30 * time.Second,
-		// The master is a fresh VM whose host key was never published;
-		// what it answers is a kubeconfig, checked below.
-		HostKeyCallback: ssh.InsecureIgnoreHostKey()}
-	d := net.Dialer{Timeout: 30 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, "22"))
+	client, err := c.dialSSH(ctx, host, "the cluster's master", 30*time.Second)
 	if err != nil {
-		return "", grid.Fail(grid.ReasonNodeDown, "the cluster's master does not answer on SSH: %v", err)
+		return "", err
 	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	sc, chans, reqs, err := ssh.NewClientConn(conn, net.JoinHostPort(host, "22"), cfg)
-	if err != nil {
-		return "", grid.Fail(grid.ReasonDeployFailed, "could not log in to the cluster's master: %v", err)
-	}
-	client := ssh.NewClient(sc, chans, reqs)
 	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {

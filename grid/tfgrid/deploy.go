@@ -164,11 +164,25 @@ func workloadOf(spec grid.VMSpec, n grid.Node) grid.Workload {
 	return w
 }
 
-// DeployVM implements grid.Grid.
+// DeployVM implements grid.Grid. A VM with a setup gets the adapter's
+// SSH key; the setup runs once the VM is deployed (and again on a retry,
+// where its marker makes it a no-op once done), outside the client's
+// lock, since it may take minutes.
 func (c *Client) DeployVM(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
 	if err := c.validate(project, spec); err != nil {
 		return grid.Project{}, err
 	}
+	if err := c.requireKey(spec); err != nil {
+		return grid.Project{}, err
+	}
+	p, err := c.deployPrimary(context.WithValue(ctx, noMarkerCheck{}, true), project, spec)
+	if err != nil || spec.Setup == nil {
+		return p, err
+	}
+	return c.runSetup(ctx, p, spec)
+}
+
+func (c *Client) deployPrimary(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, err := c.loadProject(project)
@@ -211,11 +225,22 @@ func (c *Client) deployAndReport(ctx context.Context, project string, spec grid.
 	return p, err
 }
 
-// DeployStandbyVM implements grid.Grid.
+// DeployStandbyVM implements grid.Grid; a setup runs as DeployVM's does.
 func (c *Client) DeployStandbyVM(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
 	if err := c.validate(project, spec); err != nil {
 		return grid.Project{}, err
 	}
+	if err := c.requireKey(spec); err != nil {
+		return grid.Project{}, err
+	}
+	p, err := c.deployStandby(context.WithValue(ctx, noMarkerCheck{}, true), project, spec)
+	if err != nil || spec.Setup == nil {
+		return p, err
+	}
+	return c.runSetup(ctx, p, spec)
+}
+
+func (c *Client) deployStandby(ctx context.Context, project string, spec grid.VMSpec) (grid.Project, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st, err := c.loadProject(project)
@@ -273,17 +298,20 @@ func (c *Client) sameVM(ctx context.Context, node uint32, dlName string, spec gr
 	if len(dl.QSFS) != len(spec.QSFS) {
 		return conflict
 	}
+	// A setup is compared by its record (name, service, ports): its
+	// script is never stored on the grid.
 	switch {
 	case len(dl.Vms) == 1:
 		vm := dl.Vms[0]
 		if vm.Name != workloadName(spec.Name) || node != spec.NodeID || uint64(vm.CPU) != spec.CPU ||
-			vm.MemoryMB != spec.Memory>>20 || vm.Flist != spec.Flist || vm.PublicIP != spec.PublicIPv4 {
+			vm.MemoryMB != spec.Memory>>20 || vm.Flist != spec.Flist || vm.PublicIP != spec.PublicIPv4 ||
+			vm.EnvVars[setupEnv] != setupEnvValue(spec.Setup) {
 			return conflict
 		}
 	case len(dl.VmsLight) == 1:
 		vm := dl.VmsLight[0]
 		if vm.Name != workloadName(spec.Name) || node != spec.NodeID || uint64(vm.CPU) != spec.CPU ||
-			vm.MemoryMB != spec.Memory>>20 || vm.Flist != spec.Flist {
+			vm.MemoryMB != spec.Memory>>20 || vm.Flist != spec.Flist || vm.EnvVars[setupEnv] != setupEnvValue(spec.Setup) {
 			return conflict
 		}
 	default:
@@ -350,13 +378,7 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 		return created, err
 	}
 
-	env := map[string]string{}
-	for k, v := range spec.Env {
-		env[k] = v
-	}
-	if len(spec.SSHKeys) > 0 {
-		env["SSH_KEY"] = strings.Join(spec.SSHKeys, "\n")
-	}
+	env := c.vmEnv(spec)
 	var disks []workloads.Disk
 	var mounts []workloads.Mount
 	for _, d := range spec.Disks {
@@ -404,6 +426,25 @@ func (c *Client) deployVM(ctx context.Context, project string, spec grid.VMSpec,
 		created = append(created, dl.ContractID) // set by the SDK even when the deploy fails midway
 	}
 	return created, err
+}
+
+// vmEnv is the VM's environment: spec.Env, SSH_KEY from spec.SSHKeys,
+// and for a VM with a setup the adapter's own key and the setup's record.
+func (c *Client) vmEnv(spec grid.VMSpec) map[string]string {
+	env := map[string]string{}
+	for k, v := range spec.Env {
+		env[k] = v
+	}
+	if len(spec.SSHKeys) > 0 {
+		env["SSH_KEY"] = strings.Join(spec.SSHKeys, "\n")
+	}
+	if spec.Setup != nil {
+		// The setup logs in with the adapter's key: ZOS gives root every
+		// key of SSH_KEY (zos pkg/vm/manager.go, cloud-init users).
+		env["SSH_KEY"] = c.clusterSSHKeys(strings.Split(env["SSH_KEY"], "\n"))
+		env[setupEnv] = setupEnvValue(spec.Setup)
+	}
+	return env
 }
 
 // qsfsRecord is what the adapter keeps in a QSFS workload's description to
@@ -656,12 +697,18 @@ func (c *Client) snapshot(ctx context.Context, project string, st projectState) 
 				for _, g := range v.GPUs {
 					vm.GPUs = append(vm.GPUs, string(g))
 				}
+				if s := setupOfEnv(v.EnvVars); s != nil {
+					vm.Setup = c.setupState(ctx, vm.ContractID, s, vmHost(vm.PublicIPv4, vm.MyceliumIP))
+				}
 				used[vm.ContractID] = grid.Resources{CRU: uint64(v.CPU), MRU: v.MemoryMB << 20, SRU: v.RootfsSizeMB << 20}
 			case len(dl.VmsLight) == 1:
 				v := dl.VmsLight[0]
 				vm.Name, vm.MyceliumIP, vm.PrivateIP = v.Description, v.MyceliumIP, v.IP
 				for _, g := range v.GPUs {
 					vm.GPUs = append(vm.GPUs, string(g))
+				}
+				if s := setupOfEnv(v.EnvVars); s != nil {
+					vm.Setup = c.setupState(ctx, vm.ContractID, s, v.MyceliumIP)
 				}
 				used[vm.ContractID] = grid.Resources{CRU: uint64(v.CPU), MRU: v.MemoryMB << 20, SRU: v.RootfsSizeMB << 20}
 			}

@@ -34,8 +34,10 @@ type Config struct {
 	KeyType    string        // "sr25519" (default) or "ed25519"
 	RMBTimeout time.Duration // how long a node may take to answer; default one minute
 	// SSHKey is the adapter's own SSH private key (PEM or OpenSSH): its
-	// public half joins every cluster's SSH_KEY, and Kubeconfig logs in
-	// to the master with it. Optional; never logged.
+	// public half joins every cluster's SSH_KEY and the SSH_KEY of every
+	// VM with a setup (VMSpec.Setup); Kubeconfig and the setups log in
+	// with it. Optional (without it, kubeconfigs and setups answer
+	// EUNAVAILABLE); never logged.
 	SSHKey string
 }
 
@@ -50,6 +52,8 @@ type Client struct {
 	mu sync.Mutex // guards tf.State and deployments
 
 	sshSigner ssh.Signer // Config.SSHKey, or nil
+	setups    setupStates
+	sshPort   string // "22" unless a test serves SSH elsewhere
 
 	// drained: the wallet held less than the 2 TFT free grid-client needs
 	// to start, so the client was opened for reading and cancelling only

@@ -38,9 +38,16 @@ func TestContract(t *testing.T) {
 		t.Fatalf("connect to %s: %v", network, err)
 	}
 	t.Cleanup(c.Close)
+	// The same wallet through an adapter without an SSH key: setups are
+	// refused before any contract.
+	keyless, err := New(Config{Network: network, Mnemonic: mnemonic})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", network, err)
+	}
+	t.Cleanup(keyless.Close)
 	run := time.Now().UTC().Format("0102150405")
 	gridtest.Run(t, func(t *testing.T) (grid.Grid, gridtest.Fixture) {
-		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute,
+		return c, gridtest.Fixture{Prefix: "fdtest" + run, Timeout: 10 * time.Minute, NoSSHKey: keyless,
 			// The client New opens for this wallet when it holds less
 			// than 2 TFT: the real wallet is never drained.
 			OpenDrained: func(t *testing.T) grid.Grid {

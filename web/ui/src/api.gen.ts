@@ -12579,6 +12579,12 @@ export interface components {
             access: components["schemas"]["AppAccess"];
             /** @description kubernetes only */
             workers: components["schemas"]["K8sWorker"][];
+            /** @description kubernetes: a worker change waiting for the payment of its prorated order (confirm it with POST /api/orders/{id}/confirm when the card needs authentication) */
+            workers_pending: {
+                count: number;
+                /** Format: uuid */
+                order_id: string;
+            };
         };
         DeploymentEvent: {
             id: number;

@@ -18,10 +18,15 @@ import (
 )
 
 // Read runs one read-only query scoped to the tenant in ctx, with the same
-// row-level security as InTx, in a single round trip: BEGIN READ ONLY, the
-// tenant setting, the query and COMMIT travel as one simple-protocol message
-// (InTx costs three: begin, query, commit). It is for the hot reads of
-// authenticated pages. dest is a pointer to a slice (every row) or to a
+// row-level security as InTx, in a single round trip: the tenant setting
+// (transaction-local, with the transaction read only) and the query travel
+// as one simple-protocol message, which PostgreSQL runs as one implicit
+// transaction ("Multiple Statements in a Simple Query", protocol-flow.html:
+// the statements of one Query message are a single transaction unless they
+// contain transaction control), so the setting ends with it. InTx costs
+// three round trips (begin, query, commit); an explicit BEGIN READ ONLY and
+// COMMIT in the message would cost PostgreSQL two more statements per read.
+// It is for the hot reads of authenticated pages. dest is a pointer to a slice (every row) or to a
 // struct or scalar (the first row; sql.ErrNoRows when there is none).
 //
 // The arguments become SQL literals, so only types that cannot carry SQL are
@@ -37,7 +42,7 @@ func Read(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any)
 	if err != nil {
 		return err
 	}
-	batch := fmt.Sprintf("BEGIN READ ONLY; SELECT set_config('app.tenant_id', '%s', true); %s; COMMIT", id, q)
+	batch := fmt.Sprintf("SELECT set_config('app.tenant_id', '%s', true), set_config('transaction_read_only', 'on', true); %s", id, q)
 	conn, err := db.Connx(ctx)
 	if err != nil {
 		return fmt.Errorf("tenant read: connect: %w", err)
@@ -45,8 +50,8 @@ func Read(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any)
 	defer conn.Close()
 	err = readBatch(ctx, conn, dest, batch)
 	if err != nil {
-		// A failed statement leaves the transaction open and aborted: end it,
-		// or discard the connection rather than pool it.
+		// A failed statement ends the implicit transaction; a ROLLBACK makes
+		// sure (a connection that cannot run it is discarded, never pooled).
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
@@ -76,7 +81,7 @@ func readBatch(ctx context.Context, conn *sqlx.Conn, dest any, batch string) (er
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "tenant read: dest must be a non-nil pointer")
 	}
-	// sqlx scans what the query returned (and drains the rest: the COMMIT).
+	// sqlx scans what the query returned.
 	if v.Elem().Kind() == reflect.Slice {
 		return sqlx.SelectContext(ctx, positioned{rows}, dest, "")
 	}

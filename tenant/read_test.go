@@ -72,6 +72,16 @@ func TestReadIsolatesTenantsInOneRoundTrip(t *testing.T) {
 	if setting.String != "" {
 		t.Errorf("the pooled connection keeps app.tenant_id = %q after Read, want it unset", setting.String)
 	}
+	// The read-only mode ends with the read: the same connection writes.
+	var readOnly string
+	if err := d.App.QueryRow(`SHOW transaction_read_only`).Scan(&readOnly); err != nil || readOnly != "off" {
+		t.Errorf("the pooled connection is left with transaction_read_only = %q (%v), want off", readOnly, err)
+	}
+	auditAs(t, ctxA, d, "a.after")
+	// A read after another tenant's read on the same connection still sees only its own rows.
+	if err := tenant.Read(ctxA, d.App, &actions, `SELECT action FROM audit_events ORDER BY id`); err != nil || len(actions) != 3 {
+		t.Errorf("tenant A reads %v (%v), want its three rows", actions, err)
+	}
 	if err := tenant.Read(context.Background(), d.App, &n, `SELECT 1`); fiatdashboard.ErrorCode(err) != fiatdashboard.EINTERNAL {
 		t.Errorf("Read without a tenant: %v, want EINTERNAL", err)
 	}

@@ -23,6 +23,9 @@ import (
 type reservation struct {
 	node map[uint32]grid.Resources
 	ipv4 map[uint32]uint32 // by node; summed per farm by the caller
+	// inflight counts, by node, the reservations of deployments being
+	// provisioned: their VMs may be on the grid already (see choose).
+	inflight map[uint32]int
 }
 
 // NodeChoice is a node as the customer's node picker shows it: the grid's

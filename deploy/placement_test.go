@@ -1,0 +1,130 @@
+package deploy_test
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/billing"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+	"github.com/fiatdashboard/fiatdashboard/grid"
+)
+
+// TestConcurrentPlacementsNeverOverfillANode fills a pool of two nodes with
+// orders, forgets every order's node, and provisions them all at once: each
+// placement then chooses under its node's lock only (not one lock for every
+// placement). Every order must run on a node the grid had room for at the
+// first try — a node chosen twice over its capacity would be refused by the
+// grid and show a "placement" event (moved to the next node) — and no node
+// may hold more than it has.
+func TestConcurrentPlacementsNeverOverfillANode(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	page, err := s.sim.ListNodes(ctx, grid.NodeFilter{NodeIDs: nil, Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 200 << 30}, Page: grid.Page{Size: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep the two nodes with the least room in the pool: the orders
+	// contend for them.
+	slices.SortFunc(page.Nodes, func(a, b grid.Node) int { return cmp.Compare(a.Free().MRU, b.Free().MRU) })
+	for _, n := range page.Nodes[2:] {
+		if err := s.svc.RemoveFromPool(s.owner, n.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pool := []uint32{page.Nodes[0].ID, page.Nodes[1].ID}
+	var created []uuid.UUID
+	for i := 0; i < 120; i++ {
+		d, err := s.svc.Create(s.customer, deploy.CreateInput{Name: fmt.Sprintf("crowd-%d", i), Image: "ubuntu-24.04", SSHKey: testKey,
+			ClientKey: fmt.Sprintf("crowd-key-%d", i), QuoteInput: billing.QuoteInput{Size: "small"}})
+		if isSizeRefusal(err) || fiatdashboard.ErrorCode(err) == fiatdashboard.ECONFLICT { // full, or the wallet's limit
+			t.Logf("order %d: %v", i, err)
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, d.ID)
+	}
+	if len(created) < 4 {
+		t.Fatalf("only %d orders fit the two nodes; the test needs contention", len(created))
+	}
+	ids := make([]string, len(created))
+	for i, id := range created {
+		ids[i] = id.String()
+	}
+	// Nothing is reserved any more: every provisioning chooses its node.
+	if _, err := s.d.Owner(t).Exec(`UPDATE deployments SET node_id = NULL WHERE id::text = ANY(string_to_array($1, ','))`, joinIDs(ids)); err != nil {
+		t.Fatal(err)
+	}
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for _, id := range created {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			// As the worker does: a transient error is retried (a node
+			// that looks full while deployments in flight there are
+			// counted twice), a permanent one is the end.
+			for try := 0; ; try++ {
+				err := s.svc.Provision(s.system(), id)
+				if err == nil {
+					return
+				}
+				if errors.Is(err, deploy.ErrPermanent) || try == 50 {
+					t.Errorf("provision %s: %v", id, err)
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range created {
+		d, err := s.svc.Get(s.system(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != deploy.Running {
+			t.Errorf("deployment %s is %s, want running", id, d.Status)
+		}
+	}
+	var moved int
+	if err := s.d.Owner(t).Get(&moved, `SELECT count(*) FROM deployment_events WHERE step = 'placement'`); err != nil {
+		t.Fatal(err)
+	}
+	if moved != 0 {
+		t.Errorf("%d VMs were refused by the grid for capacity and moved: their nodes were chosen over capacity", moved)
+	}
+	for _, id := range pool {
+		n, err := s.sim.Node(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !n.Total.Covers(n.Used) {
+			t.Errorf("node %d uses %+v of %+v", id, n.Used, n.Total)
+		}
+	}
+	t.Logf("%d small orders on two nodes, placed concurrently", len(created))
+}
+
+func joinIDs(ids []string) string {
+	out := ""
+	for i, id := range ids {
+		if i > 0 {
+			out += ","
+		}
+		out += id
+	}
+	return out
+}

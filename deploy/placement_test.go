@@ -128,3 +128,60 @@ func joinIDs(ids []string) string {
 	}
 	return out
 }
+
+// TestConcurrentOrdersNeverOverbookANode places orders eight at a time on a
+// pool of two nodes: the nodes the orders reserve (their node_id) never
+// add up to more than a node has free, however the orders interleave —
+// each order's reservation is stored under its node's lock after checking
+// the node again (holdNode).
+func TestConcurrentOrdersNeverOverbookANode(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	page, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, MinFree: grid.Resources{CRU: 4, MRU: 8 << 30, SRU: 200 << 30}, Page: grid.Page{Size: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(page.Nodes, func(a, b grid.Node) int { return cmp.Compare(a.Free().MRU, b.Free().MRU) })
+	for _, n := range page.Nodes[2:] {
+		if err := s.svc.RemoveFromPool(s.owner, n.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const orders = 24
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range orders {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := s.svc.Create(s.customer, deploy.CreateInput{Name: fmt.Sprintf("rush-%d", i), Image: "ubuntu-24.04", SSHKey: testKey,
+				ClientKey: fmt.Sprintf("rush-key-%d", i), QuoteInput: billing.QuoteInput{Size: "small"}})
+			if err != nil && !isSizeRefusal(err) {
+				t.Errorf("order %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	small := grid.Resources{CRU: 1, MRU: 2 << 30, SRU: 25 << 30}
+	reserved := 0
+	for _, n := range page.Nodes[:2] {
+		var k int
+		if err := s.d.Owner(t).Get(&k, `SELECT count(*) FROM deployments WHERE node_id = $1`, n.ID); err != nil {
+			t.Fatal(err)
+		}
+		reserved += k
+		var sum grid.Resources
+		for range k {
+			sum = sum.Add(small)
+		}
+		if !n.Free().Covers(sum) {
+			t.Errorf("node %d: %d orders reserve %+v of its free %+v", n.ID, k, sum, n.Free())
+		}
+	}
+	if reserved == 0 {
+		t.Fatal("no order reserved a node")
+	}
+	t.Logf("%d of %d orders reserved the two nodes", reserved, orders)
+}

@@ -59,6 +59,7 @@ func Read(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any)
 	}
 	defer conn.Close()
 	p := preparedRead(query)
+	var refused *pq.Error // PostgreSQL's answer to the prepared form, when it failed
 	if p != nil {
 		err = readBatch(ctx, conn, dest, scope+p.execute(lits))
 		if isNoPrepared(err) {
@@ -73,13 +74,14 @@ func Read(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any)
 		// query itself fails (its error is returned) or only its prepared
 		// form did (a parameter type PostgreSQL cannot infer, say), which
 		// is then never prepared again.
+		errors.As(err, &refused)
 		ended(ctx, conn)
 		reflect.ValueOf(dest).Elem().SetZero()
 	}
 	err = readBatch(ctx, conn, dest, scope+q)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		ended(ctx, conn)
-	} else if p != nil {
+	} else if refused != nil {
 		unpreparable.Store(query, true)
 	}
 	return err

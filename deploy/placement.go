@@ -171,20 +171,45 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 	// reason to try again shortly (EUNAVAILABLE, retried), not to fail the
 	// order for good.
 	inflight := false
+	// The primary VM of an order with a public IPv4 also needs a free
+	// address at its node's farm, net of what orders in flight hold there.
+	ipv4 := false
+	if column == "node_id" {
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &ipv4, `SELECT coalesce((spec->>'ipv4')::boolean, false) FROM deployments WHERE id = $1`, id)
+		}); err != nil && !tenant.IsNoRows(err) {
+			return 0, err
+		}
+	}
+	farmOf := map[uint32]uint32{}
+	farmNodes := map[uint32][]uint32{}
+	for _, n := range fresh {
+		farmOf[n.ID] = n.FarmID
+		farmNodes[n.FarmID] = append(farmNodes[n.FarmID], n.ID)
+	}
+	farmTaken := func(r *reservation, farm uint32) (k uint32) {
+		for _, node := range farmNodes[farm] {
+			k += r.ipv4[node]
+		}
+		return k
+	}
 	if len(ids) > 0 {
 		reserved, err := s.reservations(ctx, ids, id)
 		if err != nil {
 			return 0, err
 		}
-		nodes = make([]grid.Node, len(fresh))
-		for i, n := range fresh {
-			n.Used = n.Used.Add(reserved.node[n.ID])
-			nodes[i] = n
+		nodes = make([]grid.Node, 0, len(fresh))
+		for _, n := range fresh {
 			inflight = inflight || reserved.inflight[n.ID] > 0
+			if ipv4 && n.PublicIPv4 <= farmTaken(reserved, n.FarmID) {
+				continue // its farm's addresses are all held
+			}
+			if c == CapGPU && reserved.node[n.ID] != (grid.Resources{}) {
+				continue // another GPU order in flight holds it whole
+			}
+			n.Used = n.Used.Add(reserved.node[n.ID])
+			nodes = append(nodes, n)
 		}
-	}
-	if c == CapGPU {
-		nodes = wholeNodes(fresh, nodes) // nor one another GPU order in flight holds
 	}
 	var full []uint32 // nodes found full under their lock
 	for {
@@ -220,6 +245,11 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 				}
 				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
 			}
+			if ipv4 { // the farm's lock first, then the node's (as holdNode)
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(farmLocks), int32(farmOf[pick])); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(placementLocks), int32(pick)); err != nil {
 				return err
 			}
@@ -229,7 +259,11 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 			// deployed meanwhile is counted once at least: its contracts
 			// are recorded (which ends its reservation) only after the grid
 			// took its VM.
-			held, err := s.reservations(ctx, []uint32{pick}, id)
+			heldOn := []uint32{pick}
+			if ipv4 {
+				heldOn = farmNodes[farmOf[pick]]
+			}
+			held, err := s.reservations(ctx, heldOn, id)
 			if err != nil {
 				return err
 			}
@@ -245,6 +279,9 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 				return nil // down, or rented, meanwhile
 			}
 			n := now.Nodes[0]
+			if ipv4 && n.PublicIPv4 <= farmTaken(held, n.FarmID) {
+				return nil // its farm's last address was taken meanwhile
+			}
 			n.Used = n.Used.Add(held.node[pick])
 			if free := n.Free(); free.CRU < need.CRU || free.MRU < need.MRU || free.SRU < need.SRU {
 				return nil // filled meanwhile

@@ -185,3 +185,62 @@ func TestConcurrentOrdersNeverOverbookANode(t *testing.T) {
 	}
 	t.Logf("%d of %d orders reserved the two nodes", reserved, orders)
 }
+
+// TestConcurrentOrdersNeverShareAFarmsLastIPv4 orders VMs with a public IPv4
+// eight at a time on a node whose farm has few free addresses: no more
+// orders reserve an address there than the farm has free (holdNode takes
+// the farm's lock).
+func TestConcurrentOrdersNeverShareAFarmsLastIPv4(t *testing.T) {
+	s := newShop(t)
+	ctx := context.Background()
+	page, err := s.sim.ListNodes(ctx, grid.NodeFilter{Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: grid.MaxPageSize}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var few *grid.Node
+	for i, n := range page.Nodes {
+		if n.PublicIPv4 > 0 && n.Free().Covers(grid.Resources{CRU: 8, MRU: 32 << 30, SRU: 400 << 30}) && (few == nil || n.PublicIPv4 < few.PublicIPv4) {
+			few = &page.Nodes[i]
+		}
+	}
+	if few == nil {
+		t.Fatal("no node with room and a free IPv4 in the simulated grid")
+	}
+	pool, _, err := s.svc.Pool(s.owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pool {
+		if err := s.svc.RemoveFromPool(s.owner, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.svc.AddToPool(s.owner, []uint32{few.ID}); err != nil {
+		t.Fatal(err)
+	}
+	orders := int(few.PublicIPv4) + 6
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range orders {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := s.svc.Create(s.customer, deploy.CreateInput{Name: fmt.Sprintf("addr-%d", i), Image: "ubuntu-24.04", SSHKey: testKey,
+				ClientKey: fmt.Sprintf("addr-key-%d", i), QuoteInput: billing.QuoteInput{Size: "small", IPv4: true}})
+			if e := (*fiatdashboard.Error)(nil); err != nil && !(errors.As(err, &e) && e.Code == fiatdashboard.EINVALID && e.Field == "ipv4") {
+				t.Errorf("order %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var k uint32
+	if err := s.d.Owner(t).Get(&k, `SELECT count(*) FROM deployments WHERE node_id = $1`, few.ID); err != nil {
+		t.Fatal(err)
+	}
+	if k == 0 || k > few.PublicIPv4 {
+		t.Errorf("%d orders reserve a public IPv4 at a farm with %d free; want 1 to %d", k, few.PublicIPv4, few.PublicIPv4)
+	}
+	t.Logf("%d orders; %d reserved the farm's %d free addresses", orders, k, few.PublicIPv4)
+}

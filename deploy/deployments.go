@@ -288,6 +288,12 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	node := &pick
 	var d Deployment
 	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+		if in.Placement == "default" && capability != CapGPU {
+			var err error
+			if node, err = s.holdNode(ctx, tx, pick, q.Spec, eligible, capability); err != nil { // reserve.go
+				return err
+			}
+		}
 		// Concurrent retries of one form race to this insert: one wins, the
 		// others wait for its commit and read its deployment.
 		err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project, app, app_config)

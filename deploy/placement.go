@@ -14,9 +14,11 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
-// placementLock serializes the choice of nodes across processes, so that two
-// deployments placed at once both count the other's reservation.
-const placementLock = 0x66645f706c616365 // "fd_place"
+// placementLocks is the namespace of the per-node placement locks
+// (pg_advisory_xact_lock(placementLocks, node)): choosing a node takes
+// that node's lock only, so placements on different nodes run at once and
+// two placements on one node count each other's reservation.
+const placementLocks = 0x66645f70 // "fd_p"
 
 // maxReplacements bounds how often one provisioning attempt moves a VM to
 // the next best node after the grid refused it for capacity.
@@ -108,9 +110,10 @@ func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.
 		Node    uint32 `db:"node"`
 		Primary bool   `db:"is_primary"`
 		Spec    []byte `db:"spec"`
+		Status  string `db:"status"`
 	}
 	err := tenant.SystemTx(ctx, s.db, "placement: reservations on shared nodes", func(tx *tenant.Tx) error {
-		return tx.SelectContext(ctx, &rows, `SELECT n.node, n.is_primary, d.spec FROM deployments d
+		return tx.SelectContext(ctx, &rows, `SELECT n.node, n.is_primary, d.spec, d.status FROM deployments d
 			CROSS JOIN LATERAL (VALUES (d.node_id, true), (d.standby_node_id, false)) AS n(node, is_primary)
 			WHERE d.status IN ('awaiting_payment', 'paid', 'provisioning') AND d.id <> $2 AND n.node = ANY($1)
 			  AND NOT EXISTS (SELECT 1 FROM grid_contracts c WHERE c.project = d.project AND c.canceled_at IS NULL AND c.node_id = n.node)`,
@@ -119,11 +122,14 @@ func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.
 	if err != nil {
 		return nil, err
 	}
-	r := &reservation{node: map[uint32]grid.Resources{}, ipv4: map[uint32]uint32{}}
+	r := &reservation{node: map[uint32]grid.Resources{}, ipv4: map[uint32]uint32{}, inflight: map[uint32]int{}}
 	for _, row := range rows {
 		var spec billing.Spec
 		if json.Unmarshal(row.Spec, &spec) != nil {
 			continue
+		}
+		if row.Status == Provisioning {
+			r.inflight[row.Node]++
 		}
 		r.node[row.Node] = r.node[row.Node].Add(needOf(spec))
 		if row.Primary && spec.IPv4 {
@@ -134,9 +140,17 @@ func (s *Service) reservations(ctx context.Context, nodes []uint32, except uuid.
 }
 
 // choose picks a node for column (node_id or standby_node_id) of deployment
-// id under the placement lock, from fresh capacity and reservations, and
-// stores it; a node a concurrent attempt stored first wins. ECONFLICT when no
-// eligible node has room.
+// id from fresh capacity and reservations, and stores it; a node a
+// concurrent attempt stored first wins. ECONFLICT when no eligible node has
+// room.
+//
+// Only the chosen node is locked (placementLocks), not every placement:
+// the candidates are ranked from the reservations read before any lock,
+// then, holding the best node's lock, its reservations are read again and
+// the node is taken only if the VM still fits there; otherwise the next
+// best is tried. Every reservation of a node is stored by a holder of that
+// node's lock, so no two placements overfill one node, and placements on
+// different nodes never wait for each other.
 func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need grid.Resources, c string, keep func(grid.Node) bool) (uint32, error) {
 	// Everything that needs a connection of the application's pool is read
 	// before the locked transaction takes one: a holder of a connection
@@ -149,50 +163,138 @@ func (s *Service) choose(ctx context.Context, id uuid.UUID, column string, need 
 	if err != nil {
 		return 0, err
 	}
-	var node uint32
-	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(placementLock)); err != nil {
-			return err
+	var nodes []grid.Node
+	// A node may look full only because a deployment in flight there is
+	// counted twice for a moment: by the grid, which has its VM, and by its
+	// reservation, which ends when its contracts are recorded just after.
+	// No room while deployments are in flight on the candidates is then a
+	// reason to try again shortly (EUNAVAILABLE, retried), not to fail the
+	// order for good.
+	inflight := false
+	// The primary VM of an order with a public IPv4 also needs a free
+	// address at its node's farm, net of what orders in flight hold there.
+	ipv4 := false
+	if column == "node_id" {
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &ipv4, `SELECT coalesce((spec->>'ipv4')::boolean, false) FROM deployments WHERE id = $1`, id)
+		}); err != nil && !tenant.IsNoRows(err) {
+			return 0, err
 		}
-		var cur *uint32
-		if err := tx.GetContext(ctx, &cur, `SELECT `+column+` FROM deployments WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return err
+	}
+	farmOf := map[uint32]uint32{}
+	farmNodes := map[uint32][]uint32{}
+	for _, n := range fresh {
+		farmOf[n.ID] = n.FarmID
+		farmNodes[n.FarmID] = append(farmNodes[n.FarmID], n.ID)
+	}
+	farmTaken := func(r *reservation, farm uint32) (k uint32) {
+		for _, node := range farmNodes[farm] {
+			k += r.ipv4[node]
 		}
-		if cur != nil {
-			node = *cur
-			return nil
+		return k
+	}
+	if len(ids) > 0 {
+		reserved, err := s.reservations(ctx, ids, id)
+		if err != nil {
+			return 0, err
 		}
-		var nodes []grid.Node
-		if len(ids) > 0 {
-			if nodes, err = s.lessReserved(ctx, ids, fresh, id); err != nil {
-				return err
+		nodes = make([]grid.Node, 0, len(fresh))
+		for _, n := range fresh {
+			inflight = inflight || reserved.inflight[n.ID] > 0
+			if ipv4 && n.PublicIPv4 <= farmTaken(reserved, n.FarmID) {
+				continue // its farm's addresses are all held
 			}
+			if c == CapGPU && reserved.node[n.ID] != (grid.Resources{}) {
+				continue // another GPU order in flight holds it whole
+			}
+			n.Used = n.Used.Add(reserved.node[n.ID])
+			nodes = append(nodes, n)
 		}
-		if c == CapGPU {
-			nodes = wholeNodes(fresh, nodes) // nor one another GPU order in flight holds
-		}
+	}
+	var full []uint32 // nodes found full under their lock
+	for {
+		candidates := slices.DeleteFunc(slices.Clone(nodes), func(n grid.Node) bool { return slices.Contains(full, n.ID) })
 		pick, ok := uint32(0), false
 		if c != CapGPU {
 			// Other orders keep off GPU nodes and dedicated farms' nodes
 			// while another node has room: on those the grid takes only a
 			// renter's workloads, and a rent of the whole node for a small
 			// VM would cost the wallet the node.
-			pick, ok = rankNodes(slices.DeleteFunc(slices.Clone(nodes), wholeNodeOnly), need, nil, perFarm)
+			pick, ok = rankNodes(slices.DeleteFunc(slices.Clone(candidates), wholeNodeOnly), need, nil, perFarm)
 		}
 		if !ok {
-			pick, ok = rankNodes(nodes, need, nil, perFarm)
+			pick, ok = rankNodes(candidates, need, nil, perFarm)
 		}
-		if !ok {
-			if column == "standby_node_id" {
-				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
+		var node uint32
+		taken := false
+		err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			var cur *uint32
+			if err := tx.GetContext(ctx, &cur, `SELECT `+column+` FROM deployments WHERE id = $1 FOR UPDATE`, id); err != nil {
+				return err
 			}
-			return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
+			if cur != nil {
+				node, taken = *cur, true
+				return nil
+			}
+			if !ok {
+				if inflight {
+					return fiatdashboard.Errorf(fiatdashboard.EUNAVAILABLE, "the nodes with room are being filled by deployments in flight; trying again")
+				}
+				if column == "standby_node_id" {
+					return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in another farm has room for the standby VM")
+				}
+				return fiatdashboard.Errorf(fiatdashboard.ECONFLICT, "no node in the pool has room for this size")
+			}
+			if ipv4 { // the farm's lock first, then the node's (as holdNode)
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(farmLocks), int32(farmOf[pick])); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(placementLocks), int32(pick)); err != nil {
+				return err
+			}
+			// Under the node's lock: what other placements hold there now
+			// (read on the system pool, committed by earlier holders), then
+			// the node as the grid has it now. In this order a placement
+			// deployed meanwhile is counted once at least: its contracts
+			// are recorded (which ends its reservation) only after the grid
+			// took its VM.
+			heldOn := []uint32{pick}
+			if ipv4 {
+				heldOn = farmNodes[farmOf[pick]]
+			}
+			held, err := s.reservations(ctx, heldOn, id)
+			if err != nil {
+				return err
+			}
+			inflight = inflight || held.inflight[pick] > 0
+			if c == CapGPU && held.node[pick] != (grid.Resources{}) {
+				return nil // another GPU order took the node whole meanwhile
+			}
+			now, err := s.grid.ListNodes(ctx, grid.NodeFilter{NodeIDs: []uint32{pick}, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: 1}})
+			if err != nil {
+				return err
+			}
+			if len(now.Nodes) != 1 || (c == CapGPU && !now.Nodes[0].Rentable) {
+				return nil // down, or rented, meanwhile
+			}
+			n := now.Nodes[0]
+			if ipv4 && n.PublicIPv4 <= farmTaken(held, n.FarmID) {
+				return nil // its farm's last address was taken meanwhile
+			}
+			n.Used = n.Used.Add(held.node[pick])
+			if free := n.Free(); free.CRU < need.CRU || free.MRU < need.MRU || free.SRU < need.SRU {
+				return nil // filled meanwhile
+			}
+			node, taken = pick, true
+			_, err = tx.ExecContext(ctx, `UPDATE deployments SET `+column+` = $2 WHERE id = $1`, id, pick)
+			return err
+		})
+		if err != nil || taken {
+			return node, err
 		}
-		node = pick
-		_, err = tx.ExecContext(ctx, `UPDATE deployments SET `+column+` = $2 WHERE id = $1`, id, pick)
-		return err
-	})
-	return node, err
+		full = append(full, pick)
+	}
 }
 
 // offerCapability is the capability the deployment's offer requires ("" none).

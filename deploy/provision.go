@@ -396,10 +396,12 @@ func (s *Service) rentIfNeeded(ctx context.Context, d *Deployment, vm *grid.VMSp
 		return err
 	}
 	var capability string
-	if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
-		return tx.GetContext(ctx, &capability, `SELECT coalesce(offer_capability, '') FROM deployments WHERE id = $1`, d.ID)
-	}); err != nil && !tenant.IsNoRows(err) {
-		return err
+	if len(n.GPUs) > 0 && vm.Name == "vm" { // only a GPU offer's primary VM on a GPU node needs it
+		if err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
+			return tx.GetContext(ctx, &capability, `SELECT coalesce(offer_capability, '') FROM deployments WHERE id = $1`, d.ID)
+		}); err != nil && !tenant.IsNoRows(err) {
+			return err
+		}
 	}
 	if capability == CapGPU && vm.Name == "vm" {
 		for _, g := range n.GPUs {

@@ -9,6 +9,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard"
 	"github.com/fiatdashboard/fiatdashboard/billing"
 	"github.com/fiatdashboard/fiatdashboard/grid"
+	"github.com/fiatdashboard/fiatdashboard/tenant"
 )
 
 // Nothing is charged for what the grid cannot take (issue 15 item 2): before
@@ -23,6 +24,9 @@ import (
 type reservation struct {
 	node map[uint32]grid.Resources
 	ipv4 map[uint32]uint32 // by node; summed per farm by the caller
+	// inflight counts, by node, the reservations of deployments being
+	// provisioned: their VMs may be on the grid already (see choose).
+	inflight map[uint32]int
 }
 
 // NodeChoice is a node as the customer's node picker shows it: the grid's
@@ -211,4 +215,76 @@ func rentedNode(nodes []grid.Node, id uint32) *billing.RentedNode {
 		}
 	}
 	return nil
+}
+
+// farmLocks is the namespace of the per-farm locks an order asking for a
+// public IPv4 takes before its node's (placementLocks): a farm's addresses
+// are shared by its nodes. Locks are taken farm first, then node.
+const farmLocks = 0x66645f66 // "fd_f"
+
+// holdNode re-checks, in tx (the transaction that stores the order's
+// deployment and so its reservation), that node pick — chosen by
+// deliverable from what was free a moment before — still has room for spec,
+// and a free public IPv4 at its farm when spec asks for one, holding the
+// node's lock (and the farm's) until tx ends. Every reservation is stored
+// by a holder of its node's lock, so two orders placed at once never both
+// take a node's last room or a farm's last address. nodes are the order's
+// eligible nodes (deliverable's). It returns the node to store: pick, or
+// nil when pick filled up meanwhile — the deployment is then placed when it
+// is provisioned (choose), like one whose node was forgotten.
+func (s *Service) holdNode(ctx context.Context, tx *tenant.Tx, pick uint32, spec billing.Spec, nodes []grid.Node, capability string) (*uint32, error) {
+	var farm uint32
+	var farmNodes []uint32
+	for _, n := range nodes {
+		if n.ID == pick {
+			farm = n.FarmID
+		}
+	}
+	for _, n := range nodes {
+		if n.FarmID == farm {
+			farmNodes = append(farmNodes, n.ID)
+		}
+	}
+	if spec.IPv4 {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(farmLocks), int32(farm)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(placementLocks), int32(pick)); err != nil {
+		return nil, err
+	}
+	// Reservations first, then the grid (see choose).
+	ids := []uint32{pick}
+	if spec.IPv4 {
+		ids = farmNodes
+	}
+	held, err := s.reservations(ctx, ids, uuid.Nil)
+	if err != nil {
+		return nil, err
+	}
+	now, err := s.grid.ListNodes(ctx, grid.NodeFilter{NodeIDs: []uint32{pick}, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: 1}})
+	if err != nil {
+		return nil, err
+	}
+	if len(now.Nodes) != 1 {
+		return nil, nil
+	}
+	n := now.Nodes[0]
+	if capability == CapGPU && (!n.Rentable || held.node[pick] != (grid.Resources{})) {
+		return nil, nil
+	}
+	free, need := n.Free().Sub(held.node[pick]), needOf(spec)
+	if !free.Covers(need) {
+		return nil, nil
+	}
+	if spec.IPv4 {
+		var taken uint32
+		for _, k := range held.ipv4 {
+			taken += k
+		}
+		if n.PublicIPv4 <= taken {
+			return nil, nil
+		}
+	}
+	return &pick, nil
 }

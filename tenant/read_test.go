@@ -72,6 +72,36 @@ func TestReadIsolatesTenantsInOneRoundTrip(t *testing.T) {
 	if setting.String != "" {
 		t.Errorf("the pooled connection keeps app.tenant_id = %q after Read, want it unset", setting.String)
 	}
+	// The read-only mode ends with the read: the same connection writes.
+	var readOnly string
+	if err := d.App.QueryRow(`SHOW transaction_read_only`).Scan(&readOnly); err != nil || readOnly != "off" {
+		t.Errorf("the pooled connection is left with transaction_read_only = %q (%v), want off", readOnly, err)
+	}
+	auditAs(t, ctxA, d, "a.after")
+	// A read after another tenant's read on the same connection still sees only its own rows.
+	if err := tenant.Read(ctxA, d.App, &actions, `SELECT action FROM audit_events ORDER BY id`); err != nil || len(actions) != 3 {
+		t.Errorf("tenant A reads %v (%v), want its three rows", actions, err)
+	}
+	// One prepared statement serves every tenant, also once PostgreSQL
+	// runs it with a generic plan (after five executions).
+	for i := range 12 {
+		ctx, want := ctxA, 3
+		if i%2 == 1 {
+			ctx, want = ctxB, 1
+		}
+		if err := tenant.Read(ctx, d.App, &n, `SELECT count(*) FROM audit_events WHERE id > $1`, int64(0)); err != nil || n != want {
+			t.Fatalf("read %d: %d rows (%v), want the tenant's own %d", i, n, err, want)
+		}
+	}
+	var prepared int
+	if err := d.App.QueryRow(`SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM audit_events WHERE id > $1%'`).Scan(&prepared); err != nil || prepared != 1 {
+		t.Errorf("the read is prepared %d times on its connection (%v), want once", prepared, err)
+	}
+	// A query PostgreSQL cannot prepare (a parameter of no inferable type)
+	// runs with its literals.
+	if err := tenant.Read(ctxA, d.App, &n, `SELECT count(*) FROM audit_events WHERE $1 IS NOT NULL`, int64(1)); err != nil || n != 3 {
+		t.Errorf("an unpreparable read: %d (%v), want 3", n, err)
+	}
 	if err := tenant.Read(context.Background(), d.App, &n, `SELECT 1`); fiatdashboard.ErrorCode(err) != fiatdashboard.EINTERNAL {
 		t.Errorf("Read without a tenant: %v, want EINTERNAL", err)
 	}

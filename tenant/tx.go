@@ -125,6 +125,39 @@ func SystemTx(ctx context.Context, db *sqlx.DB, reason string, fn func(*Tx) erro
 	return run(ctx, sys, "BEGIN", &Tx{system: reason}, fn)
 }
 
+// SystemExec runs one statement across tenants (SystemTx's system pool and
+// reason) as its own implicit transaction: one round trip where SystemTx
+// costs three (BEGIN, the statement, COMMIT). For single-statement system
+// work on hot paths (the outbox's relay and done marks).
+func SystemExec(ctx context.Context, db *sqlx.DB, reason, query string, args ...any) (sql.Result, error) {
+	sys, err := systemPool(db, reason)
+	if err != nil {
+		return nil, err
+	}
+	return sys.ExecContext(ctx, query, args...)
+}
+
+// SystemGet is SystemExec for a statement returning one row (scanned into
+// dest; sql.ErrNoRows when there is none).
+func SystemGet(ctx context.Context, db *sqlx.DB, reason string, dest any, query string, args ...any) error {
+	sys, err := systemPool(db, reason)
+	if err != nil {
+		return err
+	}
+	return sys.GetContext(ctx, dest, query, args...)
+}
+
+func systemPool(db *sqlx.DB, reason string) (*sqlx.DB, error) {
+	if reason == "" {
+		return nil, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "system statement without a reason")
+	}
+	sys := SystemPool(db)
+	if sys == nil {
+		return nil, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "system statement %q without a system pool (tenant.UseSystemPool)", reason)
+	}
+	return sys, nil
+}
+
 // PlatformTx runs fn in a transaction scoped to the platform realm: rows
 // without a tenant (console accounts, their sessions and tokens, platform
 // audit events and mail) are visible, no tenant's row is. It runs as the

@@ -49,6 +49,7 @@ type Config struct {
 	GridSimSeed         uint64
 	PprofAddr           string
 	DatabaseMaxConns    int
+	PreparedReads       bool
 
 	// StripeConnectWebhookSecret signs the Connect endpoint's events.
 	StripeConnectWebhookSecret string
@@ -248,6 +249,9 @@ func settings() []setting {
 		{name: "FD_DATABASE_MAX_CONNS", def: "16", expect: "an integer from 2 to 500",
 			doc: "connections serve and worker each keep to PostgreSQL; more than a few per PostgreSQL core only queues inside the database",
 			set: func(c *Config, v string) (err error) { c.DatabaseMaxConns, err = intIn(v, 2, 500); return }},
+		{name: "FD_DATABASE_PREPARED_READS", def: "true", expect: "true or false",
+			doc: "the one-round-trip tenant reads (/api/me, deployment lists) run as prepared statements on each connection, planned once per connection; false behind a transaction-pooling proxy (PgBouncer), which does not keep them",
+			set: func(c *Config, v string) (err error) { c.PreparedReads, err = strconv.ParseBool(v); return }},
 		{name: "FD_DATA_DIR", def: ".data", expect: "a directory path",
 			doc: "where dev keeps private PostgreSQL/Redis instances when none answer (git-ignored)",
 			set: func(c *Config, v string) error {

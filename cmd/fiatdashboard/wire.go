@@ -91,6 +91,7 @@ func openDatabases(ctx context.Context, cfg *Config) (db, sysdb *sqlx.DB, err er
 	// A pool larger than what PostgreSQL's cores can run at once only moves
 	// the queue into the database (measured in `make bench`).
 	db.SetMaxOpenConns(cfg.DatabaseMaxConns)
+	tenant.PreparedReads.Store(cfg.PreparedReads)
 	db.SetMaxIdleConns(cfg.DatabaseMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -64,6 +64,7 @@ export function AdminApps() {
                 app={a}
                 currency={currency}
                 ruleLabel={ruleLabel}
+                ruleMargin={rule?.mode === 'margin' ? bpsInput(rule.margin_bps) : ''}
                 manage={manage}
                 onSaved={(next) => {
                   setNotice(
@@ -86,12 +87,15 @@ function AppRow({
   app,
   currency,
   ruleLabel,
+  ruleMargin,
   manage,
   onSaved,
 }: {
   app: AdminApp
   currency: string
   ruleLabel: string
+  /** The price rule's margin as the input would show it ('' in fixed-price mode). */
+  ruleMargin: string
   manage: boolean
   onSaved: (a: AdminApp) => void
 }) {
@@ -137,7 +141,9 @@ function AppRow({
           <Switch
             name={`enabled-${app.key}`}
             checked={enabled}
-            onChange={(on) => manage && setEnabled(on)}
+            onChange={(on) => {
+              if (manage) setEnabled(on)
+            }}
             label="Sell it"
             description={enabled ? 'On the Apps page' : 'Hidden'}
           />
@@ -154,7 +160,7 @@ function AppRow({
               value={margin}
               disabled={!manage}
               onChange={(e) => setMargin(e.target.value)}
-              placeholder={ruleLabel.match(/^[\d.]+/)?.[0] ?? ''}
+              placeholder={ruleMargin}
               aria-invalid={marginError ? true : undefined}
               aria-describedby={marginError ? `${inputId}-error` : `${inputId}-hint`}
               data-testid="admin-app-margin"

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { api, isApiError } from '../../api'
+import { api, isApiError, sentence } from '../../api'
 import { appName } from '../../apps'
 import { cardLabel, newClientKey, type CardList } from '../../billing'
 import { ConfirmDialog } from '../../components/Dialog'
@@ -190,7 +190,7 @@ export function AppAccessCard({ d }: { d: Deployment }) {
             setRevealed(r.credentials ?? [])
           } catch (err) {
             if (isApiError(err) && err.status === 409) {
-              setGone(err.message ? err.message.charAt(0).toUpperCase() + err.message.slice(1) : 'They were shown already.')
+              setGone(sentence(err.message) || 'They were shown already.')
               return
             }
             throw err

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { api, isApiError, sentence } from '../../api'
 import { appName } from '../../apps'
 import { cardLabel, newClientKey, type CardList } from '../../billing'
@@ -213,11 +213,15 @@ export function AppAccessCard({ d }: { d: Deployment }) {
 export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next: Deployment, message: string) => void }) {
   const workers = d.workers ?? []
   const ready = d.status === 'running'
-  const [count, setCount] = useState(workers.length || 1)
+  // The count the customer is setting; null until they touch it, so it follows the cluster's
+  // own count (which the page learns only once the cluster is running, and after a change).
+  const [picked, setPicked] = useState<number | null>(null)
   const [asking, setAsking] = useState(false)
   const cards = useApi<CardList>(ready ? '/api/cards' : null)
   const card = cards.data?.items.find((c) => c.is_default) ?? cards.data?.items[0]
   const have = workers.length
+  const count = picked ?? Math.max(have, 1)
+  useEffect(() => setPicked(null), [have])
   const adding = count > have
   // A change whose prorated charge waits for the bank's authentication (SCA): confirmed on /pay/:id.
   const pending = d.workers_pending
@@ -269,7 +273,7 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
               variant="secondary"
               size="sm"
               className="w-9 px-0"
-              onClick={() => setCount((c) => Math.max(min, c - 1))}
+              onClick={() => setPicked(Math.max(min, count - 1))}
               disabled={count <= min}
               aria-label="One worker less"
               data-testid="workers-minus"
@@ -283,7 +287,7 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
               variant="secondary"
               size="sm"
               className="w-9 px-0"
-              onClick={() => setCount((c) => Math.min(max, c + 1))}
+              onClick={() => setPicked(Math.min(max, count + 1))}
               disabled={count >= max}
               aria-label="One worker more"
               data-testid="workers-plus"
@@ -314,6 +318,7 @@ export function WorkersCard({ d, onChanged }: { d: Deployment; onChanged: (next:
             client_key: newClientKey(),
           })
           const waiting = next.workers_pending
+          setPicked(null)
           onChanged(
             next,
             waiting

@@ -52,6 +52,9 @@ type Order struct {
 	// InvoiceNumber is the paid order's invoice (Invoice), nil before it is
 	// paid; read by Order, Orders and Payments only.
 	InvoiceNumber *int64 `db:"invoice_number" json:"invoice_number"`
+	// UpgradeOf is the subscription whose plan this order raised for the
+	// rest of its period (ChangePlan); nil for every other order.
+	UpgradeOf *uuid.UUID `db:"upgrade_of" json:"-"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
 	ClientSecret string `db:"-" json:"client_secret,omitempty"`
@@ -62,7 +65,7 @@ const withInvoice = `, (SELECT number FROM invoices WHERE invoices.order_id = or
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
 	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines,
-	dispute_lost_cents`
+	dispute_lost_cents, upgrade_of`
 
 // CheckoutInput is a customer's order.
 type CheckoutInput struct {
@@ -164,6 +167,12 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (*Order, error
 	if existing && o.Status != OrderAwaitingPayment {
 		return &o, nil
 	}
+	return s.pay(ctx, acct, tid, o)
+}
+
+// pay charges a stored order with one PaymentIntent, idempotent by the
+// order's id (Checkout, ChangePlan).
+func (s *Service) pay(ctx context.Context, acct string, tid uuid.UUID, o Order) (*Order, error) {
 	cus, err := s.customerFor(ctx, acct)
 	if err != nil {
 		return nil, err

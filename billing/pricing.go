@@ -224,6 +224,10 @@ type QuoteInput struct {
 	// GPU only on a node its twin rents). deploy sets it once it has
 	// picked the node; a customer never sends it.
 	Rent *RentedNode `json:"-"`
+	// Plan is an app's resources part by part (apps.go): deploy builds it
+	// from the app's form; a customer never sends it. Set, it replaces the
+	// size, IPv4 and backup.
+	Plan *Plan `json:"-"`
 }
 
 // RentedNode is a node an order rents whole: its rent is priced as its
@@ -311,6 +315,15 @@ type Spec struct {
 	// Rent is the node the order rents whole (a GPU order): its renewals
 	// are priced with the same rent.
 	Rent *RentedNode `json:"rent,omitempty"`
+	// Plan is the app's resources when the order is an app (not a plain
+	// VM): renewals are priced from it.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Input is the quote question that prices spec again for months (a
+// subscription's renewal, a changed plan).
+func (sp Spec) Input(months int) QuoteInput {
+	return QuoteInput{Size: sp.Size, CPU: sp.CPU, RAMGB: sp.RAMGB, DiskGB: sp.DiskGB, IPv4: sp.IPv4, Backup: sp.Backup, Rent: sp.Rent, Plan: sp.Plan, Months: months}
 }
 
 // Breakdown shows a tenant what a price is made of.
@@ -367,6 +380,9 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 	}
 	if in.Months < 1 || in.Months > 36 {
 		return nil, fiatdashboard.Invalid("months", "pay for 1 to 36 months")
+	}
+	if in.Plan != nil {
+		return s.quotePlan(ctx, tx, p, in, staff) // an app (apps.go)
 	}
 	spec := Spec{Size: in.Size, IPv4: in.IPv4}
 	var fixed Cents
@@ -481,6 +497,12 @@ func (s *Service) quote(ctx context.Context, tx *tenant.Tx, in QuoteInput, staff
 		}
 		lines = append(lines, Line{Kind: LineQSFS, Label: fmt.Sprintf("Backup: QSFS swarm (%d storage nodes, survives %d lost)", QSFSExpected, QSFSExpected-QSFSMinimal), Cents: c})
 	}
+	return s.finishQuote(ctx, tx, p, in, spec, lines, gc, staff)
+}
+
+// finishQuote sums the monthly lines and applies the period, the tiers, the
+// coupon and (staff) the breakdown: the part every quote shares.
+func (s *Service) finishQuote(ctx context.Context, tx *tenant.Tx, p *Pricing, in QuoteInput, spec Spec, lines []Line, gc *gridCost, staff bool) (*PriceQuote, error) {
 	var monthly Cents
 	for _, l := range lines {
 		monthly += l.Cents

@@ -67,10 +67,13 @@ func (s *Service) settlePaid(ctx context.Context, tx *tenant.Tx, tid uuid.UUID, 
 		return nil, err
 	}
 	paidAt := s.now()
+	if o.UpgradeOf != nil {
+		return nil, s.settleUpgrade(ctx, tx, tid, o, paidAt) // apps.go
+	}
 	if o.SubscriptionID == nil {
 		var spec Spec
 		json.Unmarshal(o.Spec, &spec)
-		q, err := s.quote(ctx, tx, QuoteInput{Size: spec.Size, CPU: spec.CPU, RAMGB: spec.RAMGB, DiskGB: spec.DiskGB, IPv4: spec.IPv4, Backup: spec.Backup, Rent: spec.Rent, Months: o.Months}, false)
+		q, err := s.quote(ctx, tx, spec.Input(o.Months), false)
 		if err != nil {
 			return nil, fmt.Errorf("renewal price: %w", err)
 		}

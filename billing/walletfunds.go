@@ -35,7 +35,11 @@ func (s *Service) walletCanPay(ctx context.Context, tx *tenant.Tx, spec Spec) er
 	if spec.IPv4 {
 		ipv4 = 1
 	}
-	q, err := s.grid.Quote(ctx, grid.Workload{CRU: spec.CPU, MRU: spec.RAMGB * gib, SRU: spec.DiskGB * gib, PublicIPv4: ipv4})
+	w := grid.Workload{CRU: spec.CPU, MRU: spec.RAMGB * gib, SRU: spec.DiskGB * gib, PublicIPv4: ipv4}
+	if spec.Plan != nil {
+		w = spec.Plan.Workload() // every VM, disk and address of the app
+	}
+	q, err := s.grid.Quote(ctx, w)
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,12 @@ type Payments interface {
 	// order it started with (uuid.Nil: none).
 	SubscriptionOfOrder(ctx context.Context, order uuid.UUID) (uuid.UUID, error)
 	FirstOrderOf(ctx context.Context, subscription uuid.UUID) (uuid.UUID, error)
+	// AppSettings and SaveAppSetting keep which apps the storefront sells
+	// and at what margin.
+	AppSettings(ctx context.Context) (map[string]billing.AppSetting, error)
+	SaveAppSetting(ctx context.Context, in billing.AppSetting) (*billing.AppSetting, error)
+	// ChangePlan reprices a subscription for a changed app (workers).
+	ChangePlan(ctx context.Context, in billing.PlanChange) (*billing.PlanChanged, error)
 }
 
 // Options are the deployments domain's collaborators beyond its store and

@@ -98,10 +98,24 @@ type Deployment struct {
 	PriceCents    int64  `db:"price_cents" json:"price_cents,omitempty"`
 	Currency      string `db:"currency" json:"currency,omitempty"`
 	Months        int    `db:"months" json:"months,omitempty"`
+	// App is what the deployment is (apps.go): vm, or one of the apps; its
+	// form's values in AppConfig, how to reach it in Access, and for
+	// Kubernetes its Workers.
+	App                string          `db:"app" json:"app"`
+	AppConfig          json.RawMessage `db:"app_config" json:"app_config"`
+	AppState           json.RawMessage `db:"app_state" json:"-"`
+	HasSecret          bool            `db:"has_secret" json:"-"`
+	CredentialsShownAt *time.Time      `db:"credentials_shown_at" json:"-"`
+	Access             *Access         `db:"-" json:"access"`
+	Workers            []Worker        `db:"-" json:"workers,omitempty"`
+	// WorkersPending is a Kubernetes worker change waiting for the
+	// payment of its prorated order (which may need the customer's
+	// authentication: POST /api/orders/{id}/confirm).
+	WorkersPending *WorkersPending `db:"-" json:"workers_pending,omitempty"`
 }
 
 const depColumns = `id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, standby_node_id, status, project,
-	ipv4, ipv6, mycelium, failure, created_at, updated_at, incident, incident_message, incident_at, notified_at`
+	ipv4, ipv6, mycelium, failure, created_at, updated_at, incident, incident_message, incident_at, notified_at, ` + appColumns
 
 // Event is one step of a deployment's life.
 type Event struct {
@@ -130,6 +144,10 @@ type CreateInput struct {
 	// OfferID: ordered from a co-op's offer, whose node capability (and
 	// size presets) restrict the order (offers.go).
 	OfferID *uuid.UUID `json:"offer_id,omitempty"`
+	// App is the app ordered ("" or vm: a plain server, the fields above);
+	// AppConfig its form's values (GET /api/apps lists the fields).
+	App       string          `json:"app"`
+	AppConfig json.RawMessage `json:"app_config"`
 	billing.QuoteInput
 }
 
@@ -140,7 +158,13 @@ func (in *CreateInput) validate() error {
 	if !namePattern.MatchString(in.Name) {
 		return fiatdashboard.Invalid("name", "a name is 2-63 lowercase letters, digits and hyphens, starting with a letter")
 	}
-	if _, ok := Images[in.Image]; !ok {
+	if in.App != "" && in.App != AppVM {
+		// An app brings its own image; it has no backup option.
+		in.Image = in.App
+		if in.Backup != "" && in.Backup != "none" {
+			return fiatdashboard.Invalid("backup", "apps have no backup option")
+		}
+	} else if _, ok := Images[in.Image]; !ok {
 		return fiatdashboard.Invalid("image", "pick one of the images on offer")
 	}
 	key, err := ParseSSHKey("ssh_key", in.SSHKey)
@@ -186,6 +210,11 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	app, cfg, plan, err := s.appPlan(ctx, in.App, in.AppConfig)
+	if err != nil {
+		return nil, err
+	}
+	in.App, in.QuoteInput.Plan = app.Key, plan
 	if in.SaveSSHKey {
 		if err := s.keepSSHKey(ctx, in.SSHKey, in.SSHKeyName); err != nil {
 			return nil, err
@@ -200,12 +229,18 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.placementCheck(ctx, &in, need, offer); err != nil { // eligible nodes, with the offer's capability
+	// An app that needs a node capability (a GPU, bandwidth) places like
+	// an offer of that capability.
+	checkOffer := offer
+	if checkOffer == nil && app.Requires != "" {
+		checkOffer = &Offer{Name: app.Name, Capability: app.Requires}
+	}
+	if err := s.placementCheck(ctx, &in, need, checkOffer); err != nil { // eligible nodes, with the offer's capability
 		return nil, err
 	}
 	capability := ""
-	if offer != nil {
-		capability = offer.Capability
+	if checkOffer != nil {
+		capability = checkOffer.Capability
 	}
 	eligible, err := s.EligibleForCapability(ctx, need, in.Placement == "advanced", capability)
 	if err != nil {
@@ -232,14 +267,24 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 	if taken {
 		return nil, fiatdashboard.Invalid("name", "you already have a deployment called %s", in.Name)
 	}
+	desc := fmt.Sprintf("VM %s: %d vCPU, %d GB RAM, %d GB disk", in.Name, q.Spec.CPU, q.Spec.RAMGB, q.Spec.DiskGB)
+	if plan != nil {
+		desc = fmt.Sprintf("%s %s", app.Name, in.Name)
+	}
 	order, err := s.billing.Checkout(ctx, billing.CheckoutInput{QuoteInput: in.QuoteInput, PaymentMethod: in.PaymentMethod,
-		ClientKey: in.ClientKey, Description: fmt.Sprintf("VM %s: %d vCPU, %d GB RAM, %d GB disk", in.Name, q.Spec.CPU, q.Spec.RAMGB, q.Spec.DiskGB)})
+		ClientKey: in.ClientKey, Description: desc})
 	if err != nil {
 		return nil, err
 	}
 	tid, _ := tenant.IDFromContext(ctx)
 	id := uuid.New()
+	// An app keeps its order's own spec (with the rent Checkout priced):
+	// what was paid for.
 	spec, _ := json.Marshal(q.Spec)
+	if plan != nil && len(order.Spec) > 0 {
+		spec = []byte(order.Spec)
+	}
+	appConfig, _ := json.Marshal(cfg)
 	node := &pick
 	var d Deployment
 	err = tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
@@ -251,9 +296,9 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 		}
 		// Concurrent retries of one form race to this insert: one wins, the
 		// others wait for its commit and read its deployment.
-		err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12) ON CONFLICT (order_id) DO NOTHING RETURNING `+depColumns,
-			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id))
+		err := tx.GetContext(ctx, &d, `INSERT INTO deployments (id, tenant_id, account_id, order_id, name, image, spec, ssh_key, placement, node_id, backup, project, app, app_config)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14::jsonb) ON CONFLICT (order_id) DO NOTHING RETURNING `+depColumns,
+			id, tid, actor.ID, order.ID, in.Name, in.Image, string(spec), in.SSHKey, in.Placement, node, in.Backup, ProjectName(id), in.App, string(appConfig))
 		if tenant.IsNoRows(err) {
 			return tx.GetContext(ctx, &d, `SELECT `+depColumns+` FROM deployments WHERE order_id = $1`, order.ID) // a retried form
 		}
@@ -262,6 +307,11 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 		}
 		if err := setOffer(ctx, tx, d.ID, offer); err != nil {
 			return err
+		}
+		if offer == nil && capability != "" { // the app's own need
+			if _, err := tx.ExecContext(ctx, `UPDATE deployments SET offer_capability = $2 WHERE id = $1`, d.ID, capability); err != nil {
+				return err
+			}
 		}
 		return addEvent(ctx, tx, tid, d.ID, AwaitingPayment, "order", "order placed; waiting for the payment")
 	})
@@ -281,8 +331,18 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Deployment, erro
 // every attempt to provision it finds what earlier ones created.
 func ProjectName(id uuid.UUID) string { return "fd-" + id.String() }
 
+// needOf is what the order's primary VM needs on its node (an app's data
+// disk included).
 func needOf(spec billing.Spec) grid.Resources {
-	return grid.Resources{CRU: spec.CPU, MRU: spec.RAMGB << 30, SRU: spec.DiskGB << 30}
+	r := grid.Resources{CRU: spec.CPU, MRU: spec.RAMGB << 30, SRU: spec.DiskGB << 30}
+	if spec.Plan != nil {
+		for _, p := range spec.Plan.Parts {
+			if p.Kind == billing.LineDisk {
+				r.SRU += p.DiskGB << 30
+			}
+		}
+	}
+	return r
 }
 
 func slicesContainsNode(nodes []grid.Node, id uint32) bool {
@@ -391,7 +451,10 @@ func (s *Service) OrderPaid(ctx context.Context, orderID uuid.UUID) error {
 		return s.OrderPaidTx(ctx, tx, orderID)
 	})
 	if tenant.IsNoRows(err) {
-		return nil
+		// Not a deployment's first order: perhaps the prorated charge of
+		// a Kubernetes cluster's added workers (appworkers.go).
+		_, err := s.upgradePaid(ctx, orderID)
+		return err
 	}
 	if err != nil {
 		return err
@@ -434,6 +497,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Deployment, error) {
 			d.Order = o
 		}
 	}
+	fillAccess(&d)
 	return &d, nil
 }
 
@@ -461,6 +525,9 @@ func (s *Service) List(ctx context.Context, all bool, before time.Time, limit in
 		err = tenant.Read(ctx, s.db, &out, listStaff, before, limit)
 	} else {
 		err = tenant.Read(ctx, s.db, &out, listCustomer, before, limit, actor.ID)
+	}
+	for i := range out {
+		fillAccess(&out[i])
 	}
 	return out, err
 }

@@ -58,6 +58,11 @@ func (s *Service) CheckHealth(ctx context.Context) (int, error) {
 	if err != nil {
 		return moved + repaired, err
 	}
+	workers, err := s.checkWorkers(ctx, &h) // clusters' workers (provision_apps.go)
+	repaired += workers
+	if err != nil {
+		return moved + repaired, err
+	}
 	resumed, err := s.ResumeStranded(ctx)
 	return moved + repaired + resumed, err
 }

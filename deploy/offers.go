@@ -56,8 +56,11 @@ type Offer struct {
 	Sizes       []string  `db:"-" json:"sizes"` // size preset ids; empty: every size
 	SizesRaw    string    `db:"sizes" json:"-"`
 	Published   bool      `db:"published" json:"published"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	// App is the app the offer sells ("": plain VMs), on nodes with its
+	// capability (the GPU co-op's Open WebUI).
+	App       string    `db:"app" json:"app"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 	// AvailableNodes counts the pool nodes a customer's order from this
 	// offer may run on now (exposed, up, with the capability).
 	AvailableNodes int `db:"-" json:"available_nodes"`
@@ -70,9 +73,10 @@ type OfferInput struct {
 	Capability  string   `json:"capability"`
 	Sizes       []string `json:"sizes"`
 	Published   bool     `json:"published"`
+	App         string   `json:"app"` // "": plain VMs
 }
 
-const offerColumns = `id, name, description, capability, sizes::text AS sizes, published, created_at, updated_at`
+const offerColumns = `id, name, description, capability, sizes::text AS sizes, published, coalesce(app, '') AS app, created_at, updated_at`
 
 func (o *Offer) decode() {
 	json.Unmarshal([]byte(o.SizesRaw), &o.Sizes)
@@ -92,8 +96,14 @@ func (s *Service) validateOffer(ctx context.Context, in *OfferInput) error {
 	if !slices.Contains(Capabilities, in.Capability) {
 		return fiatdashboard.Invalid("capability", "capability is gpu, hdd, bandwidth or certified")
 	}
-	if in.Sizes == nil {
-		in.Sizes = []string{}
+	if in.App == AppVM {
+		in.App = ""
+	}
+	if _, ok := Apps[in.App]; in.App != "" && !ok {
+		return fiatdashboard.Invalid("app", "app is empty (plain VMs) or one of %s", strings.Join(AppKeys[1:], ", "))
+	}
+	if in.Sizes == nil || in.App != "" {
+		in.Sizes = []string{} // an app's form sets its own sizes
 	}
 	if len(in.Sizes) > 0 && s.billing != nil {
 		cat, err := s.billing.Catalog(ctx)
@@ -192,12 +202,12 @@ func (s *Service) SaveOffer(ctx context.Context, id uuid.UUID, in OfferInput) (*
 		var err error
 		action := "offer.created"
 		if id == uuid.Nil {
-			err = tx.GetContext(ctx, &o, `INSERT INTO coop_offers (tenant_id, name, description, capability, sizes, published)
-				VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING `+offerColumns, tid, in.Name, in.Description, in.Capability, string(sizes), in.Published)
+			err = tx.GetContext(ctx, &o, `INSERT INTO coop_offers (tenant_id, name, description, capability, sizes, published, app)
+				VALUES ($1, $2, $3, $4, $5::jsonb, $6, nullif($7, '')) RETURNING `+offerColumns, tid, in.Name, in.Description, in.Capability, string(sizes), in.Published, in.App)
 		} else {
 			action = "offer.updated"
 			err = tx.GetContext(ctx, &o, `UPDATE coop_offers SET name = $2, description = $3, capability = $4, sizes = $5::jsonb, published = $6,
-				updated_at = now() WHERE id = $1 RETURNING `+offerColumns, id, in.Name, in.Description, in.Capability, string(sizes), in.Published)
+				app = nullif($7, ''), updated_at = now() WHERE id = $1 RETURNING `+offerColumns, id, in.Name, in.Description, in.Capability, string(sizes), in.Published, in.App)
 		}
 		if tenant.IsNoRows(err) {
 			return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "offer not found")
@@ -205,7 +215,7 @@ func (s *Service) SaveOffer(ctx context.Context, id uuid.UUID, in OfferInput) (*
 		if err != nil {
 			return err
 		}
-		return tenant.Audit(ctx, tx, tid, action, o.ID.String(), map[string]any{"name": o.Name, "capability": o.Capability, "published": o.Published})
+		return tenant.Audit(ctx, tx, tid, action, o.ID.String(), map[string]any{"name": o.Name, "capability": o.Capability, "published": o.Published, "app": o.App})
 	})
 	if err != nil {
 		return nil, err
@@ -259,6 +269,18 @@ func (s *Service) orderOffer(ctx context.Context, in *CreateInput) (*Offer, erro
 	o, err := s.Offer(ctx, *in.OfferID)
 	if err != nil {
 		return nil, err
+	}
+	app := in.App
+	if app == "" {
+		app = AppVM
+	}
+	switch {
+	case o.App != "" && app != o.App:
+		return nil, fiatdashboard.Invalid("app", "the %s offer sells %s", o.Name, Apps[o.App].Name)
+	case o.App == "" && app != AppVM:
+		return nil, fiatdashboard.Invalid("app", "the %s offer sells servers, not apps", o.Name)
+	case o.App != "":
+		return o, nil // the app's own form sets its sizes
 	}
 	if len(o.Sizes) > 0 && !slices.Contains(o.Sizes, in.Size) {
 		return nil, fiatdashboard.Invalid("size", "the %s offer comes in these sizes: %s", o.Name, strings.Join(o.Sizes, ", "))
@@ -343,9 +365,12 @@ func (s *Service) eligibleForDeployment(ctx context.Context, id uuid.UUID, need 
 // offer and node it would be ordered from.
 type QuoteInput struct {
 	billing.QuoteInput
-	OfferID   *uuid.UUID `json:"offer_id,omitempty"`
-	Placement string     `json:"placement,omitempty"` // default or advanced
-	NodeID    uint32     `json:"node_id,omitempty"`   // advanced: the customer's pick
+	// App and AppConfig price an app's form (apps.go); "" is a plain VM.
+	App       string          `json:"app,omitempty"`
+	AppConfig json.RawMessage `json:"app_config,omitempty"`
+	OfferID   *uuid.UUID      `json:"offer_id,omitempty"`
+	Placement string          `json:"placement,omitempty"` // default or advanced
+	NodeID    uint32          `json:"node_id,omitempty"`   // advanced: the customer's pick
 }
 
 // Quote prices the deploy form as Create will charge it: an order from a
@@ -357,6 +382,9 @@ func (s *Service) Quote(ctx context.Context, in QuoteInput, public bool) (*billi
 	quote := s.billing.Quote
 	if public {
 		quote = s.billing.PublicQuote
+	}
+	if in.App != "" && in.App != AppVM {
+		return s.quoteApp(ctx, in, quote)
 	}
 	q, err := quote(ctx, in.QuoteInput)
 	if err != nil || in.OfferID == nil || *in.OfferID == uuid.Nil {

@@ -41,7 +41,12 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	switch d.Status {
-	case Running, Terminating, Terminated, Failed, Suspended:
+	case Running:
+		if d.App == AppKubernetes {
+			return s.resizeCluster(ctx, d) // workers added or removed since
+		}
+		return nil
+	case Terminating, Terminated, Failed, Suspended:
 		return nil // done, or no longer wanted
 	case Paid:
 		if _, err := s.transition(ctx, id, Provisioning, "network", "creating the private network", nil); err != nil {
@@ -58,6 +63,9 @@ func (s *Service) Provision(ctx context.Context, id uuid.UUID) error {
 	g, err := s.gridFor(ctx)
 	if err != nil {
 		return s.failOrRetry(ctx, nil, d, err)
+	}
+	if d.App != AppVM && d.App != "" {
+		return s.provisionApp(ctx, d, g) // provision_apps.go
 	}
 	node, err := s.placeVM(ctx, d, need, nil)
 	if err != nil {

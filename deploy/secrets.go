@@ -73,9 +73,9 @@ func (s *Service) qsfsSecrets(ctx context.Context, id uuid.UUID) (password, key 
 	return string(p), string(kk), nil
 }
 
-// RotateSecrets re-seals every deployment's QSFS secrets with the
-// keyring's newest key (`fiatdashboard keys rotate`); it returns how many
-// deployments it re-sealed.
+// RotateSecrets re-seals every deployment's QSFS secrets and apps'
+// credentials with the keyring's newest key (`fiatdashboard keys rotate`);
+// it returns how many secrets it re-sealed.
 func (s *Service) RotateSecrets(ctx context.Context) (int, error) {
 	if s.sealer == nil {
 		return 0, fiatdashboard.Errorf(fiatdashboard.EINTERNAL, "deployments: no keyring to seal QSFS secrets")
@@ -104,6 +104,29 @@ func (s *Service) RotateSecrets(ctx context.Context) (int, error) {
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE deployment_secrets SET zdb_password_enc = $2, encrypt_key_enc = $3 WHERE deployment_id = $1`,
 				r.ID, resealed[0], resealed[1]); err != nil {
+				return err
+			}
+			n++
+		}
+		// Apps' credentials (appsecrets.go), sealed for purpose "app".
+		var apps []struct {
+			ID     uuid.UUID `db:"id"`
+			Sealed string    `db:"app_secret_enc"`
+		}
+		if err := tx.SelectContext(ctx, &apps, `SELECT id, app_secret_enc FROM deployments WHERE app_secret_enc IS NOT NULL FOR UPDATE`); err != nil {
+			return err
+		}
+		for _, a := range apps {
+			plain, err := s.sealer.Open(appSealPurpose, a.Sealed)
+			if err != nil {
+				return fmt.Errorf("app secrets of %s: %w", a.ID, err)
+			}
+			resealed, err := s.sealer.Seal(appSealPurpose, plain)
+			clear(plain)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deployments SET app_secret_enc = $2 WHERE id = $1`, a.ID, resealed); err != nil {
 				return err
 			}
 			n++

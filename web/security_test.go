@@ -109,6 +109,10 @@ var crossTenantIDs = map[string]string{
 	"DELETE /api/console/jobs/{queue}/tasks/{id}":         "random",
 	"POST /api/admin/billing/disputes/{id}/evidence":      "random",
 	"POST /api/orders/{id}/confirm":                       "order",
+	"PUT /api/admin/apps/{key}":                           "self", // an app's key, the same for every tenant
+	"POST /api/deployments/{id}/credentials":              "deployment",
+	"GET /api/deployments/{id}/kubeconfig":                "deployment",
+	"PUT /api/deployments/{id}/workers":                   "deployment",
 }
 
 // crossTenantBodies are bodies valid enough to get past validation to the

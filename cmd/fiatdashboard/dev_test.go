@@ -152,6 +152,27 @@ func TestMetricsUnderDev(t *testing.T) {
 		}
 	}
 
+	// The demo data runs one app of each kind (issue 19): the demo
+	// customer's cluster, Nextcloud and LiveKit, and the co-op customer's
+	// Open WebUI from the GPU offer.
+	deadline = time.Now().Add(3 * time.Minute)
+	var running []string
+	for {
+		running = running[:0]
+		if err := d.Owner(t).Select(&running, `SELECT DISTINCT app FROM deployments WHERE status = 'running' AND app <> 'vm' ORDER BY app`); err != nil {
+			t.Fatal(err)
+		}
+		if len(running) == 4 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if strings.Join(running, ",") != "kubernetes,livekit,nextcloud,openwebui" {
+		var states []string
+		d.Owner(t).Select(&states, `SELECT name || ' ' || app || ' ' || status || ' ' || failure FROM deployments ORDER BY created_at`)
+		t.Errorf("running demo apps = %v; want one of each kind. Deployments:\n%s\n%s", running, strings.Join(states, "\n"), out.String())
+	}
+
 	// The demo data shows co-op membership by consent: two members who
 	// accepted their invitations, and one invitation waiting for an answer.
 	var members, pending int

@@ -122,6 +122,8 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 			Capability: deploy.CapGPU, Sizes: []string{"medium", "large"}, Published: true},
 		{Name: "QSFS storage servers", Description: "Servers whose QSFS swarm lives on our HDD storage nodes: archives and backups that survive 8 of 20 nodes failing.",
 			Capability: deploy.CapHDD, Published: true},
+		{Name: "Private AI chat", Description: "Open WebUI with a local model server on a GPU node rented whole for you: your prompts never leave it.",
+			Capability: deploy.CapGPU, App: deploy.AppOpenWebUI, Published: true},
 	} {
 		if _, err := p.deploy.SaveOffer(commons, uuid.Nil, o); err != nil {
 			return fmt.Errorf("offer %s: %w", o.Name, err)
@@ -130,7 +132,7 @@ func seedCoop(ctx context.Context, p *platform, commons context.Context, console
 
 	// The co-op's grid wallet, so it can take orders.
 	if sim, ok := p.grid.(*simstore.Shared); ok && p.exsim != nil {
-		if _, err := sim.CreateTwinForMnemonic(commonsMnemonic, 5000*grid.UnitsPerTFT, true); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
+		if _, err := sim.CreateTwinForMnemonic(commonsMnemonic, 50_000*grid.UnitsPerTFT, true); err != nil && fiatdashboard.ErrorCode(err) != fiatdashboard.ECONFLICT {
 			return err
 		}
 		seed := exchangesim.NewSeed()

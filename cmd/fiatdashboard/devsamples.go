@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,16 @@ var sampleDeployments = []struct {
 	{"web-1", "small", "vm", "ubuntu-24.04", 1},
 	{"db-1", "medium", "qsfs", "debian-12", 3},
 	{"dev-box", "small", "none", "ubuntu-22.04", 1},
+}
+
+// sampleApps are the demo customer's apps (issue 19): a Kubernetes
+// cluster, a Nextcloud and a LiveKit server, each running on the grid
+// simulator with its gateway and access panel. The co-op's Open WebUI is
+// seedGPUSample's.
+var sampleApps = []struct{ name, app, config string }{
+	{"k8s-1", deploy.AppKubernetes, `{"master_size": "small", "workers": 2, "worker_size": "small"}`},
+	{"cloud-1", deploy.AppNextcloud, `{"storage_gb": 100}`},
+	{"meet-1", deploy.AppLiveKit, `{"size": "small"}`},
 }
 
 // seedSamples orders the sample deployments as the demo customer, once
@@ -88,6 +99,15 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 			log.Info("sample deployment ordered", "name", s.name, "id", d.ID, "backup", s.backup)
 		}
 	}
+	for _, a := range sampleApps {
+		in := deploy.CreateInput{Name: a.name, App: a.app, AppConfig: json.RawMessage(a.config), SSHKey: key, Placement: "default",
+			ClientKey: "dev-sample-" + a.name}
+		if d, err := p.deploy.Create(cctx, in); err != nil {
+			log.Warn("sample app", "name", a.name, "app", a.app, "err", err)
+		} else {
+			log.Info("sample app ordered", "name", a.name, "id", d.ID, "app", a.app)
+		}
+	}
 }
 
 // seedGPUSample orders a server from the Grid Commons co-op's GPU offer as
@@ -116,10 +136,13 @@ func seedGPUSample(ctx context.Context, p *platform, log *slog.Logger, customerE
 		log.Warn("GPU sample: offers", "err", err)
 		return
 	}
-	var offer *deploy.Offer
+	var offer, chat *deploy.Offer
 	for i := range offers {
-		if offers[i].Capability == deploy.CapGPU {
+		switch {
+		case offers[i].Capability == deploy.CapGPU && offers[i].App == "":
 			offer = &offers[i]
+		case offers[i].App == deploy.AppOpenWebUI:
+			chat = &offers[i]
 		}
 	}
 	if offer == nil {
@@ -149,6 +172,19 @@ func seedGPUSample(ctx context.Context, p *platform, log *slog.Logger, customerE
 		log.Warn("GPU sample deployment", "err", err)
 	} else {
 		log.Info("GPU sample deployment ordered", "name", d.Name, "id", d.ID, "offer", offer.Name)
+	}
+	// Open WebUI from the co-op's app offer: another GPU node rented whole,
+	// its payment split among the members like any co-op payment.
+	if chat == nil {
+		log.Warn("GPU sample: the co-op has no Open WebUI offer")
+		return
+	}
+	in = deploy.CreateInput{Name: "chat-1", App: deploy.AppOpenWebUI, AppConfig: json.RawMessage(`{"model": "llama3.2:3b"}`), SSHKey: key,
+		Placement: "default", OfferID: &chat.ID, ClientKey: "dev-sample-openwebui-chat-1"}
+	if d, err := p.deploy.Create(cctx, in); err != nil {
+		log.Warn("Open WebUI sample", "err", err)
+	} else {
+		log.Info("Open WebUI sample ordered", "name", d.Name, "id", d.ID, "offer", chat.Name)
 	}
 }
 

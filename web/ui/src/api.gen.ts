@@ -7871,6 +7871,9 @@ export interface paths {
                         backup?: string;
                         payment_method?: string;
                         client_key: string;
+                        /** @enum {string} */
+                        app?: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+                        app_config?: Record<string, never>;
                     };
                 };
             };
@@ -11440,13 +11443,468 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The storefront's app catalog: the apps it sells (vm first) with their forms and from-prices */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apps: components["schemas"]["CatalogApp"][];
+                        };
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every app with whether the storefront sells it, its margin override and from-price */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            apps: components["schemas"]["AdminApp"][];
+                        };
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/apps/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sell an app or not, at the price rule's margin (margin_bps null) or its own */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        margin_bps?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdminApp"];
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Show an app's credentials (admin password, LiveKit key and secret) — once: afterwards 409 on field credentials */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            credentials: {
+                                label: string;
+                                value: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/kubeconfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A Kubernetes app's admin kubeconfig as a download <name>-kubeconfig.yaml (the owner or tenant staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the kubeconfig (Content-Disposition: attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/yaml": Record<string, never>;
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a running Kubernetes cluster's worker count: more workers are charged now for the rest of the period (prorated) and raise the renewal; fewer lower it from the next renewal */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        count: number;
+                        payment_method?: string;
+                        client_key?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description ok */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Deployment"];
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         PriceLine: {
             /** @enum {string} */
-            kind: "vm" | "ipv4" | "standby" | "qsfs" | "rent" | "discount" | "coupon";
+            kind: "vm" | "worker" | "disk" | "gateway" | "ipv4" | "standby" | "qsfs" | "rent" | "change" | "discount" | "coupon";
             label: string;
             /** @description minor units of the currency; per month in a quote, for the period in an order (discounts negative) */
             cents: number;
@@ -11786,28 +12244,36 @@ export interface components {
             tiers: components["schemas"]["DiscountTier"][];
             coupons: components["schemas"]["Coupon"][];
         };
+        /** @description size is required for a VM (app empty or vm); an app's form replaces it */
         QuoteInput: {
             /**
              * @description the backup option, priced on its own line: none, vm (a standby VM on another farm) or qsfs (a QSFS swarm)
              * @enum {string}
              */
-            backup?: "none" | "vm" | "qsfs";
+            backup: "none" | "vm" | "qsfs";
             size: string;
-            cpu?: number;
-            ram_gb?: number;
-            disk_gb?: number;
-            ipv4?: boolean;
-            months?: number;
-            coupon?: string;
+            cpu: number;
+            ram_gb: number;
+            disk_gb: number;
+            ipv4: boolean;
+            months: number;
+            coupon: string;
             /**
              * Format: uuid
              * @description ordered from a co-op offer: a GPU offer rents the node the order would take whole, priced on its own rent line
              */
-            offer_id?: string;
+            offer_id: string;
             /** @enum {string} */
-            placement?: "default" | "advanced";
+            placement: "default" | "advanced";
             /** @description advanced placement: the customer's pick */
-            node_id?: number;
+            node_id: number;
+            /**
+             * @description an app's form instead of a VM's size (GET /api/apps); empty: vm
+             * @enum {string}
+             */
+            app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            /** @description the app form's values; a bad one is 400 naming app_config.<field> */
+            app_config: Record<string, never>;
         };
         PriceQuote: {
             /** @description the parts of the monthly price (VM, public IPv4, standby VM, QSFS swarm); they sum to monthly_cents */
@@ -12106,6 +12572,19 @@ export interface components {
             currency: string;
             months: number;
             order: components["schemas"]["Order"];
+            /** @enum {string} */
+            app: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            /** @description the app form's values (non-secret) */
+            app_config: Record<string, never>;
+            access: components["schemas"]["AppAccess"];
+            /** @description kubernetes only */
+            workers: components["schemas"]["K8sWorker"][];
+            /** @description kubernetes: a worker change waiting for the payment of its prorated order (confirm it with POST /api/orders/{id}/confirm when the card needs authentication) */
+            workers_pending: {
+                count: number;
+                /** Format: uuid */
+                order_id: string;
+            };
         };
         DeploymentEvent: {
             id: number;
@@ -12337,6 +12816,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * @description the app the offer sells; empty: plain VMs
+             * @enum {string}
+             */
+            app: "" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
         };
         OfferInput: {
             name: string;
@@ -12348,6 +12832,11 @@ export interface components {
             capability: "gpu" | "hdd" | "bandwidth" | "certified";
             sizes?: string[];
             published?: boolean;
+            /**
+             * @description the app the offer sells; empty: plain VMs
+             * @enum {string}
+             */
+            app?: "" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
         };
         Customer: {
             id: string;
@@ -12572,6 +13061,69 @@ export interface components {
             free_disk_gb: number;
             gpu_count: number;
             uptime_seconds: number;
+        };
+        /** @description one input of an app's form */
+        AppField: {
+            key: string;
+            label: string;
+            /** @enum {string} */
+            kind: "text" | "number" | "select" | "bool";
+            help: string;
+            required: boolean;
+            /** @description string, number or boolean by kind */
+            default: unknown;
+            min?: number;
+            max?: number;
+            options?: {
+                value: string;
+                label: string;
+            }[];
+        };
+        CatalogApp: {
+            /** @enum {string} */
+            key: "vm" | "kubernetes" | "nextcloud" | "openwebui" | "livekit";
+            name: string;
+            summary: string;
+            /** @description the monthly price with the form's defaults (vm: the smallest size); 0 when it cannot be priced now (no GPU node free) */
+            from_monthly_cents: number;
+            currency: string;
+            /**
+             * @description the node capability the app needs
+             * @enum {string}
+             */
+            requires: "gpu" | "bandwidth" | "";
+            fields: components["schemas"]["AppField"][];
+        };
+        AdminApp: {
+            key: string;
+            name: string;
+            enabled: boolean;
+            /** @description the app's own margin over grid cost; null: the price rule's */
+            margin_bps: number | null;
+            from_monthly_cents: number;
+        };
+        /** @description how to reach the app */
+        AppAccess: {
+            urls: {
+                label: string;
+                url: string;
+            }[];
+            ports: {
+                label: string;
+                value: string;
+            }[];
+            /**
+             * @description available: POST /api/deployments/{id}/credentials shows them once
+             * @enum {string}
+             */
+            credentials: "available" | "shown" | "none";
+            /** @description GET /api/deployments/{id}/kubeconfig downloads it */
+            kubeconfig: boolean;
+        };
+        K8sWorker: {
+            name: string;
+            node_id: number;
+            status: string;
         };
     };
     responses: never;

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/fiatdashboard/fiatdashboard"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
+)
+
+// apps is the storefront's app catalog (public): the apps the tenant
+// sells, vm first, with their forms and from-prices.
+func (s *Server) apps(c *fiber.Ctx) error {
+	if siteOf(c).Tenant == nil {
+		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
+	}
+	out, err := s.deps.Deploy.AppCatalog(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"apps": out})
+}
+
+func (s *Server) adminApps(c *fiber.Ctx) error {
+	out, err := s.deps.Deploy.AdminApps(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"apps": out})
+}
+
+func (s *Server) adminSaveApp(c *fiber.Ctx) error {
+	key := utils.CopyString(c.Params("key"))
+	var in deploy.AppSettingInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	out, err := s.deps.Deploy.SaveApp(c.UserContext(), key, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// deploymentCredentials shows an app's credentials once.
+func (s *Server) deploymentCredentials(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	out, err := s.deps.Deploy.Credentials(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"credentials": out})
+}
+
+// deploymentKubeconfig downloads a Kubernetes app's admin kubeconfig.
+func (s *Server) deploymentKubeconfig(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	name, yaml, err := s.deps.Deploy.Kubeconfig(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, "application/yaml")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s-kubeconfig.yaml"`, name))
+	return c.SendString(yaml)
+}
+
+// setWorkers changes a Kubernetes app's worker count.
+func (s *Server) setWorkers(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in deploy.WorkersInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.ClientKey == "" {
+		in.ClientKey = c.Get("Idempotency-Key")
+	}
+	d, err := s.deps.Deploy.SetWorkers(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}

@@ -47,7 +47,7 @@ CREATE TRIGGER notify_tenant_data AFTER INSERT OR UPDATE OR DELETE ON grid_contr
 -- The detail's on_cancel; the staff list's customer e-mail.
 CREATE TRIGGER notify_tenant_data AFTER UPDATE ON tenants FOR EACH ROW
     WHEN (OLD.on_cancel IS DISTINCT FROM NEW.on_cancel) EXECUTE FUNCTION app_notify_tenant_data();
-CREATE TRIGGER notify_tenant_data AFTER UPDATE OR DELETE ON accounts FOR EACH ROW
+CREATE TRIGGER notify_tenant_data AFTER UPDATE ON accounts FOR EACH ROW
     WHEN (OLD.email IS DISTINCT FROM NEW.email OR OLD.tenant_id IS DISTINCT FROM NEW.tenant_id) EXECUTE FUNCTION app_notify_tenant_data();
 
 -- +goose Down

@@ -32,11 +32,11 @@ import (
 type pageCache struct {
 	notes *tenant.Notifications
 	ttl   time.Duration
-	max   int // entries over all tenants; past it the cache starts over
+	max   int // bytes of answers over all tenants; past it the cache starts over
 
 	mu  sync.Mutex
 	m   map[uuid.UUID]map[string]pageEntry
-	n   int
+	n   int // bytes held
 	gen map[uuid.UUID]uint64 // bumped by each tenant's drop
 	all uint64               // bumped by each reset
 }
@@ -47,7 +47,7 @@ type pageEntry struct {
 }
 
 func newPageCache(notes *tenant.Notifications) *pageCache {
-	c := &pageCache{notes: notes, ttl: time.Minute, max: 50_000, m: map[uuid.UUID]map[string]pageEntry{}, gen: map[uuid.UUID]uint64{}}
+	c := &pageCache{notes: notes, ttl: time.Minute, max: 32 << 20, m: map[uuid.UUID]map[string]pageEntry{}, gen: map[uuid.UUID]uint64{}}
 	if notes != nil {
 		notes.Subscribe(tenant.ChannelTenantData, func(payload string) {
 			if id, err := uuid.Parse(payload); err == nil {
@@ -61,7 +61,9 @@ func newPageCache(notes *tenant.Notifications) *pageCache {
 
 func (c *pageCache) drop(id uuid.UUID) {
 	c.mu.Lock()
-	c.n -= len(c.m[id])
+	for _, e := range c.m[id] {
+		c.n -= len(e.body)
+	}
 	delete(c.m, id)
 	c.gen[id]++
 	c.mu.Unlock()
@@ -94,7 +96,7 @@ func (c *pageCache) get(ctx context.Context, tid uuid.UUID, key string, build fu
 	}
 	c.mu.Lock()
 	if c.gen[tid] == gen && c.all == all && c.notes.Live() {
-		if c.n >= c.max {
+		if c.n+len(b) > c.max { // bounded: start over
 			c.m, c.n = map[uuid.UUID]map[string]pageEntry{}, 0
 		}
 		t := c.m[tid]
@@ -102,9 +104,7 @@ func (c *pageCache) get(ctx context.Context, tid uuid.UUID, key string, build fu
 			t = map[string]pageEntry{}
 			c.m[tid] = t
 		}
-		if _, had := t[key]; !had {
-			c.n++
-		}
+		c.n += len(b) - len(t[key].body)
 		t[key] = pageEntry{body: b, expires: now.Add(c.ttl)}
 	}
 	c.mu.Unlock()

@@ -36,7 +36,7 @@ type pageCache struct {
 
 	mu  sync.Mutex
 	m   map[uuid.UUID]map[string]pageEntry
-	n   int // bytes held
+	n   int                  // bytes held
 	gen map[uuid.UUID]uint64 // bumped by each tenant's drop
 	all uint64               // bumped by each reset
 }

@@ -77,6 +77,7 @@ type Server struct {
 	internalOnce sync.Once
 
 	catalogs *catalogCache // tenant → encoded public catalog
+	pages    *pageCache    // tenant → caller's encoded deployments pages
 	bearers  *bearerCache  // API token → actor
 	progress *progressHub  // deployment → open progress streams
 	streams  *streamRegistry
@@ -92,6 +93,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
+	s.pages = newPageCache(deps.Notifications)
 	s.streams = newStreamRegistry()
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{

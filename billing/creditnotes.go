@@ -97,10 +97,14 @@ func (r *CreditNoteRefs) Scan(src any) error {
 }
 
 // Value writes the refs as JSON.
-func (r CreditNoteRefs) Value() (driver.Value, error) { return json.Marshal([]CreditNoteRef(r.orEmpty())) }
+func (r CreditNoteRefs) Value() (driver.Value, error) {
+	return json.Marshal([]CreditNoteRef(r.orEmpty()))
+}
 
 // MarshalJSON writes [] for none, never null.
-func (r CreditNoteRefs) MarshalJSON() ([]byte, error) { return json.Marshal([]CreditNoteRef(r.orEmpty())) }
+func (r CreditNoteRefs) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]CreditNoteRef(r.orEmpty()))
+}
 
 func (r CreditNoteRefs) orEmpty() CreditNoteRefs {
 	if r == nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -173,6 +174,33 @@ func TestInvoiceDownload(t *testing.T) {
 	}
 	if st, _, _ := fetch(owner); st != 200 {
 		t.Errorf("the owner's credit note download = %d", st)
+	}
+	// The payments export names both documents.
+	st, export := w.h.raw(t, "GET", "alpha.localhost", "/api/admin/billing/payments.csv", nil, "", owner)
+	rows, err := csv.NewReader(strings.NewReader(export)).ReadAll()
+	if st != 200 || err != nil || len(rows) < 2 {
+		t.Fatalf("payments.csv = %d %v %s", st, err, export)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	ci, ok1 := col["invoice_number"]
+	cc, ok2 := col["credit_note_numbers"]
+	if !ok1 || !ok2 {
+		t.Fatalf("payments.csv header %v; want invoice_number and credit_note_numbers", rows[0])
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[col["order_id"]] == o.ID.String() {
+			found = true
+			if r[ci] != "INV-000001" || r[cc] != fmt.Sprint(note["label"]) {
+				t.Errorf("payments.csv row %v; want INV-000001 and %v", r, note["label"])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("payments.csv has no row for the order: %s", export)
 	}
 	pays := owner.must(200, "GET", "/api/admin/billing/payments", nil)
 	if items, _ := pays.body["items"].([]any); len(items) == 0 || len(items[0].(map[string]any)["credit_notes"].([]any)) != 1 {

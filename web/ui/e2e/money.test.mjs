@@ -5,7 +5,8 @@
 // with its definition; the deploy summary prices a standby VM on its own line, the customer
 // pays for it, downloads the PDF invoice from Billing (read back: number, the seller's legal
 // name, address and tax id, the customer, the period, the card, the standby's line) and the
-// receipt page names the invoice. Screenshots at 1440 and 375 px; the invoice PDF is saved
+// receipt page names the invoice; the owner refunds part of it from the admin payments list and
+// both see its credit note (the customer downloads it, read back). Screenshots at 1440 and 375 px; the invoice PDF is saved
 // beside them.
 //
 // Needs FD_E2E_STOREFRONT_URL, FD_E2E_MONEY_OWNER_EMAIL/_PASSWORD (an owner without 2FA yet)
@@ -85,6 +86,9 @@ after(async () => {
 })
 
 const cents = async (loc) => Number(await loc.getAttribute('data-cents'))
+// Kept for the refund test: the owner's page (two factors enrolled), the customer's page
+// and the order the customer paid.
+let ownerPage, customerPage, paidOrder, paidInvoice
 
 describe('money you can trust', { skip }, () => {
   test('the legal details are validated and saved; the admin preview shows the standby line and a positive margin; overview and billing agree', { timeout: 120_000 }, async () => {
@@ -93,6 +97,7 @@ describe('money you can trust', { skip }, () => {
     const { page } = p
     await logIn(page, base, owner)
     await enrolTOTP(page)
+    ownerPage = page
 
     // The legal details printed on invoices: a bad tax id is refused beside its field.
     await page.goto(url(base, '/admin/settings'))
@@ -208,5 +213,53 @@ describe('money you can trust', { skip }, () => {
     await page.locator('[data-testid="receipt-lines"] tr[data-kind="standby"]').waitFor()
     await page.getByTestId('invoice-download').waitFor()
     await shotBoth(page, 'receipt-invoice')
+    customerPage = page
+    paidOrder = await row.getAttribute('data-order')
+    paidInvoice = number
+  })
+
+  test('a partial refund issues a credit note: listed for staff and the customer, its PDF corrects the invoice', { timeout: 120_000 }, async () => {
+    assert.ok(ownerPage && customerPage && paidOrder, 'the earlier tests left an owner, a customer and a paid order')
+    // The owner refunds $1.00 of the payment from the admin payments list.
+    const page = ownerPage
+    await page.goto(url(base, '/admin/billing'))
+    const prow = page.locator(`[data-testid="payment-row"][data-order="${paidOrder}"]`)
+    await prow.getByTestId('refund-button').click()
+    const dialog = page.getByTestId('refund-dialog')
+    await dialog.locator('input[name="amount_cents"]').fill('1.00')
+    await dialog.locator('textarea[name="reason"]').fill('goodwill')
+    await dialog.getByTestId('refund-submit').click()
+    const adminNote = prow.getByTestId('payment-credit-note')
+    await adminNote.waitFor({ timeout: 30_000 })
+    const label = (await adminNote.innerText()).trim()
+    assert.match(label, /^CN-\d{4}-\d{4}$/, `the admin list names the credit note: ${label}`)
+    await prow.scrollIntoViewIfNeeded()
+    await shotBoth(page, 'admin-payments-credit-note')
+
+    // The customer's Billing page lists it beside the invoice; it downloads as a PDF.
+    const cpage = customerPage
+    await cpage.goto(url(base, '/billing'))
+    const crow = cpage.locator(`[data-testid="order-row"][data-order="${paidOrder}"]`)
+    const link = crow.getByTestId('order-credit-note')
+    await link.waitFor({ timeout: 30_000 })
+    assert.ok((await link.innerText()).includes(label), `the customer's link names ${label}`)
+    await crow.scrollIntoViewIfNeeded()
+    await shotBoth(cpage, 'billing-credit-note')
+    const [download] = await Promise.all([cpage.waitForEvent('download'), link.click()])
+    assert.equal(download.suggestedFilename(), `credit-note-${label}.pdf`)
+    const pdf = Buffer.from(
+      await cpage.evaluate(async (href) => {
+        const b = new Uint8Array(await (await fetch(href)).arrayBuffer())
+        let s = ''
+        for (const c of b) s += String.fromCharCode(c)
+        return s
+      }, await link.getAttribute('href')),
+      'latin1',
+    )
+    if (shots) writeFileSync(join(shots, 'money-credit-note.pdf'), pdf)
+    const text = pdfText(pdf)
+    for (const want of ['CREDIT NOTE', label, paidInvoice, legal.name, `Tax ID: ${legal.taxID}`, customer.email, '-USD 1.00', 'Total credited']) {
+      assert.ok(text.includes(want), `the credit note PDF does not say ${JSON.stringify(want)}; it reads:\n${text}`)
+    }
   })
 })

@@ -5808,7 +5808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payments as CSV */
+        /** Payments as CSV (up to 10,000 latest): order_id, created_at, status, description, currency, subtotal, discount, amount, platform_fee, refunded, paid_at, invoice_number (INV-000042) and credit_note_numbers (CN-2026-0001; CN-2026-0002) */
         get: {
             parameters: {
                 query?: never;

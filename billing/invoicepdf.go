@@ -2,11 +2,25 @@ package billing
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+)
+
+// The documents' typeface: DejaVu Sans 2.37 (Bitstream Vera licence with
+// DejaVu's public-domain changes: fonts/LICENSE), embedded as UTF-8 fonts so
+// names print as they are written — Latin with any accent (Zoë
+// Łukasiewicz), Greek, Cyrillic, arrows, currency signs — where fpdf's core
+// Helvetica knows only Windows-1252. fpdf embeds only the glyphs a document
+// uses. DejaVu Sans has no CJK ideographs; see README (Invoices).
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	fontRegular []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	fontBold []byte
 )
 
 // document is what an invoice and a credit note print alike: a heading,
@@ -87,10 +101,14 @@ func (d *document) pdf() ([]byte, error) {
 	pdf.SetAuthor(d.author, true)
 	pdf.SetMargins(20, 20, 20)
 	pdf.SetAutoPageBreak(true, 20)
+	const family = "DejaVu"
+	pdf.AddUTF8FontFromBytes(family, "", fontRegular)
+	pdf.AddUTF8FontFromBytes(family, "B", fontBold)
+	if err := pdf.Error(); err != nil {
+		return nil, fmt.Errorf("%s font: %w", strings.ToLower(d.kind), err)
+	}
 	pdf.AddPage()
-	cp := pdf.UnicodeTranslatorFromDescriptor("") // Windows-1252, the core fonts' encoding
-	tr := func(s string) string { return cp(strings.NewReplacer("−", "-", "\t", " ").Replace(s)) }
-	const family = "Helvetica"
+	tr := func(s string) string { return strings.ReplaceAll(s, "\t", " ") }
 	cur := strings.ToUpper(d.currency)
 	money := func(c Cents) string {
 		if c < 0 {

@@ -45,8 +45,9 @@ function sshPublicKey() {
 
 /**
  * pdfText reads a PDF back as text: the literal strings of the text objects of every
- * content stream (inflated when FlateDecode, cut at its /Length), decoded from
- * Windows-1252, the core fonts' encoding. Enough for the invoices this project writes.
+ * content stream (inflated when FlateDecode, cut at its /Length), decoded as UTF-16BE under a
+ * Type0 font (fpdf's embedded UTF-8 fonts, which the invoices use) and from Windows-1252 (the
+ * core fonts' encoding) under any other. Enough for the documents this project writes.
  */
 function pdfText(buf) {
   assert.equal(buf.subarray(0, 5).toString('latin1'), '%PDF-', 'not a PDF')
@@ -54,6 +55,14 @@ function pdfText(buf) {
   // Windows-1252 at 0x80-0x9F (the rest is Latin-1); Node's TextDecoder may read it as Latin-1.
   const high = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
   const win1252 = (t) => t.replace(/[\u0080-\u009f]/g, (c) => high[c.charCodeAt(0) - 0x80])
+  const utf16 = (t) => {
+    let o = ''
+    for (let i = 0; i + 1 < t.length; i += 2) o += String.fromCharCode((t.charCodeAt(i) << 8) | t.charCodeAt(i + 1))
+    return o
+  }
+  const type0 = new Set([...s.matchAll(/(\d+) 0 obj\s*<<\/Type \/Font\s*\/Subtype \/Type0/g)].map((m) => m[1]))
+  const wide = new Set([...s.matchAll(/\/(F\w+) (\d+) 0 R/g)].filter((m) => type0.has(m[2])).map((m) => m[1]))
+  let inWide = false
   const out = []
   const re = /<<([^]*?)>>\s*stream\r?\n/g
   for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -62,13 +71,17 @@ function pdfText(buf) {
     let data = buf.subarray(start, length ? start + Number(length[1]) : s.indexOf('endstream', start))
     if (m[1].includes('/FlateDecode')) data = inflateSync(data)
     for (const bt of data.toString('latin1').match(/\bBT\b[^]*?\bET\b/g) ?? []) {
-      for (const lit of bt.match(/\((?:\\[^]|[^\\)])*\)/g) ?? []) {
-        const text = lit
+      for (const tok of bt.match(/\/F\w+ [\d.]+ Tf|\((?:\\[^]|[^\\)])*\)/g) ?? []) {
+        if (tok.startsWith('/')) {
+          inWide = wide.has(tok.slice(1, tok.indexOf(' ')))
+          continue
+        }
+        const text = tok
           .slice(1, -1)
           .replace(/\\([0-7]{1,3}|[^])/g, (_, e) =>
             /^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8)) : ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' })[e] ?? e,
           )
-        out.push(win1252(text))
+        out.push(inWide ? utf16(text) : win1252(text))
       }
     }
   }
@@ -233,7 +246,6 @@ describe('money you can trust', { skip }, () => {
     await adminNote.waitFor({ timeout: 30_000 })
     const label = (await adminNote.innerText()).trim()
     assert.match(label, /^CN-\d{4}-\d{4}$/, `the admin list names the credit note: ${label}`)
-    await prow.scrollIntoViewIfNeeded()
     await shotBoth(page, 'admin-payments-credit-note')
 
     // The customer's Billing page lists it beside the invoice; it downloads as a PDF.
@@ -243,7 +255,6 @@ describe('money you can trust', { skip }, () => {
     const link = crow.getByTestId('order-credit-note')
     await link.waitFor({ timeout: 30_000 })
     assert.ok((await link.innerText()).includes(label), `the customer's link names ${label}`)
-    await crow.scrollIntoViewIfNeeded()
     await shotBoth(cpage, 'billing-credit-note')
     const [download] = await Promise.all([cpage.waitForEvent('download'), link.click()])
     assert.equal(download.suggestedFilename(), `credit-note-${label}.pdf`)

@@ -734,7 +734,7 @@ export function AdminBilling() {
       header: '',
       actions: true,
       cell: (o) => (
-        <span className="inline-flex flex-wrap justify-end gap-1 md:flex-nowrap">
+        <span className="inline-flex flex-wrap justify-end gap-1 md:max-w-72">
           {hasReceipt(o) ? (
             <a
               href={receiptURL(o.id)}

@@ -2,7 +2,9 @@ package billing_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,6 +204,53 @@ func TestCreditNotesDocumentEveryRefund(t *testing.T) {
 			if p.ID == part.ID && (len(p.CreditNotes) != 2 || p.CreditNotes[1].Label != "CN-2026-0003" || p.CreditNotes[1].Amount != 200) {
 				t.Errorf("the admin payments list's credit notes of the partly refunded order = %+v", p.CreditNotes)
 			}
+		}
+	}
+}
+
+// TestCreditNoteNumbersHaveNoGaps: refunds recorded at the same time take
+// consecutive credit note numbers (each refund's transaction holds the
+// tenant's counter for the year until it ends): the credit notes are
+// numbered 1..n exactly, whatever the order the webhooks arrive in.
+func TestCreditNoteNumbersHaveNoGaps(t *testing.T) {
+	f := newFixture(t)
+	acct := f.connect()
+	f.addCard("pm_card_visa")
+	const n = 6
+	var orders []billing.Order
+	for i := range n {
+		o, err := f.svc.Checkout(f.customer, billing.CheckoutInput{QuoteInput: billing.QuoteInput{Size: "small"}, ClientKey: fmt.Sprintf("gapless-credit-%d", i)})
+		if err != nil || o.Status != billing.OrderPaid {
+			t.Fatalf("order = %+v, %v", o, err)
+		}
+		orders = append(orders, *o)
+	}
+	em := billing.NewEmitter(secret, 0, nil, f.log).Connect(connectSecret, func(ctx context.Context, p []byte, sig string) error {
+		return f.svc.ReceiveConnectWebhook(ctx, p, sig)
+	})
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, o := range orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			em.Refunded(f.tenantID, acct, o, 100)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var numbers []int64
+	if err := f.d.Owner(t).Select(&numbers, `SELECT number FROM credit_notes WHERE tenant_id = $1 ORDER BY number`, f.tenantID); err != nil {
+		t.Fatal(err)
+	}
+	if len(numbers) != n {
+		t.Fatalf("credit notes = %v; want %d", numbers, n)
+	}
+	for i, got := range numbers {
+		if got != int64(i+1) {
+			t.Errorf("credit note numbers = %v; want exactly 1..%d", numbers, n)
+			break
 		}
 	}
 }

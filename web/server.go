@@ -264,6 +264,7 @@ func (s *Server) registerBilling(r routers) {
 	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/orders/:id/invoice", s.invoicePDF)
+	api.Get("/orders/:id/credit-notes/:note", s.creditNotePDF)
 	api.Get("/subscriptions", s.subscriptions)
 	api.Post("/subscriptions/:id/pay", s.payNow)
 	api.Post("/subscriptions/:id/cancel", s.cancelSubscription)

@@ -102,7 +102,7 @@ var owned = map[string][]string{
 	"themes": {"tenant_assets"},
 	"billing": {"coupons", "discount_tiers", "disputes", "ledger_entries", "ledger_postings", "orders",
 		"payment_methods", "price_rules", "refunds", "stripe_customers", "stripe_events", "subscriptions", "tenant_stripe",
-		"invoices", "invoice_counters", "tenant_apps",
+		"invoices", "invoice_counters", "tenant_apps", "credit_notes", "credit_note_counters",
 		// Views billing owns for the admin's customer pages and deployment
 		// list (migrations/sql/00070_owned_views.sql), and for the co-op
 		// domain's payments pages (00125_coop_orders_view.sql).

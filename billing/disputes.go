@@ -125,6 +125,12 @@ func (s *Service) disputeEvent(ctx context.Context, tid uuid.UUID, typ string, r
 					o.ID, d.Amount); err != nil {
 					return err
 				}
+				// Money the bank took back is given back all the same: a
+				// credit note documents it, for what the order had left.
+				lost := min(Cents(d.Amount), o.Amount-o.DisputeLost)
+				if err := issueCreditNote(ctx, tx, tid, o, CreditDisputeLost, "dispute:"+d.ID, lost, s.now()); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

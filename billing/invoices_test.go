@@ -199,3 +199,43 @@ func TestInvoiceNumbersHaveNoGapsOrDuplicates(t *testing.T) {
 		t.Errorf("bravo's first invoice = %d, %v; want 1", n, err)
 	}
 }
+
+// TestDocumentsPrintAnyName: the invoice and the credit note are set in an
+// embedded UTF-8 font, so names outside Windows-1252 print as written. The
+// text read back says them, and the embedded font subset has a glyph of its
+// own for each of their characters (none is drawn as .notdef); fpdf's core
+// Helvetica printed them as '.'.
+func TestDocumentsPrintAnyName(t *testing.T) {
+	names := []string{"Zoë Łukasiewicz", "Ἀθῆναι Κλάουντ", "ООО «Облако»", "Dvořák & Søn → €"}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	inv := &billing.Invoice{Number: 7, IssuedAt: at, PeriodFrom: at, PeriodTo: at.AddDate(0, 1, 0), SellerName: names[0],
+		SellerAddress: names[1], CustomerEmail: "zoë@example.test", Description: names[2], Currency: "eur",
+		Lines: []byte(`[{"kind":"vm","label":"` + names[3] + `","cents":1200}]`), Total: 1200}
+	cn := &billing.CreditNote{Year: 2026, Number: 3, InvoiceNumber: 7, Source: billing.CreditRefund, IssuedAt: at, SellerName: names[0],
+		SellerAddress: names[1], CustomerEmail: "zoë@example.test", Description: names[2], Currency: "eur",
+		Lines: []byte(`[{"kind":"refund","label":"` + names[3] + `","cents":-1200}]`), Amount: 1200}
+	for doc, render := range map[string]func(string) ([]byte, error){"invoice": inv.PDF, "credit note": cn.PDF} {
+		pdf, err := render("Ωmega Store")
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := billingtest.PDFText(pdf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		glyphs, err := billingtest.PDFGlyphs(pdf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range append(names, "Ωmega Store", "zoë@example.test") {
+			if !strings.Contains(text, name) {
+				t.Errorf("the %s does not say %q; it reads:\n%s", doc, name, text)
+			}
+			for _, r := range name {
+				if r != ' ' && !glyphs[r] {
+					t.Errorf("the %s's font has no glyph for %q (in %q): it prints as .notdef", doc, r, name)
+				}
+			}
+		}
+	}
+}

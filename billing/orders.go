@@ -55,13 +55,16 @@ type Order struct {
 	// UpgradeOf is the subscription whose plan this order raised for the
 	// rest of its period (ChangePlan); nil for every other order.
 	UpgradeOf *uuid.UUID `db:"upgrade_of" json:"-"`
+	// CreditNotes document what was given back (CreditNote), oldest first;
+	// read where InvoiceNumber is, [] elsewhere.
+	CreditNotes CreditNoteRefs `db:"credit_notes" json:"credit_notes"`
 	// ClientSecret lets the browser finish 3-D Secure; only in the response
 	// that created or retried the payment.
 	ClientSecret string `db:"-" json:"client_secret,omitempty"`
 }
 
 // withInvoice reads an order with its invoice number.
-const withInvoice = `, (SELECT number FROM invoices WHERE invoices.order_id = orders.id) AS invoice_number`
+const withInvoice = `, (SELECT number FROM invoices WHERE invoices.order_id = orders.id) AS invoice_number` + withCreditNotes
 
 const orderColumns = `id, account_id, status, description, spec, months, currency, subtotal_cents, discount_cents, amount_cents,
 	application_fee_cents, coupon_code, payment_method_id, payment_intent_id, failure_message, refunded_cents, paid_at, created_at, subscription_id, credit_cents, lines,

@@ -395,6 +395,10 @@ func (s *Service) chargeRefunded(ctx context.Context, tid uuid.UUID, ch *stripe.
 			refundPostings(delta, o.Amount, o.ApplicationFee)); err != nil {
 			return err
 		}
+		// The refund's document, in the refund's own transaction.
+		if err := issueCreditNote(ctx, tx, tid, &o, CreditRefund, fmt.Sprintf("refund:%s:%d", ch.ID, total), delta, s.now()); err != nil {
+			return err
+		}
 		outcome = "refund recorded"
 		return tenant.Audit(ctx, tx, tid, "order.refunded", o.ID.String(), map[string]any{"amount_cents": delta, "total_refunded_cents": total})
 	})

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,13 @@ const (
 	ChannelAuth = "fd_auth"
 	// ChannelDeployment carries a deployment id that has a new event.
 	ChannelDeployment = "fd_deployment"
+	// ChannelTenantData carries a tenant id whose deployment pages changed
+	// (migration 00145: deployments, their orders, invoices, GPUs, swarm,
+	// contracts, the tenant's cancel terms, a customer's e-mail).
+	ChannelTenantData = "fd_tenant_data"
+	// ChannelSync carries an instance's own barriers (Sync); every
+	// Notifications listens to it.
+	ChannelSync = "fd_sync"
 )
 
 // Notifications delivers PostgreSQL notifications (LISTEN/NOTIFY) to
@@ -36,6 +44,8 @@ type Notifications struct {
 	mu     sync.Mutex
 	subs   map[string]map[*subscriber]struct{}
 	resets []func()
+
+	barrier barrier
 }
 
 type subscriber struct{ fn func(payload string) }
@@ -44,7 +54,11 @@ type subscriber struct{ fn func(payload string) }
 // connection of its own opened from dsn (the application role: LISTEN needs
 // no privilege). Run starts it.
 func NewNotifications(dsn string, log *slog.Logger, channels ...string) *Notifications {
-	return &Notifications{dsn: dsn, channels: channels, log: log, subs: map[string]map[*subscriber]struct{}{}}
+	n := &Notifications{dsn: dsn, channels: append(channels[:len(channels):len(channels)], ChannelSync), log: log, subs: map[string]map[*subscriber]struct{}{}}
+	n.barrier.init()
+	n.Subscribe(ChannelSync, n.barrier.received)
+	n.OnReset(n.barrier.fail)
+	return n
 }
 
 // Live reports whether notifications are being received now. A nil
@@ -99,6 +113,21 @@ func (n *Notifications) Run(ctx context.Context) error {
 		}
 	})
 	defer l.Close()
+	db, err := sql.Open("postgres", n.dsn)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	defer db.Close()
+	n.barrier.mu.Lock()
+	n.barrier.db = db
+	n.barrier.mu.Unlock()
+	defer func() {
+		n.barrier.mu.Lock()
+		n.barrier.db = nil
+		n.barrier.mu.Unlock()
+		n.barrier.fail()
+	}()
 	for _, ch := range n.channels {
 		if err := l.Listen(ch); err != nil {
 			return err

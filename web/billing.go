@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -215,14 +216,26 @@ func (s *Server) adminPaymentsCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="payments.csv"`)
 	w := csv.NewWriter(c.Response().BodyWriter())
-	w.Write([]string{"order_id", "created_at", "status", "description", "currency", "subtotal", "discount", "amount", "platform_fee", "refunded", "paid_at"})
+	// The documents of each payment: its invoice, and the credit notes of
+	// what was given back (refunds, lost disputes), "; "-separated.
+	w.Write([]string{"order_id", "created_at", "status", "description", "currency", "subtotal", "discount", "amount", "platform_fee", "refunded", "paid_at",
+		"invoice_number", "credit_note_numbers"})
 	for _, o := range out {
 		paid := ""
 		if o.PaidAt != nil {
 			paid = o.PaidAt.Format(time.RFC3339)
 		}
+		invoice := ""
+		if o.InvoiceNumber != nil {
+			invoice = billing.InvoiceLabel(*o.InvoiceNumber)
+		}
+		notes := make([]string, len(o.CreditNotes))
+		for i, cn := range o.CreditNotes {
+			notes[i] = cn.Label
+		}
 		w.Write([]string{o.ID.String(), o.CreatedAt.Format(time.RFC3339), o.Status, o.Description, o.Currency,
-			o.Subtotal.String(), o.Discount.String(), o.Amount.String(), o.ApplicationFee.String(), o.Refunded.String(), paid})
+			o.Subtotal.String(), o.Discount.String(), o.Amount.String(), o.ApplicationFee.String(), o.Refunded.String(), paid,
+			invoice, strings.Join(notes, "; ")})
 	}
 	w.Flush()
 	return w.Error()

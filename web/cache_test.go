@@ -28,7 +28,7 @@ import (
 func notified(t *testing.T) harnessOption {
 	return func(deps *web.Deps, db *dbtest.DB) {
 		notes := tenant.NewNotifications(db.AppURL, slog.New(slog.NewTextHandler(io.Discard, nil)),
-			tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment)
+			tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment, tenant.ChannelTenantData)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); notes.Run(ctx) }()

@@ -2,9 +2,11 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,11 +44,39 @@ func (s *Server) listDeployments(c *fiber.Ctx, all bool) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.deps.Deploy.List(c.UserContext(), all, before, limit)
+	ctx := c.UserContext()
+	scope, err := s.deps.Deploy.ReadScope(ctx, all, false)
 	if err != nil {
 		return err
 	}
-	return c.JSON(listOf(out, limit, func(d deploy.Deployment) string { return d.CreatedAt.Format(time.RFC3339Nano) }))
+	return s.cachedPage(c, scope+"|"+c.Query("cursor")+"|"+strconv.Itoa(limit), func(ctx context.Context) (any, error) {
+		out, err := s.deps.Deploy.List(ctx, all, before, limit)
+		if err != nil {
+			return nil, err
+		}
+		return listOf(out, limit, func(d deploy.Deployment) string { return d.CreatedAt.Format(time.RFC3339Nano) }), nil
+	})
+}
+
+// cachedPage answers an authenticated tenant-scoped read from the page
+// cache (pagecache.go): key is everything the answer depends on besides
+// the tenant and the caller, who are added here.
+func (s *Server) cachedPage(c *fiber.Ctx, key string, build func(context.Context) (any, error)) error {
+	ctx := c.UserContext()
+	tid, ok := tenant.IDFromContext(ctx)
+	actor, _ := tenant.ActorFromContext(ctx)
+	var body []byte
+	var err error
+	if !ok || actor.ID == uuid.Nil {
+		body, err = encode(build(ctx))
+	} else {
+		body, err = s.pages.get(ctx, tid, string(actor.Kind)+"|"+actor.ID.String()+"|"+c.Route().Path+"|"+key, build)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) createDeployment(c *fiber.Ctx) error {
@@ -69,11 +99,13 @@ func (s *Server) deployment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.deps.Deploy.Get(c.UserContext(), id)
+	scope, err := s.deps.Deploy.ReadScope(c.UserContext(), false, true)
 	if err != nil {
 		return err
 	}
-	return c.JSON(d)
+	return s.cachedPage(c, scope+"|"+id.String(), func(ctx context.Context) (any, error) {
+		return s.deps.Deploy.Get(ctx, id)
+	})
 }
 
 func (s *Server) cancelDeployment(c *fiber.Ctx) error {

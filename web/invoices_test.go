@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -127,5 +129,81 @@ func TestInvoiceDownload(t *testing.T) {
 	// The owner (staff) downloads any of the storefront's invoices.
 	if st, ctype, _, _ := download(owner); st != 200 || ctype != "application/pdf" {
 		t.Errorf("the owner's download = %d %s", st, ctype)
+	}
+
+	// The owner refunds part of it: a credit note, listed on the order and
+	// downloadable by ann and staff, not by cat.
+	owner.must(200, "POST", "/api/admin/billing/orders/"+o.ID.String()+"/refund", map[string]any{"amount_cents": 500, "reason": "goodwill"})
+	got = ann.must(200, "GET", "/api/orders/"+o.ID.String(), nil)
+	notes, _ := got.body["credit_notes"].([]any)
+	if len(notes) != 1 {
+		t.Fatalf("the refunded order's credit_notes = %v; want one", got.body["credit_notes"])
+	}
+	note := notes[0].(map[string]any)
+	if !strings.HasPrefix(fmt.Sprint(note["label"]), "CN-") || note["amount_cents"] != float64(500) {
+		t.Errorf("credit note ref = %v; want CN-<year>-0001 of 500", note)
+	}
+	notePath := "/api/orders/" + o.ID.String() + "/credit-notes/" + fmt.Sprint(note["id"])
+	fetch := func(b *browser) (int, string, string) {
+		req := httptest.NewRequest("GET", notePath, nil)
+		req.Host = "alpha.localhost"
+		var cs []string
+		for k, v := range b.cookies {
+			cs = append(cs, k+"="+v)
+		}
+		req.Header.Set("Cookie", strings.Join(cs, "; "))
+		res := w.h.send(t, req, -1)
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header.Get("Content-Disposition"), string(body)
+	}
+	st, disp, cnPDF := fetch(ann)
+	if st != 200 || disp != `attachment; filename="credit-note-`+fmt.Sprint(note["label"])+`.pdf"` {
+		t.Fatalf("credit note download = %d %q %s", st, disp, cnPDF)
+	}
+	if text, err := billingtest.PDFText([]byte(cnPDF)); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, want := range []string{"CREDIT NOTE", fmt.Sprint(note["label"]), "INV-000001", "Alpha Cloud B.V.", "ann@alpha.test", "-USD 5.00", "Total credited"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the downloaded credit note does not say %q; it reads:\n%s", want, text)
+			}
+		}
+	}
+	if st, _, body := fetch(cat); st != 404 || strings.Contains(body, "ann@alpha.test") {
+		t.Errorf("another customer's credit note download = %d %s; want 404", st, body)
+	}
+	if st, _, _ := fetch(owner); st != 200 {
+		t.Errorf("the owner's credit note download = %d", st)
+	}
+	// The payments export names both documents.
+	st, export := w.h.raw(t, "GET", "alpha.localhost", "/api/admin/billing/payments.csv", nil, "", owner)
+	rows, err := csv.NewReader(strings.NewReader(export)).ReadAll()
+	if st != 200 || err != nil || len(rows) < 2 {
+		t.Fatalf("payments.csv = %d %v %s", st, err, export)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	ci, ok1 := col["invoice_number"]
+	cc, ok2 := col["credit_note_numbers"]
+	if !ok1 || !ok2 {
+		t.Fatalf("payments.csv header %v; want invoice_number and credit_note_numbers", rows[0])
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[col["order_id"]] == o.ID.String() {
+			found = true
+			if r[ci] != "INV-000001" || r[cc] != fmt.Sprint(note["label"]) {
+				t.Errorf("payments.csv row %v; want INV-000001 and %v", r, note["label"])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("payments.csv has no row for the order: %s", export)
+	}
+	pays := owner.must(200, "GET", "/api/admin/billing/payments", nil)
+	if items, _ := pays.body["items"].([]any); len(items) == 0 || len(items[0].(map[string]any)["credit_notes"].([]any)) != 1 {
+		t.Errorf("the admin payments list does not carry the credit note: %s", pays.raw)
 	}
 }

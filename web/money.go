@@ -158,3 +158,28 @@ func (s *Server) invoicePDF(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.Type("pdf").Send(b)
 }
+
+// creditNotePDF serves a credit note of an order as a PDF download (the
+// customer's own, or any for staff); 404 for anyone else's, or one that
+// belongs to another order.
+func (s *Server) creditNotePDF(c *fiber.Ctx) error {
+	id, err := pathUUID(c, "id")
+	if err != nil {
+		return err
+	}
+	note, err := pathUUID(c, "note")
+	if err != nil {
+		return err
+	}
+	cn, err := s.deps.Billing.CreditNote(c.UserContext(), id, note)
+	if err != nil {
+		return err
+	}
+	b, err := cn.PDF(s.siteInfo(c).Tenant.Name)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="credit-note-`+cn.Label()+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Type("pdf").Send(b)
+}

@@ -84,6 +84,7 @@ var crossTenantIDs = map[string]string{
 	"POST /api/orders/{id}/mock-authenticate":             "order",
 	"GET /api/orders/{id}/receipt":                        "order",
 	"GET /api/orders/{id}/invoice":                        "order",
+	"GET /api/orders/{id}/credit-notes/{note}":            "order", // {note}: bravo's credit note of that order
 	"POST /api/admin/billing/orders/{id}/refund":          "order",
 	"DELETE /api/admin/pricing/coupons/{id}":              "random",
 	"POST /api/subscriptions/{id}/pay":                    "random",
@@ -145,6 +146,8 @@ func fillPath(path, kind string, objects map[string]string) string {
 			return "critical"
 		case p == "{kind}":
 			return "logo"
+		case p == "{note}" && objects["creditnote"] != "":
+			return objects["creditnote"]
 		case objects[kind] != "":
 			return objects[kind]
 		case kind == "node" || kind == "outbox":
@@ -193,6 +196,20 @@ func newSecurityWorld(t *testing.T) *securityWorld {
 		t.Fatal(err)
 	}
 	sw.objects["deployment"] = dep.String()
+	// The order's invoice and a credit note of it, as a refund writes them.
+	var note uuid.UUID
+	if err := tenant.InTx(tenant.WithID(ctx, w.bravo.ID), w.h.db.App, func(tx *tenant.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO invoices (tenant_id, number, order_id, account_id, period_from, period_to, seller_name, customer_email, currency, total_cents)
+			VALUES ($1, 1, $2, $3, now(), now() + interval '1 month', 'Bravo Cloud', 'bob@bravo.test', 'usd', 900)`, w.bravo.ID, order, bobID); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &note, `INSERT INTO credit_notes (tenant_id, year, number, order_id, invoice_number, account_id, source, source_ref, seller_name,
+			customer_email, currency, lines, amount_cents) VALUES ($1, 2026, 1, $2, 1, $3, 'refund', 'test', 'Bravo Cloud', 'bob@bravo.test', 'usd',
+			'[{"label":"Refund","cents":-900}]', 900) RETURNING id`, w.bravo.ID, order, bobID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sw.objects["creditnote"] = note.String()
 	// An invitation of bravo's to an address that is none of alpha's people.
 	var invite uuid.UUID
 	if err := tenant.InTx(tenant.WithID(ctx, w.bravo.ID), w.h.db.App, func(tx *tenant.Tx) error {
@@ -206,6 +223,7 @@ func newSecurityWorld(t *testing.T) *securityWorld {
 	sw.objects["node"] = "1"
 	sw.objects["random"] = uuid.NewString()
 	sw.secrets = []string{"bob@bravo.test", "owner@bravo.test", "Bravo Cloud", w.bravo.ID.String(), order.String(), dep.String(), sw.objects["domain"], sw.objects["token"], "invitee@bravo-example.com"}
+	sw.secrets = append(sw.secrets, sw.objects["creditnote"])
 	return sw
 }
 

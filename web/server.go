@@ -77,6 +77,7 @@ type Server struct {
 	internalOnce sync.Once
 
 	catalogs *catalogCache // tenant → encoded public catalog
+	pages    *pageCache    // tenant → caller's encoded deployments pages
 	bearers  *bearerCache  // API token → actor
 	progress *progressHub  // deployment → open progress streams
 	streams  *streamRegistry
@@ -92,6 +93,7 @@ func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
+	s.pages = newPageCache(deps.Notifications)
 	s.streams = newStreamRegistry()
 	s.metrics = httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -262,6 +264,7 @@ func (s *Server) registerBilling(r routers) {
 	api.Post("/orders/:id/confirm", s.confirmPayment)
 	api.Get("/orders/:id/receipt", s.receipt)
 	api.Get("/orders/:id/invoice", s.invoicePDF)
+	api.Get("/orders/:id/credit-notes/:note", s.creditNotePDF)
 	api.Get("/subscriptions", s.subscriptions)
 	api.Post("/subscriptions/:id/pay", s.payNow)
 	api.Post("/subscriptions/:id/cancel", s.cancelSubscription)

@@ -97,6 +97,9 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 			log.Warn("sample deployment", "name", s.name, "err", err)
 		} else {
 			log.Info("sample deployment ordered", "name", s.name, "id", d.ID, "backup", s.backup)
+			if s.name == "dev-box" {
+				sampleRefund(sys, p, log, d.OrderID)
+			}
 		}
 	}
 	for _, a := range sampleApps {
@@ -108,6 +111,22 @@ func seedSamples(ctx context.Context, p *platform, log *slog.Logger, readyURL, c
 			log.Info("sample app ordered", "name", a.name, "id", d.ID, "app", a.app)
 		}
 	}
+}
+
+// sampleRefund gives back part of a paid sample order, as the tenant's staff
+// would from Billing: Stripe's (mock) charge.refunded records it and issues
+// its credit note, which the customer's Billing page and the admin payments
+// list offer beside the invoice. Failures are logged.
+func sampleRefund(sys context.Context, p *platform, log *slog.Logger, order uuid.UUID) {
+	if err := until(sys, func() bool { o, err := p.billing.Order(sys, order); return err == nil && o.Status == billing.OrderPaid }); err != nil {
+		log.Warn("sample refund: the order was not paid", "order", order, "err", err)
+		return
+	}
+	if err := p.billing.Refund(sys, order, 200, "demo: goodwill for a slow first boot"); err != nil {
+		log.Warn("sample refund", "order", order, "err", err)
+		return
+	}
+	log.Info("sample refund requested (its credit note follows Stripe's webhook)", "order", order)
 }
 
 // seedGPUSample orders a server from the Grid Commons co-op's GPU offer as

@@ -325,7 +325,7 @@ func (p *platform) serve(ctx context.Context, ln net.Listener) error {
 	defer inspector.Close()
 	// One connection per instance listens for the database's change
 	// notifications: cache invalidation and progress streams.
-	notes := tenant.NewNotifications(p.cfg.DatabaseURL, p.log, tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment)
+	notes := tenant.NewNotifications(p.cfg.DatabaseURL, p.log, tenant.ChannelCatalog, tenant.ChannelAuth, tenant.ChannelDeployment, tenant.ChannelTenantData)
 	go func() {
 		if err := notes.Run(ctx); err != nil {
 			p.log.Error("notification listener stopped", "err", err)

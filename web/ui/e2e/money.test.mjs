@@ -5,7 +5,8 @@
 // with its definition; the deploy summary prices a standby VM on its own line, the customer
 // pays for it, downloads the PDF invoice from Billing (read back: number, the seller's legal
 // name, address and tax id, the customer, the period, the card, the standby's line) and the
-// receipt page names the invoice. Screenshots at 1440 and 375 px; the invoice PDF is saved
+// receipt page names the invoice; the owner refunds part of it from the admin payments list and
+// both see its credit note (the customer downloads it, read back). Screenshots at 1440 and 375 px; the invoice PDF is saved
 // beside them.
 //
 // Needs FD_E2E_STOREFRONT_URL, FD_E2E_MONEY_OWNER_EMAIL/_PASSWORD (an owner without 2FA yet)
@@ -44,8 +45,9 @@ function sshPublicKey() {
 
 /**
  * pdfText reads a PDF back as text: the literal strings of the text objects of every
- * content stream (inflated when FlateDecode, cut at its /Length), decoded from
- * Windows-1252, the core fonts' encoding. Enough for the invoices this project writes.
+ * content stream (inflated when FlateDecode, cut at its /Length), decoded as UTF-16BE under a
+ * Type0 font (fpdf's embedded UTF-8 fonts, which the invoices use) and from Windows-1252 (the
+ * core fonts' encoding) under any other. Enough for the documents this project writes.
  */
 function pdfText(buf) {
   assert.equal(buf.subarray(0, 5).toString('latin1'), '%PDF-', 'not a PDF')
@@ -53,6 +55,14 @@ function pdfText(buf) {
   // Windows-1252 at 0x80-0x9F (the rest is Latin-1); Node's TextDecoder may read it as Latin-1.
   const high = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
   const win1252 = (t) => t.replace(/[\u0080-\u009f]/g, (c) => high[c.charCodeAt(0) - 0x80])
+  const utf16 = (t) => {
+    let o = ''
+    for (let i = 0; i + 1 < t.length; i += 2) o += String.fromCharCode((t.charCodeAt(i) << 8) | t.charCodeAt(i + 1))
+    return o
+  }
+  const type0 = new Set([...s.matchAll(/(\d+) 0 obj\s*<<\/Type \/Font\s*\/Subtype \/Type0/g)].map((m) => m[1]))
+  const wide = new Set([...s.matchAll(/\/(F\w+) (\d+) 0 R/g)].filter((m) => type0.has(m[2])).map((m) => m[1]))
+  let inWide = false
   const out = []
   const re = /<<([^]*?)>>\s*stream\r?\n/g
   for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -61,13 +71,17 @@ function pdfText(buf) {
     let data = buf.subarray(start, length ? start + Number(length[1]) : s.indexOf('endstream', start))
     if (m[1].includes('/FlateDecode')) data = inflateSync(data)
     for (const bt of data.toString('latin1').match(/\bBT\b[^]*?\bET\b/g) ?? []) {
-      for (const lit of bt.match(/\((?:\\[^]|[^\\)])*\)/g) ?? []) {
-        const text = lit
+      for (const tok of bt.match(/\/F\w+ [\d.]+ Tf|\((?:\\[^]|[^\\)])*\)/g) ?? []) {
+        if (tok.startsWith('/')) {
+          inWide = wide.has(tok.slice(1, tok.indexOf(' ')))
+          continue
+        }
+        const text = tok
           .slice(1, -1)
           .replace(/\\([0-7]{1,3}|[^])/g, (_, e) =>
             /^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8)) : ({ n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' })[e] ?? e,
           )
-        out.push(win1252(text))
+        out.push(inWide ? utf16(text) : win1252(text))
       }
     }
   }
@@ -85,6 +99,9 @@ after(async () => {
 })
 
 const cents = async (loc) => Number(await loc.getAttribute('data-cents'))
+// Kept for the refund test: the owner's page (two factors enrolled), the customer's page
+// and the order the customer paid.
+let ownerPage, customerPage, paidOrder, paidInvoice
 
 describe('money you can trust', { skip }, () => {
   test('the legal details are validated and saved; the admin preview shows the standby line and a positive margin; overview and billing agree', { timeout: 120_000 }, async () => {
@@ -93,6 +110,7 @@ describe('money you can trust', { skip }, () => {
     const { page } = p
     await logIn(page, base, owner)
     await enrolTOTP(page)
+    ownerPage = page
 
     // The legal details printed on invoices: a bad tax id is refused beside its field.
     await page.goto(url(base, '/admin/settings'))
@@ -200,7 +218,8 @@ describe('money you can trust', { skip }, () => {
     assert.ok(standbyLine.length > 0)
 
     // The receipt page is the invoice's page: number, seller, customer, the standby's line, the PDF.
-    await page.goto(url(base, `/api/orders/${await row.getAttribute('data-order')}/receipt`))
+    paidOrder = await row.getAttribute('data-order')
+    await page.goto(url(base, `/api/orders/${paidOrder}/receipt`))
     assert.equal(await page.getByTestId('invoice-number').innerText(), number)
     const seller = await page.getByTestId('invoice-seller').innerText()
     for (const want of [legal.name, legal.address[1], `Tax ID: ${legal.taxID}`]) assert.ok(seller.includes(want), `the receipt's seller: ${seller}`)
@@ -208,5 +227,50 @@ describe('money you can trust', { skip }, () => {
     await page.locator('[data-testid="receipt-lines"] tr[data-kind="standby"]').waitFor()
     await page.getByTestId('invoice-download').waitFor()
     await shotBoth(page, 'receipt-invoice')
+    customerPage = page
+    paidInvoice = number
+  })
+
+  test('a partial refund issues a credit note: listed for staff and the customer, its PDF corrects the invoice', { timeout: 120_000 }, async () => {
+    assert.ok(ownerPage && customerPage && paidOrder, 'the earlier tests left an owner, a customer and a paid order')
+    // The owner refunds $1.00 of the payment from the admin payments list.
+    const page = ownerPage
+    await page.goto(url(base, '/admin/billing'))
+    const prow = page.locator(`[data-testid="payment-row"][data-order="${paidOrder}"]:visible`)
+    await prow.getByTestId('refund-button').click()
+    const dialog = page.getByTestId('refund-dialog')
+    await dialog.locator('input[name="amount_cents"]').fill('1.00')
+    await dialog.locator('textarea[name="reason"]').fill('goodwill')
+    await dialog.getByTestId('refund-submit').click()
+    const adminNote = prow.getByTestId('payment-credit-note')
+    await adminNote.waitFor({ timeout: 30_000 })
+    const label = (await adminNote.innerText()).trim()
+    assert.match(label, /^CN-\d{4}-\d{4}$/, `the admin list names the credit note: ${label}`)
+    await shotBoth(page, 'admin-payments-credit-note')
+
+    // The customer's Billing page lists it beside the invoice; it downloads as a PDF.
+    const cpage = customerPage
+    await cpage.goto(url(base, '/billing'))
+    const crow = cpage.locator(`[data-testid="order-row"][data-order="${paidOrder}"]:visible`)
+    const link = crow.getByTestId('order-credit-note')
+    await link.waitFor({ timeout: 30_000 })
+    assert.ok((await link.innerText()).includes(label), `the customer's link names ${label}`)
+    await shotBoth(cpage, 'billing-credit-note')
+    const [download] = await Promise.all([cpage.waitForEvent('download'), link.click()])
+    assert.equal(download.suggestedFilename(), `credit-note-${label}.pdf`)
+    const pdf = Buffer.from(
+      await cpage.evaluate(async (href) => {
+        const b = new Uint8Array(await (await fetch(href)).arrayBuffer())
+        let s = ''
+        for (const c of b) s += String.fromCharCode(c)
+        return s
+      }, await link.getAttribute('href')),
+      'latin1',
+    )
+    if (shots) writeFileSync(join(shots, 'money-credit-note.pdf'), pdf)
+    const text = pdfText(pdf)
+    for (const want of ['CREDIT NOTE', label, paidInvoice, legal.name, `Tax ID: ${legal.taxID}`, customer.email, '-USD 1.00', 'Total credited']) {
+      assert.ok(text.includes(want), `the credit note PDF does not say ${JSON.stringify(want)}; it reads:\n${text}`)
+    }
   })
 })

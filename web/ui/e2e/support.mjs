@@ -114,7 +114,8 @@ export function shooter(dir, prefix) {
   const shot = async (page, name) => {
     if (!dir) return
     // animations: 'disabled' finishes colour transitions, so a tab just left is not caught half-way.
-    await page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true, animations: 'disabled' })
+    // A full-page screenshot of a long page takes seconds on a loaded 2-core machine: its own timeout.
+    await page.screenshot({ path: join(dir, `${prefix}-${name}.png`), fullPage: true, animations: 'disabled', timeout: 60_000 })
   }
   return async function shotBoth(page, name) {
     await page.waitForLoadState('networkidle').catch(() => {})

@@ -5526,6 +5526,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/credit-notes/{note}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A credit note of an order as a PDF download: the refund (or lost dispute) it documents as negative lines, the invoice it corrects, the same seller and customer, and the tenant's credit note number (CN-<year>-NNNN, its own sequence without gaps) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    /** @description the credit note's id (Order.credit_notes[].id) */
+                    note: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the credit note (Content-Disposition: attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                /** @description error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/billing/connect": {
         parameters: {
             query?: never;
@@ -5741,7 +5808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Payments as CSV */
+        /** Payments as CSV (up to 10,000 latest): order_id, created_at, status, description, currency, subtotal, discount, amount, platform_fee, refunded, paid_at, invoice_number (INV-000042) and credit_note_numbers (CN-2026-0001; CN-2026-0002) */
         get: {
             parameters: {
                 query?: never;
@@ -12354,6 +12421,15 @@ export interface components {
             dispute_lost_cents: number;
             /** @description the paid order's invoice number (GET /api/orders/{id}/invoice), null before it is paid */
             invoice_number: number | null;
+            /** @description the credit notes documenting what was refunded or lost in a dispute, oldest first (GET /api/orders/{id}/credit-notes/{note}); [] when none. Account credit given instead of a refund has none. */
+            credit_notes: {
+                /** Format: uuid */
+                id: string;
+                /** @description the credit note's number as printed: CN-2026-0001 */
+                label: string;
+                /** @description the amount given back */
+                amount_cents: number;
+            }[];
         };
         ConnectStatus: {
             /** @description a co-op: customers are charged on the platform account and paid out to members; no connected account needed */

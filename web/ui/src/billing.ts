@@ -374,6 +374,11 @@ export function invoiceLabel(n: number): string {
   return `INV-${String(n).padStart(6, '0')}`
 }
 
+/** creditNoteURL is the PDF of one of an order's credit notes (a download). */
+export function creditNoteURL(order: string, note: string): string {
+  return `/api/orders/${encodeURIComponent(order)}/credit-notes/${encodeURIComponent(note)}`
+}
+
 // ——— The live quote ———
 
 export interface LiveQuote {

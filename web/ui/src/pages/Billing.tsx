@@ -3,6 +3,7 @@ import { useNavigate } from 'react-router'
 import { api } from '../api'
 import {
   cardLabel,
+  creditNoteURL,
   hasReceipt,
   invoiceLabel,
   invoiceURL,
@@ -182,6 +183,20 @@ function BillingPage() {
                 <span className="sr-only">{invoiceLabel(o.invoice_number)} (PDF)</span>
               </a>
             ) : null}
+            {(o.credit_notes ?? []).map((cn) => (
+              <a
+                key={cn.id}
+                href={creditNoteURL(o.id, cn.id)}
+                download
+                className="inline-flex items-center gap-1.5 rounded-fd-sm px-2 py-1 text-sm font-medium text-primary hover:bg-primary/5"
+                data-testid="order-credit-note"
+                title={`Credit note ${cn.label} (${money(cn.amount_cents, o.currency)} refunded) as a PDF`}
+              >
+                <DownloadIcon className="size-4" />
+                Credit note <span className="font-mono">{cn.label}</span>
+                <span className="sr-only">(PDF)</span>
+              </a>
+            ))}
           </span>
         ) : null,
     },

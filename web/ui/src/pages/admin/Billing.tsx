@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { useSearchParams } from 'react-router'
 import { api, ApiError, type Page } from '../../api'
 import {
+  creditNoteURL,
   hasReceipt,
   invoiceLabel,
   invoiceURL,
@@ -733,7 +734,7 @@ export function AdminBilling() {
       header: '',
       actions: true,
       cell: (o) => (
-        <span className="inline-flex flex-wrap justify-end gap-1 md:flex-nowrap">
+        <span className="inline-flex flex-wrap justify-end gap-1 md:max-w-72">
           {hasReceipt(o) ? (
             <a
               href={receiptURL(o.id)}
@@ -758,6 +759,20 @@ export function AdminBilling() {
               {invoiceLabel(o.invoice_number)}
             </a>
           ) : null}
+          {(o.credit_notes ?? []).map((cn) => (
+            <a
+              key={cn.id}
+              href={creditNoteURL(o.id, cn.id)}
+              download
+              className={buttonClass('ghost', 'sm')}
+              aria-label={`Credit note ${cn.label} (PDF)`}
+              title={`Credit note ${cn.label}: ${money(cn.amount_cents, o.currency)} given back`}
+              data-testid="payment-credit-note"
+            >
+              <DownloadIcon className="size-4" />
+              {cn.label}
+            </a>
+          ))}
           {manage && o.status === 'paid' && o.refunded_cents < o.amount_cents ? (
             <Button size="sm" variant="secondary" onClick={() => setRefunding(o)} data-testid="refund-button">
               Refund
@@ -806,7 +821,7 @@ export function AdminBilling() {
           columns={columns}
           rows={payments.items}
           rowKey={(o) => o.id}
-          rowProps={(o) => ({ 'data-testid': 'payment-row', 'data-status': o.status })}
+          rowProps={(o) => ({ 'data-testid': 'payment-row', 'data-status': o.status, 'data-order': o.id })}
           loading={payments.loading}
           error={payments.error}
           onRetry={reload}

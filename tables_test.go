@@ -113,6 +113,7 @@ var owned = map[string][]string{
 	"billing/treasury": {"tenant_wallets", "topup_policies", "topups", "topup_quotes", "treasury_alerts", "treasury_snapshots"},
 	"deploy": {"deployments", "deployment_events", "deployment_gpus", "deployment_secrets", "grid_bill_sync", "grid_bills",
 		"grid_contracts", "operator_nodes", "operator_twins", "pool_nodes", "qsfs_backends", "reconcile_reports", "ssh_keys",
+		"tenant_apps_domains",
 		"twin_challenges", "coop_offers"},
 	"grid/simstore": {"gridsim_journal"},
 }

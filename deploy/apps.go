@@ -356,7 +356,36 @@ func (s *Service) appPlan(ctx context.Context, key string, raw json.RawMessage) 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return a, cfg, a.plan(cfg, sizes), nil
+	plan := a.plan(cfg, sizes)
+	ad, err := s.appsDomain(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if ad.Domain != "" {
+		plan = withoutGatewayName(plan)
+	}
+	return a, cfg, plan, nil
+}
+
+// withoutGatewayName drops the gateway name line of a plan whose gateway
+// is an FQDN gateway under the storefront's apps domain. Such a gateway
+// has no name contract, only a node contract for a gateway-fqdn-proxy
+// workload, which reserves no capacity (ZOS: the gateway workload types
+// report zero capacity), and tfchain bills a node contract for the
+// capacity its deployment reserves and its public IPs only
+// (pallet-smart-contract cost.rs calculate_contract_cost); the unique
+// name price is billed for name contracts alone. So it costs nothing.
+func withoutGatewayName(p *billing.Plan) *billing.Plan {
+	if p == nil {
+		return nil
+	}
+	out := &billing.Plan{App: p.App, Parts: make([]billing.PlanPart, 0, len(p.Parts))}
+	for _, part := range p.Parts {
+		if part.Kind != billing.LineGateway {
+			out.Parts = append(out.Parts, part)
+		}
+	}
+	return out
 }
 
 // CatalogApp is an app as the storefront's catalog shows it.
@@ -544,6 +573,7 @@ type Worker struct {
 // retry (deployments.app_state).
 type appState struct {
 	Gateway     string   `json:"gateway,omitempty"`      // the gateway name (name contract)
+	FQDN        string   `json:"fqdn,omitempty"`         // or the FQDN gateway's domain under the storefront's apps domain
 	GatewayNode uint32   `json:"gateway_node,omitempty"` // the gateway node
 	URL         string   `json:"url,omitempty"`          // https://<name>.<gateway domain>
 	Workers     []Worker `json:"workers,omitempty"`      // the cluster's workers, placed

@@ -76,7 +76,25 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 	}
 	// An app on a VM, reached through a gateway name. The gateway's node
 	// and name come first: the app is told its domain when it starts.
-	if st.Gateway == "" || st.GatewayNode == 0 {
+	if st.FQDN == "" && (st.Gateway == "" || st.GatewayNode == 0) {
+		// The storefront's apps domain, when it has one: an FQDN gateway at
+		// https://<name>.<apps domain> on its gateway node (no name contract).
+		ad, err := s.appsDomain(ctx)
+		if err != nil {
+			return err
+		}
+		if ad.Domain != "" {
+			fqdn, err := s.appHost(ctx, d, ad.Domain)
+			if err != nil {
+				return err
+			}
+			st.FQDN, st.GatewayNode, st.URL = fqdn, ad.GatewayNode, "https://"+fqdn
+			if err := s.saveState(ctx, d, st); err != nil {
+				return err
+			}
+		}
+	}
+	if st.FQDN == "" && (st.Gateway == "" || st.GatewayNode == 0) {
 		gw, err := s.gatewayNode(ctx, g)
 		if err != nil {
 			return s.failOrRetry(ctx, g, d, err)
@@ -131,8 +149,11 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 	if backend == "" {
 		backend = primary.PublicIPv6
 	}
-	gs := grid.GatewaySpec{NodeID: st.GatewayNode, Name: st.Gateway,
+	gs := grid.GatewaySpec{NodeID: st.GatewayNode, Name: st.Gateway, FQDN: st.FQDN,
 		Backends: []string{fmt.Sprintf("http://[%s]:%d", backend, appBackendPort[d.App])}}
+	if st.FQDN != "" {
+		gs.Name = ""
+	}
 	p, err = g.DeployGateway(ctx, d.Project, gs)
 	if len(p.Contracts) > 0 {
 		s.record(ctx, d, p, "gateway", "HTTPS gateway "+st.URL+" created")
@@ -141,7 +162,7 @@ func (s *Service) provisionApp(ctx context.Context, d *Deployment, g grid.Grid) 
 		return s.failOrRetry(ctx, g, d, err)
 	}
 	for _, gw := range p.Gateways {
-		if gw.Name == st.Gateway && gw.URL != "" && gw.URL != st.URL {
+		if st.FQDN == "" && gw.Name == st.Gateway && gw.URL != "" && gw.URL != st.URL {
 			st.URL = gw.URL
 			if err := s.saveState(ctx, d, st); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"context"
 	"net"
 	"net/url"
 	"path"
@@ -83,6 +84,18 @@ func ValidateGatewayName(name string) error {
 // fqdnPattern is ZOS's rule for an FQDN gateway's domain
 // (pkg/gridtypes/zos/gw_fqdn.go fqdnRegex).
 var fqdnPattern = regexp.MustCompile(`^([a-zA-Z0-9-_]+\.)+[a-zA-Z0-9-_]{2,}$`)
+
+// ValidDomain reports whether domain follows ZOS's rule for an FQDN
+// gateway's domain (fqdnPattern).
+func ValidDomain(domain string) bool { return fqdnPattern.MatchString(domain) && len(domain) <= 253 }
+
+// DNSChecker is implemented by grids that can tell whether a domain's DNS
+// points at a gateway node, as ZOS checks before it accepts an FQDN
+// gateway (pkg/gateway/gateway.go verifyDomainDestination). CheckDNS is
+// nil when it does, EINVALID on field fqdn when it does not.
+type DNSChecker interface {
+	CheckDNS(ctx context.Context, fqdn string, nodeID uint32) error
+}
 
 // GatewaySpec is a gateway on a gateway node that proxies HTTPS to a
 // backend: a name gateway (a name contract, at https://<Name>.<domain of

@@ -44,6 +44,28 @@ func (s *Server) adminSaveApp(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// adminAppsDomain is the storefront's apps domain (custom domains on a
+// gateway for its web apps).
+func (s *Server) adminAppsDomain(c *fiber.Ctx) error {
+	out, err := s.deps.Deploy.AppsDomain(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) adminSaveAppsDomain(c *fiber.Ctx) error {
+	var in deploy.AppsDomainInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	out, err := s.deps.Deploy.SaveAppsDomain(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
 // deploymentCredentials shows an app's credentials once.
 func (s *Server) deploymentCredentials(c *fiber.Ctx) error {
 	id, err := pathUUID(c, "id")

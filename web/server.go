@@ -304,6 +304,8 @@ func (s *Server) registerDeploy(r routers) {
 	api.Get("/deployments/:id/kubeconfig", s.deploymentKubeconfig)
 	api.Put("/deployments/:id/workers", s.setWorkers)
 	admin.Get("/apps", s.adminApps)
+	admin.Get("/apps-domain", s.adminAppsDomain)
+	admin.Put("/apps-domain", s.adminSaveAppsDomain)
 	admin.Put("/apps/:key", s.adminSaveApp)
 	admin.Get("/deployments", s.adminDeployments)
 	admin.Post("/deployments/:id/retry", s.adminRetryDeployment)

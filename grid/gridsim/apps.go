@@ -89,6 +89,35 @@ func (s *Sim) PointDNS(fqdn string, nodeID uint32) error {
 	return nil
 }
 
+// resolve answers the gateway node a domain points at (0: none): its own
+// record, else a wildcard record one label up ("*.apps.example" answers
+// any single label under apps.example, as DNS wildcards do, RFC 4592).
+// ZOS's fqdn-proxy check (pkg/gateway/gateway.go verifyDomainDestination)
+// resolves the domain with net.LookupHost and requires one of its IPs to
+// be the gateway's public IP, so a wildcard record serves every name.
+func (w *world) resolve(fqdn string) uint32 {
+	fqdn = strings.ToLower(fqdn)
+	if n, ok := w.dns[fqdn]; ok {
+		return n
+	}
+	if _, parent, ok := strings.Cut(fqdn, "."); ok {
+		return w.dns["*."+parent]
+	}
+	return 0
+}
+
+// CheckDNS implements grid.DNSChecker: nil when fqdn resolves to the
+// gateway node (ZOS verifyDomainDestination), EINVALID on field fqdn
+// otherwise.
+func (s *Sim) CheckDNS(_ context.Context, fqdn string, nodeID uint32) error {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if s.w.resolve(fqdn) != nodeID {
+		return fiatdashboard.Invalid("fqdn", "%s doesn't point to the gateway ip of node %d", fqdn, nodeID)
+	}
+	return nil
+}
+
 // DeployGateway implements grid.Grid.
 //
 // As grid-client's GatewayNameDeployer.Deploy: the node must answer
@@ -170,7 +199,7 @@ func (w *world) deployGateway(p *project, spec grid.GatewaySpec) (*gatewayState,
 		if fqdn == n.GatewayDomain || strings.HasSuffix(fqdn, "."+n.GatewayDomain) {
 			return nil, fiatdashboard.Invalid("fqdn", "can't create a fqdn workload with a subdomain of the gateway's managed domain %s", n.GatewayDomain)
 		}
-		if w.dns[fqdn] != n.ID {
+		if w.resolve(fqdn) != n.ID {
 			return nil, fiatdashboard.Invalid("fqdn", "failed to verify domain dns record: %s doesn't point to the gateway ip of node %d", fqdn, n.ID)
 		}
 	}

@@ -387,6 +387,12 @@ func (s *Shared) PointDNS(fqdn string, nodeID uint32) error {
 	return err
 }
 
+// CheckDNS implements grid.DNSChecker.
+func (s *Shared) CheckDNS(ctx context.Context, fqdn string, nodeID uint32) error {
+	_, err := readAs(s, ctx, func(g *gridsim.Sim) (struct{}, error) { return struct{}{}, g.CheckDNS(bg, fqdn, nodeID) })
+	return err
+}
+
 // SetStash sets the stash balance bonded to a twin.
 func (s *Shared) SetStash(twinID uint32, amount grid.TFTUnits) error {
 	_, err := s.change(bg, op{M: "SetStash", To: twinID, Amount: amount}, 0)

@@ -164,4 +164,3 @@ func TestAppsDomainOverHTTP(t *testing.T) {
 		t.Errorf("apps domain after removal = %s", got.raw)
 	}
 }
-

@@ -20,6 +20,15 @@ type AppsDomain struct {
 	GatewayNode uint32 `json:"gateway_node"` // 0 when none
 	DNSName     string `json:"dns_name"`     // "*.<domain>"
 	DNSTarget   string `json:"dns_target"`   // the gateway node's domain (a CNAME target resolving to its public IP)
+	// GatewayNodes are the up gateway nodes to pick from (GET only).
+	GatewayNodes []GatewayNode `json:"gateway_nodes"`
+}
+
+// GatewayNode is a gateway node the admin can point its apps domain at.
+type GatewayNode struct {
+	ID      uint32 `json:"id"`
+	Domain  string `json:"domain"`
+	Country string `json:"country"`
 }
 
 // AppsDomainInput is the admin's change: an empty domain removes it.
@@ -54,12 +63,22 @@ func (s *Service) AppsDomain(ctx context.Context) (*AppsDomain, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.GatewayNodes = []GatewayNode{}
+	g, err := s.gridFor(ctx)
+	if err != nil {
+		return &d, nil // no wallet yet: nothing to pick from
+	}
 	if d.GatewayNode != 0 {
-		if g, err := s.gridFor(ctx); err == nil {
-			if n, err := g.Node(ctx, d.GatewayNode); err == nil {
-				d.DNSTarget = n.GatewayDomain
-			}
+		if n, err := g.Node(ctx, d.GatewayNode); err == nil {
+			d.DNSTarget = n.GatewayDomain
 		}
+	}
+	page, err := g.ListNodes(ctx, grid.NodeFilter{Gateway: true, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: 50}})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range page.Nodes {
+		d.GatewayNodes = append(d.GatewayNodes, GatewayNode{ID: n.ID, Domain: n.GatewayDomain, Country: n.Country})
 	}
 	return &d, nil
 }
@@ -109,6 +128,7 @@ func (s *Service) SaveAppsDomain(ctx context.Context, in AppsDomainInput) (*Apps
 		}
 		out = AppsDomain{Domain: domain, GatewayNode: n.ID, DNSName: "*." + domain, DNSTarget: n.GatewayDomain}
 	}
+	out.GatewayNodes = []GatewayNode{}
 	err := tenant.InTx(ctx, s.db, func(tx *tenant.Tx) error {
 		if domain == "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_apps_domains`); err != nil {

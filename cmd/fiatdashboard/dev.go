@@ -20,6 +20,7 @@ import (
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange"
 	"github.com/fiatdashboard/fiatdashboard/billing/treasury/exchange/exchangesim"
+	"github.com/fiatdashboard/fiatdashboard/deploy"
 	"github.com/fiatdashboard/fiatdashboard/grid"
 	"github.com/fiatdashboard/fiatdashboard/grid/simstore"
 	"github.com/fiatdashboard/fiatdashboard/rbac"
@@ -251,6 +252,9 @@ func seedDemo(ctx context.Context, p *platform) ([]devAccount, error) {
 	if err := seedCoop(ctx, p, seed("commons"), console); err != nil {
 		return nil, fmt.Errorf("co-op: %w", err)
 	}
+	if err := seedAppsDomain(ctx, p, seed("commons")); err != nil {
+		return nil, fmt.Errorf("co-op apps domain: %w", err)
+	}
 	if fresh["commons"] {
 		// The co-op's members, a pending storefront application, and a node
 		// operator's pending request to Acme, so the console and the admin
@@ -420,4 +424,32 @@ func demoHistory(now time.Time, balance grid.TFTUnits) []treasury.Snapshot {
 		}
 	}
 	return out
+}
+
+// commonsAppsDomain is the co-op's apps domain: its web apps answer at
+// https://<name>.apps.gridcommons.example through an FQDN gateway (Demo
+// Cloud keeps the grid's gateway names).
+const commonsAppsDomain = "apps.gridcommons.example"
+
+// seedAppsDomain gives the co-op an apps domain once, on the simulator:
+// the wildcard record points at the last up gateway node, as the co-op
+// would create it at its registrar.
+func seedAppsDomain(ctx context.Context, p *platform, commons context.Context) error {
+	sim, ok := p.grid.(*simstore.Shared)
+	if !ok {
+		return nil
+	}
+	if cur, err := p.deploy.AppsDomain(commons); err != nil || cur.Domain != "" {
+		return err
+	}
+	page, err := sim.ListNodes(ctx, grid.NodeFilter{Gateway: true, Status: []grid.NodeStatus{grid.NodeUp}, Page: grid.Page{Size: 50}})
+	if err != nil || len(page.Nodes) == 0 {
+		return err
+	}
+	node := page.Nodes[len(page.Nodes)-1].ID
+	if err := sim.PointDNS("*."+commonsAppsDomain, node); err != nil {
+		return err
+	}
+	_, err = p.deploy.SaveAppsDomain(commons, deploy.AppsDomainInput{Domain: commonsAppsDomain, GatewayNode: node})
+	return err
 }

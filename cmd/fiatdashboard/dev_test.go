@@ -173,6 +173,17 @@ func TestMetricsUnderDev(t *testing.T) {
 		t.Errorf("running demo apps = %v; want one of each kind. Deployments:\n%s\n%s", running, strings.Join(states, "\n"), out.String())
 	}
 
+	// The co-op has an apps domain: its Open WebUI answers under it through
+	// an FQDN gateway; Demo Cloud's apps keep the grid's gateway names.
+	var domain, webui string
+	if err := d.Owner(t).QueryRow(`SELECT (SELECT domain FROM tenant_apps_domains t JOIN tenants n ON n.id = t.tenant_id WHERE n.slug = 'commons'),
+		(SELECT coalesce(string_agg(app_state->>'url', ','), '') FROM deployments WHERE app = 'openwebui' AND status = 'running')`).Scan(&domain, &webui); err != nil {
+		t.Fatal(err)
+	}
+	if domain != "apps.gridcommons.example" || !strings.HasSuffix(webui, "."+domain) {
+		t.Errorf("the co-op's apps domain = %q, its Open WebUI at %q", domain, webui)
+	}
+
 	// The demo data shows co-op membership by consent: two members who
 	// accepted their invitations, and one invitation waiting for an answer.
 	var members, pending int

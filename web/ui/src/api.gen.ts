@@ -13317,6 +13317,12 @@ export interface components {
             dns_name: string;
             /** @description the gateway node's domain (CNAME target resolving to its public IP) */
             dns_target: string;
+            /** @description up gateway nodes to pick from (empty in a PUT's answer) */
+            gateway_nodes: {
+                id: number;
+                domain: string;
+                country: string;
+            }[];
         };
     };
     responses: never;

@@ -10,6 +10,7 @@ import type { Schema } from './schema'
 export type App = Schema<'CatalogApp'>
 export type AppField = Schema<'AppField'>
 export type AdminApp = Schema<'AdminApp'>
+export type AppsDomain = Schema<'AppsDomain'>
 export type AppAccess = Schema<'AppAccess'>
 export type AppWorker = Schema<'K8sWorker'>
 export type AppKey = App['key']

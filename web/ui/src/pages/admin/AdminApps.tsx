@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { api } from '../../api'
-import { AppMark, type AdminApp } from '../../apps'
+import { AppMark, type AdminApp, type AppsDomain } from '../../apps'
 import { bpsInput, money, parsePct, pct, type Pricing } from '../../billing'
 import { Badge, EmptyState, PageHeader, Panel, useApi } from '../../components/data'
 import { Alert, FieldError, inputClass, useForm } from '../../components/forms'
@@ -79,7 +79,105 @@ export function AdminApps() {
           </ul>
         )}
       </Panel>
+      <AppsDomainPanel manage={manage} onSaved={setNotice} />
     </div>
+  )
+}
+
+/**
+ * AppsDomainPanel: the storefront's apps domain (GET/PUT /api/admin/apps-domain). With one,
+ * new web apps answer at https://<name>.<domain> through an FQDN gateway on the chosen
+ * gateway node (no gateway name to pay for); the wildcard DNS record must point there first.
+ */
+function AppsDomainPanel({ manage, onSaved }: { manage: boolean; onSaved: (msg: string) => void }) {
+  const cur = useApi<AppsDomain>('/api/admin/apps-domain')
+  const [domain, setDomain] = useState<string | null>(null)
+  const [node, setNode] = useState<number | null>(null)
+  const form = useForm(['domain', 'gateway_node'])
+  const nodes = cur.data?.gateway_nodes ?? []
+  const d = domain ?? cur.data?.domain ?? ''
+  const n = node ?? (cur.data?.gateway_node || nodes[0]?.id || 0)
+  const target = nodes.find((x) => x.id === n)?.domain ?? cur.data?.dns_target ?? ''
+  const shown = d.trim().replace(/^\*\./, '').replace(/\.$/, '').toLowerCase()
+  return (
+    <Panel
+      title="Apps domain"
+      description="Give your web apps (Nextcloud, Open WebUI, LiveKit) addresses under your own domain: new orders answer at https://<deployment name>.<your domain> through a gateway node you pick, with no gateway name to pay for. Leave it empty to use the grid's gateway names. Existing deployments keep their addresses."
+    >
+      <form
+        ref={form.formRef}
+        noValidate
+        className="grid gap-4 px-4 py-5 sm:px-5 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-end"
+        data-testid="apps-domain"
+        onSubmit={form.submit(async () => {
+          const next = await api.put<AppsDomain>('/api/admin/apps-domain', { domain: d, gateway_node: n })
+          setDomain(null)
+          setNode(null)
+          cur.reload()
+          onSaved(next.domain ? `Web apps now answer under ${next.domain}.` : 'Web apps use the grid\'s gateway names again.')
+        })}
+      >
+        <div>
+          <label htmlFor="apps-domain-input" className="text-sm font-medium text-fg">
+            Domain
+          </label>
+          <input
+            id="apps-domain-input"
+            name="domain"
+            value={d}
+            disabled={!manage}
+            placeholder="apps.example.com"
+            onChange={(e) => setDomain(e.target.value)}
+            aria-invalid={form.fieldError('domain') ? true : undefined}
+            className={inputClass(!!form.fieldError('domain'), 'mt-1.5 h-10')}
+            data-testid="apps-domain-input"
+          />
+          {form.fieldError('domain') ? <FieldError id="apps-domain-error" name="domain">{form.fieldError('domain')}</FieldError> : null}
+        </div>
+        <div>
+          <label htmlFor="apps-domain-node" className="text-sm font-medium text-fg">
+            Gateway node
+          </label>
+          <select
+            id="apps-domain-node"
+            name="gateway_node"
+            value={n}
+            disabled={!manage}
+            onChange={(e) => setNode(Number(e.target.value))}
+            className={inputClass(!!form.fieldError('gateway_node'), 'mt-1.5 h-10')}
+            data-testid="apps-domain-node"
+          >
+            {nodes.map((x) => (
+              <option key={x.id} value={x.id}>
+                Node {x.id} · {x.domain}
+                {x.country ? ` · ${x.country}` : ''}
+              </option>
+            ))}
+          </select>
+          {form.fieldError('gateway_node') ? (
+            <FieldError id="apps-domain-node-error" name="gateway_node">{form.fieldError('gateway_node')}</FieldError>
+          ) : null}
+        </div>
+        <div className={cx(!manage && 'hidden')}>
+          <Button type="submit" size="sm" busy={form.busy} data-testid="apps-domain-save">
+            Save
+          </Button>
+        </div>
+        {shown ? (
+          <p className="text-sm text-muted lg:col-span-3" data-testid="apps-domain-record">
+            At your DNS provider, create the record{' '}
+            <code className="font-mono text-fg">*.{shown}</code> as a CNAME to{' '}
+            <code className="font-mono text-fg">{target || 'the gateway node'}</code> (or an A record
+            to the same address), then save.
+          </p>
+        ) : null}
+        {form.formError ? (
+          <Alert tone="error" className="lg:col-span-3">
+            {form.formError.message}
+          </Alert>
+        ) : null}
+      </form>
+    </Panel>
   )
 }
 

@@ -306,6 +306,30 @@ func (s *suite) gatewayFQDN() {
 	// One node serves a domain once.
 	_, err = s.g.DeployGateway(s.ctx(), s.project("fqdn-again"), spec)
 	wantCode(t, err, fiatdashboard.ECONFLICT, "a domain the gateway serves already")
+
+	// A wildcard record answers any single label under it (a storefront's
+	// apps domain), not the domain itself nor two labels down.
+	apps := s.gwName("apps") + ".example.org"
+	if err := dns.PointDNS("*."+apps, gw.ID); err != nil {
+		t.Fatal(err)
+	}
+	wild := spec
+	wild.FQDN = "cloud." + apps
+	if p := s.gateway(s.project("fqdn-wild"), wild); len(p.Gateways) != 1 || p.Gateways[0].URL != "https://"+wild.FQDN {
+		t.Fatalf("wildcard FQDN gateway %+v", p.Gateways)
+	}
+	for _, fq := range []string{apps, "a.b." + apps} {
+		off := spec
+		off.FQDN = fq
+		_, err = s.g.DeployGateway(s.ctx(), s.project("fqdn-off"), off)
+		wantCode(t, err, fiatdashboard.EINVALID, fq+" is not covered by *."+apps)
+	}
+	if c, ok := s.g.(grid.DNSChecker); ok {
+		if err := c.CheckDNS(s.ctx(), "x."+apps, gw.ID); err != nil {
+			t.Errorf("CheckDNS under the wildcard = %v", err)
+		}
+		wantCode(t, c.CheckDNS(s.ctx(), "x.nowhere.example.org", gw.ID), fiatdashboard.EINVALID, "CheckDNS of an unpointed domain")
+	}
 }
 
 // gatewayCancel: the contracts DeployGateway returns are read and

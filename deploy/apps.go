@@ -372,9 +372,11 @@ func (s *Service) appPlan(ctx context.Context, key string, raw json.RawMessage) 
 // has no name contract, only a node contract for a gateway-fqdn-proxy
 // workload, which reserves no capacity (ZOS: the gateway workload types
 // report zero capacity), and tfchain bills a node contract for the
-// capacity its deployment reserves and its public IPs only
-// (pallet-smart-contract cost.rs calculate_contract_cost); the unique
-// name price is billed for name contracts alone. So it costs nothing.
+// capacity its deployment reserves, its public IPs and the network units
+// the node reports (amount_unbilled, traffic: usage, not a fixed monthly
+// part, as for the app's VM) — pallet-smart-contract cost.rs
+// calculate_contract_cost; the unique name price is billed for
+// NameContract alone. So the gateway has no monthly line.
 func withoutGatewayName(p *billing.Plan) *billing.Plan {
 	if p == nil {
 		return nil

@@ -1,6 +1,5 @@
 import { useMemo, useReducer } from 'react'
 import { Link, useLocation, useSearchParams } from 'react-router'
-import { api, isApiError, sentence } from '../api'
 import { oneClick, type App } from '../apps'
 import { useQuote, type Catalog, type CardList, type Quote, type QuoteInput } from '../billing'
 import { Loading, useApi } from '../components/data'
@@ -9,7 +8,7 @@ import { RocketIcon } from '../components/icons'
 import { Container, usePageTitle } from '../components/ui'
 import { capabilityOf, type Offer } from '../coop'
 import { useSession } from '../session'
-import { useCheckout } from './deploy/checkout'
+import { orderForm, useCheckout } from './deploy/checkout'
 import { Confirmation, TestAuthentication } from './deploy/Confirmation'
 import { Step } from './deploy/parts'
 import { NetworkStep, PaymentStep, PeriodStep, SizeStep } from './deploy/Sections'
@@ -40,7 +39,7 @@ export function Deploy() {
   const apps = oneClick(catalogApps.data?.apps ?? [])
 
   const [state, dispatch] = useReducer(deployReducer, params.get('size') ?? '', initialDeployState)
-  const { size, custom, ipv4, months, coupon, couponError, vm } = state
+  const { size, custom, ipv4, months, coupon, vm } = state
   const form = useForm(['size', 'cpu', 'ram_gb', 'disk_gb', 'months', 'coupon', 'payment_method', 'ipv4', ...vmFields])
 
   const offerSizes = offer.data?.sizes ?? []
@@ -77,40 +76,12 @@ export function Deploy() {
     return s ? { cpu: s.cpu, ram_gb: s.ram_gb, disk_gb: s.disk_gb } : null
   }, [quote?.spec, selectedSize])
 
-  // The card to charge: the one picked, else the default.
-  const savedCards = cards.data?.items ?? []
-  const chosenCard =
-    savedCards.find((c) => c.id === state.cardChoice) ?? savedCards.find((c) => c.is_default) ?? savedCards[0]
-  const showAddCard = signedIn && !!cards.data && (state.adding || savedCards.length === 0)
+  const { savedCards, chosenCard, showAddCard, fieldError, applyCoupon } = orderForm(state, dispatch, form, live, quoteInput, cards.data, signedIn)
 
   const attempt = JSON.stringify([quoteInput, chosenCard?.id, vmRequest(vm)])
   const checkout = useCheckout(state, dispatch, form, attempt)
 
-  // A coupon code error comes from applying it, the live quote, or checkout.
-  const fieldError = (name: string): string | undefined => {
-    if (name === 'coupon' && couponError) return sentence(couponError.message)
-    if (live.error?.field === name) return sentence(live.error.message)
-    return form.fieldError(name)
-  }
 
-  const applyCoupon = async () => {
-    const code = state.couponText.trim()
-    dispatch({ type: 'coupon-check' })
-    if (!code) {
-      dispatch({ type: 'coupon-unset' })
-      return
-    }
-    if (!quoteInput) return
-    dispatch({ type: 'coupon-applying', on: true })
-    try {
-      const q = await api.post<Quote>('/api/quote', { ...quoteInput, coupon: code })
-      dispatch({ type: 'coupon-applied', code: q.coupon || code.toUpperCase() })
-    } catch (err) {
-      if (isApiError(err)) dispatch({ type: 'coupon-refused', error: err })
-    } finally {
-      dispatch({ type: 'coupon-applying', on: false })
-    }
-  }
 
   const pay = () =>
     checkout.pay(() =>

@@ -1,6 +1,5 @@
 import { useMemo, useReducer, useState } from 'react'
 import { Link, useLocation, useParams, useSearchParams } from 'react-router'
-import { api, isApiError, sentence } from '../../api'
 import { AppMark, appConfig, configProblem, fieldProblem, initialValues, requirement, type App, type AppField, type FormValues } from '../../apps'
 import { periodLabel, useQuote, type Catalog, type CardList, type Quote, type QuoteInput } from '../../billing'
 import { Badge, Loading, useApi } from '../../components/data'
@@ -10,7 +9,7 @@ import { Card, Container, usePageTitle } from '../../components/ui'
 import { capabilityOf, type Offer } from '../../coop'
 import { useSession } from '../../session'
 import { NotFound } from '../NotFound'
-import { useCheckout } from '../deploy/checkout'
+import { orderForm, useCheckout } from '../deploy/checkout'
 import { Confirmation, TestAuthentication } from '../deploy/Confirmation'
 import { OptionCard, Step, SummaryRow, Switch } from '../deploy/parts'
 import { PaymentStep, PeriodStep } from '../deploy/Sections'
@@ -55,7 +54,7 @@ function AppOrder({ app }: { app: App }) {
   const offer = useApi<Offer>(offerId ? `/api/offers/${encodeURIComponent(offerId)}` : null)
 
   const [state, dispatch] = useReducer(deployReducer, '', initialDeployState)
-  const { months, coupon, couponError, vm } = state
+  const { months, coupon, vm } = state
   const [values, setValues] = useState<FormValues>(() => initialValues(app.fields))
   const form = useForm([...sharedFields, ...app.fields.map((f) => `app_config.${f.key}`)])
 
@@ -81,10 +80,7 @@ function AppOrder({ app }: { app: App }) {
   const need = useMemo(() => (quote?.spec ? { cpu: quote.spec.cpu, ram_gb: quote.spec.ram_gb, disk_gb: quote.spec.disk_gb } : null), [quote?.spec])
   const needsIPv4 = app.key === 'livekit' || values.master_ipv4 === true
 
-  const savedCards = cards.data?.items ?? []
-  const chosenCard =
-    savedCards.find((c) => c.id === state.cardChoice) ?? savedCards.find((c) => c.is_default) ?? savedCards[0]
-  const showAddCard = signedIn && !!cards.data && (state.adding || savedCards.length === 0)
+  const { savedCards, chosenCard, showAddCard, fieldError, applyCoupon } = orderForm(state, dispatch, form, live, quoteInput, cards.data, signedIn)
 
   const sshRequest = (c: VmChoice) =>
     c.ssh_key_id
@@ -93,30 +89,7 @@ function AppOrder({ app }: { app: App }) {
   const attempt = JSON.stringify([quoteInput, chosenCard?.id, vm.name, sshRequest(vm)])
   const checkout = useCheckout(state, dispatch, form, attempt)
 
-  const fieldError = (name: string): string | undefined => {
-    if (name === 'coupon' && couponError) return sentence(couponError.message)
-    if (live.error?.field === name) return sentence(live.error.message)
-    return form.fieldError(name)
-  }
 
-  const applyCoupon = async () => {
-    const code = state.couponText.trim()
-    dispatch({ type: 'coupon-check' })
-    if (!code) {
-      dispatch({ type: 'coupon-unset' })
-      return
-    }
-    if (!quoteInput) return
-    dispatch({ type: 'coupon-applying', on: true })
-    try {
-      const q = await api.post<Quote>('/api/quote', { ...quoteInput, coupon: code })
-      dispatch({ type: 'coupon-applied', code: q.coupon || code.toUpperCase() })
-    } catch (err) {
-      if (isApiError(err)) dispatch({ type: 'coupon-refused', error: err })
-    } finally {
-      dispatch({ type: 'coupon-applying', on: false })
-    }
-  }
 
   const pay = () =>
     checkout.pay(() =>

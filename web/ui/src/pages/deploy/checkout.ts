@@ -1,7 +1,7 @@
 import { useEffect, useRef, type Dispatch } from 'react'
 import { useNavigate } from 'react-router'
 import { api, isApiError, sentence } from '../../api'
-import { newClientKey, pollOrder, type Order } from '../../billing'
+import { newClientKey, pollOrder, type CardList, type LiveQuote, type Order, type Quote, type QuoteInput } from '../../billing'
 import type { FormState } from '../../components/forms'
 import { isTestMode } from '../../config'
 import type { Deployment } from '../../deployments'
@@ -131,4 +131,52 @@ export function useCheckout(state: DeployState, dispatch: Dispatch<DeployAction>
     })
 
   return { pay, completeTestAuthentication, again }
+}
+
+/**
+ * orderForm is what both order pages derive alike from their state: the card to charge
+ * (the one picked, else the default), whether to show the add-card form, a field's error
+ * (from applying the coupon, the live quote, or checkout), and applying a coupon code
+ * (priced with the page's quote input before it is kept).
+ */
+export function orderForm(
+  state: DeployState,
+  dispatch: Dispatch<DeployAction>,
+  form: FormState,
+  live: LiveQuote,
+  quoteInput: QuoteInput | null,
+  cards: CardList | undefined,
+  signedIn: boolean,
+) {
+  const savedCards = cards?.items ?? []
+  const chosenCard =
+    savedCards.find((c) => c.id === state.cardChoice) ?? savedCards.find((c) => c.is_default) ?? savedCards[0]
+  const showAddCard = signedIn && !!cards && (state.adding || savedCards.length === 0)
+
+  const fieldError = (name: string): string | undefined => {
+    if (name === 'coupon' && state.couponError) return sentence(state.couponError.message)
+    if (live.error?.field === name) return sentence(live.error.message)
+    return form.fieldError(name)
+  }
+
+  const applyCoupon = async () => {
+    const code = state.couponText.trim()
+    dispatch({ type: 'coupon-check' })
+    if (!code) {
+      dispatch({ type: 'coupon-unset' })
+      return
+    }
+    if (!quoteInput) return
+    dispatch({ type: 'coupon-applying', on: true })
+    try {
+      const q = await api.post<Quote>('/api/quote', { ...quoteInput, coupon: code })
+      dispatch({ type: 'coupon-applied', code: q.coupon || code.toUpperCase() })
+    } catch (err) {
+      if (isApiError(err)) dispatch({ type: 'coupon-refused', error: err })
+    } finally {
+      dispatch({ type: 'coupon-applying', on: false })
+    }
+  }
+
+  return { savedCards, chosenCard, showAddCard, fieldError, applyCoupon }
 }

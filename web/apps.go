@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,11 +17,21 @@ func (s *Server) apps(c *fiber.Ctx) error {
 	if siteOf(c).Tenant == nil {
 		return fiatdashboard.Errorf(fiatdashboard.ENOTFOUND, "not found")
 	}
-	out, err := s.deps.Deploy.AppCatalog(c.UserContext())
+	// Every storefront visit reads it and it prices each app (a few quotes):
+	// cached per tenant like the catalog, dropped by fd_catalog (the price
+	// rule, tiers, pool, the tenant's app settings and apps domain).
+	body, err := s.appCatalogs.get(c.UserContext(), siteOf(c).Tenant.ID, func(ctx context.Context) (any, error) {
+		out, err := s.deps.Deploy.AppCatalog(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return fiber.Map{"apps": out}, nil
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"apps": out})
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (s *Server) adminApps(c *fiber.Ctx) error {

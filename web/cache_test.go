@@ -239,3 +239,44 @@ func seedProvisioning(t *testing.T, owner *sql.DB, tenantID uuid.UUID, email str
 	}
 	return dep
 }
+
+// TestAppCatalogIsCachedUntilAppSettingsChange proves GET /api/apps is served
+// from memory (an app turned off behind the trigger's back is still listed)
+// and that a change to the tenant's app settings committed by anyone reaches
+// it (migration 00151 attaches fd_catalog to tenant_apps).
+func TestAppCatalogIsCachedUntilAppSettingsChange(t *testing.T) {
+	w := newWorld(t, notified(t))
+	owner := ownerDB(t, w.h.db)
+	get := func() string {
+		res, body := w.h.do(t, "GET", "alpha.localhost", "/api/apps")
+		if res.StatusCode != 200 {
+			t.Fatalf("apps = %d %s", res.StatusCode, body)
+		}
+		return body
+	}
+	if _, err := owner.Exec(`INSERT INTO tenant_apps (tenant_id, app, enabled) VALUES ($1, 'livekit', true)`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the insert's own notification lands first
+	before := get()
+	if !strings.Contains(before, `"key":"livekit"`) {
+		t.Fatalf("alpha's app catalog lacks LiveKit: %s", before)
+	}
+	if _, err := owner.Exec(`ALTER TABLE tenant_apps DISABLE TRIGGER notify_catalog`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(`UPDATE tenant_apps SET enabled = false WHERE tenant_id = $1 AND app = 'livekit'`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := get(); got != before {
+		t.Fatalf("app catalog changed without a notification: it is not cached\nbefore %s\nafter  %s", before, got)
+	}
+	if _, err := owner.Exec(`ALTER TABLE tenant_apps ENABLE TRIGGER notify_catalog`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Exec(`UPDATE tenant_apps SET margin_bps = 100 WHERE tenant_id = $1 AND app = 'livekit'`, w.alpha.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the app catalog follows the app settings", func() bool { return !strings.Contains(get(), `"key":"livekit"`) })
+}

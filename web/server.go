@@ -76,11 +76,12 @@ type Server struct {
 	internal     *fiber.App
 	internalOnce sync.Once
 
-	catalogs *catalogCache // tenant → encoded public catalog
-	pages    *pageCache    // tenant → caller's encoded deployments pages
-	bearers  *bearerCache  // API token → actor
-	progress *progressHub  // deployment → open progress streams
-	streams  *streamRegistry
+	catalogs    *catalogCache // tenant → encoded public catalog
+	appCatalogs *catalogCache // tenant → encoded app catalog (GET /api/apps), dropped like the catalog
+	pages       *pageCache    // tenant → caller's encoded deployments pages
+	bearers     *bearerCache  // API token → actor
+	progress    *progressHub  // deployment → open progress streams
+	streams     *streamRegistry
 }
 
 type httpMetrics struct {
@@ -92,6 +93,7 @@ type httpMetrics struct {
 func New(cfg Config, deps Deps) *Server {
 	s := &Server{deps: deps, cfg: cfg, log: deps.Log}
 	s.catalogs, s.bearers = newCatalogCache(deps.Notifications), newBearerCache(deps.Notifications)
+	s.appCatalogs = newCatalogCache(deps.Notifications)
 	s.progress = newProgressHub(deps.Notifications)
 	s.pages = newPageCache(deps.Notifications)
 	s.streams = newStreamRegistry()
